@@ -1,0 +1,100 @@
+#!/bin/sh
+# quickstart.sh: set up BloodView from this source tree and run it or test it.
+#   ./quickstart.sh run    install packages, build, serve http://127.0.0.1:8080
+#   ./quickstart.sh test   install packages, build, run every test
+# Environment: BV_PORT (default 8080), BV_STATE (default ./state),
+# BV_BUILD (default ./build), BV_SKIP_APT=1 to skip the package step.
+set -eu
+
+top=$(cd "$(dirname "$0")" && pwd)
+cmd=${1:-run}
+build=${BV_BUILD:-$top/build}
+state=${BV_STATE:-$top/state}
+port=${BV_PORT:-8080}
+
+PKGS_BUILD="build-essential autoconf automake pkg-config curl python3 \
+libfcgi-dev libmagic-dev libjansson-dev libjpeg62-turbo-dev libpng-dev \
+libopenblas-dev darknet lighttpd"
+PKGS_TEST="chromium valgrind clang libclang-rt-dev wrk"
+
+say() { printf '\033[1mquickstart:\033[0m %s\n' "$*"; }
+
+apt_install() {
+	[ "${BV_SKIP_APT:-}" = 1 ] && return 0
+	missing=
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		    grep -q "install ok installed" || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	say "installing Debian packages:$missing"
+	sudo=
+	[ "$(id -u)" != 0 ] && sudo=sudo
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+	    --no-install-recommends $missing
+}
+
+build() {
+	if [ ! -x "$top/configure" ] || [ "$top/configure.ac" -nt "$top/configure" ]; then
+		say "autoreconf"
+		(cd "$top" && autoreconf -fi)
+	fi
+	mkdir -p "$build"
+	if [ ! -f "$build/Makefile" ]; then
+		say "configure"
+		(cd "$build" && "$top/configure" -q ${BV_CONFIGURE_FLAGS:-})
+	fi
+	say "make"
+	make -C "$build" -j2 -s
+}
+
+# Print "N passed, N failed, N skipped" from automake's .trs files.
+summary() {
+	pass=0 fail=0 skip=0
+	for f in $(find "$build/tests" -name '*.trs' 2>/dev/null); do
+		r=$(sed -n 's/^:test-result: //p' "$f" | head -n 1)
+		case $r in
+		PASS|XFAIL) pass=$((pass + 1)) ;;
+		SKIP) skip=$((skip + 1)) ;;
+		*) fail=$((fail + 1)) ;;
+		esac
+	done
+	echo "$pass passed, $fail failed, $skip skipped"
+	[ "$fail" = 0 ]
+}
+
+case $cmd in
+run)
+	apt_install $PKGS_BUILD
+	build
+	sh "$top/etc/mkconf-local.sh" "$state" "$port" "$build" "$top" 2
+	say "BloodView on http://127.0.0.1:$port/ (Ctrl-C stops)"
+	exec "$(command -v lighttpd || echo /usr/sbin/lighttpd)" -D \
+	    -f "$state/lighttpd.conf"
+	;;
+test)
+	apt_install $PKGS_BUILD $PKGS_TEST
+	if ! command -v npm >/dev/null 2>&1; then
+		apt_install nodejs npm
+	fi
+	build
+	if [ -f "$top/tests/browser/package-lock.json" ] &&
+	    [ ! -d "$top/tests/browser/node_modules/playwright-core" ]; then
+		say "npm ci (playwright-core, no browser download)"
+		(cd "$top/tests/browser" &&
+		    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit \
+		    --no-fund --silent) || say "npm ci failed: browser tests will skip"
+	fi
+	find "$build/tests" -name '*.trs' -delete 2>/dev/null || true
+	rc=0
+	make -C "$build" -j2 check || rc=$?
+	[ $rc = 0 ] || cat "$build/test-suite.log" 2>/dev/null | tail -n 80
+	summary || rc=1
+	exit $rc
+	;;
+*)
+	echo "usage: $0 run|test" >&2
+	exit 2
+	;;
+esac

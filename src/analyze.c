@@ -1,0 +1,349 @@
+/* analyze.c: one upload, top to bottom: parse, validate, decode, detect, commit */
+/*
+ * This file reads as the request pipeline.  HTTP stays in the router and
+ * image details stay in imgcheck/imgio/annotate; here each step either
+ * succeeds or maps its failure to one status and error code, and nothing
+ * becomes visible until results_commit() renames a complete directory into
+ * place.  The uploaded bytes are never stored: only the re-encoded
+ * annotated image, a thumbnail and the JSON.
+ */
+
+#include "analyze.h"
+#include "annotate.h"
+#include "config.h"
+#include "detector.h"
+#include "ids.h"
+#include "imgcheck.h"
+#include "imgio.h"
+#include "log.h"
+#include "multipart.h"
+#include "results.h"
+#include "samples.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static double
+round3(double v)
+{
+	return round(v * 1000) / 1000;
+}
+
+static double
+round1(double v)
+{
+	return round(v * 10) / 10;
+}
+
+/* Parse the optional threshold field: a decimal in [0, 1]. */
+static int
+parse_threshold(const struct multipart_part *p, double *out)
+{
+	char	 buf[32], *end;
+	double	 v;
+
+	if (p->len == 0 || p->len >= sizeof(buf))
+		return -1;
+	memcpy(buf, p->data, p->len);
+	buf[p->len] = '\0';
+	v = strtod(buf, &end);
+	if (end == buf || *end != '\0' || !(v >= 0.0 && v <= 1.0))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static json_t *
+build_result(const struct app *app, const char *id, const struct img *im,
+    const char *mime, double threshold, const struct det_box *v, size_t n,
+    const char *sample)
+{
+	const struct detector	*det = app->det;
+	json_t			*o, *counts, *dets, *classes, *urls;
+	char			 created[32], url[96];
+	time_t			 t = time(NULL);
+	struct tm		 tm;
+	int			 c, netw, neth;
+	size_t			 i;
+
+	gmtime_r(&t, &tm);
+	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	detector_input_size(det, &netw, &neth);
+	counts = json_object();
+	classes = json_array();
+	for (c = 0; c < detector_classes(det); c++) {
+		json_object_set_new(counts, detector_class_name(det, c),
+		    json_integer(0));
+		json_array_append_new(classes,
+		    json_string(detector_class_name(det, c)));
+	}
+	dets = json_array();
+	for (i = 0; i < n; i++) {
+		const char *name = detector_class_name(det, v[i].cls);
+
+		if (v[i].conf >= threshold)
+			json_object_set_new(counts, name, json_integer(
+			    json_integer_value(json_object_get(counts,
+			    name)) + 1));
+		json_array_append_new(dets, json_pack(
+		    "{s:s,s:i,s:f,s:{s:f,s:f,s:f,s:f}}",
+		    "class", name, "class_id", v[i].cls,
+		    "confidence", round3(v[i].conf), "box",
+		    "x", round1(v[i].x), "y", round1(v[i].y),
+		    "w", round1(v[i].w), "h", round1(v[i].h)));
+	}
+	urls = json_object();
+	snprintf(url, sizeof(url), "/results/%s/annotated.jpg", id);
+	json_object_set_new(urls, "image", json_string(url));
+	snprintf(url, sizeof(url), "/results/%s/thumb.jpg", id);
+	json_object_set_new(urls, "thumb", json_string(url));
+	snprintf(url, sizeof(url), "/results/%s/result.json", id);
+	json_object_set_new(urls, "json", json_string(url));
+
+	o = json_pack("{s:s,s:s,s:{s:i,s:i,s:s},s:{s:s,s:b,s:{s:i,s:i}},"
+	    "s:f,s:f,s:o,s:o,s:o,s:o}",
+	    "id", id, "created", created,
+	    "image", "width", im->w, "height", im->h, "type", mime,
+	    "model", "name", app->model_name,
+	    "trained", json_is_true(json_object_get(app->model_info,
+	    "trained")), "input", "width", netw, "height", neth,
+	    "threshold", round3(threshold),
+	    "min_confidence", round3(app->cfg->min_confidence),
+	    "classes", classes, "counts", counts, "detections", dets,
+	    "urls", urls);
+	if (o != NULL)
+		json_object_set_new(o, "sample",
+		    sample ? json_string(sample) : json_null());
+	return o;
+}
+
+static void
+set_image_error(struct http_response *resp, enum img_err e)
+{
+	switch (e) {
+	case IMG_ERR_TYPE:
+		http_error(resp, 415, "unsupported_type",
+		    "The file is not a JPEG or PNG image.");
+		break;
+	case IMG_ERR_PIXELS:
+		http_error(resp, 422, "too_many_pixels",
+		    "The image has too many pixels.");
+		break;
+	case IMG_ERR_CORRUPT:
+		http_error(resp, 422, "undecodable",
+		    "The image is damaged or incomplete and cannot be read.");
+		break;
+	default:
+		http_error(resp, 500, "internal", "Internal error.");
+		break;
+	}
+}
+
+void
+analyze_handle(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	const struct config		*cfg = app->cfg;
+	struct multipart_limits		 mlim;
+	struct multipart		*mp = NULL;
+	const struct multipart_part	*part, *p;
+	enum multipart_err		 merr;
+	struct img_limits		 ilim;
+	struct img			 im = { 0, 0, NULL }, thumb = { 0, 0, NULL };
+	enum img_type			 type;
+	enum img_err			 ierr;
+	struct det_box			*boxes = NULL, *shown = NULL;
+	struct annot_box		*ab = NULL;
+	unsigned char			*jpg = NULL, *tjpg = NULL;
+	size_t				 jpglen = 0, tjpglen = 0, nboxes = 0, i, ns;
+	char				 boundary[80], mime[64], id[ID_LEN + 1];
+	char				 sample[ID_LEN + 1], err[256], *js = NULL;
+	const char			*sample_id = NULL;
+	double				 t0, t1, t2, t3, threshold = cfg->threshold;
+	json_t				*result = NULL, *timings;
+	struct result_file		 files[3];
+	enum results_err		 rerr;
+
+	t0 = now_ms();
+	if (app->det == NULL) {
+		http_error(resp, 503, "not_ready",
+		    "The model is not loaded; see the server log.");
+		return;
+	}
+	if (multipart_boundary(req->content_type, boundary,
+	    sizeof(boundary)) != MULTIPART_OK) {
+		http_error(resp, 400, "bad_multipart",
+		    "Send the image as multipart/form-data.");
+		return;
+	}
+	multipart_limits_default(&mlim);
+	mlim.max_parts = cfg->max_parts;
+	mp = multipart_parse(req->body, req->body_len, boundary, &mlim, &merr);
+	if (mp == NULL) {
+		snprintf(resp->note, sizeof(resp->note), "multipart: %s",
+		    multipart_strerror(merr));
+		if (merr == MULTIPART_ERR_NOMEM)
+			http_error(resp, 500, "internal", "Internal error.");
+		else
+			http_error(resp, 400, "bad_multipart",
+			    "The upload is malformed or incomplete.");
+		return;
+	}
+	if ((part = multipart_find(mp, "image")) == NULL) {
+		http_error(resp, 400, "missing_field",
+		    "No file in the field named \"image\".");
+		goto out;
+	}
+	if ((p = multipart_find(mp, "threshold")) != NULL &&
+	    parse_threshold(p, &threshold) == -1) {
+		http_error(resp, 400, "bad_threshold",
+		    "The threshold must be a number between 0 and 1.");
+		goto out;
+	}
+	if (threshold < cfg->min_confidence)
+		threshold = cfg->min_confidence;
+	if ((p = multipart_find(mp, "sample")) != NULL && p->len > 0) {
+		if (p->len != ID_LEN) {
+			http_error(resp, 400, "bad_request",
+			    "The sample id is not valid.");
+			goto out;
+		}
+		memcpy(sample, p->data, ID_LEN);
+		sample[ID_LEN] = '\0';
+		if (!id_valid(sample)) {
+			http_error(resp, 400, "bad_request",
+			    "The sample id is not valid.");
+			goto out;
+		}
+		if (samples_exists(app->results_dir, sample) != 1) {
+			http_error(resp, 404, "not_found",
+			    "No such sample.");
+			goto out;
+		}
+		sample_id = sample;
+	}
+
+	/* validate: bytes, then header, then decode with limits */
+	if (part->len == 0) {
+		http_error(resp, 400, "missing_field", "The file is empty.");
+		goto out;
+	}
+	ilim.max_side = cfg->max_side;
+	ilim.max_pixels = cfg->max_pixels;
+	if ((ierr = imgcheck_sniff(app->magic, part->data, part->len, &type,
+	    mime, sizeof(mime))) != IMG_OK ||
+	    (ierr = imgcheck_probe(part->data, part->len, type, &ilim,
+	    &im.w, &im.h)) != IMG_OK ||
+	    (ierr = imgio_decode(part->data, part->len, type, &ilim,
+	    &im)) != IMG_OK) {
+		set_image_error(resp, ierr);
+		snprintf(resp->note, sizeof(resp->note), "image: %s",
+		    img_strerror(ierr));
+		goto out;
+	}
+	t1 = now_ms();
+
+	/* detect at the floor; the threshold only filters what is shown */
+	if (detector_run(app->det, &im, (float)cfg->min_confidence,
+	    (float)cfg->nms, &boxes, &nboxes) == -1) {
+		http_error(resp, 500, "internal", "Internal error.");
+		goto out;
+	}
+	t2 = now_ms();
+
+	/* annotate a copy of what is counted, then re-encode */
+	if (nboxes > 0 &&
+	    (ab = calloc(nboxes, sizeof(*ab))) == NULL) {
+		http_error(resp, 500, "internal", "Internal error.");
+		goto out;
+	}
+	for (i = 0, ns = 0; i < nboxes; i++) {
+		if (boxes[i].conf < threshold)
+			continue;
+		ab[ns].cls = boxes[i].cls;
+		ab[ns].conf = boxes[i].conf;
+		ab[ns].x = boxes[i].x;
+		ab[ns].y = boxes[i].y;
+		ab[ns].w = boxes[i].w;
+		ab[ns].h = boxes[i].h;
+		ns++;
+	}
+	if (imgio_resize_fit(&im, cfg->thumb_size, cfg->thumb_size,
+	    &thumb) == -1 ||
+	    imgio_encode_jpeg(&thumb, 75, &tjpg, &tjpglen) == -1) {
+		http_error(resp, 500, "internal", "Internal error.");
+		goto out;
+	}
+	annotate_draw(&im, ab, ns);
+	if (imgio_encode_jpeg(&im, cfg->jpeg_quality, &jpg, &jpglen) == -1) {
+		http_error(resp, 500, "internal", "Internal error.");
+		goto out;
+	}
+	t3 = now_ms();
+
+	if (id_new(id) == -1) {
+		log_warn("getrandom");
+		http_error(resp, 500, "internal", "Internal error.");
+		goto out;
+	}
+	result = build_result(app, id, &im, mime, threshold, boxes, nboxes,
+	    sample_id);
+	if (result == NULL) {
+		http_error(resp, 500, "internal", "Internal error.");
+		goto out;
+	}
+	timings = json_pack("{s:f,s:f,s:f,s:f}",
+	    "decode", round1(t1 - t0), "detect", round1(t2 - t1),
+	    "encode", round1(t3 - t2), "total", round1(now_ms() - t0));
+	json_object_set_new(result, "timings_ms", timings);
+	if ((js = json_dumps(result, JSON_INDENT(1) | JSON_ENSURE_ASCII)) ==
+	    NULL) {
+		http_error(resp, 500, "internal", "Internal error.");
+		goto out;
+	}
+	files[0] = (struct result_file){ "annotated.jpg", jpg, jpglen };
+	files[1] = (struct result_file){ "thumb.jpg", tjpg, tjpglen };
+	files[2] = (struct result_file){ "result.json", js, strlen(js) };
+	if ((rerr = results_commit(app->results_fd, id, files, 3)) !=
+	    RESULTS_OK) {
+		if (rerr == RESULTS_ERR_FULL)
+			http_error(resp, 507, "storage_full",
+			    "The results disk is full; delete old results.");
+		else
+			http_error(resp, 503, "storage_unavailable",
+			    "Results cannot be saved; see the server log.");
+		goto out;
+	}
+	if (sample_id != NULL && samples_add_result(app->results_dir,
+	    sample_id, id, err, sizeof(err)) == -1)
+		log_warnx("sample %s: add %s: %s", sample_id, id, err);
+	snprintf(resp->note, sizeof(resp->note),
+	    "id=%s %dx%d boxes=%zu shown=%zu decode=%.1fms detect=%.1fms "
+	    "encode=%.1fms", id, im.w, im.h, nboxes, ns, t1 - t0, t2 - t1,
+	    t3 - t2);
+	http_json(resp, 200, result);
+	result = NULL;
+out:
+	json_decref(result);
+	free(js);
+	free(jpg);
+	free(tjpg);
+	free(ab);
+	free(shown);
+	free(boxes);
+	imgio_free(&im);
+	imgio_free(&thumb);
+	multipart_free(mp);
+}

@@ -1,0 +1,153 @@
+/* app.c: route requests to handlers; knows HTTP, not images */
+
+#include "app.h"
+#include "analyze.h"
+#include "config.h"
+#include "detector.h"
+#include "ids.h"
+#include "results.h"
+#include "samples.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "0"
+#endif
+
+static void
+method_not_allowed(struct http_response *resp, const char *allow)
+{
+	http_add_header(resp, "Allow", allow);
+	http_error(resp, 405, "method_not_allowed",
+	    "This method is not allowed here.");
+}
+
+static void
+handle_health(struct app *app, struct http_response *resp)
+{
+	int	 loaded = app->det != NULL;
+	int	 writable = app->results_fd >= 0 &&
+		    results_writable(app->results_fd);
+	int	 ok = loaded && writable;
+
+	http_json(resp, ok ? 200 : 503, json_pack("{s:s,s:b,s:b,s:s}",
+	    "status", ok ? "ok" : "unhealthy", "model_loaded", loaded,
+	    "results_writable", writable, "version", PACKAGE_VERSION));
+}
+
+static void
+handle_model(struct app *app, struct http_response *resp)
+{
+	const struct config	*cfg = app->cfg;
+	json_t			*o, *classes, *metrics;
+	int			 c, w = 0, h = 0;
+
+	if (app->det == NULL) {
+		http_error(resp, 503, "not_ready", "The model is not loaded.");
+		return;
+	}
+	detector_input_size(app->det, &w, &h);
+	classes = json_array();
+	for (c = 0; c < detector_classes(app->det); c++)
+		json_array_append_new(classes,
+		    json_string(detector_class_name(app->det, c)));
+	metrics = json_object_get(app->model_info, "metrics");
+	o = json_pack("{s:s,s:o,s:{s:i,s:i},s:f,s:f,s:f,s:b,s:O?,s:O?}",
+	    "name", app->model_name, "classes", classes,
+	    "input", "width", w, "height", h,
+	    "threshold", cfg->threshold,
+	    "min_confidence", cfg->min_confidence, "nms", cfg->nms,
+	    "trained", json_is_true(json_object_get(app->model_info,
+	    "trained")), "metrics", metrics,
+	    "description", json_object_get(app->model_info, "description"));
+	http_json(resp, 200, o);
+}
+
+static void
+handle_results(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	char		 buf[16];
+	long		 limit = 50;
+
+	if (strcmp(req->method, "GET") != 0) {
+		method_not_allowed(resp, "GET");
+		return;
+	}
+	if (http_query_get(req->query, "limit", buf, sizeof(buf)) == 0) {
+		limit = strtol(buf, NULL, 10);
+		if (limit < 1 || limit > 1000)
+			limit = 50;
+	}
+	http_json(resp, 200, json_pack("{s:o}", "results",
+	    results_list(app->results_fd, (size_t)limit)));
+}
+
+static void
+handle_result(struct app *app, const struct http_request *req,
+    const char *id, struct http_response *resp)
+{
+	json_t	*r;
+
+	if (!id_valid(id)) {
+		http_error(resp, 404, "not_found", "No such result.");
+		return;
+	}
+	if (strcmp(req->method, "GET") == 0) {
+		if ((r = results_load(app->results_fd, id)) == NULL)
+			http_error(resp, 404, "not_found", "No such result.");
+		else
+			http_json(resp, 200, r);
+		return;
+	}
+	if (strcmp(req->method, "DELETE") != 0) {
+		method_not_allowed(resp, "GET, DELETE");
+		return;
+	}
+	switch (results_delete(app->results_fd, id)) {
+	case RESULTS_OK:
+		snprintf(resp->note, sizeof(resp->note), "deleted %s", id);
+		http_json(resp, 200, json_pack("{s:s}", "deleted", id));
+		break;
+	case RESULTS_ERR_NOTFOUND:
+		http_error(resp, 404, "not_found", "No such result.");
+		break;
+	default:
+		http_error(resp, 500, "internal", "Internal error.");
+		break;
+	}
+}
+
+void
+app_handle(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	const char	*path = req->path;
+
+	if (strcmp(path, "/api/analyze") == 0) {
+		if (strcmp(req->method, "POST") != 0)
+			method_not_allowed(resp, "POST");
+		else
+			analyze_handle(app, req, resp);
+	} else if (strcmp(path, "/api/health") == 0) {
+		if (strcmp(req->method, "GET") != 0 &&
+		    strcmp(req->method, "HEAD") != 0)
+			method_not_allowed(resp, "GET");
+		else
+			handle_health(app, resp);
+	} else if (strcmp(path, "/api/model") == 0) {
+		if (strcmp(req->method, "GET") != 0 &&
+		    strcmp(req->method, "HEAD") != 0)
+			method_not_allowed(resp, "GET");
+		else
+			handle_model(app, resp);
+	} else if (strcmp(path, "/api/results") == 0) {
+		handle_results(app, req, resp);
+	} else if (strncmp(path, "/api/results/", 13) == 0) {
+		handle_result(app, req, path + 13, resp);
+	} else if (samples_route(app, req, resp)) {
+		/* handled */
+	} else
+		http_error(resp, 404, "not_found", "No such API route.");
+}

@@ -1,0 +1,45 @@
+/* config.h: backend configuration (key = value file, overridable by flags) */
+#ifndef BV_CONFIG_H
+#define BV_CONFIG_H
+
+#include <stddef.h>
+
+#define CONFIG_PATH_MAX 1024
+
+struct config {
+	char	model_cfg[CONFIG_PATH_MAX];
+	char	model_weights[CONFIG_PATH_MAX];
+	char	model_names[CONFIG_PATH_MAX];
+	char	model_info[CONFIG_PATH_MAX];	/* JSON: name, trained, metrics */
+	char	results_dir[CONFIG_PATH_MAX];
+	char	clinical_calibration[CONFIG_PATH_MAX];
+	char	clinical_reference[CONFIG_PATH_MAX];
+	double	threshold;		/* operating threshold */
+	double	min_confidence;		/* lowest score kept in result.json */
+	double	nms;
+	size_t	max_body;		/* bytes */
+	int	max_side;		/* pixels */
+	long	max_pixels;
+	size_t	max_parts;
+	int	jpeg_quality;
+	int	thumb_size;
+	int	threads;		/* OpenBLAS threads per process */
+	int	retention_days;		/* 0: keep forever */
+};
+
+/* Fill cfg with the built-in defaults (paths from configure). */
+void	config_defaults(struct config *cfg);
+
+/*
+ * Read "key = value" lines from path into cfg ('#' starts a comment).
+ * Relative paths in values are taken relative to the file's directory.
+ * Returns 0, or -1 with a message "file:line: why" in err.
+ */
+int	config_load(struct config *cfg, const char *path, char *err,
+	    size_t errsz);
+
+/* Set one key from a string; -1 with a message in err if key or value is bad. */
+int	config_set(struct config *cfg, const char *key, const char *value,
+	    const char *basedir, char *err, size_t errsz);
+
+#endif /* BV_CONFIG_H */

@@ -1,0 +1,54 @@
+/* http.h: transport-neutral request/response used by every route handler */
+#ifndef BV_HTTP_H
+#define BV_HTTP_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+/*
+ * A request as the router sees it, whatever carried it (FastCGI, CGI, tests).
+ * All strings are borrowed and live until the handler returns.
+ */
+struct http_request {
+	const char		*method;	/* "GET", "POST", ... */
+	const char		*path;		/* decoded? no: raw path, no query */
+	const char		*query;		/* raw query string or "" */
+	const char		*content_type;	/* header value or "" */
+	const unsigned char	*body;		/* request body (may be NULL) */
+	size_t			 body_len;
+	const char		*remote_addr;	/* for logs only */
+};
+
+/*
+ * A response. body is malloc'd and owned by the response;
+ * http_response_free() releases it.  headers holds extra
+ * "Name: value\r\n" lines.
+ */
+struct http_response {
+	int		 status;
+	const char	*content_type;
+	char		*body;
+	size_t		 body_len;
+	char		 headers[512];
+	const char	*error_code;	/* set by http_error(), for the log line */
+	char		 note[192];	/* extra detail for the log line */
+};
+
+/* Set resp to status with obj serialised as its body; steals obj's reference. */
+void	http_json(struct http_response *resp, int status, json_t *obj);
+
+/* Set resp to the one error shape {"error":{"code","message"}}. */
+void	http_error(struct http_response *resp, int status,
+	    const char *code, const char *message);
+
+/* Append one extra header line ("Allow: GET"). */
+void	http_add_header(struct http_response *resp, const char *name,
+	    const char *value);
+
+/* Value of field key in a query string, URL-decoded into buf; -1 if absent. */
+int	http_query_get(const char *query, const char *key, char *buf,
+	    size_t bufsz);
+
+void	http_response_free(struct http_response *resp);
+
+#endif /* BV_HTTP_H */

@@ -1,0 +1,327 @@
+/* results.c: commit, list and delete results under the results directory */
+/*
+ * Layout: <results>/<id>/{result.json,annotated.jpg,thumb.jpg}.  A commit
+ * writes into ".tmp-<id>" (hidden: lighttpd refuses dot paths and ids never
+ * start with a dot), fsyncs each file and the directory, then renames it to
+ * <id>.  A delete renames <id> to ".del-<id>" before unlinking its files.
+ * Interrupted commits or deletes leave only dot directories, which
+ * results_sweep() clears at start-up.  All access is relative to one
+ * directory fd, so no client string ever reaches a path unchecked: callers
+ * pass ids that passed id_valid().
+ */
+
+#include "results.h"
+#include "ids.h"
+#include "log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static enum results_err
+errno_to_err(int e)
+{
+	return (e == ENOSPC || e == EDQUOT) ? RESULTS_ERR_FULL :
+	    RESULTS_ERR_IO;
+}
+
+static int
+write_all(int fd, const void *buf, size_t len)
+{
+	const char	*p = buf;
+	ssize_t		 n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Unlink every plain file in subdirectory name of dirfd, then the directory. */
+static int
+remove_tree(int dirfd, const char *name)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 fd, rc = 0;
+
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (unlinkat(fd, de->d_name, 0) == -1)
+			rc = -1;
+	}
+	closedir(d);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) == -1)
+		rc = -1;
+	return rc;
+}
+
+enum results_err
+results_commit(int dirfd, const char *id, const struct result_file *files,
+    size_t n)
+{
+	char		 tmp[ID_LEN + 8];
+	int		 tfd = -1, fd, e = 0;
+	size_t		 i;
+
+	snprintf(tmp, sizeof(tmp), ".tmp-%s", id);
+	if (mkdirat(dirfd, tmp, 0755) == -1)
+		return errno_to_err(errno);
+	tfd = openat(dirfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (tfd < 0) {
+		e = errno;
+		goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		fd = openat(tfd, files[i].name,
+		    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			e = errno;
+			goto fail;
+		}
+		if (write_all(fd, files[i].data, files[i].len) == -1 ||
+		    fsync(fd) == -1) {
+			e = errno;
+			close(fd);
+			goto fail;
+		}
+		if (close(fd) == -1) {
+			e = errno;
+			goto fail;
+		}
+	}
+	if (fsync(tfd) == -1 || renameat(dirfd, tmp, dirfd, id) == -1) {
+		e = errno;
+		goto fail;
+	}
+	close(tfd);
+	/* Make the rename itself durable; a failure here loses nothing visible. */
+	(void)fsync(dirfd);
+	return RESULTS_OK;
+fail:
+	log_warnx("results: commit %s: %s", id, strerror(e));
+	if (tfd >= 0)
+		close(tfd);
+	(void)remove_tree(dirfd, tmp);
+	return errno_to_err(e);
+}
+
+enum results_err
+results_delete(int dirfd, const char *id)
+{
+	char	 del[ID_LEN + 8];
+
+	snprintf(del, sizeof(del), ".del-%s", id);
+	if (renameat(dirfd, id, dirfd, del) == -1)
+		return errno == ENOENT ? RESULTS_ERR_NOTFOUND :
+		    RESULTS_ERR_IO;
+	if (remove_tree(dirfd, del) == -1)
+		log_warn("results: remove %s", del);
+	return RESULTS_OK;
+}
+
+int
+results_exists(int dirfd, const char *id)
+{
+	struct stat	 st;
+
+	return fstatat(dirfd, id, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode);
+}
+
+json_t *
+results_load(int dirfd, const char *id)
+{
+	char		 path[512];
+	json_error_t	 jerr;
+	json_t		*o;
+	FILE		*f;
+	int		 fd;
+
+	snprintf(path, sizeof(path), "%s/result.json", id);
+	if ((fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return NULL;
+	if ((f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	o = json_loadf(f, 0, &jerr);
+	fclose(f);
+	if (o != NULL && !json_is_object(o)) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
+struct entry {
+	char	id[ID_LEN + 1];
+	time_t	mtime;
+};
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	if (x->mtime != y->mtime)
+		return x->mtime < y->mtime ? 1 : -1;
+	return strcmp(x->id, y->id);
+}
+
+/* Collect valid result ids with their result.json mtime. */
+static struct entry *
+scan(int dirfd, size_t *np)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct entry	*v = NULL, *nv;
+	struct stat	 st;
+	char		 path[512];
+	size_t		 n = 0, cap = 0;
+	int		 fd;
+
+	*np = 0;
+	if ((fd = dup(dirfd)) < 0)
+		return NULL;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (!id_valid(de->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/result.json", de->d_name);
+		if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == -1)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL)
+				break;
+			v = nv;
+		}
+		memcpy(v[n].id, de->d_name, ID_LEN + 1);
+		v[n].mtime = st.st_mtime;
+		n++;
+	}
+	closedir(d);
+	*np = n;
+	return v;
+}
+
+json_t *
+results_list(int dirfd, size_t limit)
+{
+	struct entry	*v;
+	json_t		*arr, *r, *s;
+	size_t		 n, i;
+
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	v = scan(dirfd, &n);
+	if (v == NULL)
+		return arr;
+	qsort(v, n, sizeof(*v), entry_cmp);
+	for (i = 0; i < n && json_array_size(arr) < limit; i++) {
+		if ((r = results_load(dirfd, v[i].id)) == NULL)
+			continue;
+		s = json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?,s:O?}",
+		    "id", json_object_get(r, "id"),
+		    "created", json_object_get(r, "created"),
+		    "counts", json_object_get(r, "counts"),
+		    "image", json_object_get(r, "image"),
+		    "urls", json_object_get(r, "urls"),
+		    "sample", json_object_get(r, "sample"));
+		json_decref(r);
+		if (s != NULL)
+			json_array_append_new(arr, s);
+	}
+	free(v);
+	return arr;
+}
+
+int
+results_sweep(int dirfd)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 fd, n = 0;
+
+	if ((fd = dup(dirfd)) < 0)
+		return 0;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return 0;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if ((strncmp(de->d_name, ".tmp-", 5) == 0 ||
+		    strncmp(de->d_name, ".del-", 5) == 0) &&
+		    id_valid(de->d_name + 5) &&
+		    remove_tree(dirfd, de->d_name) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+int
+results_expire(int dirfd, int days)
+{
+	struct entry	*v;
+	size_t		 n, i;
+	time_t		 cutoff;
+	int		 removed = 0;
+
+	if (days <= 0)
+		return 0;
+	cutoff = time(NULL) - (time_t)days * 86400;
+	if ((v = scan(dirfd, &n)) == NULL)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (v[i].mtime < cutoff &&
+		    results_delete(dirfd, v[i].id) == RESULTS_OK)
+			removed++;
+	free(v);
+	return removed;
+}
+
+int
+results_writable(int dirfd)
+{
+	char	 name[ID_LEN + 16];
+	int	 fd;
+
+	snprintf(name, sizeof(name), ".probe-%ld", (long)getpid());
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600);
+	if (fd < 0)
+		return 0;
+	close(fd);
+	unlinkat(dirfd, name, 0);
+	return 1;
+}

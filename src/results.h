@@ -1,0 +1,56 @@
+/* results.h: the results store (one directory per result, committed atomically) */
+#ifndef BV_RESULTS_H
+#define BV_RESULTS_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+struct result_file {
+	const char	*name;		/* "result.json", "annotated.jpg", ... */
+	const void	*data;
+	size_t		 len;
+};
+
+enum results_err {
+	RESULTS_OK = 0,
+	RESULTS_ERR_FULL,		/* ENOSPC/EDQUOT: 507 */
+	RESULTS_ERR_IO,			/* anything else: 500/503 */
+	RESULTS_ERR_NOTFOUND
+};
+
+/*
+ * Write files into a hidden temporary directory under dirfd, fsync them,
+ * then rename it to id: readers see the whole result or nothing.  On
+ * failure the temporary directory is removed.
+ */
+enum results_err results_commit(int dirfd, const char *id,
+	    const struct result_file *files, size_t n);
+
+/* Remove result id (renamed away first, so it vanishes at once). */
+enum results_err results_delete(int dirfd, const char *id);
+
+/* 1 if result id exists. */
+int	results_exists(int dirfd, const char *id);
+
+/*
+ * Load result id's result.json; NULL if absent or unreadable.
+ * The caller owns the reference.
+ */
+json_t	*results_load(int dirfd, const char *id);
+
+/* New array of summaries of at most limit results, newest first. */
+json_t	*results_list(int dirfd, size_t limit);
+
+/* Remove leftovers of interrupted commits and deletes; returns how many. */
+int	results_sweep(int dirfd);
+
+/*
+ * Delete results whose result.json is older than days days
+ * (by modification time); returns how many were removed.
+ */
+int	results_expire(int dirfd, int days);
+
+/* 1 if a file can be created in dirfd now (health check). */
+int	results_writable(int dirfd);
+
+#endif /* BV_RESULTS_H */
