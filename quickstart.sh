@@ -15,7 +15,7 @@ port=${BV_PORT:-8080}
 PKGS_BUILD="build-essential autoconf automake pkg-config curl python3 \
 libfcgi-dev libmagic-dev libjansson-dev libjpeg62-turbo-dev libpng-dev \
 libopenblas-dev darknet lighttpd"
-PKGS_TEST="chromium valgrind clang libclang-rt-dev wrk"
+PKGS_TEST="chromium valgrind clang libclang-rt-dev wrk nginx-light"
 
 say() { printf '\033[1mquickstart:\033[0m %s\n' "$*"; }
 

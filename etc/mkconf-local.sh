@@ -38,7 +38,7 @@ server.port = $port
 ${BV_ERRORLOG:+server.errorlog = \"$BV_ERRORLOG\"}
 $user_conf
 server.max-request-size = ${BV_MAX_REQUEST_KB:-20544}
-server.dir-listing = "disable"
+dir-listing.activate = "disable"
 server.stream-request-body = 0
 index-file.names = ( "index.html" )
 mimetype.assign = (

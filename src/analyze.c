@@ -92,17 +92,20 @@ build_result(const struct app *app, const char *id, const struct img *im,
 	dets = json_array();
 	for (i = 0; i < n; i++) {
 		const char *name = detector_class_name(det, v[i].cls);
+		/* count what the JSON says: rounded score, rounded corners */
+		double conf = round3(v[i].conf);
+		double x0 = round1(v[i].x), y0 = round1(v[i].y);
+		double x1 = round1(v[i].x + v[i].w), y1 = round1(v[i].y + v[i].h);
 
-		if (v[i].conf >= threshold)
+		if (conf >= threshold)
 			json_object_set_new(counts, name, json_integer(
 			    json_integer_value(json_object_get(counts,
 			    name)) + 1));
 		json_array_append_new(dets, json_pack(
 		    "{s:s,s:i,s:f,s:{s:f,s:f,s:f,s:f}}",
 		    "class", name, "class_id", v[i].cls,
-		    "confidence", round3(v[i].conf), "box",
-		    "x", round1(v[i].x), "y", round1(v[i].y),
-		    "w", round1(v[i].w), "h", round1(v[i].h)));
+		    "confidence", conf, "box", "x", x0, "y", y0,
+		    "w", round1(x1 - x0), "h", round1(y1 - y0)));
 	}
 	urls = json_object();
 	snprintf(url, sizeof(url), "/results/%s/annotated.jpg", id);
@@ -164,7 +167,7 @@ analyze_handle(struct app *app, const struct http_request *req,
 	struct img			 im = { 0, 0, NULL }, thumb = { 0, 0, NULL };
 	enum img_type			 type;
 	enum img_err			 ierr;
-	struct det_box			*boxes = NULL, *shown = NULL;
+	struct det_box			*boxes = NULL;
 	struct annot_box		*ab = NULL;
 	unsigned char			*jpg = NULL, *tjpg = NULL;
 	size_t				 jpglen = 0, tjpglen = 0, nboxes = 0, i, ns;
@@ -227,7 +230,7 @@ analyze_handle(struct app *app, const struct http_request *req,
 			    "The sample id is not valid.");
 			goto out;
 		}
-		if (samples_exists(app->results_dir, sample) != 1) {
+		if (samples_exists(app->results_fd, sample) != 1) {
 			http_error(resp, 404, "not_found",
 			    "No such sample.");
 			goto out;
@@ -308,7 +311,8 @@ analyze_handle(struct app *app, const struct http_request *req,
 	    "decode", round1(t1 - t0), "detect", round1(t2 - t1),
 	    "encode", round1(t3 - t2), "total", round1(now_ms() - t0));
 	json_object_set_new(result, "timings_ms", timings);
-	if ((js = json_dumps(result, JSON_INDENT(1) | JSON_ENSURE_ASCII)) ==
+	if ((js = json_dumps(result, JSON_INDENT(1) | JSON_ENSURE_ASCII |
+	    JSON_REAL_PRECISION(10))) ==
 	    NULL) {
 		http_error(resp, 500, "internal", "Internal error.");
 		goto out;
@@ -341,7 +345,6 @@ out:
 	free(jpg);
 	free(tjpg);
 	free(ab);
-	free(shown);
 	free(boxes);
 	imgio_free(&im);
 	imgio_free(&thumb);

@@ -31,7 +31,8 @@ http_json(struct http_response *resp, int status, json_t *obj)
 	char	*s = NULL;
 
 	if (obj != NULL)
-		s = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+		s = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII |
+		    JSON_REAL_PRECISION(10));
 	json_decref(obj);
 	set_body(resp, status, s);
 }

@@ -14,6 +14,7 @@
 #include "detector.h"
 #include "log.h"
 #include "results.h"
+#include "clinical.h"
 #include "samples.h"
 
 #include <fcgiapp.h>
@@ -24,6 +25,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,7 +173,7 @@ maybe_expire(struct app *app)
 		return;
 	last = now;
 	n = results_expire(app->results_fd, app->cfg->retention_days);
-	n += samples_expire(app->results_dir, app->cfg->retention_days);
+	n += samples_expire(app->results_fd, app->cfg->retention_days);
 	if (n > 0)
 		log_info("retention: removed %d expired item(s)", n);
 }
@@ -261,7 +263,7 @@ main(int argc, char *argv[])
 	struct io	 io;
 	FCGX_Request	 freq;
 	magic_t		 cookie;
-	char		 err[512], name[128], *dot, *slash;
+	char		 err[512], name[CONFIG_PATH_MAX], *dot, *slash;
 	const char	*cfgpath = BV_SYSCONFDIR "/bloodview.conf";
 	const char	*sock = NULL;
 	int		 ch, cfg_given = 0, listen_fd = 0;

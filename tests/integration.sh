@@ -32,7 +32,7 @@ post() {
 
 # json FILE EXPR: evaluate a python expression on the parsed JSON (as j)
 json() {
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval("(" + sys.argv[2] + ")"))' "$1" "$2"
 }
 
 # no partial or temporary result, and the count of results is $1
@@ -162,7 +162,7 @@ done
 
 visible "$(find "$BV_RESULTS" -mindepth 1 -maxdepth 1 -type d ! -name '.*' ! -name samples | wc -l)" &&
     ok "no temporary directories left" || bad "temporary directories left"
-if grep -q 'POST /api/analyze 200' "$BV_LOG"; then ok "one log line per request"; else bad "no request log lines"; fi
+if cat "$BV_LOG" "$BV_STATE/lighttpd.out" 2>/dev/null | grep -q "POST /api/analyze 200"; then ok "one log line per request"; else bad "no request log lines"; fi
 
 echo "$n checks, $fails failed"
 [ "$fails" = 0 ]

@@ -1,0 +1,88 @@
+/* api.js: talk to the BloodView backend (docs/api.md); every failure becomes {code, status, message} */
+(function () {
+  'use strict';
+
+  /* An Error carrying the API's error code so the page can say what to do next. */
+  function ApiError(code, status, message) {
+    var e = new Error(message || code);
+    e.code = code;
+    e.status = status || 0;
+    return e;
+  }
+
+  /* Statuses lighttpd may answer by itself (no JSON body): map them to the nearest API code. */
+  function codeForStatus(status) {
+    switch (status) {
+      case 0: return 'network';
+      case 404: return 'not_found';
+      case 405: return 'method_not_allowed';
+      case 413: return 'too_large';
+      case 415: return 'unsupported_type';
+      case 422: return 'undecodable';
+      case 500: return 'internal';
+      case 502: case 503: case 504: return 'busy';
+      case 507: return 'storage_full';
+      default: return status >= 400 && status < 500 ? 'bad_request' : 'unknown';
+    }
+  }
+
+  function parseBody(status, text) {
+    var body = null;
+    try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
+    if (status >= 200 && status < 300 && body !== null) return body;
+    if (body && body.error && typeof body.error.code === 'string')
+      throw ApiError(body.error.code, status, body.error.message);
+    throw ApiError(status >= 200 && status < 300 ? 'internal' : codeForStatus(status), status);
+  }
+
+  function request(method, url) {
+    return fetch(url, { method: method, headers: { 'Accept': 'application/json' }, cache: 'no-store' })
+      .then(function (r) {
+        return r.text().then(function (text) { return parseBody(r.status, text); });
+      }, function () { throw ApiError('network', 0); });
+  }
+
+  /*
+   * POST one file to /api/analyze.  XMLHttpRequest rather than fetch because only it reports
+   * upload progress.  Returns {promise, abort}; onProgress(fraction) then onUploaded().
+   */
+  function analyze(file, opts) {
+    opts = opts || {};
+    var xhr = new XMLHttpRequest();
+    var promise = new Promise(function (resolve, reject) {
+      var form = new FormData();
+      form.append('image', file, file.name || 'image');
+      if (opts.threshold !== undefined && opts.threshold !== null && opts.threshold !== '')
+        form.append('threshold', String(opts.threshold));
+      if (opts.sample) form.append('sample', opts.sample);
+      xhr.open('POST', '/api/analyze');
+      xhr.setRequestHeader('Accept', 'application/json');
+      xhr.upload.onprogress = function (ev) {
+        if (ev.lengthComputable && opts.onProgress) opts.onProgress(ev.loaded / ev.total);
+      };
+      xhr.upload.onload = function () { if (opts.onUploaded) opts.onUploaded(); };
+      xhr.onload = function () {
+        try { resolve(parseBody(xhr.status, xhr.responseText)); } catch (e) { reject(e); }
+      };
+      xhr.onerror = function () { reject(ApiError('network', 0)); };
+      xhr.onabort = function () { reject(ApiError('aborted', 0)); };
+      xhr.send(form);
+    });
+    return { promise: promise, abort: function () { xhr.abort(); } };
+  }
+
+  function resultUrl(id) { return '/results/' + encodeURIComponent(id) + '/result.json'; }
+
+  window.BV = window.BV || {};
+  window.BV.api = {
+    ApiError: ApiError,
+    analyze: analyze,
+    model: function () { return request('GET', '/api/model'); },
+    health: function () { return request('GET', '/api/health'); },
+    results: function (limit) { return request('GET', '/api/results?limit=' + (limit || 100)); },
+    result: function (id, url) { return request('GET', url || resultUrl(id)); },
+    remove: function (id) { return request('DELETE', '/api/results/' + encodeURIComponent(id)); },
+    samples: function () { return request('GET', '/api/samples'); },
+    resultUrl: resultUrl
+  };
+})();

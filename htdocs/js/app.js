@@ -1,0 +1,720 @@
+/*
+ * app.js: the page controller: views and routing, the upload queue, the result view (filter,
+ * counts, chart, details, downloads, print) and the history.
+ *
+ * Everything shown about a result is derived from its JSON alone: the slider and class toggles
+ * re-filter `detections` locally, so no request is made while exploring a result.
+ */
+(function () {
+  'use strict';
+
+  var BV = window.BV, i18n = BV.i18n, api = BV.api, t = i18n.t;
+
+  var state = {
+    model: null,          /* GET /api/model, null when unavailable */
+    result: null,         /* the result shown */
+    threshold: 0.25,      /* exact current threshold (the slider rounds to its step) */
+    hidden: new Set(),    /* classes toggled off */
+    queue: [],            /* upload items */
+    running: null,        /* item being uploaded */
+    localImages: new Map(), /* result id -> object URL of the uploaded file, this session only */
+    history: [],
+    selected: new Set(),  /* history ids selected for CSV */
+    view: 'analyze',
+    blobImages: false     /* whether the page's CSP lets <img> show blob: URLs (local previews) */
+  };
+
+  var $ = function (id) { return document.getElementById(id); };
+  var viewer;
+
+  /* ---------- small helpers ---------- */
+
+  function show(el, on) { el.hidden = !on; }
+
+  function clear(el) { while (el.firstChild) el.removeChild(el.firstChild); }
+
+  function h(tag, attrs, children) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === 'text') e.textContent = attrs[k];
+      else if (k === 'class') e.className = attrs[k];
+      else if (k.slice(0, 2) === 'on') e.addEventListener(k.slice(2), attrs[k]);
+      else if (attrs[k] !== null && attrs[k] !== undefined && attrs[k] !== false) e.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) e.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); });
+    return e;
+  }
+
+  function errorText(err) {
+    var code = (err && err.code) || 'unknown';
+    var key = 'err.' + code;
+    return i18n.has(key) ? t(key, { status: err.status }) : t('err.unknown', { status: (err && err.status) || '?' });
+  }
+
+  /* Fill an alert box with the translated message plus the code, for whoever supports the user. */
+  function showError(box, err) {
+    box.lastError = err;   /* kept so a language switch can translate it again */
+    clear(box);
+    if (!err) { show(box, false); return; }
+    box.appendChild(h('p', { 'class': 'error-msg', text: errorText(err) }));
+    if (err.code && err.code !== 'aborted')
+      box.appendChild(h('p', { 'class': 'error-code', text: t('err.code', { code: err.code }) }));
+    box.setAttribute('data-code', err.code || 'unknown');
+    show(box, true);
+  }
+
+  var noticeTimer = null;
+  function notice(text) {
+    var n = $('notice');
+    n.textContent = text;
+    show(n, true);
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(function () { show(n, false); }, 4000);
+  }
+
+  function pct(x, digits) { return i18n.num(x * 100, digits === undefined ? 0 : digits); }
+
+  function classesOf(r) {
+    if (Array.isArray(r.classes) && r.classes.length) return r.classes;
+    return Object.keys(r.counts || {});
+  }
+
+  function classLabel(c) { return i18n.has('class.' + c) ? t('class.' + c) : c; }
+  function classAbbr(c) { return i18n.has('abbr.' + c) ? t('abbr.' + c) : c; }
+
+  function download(filename, blob) {
+    var url = URL.createObjectURL(blob);
+    var a = h('a', { href: url, download: filename });
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+  }
+
+  /* ---------- counting (the one rule used everywhere: confidence >= threshold) ---------- */
+
+  function countAt(result, threshold) {
+    var counts = {};
+    classesOf(result).forEach(function (c) { counts[c] = 0; });
+    (result.detections || []).forEach(function (d) {
+      if (d.confidence >= threshold) counts[d['class']] = (counts[d['class']] || 0) + 1;
+    });
+    return counts;
+  }
+
+  function ratioText(counts) {
+    var rbc = counts.RBC || 0, wbc = counts.WBC || 0;
+    if (!wbc) return t('ratio.none');
+    return i18n.num(rbc / wbc, 1) + ' : 1';
+  }
+
+  /* ---------- CSV ---------- */
+
+  function csvCell(v) {
+    var s = v === null || v === undefined ? '' : String(v);
+    return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+  }
+
+  /* rows: [{result, counts, threshold}]; class columns use the API's class names. */
+  function countsCsv(rows) {
+    var classes = [];
+    rows.forEach(function (r) {
+      classesOf(r.result).forEach(function (c) { if (classes.indexOf(c) < 0) classes.push(c); });
+    });
+    var head = ['id', 'created', 'model', 'threshold'].concat(classes, ['total', 'rbc_wbc_ratio', 'sample']);
+    var lines = [head.map(csvCell).join(',')];
+    rows.forEach(function (r) {
+      var total = 0;
+      var cells = classes.map(function (c) { var n = r.counts[c] || 0; total += n; return n; });
+      var wbc = r.counts.WBC || 0;
+      lines.push([r.result.id, r.result.created, r.result.model ? r.result.model.name : '',
+                  r.threshold === undefined ? '' : r.threshold]
+        .concat(cells, [total, wbc ? (r.counts.RBC || 0) / wbc : '', r.result.sample || ''])
+        .map(csvCell).join(','));
+    });
+    return new Blob([lines.join('\r\n') + '\r\n'], { type: 'text/csv;charset=utf-8' });
+  }
+
+  /* ---------- views and routing ---------- */
+
+  function route() {
+    var hash = location.hash || '#/analyze';
+    var m = hash.match(/^#\/result\/([A-Za-z0-9_-]+)$/);
+    var ms = hash.match(/^#\/samples\/([A-Za-z0-9_-]+)$/);
+    var view = m ? 'analyze' : ms ? 'samples' : hash.replace(/^#\//, '');
+    if (['analyze', 'history', 'samples'].indexOf(view) < 0) view = 'analyze';
+    state.view = view;
+    ['analyze', 'history', 'samples'].forEach(function (v) { show($('view-' + v), v === view); });
+    document.querySelectorAll('.tabs a').forEach(function (a) {
+      if (a.getAttribute('data-view') === view) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    });
+    if (m && (!state.result || state.result.id !== m[1])) openResult(m[1]);
+    if (view === 'history') loadHistory();
+    if (view === 'samples' && BV.samples && BV.samples.show) BV.samples.show($('samples-root'), ms ? ms[1] : null);
+  }
+
+  function openResult(id) {
+    var known = state.history.filter(function (r) { return r.id === id; })[0];
+    $('result-empty').textContent = t('result.loading');
+    show($('result-empty'), true);
+    api.result(id, known && known.urls ? known.urls.json : null).then(function (r) {
+      showResult(r);
+    }, function (err) {
+      $('result-empty').textContent = t('result.empty');
+      showError($('upload-error'), err.status === 404 ? api.ApiError('not_found', 404) : err);
+    });
+  }
+
+  /* ---------- the result view ---------- */
+
+  function classIndex(det) {
+    var cls = classesOf(state.result);
+    var i = cls.indexOf(det['class']);
+    return i >= 0 ? i : (det.class_id || 0);
+  }
+
+  function baseImage(r) {
+    var urls = r.urls || {};
+    /* A clean (box-free) image lets the overlay be the only boxes; the server may offer one. */
+    if (urls.plain) return { src: urls.plain, annotated: false };
+    if (state.blobImages && state.localImages.has(r.id)) return { src: state.localImages.get(r.id), annotated: false };
+    return { src: urls.image, annotated: true };
+  }
+
+  function showResult(r) {
+    state.result = r;
+    state.threshold = typeof r.threshold === 'number' ? r.threshold : 0.25;
+    state.hidden = new Set();
+    var slider = $('conf-slider');
+    var min = typeof r.min_confidence === 'number' ? r.min_confidence : 0;
+    slider.min = String(min);
+    slider.max = '1';
+    slider.value = String(state.threshold);
+    var base = baseImage(r);
+    setBase(base, r);
+    show($('result'), true);
+    show($('result-empty'), false);
+    showError($('upload-error'), null);
+    if (location.hash !== '#/result/' + r.id) history.replaceState(null, '', '#/result/' + r.id);
+    render();
+  }
+
+  /* On a phone the result starts below the upload card: bring its top into view. */
+  function revealResult() {
+    var top = $('result').getBoundingClientRect().top;
+    if (top > window.innerHeight * 0.6) $('result').scrollIntoView({ block: 'start' });
+  }
+
+  function setBase(base, r) {
+    var img = $('base-img');
+    var w = r.image ? r.image.width : 0, hgt = r.image ? r.image.height : 0;
+    img.onerror = null;
+    if (!base.annotated) {
+      /* A CSP without blob: in img-src refuses the local preview: fall back to the saved image. */
+      img.onerror = function () {
+        img.onerror = null;
+        var fb = { src: (r.urls || {}).image, annotated: true };
+        viewer.setImage(fb.src, w, hgt);
+        noteBase(fb, r);
+      };
+    }
+    viewer.setImage(base.src, w, hgt);
+    noteBase(base, r);
+  }
+
+  function noteBase(base, r) {
+    show($('dl-shown'), !base.annotated);
+    var note = $('base-note');
+    note.textContent = base.annotated ? t('base.annotated', { t: i18n.num(r.threshold, 2) }) : '';
+    show(note, base.annotated);
+  }
+
+  function render() {
+    var r = state.result;
+    if (!r) return;
+    var classes = classesOf(r);
+    var th = state.threshold;
+    var counts = countAt(r, th);
+
+    $('conf-value').textContent = i18n.num(th, 2);
+    $('slider-help').textContent = t('slider.help', { t: i18n.num(r.threshold, 2) });
+    $('r-date').textContent = i18n.date(r.created);
+    $('r-file').textContent = r.id;
+    $('printed-at').textContent = i18n.date(new Date().toISOString());
+
+    var shown = [];
+    (r.detections || []).forEach(function (d, i) {
+      if (d.confidence >= th && !state.hidden.has(d['class'])) shown.push({ i: i, det: d });
+    });
+    viewer.draw(shown, classIndex);
+
+    /* Legend: one toggle button per class, aria-pressed tells its state. */
+    var legend = $('legend');
+    clear(legend);
+    classes.forEach(function (c, k) {
+      var on = !state.hidden.has(c);
+      legend.appendChild(h('button', {
+        type: 'button', 'class': 'toggle k' + k, 'aria-pressed': on ? 'true' : 'false', 'data-class': c,
+        onclick: function () {
+          if (state.hidden.has(c)) state.hidden.delete(c); else state.hidden.add(c);
+          render();
+          var again = legend.querySelector('[data-class="' + c + '"]');
+          if (again) again.focus();
+        }
+      }, [h('span', { 'class': 'swatch k' + k, 'aria-hidden': 'true' }),
+          h('span', { text: classLabel(c) + ' (' + classAbbr(c) + ')' }),
+          h('span', { 'class': 'toggle-count', text: String(counts[c] || 0) })]));
+    });
+
+    /* Counts table */
+    var body = $('counts-body');
+    clear(body);
+    var total = 0;
+    classes.forEach(function (c) { total += counts[c] || 0; });
+    classes.forEach(function (c, k) {
+      var n = counts[c] || 0;
+      body.appendChild(h('tr', { 'data-class': c, 'class': state.hidden.has(c) ? 'is-hidden' : '' }, [
+        h('th', { scope: 'row' }, [h('span', { 'class': 'swatch k' + k, 'aria-hidden': 'true' }),
+          classLabel(c) + ' (' + classAbbr(c) + ')',
+          state.hidden.has(c) ? h('span', { 'class': 'tag', text: t('counts.hidden') }) : null]),
+        h('td', { 'class': 'num count', text: String(n) }),
+        h('td', { 'class': 'num', text: total ? pct(n / total, 1) + ' %' : '–' })
+      ]));
+    });
+    $('count-total').textContent = String(total);
+    $('ratio').textContent = ratioText(counts);
+
+    BV.chart.bars($('chart'), classes.map(function (c, k) {
+      return { label: classAbbr(c), value: counts[c] || 0, cls: 'k' + k };
+    }), t('chart.desc', { list: classes.map(function (c) { return classLabel(c) + ' ' + (counts[c] || 0); }).join(', ') }));
+
+    renderInfo(r);
+
+    var urls = r.urls || {};
+    $('dl-image').href = urls.image || '#';
+    $('dl-image').setAttribute('download', 'bloodview-' + r.id + '.jpg');
+    $('dl-json').href = urls.json || api.resultUrl(r.id);
+    $('dl-json').setAttribute('download', 'bloodview-' + r.id + '.json');
+  }
+
+  /*
+   * The image as shown now (current threshold and classes), drawn on a canvas.  Only offered
+   * over a box-free base image, else the server's boxes would be drawn twice.
+   */
+  function exportShown() {
+    var r = state.result, img = $('base-img');
+    if (!r || !img.naturalWidth) return;
+    var canvas = document.createElement('canvas');
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    var ctx = canvas.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    var colours = getComputedStyle(document.documentElement);
+    var lw = Math.max(2, Math.round(canvas.width / 320));
+    ctx.lineWidth = lw;
+    $('overlay').querySelectorAll('rect.box').forEach(function (rect) {
+      var k = (rect.getAttribute('class').match(/\bk(\d)\b/) || [0, 0])[1];
+      ctx.strokeStyle = colours.getPropertyValue('--k' + k).trim() || '#000';
+      ctx.setLineDash(k === '2' ? [3 * lw, 1.5 * lw] : []);
+      ctx.strokeRect(Number(rect.getAttribute('x')), Number(rect.getAttribute('y')),
+                     Number(rect.getAttribute('width')), Number(rect.getAttribute('height')));
+    });
+    canvas.toBlob(function (blob) {
+      if (blob) download('bloodview-' + r.id + '-' + i18n.num(state.threshold * 100, 0) + '.png', blob);
+    }, 'image/png');
+  }
+
+  function metricsText(m) {
+    if (!m || typeof m !== 'object') return null;
+    var parts = [];
+    /* Scores (AP, mAP, precision...) as percentages; counts and other values as they are. */
+    function fmt(v, k) {
+      var score = /ap|map|prec|recall|f1|acc/i.test(k) || !Number.isInteger(v);
+      return typeof v === 'number' && v >= 0 && v <= 1 && score ? pct(v, 1) + ' %' : String(v);
+    }
+    Object.keys(m).forEach(function (k) {
+      var v = m[k];
+      if (typeof v === 'number' || typeof v === 'string') parts.push(k + ' ' + fmt(v, k));
+      else if (v && typeof v === 'object' && !Array.isArray(v)) {
+        var sub = Object.keys(v).filter(function (s) { return typeof v[s] === 'number'; })
+          .map(function (s) { return s + ' ' + fmt(v[s], k); });
+        if (sub.length) parts.push(k + ': ' + sub.join(', '));
+      }
+    });
+    return parts.length ? parts.join(' · ') : null;
+  }
+
+  function renderInfo(r) {
+    var dl = $('info');
+    clear(dl);
+    function row(label, value, cls) {
+      dl.appendChild(h('dt', { text: label }));
+      dl.appendChild(h('dd', { text: value, 'class': cls || null }));
+    }
+    var model = r.model || {};
+    row(t('info.date'), i18n.date(r.created));
+    row(t('info.model'), (model.name || '?') + (model.trained === false ? ' — ' + t('info.untrained') : ''),
+        model.trained === false ? 'warn' : null);
+    var acc;
+    var current = state.model && state.model.name === model.name ? state.model : null;
+    if (model.trained === false || (current && current.trained === false)) acc = t('info.untrainedShort');
+    else acc = (current && metricsText(current.metrics)) || t('info.notMeasured');
+    row(t('info.accuracy'), acc);
+    row(t('info.threshold'), i18n.num(state.threshold, 2));
+    var tm = r.timings_ms || {};
+    row(t('info.timings'), ['decode', 'detect', 'encode', 'total'].filter(function (k) { return typeof tm[k] === 'number'; })
+      .map(function (k) { return t('timing.' + k) + ' ' + i18n.num(tm[k], 0) + ' ms'; }).join(' · ') || '–');
+    if (r.image) row(t('info.image'), r.image.width + ' × ' + r.image.height + ' px' + (r.image.type ? ' · ' + r.image.type : ''));
+    if (r.sample) row(t('info.sample'), r.sample);
+    row(t('info.id'), r.id, 'mono');
+  }
+
+  function boxInfo(det, asTitle) {
+    var text = det ? t('box.info', { cls: classLabel(det['class']), pct: pct(det.confidence, 0) }) : '';
+    if (!asTitle) $('box-info').textContent = text;
+    return text;
+  }
+
+  /* ---------- uploads ---------- */
+
+  function addFiles(list) {
+    var files = Array.prototype.slice.call(list || []);
+    if (!files.length) return;
+    showError($('upload-error'), null);
+    files.forEach(function (f) { state.queue.push({ file: f, status: 'waiting', pct: 0 }); });
+    renderQueue();
+    pump();
+  }
+
+  function thresholdValue() {
+    var v = $('threshold-input').value.trim().replace(',', '.');
+    return v === '' ? null : v;
+  }
+
+  function pump() {
+    if (state.running) return;
+    var item = state.queue.filter(function (q) { return q.status === 'waiting'; })[0];
+    setBusy(!!item);
+    if (!item) return;
+    state.running = item;
+    item.status = 'uploading';
+    item.pct = 0;
+    renderQueue();
+    var job = api.analyze(item.file, {
+      threshold: thresholdValue(),
+      sample: BV.samples && BV.samples.activeId ? BV.samples.activeId() : null,
+      onProgress: function (f) { item.pct = Math.round(f * 100); renderQueue(); },
+      onUploaded: function () { item.status = 'analysing'; renderQueue(); }
+    });
+    item.abort = job.abort;
+    job.promise.then(function (r) {
+      item.status = 'done';
+      item.result = r;
+      try { state.localImages.set(r.id, URL.createObjectURL(item.file)); } catch (e) { /* no preview */ }
+      showResult(r);
+      revealResult();
+    }, function (err) {
+      if (err.code === 'busy' && (item.retries || 0) < 3 && item.status !== 'cancelled') {
+        item.retries = (item.retries || 0) + 1;
+        item.status = 'retrying';
+        item.wait = 2 * item.retries;
+        item.timer = setTimeout(function () { if (item.status === 'retrying') { item.status = 'waiting'; pump(); } },
+                                item.wait * 1000);
+      } else if (err.code === 'aborted') {
+        item.status = 'cancelled';
+      } else {
+        item.status = 'error';
+        item.error = err;
+        showError($('upload-error'), err);
+      }
+    }).then(function () {
+      item.abort = null;
+      state.running = null;
+      renderQueue();
+      pump();
+    });
+  }
+
+  function cancelAll() {
+    state.queue.forEach(function (q) {
+      if (q.status === 'waiting' || q.status === 'retrying') { q.status = 'cancelled'; clearTimeout(q.timer); }
+    });
+    if (state.running && state.running.abort) state.running.abort();
+    renderQueue();
+    setBusy(false);
+    notice(t('err.aborted'));
+  }
+
+  function setBusy(on) {
+    var card = document.querySelector('.upload-card');
+    card.setAttribute('aria-busy', on ? 'true' : 'false');
+    card.classList.toggle('busy', on);
+    $('cancel-btn').disabled = !on;
+  }
+
+  function renderQueue() {
+    var list = $('queue-list');
+    clear(list);
+    state.queue.forEach(function (q) {
+      var label, prog = null;
+      switch (q.status) {
+        case 'waiting': label = t('queue.waiting'); break;
+        case 'uploading':
+          label = t('queue.uploading', { pct: q.pct });
+          prog = h('progress', { max: '100', value: String(q.pct), 'aria-label': label });
+          break;
+        case 'analysing':
+          label = t('queue.analysing');
+          prog = h('progress', { 'aria-label': label });   /* no value: indeterminate */
+          break;
+        case 'retrying': label = t('queue.retrying', { s: q.wait }); break;
+        case 'done':
+          var n = 0, c = q.result.counts || {};
+          Object.keys(c).forEach(function (k) { n += c[k]; });
+          label = t('queue.done', { n: n });
+          break;
+        case 'cancelled': label = t('queue.cancelled'); break;
+        default: label = errorText(q.error);
+      }
+      list.appendChild(h('li', { 'class': 'q-' + q.status, 'data-status': q.status }, [
+        h('span', { 'class': 'q-name', text: q.file.name || 'image' }),
+        h('span', { 'class': 'q-state', text: label }),
+        prog,
+        q.status === 'done' ? h('a', { 'class': 'button small', href: '#/result/' + q.result.id,
+          text: t('queue.open'), onclick: function (ev) { ev.preventDefault(); showResult(q.result); } }) : null
+      ]));
+    });
+    show($('queue'), state.queue.length > 0);
+  }
+
+  function setupDrop() {
+    var overlay = $('drop-overlay'), depth = 0;
+    function hasFiles(ev) {
+      return ev.dataTransfer && Array.prototype.indexOf.call(ev.dataTransfer.types || [], 'Files') >= 0;
+    }
+    document.addEventListener('dragenter', function (ev) {
+      if (!hasFiles(ev)) return;
+      depth++; show(overlay, true); ev.preventDefault();
+    });
+    document.addEventListener('dragleave', function () {
+      depth = Math.max(0, depth - 1); if (!depth) show(overlay, false);
+    });
+    document.addEventListener('dragover', function (ev) { if (hasFiles(ev)) ev.preventDefault(); });
+    document.addEventListener('drop', function (ev) {
+      depth = 0; show(overlay, false);
+      if (!hasFiles(ev)) return;
+      ev.preventDefault();
+      if (state.view !== 'analyze') location.hash = '#/analyze';
+      addFiles(ev.dataTransfer.files);
+    });
+  }
+
+  /* ---------- history ---------- */
+
+  function loadHistory() {
+    var status = $('history-status');
+    status.textContent = t('history.loading');
+    showError($('history-error'), null);
+    return api.results(100).then(function (body) {
+      state.history = (body && body.results) || [];
+      var ids = new Set(state.history.map(function (r) { return r.id; }));
+      state.selected.forEach(function (id) { if (!ids.has(id)) state.selected.delete(id); });
+      renderHistory();
+    }, function (err) {
+      status.textContent = '';
+      showError($('history-error'), err);
+    });
+  }
+
+  function countsLine(counts) {
+    return Object.keys(counts || {}).map(function (c) { return classAbbr(c) + ' ' + counts[c]; }).join(' · ');
+  }
+
+  function renderHistory() {
+    var list = $('history-list');
+    clear(list);
+    $('history-status').textContent = state.history.length ? '' : t('history.empty');
+    state.history.forEach(function (r) {
+      var urls = r.urls || {};
+      var del = h('button', { type: 'button', 'class': 'button danger small delete', text: t('history.delete') });
+      del.addEventListener('click', function () { askDelete(r, del); });
+      var box = h('input', { type: 'checkbox', 'aria-label': t('history.select', { id: r.id }) });
+      box.checked = state.selected.has(r.id);
+      box.addEventListener('change', function () {
+        if (box.checked) state.selected.add(r.id); else state.selected.delete(r.id);
+        updateSelection();
+      });
+      list.appendChild(h('li', { 'class': 'history-item', 'data-id': r.id }, [
+        box,
+        h('a', { href: '#/result/' + r.id, 'class': 'thumb-link', tabindex: '-1', 'aria-hidden': 'true' },
+          [h('img', { 'class': 'thumb', src: urls.thumb || urls.image, alt: '', loading: 'lazy',
+                      width: '96', height: '72' })]),
+        h('div', { 'class': 'h-text' }, [
+          h('div', { 'class': 'h-date', text: i18n.date(r.created) }),
+          h('div', { 'class': 'h-counts', text: countsLine(r.counts) }),
+          r.sample ? h('div', { 'class': 'tag', text: t('history.sample', { id: r.sample }) }) : null
+        ]),
+        h('div', { 'class': 'h-actions' }, [
+          h('a', { 'class': 'button small', href: '#/result/' + r.id, text: t('history.open') }),
+          del
+        ])
+      ]));
+    });
+    updateSelection();
+  }
+
+  function updateSelection() {
+    var n = state.selected.size;
+    $('history-csv').textContent = t('history.csv', { n: n });
+    $('history-csv').disabled = n === 0;
+    var all = $('select-all');
+    all.checked = n > 0 && n === state.history.length;
+    all.indeterminate = n > 0 && n < state.history.length;
+  }
+
+  /* Two-step delete: the first press arms the button for a few seconds, the second deletes. */
+  function askDelete(r, btn) {
+    if (!btn.classList.contains('armed')) {
+      btn.classList.add('armed');
+      btn.textContent = t('history.confirm');
+      btn.armTimer = setTimeout(function () {
+        btn.classList.remove('armed'); btn.textContent = t('history.delete');
+      }, 5000);
+      return;
+    }
+    clearTimeout(btn.armTimer);
+    btn.disabled = true;
+    api.remove(r.id).then(function () {
+      state.history = state.history.filter(function (x) { return x.id !== r.id; });
+      state.selected.delete(r.id);
+      if (state.result && state.result.id === r.id) {
+        state.result = null;
+        show($('result'), false);
+        $('result-empty').textContent = t('result.empty');
+        show($('result-empty'), true);
+        history.replaceState(null, '', '#/history');
+      }
+      renderHistory();
+      notice(t('history.deleted'));
+    }, function (err) {
+      btn.disabled = false;
+      btn.classList.remove('armed');
+      btn.textContent = t('history.delete');
+      showError($('history-error'), err);
+    });
+  }
+
+  function historyCsv() {
+    var picked = state.history.filter(function (r) { return state.selected.has(r.id); });
+    Promise.all(picked.map(function (r) {
+      /* The saved result.json carries the threshold and model; the list alone does not. */
+      return api.result(r.id, r.urls && r.urls.json).then(function (full) {
+        return { result: full, counts: full.counts || {}, threshold: full.threshold };
+      }, function () {
+        return { result: r, counts: r.counts || {}, threshold: undefined };
+      });
+    })).then(function (rows) {
+      download('bloodview-counts-' + rows.length + '.csv', countsCsv(rows));
+    });
+  }
+
+  /* ---------- language ---------- */
+
+  function setLanguage(l, remember) {
+    i18n.set(l, remember);
+    i18n.apply();
+    document.querySelectorAll('.lang button').forEach(function (b) {
+      b.setAttribute('aria-pressed', b.getAttribute('data-lang') === i18n.lang ? 'true' : 'false');
+    });
+    if (state.result) { render(); noteBase(baseImage(state.result), state.result); }
+    else $('result-empty').textContent = t('result.empty');
+    renderQueue();
+    if (state.history.length || state.view === 'history') renderHistory();
+    updateSelection();
+    ['upload-error', 'history-error'].forEach(function (id) {
+      var box = $(id);
+      if (!box.hidden && box.lastError) showError(box, box.lastError);
+    });
+    if (BV.samples && BV.samples.relabel) BV.samples.relabel();
+  }
+
+  /* ---------- start ---------- */
+
+  /*
+   * Read this page's own Content-Security-Policy so that a local preview (blob: URL, box-free)
+   * is used only where img-src allows it; otherwise the browser would log a violation.
+   */
+  function probeCsp() {
+    fetch(location.pathname, { method: 'HEAD', cache: 'no-store' }).then(function (res) {
+      var csp = res.headers.get('Content-Security-Policy');
+      if (!csp) { state.blobImages = true; return; }
+      var dirs = {};
+      csp.split(';').forEach(function (d) {
+        var parts = d.trim().split(/\s+/);
+        if (parts[0]) dirs[parts[0].toLowerCase()] = parts.slice(1);
+      });
+      var img = dirs['img-src'] || dirs['default-src'];
+      state.blobImages = !img || img.indexOf('blob:') >= 0;
+    }, function () { state.blobImages = false; });
+  }
+
+  function init() {
+    viewer = new BV.Viewer($('viewer'), boxInfo);
+
+    document.querySelectorAll('.lang button').forEach(function (b) {
+      b.addEventListener('click', function () { setLanguage(b.getAttribute('data-lang'), true); });
+    });
+
+    $('file-input').addEventListener('change', function (ev) { addFiles(ev.target.files); ev.target.value = ''; });
+    $('camera-input').addEventListener('change', function (ev) { addFiles(ev.target.files); ev.target.value = ''; });
+    $('cancel-btn').addEventListener('click', cancelAll);
+    setupDrop();
+
+    $('conf-slider').addEventListener('input', function (ev) {
+      state.threshold = Number(ev.target.value);
+      render();
+    });
+    $('zoom-in').addEventListener('click', function () { viewer.zoomCentre(1.5); });
+    $('zoom-out').addEventListener('click', function () { viewer.zoomCentre(1 / 1.5); });
+    $('zoom-reset').addEventListener('click', function () { viewer.reset(); });
+
+    $('dl-csv').addEventListener('click', function () {
+      var r = state.result;
+      if (r) download('bloodview-' + r.id + '.csv',
+                      countsCsv([{ result: r, counts: countAt(r, state.threshold), threshold: state.threshold }]));
+    });
+    $('print-btn').addEventListener('click', function () { window.print(); });
+    $('dl-shown').addEventListener('click', exportShown);
+    window.addEventListener('beforeprint', function () {
+      $('printed-at').textContent = i18n.date(new Date().toISOString());
+      viewer.reset();
+    });
+
+    $('history-refresh').addEventListener('click', loadHistory);
+    $('history-csv').addEventListener('click', historyCsv);
+    $('select-all').addEventListener('change', function (ev) {
+      state.selected = new Set(ev.target.checked ? state.history.map(function (r) { return r.id; }) : []);
+      renderHistory();
+    });
+
+    probeCsp();
+    api.model().then(function (m) { state.model = m; render(); }, function () { state.model = null; });
+    /* The samples view appears once both its page module (js/samples.js, setting BV.samples)
+       and the backend's /api/samples exist. */
+    if (BV.samples) api.samples().then(function () { show($('nav-samples'), true); }, function () { /* off */ });
+
+    window.addEventListener('hashchange', route);
+    setLanguage(i18n.lang, false);
+    setBusy(false);
+    route();
+    document.documentElement.classList.add('ready');
+  }
+
+  /* Exposed for the samples module and for tests. */
+  BV.app = { state: state, countAt: countAt, countsCsv: countsCsv, showResult: showResult,
+             openResult: openResult, errorText: errorText };
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
+  else init();
+})();

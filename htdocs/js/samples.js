@@ -1,0 +1,309 @@
+/*
+ * samples.js: the Samples view (docs/api.md, Samples): list, create, open a sample's summary
+ * (totals, per-field mean ± SD and 95 % CI, estimates per µL with their formulas, flags,
+ * anaemia screening), add images to it, delete it.
+ *
+ * The server writes the formulas, reasons and assumptions (in English, with the numbers); this
+ * page translates what comes as codes (screening result, flags, severity) and shows the
+ * server's text beside them, so a technician can check every figure by hand.
+ */
+(function () {
+  'use strict';
+
+  var BV = window.BV, i18n = BV.i18n, t = i18n.t;
+  var state = { root: null, list: [], profiles: null, current: null, active: null, id: null };
+
+  function h(tag, attrs, children) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === 'text') e.textContent = attrs[k];
+      else if (k === 'class') e.className = attrs[k];
+      else if (k.slice(0, 2) === 'on') e.addEventListener(k.slice(2), attrs[k]);
+      else if (attrs[k] !== null && attrs[k] !== undefined && attrs[k] !== false) e.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) e.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); });
+    return e;
+  }
+
+  function request(method, url, body) {
+    var opts = { method: method, headers: { 'Accept': 'application/json' }, cache: 'no-store' };
+    if (body !== undefined) { opts.headers['Content-Type'] = 'application/json'; opts.body = JSON.stringify(body); }
+    return fetch(url, opts).then(function (r) {
+      return r.json().catch(function () { return null; }).then(function (j) {
+        if (r.ok && j) return j;
+        var code = j && j.error ? j.error.code : (r.status === 404 ? 'not_found' : 'internal');
+        throw BV.api.ApiError(code, r.status, j && j.error ? j.error.message : '');
+      });
+    }, function () { throw BV.api.ApiError('network', 0); });
+  }
+
+  function errorBox(err) {
+    var box = h('div', { 'class': 'error', role: 'alert', 'data-code': err.code }, [
+      h('p', { 'class': 'error-msg', text: BV.app.errorText(err) })]);
+    /* Validation messages (bad_request, missing_field) name the field: show the server's words. */
+    if ((err.code === 'bad_request' || err.code === 'missing_field') && err.message)
+      box.appendChild(h('p', { 'class': 'error-code', text: err.message }));
+    return box;
+  }
+
+  function num(v, d) { return v === null || v === undefined ? '–' : i18n.num(v, d || 0); }
+
+  /* ---------- list + create ---------- */
+
+  function field(label, input, hint) {
+    var id = 'smp-' + input.getAttribute('name');
+    input.id = id;
+    return h('div', { 'class': 'form-row' }, [h('label', { 'for': id, text: label }), input,
+      hint ? h('span', { 'class': 'hint', text: hint }) : null]);
+  }
+
+  function select(name, options) {
+    var s = h('select', { name: name });
+    options.forEach(function (o) { s.appendChild(h('option', { value: o[0], text: o[1] })); });
+    return s;
+  }
+
+  function createForm() {
+    var form = h('form', { 'class': 'sample-form', novalidate: 'novalidate' });
+    var prep = select('preparation', [['smear', t('smp.prep.smear')], ['chamber', t('smp.prep.chamber')]]);
+    var profile = h('select', { name: 'profile' });
+    var dilution = h('input', { name: 'dilution', type: 'number', min: '1', step: '1', inputmode: 'numeric' });
+    var dilRow = field(t('smp.dilution'), dilution, t('smp.dilutionHint'));
+    function fillProfiles() {
+      while (profile.firstChild) profile.removeChild(profile.firstChild);
+      var ps = (state.profiles && state.profiles.profiles) || [];
+      ps.filter(function (p) { return p.preparation === prep.value; }).forEach(function (p) {
+        profile.appendChild(h('option', { value: p.name, text: p.label || p.name }));
+      });
+      var def = state.profiles && state.profiles.default_profile && state.profiles.default_profile[prep.value];
+      if (def) profile.value = def;
+      dilRow.hidden = prep.value !== 'chamber';
+    }
+    prep.addEventListener('change', fillProfiles);
+    var pregnant = h('input', { name: 'pregnant', type: 'checkbox' });
+    var trimester = select('trimester', [['', '–'], ['1', '1'], ['2', '2'], ['3', '3']]);
+    var smoker = h('input', { name: 'smoker', type: 'checkbox' });
+    var out = h('div', { 'class': 'form-error' });
+    form.appendChild(h('div', { 'class': 'form-grid' }, [
+      field(t('smp.code'), h('input', { name: 'code', required: 'required', maxlength: '32', autocomplete: 'off' }), t('smp.codeHint')),
+      field(t('smp.preparation'), prep),
+      field(t('smp.profile'), profile),
+      dilRow,
+      h('div', { 'class': 'form-row pair' }, [
+        field(t('smp.age'), h('input', { name: 'age', type: 'number', min: '0', step: 'any', inputmode: 'decimal' })),
+        field(t('smp.ageUnit'), select('age_unit', [['years', t('smp.years')], ['months', t('smp.months')]]))]),
+      field(t('smp.sex'), select('sex', [['unknown', t('smp.sex.unknown')], ['female', t('smp.sex.female')], ['male', t('smp.sex.male')]])),
+      h('div', { 'class': 'form-row pair' }, [
+        h('label', { 'class': 'check' }, [pregnant, ' ' + t('smp.pregnant')]),
+        field(t('smp.trimester'), trimester)]),
+      h('div', { 'class': 'form-row pair' }, [
+        field(t('smp.hb'), h('input', { name: 'hemoglobin', type: 'number', min: '0', step: 'any', inputmode: 'decimal' })),
+        field(t('smp.hbUnit'), select('hemoglobin_unit', [['g/dL', 'g/dL'], ['g/L', 'g/L']]))]),
+      field(t('smp.altitude'), h('input', { name: 'altitude_m', type: 'number', step: '1', inputmode: 'numeric' })),
+      h('div', { 'class': 'form-row' }, [h('label', { 'class': 'check' }, [smoker, ' ' + t('smp.smoker')])]),
+      field(t('smp.note'), h('textarea', { name: 'note', rows: '2', maxlength: '500' }), t('smp.noteHint'))
+    ]));
+    form.appendChild(out);
+    form.appendChild(h('button', { type: 'submit', 'class': 'button primary', text: t('smp.create') }));
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var f = form.elements, body = { code: f.code.value.trim(), preparation: prep.value, sex: f.sex.value,
+        pregnant: pregnant.checked, smoker: smoker.checked, note: f.note.value };
+      if (profile.value) body.profile = profile.value;
+      function numField(name, key) {
+        var v = f[name].value.trim().replace(',', '.');
+        if (v !== '') body[key || name] = Number(v);
+      }
+      numField('age'); if (body.age !== undefined) body.age_unit = f.age_unit.value;
+      numField('hemoglobin'); if (body.hemoglobin !== undefined) body.hemoglobin_unit = f.hemoglobin_unit.value;
+      numField('altitude_m');
+      if (trimester.value) body.trimester = Number(trimester.value);
+      if (prep.value === 'chamber') numField('dilution');
+      while (out.firstChild) out.removeChild(out.firstChild);
+      request('POST', '/api/samples', body).then(function (s) {
+        location.hash = '#/samples/' + s.id;
+      }, function (err) { out.appendChild(errorBox(err)); });
+    });
+    fillProfiles();
+    return form;
+  }
+
+  function renderList() {
+    var root = state.root;
+    while (root.firstChild) root.removeChild(root.firstChild);
+    var details = h('details', { 'class': 'new-sample' }, [h('summary', { 'class': 'button', text: t('smp.new') })]);
+    details.appendChild(createForm());
+    root.appendChild(details);
+    var ul = h('ul', { 'class': 'history-list sample-list' });
+    if (!state.list.length) root.appendChild(h('p', { 'class': 'hint', text: t('smp.none') }));
+    state.list.forEach(function (s) {
+      ul.appendChild(h('li', { 'class': 'history-item sample-item', 'data-id': s.id }, [
+        h('div', { 'class': 'h-text' }, [
+          h('div', { 'class': 'h-date', text: s.code }),
+          h('div', { 'class': 'h-counts', text: i18n.date(s.created) + ' · ' + t('smp.prep.' + s.preparation) +
+            ' · ' + t('smp.fieldsN', { n: s.fields || 0 }) })]),
+        h('div', { 'class': 'h-actions' }, [h('a', { 'class': 'button small', href: '#/samples/' + s.id, text: t('history.open') })])
+      ]));
+    });
+    root.appendChild(ul);
+  }
+
+  function loadList() {
+    return Promise.all([request('GET', '/api/samples'),
+      state.profiles ? Promise.resolve(state.profiles) : request('GET', '/api/samples/profiles').catch(function () { return null; })])
+      .then(function (r) { state.list = r[0].samples || []; state.profiles = r[1]; renderList(); },
+            function (err) { clear(); state.root.appendChild(errorBox(err)); });
+  }
+
+  function clear() { while (state.root.firstChild) state.root.removeChild(state.root.firstChild); }
+
+  /* ---------- one sample ---------- */
+
+  function facts(s) {
+    var rows = [[t('smp.code'), s.code], [t('smp.preparation'), t('smp.prep.' + s.preparation)],
+      [t('smp.profile'), s.profile || '–']];
+    if (s.dilution) rows.push([t('smp.dilution'), '1:' + num(s.dilution)]);
+    if (s.age) rows.push([t('smp.age'), num(s.age.value, 1) + ' ' + t(s.age.unit === 'months' ? 'smp.months' : 'smp.years')]);
+    rows.push([t('smp.sex'), t('smp.sex.' + (s.sex || 'unknown'))]);
+    if (s.pregnant) rows.push([t('smp.pregnant'), s.trimester ? t('smp.trimesterN', { n: s.trimester }) : t('smp.yes')]);
+    if (s.hemoglobin) rows.push([t('smp.hb'), num(s.hemoglobin.value, 1) + ' ' + s.hemoglobin.unit]);
+    if (s.altitude_m !== null && s.altitude_m !== undefined) rows.push([t('smp.altitude'), num(s.altitude_m) + ' m']);
+    rows.push([t('smp.smoker'), t(s.smoker ? 'smp.yes' : 'smp.no')]);
+    if (s.note) rows.push([t('smp.note'), s.note]);
+    var dl = h('dl', { 'class': 'info' });
+    rows.forEach(function (r) { dl.appendChild(h('dt', { text: r[0] })); dl.appendChild(h('dd', { text: r[1] })); });
+    return dl;
+  }
+
+  function summaryView(sum) {
+    var classes = ['RBC', 'WBC', 'Platelets'];
+    var wrap = h('div', { 'class': 'sample-summary' });
+    wrap.appendChild(h('p', { 'class': 'fields', text: t('smp.fieldsN', { n: sum.fields }) }));
+    if (sum.stability && !sum.stability.stable)
+      wrap.appendChild(h('p', { 'class': 'warn-box', 'data-stable': 'false' },
+        [h('strong', { text: t('smp.unstable') + ' ' }), sum.stability.warning || '', ' ', h('span', { 'class': 'hint', text: sum.stability.rule })]));
+    var table = h('table', { 'class': 'counts sample-table' });
+    table.appendChild(h('thead', {}, [h('tr', {}, [
+      h('th', { scope: 'col', text: t('counts.class') }), h('th', { scope: 'col', 'class': 'num', text: t('smp.total') }),
+      h('th', { scope: 'col', 'class': 'num', text: t('smp.meanSd') }), h('th', { scope: 'col', 'class': 'num', text: t('smp.ci') }),
+      h('th', { scope: 'col', 'class': 'num', text: t('smp.perUl') }), h('th', { scope: 'col', text: t('smp.flag') })])]));
+    var tb = h('tbody');
+    classes.forEach(function (c, k) {
+      var st = (sum.per_field_stats || {})[c] || {}, est = (sum.estimates || {})[c], fl = (sum.flags || {})[c];
+      tb.appendChild(h('tr', { 'data-class': c }, [
+        h('th', { scope: 'row' }, [h('span', { 'class': 'swatch k' + k, 'aria-hidden': 'true' }), t('class.' + c)]),
+        h('td', { 'class': 'num total', text: num((sum.totals || {})[c]) }),
+        h('td', { 'class': 'num', text: num(st.mean, 1) + (st.sd !== null && st.sd !== undefined ? ' ± ' + num(st.sd, 1) : '') }),
+        h('td', { 'class': 'num', text: st.ci95 ? num(st.ci95[0], 1) + '–' + num(st.ci95[1], 1) : '–' }),
+        h('td', { 'class': 'num', text: est ? num(est.per_ul) : '–' }),
+        h('td', { 'class': 'flag flag-' + (fl ? fl.flag : 'none'), text: fl ? t('smp.flag.' + fl.flag) : '–' })
+      ]));
+    });
+    table.appendChild(tb);
+    wrap.appendChild(table);
+    wrap.appendChild(h('p', { 'class': 'hint', text: sum.ci_method || '' }));
+    if (sum.estimates_unavailable) wrap.appendChild(h('p', { 'class': 'warn-box', text: sum.estimates_unavailable }));
+
+    /* Every formula with its numbers, as the server computed it. */
+    var formulas = h('div', { 'class': 'formulas' }, [h('h3', { text: t('smp.formulas') })]);
+    if (sum.calibration) formulas.appendChild(h('p', { 'class': 'mono', text: (sum.calibration.label || '') + ': ' + (sum.calibration.formula || '') }));
+    classes.forEach(function (c) {
+      var est = (sum.estimates || {})[c], fl = (sum.flags || {})[c];
+      if (est) {
+        formulas.appendChild(h('p', { 'class': 'mono', text: est.formula }));
+        if (est.assumptions) formulas.appendChild(h('p', { 'class': 'hint', text: est.assumptions }));
+      }
+      if (fl && fl.text && fl.flag !== 'none')
+        formulas.appendChild(h('p', { 'class': 'hint', text: fl.text + (fl.range_per_ul ? ' (' + t('smp.range') + ' ' +
+          num(fl.range_per_ul[0]) + '–' + num(fl.range_per_ul[1]) + ' /µL)' : '') }));
+    });
+    wrap.appendChild(formulas);
+
+    var sc = sum.screening;
+    if (sc) {
+      var box = h('div', { 'class': 'screening screening-' + sc.result, 'data-result': sc.result }, [
+        h('h3', { text: t('smp.screening') }),
+        h('p', { 'class': 'screen-label' }, [h('strong', { text: t('smp.screen.' + sc.result) }),
+          sc.severity ? ' · ' + t('smp.severity.' + sc.severity) : '']),
+        h('p', { text: sc.reason || '' })]);
+      if (sc.group) box.appendChild(h('p', { 'class': 'hint', text: t('smp.group') + ': ' + sc.group }));
+      if (sc.hemoglobin && sc.hemoglobin.formula) box.appendChild(h('p', { 'class': 'mono', text: sc.hemoglobin.formula }));
+      wrap.appendChild(box);
+    }
+    if (sum.per_field && sum.per_field.length) {
+      var ol = h('ol', { 'class': 'field-list' });
+      sum.per_field.forEach(function (f) {
+        ol.appendChild(h('li', {}, [h('a', { href: '#/result/' + f.result, text: f.result }),
+          ' — ' + classes.map(function (c) { return t('abbr.' + c) + ' ' + num(f.counts[c]); }).join(' · ')]));
+      });
+      wrap.appendChild(h('h3', { text: t('smp.fields') }));
+      wrap.appendChild(ol);
+    }
+    wrap.appendChild(h('p', { 'class': 'disclaimer', text: t('disclaimer') }));
+    if (sum.disclaimer) wrap.appendChild(h('p', { 'class': 'hint', text: sum.disclaimer }));
+    if (sum.sources) wrap.appendChild(h('p', { 'class': 'hint', text: t('smp.sources') + ': ' +
+      (typeof sum.sources === 'string' ? sum.sources : JSON.stringify(sum.sources)) }));
+    return wrap;
+  }
+
+  function renderSample(data) {
+    var s = data.sample, sum = data.summary;
+    state.current = data;
+    clear();
+    var root = state.root;
+    root.appendChild(h('p', { 'class': 'no-print' }, [h('a', { href: '#/samples', text: '← ' + t('smp.back') })]));
+    root.appendChild(h('h2', { 'class': 'sample-title', text: t('smp.sample') + ' ' + s.code }));
+    root.appendChild(facts(s));
+    var del = h('button', { type: 'button', 'class': 'button danger', id: 'sample-delete', text: t('history.delete') });
+    del.addEventListener('click', function () {
+      if (!del.classList.contains('armed')) { del.classList.add('armed'); del.textContent = t('history.confirm'); return; }
+      del.disabled = true;
+      request('DELETE', '/api/samples/' + s.id).then(function () {
+        if (state.active && state.active.id === s.id) setActive(null);
+        location.hash = '#/samples';
+      }, function (err) { del.disabled = false; root.appendChild(errorBox(err)); });
+    });
+    root.appendChild(h('div', { 'class': 'actions no-print' }, [
+      h('button', { type: 'button', 'class': 'button primary', id: 'sample-add', text: t('smp.add'),
+        onclick: function () { setActive({ id: s.id, code: s.code }); location.hash = '#/analyze'; } }),
+      h('button', { type: 'button', 'class': 'button', text: t('print'), onclick: function () { window.print(); } }),
+      del]));
+    root.appendChild(summaryView(sum));
+  }
+
+  function loadSample(id) {
+    clear();
+    state.root.appendChild(h('p', { 'class': 'hint', text: t('history.loading') }));
+    return request('GET', '/api/samples/' + encodeURIComponent(id)).then(renderSample, function (err) {
+      clear(); state.root.appendChild(errorBox(err));
+    });
+  }
+
+  /* ---------- the sample that new uploads go into ---------- */
+
+  function setActive(a) {
+    state.active = a;
+    var bar = document.getElementById('active-sample');
+    if (!bar) return;
+    while (bar.firstChild) bar.removeChild(bar.firstChild);
+    bar.hidden = !a;
+    if (!a) return;
+    bar.appendChild(h('span', { text: t('smp.activeBar', { code: a.code }) + ' ' }));
+    bar.appendChild(h('a', { 'class': 'button small', href: '#/samples/' + a.id, text: t('smp.view') }));
+    bar.appendChild(h('button', { type: 'button', 'class': 'button small', text: t('smp.stop'),
+      onclick: function () { setActive(null); } }));
+  }
+
+  BV.samples = {
+    show: function (root, id) {
+      state.root = root;
+      state.id = id || null;
+      return id ? loadSample(id) : loadList();
+    },
+    relabel: function () {
+      if (state.active) setActive(state.active);
+      if (state.root && !state.root.closest('[hidden]')) BV.samples.show(state.root, state.id);
+    },
+    activeId: function () { return state.active ? state.active.id : null; }
+  };
+})();

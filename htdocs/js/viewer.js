@@ -1,0 +1,205 @@
+/*
+ * viewer.js: the image with its detection boxes as an SVG overlay, zoom and pan.
+ *
+ * The overlay's viewBox is the image's pixel size, so boxes from the JSON (original-image
+ * pixels) are placed exactly and stay crisp at any zoom.  Only the boxes that pass the current
+ * filter are in the DOM: what is drawn is what is counted.  Zoom and pan are one CSS transform on
+ * the stage (set through the CSSOM, which a strict CSP allows), driven by pointer events so that
+ * mouse, pen and touch (pinch) share one code path.
+ */
+(function () {
+  'use strict';
+
+  var SVGNS = 'http://www.w3.org/2000/svg';
+  var MAX_SCALE = 8;
+
+  function Viewer(root, onInfo) {
+    this.root = root;
+    this.viewport = root.querySelector('.viewport');
+    this.stage = root.querySelector('.stage');
+    this.img = root.querySelector('.stage img');
+    this.svg = root.querySelector('.stage svg');
+    this.onInfo = onInfo;
+    this.dets = [];
+    this.selected = -1;
+    this.scale = 1; this.tx = 0; this.ty = 0;
+    this.pointers = new Map();
+    this.gesture = null;
+    this.bind();
+  }
+
+  Viewer.prototype.setImage = function (src, width, height) {
+    this.svg.setAttribute('viewBox', '0 0 ' + width + ' ' + height);
+    this.img.setAttribute('width', width);
+    this.img.setAttribute('height', height);
+    if (this.img.getAttribute('src') !== src) this.img.setAttribute('src', src);
+    this.selected = -1;
+    this.reset();
+  };
+
+  /* dets: [{i, det}] already filtered; big boxes first so small ones stay on top for tapping. */
+  Viewer.prototype.draw = function (dets, classIndex) {
+    var self = this;
+    while (this.svg.firstChild) this.svg.removeChild(this.svg.firstChild);
+    this.dets = dets.slice().sort(function (a, b) {
+      return b.det.box.w * b.det.box.h - a.det.box.w * a.det.box.h;
+    });
+    var g = document.createElementNS(SVGNS, 'g');
+    g.setAttribute('class', 'boxes');
+    this.dets.forEach(function (d) {
+      var b = d.det.box;
+      var r = document.createElementNS(SVGNS, 'rect');
+      r.setAttribute('x', b.x); r.setAttribute('y', b.y);
+      r.setAttribute('width', Math.max(b.w, 1)); r.setAttribute('height', Math.max(b.h, 1));
+      r.setAttribute('class', 'box k' + classIndex(d.det) + (d.i === self.selected ? ' selected' : ''));
+      r.setAttribute('data-class', d.det['class']);
+      r.setAttribute('data-i', d.i);
+      r.setAttribute('data-confidence', d.det.confidence);
+      r.setAttribute('vector-effect', 'non-scaling-stroke');
+      var title = document.createElementNS(SVGNS, 'title');
+      title.textContent = self.onInfo ? self.onInfo(d.det, true) : '';
+      r.appendChild(title);
+      g.appendChild(r);
+    });
+    this.svg.appendChild(g);
+    if (!this.dets.some(function (d) { return d.i === self.selected; })) this.select(-1);
+  };
+
+  Viewer.prototype.select = function (i) {
+    this.selected = i;
+    this.svg.querySelectorAll('rect.selected').forEach(function (r) { r.classList.remove('selected'); });
+    var found = null;
+    this.dets.forEach(function (d) { if (d.i === i) found = d; });
+    if (found) {
+      var r = this.svg.querySelector('rect[data-i="' + i + '"]');
+      if (r) r.classList.add('selected');
+    }
+    if (this.onInfo) this.onInfo(found ? found.det : null, false);
+  };
+
+  Viewer.prototype.apply = function () {
+    var vw = this.viewport.clientWidth, vh = this.viewport.clientHeight;
+    var sw = this.stage.offsetWidth * this.scale, sh = this.stage.offsetHeight * this.scale;
+    /* Keep the image covering the viewport: no panning off into empty space. */
+    this.tx = Math.min(0, Math.max(vw - sw, this.tx));
+    this.ty = Math.min(0, Math.max(vh - sh, this.ty));
+    if (this.scale <= 1) { this.scale = 1; this.tx = 0; this.ty = 0; }
+    this.stage.style.transform = 'translate(' + this.tx + 'px,' + this.ty + 'px) scale(' + this.scale + ')';
+    this.root.classList.toggle('zoomed', this.scale > 1);
+  };
+
+  /* Zoom by factor around viewport point (px, py). */
+  Viewer.prototype.zoomAt = function (factor, px, py) {
+    var ns = Math.min(MAX_SCALE, Math.max(1, this.scale * factor));
+    var k = ns / this.scale;
+    this.tx = px - (px - this.tx) * k;
+    this.ty = py - (py - this.ty) * k;
+    this.scale = ns;
+    this.apply();
+  };
+
+  Viewer.prototype.zoomCentre = function (factor) {
+    this.zoomAt(factor, this.viewport.clientWidth / 2, this.viewport.clientHeight / 2);
+  };
+
+  Viewer.prototype.reset = function () { this.scale = 1; this.tx = 0; this.ty = 0; this.apply(); };
+
+  Viewer.prototype.local = function (ev) {
+    var r = this.viewport.getBoundingClientRect();
+    return { x: ev.clientX - r.left, y: ev.clientY - r.top };
+  };
+
+  Viewer.prototype.bind = function () {
+    var self = this, vp = this.viewport;
+
+    vp.addEventListener('pointerdown', function (ev) {
+      var p = self.local(ev);
+      self.pointers.set(ev.pointerId, p);
+      var hit = ev.target && ev.target.getAttribute && ev.target.getAttribute('data-i');
+      if (self.pointers.size === 1) {
+        self.gesture = { kind: 'tap', start: p, tx: self.tx, ty: self.ty,
+                         hit: hit !== null && hit !== undefined ? Number(hit) : -1 };
+      } else if (self.pointers.size === 2) {
+        var pts = Array.from(self.pointers.values());
+        self.gesture = { kind: 'pinch', dist: dist(pts[0], pts[1]), scale: self.scale };
+      }
+      if (self.scale > 1 || self.pointers.size > 1) {
+        try { vp.setPointerCapture(ev.pointerId); } catch (e) { /* not capturable */ }
+      }
+    });
+
+    vp.addEventListener('pointermove', function (ev) {
+      if (!self.pointers.has(ev.pointerId)) {
+        if (ev.pointerType === 'mouse') {
+          var h = ev.target && ev.target.getAttribute && ev.target.getAttribute('data-i');
+          if (h !== null && h !== undefined && Number(h) !== self.selected) self.select(Number(h));
+        }
+        return;
+      }
+      var p = self.local(ev);
+      self.pointers.set(ev.pointerId, p);
+      var g = self.gesture;
+      if (!g) return;
+      if (g.kind === 'pinch' && self.pointers.size === 2) {
+        var pts = Array.from(self.pointers.values());
+        var mid = { x: (pts[0].x + pts[1].x) / 2, y: (pts[0].y + pts[1].y) / 2 };
+        var target = g.scale * dist(pts[0], pts[1]) / Math.max(g.dist, 1);
+        self.zoomAt(target / self.scale, mid.x, mid.y);
+        ev.preventDefault();
+      } else if (g.kind === 'tap' || g.kind === 'pan') {
+        var dx = p.x - g.start.x, dy = p.y - g.start.y;
+        if (g.kind === 'tap' && Math.abs(dx) + Math.abs(dy) > 6 && self.scale > 1) g.kind = 'pan';
+        if (g.kind === 'pan') {
+          self.tx = g.tx + dx; self.ty = g.ty + dy; self.apply();
+          ev.preventDefault();
+        }
+      }
+    });
+
+    function end(ev) {
+      var g = self.gesture;
+      if (g && g.kind === 'tap' && self.pointers.size === 1 && ev.type === 'pointerup') {
+        var p = self.local(ev);
+        if (Math.abs(p.x - g.start.x) + Math.abs(p.y - g.start.y) <= 6) self.select(g.hit);
+      }
+      self.pointers.delete(ev.pointerId);
+      if (self.pointers.size === 0) self.gesture = null;
+      else if (self.pointers.size === 1) {
+        var rest = Array.from(self.pointers.values())[0];
+        self.gesture = { kind: 'pan', start: rest, tx: self.tx, ty: self.ty, hit: -1 };
+      }
+    }
+    vp.addEventListener('pointerup', end);
+    vp.addEventListener('pointercancel', end);
+
+    /* Wheel zooms only with Ctrl (and trackpad pinch) or once zoomed, so page scrolling still works. */
+    vp.addEventListener('wheel', function (ev) {
+      if (!ev.ctrlKey && self.scale <= 1) return;
+      ev.preventDefault();
+      var p = self.local(ev);
+      self.zoomAt(Math.exp(-ev.deltaY * 0.002), p.x, p.y);
+    }, { passive: false });
+
+    vp.addEventListener('keydown', function (ev) {
+      var step = 40;
+      switch (ev.key) {
+        case '+': case '=': self.zoomCentre(1.5); break;
+        case '-': case '_': self.zoomCentre(1 / 1.5); break;
+        case '0': self.reset(); break;
+        case 'ArrowLeft': self.tx += step; self.apply(); break;
+        case 'ArrowRight': self.tx -= step; self.apply(); break;
+        case 'ArrowUp': self.ty += step; self.apply(); break;
+        case 'ArrowDown': self.ty -= step; self.apply(); break;
+        default: return;
+      }
+      ev.preventDefault();
+    });
+
+    window.addEventListener('resize', function () { self.apply(); });
+  };
+
+  function dist(a, b) { return Math.hypot(a.x - b.x, a.y - b.y); }
+
+  window.BV = window.BV || {};
+  window.BV.Viewer = Viewer;
+})();

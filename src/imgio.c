@@ -1,0 +1,703 @@
+/* imgio.c: image decode (JPEG/PNG, bounded), JPEG encode, resize, letterbox */
+/*
+ * Decoders run on hostile bytes, so each bounds what it does before doing
+ * it: dimensions are checked against the limits right after the header
+ * (before the pixel buffer exists), libjpeg's own memory is capped, a
+ * progress monitor stops progressive JPEGs with absurd scan counts, and
+ * warnings that mean "data missing or damaged" are promoted to errors
+ * because libjpeg would otherwise return grey-padded pixels as success.
+ * libjpeg and libpng report errors by longjmp; each setjmp lives in a
+ * small *_run() function whose state sits in a struct owned by its caller
+ * (C11 7.13.2.1 leaves changed locals of the setjmp frame indeterminate),
+ * and the caller releases everything on one path.
+ */
+#include <limits.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+#include <jerror.h>
+#include <png.h>
+
+#include "imgio.h"
+
+/* Cap on libjpeg-internal memory beyond a whole-image coefficient buffer. */
+#define JPEG_MEM_SLACK		(64L << 20)
+/* More warnings than this on one image is a sign of garbage, not noise. */
+#define JPEG_MAX_WARNINGS	1000
+/* Ancillary PNG chunks (iCCP, zTXt...) may not inflate beyond this. */
+#define PNG_CHUNK_MAX		(8L << 20)
+
+static const struct img_limits *
+limits_or_default(const struct img_limits *lim, struct img_limits *def)
+{
+	if (lim != NULL)
+		return lim;
+	img_limits_default(def);
+	return def;
+}
+
+static enum img_err
+dims_ok(unsigned long w, unsigned long h, const struct img_limits *lim)
+{
+	if (w == 0 || h == 0)
+		return IMG_ERR_CORRUPT;
+	if (w > (unsigned long)lim->max_side || h > (unsigned long)lim->max_side)
+		return IMG_ERR_PIXELS;
+	if ((unsigned long long)w * h > (unsigned long long)lim->max_pixels)
+		return IMG_ERR_PIXELS;
+	return IMG_OK;
+}
+
+void
+imgio_free(struct img *im)
+{
+	if (im == NULL)
+		return;
+	free(im->rgb);
+	im->rgb = NULL;
+	im->w = im->h = 0;
+}
+
+/* ---- EXIF orientation ------------------------------------------------ */
+
+/*
+ * Return a new buffer holding s (w x h) as displayed under EXIF
+ * orientation o; *dw x *dh is its size (swapped for 5-8).
+ */
+static unsigned char *
+orient_apply(const unsigned char *s, int w, int h, int o, int *dw, int *dh)
+{
+	unsigned char	*d;
+	int		 x, y, sx, sy, ow, oh;
+
+	ow = o >= 5 ? h : w;
+	oh = o >= 5 ? w : h;
+	if ((d = malloc((size_t)w * h * 3)) == NULL)
+		return NULL;
+	for (y = 0; y < oh; y++) {
+		for (x = 0; x < ow; x++) {
+			switch (o) {
+			case 2: sx = w - 1 - x; sy = y; break;
+			case 3: sx = w - 1 - x; sy = h - 1 - y; break;
+			case 4: sx = x; sy = h - 1 - y; break;
+			case 5: sx = y; sy = x; break;
+			case 6: sx = y; sy = h - 1 - x; break;
+			case 7: sx = w - 1 - y; sy = h - 1 - x; break;
+			case 8: sx = w - 1 - y; sy = x; break;
+			default: sx = x; sy = y; break;
+			}
+			memcpy(d + ((size_t)y * ow + x) * 3,
+			    s + ((size_t)sy * w + sx) * 3, 3);
+		}
+	}
+	*dw = ow;
+	*dh = oh;
+	return d;
+}
+
+/* ---- JPEG decode ----------------------------------------------------- */
+
+struct jerr {
+	struct jpeg_error_mgr	 pub;
+	jmp_buf			 jb;
+	enum img_err		 code;	/* what the longjmp means */
+	unsigned		 nwarn;
+};
+
+struct jdec {
+	struct jpeg_decompress_struct	 cinfo;
+	struct jpeg_progress_mgr	 prog;
+	struct jerr			 err;
+	unsigned char			*pix;	/* w * h * 3 */
+	unsigned char			*row;	/* one CMYK row */
+	int				 w, h, orient;
+};
+
+static void
+jpeg_fail(j_common_ptr c)
+{
+	struct jerr *e = (struct jerr *)c->err;
+
+	if (e->code == IMG_ERR_CORRUPT && c->err->msg_code == JERR_OUT_OF_MEMORY)
+		e->code = IMG_ERR_NOMEM;
+	longjmp(e->jb, 1);
+}
+
+/* Serving processes keep stderr for their own log lines. */
+static void
+jpeg_quiet(j_common_ptr c)
+{
+	(void)c;
+}
+
+static void
+jpeg_emit(j_common_ptr c, int level)
+{
+	struct jerr *e = (struct jerr *)c->err;
+
+	if (level >= 0)
+		return;		/* trace messages */
+	switch (c->err->msg_code) {
+	case JWRN_JPEG_EOF:	/* truncated: libjpeg pads with grey */
+	case JWRN_HIT_MARKER:	/* entropy data cut short */
+	case JWRN_HUFF_BAD_CODE:
+	case JWRN_MUST_RESYNC:
+		jpeg_fail(c);
+		break;
+	default:
+		if (++e->nwarn > JPEG_MAX_WARNINGS)
+			jpeg_fail(c);
+		break;
+	}
+}
+
+/*
+ * Called before each chunk of input is absorbed, so at least once per
+ * scan: each progressive scan costs a pass over the whole coefficient
+ * buffer, and thousands of tiny scans would pin the CPU.
+ */
+static void
+jpeg_progress(j_common_ptr c)
+{
+	j_decompress_ptr d = (j_decompress_ptr)c;
+
+	if (d->input_scan_number > IMGIO_MAX_SCANS)
+		jpeg_fail(c);
+}
+
+static int
+jdec_orientation(j_decompress_ptr c)
+{
+	jpeg_saved_marker_ptr m;
+
+	for (m = c->marker_list; m != NULL; m = m->next)
+		if (m->marker == JPEG_APP0 + 1 && m->data_length >= 6 &&
+		    memcmp(m->data, "Exif\0\0", 6) == 0)
+			return imgcheck_exif_orientation(m->data,
+			    m->data_length);
+	return 1;
+}
+
+static enum img_err
+jdec_run(struct jdec *d, const unsigned char *buf, size_t len,
+    const struct img_limits *lim)
+{
+	struct jpeg_decompress_struct	*c = &d->cinfo;
+	enum img_err			 e;
+	JSAMPROW			 rp;
+	size_t				 i, n;
+
+	if (setjmp(d->err.jb))
+		return d->err.code;
+	jpeg_create_decompress(c);
+	c->mem->max_memory_to_use = JPEG_MEM_SLACK + lim->max_pixels * 8;
+	d->prog.progress_monitor = jpeg_progress;
+	c->progress = &d->prog;
+	if (len > ULONG_MAX)
+		return IMG_ERR_CORRUPT;
+	jpeg_mem_src(c, buf, (unsigned long)len);
+	jpeg_save_markers(c, JPEG_APP0 + 1, 0xffff);
+	if (jpeg_read_header(c, TRUE) != JPEG_HEADER_OK)
+		return IMG_ERR_CORRUPT;
+	if ((e = dims_ok(c->image_width, c->image_height, lim)) != IMG_OK)
+		return e;
+	d->orient = jdec_orientation(c);
+	if (c->jpeg_color_space == JCS_CMYK || c->jpeg_color_space == JCS_YCCK)
+		c->out_color_space = JCS_CMYK;
+	else
+		c->out_color_space = JCS_RGB;
+	jpeg_start_decompress(c);
+	d->w = (int)c->output_width;
+	d->h = (int)c->output_height;
+	if ((e = dims_ok(c->output_width, c->output_height, lim)) != IMG_OK)
+		return e;
+	if ((d->pix = malloc((size_t)d->w * d->h * 3)) == NULL)
+		return IMG_ERR_NOMEM;
+	if (c->out_color_space == JCS_CMYK &&
+	    (d->row = malloc((size_t)d->w * 4)) == NULL)
+		return IMG_ERR_NOMEM;
+	while (c->output_scanline < c->output_height) {
+		unsigned char *dst = d->pix +
+		    (size_t)c->output_scanline * d->w * 3;
+
+		rp = d->row != NULL ? d->row : dst;
+		if (jpeg_read_scanlines(c, &rp, 1) != 1)
+			return IMG_ERR_CORRUPT;
+		if (d->row == NULL)
+			continue;
+		/* Adobe writes CMYK inverted; without the marker, plain. */
+		n = (size_t)d->w;
+		for (i = 0; i < n; i++) {
+			unsigned cc = d->row[i * 4], mm = d->row[i * 4 + 1],
+			    yy = d->row[i * 4 + 2], kk = d->row[i * 4 + 3];
+
+			if (!c->saw_Adobe_marker) {
+				cc = 255 - cc; mm = 255 - mm;
+				yy = 255 - yy; kk = 255 - kk;
+			}
+			dst[i * 3] = (unsigned char)((cc * kk + 127) / 255);
+			dst[i * 3 + 1] = (unsigned char)((mm * kk + 127) / 255);
+			dst[i * 3 + 2] = (unsigned char)((yy * kk + 127) / 255);
+		}
+	}
+	/*
+	 * No jpeg_finish_decompress(): it would parse whatever follows the
+	 * image (a polyglot's payload) for nothing.
+	 */
+	return IMG_OK;
+}
+
+static enum img_err
+decode_jpeg(const unsigned char *buf, size_t len,
+    const struct img_limits *lim, struct img *out)
+{
+	struct jdec	 d;
+	enum img_err	 e;
+	unsigned char	*rot;
+	int		 ow, oh;
+
+	memset(&d, 0, sizeof(d));
+	d.cinfo.err = jpeg_std_error(&d.err.pub);
+	d.err.pub.error_exit = jpeg_fail;
+	d.err.pub.emit_message = jpeg_emit;
+	d.err.pub.output_message = jpeg_quiet;
+	d.err.code = IMG_ERR_CORRUPT;
+
+	e = jdec_run(&d, buf, len, lim);
+	jpeg_destroy_decompress(&d.cinfo);
+	free(d.row);
+	if (e != IMG_OK)
+		goto fail;
+	if (d.orient != 1) {
+		if ((rot = orient_apply(d.pix, d.w, d.h, d.orient, &ow,
+		    &oh)) == NULL) {
+			e = IMG_ERR_NOMEM;
+			goto fail;
+		}
+		free(d.pix);
+		d.pix = rot;
+		d.w = ow;
+		d.h = oh;
+	}
+	out->w = d.w;
+	out->h = d.h;
+	out->rgb = d.pix;
+	return IMG_OK;
+fail:
+	free(d.pix);
+	return e;
+}
+
+/* ---- PNG decode ------------------------------------------------------ */
+
+struct pdec {
+	png_structp	 png;
+	png_infop	 info;
+	const unsigned char *buf;
+	size_t		 len, off;
+	enum img_err	 code;	/* what the longjmp means */
+	unsigned char	*pix;	/* w * h * channels */
+	png_bytep	*rows;
+	int		 w, h, ch;
+};
+
+static void
+png_fail(png_structp png, png_const_charp msg)
+{
+	(void)msg;
+	png_longjmp(png, 1);
+}
+
+static void
+png_warn(png_structp png, png_const_charp msg)
+{
+	/* Benign in libpng's eyes, but the image rows would be incomplete. */
+	if (msg != NULL && strstr(msg, "Not enough image data") != NULL)
+		png_error(png, "truncated image data");
+}
+
+static void
+png_read_mem(png_structp png, png_bytep data, size_t n)
+{
+	struct pdec *d = png_get_io_ptr(png);
+
+	if (n > d->len - d->off)
+		png_error(png, "unexpected end of file");
+	memcpy(data, d->buf + d->off, n);
+	d->off += n;
+}
+
+static enum img_err
+pdec_run(struct pdec *d, const struct img_limits *lim)
+{
+	png_uint_32	 w, h;
+	int		 depth, ctype, ilace;
+	enum img_err	 e;
+	size_t		 y;
+
+	if (setjmp(png_jmpbuf(d->png)))
+		return d->code;
+	png_set_read_fn(d->png, d, png_read_mem);
+	png_set_user_limits(d->png, (png_uint_32)lim->max_side,
+	    (png_uint_32)lim->max_side);
+	png_set_chunk_malloc_max(d->png, PNG_CHUNK_MAX);
+	png_set_chunk_cache_max(d->png, 128);
+	png_read_info(d->png, d->info);
+	if (!png_get_IHDR(d->png, d->info, &w, &h, &depth, &ctype, &ilace,
+	    NULL, NULL))
+		return IMG_ERR_CORRUPT;
+	if ((e = dims_ok(w, h, lim)) != IMG_OK)
+		return e;
+	d->w = (int)w;
+	d->h = (int)h;
+	png_set_expand(d->png);		/* palette, <8-bit gray, tRNS */
+	png_set_strip_16(d->png);
+	png_set_gray_to_rgb(d->png);
+	png_set_interlace_handling(d->png);
+	png_read_update_info(d->png, d->info);
+	d->ch = png_get_channels(d->png, d->info);
+	if ((d->ch != 3 && d->ch != 4) ||
+	    png_get_rowbytes(d->png, d->info) != (size_t)d->w * d->ch)
+		return IMG_ERR_CORRUPT;
+	d->code = IMG_ERR_NOMEM;
+	if ((d->pix = malloc((size_t)d->w * d->h * d->ch)) == NULL ||
+	    (d->rows = malloc((size_t)d->h * sizeof(*d->rows))) == NULL)
+		return IMG_ERR_NOMEM;
+	d->code = IMG_ERR_CORRUPT;
+	for (y = 0; y < (size_t)d->h; y++)
+		d->rows[y] = d->pix + y * d->w * d->ch;
+	png_read_image(d->png, d->rows);
+	/* Chunks after the image data cannot change the pixels: not read. */
+	return IMG_OK;
+}
+
+static enum img_err
+decode_png(const unsigned char *buf, size_t len,
+    const struct img_limits *lim, struct img *out)
+{
+	struct pdec	 d;
+	enum img_err	 e;
+	size_t		 i, n;
+	unsigned char	*p;
+
+	memset(&d, 0, sizeof(d));
+	d.buf = buf;
+	d.len = len;
+	d.code = IMG_ERR_CORRUPT;
+	d.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &d, png_fail,
+	    png_warn);
+	if (d.png == NULL)
+		return IMG_ERR_NOMEM;
+	if ((d.info = png_create_info_struct(d.png)) == NULL) {
+		e = IMG_ERR_NOMEM;
+		goto out;
+	}
+	e = pdec_run(&d, lim);
+out:
+	png_destroy_read_struct(&d.png, &d.info, NULL);
+	free(d.rows);
+	if (e != IMG_OK) {
+		free(d.pix);
+		return e;
+	}
+	if (d.ch == 4) {
+		/* Composite on white in place: the write index never passes the read. */
+		n = (size_t)d.w * d.h;
+		for (i = 0; i < n; i++) {
+			unsigned a = d.pix[i * 4 + 3];
+			int c;
+
+			for (c = 0; c < 3; c++)
+				d.pix[i * 3 + c] = (unsigned char)
+				    ((d.pix[i * 4 + c] * a + 255 * (255 - a) +
+				    127) / 255);
+		}
+		if ((p = realloc(d.pix, n * 3)) != NULL)
+			d.pix = p;
+	}
+	out->w = d.w;
+	out->h = d.h;
+	out->rgb = d.pix;
+	return IMG_OK;
+}
+
+enum img_err
+imgio_decode(const void *buf, size_t len, enum img_type type,
+    const struct img_limits *lim, struct img *out)
+{
+	struct img_limits	 def;
+
+	memset(out, 0, sizeof(*out));
+	if (buf == NULL || len == 0)
+		return IMG_ERR_CORRUPT;
+	lim = limits_or_default(lim, &def);
+	/*
+	 * The header probe gives the precise error for oversized images
+	 * (libpng's own limit check reports a generic error); the decoders
+	 * check again from what they parse.
+	 */
+	if (imgcheck_probe(buf, len, type, lim, NULL, NULL) == IMG_ERR_PIXELS)
+		return IMG_ERR_PIXELS;
+	switch (type) {
+	case IMG_JPEG:
+		return decode_jpeg(buf, len, lim, out);
+	case IMG_PNG:
+		return decode_png(buf, len, lim, out);
+	default:
+		return IMG_ERR_TYPE;
+	}
+}
+
+/* ---- JPEG encode ----------------------------------------------------- */
+
+/*
+ * Our own growable memory destination: jpeg_mem_dest() leaves its caller
+ * a dangling pointer if an error hits after the buffer has grown.
+ */
+struct jenc {
+	struct jpeg_compress_struct	 cinfo;
+	struct jpeg_destination_mgr	 dest;
+	struct jerr			 err;
+	unsigned char			*buf;
+	size_t				 cap;
+};
+
+static void
+jenc_init(j_compress_ptr c)
+{
+	(void)c;
+}
+
+static boolean
+jenc_empty(j_compress_ptr c)
+{
+	struct jenc	*e = (struct jenc *)c;	/* cinfo is the first member */
+	unsigned char	*nb;
+	size_t		 ncap = e->cap * 2;
+
+	if ((nb = realloc(e->buf, ncap)) == NULL)
+		ERREXIT1(c, JERR_OUT_OF_MEMORY, 0);
+	e->buf = nb;
+	e->dest.next_output_byte = nb + e->cap;
+	e->dest.free_in_buffer = ncap - e->cap;
+	e->cap = ncap;
+	return TRUE;
+}
+
+static void
+jenc_term(j_compress_ptr c)
+{
+	(void)c;
+}
+
+static int
+jenc_run(struct jenc *e, const struct img *im, int quality)
+{
+	struct jpeg_compress_struct	*c = &e->cinfo;
+	JSAMPROW			 rp;
+
+	if (setjmp(e->err.jb))
+		return -1;
+	jpeg_create_compress(c);
+	e->cap = 64 * 1024;
+	if ((e->buf = malloc(e->cap)) == NULL)
+		return -1;
+	e->dest.init_destination = jenc_init;
+	e->dest.empty_output_buffer = jenc_empty;
+	e->dest.term_destination = jenc_term;
+	e->dest.next_output_byte = e->buf;
+	e->dest.free_in_buffer = e->cap;
+	c->dest = &e->dest;
+	c->image_width = (JDIMENSION)im->w;
+	c->image_height = (JDIMENSION)im->h;
+	c->input_components = 3;
+	c->in_color_space = JCS_RGB;
+	jpeg_set_defaults(c);
+	jpeg_set_quality(c, quality, TRUE);
+	jpeg_start_compress(c, TRUE);
+	while (c->next_scanline < c->image_height) {
+		/* libjpeg's API is not const-correct; it only reads rows. */
+		rp = (JSAMPROW)(uintptr_t)(im->rgb +
+		    (size_t)c->next_scanline * im->w * 3);
+		jpeg_write_scanlines(c, &rp, 1);
+	}
+	jpeg_finish_compress(c);
+	return 0;
+}
+
+int
+imgio_encode_jpeg(const struct img *im, int quality, unsigned char **out,
+    size_t *outlen)
+{
+	struct jenc	 e;
+	int		 rc;
+
+	*out = NULL;
+	*outlen = 0;
+	if (im == NULL || im->rgb == NULL || im->w <= 0 || im->h <= 0 ||
+	    im->w > JPEG_MAX_DIMENSION || im->h > JPEG_MAX_DIMENSION)
+		return -1;
+	if (quality < 1)
+		quality = 1;
+	if (quality > 100)
+		quality = 100;
+	memset(&e, 0, sizeof(e));
+	e.cinfo.err = jpeg_std_error(&e.err.pub);
+	e.err.pub.error_exit = jpeg_fail;
+	e.err.pub.output_message = jpeg_quiet;
+	rc = jenc_run(&e, im, quality);
+	if (rc == 0) {
+		*out = e.buf;
+		*outlen = e.cap - e.dest.free_in_buffer;
+		e.buf = NULL;
+	}
+	jpeg_destroy_compress(&e.cinfo);
+	free(e.buf);
+	return rc;
+}
+
+/* ---- resize and letterbox -------------------------------------------- */
+
+int
+imgio_resize_fit(const struct img *src, int max_w, int max_h,
+    struct img *dst)
+{
+	double		 s;
+	int		 dw, dh, x, y, c;
+	size_t		 sx0, sx1, sy0, sy1, i, j, cnt;
+	unsigned long	 acc[3];
+
+	memset(dst, 0, sizeof(*dst));
+	if (src == NULL || src->rgb == NULL || src->w <= 0 || src->h <= 0 ||
+	    max_w <= 0 || max_h <= 0)
+		return -1;
+	s = (double)max_w / src->w;
+	if ((double)max_h / src->h < s)
+		s = (double)max_h / src->h;
+	if (s >= 1.0) {
+		dw = src->w;
+		dh = src->h;
+	} else {
+		dw = (int)(src->w * s + 0.5);
+		dh = (int)(src->h * s + 0.5);
+		dw = dw < 1 ? 1 : dw > max_w ? max_w : dw;
+		dh = dh < 1 ? 1 : dh > max_h ? max_h : dh;
+	}
+	if ((dst->rgb = malloc((size_t)dw * dh * 3)) == NULL)
+		return -1;
+	dst->w = dw;
+	dst->h = dh;
+	/* Each output pixel averages the source cells it covers. */
+	for (y = 0; y < dh; y++) {
+		sy0 = (size_t)y * src->h / dh;
+		sy1 = (size_t)(y + 1) * src->h / dh;
+		if (sy1 <= sy0)
+			sy1 = sy0 + 1;
+		for (x = 0; x < dw; x++) {
+			sx0 = (size_t)x * src->w / dw;
+			sx1 = (size_t)(x + 1) * src->w / dw;
+			if (sx1 <= sx0)
+				sx1 = sx0 + 1;
+			acc[0] = acc[1] = acc[2] = 0;
+			for (j = sy0; j < sy1; j++) {
+				const unsigned char *p = src->rgb +
+				    (j * src->w + sx0) * 3;
+
+				for (i = sx0; i < sx1; i++, p += 3) {
+					acc[0] += p[0];
+					acc[1] += p[1];
+					acc[2] += p[2];
+				}
+			}
+			cnt = (sx1 - sx0) * (sy1 - sy0);
+			for (c = 0; c < 3; c++)
+				dst->rgb[((size_t)y * dw + x) * 3 + c] =
+				    (unsigned char)((acc[c] + cnt / 2) / cnt);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Source coordinate of output pixel centre i when n source pixels span m
+ * output pixels, clamped so edge rows and columns use real pixels.
+ */
+static void
+lb_axis(int i, int n, int m, int *i0, int *i1, float *f)
+{
+	float s = ((float)i + 0.5f) * (float)n / (float)m - 0.5f;
+
+	if (s < 0.0f)
+		s = 0.0f;
+	if (s > (float)(n - 1))
+		s = (float)(n - 1);
+	*i0 = (int)s;
+	*i1 = *i0 + 1 < n ? *i0 + 1 : n - 1;
+	*f = s - (float)*i0;
+}
+
+void
+imgio_letterbox(const struct img *im, int net_w, int net_h, float *out,
+    struct letterbox *lb)
+{
+	size_t	 plane, k;
+	int	 new_w, new_h, dx, dy, x, y, c, x0, x1, y0, y1;
+	float	 fx, fy, scale;
+
+	if (net_w <= 0 || net_h <= 0 || out == NULL)
+		return;
+	plane = (size_t)net_w * net_h;
+	for (k = 0; k < plane * 3; k++)
+		out[k] = 0.5f;
+	if (im == NULL || im->rgb == NULL || im->w <= 0 || im->h <= 0) {
+		if (lb != NULL)
+			memset(lb, 0, sizeof(*lb));
+		return;
+	}
+	/* darknet's letterbox_image() and correct_yolo_boxes() sizes. */
+	if ((float)net_w / im->w < (float)net_h / im->h) {
+		new_w = net_w;
+		new_h = (int)((long)im->h * net_w / im->w);
+		scale = (float)net_w / im->w;
+	} else {
+		new_h = net_h;
+		new_w = (int)((long)im->w * net_h / im->h);
+		scale = (float)net_h / im->h;
+	}
+	/* Guard the canvas against degenerate sizes and float ties. */
+	new_w = new_w < 1 ? 1 : new_w > net_w ? net_w : new_w;
+	new_h = new_h < 1 ? 1 : new_h > net_h ? net_h : new_h;
+	dx = (net_w - new_w) / 2;
+	dy = (net_h - new_h) / 2;
+	for (y = 0; y < new_h; y++) {
+		lb_axis(y, im->h, new_h, &y0, &y1, &fy);
+		for (x = 0; x < new_w; x++) {
+			const unsigned char *r0, *r1;
+
+			lb_axis(x, im->w, new_w, &x0, &x1, &fx);
+			r0 = im->rgb + (size_t)y0 * im->w * 3;
+			r1 = im->rgb + (size_t)y1 * im->w * 3;
+			for (c = 0; c < 3; c++) {
+				float top = r0[x0 * 3 + c] * (1.0f - fx) +
+				    r0[x1 * 3 + c] * fx;
+				float bot = r1[x0 * 3 + c] * (1.0f - fx) +
+				    r1[x1 * 3 + c] * fx;
+
+				out[c * plane + (size_t)(y + dy) * net_w +
+				    (x + dx)] = (top * (1.0f - fy) + bot * fy) /
+				    255.0f;
+			}
+		}
+	}
+	if (lb != NULL) {
+		lb->scale = scale;
+		lb->dx = (float)dx;
+		lb->dy = (float)dy;
+		lb->new_w = new_w;
+		lb->new_h = new_h;
+	}
+}

@@ -1,0 +1,72 @@
+/* imgio.h: image decode (JPEG/PNG, bounded), JPEG encode, resize, letterbox */
+#ifndef BV_IMGIO_H
+#define BV_IMGIO_H
+
+#include <stddef.h>
+
+#include "imgcheck.h"
+
+/* Progressive JPEGs with more scans than this are refused as corrupt. */
+#define IMGIO_MAX_SCANS		100
+
+/* Interleaved RGB8, row-major, w * h * 3 bytes. */
+struct img {
+	int		 w, h;
+	unsigned char	*rgb;
+};
+
+/*
+ * Decode a JPEG (libjpeg) or PNG (libpng) held in memory into out (RGB8).
+ * JPEG: EXIF Orientation 1-8 applied, so out is the displayed image;
+ * grayscale and CMYK converted; more than IMGIO_MAX_SCANS scans, any
+ * truncation before the last row, or corrupt entropy data is an error.
+ * PNG: palette, gray, 16-bit and tRNS expanded; alpha composited on white.
+ * lim NULL means img_limits_default().  On success out->rgb is malloc'd and
+ * the caller frees it with imgio_free(); on error out is zeroed and holds
+ * nothing.  Never exits; libjpeg/libpng errors unwind with longjmp.
+ */
+enum img_err	 imgio_decode(const void *buf, size_t len, enum img_type type,
+		    const struct img_limits *lim, struct img *out);
+
+/* Free im->rgb and zero im; NULL-safe, and safe on a zeroed img. */
+void		 imgio_free(struct img *im);
+
+/*
+ * Encode im as a baseline JPEG (quality 1-100, clamped; 4:2:0).  On success
+ * *out is malloc'd (caller free()s it), *outlen its size, returns 0.
+ * Returns -1 on error with *out NULL.
+ */
+int		 imgio_encode_jpeg(const struct img *im, int quality,
+		    unsigned char **out, size_t *outlen);
+
+/*
+ * Area-average src down into dst so that it fits max_w x max_h, keeping
+ * the aspect ratio (each side at least 1 pixel).  Never enlarges: an image
+ * that already fits is copied.  dst->rgb is malloc'd (imgio_free() it).
+ * Returns 0, or -1 (bad arguments, no memory) with dst zeroed.
+ */
+int		 imgio_resize_fit(const struct img *src, int max_w, int max_h,
+		    struct img *dst);
+
+/*
+ * Letterbox transform: image_x = (net_x - dx) / scale, likewise y.
+ * new_w x new_h is the scaled image inside the net_w x net_h canvas.
+ */
+struct letterbox {
+	float		 scale;
+	float		 dx, dy;
+	int		 new_w, new_h;
+};
+
+/*
+ * Scale im to fit net_w x net_h keeping the aspect ratio (same new_w,
+ * new_h and integer offsets as darknet's letterbox_image(), so darknet's
+ * box correction agrees), center it on a 0.5 grey canvas, and write
+ * planar float RGB in [0,1]: out[c * net_w * net_h + y * net_w + x].
+ * Bilinear with pixel-centre alignment, every edge row/column sampled from
+ * real pixels.  out must hold 3 * net_w * net_h floats; lb may be NULL.
+ */
+void		 imgio_letterbox(const struct img *im, int net_w, int net_h,
+		    float *out, struct letterbox *lb);
+
+#endif /* BV_IMGIO_H */

@@ -1,0 +1,1492 @@
+/* samples.c: the sample store, sample summaries and the /api/samples routes */
+/*
+ * A sample is one preparation (a smear or a counting chamber) of one
+ * person, identified by a code, never a name, with the few facts the WHO
+ * anaemia cutoffs need, and the ids of the analysed images (fields) that
+ * belong to it.  The stored file holds only those facts and ids: the
+ * summary is recomputed from each result.json on every request, so a
+ * deleted result or an edited calibration shows at once and nothing can
+ * go stale.  Store layout and locking: see samples.h.
+ */
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE		/* flock(2), openat(2) under -std=c11 */
+#endif
+
+#include "samples.h"
+#include "app.h"
+#include "clinical.h"
+#include "estimates.h"
+#include "http.h"
+#include "ids.h"
+#include "results.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SAMPLES_DIR		"samples"
+#define SAMPLES_LOCK		".lock"
+#define SAMPLES_CODE_MAX	32
+#define SAMPLES_NOTE_MAX	500
+#define SAMPLES_BODY_MAX	(64 * 1024)
+
+static const char disclaimer[] =
+    "Screening aid, not a diagnosis. Counts come from an automated detector "
+    "on a few images and can be wrong; estimates from a photo rest on the "
+    "calibration and assumptions shown; anaemia is defined by haemoglobin. "
+    "Confirm any abnormal or unexpected result with standard laboratory "
+    "methods and a qualified clinician.";
+
+/* ---- store ----------------------------------------------------------- */
+
+static enum samples_err
+errno_err(int e)
+{
+	if (e == ENOENT)
+		return SAMPLES_ERR_NOTFOUND;
+	return (e == ENOSPC || e == EDQUOT) ? SAMPLES_ERR_FULL :
+	    SAMPLES_ERR_IO;
+}
+
+/* fd of <results>/samples, created on first use; -1 with errno. */
+static int
+open_dir(int results_fd, int create)
+{
+	int	 fd;
+
+	fd = openat(results_fd, SAMPLES_DIR, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 || errno != ENOENT || !create)
+		return fd;
+	if (mkdirat(results_fd, SAMPLES_DIR, 0755) == -1 && errno != EEXIST)
+		return -1;
+	return openat(results_fd, SAMPLES_DIR, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* Exclusive lock serialising writers of every sample; -1 with errno. */
+static int
+lock_take(int dirfd)
+{
+	int	 fd;
+
+	fd = openat(dirfd, SAMPLES_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) == -1) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+static void
+lock_release(int fd)
+{
+	if (fd >= 0)
+		close(fd);	/* closing the last fd drops the flock */
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Publish obj as <id>.json: temporary file, fsync, rename, fsync of the
+ * directory (so the rename itself survives a crash).  Called under the
+ * lock, so one temporary name per id suffices.
+ */
+static int
+write_sample(int dirfd, const char *id, const json_t *obj)
+{
+	char	 tmp[ID_LEN + 16], name[ID_LEN + 8], *s;
+	int	 fd, e;
+
+	snprintf(tmp, sizeof(tmp), ".tmp-%s.json", id);
+	snprintf(name, sizeof(name), "%s.json", id);
+	if ((s = json_dumps(obj, JSON_INDENT(1))) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	(void)unlinkat(dirfd, tmp, 0);	/* leftover of a crashed writer */
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644);
+	if (fd < 0)
+		goto fail;
+	if (write_all(fd, s, strlen(s)) == -1 || write_all(fd, "\n", 1) ||
+	    fsync(fd) == -1) {
+		e = errno;
+		close(fd);
+		errno = e;
+		goto fail_unlink;
+	}
+	if (close(fd) == -1 || renameat(dirfd, tmp, dirfd, name) == -1)
+		goto fail_unlink;
+	free(s);
+	return fsync(dirfd);
+fail_unlink:
+	e = errno;
+	(void)unlinkat(dirfd, tmp, 0);
+	errno = e;
+fail:
+	e = errno;
+	free(s);
+	errno = e;
+	return -1;
+}
+
+static json_t *
+read_sample(int dirfd, const char *id)
+{
+	char		 name[ID_LEN + 8];
+	json_error_t	 jerr;
+	json_t		*o;
+	FILE		*f;
+	int		 fd;
+
+	if (!id_valid(id)) {
+		errno = ENOENT;
+		return NULL;
+	}
+	snprintf(name, sizeof(name), "%s.json", id);
+	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return NULL;
+	if ((f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	o = json_loadf(f, 0, &jerr);
+	fclose(f);
+	if (o == NULL || !json_is_object(o)) {
+		json_decref(o);
+		errno = EIO;
+		return NULL;
+	}
+	return o;
+}
+
+static void
+now_iso(char *buf, size_t bufsz)
+{
+	time_t		 t = time(NULL);
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+enum samples_err
+samples_create(int results_fd, json_t *sample, char *id_out, size_t id_outsz)
+{
+	char			 id[ID_LEN + 1], created[32];
+	json_t			*head = NULL;
+	int			 dirfd, lockfd = -1;
+	enum samples_err	 rc;
+
+	if ((dirfd = open_dir(results_fd, 1)) < 0)
+		return errno_err(errno == ENOENT ? EIO : errno);
+	if (id_new(id) == -1) {
+		rc = SAMPLES_ERR_IO;
+		goto out;
+	}
+	now_iso(created, sizeof(created));
+	/* id and created first: the stored file reads top-down. */
+	if ((head = json_pack("{s:s,s:s}", "id", id, "created",
+	    created)) == NULL || json_object_update(head, sample) == -1 ||
+	    json_object_set_new(head, "results", json_array()) == -1 ||
+	    json_object_clear(sample) == -1 ||
+	    json_object_update(sample, head) == -1) {
+		rc = SAMPLES_ERR_IO;
+		goto out;
+	}
+	if ((lockfd = lock_take(dirfd)) < 0 ||
+	    write_sample(dirfd, id, sample) == -1) {
+		rc = errno_err(errno == ENOENT ? EIO : errno);
+		goto out;
+	}
+	snprintf(id_out, id_outsz, "%s", id);
+	rc = SAMPLES_OK;
+out:
+	json_decref(head);
+	lock_release(lockfd);
+	close(dirfd);
+	return rc;
+}
+
+json_t *
+samples_load(int results_fd, const char *id)
+{
+	json_t	*o;
+	int	 dirfd, e;
+
+	if ((dirfd = open_dir(results_fd, 0)) < 0)
+		return NULL;
+	o = read_sample(dirfd, id);
+	e = errno;
+	close(dirfd);
+	errno = e;	/* callers tell absent (ENOENT) from broken */
+	return o;
+}
+
+int
+samples_exists(int results_fd, const char *id)
+{
+	json_t	*o = samples_load(results_fd, id);
+
+	json_decref(o);
+	return o != NULL;
+}
+
+enum samples_err
+samples_attach(int results_fd, const char *sample_id, const char *result_id)
+{
+	json_t			*o = NULL, *arr;
+	size_t			 i;
+	int			 dirfd, lockfd = -1;
+	enum samples_err	 rc = SAMPLES_ERR_NOTFOUND;
+
+	if (!id_valid(sample_id) || !id_valid(result_id) ||
+	    !results_exists(results_fd, result_id))
+		return SAMPLES_ERR_NOTFOUND;
+	if ((dirfd = open_dir(results_fd, 0)) < 0)
+		return errno_err(errno);
+	if ((lockfd = lock_take(dirfd)) < 0) {
+		rc = errno_err(errno == ENOENT ? EIO : errno);
+		goto out;
+	}
+	/* Read under the lock: another writer may just have added a field. */
+	if ((o = read_sample(dirfd, sample_id)) == NULL) {
+		rc = errno_err(errno);
+		goto out;
+	}
+	if (!json_is_array(arr = json_object_get(o, "results"))) {
+		arr = json_array();
+		json_object_set_new(o, "results", arr);
+	}
+	for (i = 0; i < json_array_size(arr); i++)
+		if (strcmp(json_string_value(json_array_get(arr, i)) ?
+		    json_string_value(json_array_get(arr, i)) : "",
+		    result_id) == 0) {
+			rc = SAMPLES_OK;
+			goto out;
+		}
+	if (json_array_size(arr) >= SAMPLES_MAX_RESULTS) {
+		rc = SAMPLES_ERR_LIMIT;
+		goto out;
+	}
+	if (json_array_append_new(arr, json_string(result_id)) == -1) {
+		rc = SAMPLES_ERR_IO;
+		goto out;
+	}
+	rc = write_sample(dirfd, sample_id, o) == -1 ?
+	    errno_err(errno == ENOENT ? EIO : errno) : SAMPLES_OK;
+out:
+	json_decref(o);
+	lock_release(lockfd);
+	close(dirfd);
+	return rc;
+}
+
+enum samples_err
+samples_remove(int results_fd, const char *id)
+{
+	char			 name[ID_LEN + 8], tmp[ID_LEN + 16];
+	int			 dirfd, lockfd;
+	enum samples_err	 rc = SAMPLES_OK;
+
+	if (!id_valid(id))
+		return SAMPLES_ERR_NOTFOUND;
+	if ((dirfd = open_dir(results_fd, 0)) < 0)
+		return errno_err(errno);
+	snprintf(name, sizeof(name), "%s.json", id);
+	snprintf(tmp, sizeof(tmp), ".tmp-%s.json", id);
+	/* Under the lock, so a concurrent attach cannot resurrect it. */
+	if ((lockfd = lock_take(dirfd)) < 0)
+		rc = errno_err(errno == ENOENT ? EIO : errno);
+	else if (unlinkat(dirfd, name, 0) == -1 || fsync(dirfd) == -1)
+		rc = errno_err(errno);
+	else
+		(void)unlinkat(dirfd, tmp, 0);	/* a crashed writer's */
+	lock_release(lockfd);
+	close(dirfd);
+	return rc;
+}
+
+int
+samples_expire(int results_fd, int days)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 st;
+	char		 id[ID_LEN + 1];
+	time_t		 cutoff;
+	int		 fd, n = 0;
+
+	if (days <= 0 || (fd = open_dir(results_fd, 0)) < 0)
+		return 0;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return 0;
+	}
+	cutoff = time(NULL) - (time_t)days * 86400;
+	while ((de = readdir(d)) != NULL) {
+		if (strlen(de->d_name) != ID_LEN + 5 ||
+		    strcmp(de->d_name + ID_LEN, ".json") != 0)
+			continue;
+		memcpy(id, de->d_name, ID_LEN);
+		id[ID_LEN] = '\0';
+		if (!id_valid(id) || fstatat(dirfd(d), de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == -1 || st.st_mtime >= cutoff)
+			continue;
+		if (samples_remove(results_fd, id) == SAMPLES_OK)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static int
+digest_cmp(const void *a, const void *b)
+{
+	const char	*x, *y;
+
+	x = json_string_value(json_object_get(*(json_t *const *)a, "created"));
+	y = json_string_value(json_object_get(*(json_t *const *)b, "created"));
+	/* ISO 8601 UTC strings sort as times; newest first. */
+	return strcmp(y ? y : "", x ? x : "");
+}
+
+json_t *
+samples_list(int results_fd, size_t limit)
+{
+	DIR		*d;
+	struct dirent	*de;
+	json_t		*arr, *o, *dg, **v = NULL, **nv;
+	char		 id[ID_LEN + 1];
+	size_t		 n = 0, cap = 0, i, len;
+	int		 fd;
+
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	if ((fd = open_dir(results_fd, 0)) < 0)
+		return arr;		/* no sample yet */
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return arr;
+	}
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len != ID_LEN + 5 || strcmp(de->d_name + ID_LEN, ".json"))
+			continue;
+		memcpy(id, de->d_name, ID_LEN);
+		id[ID_LEN] = '\0';
+		if ((o = read_sample(dirfd(d), id)) == NULL)
+			continue;
+		dg = json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:I}",
+		    "id", json_object_get(o, "id"),
+		    "created", json_object_get(o, "created"),
+		    "code", json_object_get(o, "code"),
+		    "preparation", json_object_get(o, "preparation"),
+		    "profile", json_object_get(o, "profile"),
+		    "note", json_object_get(o, "note"),
+		    "fields", (json_int_t)json_array_size(
+		    json_object_get(o, "results")));
+		json_decref(o);
+		if (dg == NULL)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				json_decref(dg);
+				break;
+			}
+			v = nv;
+		}
+		v[n++] = dg;
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(v, n, sizeof(*v), digest_cmp);
+	for (i = 0; i < n; i++) {
+		if (i < limit)
+			json_array_append(arr, v[i]);
+		json_decref(v[i]);
+	}
+	free(v);
+	return arr;
+}
+
+int
+samples_add_result(const char *results_dir, const char *sample_id,
+    const char *result_id, char *err, size_t errsz)
+{
+	int			 fd;
+	enum samples_err	 rc;
+
+	if (!id_valid(sample_id) || !id_valid(result_id)) {
+		snprintf(err, errsz, "invalid sample or result id");
+		errno = EINVAL;
+		return -1;
+	}
+	fd = open(results_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errsz, "%s: %s", results_dir, strerror(errno));
+		return -1;
+	}
+	rc = samples_attach(fd, sample_id, result_id);
+	close(fd);
+	switch (rc) {
+	case SAMPLES_OK:
+		return 0;
+	case SAMPLES_ERR_NOTFOUND:
+		snprintf(err, errsz, "no sample %s or result %s", sample_id,
+		    result_id);
+		errno = ENOENT;
+		break;
+	case SAMPLES_ERR_LIMIT:
+		snprintf(err, errsz, "sample %s already holds %d results",
+		    sample_id, SAMPLES_MAX_RESULTS);
+		errno = EFBIG;
+		break;
+	case SAMPLES_ERR_FULL:
+		snprintf(err, errsz, "results directory full");
+		errno = ENOSPC;
+		break;
+	default:
+		snprintf(err, errsz, "cannot update sample %s", sample_id);
+		errno = EIO;
+		break;
+	}
+	return -1;
+}
+
+/* ---- validation ------------------------------------------------------ */
+
+static const char *const known_fields[] = {
+	"code", "age", "age_unit", "sex", "pregnant", "trimester",
+	"hemoglobin", "hemoglobin_unit", "altitude_m", "smoker",
+	"packs_per_day", "note", "preparation", "profile", "dilution", NULL
+};
+
+static int
+is_known_field(const char *k)
+{
+	size_t	 i;
+
+	for (i = 0; known_fields[i] != NULL; i++)
+		if (strcmp(k, known_fields[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Optional number field: 0 absent/null, 1 present (in *v), -1 wrong type
+ * or outside [min, max].
+ */
+static int
+opt_num(const json_t *in, const char *key, double min, double max, double *v)
+{
+	json_t	*j = json_object_get(in, key);
+
+	if (j == NULL || json_is_null(j))
+		return 0;
+	if (!json_is_number(j))
+		return -1;
+	*v = json_number_value(j);
+	return (*v < min || *v > max || isnan(*v)) ? -1 : 1;
+}
+
+/* Optional boolean: 0 absent (*b = 0), 1 present, -1 wrong type. */
+static int
+opt_bool(const json_t *in, const char *key, int *b)
+{
+	json_t	*j = json_object_get(in, key);
+
+	*b = 0;
+	if (j == NULL || json_is_null(j))
+		return 0;
+	if (!json_is_boolean(j))
+		return -1;
+	*b = json_is_true(j);
+	return 1;
+}
+
+static int
+code_ok(const char *s)
+{
+	size_t	 i, n = strlen(s);
+
+	if (n == 0 || n > SAMPLES_CODE_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '-' || s[i] == '_' || s[i] == '.'))
+			return 0;
+	return 1;
+}
+
+/* Printable text (UTF-8 checked by jansson), newlines and tabs allowed. */
+static int
+note_ok(const char *s, size_t len)
+{
+	size_t	 i;
+
+	if (len > SAMPLES_NOTE_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (((unsigned char)s[i] < 0x20 && s[i] != '\n' &&
+		    s[i] != '\t') || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+#define BAD(...)	do { snprintf(err, errsz, __VA_ARGS__); \
+			    goto fail; } while (0)
+#define MISSING(...)	do { *missing = 1; snprintf(err, errsz, \
+			    __VA_ARGS__); goto fail; } while (0)
+
+json_t *
+samples_validate(const json_t *in, const struct clinical *c, char *err,
+    size_t errsz, int *missing)
+{
+	const struct clinical_profile	*prof = NULL;
+	json_t				*out, *j;
+	const char			*key, *s, *unit, *prep_s, *pname;
+	double				 age = 0, hb = 0, alt = 0, ppd = 0;
+	double				 tri = 0, dil = 0, age_months = -1;
+	int				 has_age, has_hb, has_alt, has_ppd;
+	int				 has_tri, has_dil, pregnant, smoker;
+	int				 prep;
+	enum est_sex			 sex = EST_SEX_UNKNOWN;
+
+	*missing = 0;
+	if ((out = json_object()) == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return NULL;
+	}
+	if (!json_is_object(in))
+		BAD("The body must be a JSON object.");
+	json_object_foreach((json_t *)in, key, j)
+		if (!is_known_field(key))
+			BAD("Unknown field \"%.40s\".", key);
+
+	if ((j = json_object_get(in, "code")) == NULL)
+		MISSING("Field \"code\" is required (a sample code, never a "
+		    "patient name).");
+	if ((s = json_string_value(j)) == NULL || !code_ok(s))
+		BAD("Field \"code\": 1 to %d characters from A-Z a-z 0-9 . _ - "
+		    "(a sample code, never a patient name).", SAMPLES_CODE_MAX);
+	json_object_set_new(out, "code", json_string(s));
+
+	if ((has_age = opt_num(in, "age", 0, 1560, &age)) == -1)
+		BAD("Field \"age\" must be a number >= 0.");
+	unit = json_string_value(json_object_get(in, "age_unit"));
+	if (has_age) {
+		if (unit == NULL)
+			MISSING("Field \"age_unit\" (\"years\" or \"months\") "
+			    "is required with \"age\"; give months for "
+			    "children under 5.");
+		if (strcmp(unit, "months") == 0)
+			age_months = age;
+		else if (strcmp(unit, "years") == 0 && age <= 130)
+			age_months = age * 12;
+		else
+			BAD("Field \"age_unit\" must be \"years\" (age up to "
+			    "130) or \"months\".");
+		json_object_set_new(out, "age", json_pack("{s:f,s:s}",
+		    "value", age, "unit", unit));
+		json_object_set_new(out, "age_months", json_real(age_months));
+	} else if (json_object_get(in, "age_unit") != NULL &&
+	    !json_is_null(json_object_get(in, "age_unit")))
+		BAD("Field \"age_unit\" given without \"age\".");
+	else {
+		json_object_set_new(out, "age", json_null());
+		json_object_set_new(out, "age_months", json_null());
+	}
+
+	j = json_object_get(in, "sex");
+	s = j == NULL || json_is_null(j) ? "unknown" : json_string_value(j);
+	if (s != NULL && strcmp(s, "female") == 0)
+		sex = EST_SEX_FEMALE;
+	else if (s != NULL && strcmp(s, "male") == 0)
+		sex = EST_SEX_MALE;
+	else if (s == NULL || strcmp(s, "unknown") != 0)
+		BAD("Field \"sex\" must be \"female\", \"male\" or "
+		    "\"unknown\".");
+	json_object_set_new(out, "sex", json_string(s));
+
+	if (opt_bool(in, "pregnant", &pregnant) == -1)
+		BAD("Field \"pregnant\" must be true or false.");
+	if ((has_tri = opt_num(in, "trimester", 1, 3, &tri)) == -1 ||
+	    (has_tri && tri != floor(tri)))
+		BAD("Field \"trimester\" must be 1, 2 or 3.");
+	if (pregnant && sex != EST_SEX_FEMALE)
+		BAD("Field \"pregnant\": only for sex \"female\".");
+	if (pregnant && age_months >= 0 && age_months < 120)
+		BAD("Field \"pregnant\": not plausible under 10 years of age; "
+		    "check \"age\" and \"age_unit\".");
+	if (has_tri && !pregnant)
+		BAD("Field \"trimester\" needs \"pregnant\": true.");
+	json_object_set_new(out, "pregnant", json_boolean(pregnant));
+	json_object_set_new(out, "trimester",
+	    has_tri ? json_integer((json_int_t)tri) : json_null());
+
+	if ((has_hb = opt_num(in, "hemoglobin", 0, 1000, &hb)) == -1)
+		BAD("Field \"hemoglobin\" must be a number.");
+	unit = json_string_value(json_object_get(in, "hemoglobin_unit"));
+	if (has_hb) {
+		double	 g_l;
+
+		if (unit == NULL)
+			MISSING("Field \"hemoglobin_unit\" (\"g/dL\" or "
+			    "\"g/L\") is required with \"hemoglobin\".");
+		if (strcmp(unit, "g/dL") == 0)
+			g_l = hb * 10;
+		else if (strcmp(unit, "g/L") == 0)
+			g_l = hb;
+		else
+			BAD("Field \"hemoglobin_unit\" must be \"g/dL\" or "
+			    "\"g/L\".");
+		/* Catches a g/L value sent as g/dL and the reverse. */
+		if (g_l < 10 || g_l > 250)
+			BAD("Field \"hemoglobin\": %g %s is outside 1-25 g/dL "
+			    "(10-250 g/L); check the unit.", hb, unit);
+		json_object_set_new(out, "hemoglobin", json_pack("{s:f,s:s}",
+		    "value", hb, "unit", unit));
+		json_object_set_new(out, "hemoglobin_g_l", json_real(g_l));
+	} else {
+		json_object_set_new(out, "hemoglobin", json_null());
+		json_object_set_new(out, "hemoglobin_g_l", json_null());
+	}
+
+	if ((has_alt = opt_num(in, "altitude_m", -500, 9000, &alt)) == -1)
+		BAD("Field \"altitude_m\" must be a number from -500 to 9000 "
+		    "(metres above sea level).");
+	json_object_set_new(out, "altitude_m",
+	    has_alt ? json_real(alt) : json_null());
+
+	if (opt_bool(in, "smoker", &smoker) == -1)
+		BAD("Field \"smoker\" must be true or false.");
+	if ((has_ppd = opt_num(in, "packs_per_day", 0, 10, &ppd)) == -1)
+		BAD("Field \"packs_per_day\" must be a number from 0 to 10.");
+	if (has_ppd && !smoker)
+		BAD("Field \"packs_per_day\" needs \"smoker\": true.");
+	json_object_set_new(out, "smoker", json_boolean(smoker));
+	json_object_set_new(out, "packs_per_day",
+	    has_ppd ? json_real(ppd) : json_null());
+
+	j = json_object_get(in, "note");
+	if (j != NULL && !json_is_null(j)) {
+		if (!json_is_string(j) || !note_ok(json_string_value(j),
+		    json_string_length(j)))
+			BAD("Field \"note\": text of at most %d bytes without "
+			    "control characters (no patient names).",
+			    SAMPLES_NOTE_MAX);
+		json_object_set_new(out, "note", json_copy(j));
+	} else
+		json_object_set_new(out, "note", json_string(""));
+
+	j = json_object_get(in, "preparation");
+	prep_s = j == NULL || json_is_null(j) ? "smear" : json_string_value(j);
+	if ((prep = clinical_prep_from_name(prep_s)) < 0)
+		BAD("Field \"preparation\" must be \"smear\" or \"chamber\".");
+	json_object_set_new(out, "preparation", json_string(prep_s));
+
+	j = json_object_get(in, "profile");
+	pname = j == NULL || json_is_null(j) ? NULL : json_string_value(j);
+	if (j != NULL && !json_is_null(j) && pname == NULL)
+		BAD("Field \"profile\" must be a string.");
+	if (c != NULL) {
+		if (pname == NULL)
+			pname = c->default_profile[prep];
+		prof = clinical_profile_find(c, pname);
+		if (prof == NULL || prof->prep != (enum clinical_prep)prep)
+			BAD("Field \"profile\": no %s profile named \"%.60s\" "
+			    "(see GET /api/samples/profiles).", prep_s, pname);
+	}
+	json_object_set_new(out, "profile",
+	    pname != NULL ? json_string(pname) : json_null());
+
+	if ((has_dil = opt_num(in, "dilution", 1, 1e6, &dil)) == -1)
+		BAD("Field \"dilution\" must be a number from 1 to 1000000 "
+		    "(200 for 1:200).");
+	if (has_dil && prep != CLINICAL_CHAMBER)
+		BAD("Field \"dilution\" applies to chamber preparations only.");
+	if (!has_dil && prof != NULL && prep == CLINICAL_CHAMBER) {
+		dil = prof->default_dilution;
+		has_dil = 1;
+	}
+	json_object_set_new(out, "dilution",
+	    has_dil ? json_real(dil) : json_null());
+	return out;
+fail:
+	json_decref(out);
+	return NULL;
+}
+
+#undef BAD
+#undef MISSING
+
+/* ---- summary --------------------------------------------------------- */
+
+/* Rounded to d decimals, for display-friendly JSON numbers. */
+static double
+rnd(double x, int d)
+{
+	double	 m = pow(10, d);
+
+	return round(x * m) / m;
+}
+
+static json_t *
+num_or_null(const json_t *o, const char *key, double *v)
+{
+	json_t	*j = json_object_get(o, key);
+
+	if (!json_is_number(j))
+		return NULL;
+	*v = json_number_value(j);
+	return j;
+}
+
+/* Per-field data read from the results. */
+struct field {
+	double	count[EST_NCLASS];
+	double	w, h;		/* image pixels; 0 if unknown */
+};
+
+struct density {
+	int	ok;
+	double	per_ul;
+	double	lo, hi;		/* valid when has_ci */
+	int	has_ci;
+	char	formula[400];
+	char	why[200];	/* when !ok */
+};
+
+static const char *const class_noun[EST_NCLASS] = {
+	"RBC", "WBC", "platelets"
+};
+
+/*
+ * Smear: images per field from the profile, or from the calibration and
+ * the mean image size.  -1 with why set if neither is possible.
+ */
+static double
+smear_images_per_field(const struct clinical_profile *p,
+    const struct field *f, size_t n, char *how, size_t howsz)
+{
+	char	 a[32], b[32], cw[32], ch[32], d[32];
+	double	 w = 0, h = 0, ipf;
+	size_t	 i;
+
+	if (p->images_per_field > 0) {
+		est_fmt(a, sizeof(a), p->images_per_field, 3);
+		snprintf(how, howsz, "images per field = %s (profile "
+		    "\"%s\": one image is 1/%s of a field)", a, p->name, a);
+		return p->images_per_field;
+	}
+	for (i = 0; i < n; i++) {
+		if (f[i].w <= 0 || f[i].h <= 0) {
+			snprintf(how, howsz, "image size missing in a "
+			    "result.json");
+			return -1;
+		}
+		w += f[i].w / (double)n;
+		h += f[i].h / (double)n;
+	}
+	ipf = est_images_per_field(w, h, p->um_per_px, p->field_diameter_um);
+	est_fmt(d, sizeof(d), p->field_diameter_um, 2);
+	est_fmt(cw, sizeof(cw), w, 1);
+	est_fmt(ch, sizeof(ch), h, 1);
+	est_fmt(b, sizeof(b), p->um_per_px, 4);
+	est_fmt(a, sizeof(a), ipf, 2);
+	snprintf(how, howsz, "images per field = \xcf\x80 \xc3\x97 (%s "
+	    "\xc2\xb5m \xc3\xb7 2)\xc2\xb2 \xc3\xb7 (%s px \xc3\x97 %s px "
+	    "\xc3\x97 (%s \xc2\xb5m/px)\xc2\xb2) = %s", d, cw, ch, b, a);
+	return ipf;
+}
+
+static void
+smear_density(const struct clinical_profile *p, enum est_class k,
+    const struct est_stats *st, double ipf, struct density *out)
+{
+	char	 tot[32], mean[32], ip[32], fac[32], res[32];
+	double	 scale;
+
+	scale = ipf * p->factor[k];
+	out->per_ul = est_smear_per_ul(st->mean, ipf, p->factor[k]);
+	out->ok = out->per_ul >= 0;
+	if (!out->ok) {
+		snprintf(out->why, sizeof(out->why), "invalid calibration");
+		return;
+	}
+	if (st->has_ci) {
+		out->lo = st->ci_lo * scale;
+		out->hi = st->ci_hi * scale;
+		out->has_ci = 1;
+	}
+	est_fmt(tot, sizeof(tot), st->total, 0);
+	est_fmt(mean, sizeof(mean), st->mean, 3);
+	est_fmt(ip, sizeof(ip), ipf, 3);
+	est_fmt(fac, sizeof(fac), p->factor[k], 0);
+	est_fmt(res, sizeof(res), out->per_ul, 0);
+	snprintf(out->formula, sizeof(out->formula),
+	    "%s/\xc2\xb5L \xe2\x89\x88 %s per image (%s %s \xc3\xb7 %zu "
+	    "images) \xc3\x97 %s images/field \xc3\x97 %s = %s",
+	    est_class_name(k), mean, tot, class_noun[k], st->n, ip, fac, res);
+}
+
+/* Chamber: total counted area in mm^2, -1 if unknown (how says why). */
+static double
+chamber_area(const struct clinical_profile *p, const struct field *f,
+    size_t n, char *how, size_t howsz)
+{
+	char	 a[32], b[32], cw[32], ch[32], t[32];
+	double	 total = 0, one;
+	size_t	 i;
+	int	 same = 1;
+
+	if (p->field_area_mm2 > 0) {
+		total = p->field_area_mm2 * (double)n;
+		est_fmt(a, sizeof(a), p->field_area_mm2, 6);
+		est_fmt(t, sizeof(t), total, 6);
+		snprintf(how, howsz, "counted area = %zu images \xc3\x97 %s "
+		    "mm\xc2\xb2 (profile \"%s\") = %s mm\xc2\xb2", n, a,
+		    p->name, t);
+		return total;
+	}
+	for (i = 0; i < n; i++) {
+		one = est_image_area_mm2(f[i].w, f[i].h, p->um_per_px);
+		if (one <= 0) {
+			snprintf(how, howsz, "image size missing in a "
+			    "result.json");
+			return -1;
+		}
+		total += one;
+		if (f[i].w != f[0].w || f[i].h != f[0].h)
+			same = 0;
+	}
+	est_fmt(b, sizeof(b), p->um_per_px, 4);
+	est_fmt(t, sizeof(t), total, 6);
+	if (same) {
+		est_fmt(cw, sizeof(cw), f[0].w, 0);
+		est_fmt(ch, sizeof(ch), f[0].h, 0);
+		est_fmt(a, sizeof(a), est_image_area_mm2(f[0].w, f[0].h,
+		    p->um_per_px), 6);
+		snprintf(how, howsz, "counted area = %zu images \xc3\x97 %s px "
+		    "\xc3\x97 %s px \xc3\x97 (%s \xc2\xb5m/px)\xc2\xb2 = %zu "
+		    "\xc3\x97 %s mm\xc2\xb2 = %s mm\xc2\xb2", n, cw, ch, b, n, a,
+		    t);
+	} else
+		snprintf(how, howsz, "counted area = \xce\xa3 (width px "
+		    "\xc3\x97 height px \xc3\x97 (%s \xc2\xb5m/px)\xc2\xb2) over "
+		    "%zu images = %s mm\xc2\xb2", b, n, t);
+	return total;
+}
+
+static void
+chamber_density(const struct clinical_profile *p, enum est_class k,
+    const struct est_stats *st, double area, double dilution,
+    struct density *out)
+{
+	char	 tot[32], ar[32], dp[32], dl[32], res[32];
+	double	 scale;
+
+	out->per_ul = est_chamber_per_ul(st->total, area, p->depth_mm,
+	    dilution);
+	out->ok = out->per_ul >= 0;
+	if (!out->ok) {
+		snprintf(out->why, sizeof(out->why), "invalid calibration");
+		return;
+	}
+	/* Mean per image to cells/uL: n images share the total area. */
+	scale = (double)st->n / (area * p->depth_mm) * dilution;
+	if (st->has_ci) {
+		out->lo = st->ci_lo * scale;
+		out->hi = st->ci_hi * scale;
+		out->has_ci = 1;
+	}
+	est_fmt(tot, sizeof(tot), st->total, 0);
+	est_fmt(ar, sizeof(ar), area, 6);
+	est_fmt(dp, sizeof(dp), p->depth_mm, 4);
+	est_fmt(dl, sizeof(dl), dilution, 2);
+	est_fmt(res, sizeof(res), out->per_ul, 0);
+	snprintf(out->formula, sizeof(out->formula),
+	    "%s/\xc2\xb5L = %s %s \xc3\xb7 (%s mm\xc2\xb2 \xc3\x97 %s mm) "
+	    "\xc3\x97 %s = %s", est_class_name(k), tot, class_noun[k], ar,
+	    dp, dl, res);
+}
+
+static const char *
+assumptions(enum clinical_prep prep, enum est_class k)
+{
+	if (prep == CLINICAL_CHAMBER)
+		return "Assumes the cells settled evenly in the chamber, the "
+		    "stated dilution and depth, the counted area from the "
+		    "calibration, and that the detector found every cell.";
+	if (k == EST_RBC)
+		return "Estimate only: assumes images from the monolayer "
+		    "(red cells just touching), the profile's blood volume "
+		    "per field, and that the detector separated every red "
+		    "cell; overlapping cells make it low. Anaemia needs a "
+		    "haemoglobin test.";
+	if (k == EST_PLT)
+		return "Assumes images from the monolayer and the profile's "
+		    "factor (15,000-20,000 per platelet per oil field); "
+		    "platelet clumps make it low.";
+	return "Assumes images from the monolayer and the profile's factor; "
+	    "white cells gather at the feathered edge, so the body of the "
+	    "smear can read low.";
+}
+
+static const char *
+flag_text(enum est_class k, enum est_flag f)
+{
+	static const char *const t[EST_NCLASS][2] = {
+		{ "Low RBC estimate \xe2\x80\x94 confirm with a hemoglobin test.",
+		  "High RBC estimate \xe2\x80\x94 confirm with a full blood "
+		  "count." },
+		{ "Low WBC estimate \xe2\x80\x94 confirm with a WBC count.",
+		  "High WBC estimate \xe2\x80\x94 confirm with a WBC count." },
+		{ "Low platelet estimate \xe2\x80\x94 look for platelet clumps "
+		  "and confirm with a platelet count.",
+		  "High platelet estimate \xe2\x80\x94 confirm with a platelet "
+		  "count." }
+	};
+
+	if (f == EST_FLAG_LOW)
+		return t[k][0];
+	if (f == EST_FLAG_HIGH)
+		return t[k][1];
+	if (f == EST_FLAG_NORMAL)
+		return "Within the reference range.";
+	return "No reference range applies (age or sex unknown, or under "
+	    "6 months), or no estimate.";
+}
+
+static enum est_sex
+sex_of(const json_t *sample)
+{
+	const char	*s = json_string_value(json_object_get(sample, "sex"));
+
+	if (s != NULL && strcmp(s, "female") == 0)
+		return EST_SEX_FEMALE;
+	if (s != NULL && strcmp(s, "male") == 0)
+		return EST_SEX_MALE;
+	return EST_SEX_UNKNOWN;
+}
+
+static json_t *
+stats_json(const struct est_stats *st)
+{
+	json_t	*o;
+
+	o = json_pack("{s:I,s:I,s:f}", "n", (json_int_t)st->n,
+	    "total", (json_int_t)llround(st->total),
+	    "mean", rnd(st->mean, 3));
+	if (o == NULL)
+		return NULL;
+	if (st->has_ci) {
+		json_object_set_new(o, "sd", json_real(rnd(st->sd, 3)));
+		json_object_set_new(o, "t", json_real(st->t));
+		json_object_set_new(o, "ci95", json_pack("[f,f]",
+		    rnd(st->ci_lo, 3), rnd(st->ci_hi, 3)));
+	} else {
+		json_object_set_new(o, "sd", json_null());
+		json_object_set_new(o, "t", json_null());
+		json_object_set_new(o, "ci95", json_null());
+	}
+	return o;
+}
+
+static json_t *
+screening_json(const json_t *sample, const struct clinical *c,
+    enum est_flag rbc_flag)
+{
+	struct est_person	 p;
+	struct est_hb_result	 r;
+	json_t			*o, *hb;
+	double			 v;
+	static const char *const labels[] = {
+		"Cannot tell", "Anaemia not indicated", "Anaemia likely"
+	};
+
+	memset(&p, 0, sizeof(p));
+	p.age_months = num_or_null(sample, "age_months", &v) ? v : -1;
+	p.sex = sex_of(sample);
+	p.pregnant = json_is_true(json_object_get(sample, "pregnant"));
+	p.trimester = num_or_null(sample, "trimester", &v) ? (int)v : 0;
+	p.hb_g_l = num_or_null(sample, "hemoglobin_g_l", &v) ? v : -1;
+	p.has_altitude = num_or_null(sample, "altitude_m", &v) != NULL;
+	p.altitude_m = p.has_altitude ? v : 0;
+	p.smoker = json_is_true(json_object_get(sample, "smoker"));
+	p.packs_per_day = num_or_null(sample, "packs_per_day", &v) ? v : -1;
+
+	if (c == NULL) {
+		memset(&r, 0, sizeof(r));
+		snprintf(r.reason, sizeof(r.reason), "Reference data not "
+		    "loaded on this server (see the server log).");
+	} else
+		est_anaemia(&p, &c->rules, rbc_flag, &r);
+
+	hb = json_null();
+	if (r.has_hb)
+		hb = json_pack("{s:f,s:f,s:f,s:f,s:f,s:s}",
+		    "measured_g_l", r.measured,
+		    "altitude_adjustment_g_l", r.altitude_adj,
+		    "smoking_adjustment_g_l", r.smoking_adj,
+		    "adjusted_g_l", r.adjusted,
+		    "cutoff_g_l", r.group->anaemia_below,
+		    "formula", r.formula);
+	o = json_pack("{s:s,s:s,s:s?,s:s?,s:s,s:o}",
+	    "result", est_screen_name(r.screen),
+	    "label", labels[r.screen],
+	    "severity", r.screen == EST_SCREEN_LIKELY ?
+	    est_severity_name(r.severity) : NULL,
+	    "group", r.group != NULL ? r.group->label : NULL,
+	    "reason", r.reason,
+	    "hemoglobin", hb != NULL ? hb : json_null());
+	return o;
+}
+
+json_t *
+samples_summary(int results_fd, const json_t *sample, const struct clinical *c)
+{
+	const struct clinical_profile	*prof = NULL;
+	const json_t			*ids;
+	json_t				*sum = NULL, *fields, *missing, *r, *counts;
+	json_t				*totals, *stats, *est, *flags, *o;
+	struct field			*f = NULL;
+	struct est_stats		 st[EST_NCLASS];
+	struct density			 d[EST_NCLASS];
+	const struct est_range		*range;
+	enum est_flag			 fl[EST_NCLASS];
+	double				*x = NULL, age, v, scale_in = 0;
+	double				 dilution = 0;
+	size_t				 n = 0, i, nids;
+	char				 why[240], how[320];
+	const char			*rid, *prep_s, *unavailable = NULL;
+	int				 k, stable, prep;
+
+	memset(d, 0, sizeof(d));
+	ids = json_object_get(sample, "results");
+	nids = json_array_size(ids);
+	if ((f = calloc(nids + 1, sizeof(*f))) == NULL ||
+	    (x = calloc(nids + 1, sizeof(*x))) == NULL)
+		goto fail;
+	fields = json_array();
+	missing = json_array();
+	for (i = 0; i < nids; i++) {
+		rid = json_string_value(json_array_get(ids, i));
+		if (rid == NULL || !id_valid(rid) ||
+		    (r = results_load(results_fd, rid)) == NULL) {
+			json_array_append_new(missing, json_string(rid ? rid :
+			    ""));
+			continue;
+		}
+		counts = json_object_get(r, "counts");
+		for (k = 0; k < EST_NCLASS; k++) {
+			v = 0;
+			num_or_null(counts, est_class_name(k), &v);
+			f[n].count[k] = v < 0 ? 0 : v;
+		}
+		num_or_null(json_object_get(r, "image"), "width", &f[n].w);
+		num_or_null(json_object_get(r, "image"), "height", &f[n].h);
+		json_array_append_new(fields, json_pack("{s:s,s:{s:I,s:I,s:I},"
+		    "s:{s:I,s:I}}", "result", rid,
+		    "counts", "RBC", (json_int_t)llround(f[n].count[EST_RBC]),
+		    "WBC", (json_int_t)llround(f[n].count[EST_WBC]),
+		    "Platelets", (json_int_t)llround(f[n].count[EST_PLT]),
+		    "image", "width", (json_int_t)llround(f[n].w),
+		    "height", (json_int_t)llround(f[n].h)));
+		json_decref(r);
+		n++;
+	}
+	totals = json_object();
+	stats = json_object();
+	for (k = 0; k < EST_NCLASS; k++) {
+		for (i = 0; i < n; i++)
+			x[i] = f[i].count[k];
+		est_stats(x, n, &st[k]);
+		json_object_set_new(totals, est_class_name(k),
+		    json_integer((json_int_t)llround(st[k].total)));
+		json_object_set_new(stats, est_class_name(k),
+		    stats_json(&st[k]));
+	}
+	sum = json_pack("{s:I,s:o,s:o,s:o,s:o,s:s}",
+	    "fields", (json_int_t)n, "per_field", fields,
+	    "missing_results", missing, "totals", totals,
+	    "per_field_stats", stats,
+	    "ci_method", "95% confidence interval of the mean count per "
+	    "image: mean \xc2\xb1 t \xc3\x97 SD \xc3\xb7 \xe2\x88\x9an, with "
+	    "SD the sample standard deviation (n \xe2\x88\x92 1) and t the "
+	    "two-sided 95% Student t value for n \xe2\x88\x92 1 degrees of "
+	    "freedom (table; 1.96 above 120); lower bound clamped at 0; none "
+	    "with fewer than 2 images. Density intervals scale the same "
+	    "interval by the same factors.");
+	if (sum == NULL)
+		goto fail;
+
+	/* Stability rule. */
+	{
+		double	 min_rbc = c ? c->min_rbc : 200;
+		size_t	 min_fields = c ? c->min_fields : 10;
+		char	 rule[160], a[32];
+
+		stable = est_stable(st[EST_RBC].total, n, min_rbc,
+		    min_fields, why, sizeof(why));
+		est_fmt(a, sizeof(a), min_rbc, 0);
+		snprintf(rule, sizeof(rule), "Stable when at least %s RBC "
+		    "and at least %zu fields (images) were counted.", a,
+		    min_fields);
+		json_object_set_new(sum, "stability", json_pack("{s:b,s:s,"
+		    "s:s?}", "stable", stable, "rule", rule, "warning",
+		    stable ? NULL : why));
+	}
+
+	/* Densities. */
+	prep_s = json_string_value(json_object_get(sample, "preparation"));
+	prep = clinical_prep_from_name(prep_s);
+	if (c == NULL)
+		unavailable = "Calibration not loaded on this server.";
+	else if ((prof = clinical_profile_find(c, json_string_value(
+	    json_object_get(sample, "profile")))) == NULL ||
+	    (int)prof->prep != prep)
+		unavailable = "The sample's calibration profile no longer "
+		    "exists in clinical.json.";
+	else if (n == 0)
+		unavailable = "No fields yet.";
+	how[0] = '\0';
+	if (unavailable == NULL && prep == CLINICAL_SMEAR) {
+		scale_in = smear_images_per_field(prof, f, n, how,
+		    sizeof(how));
+		if (scale_in <= 0)
+			unavailable = "Cannot compute images per field.";
+	} else if (unavailable == NULL) {
+		if (!num_or_null(sample, "dilution", &dilution) ||
+		    dilution < 1)
+			dilution = prof->default_dilution;
+		scale_in = chamber_area(prof, f, n, how, sizeof(how));
+		if (scale_in <= 0)
+			unavailable = "Cannot compute the counted area.";
+	}
+	est = json_object();
+	age = num_or_null(sample, "age_months", &v) ? v : -1;
+	flags = json_object();
+	for (k = 0; k < EST_NCLASS; k++) {
+		fl[k] = EST_FLAG_NONE;
+		if (unavailable == NULL) {
+			if (prep == CLINICAL_SMEAR)
+				smear_density(prof, k, &st[k], scale_in, &d[k]);
+			else
+				chamber_density(prof, k, &st[k], scale_in,
+				    dilution, &d[k]);
+		}
+		if (!d[k].ok)
+			continue;
+		o = json_pack("{s:I,s:s,s:s}",
+		    "per_ul", (json_int_t)llround(d[k].per_ul),
+		    "formula", d[k].formula,
+		    "assumptions", assumptions(prep, k));
+		json_object_set_new(o, "ci95", d[k].has_ci ?
+		    json_pack("[I,I]", (json_int_t)llround(d[k].lo),
+		    (json_int_t)llround(d[k].hi)) : json_null());
+		json_object_set_new(est, est_class_name(k), o);
+
+		range = est_range_find(c->ranges, c->nranges, k,
+		    sex_of(sample), age);
+		fl[k] = est_range_flag(range, d[k].per_ul);
+		o = json_pack("{s:s,s:s}", "flag", est_flag_name(fl[k]),
+		    "text", flag_text(k, fl[k]));
+		if (range != NULL)
+			json_object_set_new(o, "range_per_ul",
+			    json_pack("[f,f]", range->low, range->high));
+		json_object_set_new(flags, est_class_name(k), o);
+	}
+	json_object_set_new(sum, "estimates", est);
+	json_object_set_new(sum, "estimates_unavailable",
+	    unavailable ? json_string(unavailable) : json_null());
+	json_object_set_new(sum, "calibration", json_pack("{s:s?,s:s?,s:s}",
+	    "profile", prof ? prof->name : NULL,
+	    "label", prof ? prof->label : NULL, "formula", how));
+	if (prep == CLINICAL_CHAMBER && unavailable == NULL)
+		json_object_set_new(json_object_get(sum, "calibration"),
+		    "dilution", json_real(dilution));
+	json_object_set_new(sum, "flags", flags);
+	json_object_set_new(sum, "screening", screening_json(sample, c,
+	    fl[EST_RBC]));
+	json_object_set_new(sum, "disclaimer", json_string(disclaimer));
+	json_object_set_new(sum, "sources", c && c->sources ?
+	    json_incref(c->sources) : json_array());
+	free(f);
+	free(x);
+	return sum;
+fail:
+	json_decref(sum);
+	free(f);
+	free(x);
+	return NULL;
+}
+
+/* ---- routes ---------------------------------------------------------- */
+
+static void
+store_error(struct http_response *resp, enum samples_err e)
+{
+	switch (e) {
+	case SAMPLES_ERR_NOTFOUND:
+		http_error(resp, 404, "not_found", "No such sample or result.");
+		break;
+	case SAMPLES_ERR_LIMIT:
+		http_error(resp, 400, "bad_request", "The sample already "
+		    "holds the maximum number of results.");
+		break;
+	case SAMPLES_ERR_FULL:
+		http_error(resp, 507, "storage_full",
+		    "The results directory is full.");
+		break;
+	default:
+		http_error(resp, 500, "internal", "Internal error.");
+		break;
+	}
+}
+
+static void
+method_not_allowed(struct http_response *resp, const char *allow)
+{
+	http_add_header(resp, "Allow", allow);
+	http_error(resp, 405, "method_not_allowed",
+	    "Method not allowed for this route.");
+}
+
+/* Parse the body as a JSON object; NULL after filling resp with a 400. */
+static json_t *
+body_json(const struct http_request *req, struct http_response *resp)
+{
+	json_error_t	 jerr;
+	json_t		*o;
+	char		 msg[200];
+
+	if (req->body == NULL || req->body_len == 0) {
+		http_error(resp, 400, "bad_request", "A JSON body is "
+		    "required.");
+		return NULL;
+	}
+	if (req->body_len > SAMPLES_BODY_MAX) {
+		http_error(resp, 413, "too_large", "The JSON body is too "
+		    "large.");
+		return NULL;
+	}
+	o = json_loadb((const char *)req->body, req->body_len,
+	    JSON_REJECT_DUPLICATES, &jerr);
+	if (o == NULL || !json_is_object(o)) {
+		snprintf(msg, sizeof(msg), "The body is not a JSON object%s%s",
+		    o == NULL ? ": " : ".", o == NULL ? jerr.text : "");
+		json_decref(o);
+		http_error(resp, 400, "bad_request", msg);
+		return NULL;
+	}
+	return o;
+}
+
+static void
+route_create(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	json_t			*in, *s;
+	char			 err[240], id[ID_LEN + 1], loc[64];
+	int			 missing;
+	enum samples_err	 e;
+
+	if ((in = body_json(req, resp)) == NULL)
+		return;
+	s = samples_validate(in, app->clinical, err, sizeof(err), &missing);
+	json_decref(in);
+	if (s == NULL) {
+		http_error(resp, 400, missing ? "missing_field" :
+		    "bad_request", err);
+		return;
+	}
+	if ((e = samples_create(app->results_fd, s, id, sizeof(id))) !=
+	    SAMPLES_OK) {
+		json_decref(s);
+		store_error(resp, e);
+		return;
+	}
+	snprintf(loc, sizeof(loc), "/api/samples/%s", id);
+	http_add_header(resp, "Location", loc);
+	http_json(resp, 201, s);
+}
+
+static void
+route_show(struct app *app, const char *id, struct http_response *resp,
+    int status)
+{
+	json_t	*s, *sum;
+
+	if ((s = samples_load(app->results_fd, id)) == NULL) {
+		store_error(resp, errno == ENOENT ? SAMPLES_ERR_NOTFOUND :
+		    SAMPLES_ERR_IO);
+		return;
+	}
+	if ((sum = samples_summary(app->results_fd, s, app->clinical)) ==
+	    NULL) {
+		json_decref(s);
+		store_error(resp, SAMPLES_ERR_IO);
+		return;
+	}
+	http_json(resp, status, json_pack("{s:o,s:o}", "sample", s,
+	    "summary", sum));
+}
+
+static void
+route_attach(struct app *app, const char *id, const struct http_request *req,
+    struct http_response *resp)
+{
+	json_t			*in;
+	const char		*rid;
+	enum samples_err	 e;
+
+	if ((in = body_json(req, resp)) == NULL)
+		return;
+	rid = json_string_value(json_object_get(in, "result"));
+	if (rid == NULL) {
+		json_decref(in);
+		http_error(resp, 400, "missing_field",
+		    "Field \"result\" (a result id) is required.");
+		return;
+	}
+	if (!id_valid(rid)) {
+		json_decref(in);
+		http_error(resp, 404, "not_found", "No such result.");
+		return;
+	}
+	e = samples_attach(app->results_fd, id, rid);
+	json_decref(in);
+	if (e != SAMPLES_OK) {
+		store_error(resp, e);
+		return;
+	}
+	route_show(app, id, resp, 200);
+}
+
+int
+samples_route(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	static const char	 prefix[] = "/api/samples";
+	const char		*rest, *m = req->method;
+	char			 id[ID_LEN + 1], buf[16];
+	size_t			 limit = 100;
+	long			 l;
+	char			*end;
+	json_t			*list;
+	enum samples_err	 e;
+
+	if (strncmp(req->path, prefix, sizeof(prefix) - 1) != 0)
+		return 0;
+	rest = req->path + sizeof(prefix) - 1;
+	if (*rest != '\0' && *rest != '/')
+		return 0;		/* "/api/samplesX" is not ours */
+
+	if (*rest == '\0' || strcmp(rest, "/") == 0) {
+		if (strcmp(m, "GET") == 0) {
+			if (http_query_get(req->query, "limit", buf,
+			    sizeof(buf)) == 0) {
+				l = strtol(buf, &end, 10);
+				if (*buf == '\0' || *end != '\0' || l < 1 ||
+				    l > 1000) {
+					http_error(resp, 400, "bad_request",
+					    "limit must be 1 to 1000.");
+					return 1;
+				}
+				limit = (size_t)l;
+			}
+			if ((list = samples_list(app->results_fd, limit)) ==
+			    NULL)
+				store_error(resp, SAMPLES_ERR_IO);
+			else
+				http_json(resp, 200, json_pack("{s:o}",
+				    "samples", list));
+		} else if (strcmp(m, "POST") == 0)
+			route_create(app, req, resp);
+		else
+			method_not_allowed(resp, "GET, POST");
+		return 1;
+	}
+	rest++;
+	if (strcmp(rest, "profiles") == 0) {
+		if (strcmp(m, "GET") != 0)
+			method_not_allowed(resp, "GET");
+		else if (app->clinical == NULL)
+			http_error(resp, 503, "not_ready", "Calibration and "
+			    "reference data are not loaded.");
+		else
+			http_json(resp, 200,
+			    clinical_profiles_json(app->clinical));
+		return 1;
+	}
+	/* Ids are checked before they reach any path. */
+	if (strlen(rest) < ID_LEN) {
+		http_error(resp, 404, "not_found", "No such sample.");
+		return 1;
+	}
+	memcpy(id, rest, ID_LEN);
+	id[ID_LEN] = '\0';
+	rest += ID_LEN;
+	if (!id_valid(id)) {
+		http_error(resp, 404, "not_found", "No such sample.");
+		return 1;
+	}
+	if (*rest == '\0') {
+		if (strcmp(m, "GET") == 0)
+			route_show(app, id, resp, 200);
+		else if (strcmp(m, "DELETE") == 0) {
+			if ((e = samples_remove(app->results_fd, id)) !=
+			    SAMPLES_OK)
+				store_error(resp, e);
+			else
+				http_json(resp, 200, json_pack("{s:s}",
+				    "deleted", id));
+		} else
+			method_not_allowed(resp, "GET, DELETE");
+		return 1;
+	}
+	if (strcmp(rest, "/results") == 0) {
+		if (strcmp(m, "POST") == 0)
+			route_attach(app, id, req, resp);
+		else
+			method_not_allowed(resp, "POST");
+		return 1;
+	}
+	http_error(resp, 404, "not_found", "No such route.");
+	return 1;
+}

@@ -1,0 +1,102 @@
+/* samples.h: samples (groups of analysed fields of one preparation) and their routes */
+#ifndef BV_SAMPLES_H
+#define BV_SAMPLES_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+struct app;
+struct clinical;
+struct http_request;
+struct http_response;
+
+/* Most results one sample may hold (a smear review rarely needs 100). */
+#define SAMPLES_MAX_RESULTS	1000
+
+enum samples_err {
+	SAMPLES_OK = 0,
+	SAMPLES_ERR_NOTFOUND,		/* sample or result absent: 404 */
+	SAMPLES_ERR_LIMIT,		/* SAMPLES_MAX_RESULTS reached: 400 */
+	SAMPLES_ERR_FULL,		/* ENOSPC/EDQUOT: 507 */
+	SAMPLES_ERR_IO			/* anything else: 500 */
+};
+
+/*
+ * The store.  Samples live in <results>/samples/<id>.json; every change is
+ * a read-modify-write under an exclusive flock(2) on samples/.lock and is
+ * published by writing a temporary file, fsync, rename, fsync of the
+ * directory, so readers (who take no lock) see the old or the new file,
+ * never a torn one, and concurrent writers (several backend processes)
+ * lose no update.  results_fd is an O_DIRECTORY fd of the results dir.
+ * Ids must have passed id_valid(); the functions check again.
+ */
+
+/*
+ * Store sample (an object from samples_validate()) under a fresh id,
+ * adding "id", "created" and an empty "results".  On SAMPLES_OK the id is
+ * in id_out and sample holds the stored fields.
+ */
+enum samples_err samples_create(int results_fd, json_t *sample,
+	    char *id_out, size_t id_outsz);
+
+/* The stored sample id, a new reference the caller owns; NULL if absent. */
+json_t	*samples_load(int results_fd, const char *id);
+
+/* 1 if sample id exists. */
+int	 samples_exists(int results_fd, const char *id);
+
+/*
+ * Append result_id to sample_id's results (no-op if already there).
+ * SAMPLES_ERR_NOTFOUND if either is absent.
+ */
+enum samples_err samples_attach(int results_fd, const char *sample_id,
+	    const char *result_id);
+
+/* Delete sample id (its results stay). */
+enum samples_err samples_remove(int results_fd, const char *id);
+
+/*
+ * Delete samples not changed (created or given a result) for more than
+ * days days; returns how many.  days <= 0: none.  Their results are the
+ * results store's business (results_expire()).
+ */
+int	 samples_expire(int results_fd, int days);
+
+/* New array of sample digests, newest first, at most limit. NULL on error. */
+json_t	*samples_list(int results_fd, size_t limit);
+
+/*
+ * For the analyse handler: after committing result_id, put it into
+ * sample_id.  Returns 0, or -1 with a message in err and errno set:
+ * EINVAL (bad id), ENOENT (no such sample or result), EFBIG (sample full),
+ * ENOSPC (disk full), other (I/O).
+ */
+int	 samples_add_result(const char *results_dir, const char *sample_id,
+	    const char *result_id, char *err, size_t errsz);
+
+/*
+ * Check a client's sample object and return a new normalised one (the
+ * caller owns it), or NULL with a message naming the field in err;
+ * *missing is set to 1 when a required field is absent.  c may be NULL
+ * (profile names are then not checked).
+ */
+json_t	*samples_validate(const json_t *in, const struct clinical *c,
+	    char *err, size_t errsz, int *missing);
+
+/*
+ * New summary object of sample: per-field counts read from each result's
+ * result.json, totals, mean +- SD and 95 % CI, density estimates with
+ * their formulas, reference flags, screening result, disclaimer.  c may be
+ * NULL (estimates then say why they are missing).  NULL only on ENOMEM.
+ */
+json_t	*samples_summary(int results_fd, const json_t *sample,
+	    const struct clinical *c);
+
+/*
+ * Route handler for /api/samples and below.  Returns 0 without touching
+ * resp if the path is not ours, else fills resp and returns 1.
+ */
+int	 samples_route(struct app *app, const struct http_request *req,
+	    struct http_response *resp);
+
+#endif /* BV_SAMPLES_H */

@@ -1,0 +1,539 @@
+/*
+ * ui.test.js: BloodView's web UI in headless Debian chromium (playwright-core), against the
+ * server at BV_URL (tests/ui.sh starts lighttpd + the backend); without BV_URL it starts
+ * mock-server.js, for UI development only.
+ *
+ * Every assertion compares what the page shows with the JSON the server returned, never with
+ * fixed expectations about detection quality: an untrained model must pass as well.
+ * Run: node --test ui.test.js  (screenshots land in artifacts/)
+ */
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('fs');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const CHROMIUM = process.env.BV_CHROMIUM || '/usr/bin/chromium';
+const ARTIFACTS = process.env.BV_ARTIFACTS || path.join(__dirname, 'artifacts');
+const DATASET = process.env.BV_DATASET || path.resolve(__dirname, '../../../shared/datasets/bccd');
+const IMAGE1 = path.join(DATASET, 'BCCD/JPEGImages/BloodImage_00001.jpg');
+const IMAGE2 = path.join(DATASET, 'BCCD/JPEGImages/BloodImage_00003.jpg');
+const HAVE_IMAGES = fs.existsSync(IMAGE1) && fs.existsSync(IMAGE2);
+const NO_IMAGES = HAVE_IMAGES ? false : 'BCCD images absent under ' + DATASET;
+
+let base, mock, browser, context, page;
+const requests = [];      /* every URL any page asked for */
+const problems = [];      /* console errors, page errors, CSP violations */
+const uploaded = [];      /* JSON of the results made here, oldest first */
+
+function watch(p) {
+  p.on('request', (r) => requests.push(r.url()));
+  /* Failed loads are judged by URL below (response events), not by their console echo. */
+  p.on('console', (m) => {
+    if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) problems.push('console: ' + m.text());
+  });
+  p.on('response', (r) => {
+    const u = new URL(r.url());
+    if (r.status() < 400) return;
+    if (u.pathname === '/api/samples' && r.status() === 404) return;   /* probe: samples not built */
+    if (u.pathname === '/api/analyze' && r.status() === 415) return;   /* the refused text file */
+    problems.push('HTTP ' + r.status() + ' ' + r.url());
+  });
+  p.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
+}
+
+async function newPage(opts) {
+  const ctx = await browser.newContext(Object.assign({ acceptDownloads: true }, opts || {}));
+  const p = await ctx.newPage();
+  watch(p);
+  return { ctx, p };
+}
+
+/* Expected per-class counts: the API's own rule, confidence >= threshold. */
+function expected(json, threshold) {
+  const c = {};
+  json.classes.forEach((k) => { c[k] = 0; });
+  json.detections.forEach((d) => { if (d.confidence >= threshold) c[d.class]++; });
+  return c;
+}
+
+async function shown(p) {
+  return p.evaluate(() => {
+    const rects = {}, table = {};
+    document.querySelectorAll('#overlay rect.box').forEach((r) => {
+      const k = r.getAttribute('data-class'); rects[k] = (rects[k] || 0) + 1;
+    });
+    document.querySelectorAll('#counts-body tr').forEach((tr) => {
+      table[tr.getAttribute('data-class')] = Number(tr.querySelector('td.count').textContent);
+    });
+    return { rects, table, total: Number(document.getElementById('count-total').textContent) };
+  });
+}
+
+function assertShown(s, exp, hidden) {
+  let total = 0;
+  for (const k of Object.keys(exp)) {
+    total += exp[k];
+    assert.equal(s.table[k], exp[k], 'table count for ' + k);
+    assert.equal(s.rects[k] || 0, hidden && hidden.has(k) ? 0 : exp[k], 'boxes drawn for ' + k);
+  }
+  assert.equal(s.total, total, 'total');
+}
+
+/* Upload through the file picker; resolves with the analyze response's status and JSON. */
+async function upload(p, files, threshold) {
+  if (threshold !== undefined) {
+    await p.click('.advanced summary');
+    await p.fill('#threshold-input', String(threshold));
+  }
+  const resp = p.waitForResponse((r) => r.url().endsWith('/api/analyze'), { timeout: 120000 });
+  await p.setInputFiles('#file-input', files);
+  const r = await resp;
+  let body = null;
+  try { body = await r.json(); } catch (e) { body = null; }
+  return { status: r.status(), body };
+}
+
+async function setSlider(p, v) {
+  return p.$eval('#conf-slider', (el, val) => {
+    el.value = String(val);
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    return Number(el.value);
+  }, v);
+}
+
+before(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  if (process.env.BV_URL) {
+    base = process.env.BV_URL.replace(/\/$/, '');
+  } else {
+    mock = await require('./mock-server.js').start(0);
+    base = 'http://127.0.0.1:' + mock.address().port;
+  }
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  ({ ctx: context, p: page } = await newPage({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' }));
+  await page.goto(base + '/');
+  await page.waitForSelector('html.ready');
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (mock) mock.close();
+});
+
+test('page loads in English with its controls', async () => {
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  assert.equal((await page.textContent('#upload-title')).trim(), 'Analyse images');
+  assert.equal(await page.getAttribute('#camera-input', 'capture'), 'environment');
+  assert.equal(await page.getAttribute('#file-input', 'multiple'), '');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-start.png'), animations: 'disabled' });
+});
+
+test('upload a BCCD image: boxes and counts match the JSON', { skip: NO_IMAGES }, async () => {
+  const { status, body } = await upload(page, IMAGE1);
+  assert.equal(status, 200, JSON.stringify(body));
+  uploaded.push(body);
+  await page.waitForSelector('#result:not([hidden])');
+  await page.waitForFunction(() => document.getElementById('base-img').complete);
+  const exp = expected(body, body.threshold);
+  assert.deepEqual(exp, Object.assign({}, ...body.classes.map((k) => ({ [k]: body.counts[k] }))),
+    'server counts agree with its detections at its threshold');
+  assertShown(await shown(page), exp);
+  /* The overlay is in image pixels: its viewBox is the image size. */
+  assert.equal(await page.getAttribute('#overlay', 'viewBox'), `0 0 ${body.image.width} ${body.image.height}`);
+  const ratio = await page.textContent('#ratio');
+  if (exp.WBC) assert.equal(ratio, (exp.RBC / exp.WBC).toFixed(1) + ' : 1');
+  else assert.equal(ratio, 'no WBC detected');
+  assert.match(await page.textContent('#info'), new RegExp(body.model.name));
+  assert.equal(await page.getAttribute('#dl-json', 'href'), body.urls.json);
+  /* Hover a box: its class and confidence are shown. */
+  /* Hover a box: its class and confidence are shown.  Boxes overlap, so ask the page which
+     box is on top at the first box's centre and expect that one. */
+  const spot = await page.evaluate(() => {
+    const r = document.querySelector('#overlay rect.box');
+    if (!r) return null;
+    const b = r.getBoundingClientRect();
+    const x = b.left + b.width / 2, y = b.top + b.height / 2;
+    const top = document.elementFromPoint(x, y);
+    return { x, y, i: top && top.getAttribute('data-i') };
+  });
+  if (spot && spot.i !== null) {
+    await page.mouse.move(spot.x, spot.y);
+    const d = body.detections[Number(spot.i)];
+    const info = await page.textContent('#box-info');
+    assert.ok(info.includes(Math.round(d.confidence * 100) + '% confidence'), info);
+    assert.match(await page.getAttribute(`#overlay rect[data-i="${spot.i}"]`, 'class'), /selected/);
+  }
+  await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-result.png'), fullPage: true, animations: 'disabled' });
+  /* Where the page's CSP allows blob: images, the fresh upload is shown box-free under the
+     overlay and can be saved as shown; the PNG has the image's own size. */
+  if ((await page.getAttribute('#base-img', 'src')).startsWith('blob:')) {
+    const dl = page.waitForEvent('download');
+    await page.click('#dl-shown');
+    const png = fs.readFileSync(await (await dl).path());
+    assert.equal(png.readUInt32BE(0), 0x89504e47);
+    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [body.image.width, body.image.height]);
+  } else {
+    assert.equal(await page.isVisible('#dl-shown'), false);
+  }
+});
+
+test('the slider re-filters and recounts from the JSON scores', { skip: NO_IMAGES }, async () => {
+  const { status, body } = await upload(page, IMAGE2, 0.05);
+  assert.equal(status, 200, JSON.stringify(body));
+  uploaded.push(body);
+  assert.equal(body.threshold, 0.05);
+  await page.waitForFunction((id) => location.hash === '#/result/' + id, body.id);
+  assertShown(await shown(page), expected(body, 0.05));
+  const before = requests.length;
+  let last = Infinity;
+  for (const v of [0.05, 0.2, 0.35, 0.5, 0.75, 0.95, 1]) {
+    const actual = await setSlider(page, v);
+    const exp = expected(body, actual);
+    assertShown(await shown(page), exp);
+    const total = Object.values(exp).reduce((a, b) => a + b, 0);
+    assert.ok(total <= last, 'counts never grow with the threshold');
+    last = total;
+  }
+  /* Keyboard: one arrow press moves one step and recounts. */
+  const was = await setSlider(page, 0.3);
+  await page.focus('#conf-slider');
+  await page.keyboard.press('ArrowLeft');
+  const v = Number(await page.inputValue('#conf-slider'));
+  assert.ok(Math.abs(was - 0.01 - v) < 1e-9, 'slider from ' + was + ' to ' + v);
+  assertShown(await shown(page), expected(body, v));
+  assert.equal(requests.length, before, 'no request while filtering');
+  await setSlider(page, 0.05);
+  console.log('# slider test result has', body.detections.length, 'detections at >= 0.05');
+});
+
+test('toggling a class hides its boxes and keeps the others', { skip: NO_IMAGES }, async () => {
+  const body = uploaded[uploaded.length - 1];
+  const th = Number(await page.inputValue('#conf-slider'));
+  const exp = expected(body, th);
+  await page.click('#legend button[data-class="RBC"]');
+  assert.equal(await page.getAttribute('#legend button[data-class="RBC"]', 'aria-pressed'), 'false');
+  assertShown(await shown(page), exp, new Set(['RBC']));
+  await page.click('#legend button[data-class="WBC"]');
+  assertShown(await shown(page), exp, new Set(['RBC', 'WBC']));
+  await page.click('#legend button[data-class="RBC"]');
+  await page.click('#legend button[data-class="WBC"]');
+  assertShown(await shown(page), exp);
+});
+
+test('zoom buttons scale the image and Fit resets it', { skip: NO_IMAGES }, async () => {
+  await page.click('#zoom-in');
+  const zoomed = await page.$eval('.stage', (e) => e.style.transform);
+  assert.match(zoomed, /scale\(1\.5\)/);
+  /* Drag pans the zoomed image. */
+  await page.$eval('.viewport', (e) => e.scrollIntoView({ block: 'center' }));
+  const vp = await page.$eval('.viewport', (e) => { const b = e.getBoundingClientRect(); return { x: b.left + b.width / 2, y: b.top + b.height / 2 }; });
+  await page.mouse.move(vp.x, vp.y);
+  await page.mouse.down();
+  await page.mouse.move(vp.x - 60, vp.y - 30, { steps: 5 });
+  await page.mouse.up();
+  const panned = await page.$eval('.stage', (e) => e.style.transform);
+  const num = (t) => t.match(/-?[\d.]+/g).map(Number);
+  assert.ok(Math.abs(num(panned)[0] - (num(zoomed)[0] - 60)) < 1 && Math.abs(num(panned)[1] - (num(zoomed)[1] - 30)) < 1,
+    zoomed + ' -> ' + panned);
+  await page.click('#zoom-reset');
+  assert.match(await page.$eval('.stage', (e) => e.style.transform), /scale\(1\)/);
+});
+
+test('a text file is refused with a clear message', async () => {
+  const { status, body } = await upload(page, { name: 'notes.jpg', mimeType: 'image/jpeg',
+    buffer: Buffer.from('This is plain text, not an image.\n') });
+  assert.equal(status, 415);
+  assert.equal(body.error.code, 'unsupported_type');
+  await page.waitForSelector('#upload-error:not([hidden])');
+  assert.equal(await page.getAttribute('#upload-error', 'data-code'), 'unsupported_type');
+  assert.match(await page.textContent('#upload-error'), /not a JPEG or PNG image\. Choose a photo/);
+  assert.equal(await page.getAttribute('#queue-list li:last-child', 'data-status'), 'error');
+});
+
+test('several images are uploaded one after the other', { skip: NO_IMAGES }, async () => {
+  const seen = [];
+  const onResp = (r) => { if (r.url().endsWith('/api/analyze')) seen.push(r); };
+  page.on('response', onResp);
+  await page.setInputFiles('#file-input', [IMAGE1, IMAGE2]);
+  await page.waitForFunction(() => document.querySelectorAll('#queue-list li[data-status="done"]').length >= 2 &&
+    !document.querySelector('#queue-list li[data-status="waiting"], #queue-list li[data-status="uploading"], #queue-list li[data-status="analysing"]'),
+    null, { timeout: 120000 });
+  page.off('response', onResp);
+  assert.equal(seen.length, 2);
+  const last = await seen[1].json();
+  /* The result shown is the last one finished. */
+  await page.waitForFunction((id) => location.hash === '#/result/' + id, last.id);
+  assertShown(await shown(page), expected(last, last.threshold));
+});
+
+test('cancel stops an upload in progress', { skip: NO_IMAGES }, async () => {
+  /* Hold the request back so that Cancel surely comes first. */
+  await page.route('**/api/analyze', async (route) => {
+    await new Promise((r) => setTimeout(r, 1500));
+    try { await route.continue(); } catch (e) { /* aborted by the page */ }
+  });
+  const before = await page.$$eval('#queue-list li', (l) => l.length);
+  await page.setInputFiles('#file-input', IMAGE1);
+  await page.waitForSelector(`#queue-list li:nth-child(${before + 1})`);
+  assert.equal(await page.getAttribute('.upload-card', 'aria-busy'), 'true');
+  await page.click('#cancel-btn');
+  await page.waitForSelector(`#queue-list li:nth-child(${before + 1})[data-status="cancelled"]`);
+  assert.equal(await page.getAttribute('.upload-card', 'aria-busy'), 'false');
+  assert.equal(await page.isVisible('#upload-error'), false);
+  await page.unroute('**/api/analyze');
+});
+
+test('drag and drop a PNG onto the page analyses it', async () => {
+  const resp = page.waitForResponse((r) => r.url().endsWith('/api/analyze'), { timeout: 120000 });
+  /* A real drop event carrying a PNG made in the page (a pale disc on pink). */
+  await page.evaluate(async () => {
+    const c = document.createElement('canvas');
+    c.width = 160; c.height = 120;
+    const g = c.getContext('2d');
+    g.fillStyle = '#e8c4cc'; g.fillRect(0, 0, 160, 120);
+    g.fillStyle = '#c0607a'; g.beginPath(); g.arc(80, 60, 25, 0, 7); g.fill();
+    const blob = await new Promise((r) => c.toBlob(r, 'image/png'));
+    const dt = new DataTransfer();
+    dt.items.add(new File([blob], 'dropped.png', { type: 'image/png' }));
+    document.getElementById('dropzone').dispatchEvent(new DragEvent('dragenter', { dataTransfer: dt, bubbles: true }));
+    document.getElementById('dropzone').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  const r = await resp;
+  assert.equal(r.status(), 200);
+  const body = await r.json();
+  assert.deepEqual([body.image.width, body.image.height, body.image.type], [160, 120, 'image/png']);
+  await page.waitForFunction((id) => location.hash === '#/result/' + id, body.id);
+  assertShown(await shown(page), expected(body, body.threshold));
+  assert.equal(await page.isVisible('#drop-overlay'), false);
+});
+
+test('Spanish: switch, every visible label changes, remembered after reload', async () => {
+  const keys = await page.evaluate(() => ({ en: Object.keys(BV.i18n.strings.en).sort(),
+                                            es: Object.keys(BV.i18n.strings.es).sort() }));
+  assert.deepEqual(keys.es, keys.en, 'every English string has a Spanish one');
+  await page.click('.lang button[data-lang="es"]');
+  assert.equal(await page.getAttribute('html', 'lang'), 'es');
+  assert.equal((await page.textContent('#upload-title')).trim(), 'Analizar imágenes');
+  assert.equal((await page.textContent('nav a[data-view="history"]')).trim(), 'Historial');
+  /* No element carrying a translation key still shows its English text (where the two differ). */
+  const leftovers = await page.evaluate(() => {
+    const S = BV.i18n.strings;
+    return Array.from(document.querySelectorAll('[data-i18n]'))
+      .filter((e) => { const k = e.getAttribute('data-i18n'); return S.en[k] !== S.es[k] && e.textContent === S.en[k]; })
+      .map((e) => e.getAttribute('data-i18n'));
+  });
+  assert.deepEqual(leftovers, []);
+  /* API errors in Spanish, and translated again on a switch back. */
+  const { status } = await upload(page, { name: 'notas.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('texto\n') });
+  assert.equal(status, 415);
+  await page.waitForSelector('#upload-error:not([hidden])');
+  assert.match(await page.textContent('#upload-error'), /no es una imagen JPEG o PNG\. Elija una foto/);
+  await page.click('.lang button[data-lang="en"]');
+  assert.match(await page.textContent('#upload-error'), /not a JPEG or PNG image/);
+  await page.click('.lang button[data-lang="es"]');
+  if (uploaded.length) {
+    assert.match(await page.textContent('#result'), /Solo es una ayuda de tamizaje, no un diagnóstico/);
+    assert.match(await page.textContent('#counts-body'), /Glóbulos rojos/);
+  }
+  await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-es.png'), fullPage: true, animations: 'disabled' });
+  await page.reload();
+  await page.waitForSelector('html.ready');
+  assert.equal(await page.getAttribute('html', 'lang'), 'es');
+  await page.click('.lang button[data-lang="en"]');
+  assert.equal((await page.textContent('#upload-title')).trim(), 'Analyse images');
+  /* A browser set to Spanish starts in Spanish without being told. */
+  const { ctx, p } = await newPage({ locale: 'es-PE' });
+  await p.goto(base + '/');
+  await p.waitForSelector('html.ready');
+  assert.equal(await p.getAttribute('html', 'lang'), 'es');
+  assert.equal((await p.textContent('nav a[data-view="analyze"]')).trim(), 'Analizar');
+  await ctx.close();
+});
+
+test('history lists results newest first, CSV of a selection, delete removes on the server', { skip: NO_IMAGES }, async () => {
+  await page.goto(base + '/#/history');
+  await page.waitForSelector('html.ready');
+  await page.waitForSelector('#history-list li');
+  const ids = await page.$$eval('#history-list li', (lis) => lis.map((li) => li.getAttribute('data-id')));
+  const mine = uploaded.map((u) => u.id);
+  assert.ok(ids.indexOf(mine[1]) >= 0 && ids.indexOf(mine[0]) > ids.indexOf(mine[1]), 'newest first: ' + ids);
+  /* Thumbnails really load. */
+  await page.waitForFunction((id) => {
+    const img = document.querySelector(`li[data-id="${id}"] img.thumb`);
+    return img && img.complete && img.naturalWidth > 0;
+  }, mine[0]);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-history.png'), fullPage: true, animations: 'disabled' });
+
+  /* CSV of two selected results, made in the browser. */
+  for (const id of mine) await page.check(`li[data-id="${id}"] input[type="checkbox"]`);
+  const dl = page.waitForEvent('download');
+  await page.click('#history-csv');
+  const file = await (await dl).path();
+  const lines = fs.readFileSync(file, 'utf8').replace(/^\ufeff/, '').trim().split(/\r\n/);
+  assert.equal(lines[0], 'id,created,model,threshold,RBC,WBC,Platelets,total,rbc_wbc_ratio,sample');
+  assert.equal(lines.length, 3);
+  for (const u of uploaded) {
+    const row = lines.find((l) => l.startsWith(u.id + ',')).split(',');
+    assert.deepEqual(row.slice(4, 7).map(Number), [u.counts.RBC, u.counts.WBC, u.counts.Platelets]);
+    assert.equal(Number(row[3]), u.threshold);
+  }
+
+  /* Open one from the history. */
+  await page.click(`li[data-id="${mine[0]}"] a.button`);
+  await page.waitForFunction((id) => location.hash === '#/result/' + id, mine[0]);
+  await page.waitForSelector('#result:not([hidden])');
+  assertShown(await shown(page), expected(uploaded[0], uploaded[0].threshold));
+
+  /* Delete: two presses, then the server no longer has it. */
+  await page.goto(base + '/#/history');
+  await page.waitForSelector(`li[data-id="${mine[0]}"]`);
+  const del = `li[data-id="${mine[0]}"] button.delete`;
+  await page.click(del);
+  const resp = page.waitForResponse((r) => r.request().method() === 'DELETE');
+  await page.click(del);
+  assert.equal((await resp).status(), 200);
+  await page.waitForSelector(`li[data-id="${mine[0]}"]`, { state: 'detached' });
+  /* lighttpd's stat cache may serve a deleted file for about a second: allow up to 3 s. */
+  let gone = 0;
+  for (let t = 0; t < 15 && gone !== 404; t++) {
+    if (t) await new Promise((r) => setTimeout(r, 200));
+    gone = (await page.request.get(base + uploaded[0].urls.json)).status();
+  }
+  assert.equal(gone, 404);
+  const list = await (await page.request.get(base + '/api/results')).json();
+  assert.ok(!list.results.some((r) => r.id === mine[0]));
+});
+
+test('printable report: counts, chart, image, model, disclaimer; no controls', { skip: NO_IMAGES }, async () => {
+  const u = uploaded[1];
+  await page.goto(base + '/#/result/' + u.id);
+  await page.waitForSelector('#result:not([hidden])');
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.isVisible('#counts-body'), true);
+  assert.equal(await page.isVisible('#chart'), true);
+  assert.equal(await page.isVisible('#base-img'), true);
+  assert.equal(await page.isVisible('.disclaimer'), true);
+  assert.equal(await page.isVisible('.tabs'), false);
+  assert.equal(await page.isVisible('#conf-slider'), false);
+  assert.match(await page.textContent('#info'), /Measured accuracy/);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'print-report.png'), fullPage: true, animations: 'disabled' });
+  await page.pdf({ path: path.join(ARTIFACTS, 'report.pdf'), format: 'A4' });
+  await page.emulateMedia({ media: 'screen' });
+});
+
+test('360 px phone: no sideways scrolling, upload and result usable', { skip: NO_IMAGES }, async () => {
+  const { ctx, p } = await newPage({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true,
+                                     deviceScaleFactor: 2, locale: 'es-PE' });
+  await p.goto(base + '/');
+  await p.waitForSelector('html.ready');
+  await p.screenshot({ path: path.join(ARTIFACTS, 'phone-start.png'), fullPage: true, animations: 'disabled' });
+  const { status, body } = await upload(p, IMAGE1);
+  assert.equal(status, 200);
+  uploaded.push(body);
+  await p.waitForSelector('#result:not([hidden])');
+  await p.waitForFunction(() => document.getElementById('base-img').complete);
+  assertShown(await shown(p), expected(body, body.threshold));
+  assert.ok(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+    'page fits 360 px');
+  await p.screenshot({ path: path.join(ARTIFACTS, 'phone-result.png'), fullPage: true, animations: 'disabled' });
+  const rect = await p.$('#overlay rect.box');
+  if (rect) {
+    await rect.tap({ force: true });
+    assert.match(await p.textContent('#box-info'), /% de confianza/);
+  }
+  /* Two-finger pinch (real touch events) zooms by the ratio of the finger distances: 40 -> 160 px. */
+  await p.$eval('.viewport', (e) => e.scrollIntoView({ block: 'center' }));
+  const c = await p.$eval('.viewport', (e) => { const b = e.getBoundingClientRect(); return { x: b.left + b.width / 2, y: b.top + b.height / 2 }; });
+  const cdp = await ctx.newCDPSession(p);
+  const fingers = (d) => [{ x: c.x - d, y: c.y, id: 1 }, { x: c.x + d, y: c.y, id: 2 }];
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: fingers(20) });
+  for (let d = 25; d <= 80; d += 5) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: fingers(d) });
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  const scale = Number((await p.$eval('.stage', (e) => e.style.transform)).match(/scale\(([\d.]+)\)/)[1]);
+  assert.ok(Math.abs(scale - 4) < 0.01, 'pinch scale ' + scale);
+  await p.click('#zoom-reset');
+  await p.goto(base + '/#/history');
+  await p.waitForSelector('#history-list li');
+  await p.screenshot({ path: path.join(ARTIFACTS, 'phone-history.png'), fullPage: true, animations: 'disabled' });
+  await ctx.close();
+});
+
+test('samples: create one, analyse an image into it, summary matches the API, delete', async (t) => {
+  if (NO_IMAGES) return t.skip(NO_IMAGES);
+  const probe = await page.request.get(base + '/api/samples');
+  if (probe.status() !== 200) return t.skip('the server has no /api/samples');
+  await page.goto(base + '/');
+  await page.waitForSelector('#nav-samples:not([hidden])');
+  await page.click('#nav-samples');
+  await page.click('.new-sample > summary');
+  await page.fill('#smp-code', 'UI-TEST-1');
+  await page.fill('#smp-age', '30');
+  await page.selectOption('#smp-sex', 'female');
+  await page.fill('#smp-hemoglobin', '11.2');
+  await page.fill('#smp-altitude_m', '3400');
+  await page.click('.sample-form button[type="submit"]');
+  await page.waitForFunction(() => /^#\/samples\/[A-Za-z0-9_-]+$/.test(location.hash));
+  const sid = await page.evaluate(() => location.hash.split('/')[2]);
+  await page.waitForSelector('#sample-add');
+  await page.click('#sample-add');
+  await page.waitForSelector('#active-sample:not([hidden])');
+  assert.match(await page.textContent('#active-sample'), /UI-TEST-1/);
+  const { status, body } = await upload(page, IMAGE1);
+  assert.equal(status, 200);
+  assert.equal(body.sample, sid, 'the upload went into the sample');
+  uploaded.push(body);
+  await page.click('#active-sample a');
+  await page.waitForSelector('.sample-table');
+  const api = await (await page.request.get(base + '/api/samples/' + sid)).json();
+  const sum = api.summary;
+  const totals = await page.$$eval('.sample-table tbody tr', (trs) => Object.fromEntries(
+    trs.map((tr) => [tr.getAttribute('data-class'), Number(tr.querySelector('td.total').textContent.replace(/[^\d]/g, ''))])));
+  for (const c of ['RBC', 'WBC', 'Platelets']) {
+    assert.equal(totals[c], sum.totals[c], 'total ' + c);
+    assert.equal(totals[c], body.counts[c], 'total ' + c + ' equals the one field');
+  }
+  assert.equal(await page.getAttribute('.screening', 'data-result'), sum.screening.result);
+  const labels = { likely: 'Anaemia likely', not_indicated: 'Anaemia not indicated', cannot_tell: 'Cannot tell' };
+  assert.match(await page.textContent('.screen-label'), new RegExp(labels[sum.screening.result]));
+  const text = await page.textContent('#samples-root');
+  for (const c of Object.keys(sum.estimates || {})) assert.ok(text.includes(sum.estimates[c].formula), 'formula ' + c);
+  if (!sum.stability.stable) assert.equal(await page.isVisible('.warn-box'), true);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-sample.png'), fullPage: true, animations: 'disabled' });
+  await page.click('.lang button[data-lang="es"]');
+  assert.match(await page.textContent('#samples-root'), /Tamizaje de anemia/);
+  await page.click('.lang button[data-lang="en"]');
+  await page.click('#sample-delete');
+  await page.click('#sample-delete');
+  await page.waitForFunction(() => location.hash === '#/samples');
+  assert.equal((await page.request.get(base + '/api/samples/' + sid)).status(), 404);
+  await page.click('#active-sample button').catch(() => {});
+});
+
+test('keyboard: tabbing reaches the picker, tabs and language buttons with a visible focus', async () => {
+  await page.goto(base + '/');
+  await page.waitForSelector('html.ready');
+  const seen = new Set();
+  for (let i = 0; i < 14; i++) {
+    await page.keyboard.press('Tab');
+    seen.add(await page.evaluate(() => {
+      const e = document.activeElement;
+      return e.id || e.getAttribute('data-lang') || e.getAttribute('data-view') || e.tagName;
+    }));
+  }
+  for (const want of ['analyze', 'history', 'en', 'es', 'file-input', 'camera-input'])
+    assert.ok(seen.has(want), 'tab reaches ' + want + ': ' + Array.from(seen));
+});
+
+test('no request to any host but the server, no console or CSP errors', async () => {
+  assert.ok(requests.length > 0);
+  const host = new URL(base).hostname;
+  const foreign = requests.filter((u) => {
+    if (u.startsWith('blob:') || u.startsWith('data:')) return false;
+    const h = new URL(u).hostname;
+    return h !== host && h !== '127.0.0.1';
+  });
+  assert.deepEqual(foreign, []);
+  assert.deepEqual(problems, []);
+});

@@ -1,0 +1,147 @@
+#!/bin/sh
+# samples-api.sh: build a sample from three BCCD fields through the API and check its summary
+# Every summary number is recomputed here from the per-field result.json
+# files (sums, mean, SD, density formulas), independently of the C code.
+set -u
+
+lib=${top_srcdir:-.}/tests/lib/server.sh
+if [ ! -f "$lib" ]; then
+	echo "SKIP: $lib (server helper) not found"
+	exit 77
+fi
+command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
+command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
+imgs=${BV_DATASET:-}/BCCD/JPEGImages
+for n in 00001 00002 00003; do
+	if [ ! -f "$imgs/BloodImage_$n.jpg" ]; then
+		echo "SKIP: BCCD dataset not found at ${BV_DATASET:-(unset)}"
+		exit 77
+	fi
+done
+. "$lib"
+
+bv_server_start
+work=$BV_STATE/work
+mkdir -p "$work"
+
+fails=0 n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+bad() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
+
+# json FILE EXPR: evaluate a python expression on the parsed JSON (as j)
+json() {
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# api METHOD PATH [curl args]: sets code; body in $work/body
+api() {
+	m=$1 p=$2; shift 2
+	code=$(curl -s -o "$work/body" -w '%{http_code}' -X "$m" "$@" "$BV_URL$p")
+}
+
+# 1. Create a sample: woman, 30 years, Hb 11.2 g/dL (112 g/L < 120).
+api POST /api/samples -H 'Content-Type: application/json' --data-binary \
+    '{"code":"IT-0001","age":30,"age_unit":"years","sex":"female","hemoglobin":11.2,"hemoglobin_unit":"g/dL","note":"integration test"}'
+if [ "$code" = 201 ]; then
+	sid=$(json "$work/body" 'j["id"]')
+	ok "create sample -> 201 ($sid)"
+else
+	bad "create sample -> $code: $(head -c 300 "$work/body")"
+	exit 1
+fi
+api POST /api/samples -H 'Content-Type: application/json' --data-binary '{"code":"Jane Doe"}'
+[ "$code" = 400 ] && ok "a code with a space (a name?) -> 400" || bad "bad code -> $code"
+
+# 2. Two fields analysed into the sample (form field "sample"), one
+#    analysed alone and attached afterwards.
+rids=
+for nn in 00001 00002; do
+	curl -s -o "$work/r$nn" -w '%{http_code}' -F "image=@$imgs/BloodImage_$nn.jpg" \
+	    -F "sample=$sid" "$BV_URL/api/analyze" >"$work/code"
+	c=$(cat "$work/code")
+	if [ "$c" = 200 ]; then
+		rid=$(json "$work/r$nn" 'j["id"]'); rids="$rids $rid"
+		ok "analyse BloodImage_$nn into the sample -> 200"
+	else
+		bad "analyse BloodImage_$nn -> $c: $(head -c 300 "$work/r$nn")"
+	fi
+done
+c=$(curl -s -o "$work/r00003" -w '%{http_code}' -F "image=@$imgs/BloodImage_00003.jpg" "$BV_URL/api/analyze")
+if [ "$c" = 200 ]; then
+	rid=$(json "$work/r00003" 'j["id"]'); rids="$rids $rid"
+	api POST "/api/samples/$sid/results" --data-binary "{\"result\":\"$rid\"}"
+	[ "$code" = 200 ] && ok "attach an existing result -> 200" ||
+	    bad "attach -> $code: $(head -c 300 "$work/body")"
+else
+	bad "analyse BloodImage_00003 -> $c"
+fi
+api POST "/api/samples/$sid/results" --data-binary '{"result":"AAAAAAAAAAAAAAAAAAAAAA"}'
+[ "$code" = 404 ] && ok "attach an unknown result -> 404" || bad "attach unknown -> $code"
+c=$(curl -s -o "$work/x" -w '%{http_code}' -F "image=@$imgs/BloodImage_00001.jpg" \
+    -F "sample=AAAAAAAAAAAAAAAAAAAAAA" "$BV_URL/api/analyze")
+[ "$c" = 404 ] && ok "analyse into an unknown sample -> 404" || bad "analyse into unknown sample -> $c"
+
+# 3. The summary, checked against the per-field result.json files.
+api GET "/api/samples/$sid"
+[ "$code" = 200 ] && ok "get sample -> 200" || bad "get sample -> $code"
+cp "$work/body" "$work/summary.json"
+# shellcheck disable=SC2086
+python3 - "$work/summary.json" "$BV_RESULTS" "$top_srcdir/etc/clinical.json" $rids <<'PY' >"$work/py.out" 2>&1
+import json, math, sys
+summ = json.load(open(sys.argv[1]))
+results, cal, rids = sys.argv[2], json.load(open(sys.argv[3])), sys.argv[4:]
+s, sm = summ["sample"], summ["summary"]
+fails = []
+def check(cond, what):
+    print(("ok: " if cond else "FAIL: ") + what)
+    if not cond: fails.append(what)
+check(sorted(s["results"]) == sorted(rids), "sample lists the 3 result ids")
+check(sm["fields"] == 3, "3 fields")
+counts = [json.load(open("%s/%s/result.json" % (results, r)))["counts"] for r in s["results"]]
+prof = [p for p in cal["profiles"] if p["name"] == s["profile"]][0]
+ipf = prof["images_per_field"]
+for k in ("RBC", "WBC", "Platelets"):
+    xs = [c.get(k, 0) for c in counts]
+    tot, mean = sum(xs), sum(xs) / 3
+    sd = math.sqrt(sum((x - mean) ** 2 for x in xs) / 2)
+    st = sm["per_field_stats"][k]
+    check(sm["totals"][k] == tot, "%s total %s == %s (sum of result.json)" % (k, sm["totals"][k], tot))
+    check(abs(st["mean"] - round(mean, 3)) < 1e-9, "%s mean %s" % (k, st["mean"]))
+    check(abs(st["sd"] - round(sd, 3)) < 1e-9, "%s SD %s" % (k, st["sd"]))
+    half = 4.303 * sd / math.sqrt(3)   # t(0.975, 2)
+    check(abs(st["ci95"][1] - round(mean + half, 3)) < 1e-9, "%s CI upper %s" % (k, st["ci95"][1]))
+    est = mean * ipf * prof["factors_per_ul"][k]
+    e = sm["estimates"][k]
+    check(e["per_ul"] == round(est), "%s/uL %s == %s" % (k, e["per_ul"], round(est)))
+    check(("(%d " % tot) in e["formula"] and ("= %d" % round(est)) in e["formula"],
+          "%s formula shows its numbers: %s" % (k, e["formula"]))
+    print("   ", e["formula"])
+check(sm["stability"]["stable"] is False, "3 fields flagged unstable: " + str(sm["stability"]["warning"]))
+check(sm["screening"]["result"] == "likely" and sm["screening"]["severity"] == "mild",
+      "Hb 112 g/L, woman: anaemia likely, mild")
+check(sm["screening"]["hemoglobin"]["cutoff_g_l"] == 120, "cutoff 120 g/L")
+check("not a diagnosis" in sm["disclaimer"], "disclaimer present")
+print("    screening:", sm["screening"]["reason"])
+sys.exit(1 if fails else 0)
+PY
+pyrc=$?
+sed 's/^/    /' "$work/py.out"
+[ "$pyrc" = 0 ] && ok "summary matches the per-field result.json counts" ||
+    bad "summary does not match the per-field counts"
+
+# 4. List, delete.
+api GET /api/samples
+[ "$code" = 200 ] && [ "$(json "$work/body" "[x['fields'] for x in j['samples'] if x['id']=='$sid']")" = "[3]" ] &&
+    ok "listed with 3 fields" || bad "list -> $code: $(head -c 300 "$work/body")"
+api GET /api/samples/profiles
+[ "$code" = 200 ] && ok "profiles -> 200" || bad "profiles -> $code"
+api DELETE "/api/samples/$sid"
+[ "$code" = 200 ] && ok "delete -> 200" || bad "delete -> $code"
+api GET "/api/samples/$sid"
+[ "$code" = 404 ] && ok "deleted sample -> 404" || bad "after delete -> $code"
+c=$(curl -s -o /dev/null -w '%{http_code}' "$BV_URL/results/samples/$sid.json")
+[ "$c" = 404 ] || [ "$c" = 403 ] && ok "sample files not served statically ($c)" ||
+    bad "samples/ served statically: $c"
+
+echo "$n checks, $fails failed"
+[ "$fails" = 0 ]

@@ -1,0 +1,45 @@
+#!/bin/sh
+# ui.sh: the web UI in headless Debian chromium (playwright-core) against a real
+# lighttpd + backend on 127.0.0.1 (tests/browser/ui.test.js does the checks).
+# Skips (77) when chromium, node or tests/browser/node_modules are absent.
+set -u
+: "${top_srcdir:?}" "${top_builddir:?}"
+
+browser_dir=$top_srcdir/tests/browser
+chromium=${BV_CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$chromium" ]; then
+	echo "SKIP: $chromium is absent (apt-get install chromium)"
+	exit 77
+fi
+if ! command -v node >/dev/null 2>&1; then
+	echo "SKIP: node is absent (apt-get install nodejs npm)"
+	exit 77
+fi
+if [ ! -f "$browser_dir/node_modules/playwright-core/package.json" ]; then
+	echo "SKIP: playwright-core is not installed:" \
+	    "cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci"
+	exit 77
+fi
+
+# Screenshots and the PDF report go next to the tests when the source tree is
+# writable (a developer's checkout), else into the build tree (distcheck).
+if [ -w "$browser_dir" ]; then
+	BV_ARTIFACTS=$browser_dir/artifacts
+else
+	BV_ARTIFACTS=$top_builddir/tests/browser-artifacts
+fi
+export BV_ARTIFACTS BV_CHROMIUM=$chromium
+
+. "$top_srcdir/tests/lib/server.sh"
+bv_server_start
+
+# The analyses run on the CPU next to other work: allow minutes, not seconds.
+node --test --test-reporter=tap --test-timeout=600000 "$browser_dir/ui.test.js"
+rc=$?
+if [ $rc != 0 ]; then
+	echo "--- backend log ---"
+	tail -n 40 "$BV_LOG" 2>/dev/null
+	rc=1
+fi
+echo "artifacts: $BV_ARTIFACTS"
+exit $rc
