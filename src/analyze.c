@@ -110,6 +110,8 @@ build_result(const struct app *app, const char *id, const struct img *im,
 	urls = json_object();
 	snprintf(url, sizeof(url), "/results/%s/annotated.jpg", id);
 	json_object_set_new(urls, "image", json_string(url));
+	snprintf(url, sizeof(url), "/results/%s/plain.jpg", id);
+	json_object_set_new(urls, "plain", json_string(url));
 	snprintf(url, sizeof(url), "/results/%s/thumb.jpg", id);
 	json_object_set_new(urls, "thumb", json_string(url));
 	snprintf(url, sizeof(url), "/results/%s/result.json", id);
@@ -169,14 +171,15 @@ analyze_handle(struct app *app, const struct http_request *req,
 	enum img_err			 ierr;
 	struct det_box			*boxes = NULL;
 	struct annot_box		*ab = NULL;
-	unsigned char			*jpg = NULL, *tjpg = NULL;
-	size_t				 jpglen = 0, tjpglen = 0, nboxes = 0, i, ns;
+	unsigned char			*jpg = NULL, *tjpg = NULL, *pjpg = NULL;
+	size_t				 jpglen = 0, tjpglen = 0, pjpglen = 0;
+	size_t				 nboxes = 0, i, ns;
 	char				 boundary[80], mime[64], id[ID_LEN + 1];
 	char				 sample[ID_LEN + 1], err[256], *js = NULL;
 	const char			*sample_id = NULL;
 	double				 t0, t1, t2, t3, threshold = cfg->threshold;
 	json_t				*result = NULL, *timings;
-	struct result_file		 files[3];
+	struct result_file		 files[4];
 	enum results_err		 rerr;
 
 	t0 = now_ms();
@@ -217,6 +220,7 @@ analyze_handle(struct app *app, const struct http_request *req,
 	}
 	if (threshold < cfg->min_confidence)
 		threshold = cfg->min_confidence;
+	threshold = round3(threshold);
 	if ((p = multipart_find(mp, "sample")) != NULL && p->len > 0) {
 		if (p->len != ID_LEN) {
 			http_error(resp, 400, "bad_request",
@@ -273,7 +277,7 @@ analyze_handle(struct app *app, const struct http_request *req,
 		goto out;
 	}
 	for (i = 0, ns = 0; i < nboxes; i++) {
-		if (boxes[i].conf < threshold)
+		if (round3(boxes[i].conf) < threshold)
 			continue;
 		ab[ns].cls = boxes[i].cls;
 		ab[ns].conf = boxes[i].conf;
@@ -286,6 +290,10 @@ analyze_handle(struct app *app, const struct http_request *req,
 	if (imgio_resize_fit(&im, cfg->thumb_size, cfg->thumb_size,
 	    &thumb) == -1 ||
 	    imgio_encode_jpeg(&thumb, 75, &tjpg, &tjpglen) == -1) {
+		http_error(resp, 500, "internal", "Internal error.");
+		goto out;
+	}
+	if (imgio_encode_jpeg(&im, cfg->jpeg_quality, &pjpg, &pjpglen) == -1) {
 		http_error(resp, 500, "internal", "Internal error.");
 		goto out;
 	}
@@ -319,8 +327,9 @@ analyze_handle(struct app *app, const struct http_request *req,
 	}
 	files[0] = (struct result_file){ "annotated.jpg", jpg, jpglen };
 	files[1] = (struct result_file){ "thumb.jpg", tjpg, tjpglen };
-	files[2] = (struct result_file){ "result.json", js, strlen(js) };
-	if ((rerr = results_commit(app->results_fd, id, files, 3)) !=
+	files[2] = (struct result_file){ "plain.jpg", pjpg, pjpglen };
+	files[3] = (struct result_file){ "result.json", js, strlen(js) };
+	if ((rerr = results_commit(app->results_fd, id, files, 4)) !=
 	    RESULTS_OK) {
 		if (rerr == RESULTS_ERR_FULL)
 			http_error(resp, 507, "storage_full",
@@ -344,6 +353,7 @@ out:
 	free(js);
 	free(jpg);
 	free(tjpg);
+	free(pjpg);
 	free(ab);
 	free(boxes);
 	imgio_free(&im);

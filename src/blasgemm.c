@@ -28,6 +28,18 @@ enum { BG_LINEAR = 3, BG_LEAKY = 7 };
 
 unsigned long blasgemm_calls;
 
+/* libdarknet's signatures, for passing calls on. */
+typedef void (*gemm_fn)(int, int, int, int, int, float, float *, int,
+    float *, int, float, float *, int);
+typedef void (*col_fn)(float *, int, int, int, int, int, int, float *);
+typedef void (*norm_fn)(float *, float *, float *, int, int, int);
+typedef void (*var_fn)(float *, float *, int, int, int, float *);
+typedef void (*nd_fn)(float *, float *, float *, float *, float *, int, int,
+    int, float *);
+
+/* Non-zero: pass every call on to libdarknet's own code (for timings). */
+static int stock;
+
 void
 blasgemm_threads(int n)
 {
@@ -36,9 +48,37 @@ blasgemm_threads(int n)
 }
 
 void
+blasgemm_set_stock(int on)
+{
+	stock = on;
+}
+
+/* libdarknet's own definition of name (the next one after ours). */
+static void *
+next_fn(void **cache, const char *name)
+{
+	if (*cache == NULL)
+		*cache = dlsym(RTLD_NEXT, name);
+	return *cache;
+}
+
+#define PASS_ON(name, type, ...) do {					\
+	static void *cache_;						\
+	type fn_;							\
+	*(void **)&fn_ = next_fn(&cache_, name);			\
+	if (fn_ != NULL) {						\
+		fn_(__VA_ARGS__);					\
+		return;							\
+	}								\
+} while (0)
+
+void
 gemm(int TA, int TB, int M, int N, int K, float ALPHA,
     float *A, int lda, float *B, int ldb, float BETA, float *C, int ldc)
 {
+	if (stock)
+		PASS_ON("gemm", gemm_fn, TA, TB, M, N, K, ALPHA,
+		    A, lda, B, ldb, BETA, C, ldc);
 	blasgemm_calls++;
 	cblas_sgemm(CblasRowMajor, TA ? CblasTrans : CblasNoTrans,
 	    TB ? CblasTrans : CblasNoTrans, M, N, K, ALPHA, A, lda, B, ldb,
@@ -70,6 +110,9 @@ im2col_cpu(float *data_im, int channels, int height, int width,
 	int height_col = (height + 2 * pad - ksize) / stride + 1;
 	int width_col = (width + 2 * pad - ksize) / stride + 1;
 
+	if (stock)
+		PASS_ON("im2col_cpu", col_fn, data_im, channels, height, width, ksize, stride,
+		    pad, data_col);
 	for (int c = 0; c < channels * ksize * ksize; c++) {
 		int kw = c % ksize, kh = (c / ksize) % ksize, ci = c / ksize / ksize;
 		const float *plane = data_im + (size_t)ci * height * width;
@@ -106,6 +149,9 @@ col2im_cpu(float *data_col, int channels, int height, int width,
 	int height_col = (height + 2 * pad - ksize) / stride + 1;
 	int width_col = (width + 2 * pad - ksize) / stride + 1;
 
+	if (stock)
+		PASS_ON("col2im_cpu", col_fn, data_col, channels, height, width, ksize, stride,
+		    pad, data_im);
 	for (int c = 0; c < channels * ksize * ksize; c++) {
 		int kw = c % ksize, kh = (c / ksize) % ksize, ci = c / ksize / ksize;
 		float *plane = data_im + (size_t)ci * height * width;
@@ -140,7 +186,7 @@ activate_array(float *x, const int n, const int a)
 
 	if (a == BG_LINEAR)
 		return;
-	if (a == BG_LEAKY) {
+	if (a == BG_LEAKY && !stock) {
 		for (int i = 0; i < n; i++)
 			x[i] = x[i] > 0 ? x[i] : (float)(.1 * x[i]);
 		return;
@@ -158,7 +204,7 @@ gradient_array(const float *x, const int n, const int a, float *delta)
 
 	if (a == BG_LINEAR)
 		return;
-	if (a == BG_LEAKY) {
+	if (a == BG_LEAKY && !stock) {
 		for (int i = 0; i < n; i++)
 			delta[i] *= x[i] > 0 ? 1.0f : (float).1;
 		return;
@@ -173,6 +219,8 @@ void
 normalize_cpu(float *x, float *mean, float *variance, int batch,
     int filters, int spatial)
 {
+	if (stock)
+		PASS_ON("normalize_cpu", norm_fn, x, mean, variance, batch, filters, spatial);
 	for (int b = 0; b < batch; b++)
 		for (int f = 0; f < filters; f++) {
 			double den = sqrt(variance[f]) + .000001f;
@@ -188,6 +236,9 @@ variance_cpu(float *x, float *mean, int batch, int filters, int spatial,
     float *variance)
 {
 	float scale = 1. / (batch * spatial - 1);
+
+	if (stock)
+		PASS_ON("variance_cpu", var_fn, x, mean, batch, filters, spatial, variance);
 
 	for (int f = 0; f < filters; f++) {
 		float v = 0, m = mean[f];
@@ -211,6 +262,10 @@ normalize_delta_cpu(float *x, float *mean, float *variance,
     int spatial, float *delta)
 {
 	int sb = spatial * batch;
+
+	if (stock)
+		PASS_ON("normalize_delta_cpu", nd_fn, x, mean, variance,
+		    mean_delta, variance_delta, batch, filters, spatial, delta);
 
 	for (int b = 0; b < batch; b++)
 		for (int f = 0; f < filters; f++) {

@@ -14,6 +14,10 @@ extern unsigned long blasgemm_calls;      /* gemm() calls, to prove routing */
 /* Set OpenBLAS's thread count (n <= 0: leave as is). */
 void blasgemm_threads(int n);
 
+/* on != 0: hand every call to libdarknet's own code, as if this file were
+ * not linked (to time the stock path in the same process). */
+void blasgemm_set_stock(int on);
+
 /* C = ALPHA * op(A) * op(B) + BETA * C, row-major (darknet's gemm). */
 void gemm(int TA, int TB, int M, int N, int K, float ALPHA,
     float *A, int lda, float *B, int ldb, float BETA, float *C, int ldc);

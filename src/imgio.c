@@ -251,6 +251,45 @@ jdec_run(struct jdec *d, const unsigned char *buf, size_t len,
 	return IMG_OK;
 }
 
+/*
+ * Count SOS markers by walking segments and skipping entropy-coded data
+ * (T.81 B.1.1.5: inside it 0xFF is followed by 0x00 stuffing, RSTn or
+ * fill bytes).  Linear in len with no decoding, so a file with thousands
+ * of scans is refused before libjpeg spends a pass per scan on it; the
+ * progress monitor stays as the backstop for anything this walk misreads.
+ */
+static int
+jpeg_too_many_scans(const unsigned char *p, size_t len)
+{
+	size_t		 i = 2, seglen;
+	unsigned	 m, scans = 0;
+
+	while (i < len) {
+		if (p[i] != 0xff) {
+			i++;		/* entropy data or garbage */
+			continue;
+		}
+		while (i < len && p[i] == 0xff)
+			i++;
+		if (i >= len)
+			break;
+		m = p[i++];
+		if (m == 0x00 || m == 0x01 || (m >= 0xd0 && m <= 0xd8))
+			continue;
+		if (m == 0xd9)
+			break;		/* EOI */
+		if (len - i < 2)
+			break;
+		seglen = (size_t)p[i] << 8 | p[i + 1];
+		if (seglen < 2)
+			break;
+		if (m == 0xda && ++scans > IMGIO_MAX_SCANS)
+			return 1;
+		i += seglen;
+	}
+	return 0;
+}
+
 static enum img_err
 decode_jpeg(const unsigned char *buf, size_t len,
     const struct img_limits *lim, struct img *out)
@@ -260,6 +299,8 @@ decode_jpeg(const unsigned char *buf, size_t len,
 	unsigned char	*rot;
 	int		 ow, oh;
 
+	if (jpeg_too_many_scans(buf, len))
+		return IMG_ERR_CORRUPT;
 	memset(&d, 0, sizeof(d));
 	d.cinfo.err = jpeg_std_error(&d.err.pub);
 	d.err.pub.error_exit = jpeg_fail;

@@ -195,10 +195,20 @@ main(void)
 		    "[convolutional]\nfilters=4\nsize=3\nstride=1\npad=1\nactivation=leaky\n");
 		fclose(f);
 		fill(in, sizeof in / sizeof *in, &seed);
-		network_predict(parse_network_cfg(path), in);
+		void *net = parse_network_cfg(path);
 		unlink(path);
+		network_predict(net, in);
 		if (blasgemm_calls == before) {
 			fprintf(stderr, "FAIL libdarknet did not call our gemm\n");
+			failures++;
+		}
+		/* Stock mode hands calls back to libdarknet: no OpenBLAS call. */
+		blasgemm_set_stock(1);
+		before = blasgemm_calls;
+		network_predict(net, in);
+		blasgemm_set_stock(0);
+		if (blasgemm_calls != before) {
+			fprintf(stderr, "FAIL stock mode still used OpenBLAS\n");
 			failures++;
 		}
 	}

@@ -100,15 +100,11 @@ px(const struct img *im, int x, int y)
 static void
 test_sniff(magic_t mc)
 {
-	static const struct {
-		const char *name;
-	} dummy = { NULL };
 	unsigned char	*jpg, *png, *p;
 	size_t		 jn, pn, n;
 	enum img_type	 t;
 	char		 mime[64];
 
-	(void)dummy;
 	jpg = hostile_jpeg(32, 24, &jn);
 	png = hostile_png(32, 24, PNG_COLOR_TYPE_RGB, 8, 0, &pn);
 	CHECK(jpg != NULL && png != NULL);
@@ -213,8 +209,8 @@ test_probe(void)
 	ms = (now_ms() - t0) / (2.0 * iters);
 	CHECK(alloc_count == 0);
 	CHECK(ms < 1.0);
-	printf("  probe refuses huge.png / huge.jpg in %.4f ms each, %zu "
-	    "allocations%s\n", ms, alloc_count, WATCHING ? "" :
+	printf("  probe refuses huge.png / huge.jpg in %.2f us each, %zu "
+	    "allocations%s\n", ms * 1e3, alloc_count, WATCHING ? "" :
 	    " (allocation watch not linked)");
 
 	/* Decode must refuse them before sizing any pixel buffer either. */
@@ -646,7 +642,7 @@ test_letterbox(void)
 	struct img	 im, sq, g;
 	float		*out;
 	size_t		 plane, k;
-	int		 n, x, y, c, net, bad;
+	int		 x, y, c, net, bad;
 	float		 v, want, ix;
 
 	/* Uniform 200: every letterboxed pixel must be 200/255 exactly. */
@@ -730,9 +726,7 @@ test_letterbox(void)
 	CHECK(fabsf(out[52] - 10.0f / 255) < 1e-5f);
 	CHECK(fabsf(out[416 * 416 + 415 * 416 + 52 + 311] - 20.0f / 255) <
 	    1e-5f);
-	n = 0;
 	imgio_free(&im);
-	(void)n;
 	free(out);
 }
 

@@ -21,6 +21,8 @@
     history: [],
     selected: new Set(),  /* history ids selected for CSV */
     view: 'analyze',
+    armed: null,          /* history id whose Delete was pressed once */
+    armTimer: null,
     blobImages: false     /* whether the page's CSP lets <img> show blob: URLs (local previews) */
   };
 
@@ -537,7 +539,9 @@
     $('history-status').textContent = state.history.length ? '' : t('history.empty');
     state.history.forEach(function (r) {
       var urls = r.urls || {};
-      var del = h('button', { type: 'button', 'class': 'button danger small delete', text: t('history.delete') });
+      var armed = state.armed === r.id;
+      var del = h('button', { type: 'button', 'class': 'button danger small delete' + (armed ? ' armed' : ''),
+                              text: t(armed ? 'history.confirm' : 'history.delete') });
       del.addEventListener('click', function () { askDelete(r, del); });
       var box = h('input', { type: 'checkbox', 'aria-label': t('history.select', { id: r.id }) });
       box.checked = state.selected.has(r.id);
@@ -574,16 +578,22 @@
   }
 
   /* Two-step delete: the first press arms the button for a few seconds, the second deletes. */
+  /* The armed id lives in state, so a list refreshed in between keeps it. */
   function askDelete(r, btn) {
-    if (!btn.classList.contains('armed')) {
+    if (state.armed !== r.id) {
+      state.armed = r.id;
       btn.classList.add('armed');
       btn.textContent = t('history.confirm');
-      btn.armTimer = setTimeout(function () {
-        btn.classList.remove('armed'); btn.textContent = t('history.delete');
+      clearTimeout(state.armTimer);
+      state.armTimer = setTimeout(function () {
+        state.armed = null;
+        var b = document.querySelector('#history-list li[data-id="' + r.id + '"] button.delete');
+        if (b) { b.classList.remove('armed'); b.textContent = t('history.delete'); }
       }, 5000);
       return;
     }
-    clearTimeout(btn.armTimer);
+    clearTimeout(state.armTimer);
+    state.armed = null;
     btn.disabled = true;
     api.remove(r.id).then(function () {
       state.history = state.history.filter(function (x) { return x.id !== r.id; });
@@ -599,6 +609,7 @@
       notice(t('history.deleted'));
     }, function (err) {
       btn.disabled = false;
+      state.armed = null;
       btn.classList.remove('armed');
       btn.textContent = t('history.delete');
       showError($('history-error'), err);

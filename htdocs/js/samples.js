@@ -160,7 +160,7 @@
   /* ---------- one sample ---------- */
 
   function facts(s) {
-    var rows = [[t('smp.code'), s.code], [t('smp.preparation'), t('smp.prep.' + s.preparation)],
+    var rows = [[t('smp.codeShort'), s.code], [t('smp.preparation'), t('smp.prep.' + s.preparation)],
       [t('smp.profile'), s.profile || '–']];
     if (s.dilution) rows.push([t('smp.dilution'), '1:' + num(s.dilution)]);
     if (s.age) rows.push([t('smp.age'), num(s.age.value, 1) + ' ' + t(s.age.unit === 'months' ? 'smp.months' : 'smp.years')]);
@@ -241,8 +241,18 @@
     }
     wrap.appendChild(h('p', { 'class': 'disclaimer', text: t('disclaimer') }));
     if (sum.disclaimer) wrap.appendChild(h('p', { 'class': 'hint', text: sum.disclaimer }));
-    if (sum.sources) wrap.appendChild(h('p', { 'class': 'hint', text: t('smp.sources') + ': ' +
-      (typeof sum.sources === 'string' ? sum.sources : JSON.stringify(sum.sources)) }));
+    /* Citations as plain text: the page links nowhere outside this server. */
+    if (Array.isArray(sum.sources) && sum.sources.length) {
+      var src = h('ol', { 'class': 'sources hint' });
+      sum.sources.forEach(function (x) {
+        var text = typeof x === 'string' ? x : (x.citation || x.id || '') + (x.url ? ' ' + x.url : '');
+        if (text) src.appendChild(h('li', { text: text }));
+      });
+      wrap.appendChild(h('h3', { text: t('smp.sources') }));
+      wrap.appendChild(src);
+    } else if (typeof sum.sources === 'string') {
+      wrap.appendChild(h('p', { 'class': 'hint', text: t('smp.sources') + ': ' + sum.sources }));
+    }
     return wrap;
   }
 
@@ -300,9 +310,12 @@
       state.id = id || null;
       return id ? loadSample(id) : loadList();
     },
+    /* A language switch redraws from what is loaded: no request, nothing to wait for. */
     relabel: function () {
       if (state.active) setActive(state.active);
-      if (state.root && !state.root.closest('[hidden]')) BV.samples.show(state.root, state.id);
+      if (!state.root || state.root.closest('[hidden]')) return;
+      if (state.id && state.current && state.current.sample.id === state.id) renderSample(state.current);
+      else if (!state.id) renderList();
     },
     activeId: function () { return state.active ? state.active.id : null; }
   };

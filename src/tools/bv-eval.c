@@ -15,6 +15,7 @@
  *     (RBC: percent error) on this split: run it on val, never on test.
  * Perturbations for robustness checks: --hue DEG, --gain F (brightness),
  * --rescale F (image resized by F, ground truth scaled with it).
+ * --stock times libdarknet's own math instead of blasgemm.c's.
  * Human table by default, one JSON object with --json.
  */
 #ifndef _GNU_SOURCE
@@ -50,7 +51,7 @@ struct eval_img {
 struct eval_opts {
 	const char *cfg, *weights, *names, *dataset, *split;
 	float thr[NCLS], ap_thresh, nms, hue, gain, rescale;
-	int json, tune, threads, limit;
+	int json, tune, threads, limit, stock;
 };
 
 static double
@@ -249,7 +250,8 @@ usage(void)
 	    "usage: bv-eval --cfg CFG --weights W --names N --dataset DIR [--split test]\n"
 	    "  [--thresh T | --thresh-rbc T --thresh-wbc T --thresh-plt T] [--nms 0.45]\n"
 	    "  [--ap-thresh 0.005] [--threads 2] [--tune] [--json] [--limit N]\n"
-	    "  [--hue DEG] [--gain F] [--rescale F]\n");
+	    "  [--hue DEG] [--gain F] [--rescale F] [--stock]\n"
+	    "--stock runs libdarknet's own gemm/im2col/... (to time the stock path)\n");
 }
 
 int
@@ -273,6 +275,7 @@ main(int argc, char **argv)
 
 		if (strcmp(a, "--json") == 0) { o.json = 1; continue; }
 		if (strcmp(a, "--tune") == 0) { o.tune = 1; continue; }
+		if (strcmp(a, "--stock") == 0) { o.stock = 1; continue; }
 		if (v == NULL) { usage(); return 2; }
 		i++;
 		if (strcmp(a, "--cfg") == 0) o.cfg = v;
@@ -307,6 +310,7 @@ main(int argc, char **argv)
 			return 2;
 	}
 	blasgemm_threads(o.threads);
+	blasgemm_set_stock(o.stock);
 	img_limits_default(&lim);
 	if ((det = detector_new(o.cfg, o.weights, o.names, err, sizeof err)) == NULL) {
 		fprintf(stderr, "bv-eval: %s\n", err);
@@ -421,11 +425,11 @@ main(int argc, char **argv)
 		    "\"thresholds\":{\"RBC\":%.2f,\"WBC\":%.2f,\"Platelets\":%.2f},"
 		    "\"count_mae\":{\"RBC\":%.3f,\"WBC\":%.3f,\"Platelets\":%.3f},"
 		    "\"rbc_mape_percent\":%.2f,\"wbc_exact_share\":%.4f,"
-		    "\"forward_ms\":%.2f,\"threads\":%d,\"hue\":%g,\"gain\":%g,"
+		    "\"forward_ms\":%.2f,\"stock\":%s,\"threads\":%d,\"hue\":%g,\"gain\":%g,"
 		    "\"rescale\":%g}\n", o.split, n, map, ap[0], ap[1], ap[2],
 		    o.thr[0], o.thr[1], o.thr[2], cnt.mae[0], cnt.mae[1], cnt.mae[2],
 		    cnt.rbc_mape, cnt.wbc_exact, n > 1 ? tot_ms / (n - 1) : ev[0].ms,
-		    o.threads, o.hue, o.gain, o.rescale);
+		    o.stock ? "true" : "false", o.threads, o.hue, o.gain, o.rescale);
 	} else {
 		printf("split %s: %d images (hue %+g deg, gain %g, rescale %g)\n",
 		    o.split, n, o.hue, o.gain, o.rescale);
@@ -437,8 +441,9 @@ main(int argc, char **argv)
 		printf("RBC count mean abs. percent error: %.2f %% (%d images with RBC)\n",
 		    cnt.rbc_mape, cnt.n_rbc_imgs);
 		printf("exact WBC count: %.1f %% of images\n", 100 * cnt.wbc_exact);
-		printf("forward (letterbox + network + boxes): %.2f ms/image, %d threads\n",
-		    n > 1 ? tot_ms / (n - 1) : ev[0].ms, o.threads);
+		printf("forward (letterbox + network + boxes): %.2f ms/image, %s path, "
+		    "%d threads\n", n > 1 ? tot_ms / (n - 1) : ev[0].ms,
+		    o.stock ? "stock libdarknet" : "OpenBLAS", o.threads);
 	}
 	rc = 0;
 cleanup:

@@ -738,6 +738,7 @@ cmd_anchors(int argc, char **argv)
 struct opts {
 	const char *cfg, *train, *val, *out, *weights, *init_only;
 	int batch, iters, warmup, ckpt_every, val_every, threads, resume, log_every;
+	int stop_at;            /* stop (with a checkpoint) here; schedule unchanged */
 	unsigned long seed;
 	float lr, lr_final, ema, nomosaic_last;
 	struct aug aug;
@@ -748,6 +749,7 @@ struct state {
 	uint64_t rng;
 	double best_map;
 	int best_iter;
+	int *perm, nperm, pi;  /* epoch order and position, for an exact resume */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -767,23 +769,45 @@ state_write(const char *path, const struct state *st, const struct opts *o)
 	if (f == NULL)
 		return -1;
 	fprintf(f, "iter %d\nrng %llu\nbest_map %.6f\nbest_iter %d\nseed %lu\n"
-	    "batch %d\niters %d\n", st->iter, (unsigned long long)st->rng,
-	    st->best_map, st->best_iter, o->seed, o->batch, o->iters);
+	    "batch %d\niters %d\npi %d\nperm %d", st->iter,
+	    (unsigned long long)st->rng, st->best_map, st->best_iter, o->seed,
+	    o->batch, o->iters, st->pi, st->nperm);
+	for (int i = 0; i < st->nperm; i++)
+		fprintf(f, " %d", st->perm[i]);
+	fprintf(f, "\n");
 	return fclose(f) == EOF ? -1 : 0;
 }
 
+/* Reads what state_write() wrote; st->perm (nperm entries) must be
+ * allocated.  A state without a usable order leaves st->pi = nperm, so
+ * the next batch starts a fresh shuffle. */
 static int
 state_read(const char *path, struct state *st)
 {
 	FILE *f = fopen(path, "r");
 	unsigned long long r = 0;
-	int ok;
+	unsigned long seed;
+	int ok, batch, iters, n, order_ok = 0;
 
 	if (f == NULL)
 		return -1;
 	ok = fscanf(f, "iter %d\nrng %llu\nbest_map %lf\nbest_iter %d\n",
 	    &st->iter, &r, &st->best_map, &st->best_iter) == 4;
 	st->rng = r;
+	if (ok && fscanf(f, "seed %lu\nbatch %d\niters %d\npi %d\nperm %d",
+	    &seed, &batch, &iters, &st->pi, &n) == 5 && n == st->nperm &&
+	    st->pi >= 0 && st->pi <= n) {
+		order_ok = 1;
+		for (int i = 0; i < n; i++)
+			if (fscanf(f, "%d", &st->perm[i]) != 1 || st->perm[i] < 0 ||
+			    st->perm[i] >= n)
+				order_ok = 0;
+	}
+	if (!order_ok) {
+		for (int i = 0; i < st->nperm; i++)
+			st->perm[i] = i;
+		st->pi = st->nperm;
+	}
 	fclose(f);
 	return ok ? 0 : -1;
 }
@@ -880,9 +904,9 @@ cmd_train(const struct opts *o)
 	network *net, *ema;
 	struct dataset train;
 	struct valset vs = { 0 };
-	struct state st = { 0, 0, -1, -1 };
+	struct state st = { 0, 0, -1, -1, NULL, 0, 0 };
 	data d = { 0 };
-	int S, maxb, ncls, *perm, pi = 0, out_fd;
+	int S, maxb, ncls, out_fd;
 	double t0, tlast, loss_avg = -1;
 	FILE *log;
 
@@ -931,6 +955,25 @@ cmd_train(const struct opts *o)
 			return 1;
 		}
 	}
+	fprintf(log, "loading %s ...\n", o->train);
+	if (dataset_load(&train, o->train) == -1)
+		return 1;
+	if (o->val != NULL) {
+		if (dataset_load(&vs.ds, o->val) == -1)
+			return 1;
+		vs.boxed = calloc(vs.ds.n, sizeof *vs.boxed);
+		for (int i = 0; i < vs.ds.n; i++)
+			vs.boxed[i] = letterbox_image(vs.ds.s[i].im, S, S);
+	}
+	fprintf(log, "train %d images, val %d, input %dx%d, batch %d, max boxes %d, "
+	    "classes %d, iters %d\n", train.n, vs.ds.n, S, S, o->batch, maxb, ncls, o->iters);
+
+	st.nperm = train.n;
+	if ((st.perm = malloc(train.n * sizeof *st.perm)) == NULL)
+		return 1;
+	for (int i = 0; i < train.n; i++)
+		st.perm[i] = i;
+	st.pi = train.n;
 	if (o->resume) {
 		pathf(p, sizeof p, "%s/latest/state", o->out);
 		if (state_read(p, &st) == -1) {
@@ -949,32 +992,16 @@ cmd_train(const struct opts *o)
 		    st.iter, st.best_map, st.best_iter);
 	}
 
-	fprintf(log, "loading %s ...\n", o->train);
-	if (dataset_load(&train, o->train) == -1)
-		return 1;
-	if (o->val != NULL) {
-		if (dataset_load(&vs.ds, o->val) == -1)
-			return 1;
-		vs.boxed = calloc(vs.ds.n, sizeof *vs.boxed);
-		for (int i = 0; i < vs.ds.n; i++)
-			vs.boxed[i] = letterbox_image(vs.ds.s[i].im, S, S);
-	}
-	fprintf(log, "train %d images, val %d, input %dx%d, batch %d, max boxes %d, "
-	    "classes %d, iters %d\n", train.n, vs.ds.n, S, S, o->batch, maxb, ncls, o->iters);
-
 	d.X = make_matrix(o->batch, S * S * 3);
 	d.y = make_matrix(o->batch, net->truths);
-	perm = malloc(train.n * sizeof *perm);
-	for (int i = 0; i < train.n; i++)
-		perm[i] = i;
-	pi = train.n;
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGHUP, on_signal);
 
 	t0 = tlast = now();
 	int it0 = st.iter;
-	while (st.iter < o->iters && !stop_flag) {
+	while (st.iter < o->iters && !stop_flag &&
+	    (o->stop_at <= 0 || st.iter < o->stop_at)) {
 		int it = st.iter;
 		struct aug a = o->aug;
 		float loss, lr = lr_at(o, it);
@@ -983,15 +1010,16 @@ cmd_train(const struct opts *o)
 		if (it >= o->iters * (1 - o->nomosaic_last))
 			a.mosaic = 0;
 		for (int b = 0; b < o->batch; b++) {
-			if (pi >= train.n) {
+			if (st.pi >= train.n) {
 				for (int i = train.n - 1; i > 0; i--) {
-					int j = rng_int(i + 1), tmp = perm[i];
-					perm[i] = perm[j];
-					perm[j] = tmp;
+					int j = rng_int(i + 1), tmp = st.perm[i];
+					st.perm[i] = st.perm[j];
+					st.perm[j] = tmp;
 				}
-				pi = 0;
+				st.pi = 0;
 			}
-			aug_sample(&train, perm[pi++], d.X.vals[b], S, &a, d.y.vals[b], maxb);
+			aug_sample(&train, st.perm[st.pi++], d.X.vals[b], S, &a,
+			    d.y.vals[b], maxb);
 		}
 		net->learning_rate = lr;
 		loss = train_network(net, d);
@@ -1034,7 +1062,8 @@ cmd_train(const struct opts *o)
 			}
 		}
 		st.rng = rng_state;
-		if (it % o->ckpt_every == 0 || it == o->iters || stop_flag) {
+		if (it % o->ckpt_every == 0 || it == o->iters || stop_flag ||
+		    it == o->stop_at) {
 			if (checkpoint(o, net, ema, &st) == -1)
 				fprintf(log, "checkpoint at %d FAILED\n", it);
 			else
@@ -1059,7 +1088,7 @@ usage(void)
 	    "       bv-train anchors --list LIST [--list LIST] [--size 256] [--k 6]\n"
 	    "options: --batch 16 --iters 4000 --lr 0.002 --lr-final 0.0001 --warmup 300\n"
 	    "  --ema 0.999 --ckpt-every 200 --val-every 500 --log-every 10 --seed 1\n"
-	    "  --threads 2 --resume --weights W --mosaic 0.5 --nomosaic-last 0.1\n"
+	    "  --threads 2 --resume --stop-at N --weights W --mosaic 0.5 --nomosaic-last 0.1\n"
 	    "  --hue 0.1 --sat 1.7 --exp 1.7 --scale-min 0.6 --scale-max 1.5 --no-flip\n");
 }
 
@@ -1087,6 +1116,7 @@ main(int argc, char **argv)
 		I_OPT("--batch", batch) I_OPT("--iters", iters) I_OPT("--warmup", warmup)
 		I_OPT("--ckpt-every", ckpt_every) I_OPT("--val-every", val_every)
 		I_OPT("--threads", threads) I_OPT("--log-every", log_every)
+		I_OPT("--stop-at", stop_at)
 		F_OPT("--lr", lr) F_OPT("--lr-final", lr_final) F_OPT("--ema", ema)
 		F_OPT("--nomosaic-last", nomosaic_last) F_OPT("--mosaic", aug.mosaic)
 		F_OPT("--hue", aug.hue) F_OPT("--sat", aug.sat) F_OPT("--exp", aug.exp)

@@ -11,7 +11,7 @@ set -eu
 
 usage() {
 	echo "usage: $0 NAME [-runs=N] [libFuzzer options...]" >&2
-	echo "names: multipart" >&2
+	echo "names: multipart image" >&2
 	exit 2
 }
 
@@ -22,9 +22,12 @@ shift
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
-# Each harness: its sources besides fuzz_NAME.c.
+# Each harness: its sources besides fuzz_NAME.c, and its libraries.
+libs=
 case $name in
 multipart)	srcs="$top/src/multipart.c" ;;
+image)		srcs="$top/src/imgcheck.c $top/src/imgio.c $top/src/annotate.c"
+		libs="-lmagic -ljpeg -lpng -lm" ;;
 *)		usage ;;
 esac
 
@@ -58,7 +61,7 @@ echo "building fuzz_$name with $cc"
 # records them as crashes.
 "$cc" -std=c11 -g -O1 -Wall -Wextra \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-I"$top/src" "$here/fuzz_$name.c" $srcs -o "$work/fuzz_$name"
+	-I"$top/src" "$here/fuzz_$name.c" $srcs $libs -o "$work/fuzz_$name"
 
 dict=
 [ -f "$here/$name.dict" ] && dict=-dict=$here/$name.dict

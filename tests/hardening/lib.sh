@@ -1,0 +1,83 @@
+# lib.sh: helpers shared by the hardening tests (sourced, after tests/lib/server.sh)
+# TAP-like output: ok/bad count checks, hd_finish exits 0 or 1.  Helpers
+# read the backend's memory, descriptors and log from /proc and $BV_STATE.
+
+hd_n=0 hd_fails=0
+ok() { hd_n=$((hd_n + 1)); echo "ok $hd_n - $*"; }
+bad() { hd_n=$((hd_n + 1)); hd_fails=$((hd_fails + 1)); echo "not ok $hd_n - $*"; }
+# check COND-STATUS MESSAGE: ok when the previous command succeeded
+check() { if [ "$1" = 0 ]; then ok "$2"; else bad "$2"; fi; }
+hd_finish() {
+	echo "$hd_n checks, $hd_fails failed"
+	[ "$hd_fails" = 0 ]
+	exit $?
+}
+
+hd_need() { # commands the test needs, else skip
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 ||
+		    { echo "SKIP: $c is not installed"; exit 77; }
+	done
+}
+
+hd_need_dataset() {
+	HD_IMG=$BV_DATASET/BCCD/JPEGImages/BloodImage_00001.jpg
+	if [ ! -f "$HD_IMG" ]; then
+		echo "SKIP: BCCD dataset not found at $BV_DATASET"
+		exit 77
+	fi
+}
+
+# hd_hostile DIR: the generated hostile and valid files
+hd_hostile() {
+	gen=$top_builddir/tests/gen-hostile
+	[ -x "$gen" ] || { echo "ERROR: $gen not built"; exit 99; }
+	"$gen" "$1" >/dev/null || { echo "ERROR: gen-hostile failed"; exit 99; }
+}
+
+# Backend pids of this test's server (lighttpd starts them with our config).
+hd_backend_pids() {
+	pgrep -f "cgi-bin/bloodview -c $BV_STATE/bloodview.conf" | sort -n
+}
+hd_backend_pid() { hd_backend_pids | head -n 1; }
+
+# hd_status_kb PID FIELD: VmHWM, VmRSS... in kB (0 when gone)
+hd_status_kb() {
+	awk -v f="$2:" '$1 == f { print $2; found = 1 } END { if (!found) print 0 }' \
+	    "/proc/$1/status" 2>/dev/null || echo 0
+}
+hd_fds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+
+# hd_post FILE [curl args]: POST FILE as field image; sets code, time, body file
+hd_post() {
+	hd_f=$1; shift
+	out=$(curl -s -o "$HD_WORK/body" -w '%{http_code} %{time_total}' \
+	    -F "image=@$hd_f" "$@" "$BV_URL/api/analyze")
+	code=${out% *}; time=${out#* }
+}
+
+# hd_json FILE EXPR: a python expression on the parsed JSON (as j)
+hd_json() {
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval("(" + sys.argv[2] + ")"))' "$1" "$2" 2>/dev/null
+}
+
+# Count of visible results and of hidden (temporary) entries.
+hd_visible() {
+	find "$BV_RESULTS" -mindepth 1 -maxdepth 1 -type d ! -name '.*' ! -name samples | wc -l
+}
+hd_hidden() {
+	find "$BV_RESULTS" -mindepth 1 -maxdepth 1 -name '.*' | wc -l
+}
+
+# The backend's log lines (stderr goes to lighttpd's error log or stdout).
+hd_log() { cat "$BV_LOG" "$BV_STATE/lighttpd.out" 2>/dev/null; }
+
+# hd_ms_le SECONDS LIMIT_MS: true when SECONDS (curl's time_total) <= LIMIT_MS
+hd_ms_le() { awk -v t="$1" -v l="$2" 'BEGIN { exit !(t * 1000 <= l) }'; }
+
+hd_start() {
+	. "$top_srcdir/tests/lib/server.sh"
+	bv_server_start
+	HD_WORK=$BV_STATE/work
+	mkdir -p "$HD_WORK"
+}
