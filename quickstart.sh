@@ -3,7 +3,8 @@
 #   ./quickstart.sh run    install packages, build, serve http://127.0.0.1:8080
 #   ./quickstart.sh test   install packages, build, run every test
 # Environment: BV_PORT (default 8080), BV_STATE (default ./state),
-# BV_BUILD (default ./build), BV_SKIP_APT=1 to skip the package step.
+# BV_BUILD (default ./build), BV_SKIP_APT=1 to skip the package step,
+# BV_SANITIZE=1 to run the suite a second time under ASan+UBSan (CI does).
 set -eu
 
 top=$(cd "$(dirname "$0")" && pwd)
@@ -49,10 +50,11 @@ build() {
 	make -C "$build" -j2 -s
 }
 
-# Print "N passed, N failed, N skipped" from automake's .trs files.
+# Print "N passed, N failed, N skipped" from automake's .trs files
+# under the build directories given.
 summary() {
 	pass=0 fail=0 skip=0
-	for f in $(find "$build/tests" -name '*.trs' 2>/dev/null); do
+	for f in $(for d in "$@"; do find "$d/tests" -name '*.trs' 2>/dev/null; done); do
 		r=$(sed -n 's/^:test-result: //p' "$f" | head -n 1)
 		case $r in
 		PASS|XFAIL) pass=$((pass + 1)) ;;
@@ -90,7 +92,15 @@ test)
 	rc=0
 	make -C "$build" -j2 check || rc=$?
 	[ $rc = 0 ] || cat "$build/test-suite.log" 2>/dev/null | tail -n 80
-	summary || rc=1
+	dirs=$build
+	if [ "${BV_SANITIZE:-}" = 1 ]; then
+		# the suite again under ASan+UBSan (CI sets BV_SANITIZE=1)
+		say "make check under ASan+UBSan in $build-sanitize"
+		find "$build-sanitize/tests" -name '*.trs' -delete 2>/dev/null || true
+		sh "$top/tests/hardening/sanitize.sh" "$build-sanitize" || rc=1
+		dirs="$dirs $build-sanitize"
+	fi
+	summary $dirs || rc=1
 	exit $rc
 	;;
 *)

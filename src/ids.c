@@ -1,7 +1,9 @@
 /* ids.c: result and sample ids from getrandom(2) */
 /*
- * Ids double as the only access control on results (no listing anywhere),
- * so they carry 128 bits from the kernel CSPRNG.  The alphabet is RFC 4648
+ * Ids make a result's files unguessable by URL (lighttpd lists no
+ * directory), so they carry 128 bits from the kernel CSPRNG.  They are not
+ * access control on a shared network: GET /api/results lists them; use
+ * mod_auth or auth_basic for that (docs/hardening.md).  The alphabet is RFC 4648
  * base64url, safe in URLs and as a file name; id_valid() is the gate every
  * id from a client passes before it is used in a path.
  */

@@ -416,6 +416,31 @@ pdec_run(struct pdec *d, const struct img_limits *lim)
 	return IMG_OK;
 }
 
+/*
+ * Walk the chunk list before libpng sees it: every chunk's declared length
+ * must fit in the bytes that are left.  libpng allocates (and zeroes) some
+ * ancillary chunks, zTXt among them, at their declared length before
+ * reading them, so a 60-byte file could otherwise cost hundreds of MB.
+ */
+static int
+png_chunks_fit(const unsigned char *buf, size_t len)
+{
+	size_t		 off = 8, clen;
+
+	if (len < off)
+		return -1;
+	while (len - off >= 12) {
+		clen = (size_t)buf[off] << 24 | (size_t)buf[off + 1] << 16 |
+		    (size_t)buf[off + 2] << 8 | buf[off + 3];
+		if (clen > 0x7fffffffUL || clen > len - off - 12)
+			return -1;
+		if (memcmp(buf + off + 4, "IEND", 4) == 0)
+			return 0;
+		off += 12 + clen;
+	}
+	return 0;
+}
+
 static enum img_err
 decode_png(const unsigned char *buf, size_t len,
     const struct img_limits *lim, struct img *out)
@@ -425,6 +450,8 @@ decode_png(const unsigned char *buf, size_t len,
 	size_t		 i, n;
 	unsigned char	*p;
 
+	if (png_chunks_fit(buf, len) == -1)
+		return IMG_ERR_CORRUPT;
 	memset(&d, 0, sizeof(d));
 	d.buf = buf;
 	d.len = len;

@@ -161,7 +161,11 @@ now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* Run retention at most once an hour, between requests. */
+/*
+ * Run retention at most once an hour, between requests; the first call
+ * (at start-up, before the first accept) runs it at once, so a restart
+ * applies a lowered retention_days immediately.
+ */
 static void
 maybe_expire(struct app *app)
 {
@@ -390,6 +394,7 @@ main(int argc, char *argv[])
 		goto done;
 	}
 	FCGX_InitRequest(&freq, listen_fd, 0);
+	maybe_expire(&app);
 	while (FCGX_Accept_r(&freq) >= 0) {
 		io.req = &freq;
 		io.envp = freq.envp;

@@ -178,8 +178,9 @@ results_load(int dirfd, const char *id)
 }
 
 struct entry {
-	char	id[ID_LEN + 1];
-	time_t	mtime;
+	char		id[ID_LEN + 1];
+	time_t		mtime;
+	long		mtime_ns;	/* orders results made in one second */
 };
 
 static int
@@ -189,6 +190,8 @@ entry_cmp(const void *a, const void *b)
 
 	if (x->mtime != y->mtime)
 		return x->mtime < y->mtime ? 1 : -1;
+	if (x->mtime_ns != y->mtime_ns)
+		return x->mtime_ns < y->mtime_ns ? 1 : -1;
 	return strcmp(x->id, y->id);
 }
 
@@ -225,7 +228,8 @@ scan(int dirfd, size_t *np)
 			v = nv;
 		}
 		memcpy(v[n].id, de->d_name, ID_LEN + 1);
-		v[n].mtime = st.st_mtime;
+		v[n].mtime = st.st_mtim.tv_sec;
+		v[n].mtime_ns = st.st_mtim.tv_nsec;
 		n++;
 	}
 	closedir(d);
@@ -304,8 +308,11 @@ results_expire(int dirfd, int days)
 		return 0;
 	for (i = 0; i < n; i++)
 		if (v[i].mtime < cutoff &&
-		    results_delete(dirfd, v[i].id) == RESULTS_OK)
+		    results_delete(dirfd, v[i].id) == RESULTS_OK) {
+			/* the deletion audit trail: ids only, never contents */
+			log_info("retention: expired result %s", v[i].id);
 			removed++;
+		}
 	free(v);
 	return removed;
 }

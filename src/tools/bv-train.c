@@ -907,7 +907,7 @@ cmd_train(const struct opts *o)
 	struct state st = { 0, 0, -1, -1, NULL, 0, 0 };
 	data d = { 0 };
 	int S, maxb, ncls, out_fd;
-	double t0, tlast, loss_avg = -1;
+	double t0, loss_avg = -1;
 	FILE *log;
 
 	if (mkdir(o->out, 0755) == -1 && errno != EEXIST) {
@@ -998,7 +998,7 @@ cmd_train(const struct opts *o)
 	signal(SIGINT, on_signal);
 	signal(SIGHUP, on_signal);
 
-	t0 = tlast = now();
+	t0 = now();
 	int it0 = st.iter;
 	while (st.iter < o->iters && !stop_flag &&
 	    (o->stop_at <= 0 || st.iter < o->stop_at)) {
@@ -1069,7 +1069,6 @@ cmd_train(const struct opts *o)
 			else
 				fprintf(log, "checkpoint %d\n", it);
 		}
-		(void)tlast;
 	}
 	pathf(p, sizeof p, "%s/final.weights", o->out);
 	if (st.iter >= o->iters)

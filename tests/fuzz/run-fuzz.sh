@@ -74,6 +74,8 @@ nice -n "${NICE:-0}" "$work/fuzz_$name" $dict -print_final_stats=1 \
 
 tail -n 25 "$log"
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+# -fork=N prints no final stats: take the last "#N: cov:" progress line
+[ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9]*\): cov:.*/\1/p' "$log" | tail -n 1)
 found=$(grep -c -E '^(==[0-9]+==ERROR|SUMMARY: |.*runtime error:|.*deadly signal)' "$log" || true)
 artifacts=$(grep -c 'Test unit written to' "$log" || true)
 echo "---"

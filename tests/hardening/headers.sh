@@ -29,7 +29,7 @@ id=$(hd_json "$w/body" 'j["id"]')
 js=$(cd "$top_srcdir/htdocs" && ls js/*.js | head -n 1)
 css=$(cd "$top_srcdir/htdocs" && ls css/*.css | head -n 1)
 for u in / /index.html "/$js" "/$css" /nonexistent.html /results/ \
-    "/results/$id/annotated.jpg" "/results/$id/thumb.jpg" \
+    "/results/$id/annotated.jpg" "/results/$id/thumb.jpg" "/results/$id/plain.jpg" \
     "/results/$id/result.json" "/results/$id/missing.jpg"; do
 	hdr "$u"
 	has 'x-content-type-options: nosniff' && ok "$u ($c) nosniff" || bad "$u ($c) no nosniff"
@@ -88,7 +88,7 @@ for f in jpeg-html-comment.jpg exif6.jpg; do
 		continue
 	fi
 	i=$(hd_json "$w/body" 'j["id"]')
-	for part in annotated.jpg thumb.jpg; do
+	for part in $(hd_json "$w/body" '" ".join(u.rsplit("/", 1)[1] for u in j["urls"].values() if u.endswith(".jpg"))'); do
 		curl -s -o "$w/served" "$BV_URL/results/$i/$part"
 		python3 - "$w/$f" "$w/served" <<'PY' && ok "$f: served $part re-encoded, no comment or EXIF kept" || bad "$f: served $part keeps upload bytes"
 import sys

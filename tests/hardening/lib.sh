@@ -48,6 +48,13 @@ hd_status_kb() {
 }
 hd_fds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
 
+# True when the backend is an ASan build (tests/hardening/sanitize.sh):
+# its RSS then holds shadow memory and the quarantine, so RSS bounds meant
+# for the real build are skipped.
+hd_asan() {
+	ldd "$top_builddir/cgi-bin/bloodview" 2>/dev/null | grep -q libasan
+}
+
 # hd_post FILE [curl args]: POST FILE as field image; sets code, time, body file
 hd_post() {
 	hd_f=$1; shift
@@ -78,6 +85,20 @@ hd_ms_le() { awk -v t="$1" -v l="$2" 'BEGIN { exit !(t * 1000 <= l) }'; }
 hd_start() {
 	. "$top_srcdir/tests/lib/server.sh"
 	bv_server_start
+	trap hd_stop EXIT
+	trap 'exit 1' INT TERM
 	HD_WORK=$BV_STATE/work
 	mkdir -p "$HD_WORK"
+}
+
+# Stop lighttpd, then any backend of this test's state still running: one
+# under strace or valgrind, or one lighttpd lost track of, would outlive
+# the test (a traced process is only stopped by SIGKILL).
+hd_stop() {
+	hd_pids=$(hd_backend_pids)
+	bv_server_stop
+	sleep 0.2
+	for p in $hd_pids; do
+		kill -9 "$p" 2>/dev/null
+	done
 }

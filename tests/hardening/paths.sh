@@ -32,10 +32,11 @@ for fn in "../../../../../../tmp/$tname" "../$tname" "/tmp/$tname" \
 	if [ "$code" = 200 ]; then
 		id=$(hd_json "$w/body" 'j["id"]')
 		files=$(ls "$BV_RESULTS/$id" 2>/dev/null | tr '\n' ' ')
-		[ "$files" = "annotated.jpg result.json thumb.jpg " ] &&
-		    ! grep -q "$tname" "$w/body" &&
-		    ok "filename=$fn -> id $id, only the three files, name not echoed" ||
-		    bad "filename=$fn -> files '$files'"
+		# exactly the files the result's URLs name
+		want=$(hd_json "$w/body" '" ".join(sorted(u.rsplit("/", 1)[1] for u in j["urls"].values())) + " "')
+		[ "$files" = "$want" ] && ! grep -q "$tname" "$w/body" &&
+		    ok "filename=$fn -> id $id, only its files ($files), name not echoed" ||
+		    bad "filename=$fn -> files '$files', want '$want'"
 	else
 		bad "filename=$fn -> $code"
 	fi
@@ -43,7 +44,8 @@ done
 # Anything written since the stamp lies under results/ (or is the log/work).
 outside=$(find "$BV_STATE" /tmp -xdev -newer "$w/stamp" \( -type f -o -type d \) \
     2>/dev/null | grep -v -e "^$BV_RESULTS" -e "^$w" -e "^$BV_STATE\$" \
-    -e "^$BV_LOG\$" -e "^$BV_STATE/lighttpd.out\$" | grep "$tname\|^$BV_STATE")
+    -e "^$BV_LOG\$" -e "^$BV_STATE/lighttpd.out\$" -e "^$BV_STATE/access.log\$" |
+    grep "$tname\|^$BV_STATE")
 [ -z "$outside" ] && ok "uploads created nothing outside results" ||
     bad "created outside results: $outside"
 [ ! -e "/tmp/$tname" ] && [ ! -e "$BV_STATE/$tname" ] && [ ! -e "/$tname" ] &&
