@@ -24,11 +24,11 @@ backend=$!
 mkdir -p "$state/nginx"
 # the server block of etc/nginx-bloodview.conf with this test's paths
 sed -e "s|listen 8080;|listen 127.0.0.1:$port;|" \
-    -e "s|/usr/local/share/bloodview/htdocs|$top_srcdir/htdocs|" \
+    -e "s|@htdocsdir@|$top_srcdir/htdocs|" \
     -e "s|unix:/run/bloodview/bloodview.sock|unix:$state/fcgi.sock|" \
-    -e "s|root /usr/local/var/lib/bloodview;|root $state;|" \
+    -e "s|root @statedir@;|root $state;|" \
     -e "s|include fastcgi_params;|include /etc/nginx/fastcgi_params;|" \
-    "$top_srcdir/etc/nginx-bloodview.conf" > "$state/nginx/server.conf"
+    "$top_srcdir/etc/nginx-bloodview.conf.in" > "$state/nginx/server.conf"
 cat > "$state/nginx/nginx.conf" <<EOC
 $( [ "$(id -u)" = 0 ] && echo "user www-data;" )
 worker_processes 1;
