@@ -11,6 +11,7 @@
  */
 
 #include "results.h"
+#include "fsutil.h"
 #include "ids.h"
 #include "log.h"
 
@@ -29,25 +30,6 @@ errno_to_err(int e)
 {
 	return (e == ENOSPC || e == EDQUOT) ? RESULTS_ERR_FULL :
 	    RESULTS_ERR_IO;
-}
-
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const char	*p = buf;
-	ssize_t		 n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* Unlink every plain file in subdirectory name of dirfd, then the directory. */
@@ -102,7 +84,7 @@ results_commit(int dirfd, const char *id, const struct result_file *files,
 			e = errno;
 			goto fail;
 		}
-		if (write_all(fd, files[i].data, files[i].len) == -1 ||
+		if (fsutil_write_all(fd, files[i].data, files[i].len) == -1 ||
 		    fsync(fd) == -1) {
 			e = errno;
 			close(fd);

@@ -18,6 +18,7 @@
 #include "clinical.h"
 #include "estimates.h"
 #include "http.h"
+#include "fsutil.h"
 #include "ids.h"
 #include "results.h"
 
@@ -99,23 +100,6 @@ lock_release(int fd)
 		close(fd);	/* closing the last fd drops the flock */
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t	 n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * Publish obj as <id>.json: temporary file, fsync, rename, fsync of the
  * directory (so the rename itself survives a crash).  Called under the
@@ -138,7 +122,8 @@ write_sample(int dirfd, const char *id, const json_t *obj)
 	    O_CLOEXEC, 0644);
 	if (fd < 0)
 		goto fail;
-	if (write_all(fd, s, strlen(s)) == -1 || write_all(fd, "\n", 1) ||
+	if (fsutil_write_all(fd, s, strlen(s)) == -1 ||
+	    fsutil_write_all(fd, "\n", 1) == -1 ||
 	    fsync(fd) == -1) {
 		e = errno;
 		close(fd);
