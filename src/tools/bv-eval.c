@@ -398,24 +398,29 @@ main(int argc, char **argv)
 	if (compute_ap(ev, n, ap, &map) == -1)
 		goto cleanup;
 	if (o.tune) {
-		/* Per class: the threshold with the lowest count error. */
+		/*
+		 * Per class: the threshold with the lowest count error.  The
+		 * error is often flat over a range (WBCs are few and confident):
+		 * then take the middle of the optimal thresholds rather than an
+		 * end, which would sit on the edge of the plateau.
+		 */
 		for (int c = 0; c < NCLS; c++) {
-			float best_t = o.thr[c], t[NCLS];
-			double best = INFINITY;
+			float t[NCLS];
+			double err[91], best = INFINITY;
+			int opt[91], nopt = 0;
 
 			memcpy(t, o.thr, sizeof t);
 			for (int k = 5; k <= 90; k++) {
-				double e;
-
 				t[c] = k / 100.0f;
 				count_errors(ev, n, t, &cnt);
-				e = c == VOC_RBC ? cnt.rbc_mape : cnt.mae[c];
-				if (e < best - 1e-12) {
-					best = e;
-					best_t = t[c];
-				}
+				err[k] = c == VOC_RBC ? cnt.rbc_mape : cnt.mae[c];
+				if (err[k] < best)
+					best = err[k];
 			}
-			o.thr[c] = best_t;
+			for (int k = 5; k <= 90; k++)
+				if (err[k] <= best + 1e-9)
+					opt[nopt++] = k;
+			o.thr[c] = opt[nopt / 2] / 100.0f;
 		}
 	}
 	count_errors(ev, n, o.thr, &cnt);
