@@ -75,7 +75,7 @@ config_defaults(struct config *cfg)
 	    "%s/clinical.json", BV_SYSCONFDIR);
 	snprintf(cfg->clinical_reference, sizeof(cfg->clinical_reference),
 	    "%s/reference-ranges.json", BV_SYSCONFDIR);
-	cfg->threshold = 0.25;
+	cfg->threshold = 0.35;
 	cfg->min_confidence = 0.05;
 	cfg->nms = 0.45;
 	cfg->max_body = 20 * 1024 * 1024;
