@@ -36,12 +36,18 @@ phase() {
 
 phase "upload x${conns} ${secs}s" env BV_IMAGE="$HD_IMG" \
     wrk -t 2 -c "$conns" -d "${secs}s" --timeout 60s -s "$lua" "$BV_URL/api/analyze"
-# wrk stops at its deadline with requests in flight: let them finish
-i=0
-while [ "$(hd_hidden)" != 0 ] && [ $i -lt 100 ]; do
-	sleep 0.1; i=$((i + 1))
+# wrk stops at its deadline with requests in flight (lighttpd may still
+# hold queued ones): wait until the results directory is quiet, i.e. no
+# temporary entry and no new result for a whole second.
+i=0 prev=-1
+while [ $i -lt 60 ]; do
+	now=$(ls -A "$BV_RESULTS" | wc -l)
+	[ "$now" = "$prev" ] && [ "$(hd_hidden)" = 0 ] && break
+	prev=$now
+	sleep 1; i=$((i + 1))
 done
-[ "$(hd_hidden)" = 0 ] && ok "no temporary results left" || bad "temporary results left"
+[ "$(hd_hidden)" = 0 ] && ok "no temporary results left" ||
+    bad "temporary results left: $(find "$BV_RESULTS" -mindepth 1 -maxdepth 1 -name '.*' | head -n 5)"
 hd_post "$HD_IMG"
 id=$(hd_json "$HD_WORK/body" 'j["id"]')
 phase "GET annotated.jpg x32 ${gsecs}s" env BV_IMAGE= \
