@@ -3,6 +3,8 @@
 #include "fsutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <unistd.h>
 
 int
@@ -21,4 +23,28 @@ fsutil_write_all(int fd, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+json_t *
+fsutil_load_json(int dirfd, const char *path)
+{
+	json_error_t	 jerr;
+	json_t		*o;
+	FILE		*f;
+	int		 fd;
+
+	if ((fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return NULL;
+	if ((f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	o = json_loadf(f, 0, &jerr);
+	fclose(f);
+	if (o == NULL || !json_is_object(o)) {
+		json_decref(o);
+		errno = EIO;
+		return NULL;
+	}
+	return o;
 }

@@ -3,8 +3,16 @@
 #define BV_FSUTIL_H
 
 #include <stddef.h>
+#include <jansson.h>
 
 /* write(2) all of buf, retrying on EINTR and short writes; 0, or -1 with errno. */
 int	fsutil_write_all(int fd, const void *buf, size_t len);
+
+/*
+ * Parse the JSON object in file path under dirfd (no symlinks followed).
+ * A new reference the caller owns, or NULL with errno: the open's errno,
+ * or EIO when the file is not a JSON object.
+ */
+json_t	*fsutil_load_json(int dirfd, const char *path);
 
 #endif /* BV_FSUTIL_H */

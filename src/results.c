@@ -138,25 +138,9 @@ json_t *
 results_load(int dirfd, const char *id)
 {
 	char		 path[512];
-	json_error_t	 jerr;
-	json_t		*o;
-	FILE		*f;
-	int		 fd;
 
 	snprintf(path, sizeof(path), "%s/result.json", id);
-	if ((fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return NULL;
-	if ((f = fdopen(fd, "r")) == NULL) {
-		close(fd);
-		return NULL;
-	}
-	o = json_loadf(f, 0, &jerr);
-	fclose(f);
-	if (o != NULL && !json_is_object(o)) {
-		json_decref(o);
-		o = NULL;
-	}
-	return o;
+	return fsutil_load_json(dirfd, path);
 }
 
 struct entry {

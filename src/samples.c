@@ -149,30 +149,13 @@ static json_t *
 read_sample(int dirfd, const char *id)
 {
 	char		 name[ID_LEN + 8];
-	json_error_t	 jerr;
-	json_t		*o;
-	FILE		*f;
-	int		 fd;
 
 	if (!id_valid(id)) {
 		errno = ENOENT;
 		return NULL;
 	}
 	snprintf(name, sizeof(name), "%s.json", id);
-	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return NULL;
-	if ((f = fdopen(fd, "r")) == NULL) {
-		close(fd);
-		return NULL;
-	}
-	o = json_loadf(f, 0, &jerr);
-	fclose(f);
-	if (o == NULL || !json_is_object(o)) {
-		json_decref(o);
-		errno = EIO;
-		return NULL;
-	}
-	return o;
+	return fsutil_load_json(dirfd, name);
 }
 
 static void
