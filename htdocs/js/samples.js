@@ -13,17 +13,7 @@
   var BV = window.BV, i18n = BV.i18n, t = i18n.t;
   var state = { root: null, list: [], profiles: null, current: null, active: null, id: null };
 
-  function h(tag, attrs, children) {
-    var e = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === 'text') e.textContent = attrs[k];
-      else if (k === 'class') e.className = attrs[k];
-      else if (k.slice(0, 2) === 'on') e.addEventListener(k.slice(2), attrs[k]);
-      else if (attrs[k] !== null && attrs[k] !== undefined && attrs[k] !== false) e.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) { if (c) e.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); });
-    return e;
-  }
+  var h = BV.dom.h;
 
   function request(method, url, body) {
     var opts = { method: method, headers: { 'Accept': 'application/json' }, cache: 'no-store' };
@@ -155,7 +145,7 @@
             function (err) { clear(); state.root.appendChild(errorBox(err)); });
   }
 
-  function clear() { while (state.root.firstChild) state.root.removeChild(state.root.firstChild); }
+  function clear() { BV.dom.clear(state.root); }
 
   /* ---------- one sample ---------- */
 

@@ -13,6 +13,7 @@
 #include "detector.h"
 #include "imgcheck.h"
 #include "imgio.h"
+#include "toolutil.h"
 
 #include <darknet.h>
 
@@ -45,26 +46,6 @@ median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static unsigned char *
-slurp(const char *path, size_t *len)
-{
-	FILE		*f;
-	unsigned char	*buf = NULL;
-	long		 n;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n)) != NULL &&
-	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	*len = buf ? (size_t)n : 0;
-	fclose(f);
-	return buf;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -94,7 +75,7 @@ main(int argc, char *argv[])
 	if (runs < 1)
 		runs = 1;
 	blasgemm_threads(threads);
-	if ((buf = slurp(argv[4], &len)) == NULL) {
+	if (tool_read_file(argv[4], 64UL << 20, &buf, &len) == -1) {
 		perror(argv[4]);
 		return 1;
 	}

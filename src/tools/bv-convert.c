@@ -25,25 +25,9 @@
 #include <unistd.h>
 
 #include "voc.h"
+#include "toolutil.h"
 
 static const char *const splits[] = { "train", "val", "trainval", "test" };
-
-/* snprintf into a path buffer; -1 (and a message) when it does not fit. */
-static int
-pathf(char *buf, size_t sz, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sz, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sz) {
-		fprintf(stderr, "bv-convert: path too long\n");
-		return -1;
-	}
-	return 0;
-}
 
 static int
 mkdir_p(const char *path)
@@ -77,8 +61,8 @@ write_label(const char *work, const char *id, const struct voc_ann *a)
 	char path[PATH_MAX], tmp[PATH_MAX];
 	FILE *f;
 
-	if (pathf(path, sizeof path, "%s/labels/%s.txt", work, id) == -1 ||
-	    pathf(tmp, sizeof tmp, "%s.tmp", path) == -1)
+	if (tool_pathf(path, sizeof path, "%s/labels/%s.txt", work, id) == -1 ||
+	    tool_pathf(tmp, sizeof tmp, "%s.tmp", path) == -1)
 		return -1;
 	if ((f = fopen(tmp, "w")) == NULL) {
 		fprintf(stderr, "bv-convert: %s: %s\n", tmp, strerror(errno));
@@ -116,8 +100,8 @@ convert_split(const char *ds, const char *work, const char *split, int quiet,
 		fprintf(stderr, "bv-convert: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	if (pathf(outp, sizeof outp, "%s/%s.txt", work, split) == -1 ||
-	    pathf(tmp, sizeof tmp, "%s.tmp", outp) == -1)
+	if (tool_pathf(outp, sizeof outp, "%s/%s.txt", work, split) == -1 ||
+	    tool_pathf(tmp, sizeof tmp, "%s.tmp", outp) == -1)
 		goto cleanup;
 	if ((out = fopen(tmp, "w")) == NULL) {
 		fprintf(stderr, "bv-convert: %s: %s\n", tmp, strerror(errno));
@@ -134,7 +118,7 @@ convert_split(const char *ds, const char *work, const char *split, int quiet,
 			fprintf(stderr, "bv-convert: %s: bad id '%s'\n", path, line);
 			goto cleanup;
 		}
-		if (pathf(path, sizeof path, "%s/Annotations/%s.xml", ds, line) == -1)
+		if (tool_pathf(path, sizeof path, "%s/Annotations/%s.xml", ds, line) == -1)
 			goto cleanup;
 		if (voc_read(path, &a, err, sizeof err) == -1) {
 			fprintf(stderr, "bv-convert: %s\n", err);
@@ -154,8 +138,8 @@ convert_split(const char *ds, const char *work, const char *split, int quiet,
 		}
 		voc_ann_clear(&a);
 
-		if (pathf(img, sizeof img, "%s/JPEGImages/%s.jpg", ds, line) == -1 ||
-		    pathf(link, sizeof link, "%s/JPEGImages/%s.jpg", work, line) == -1)
+		if (tool_pathf(img, sizeof img, "%s/JPEGImages/%s.jpg", ds, line) == -1 ||
+		    tool_pathf(link, sizeof link, "%s/JPEGImages/%s.jpg", work, line) == -1)
 			goto cleanup;
 		if (access(img, R_OK) == -1) {
 			fprintf(stderr, "bv-convert: %s: %s\n", img, strerror(errno));
@@ -201,12 +185,12 @@ resolve(const char *in, char *out)
 
 	if (realpath(in, out) != NULL)
 		return 0;
-	if (errno != ENOENT || pathf(a, sizeof a, "%s", in) == -1 ||
-	    pathf(b, sizeof b, "%s", in) == -1)
+	if (errno != ENOENT || tool_pathf(a, sizeof a, "%s", in) == -1 ||
+	    tool_pathf(b, sizeof b, "%s", in) == -1)
 		return -1;
 	if (realpath(dirname(a), parent) == NULL)
 		return -1;
-	return pathf(out, PATH_MAX, "%s/%s", parent, basename(b));
+	return tool_pathf(out, PATH_MAX, "%s/%s", parent, basename(b));
 }
 
 int
@@ -229,10 +213,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "bv-convert: %s: %s\n", argv[argi], strerror(errno));
 		return 1;
 	}
-	if (pathf(probe, sizeof probe, "%s/BCCD/Annotations", ds) == -1)
+	if (tool_pathf(probe, sizeof probe, "%s/BCCD/Annotations", ds) == -1)
 		return 1;
 	if (stat(probe, &st) == 0 && S_ISDIR(st.st_mode) &&
-	    pathf(ds + strlen(ds), sizeof ds - strlen(ds), "/BCCD") == -1)
+	    tool_pathf(ds + strlen(ds), sizeof ds - strlen(ds), "/BCCD") == -1)
 		return 1;
 	if (resolve(argv[argi + 1], work) == -1) {
 		fprintf(stderr, "bv-convert: %s: %s\n", argv[argi + 1], strerror(errno));
@@ -245,8 +229,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (mkdir_p(work) == -1 ||
-	    pathf(sub, sizeof sub, "%s/JPEGImages", work) == -1 || mkdir_p(sub) == -1 ||
-	    pathf(sub, sizeof sub, "%s/labels", work) == -1 || mkdir_p(sub) == -1)
+	    tool_pathf(sub, sizeof sub, "%s/JPEGImages", work) == -1 || mkdir_p(sub) == -1 ||
+	    tool_pathf(sub, sizeof sub, "%s/labels", work) == -1 || mkdir_p(sub) == -1)
 		return 1;
 	for (size_t i = 0; i < sizeof splits / sizeof splits[0]; i++)
 		if (convert_split(ds, work, splits[i], quiet, &boxes, &dropped,

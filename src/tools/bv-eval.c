@@ -37,6 +37,7 @@
 #include "imgio.h"
 #include "voc.h"
 #include "vocap.h"
+#include "toolutil.h"
 
 #define EVAL_MAX_FILE (64L << 20)
 #define NCLS VOC_NCLASSES
@@ -61,40 +62,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-}
-
-static int
-pathf(char *buf, size_t sz, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sz, fmt, ap);
-	va_end(ap);
-	return n < 0 || (size_t)n >= sz ? -1 : 0;
-}
-
-static int
-read_file(const char *path, unsigned char **buf, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	struct stat st;
-
-	*buf = NULL;
-	if (f == NULL)
-		return -1;
-	if (fstat(fileno(f), &st) == -1 || st.st_size <= 0 || st.st_size > EVAL_MAX_FILE ||
-	    (*buf = malloc((size_t)st.st_size)) == NULL ||
-	    fread(*buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
-		free(*buf);
-		*buf = NULL;
-		fclose(f);
-		return -1;
-	}
-	*len = (size_t)st.st_size;
-	fclose(f);
-	return 0;
 }
 
 /* Shift hue by deg degrees and multiply value by gain, in place. */
@@ -302,11 +269,11 @@ main(int argc, char **argv)
 		return 2;
 	}
 	/* Accept the dataset folder or its parent holding BCCD/. */
-	if (pathf(ds, sizeof ds, "%s/BCCD", o.dataset) == -1)
+	if (tool_pathf(ds, sizeof ds, "%s/BCCD", o.dataset) == -1)
 		return 2;
 	{
 		struct stat st;
-		if (stat(ds, &st) == -1 && pathf(ds, sizeof ds, "%s", o.dataset) == -1)
+		if (stat(ds, &st) == -1 && tool_pathf(ds, sizeof ds, "%s", o.dataset) == -1)
 			return 2;
 	}
 	blasgemm_threads(o.threads);
@@ -316,7 +283,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "bv-eval: %s\n", err);
 		return 1;
 	}
-	if (pathf(path, sizeof path, "%s/ImageSets/Main/%s.txt", ds, o.split) == -1 ||
+	if (tool_pathf(path, sizeof path, "%s/ImageSets/Main/%s.txt", ds, o.split) == -1 ||
 	    (f = fopen(path, "r")) == NULL) {
 		fprintf(stderr, "bv-eval: %s: %s\n", path, strerror(errno));
 		goto cleanup;
@@ -340,15 +307,15 @@ main(int argc, char **argv)
 			ev = ne;
 		}
 		memset(&ev[n], 0, sizeof ev[n]);
-		if (pathf(path, sizeof path, "%s/Annotations/%s.xml", ds, line) == -1 ||
+		if (tool_pathf(path, sizeof path, "%s/Annotations/%s.xml", ds, line) == -1 ||
 		    voc_read(path, &ev[n].gt, err, sizeof err) == -1) {
 			fprintf(stderr, "bv-eval: %s\n", err);
 			goto cleanup;
 		}
 		voc_clean(&ev[n].gt, NULL);
 		n++;
-		if (pathf(path, sizeof path, "%s/JPEGImages/%s.jpg", ds, line) == -1 ||
-		    read_file(path, &buf, &len) == -1) {
+		if (tool_pathf(path, sizeof path, "%s/JPEGImages/%s.jpg", ds, line) == -1 ||
+		    tool_read_file(path, EVAL_MAX_FILE, &buf, &len) == -1) {
 			fprintf(stderr, "bv-eval: %s: cannot read\n", path);
 			goto cleanup;
 		}

@@ -40,25 +40,9 @@
 
 #include "blasgemm.h"
 #include "vocap.h"
+#include "toolutil.h"
 
 #define MAXLINE 4096
-
-/* snprintf into a path buffer; -1 (and a message) when it does not fit. */
-static int
-pathf(char *buf, size_t sz, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sz, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sz) {
-		fprintf(stderr, "bv-train: path too long\n");
-		return -1;
-	}
-	return 0;
-}
 
 /* ---------------------------------------------------------------- rng */
 
@@ -817,7 +801,7 @@ save_atomic_weights(network *net, const char *path)
 {
 	char tmp[PATH_MAX];
 
-	pathf(tmp, sizeof tmp, "%s.tmp", path);
+	tool_pathf(tmp, sizeof tmp, "%s.tmp", path);
 	save_weights(net, tmp);
 	if (rename(tmp, path) == -1) {
 		fprintf(stderr, "bv-train: %s: %s\n", path, strerror(errno));
@@ -838,23 +822,23 @@ checkpoint(const struct opts *o, network *net, network *ema, const struct state 
 	ssize_t n;
 
 	snprintf(name, sizeof name, "ckpt-%07d", st->iter);
-	pathf(dir, sizeof dir, "%s/%s", o->out, name);
+	tool_pathf(dir, sizeof dir, "%s/%s", o->out, name);
 	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
 		return -1;
-	pathf(p, sizeof p, "%s/weights", dir);
+	tool_pathf(p, sizeof p, "%s/weights", dir);
 	save_weights(net, p);
-	pathf(p, sizeof p, "%s/ema.weights", dir);
+	tool_pathf(p, sizeof p, "%s/ema.weights", dir);
 	save_weights(ema, p);
-	pathf(p, sizeof p, "%s/momentum.bin", dir);
+	tool_pathf(p, sizeof p, "%s/momentum.bin", dir);
 	if (momentum_io(net, p, 1) == -1)
 		return -1;
-	pathf(p, sizeof p, "%s/state", dir);
+	tool_pathf(p, sizeof p, "%s/state", dir);
 	if (state_write(p, st, o) == -1)
 		return -1;
-	pathf(p, sizeof p, "%s/latest", o->out);
+	tool_pathf(p, sizeof p, "%s/latest", o->out);
 	n = readlink(p, old, sizeof old - 1);
 	old[n > 0 ? n : 0] = '\0';
-	pathf(tmpl, sizeof tmpl, "%s/latest.tmp", o->out);
+	tool_pathf(tmpl, sizeof tmpl, "%s/latest.tmp", o->out);
 	unlink(tmpl);
 	if (symlink(name, tmpl) == -1 || rename(tmpl, p) == -1) {
 		fprintf(stderr, "bv-train: latest: %s\n", strerror(errno));
@@ -864,10 +848,10 @@ checkpoint(const struct opts *o, network *net, network *ema, const struct state 
 		const char *f[] = { "weights", "ema.weights", "momentum.bin", "state" };
 
 		for (int i = 0; i < 4; i++) {
-			pathf(p, sizeof p, "%s/%s/%s", o->out, old, f[i]);
+			tool_pathf(p, sizeof p, "%s/%s/%s", o->out, old, f[i]);
 			unlink(p);
 		}
-		pathf(p, sizeof p, "%s/%s", o->out, old);
+		tool_pathf(p, sizeof p, "%s/%s", o->out, old);
 		rmdir(p);
 	}
 	return 0;
@@ -928,7 +912,7 @@ cmd_train(const struct opts *o)
 	rng_state = o->seed * 0x2545F4914F6CDD1DULL + 1;
 	srand((unsigned)o->seed);
 
-	pathf(tcfg, sizeof tcfg, "%s/train.cfg", o->out);
+	tool_pathf(tcfg, sizeof tcfg, "%s/train.cfg", o->out);
 	if (cfg_with_batch(o->cfg, tcfg, o->batch) == -1)
 		return 1;
 	net = parse_network_cfg(tcfg);
@@ -975,16 +959,16 @@ cmd_train(const struct opts *o)
 		st.perm[i] = i;
 	st.pi = train.n;
 	if (o->resume) {
-		pathf(p, sizeof p, "%s/latest/state", o->out);
+		tool_pathf(p, sizeof p, "%s/latest/state", o->out);
 		if (state_read(p, &st) == -1) {
 			fprintf(stderr, "bv-train: no checkpoint to resume in %s\n", o->out);
 			return 1;
 		}
-		pathf(p, sizeof p, "%s/latest/weights", o->out);
+		tool_pathf(p, sizeof p, "%s/latest/weights", o->out);
 		load_weights(net, p);
-		pathf(p, sizeof p, "%s/latest/ema.weights", o->out);
+		tool_pathf(p, sizeof p, "%s/latest/ema.weights", o->out);
 		load_weights(ema, p);
-		pathf(p, sizeof p, "%s/latest/momentum.bin", o->out);
+		tool_pathf(p, sizeof p, "%s/latest/momentum.bin", o->out);
 		if (momentum_io(net, p, 0) == -1)
 			return 1;
 		rng_state = st.rng;
@@ -1056,7 +1040,7 @@ cmd_train(const struct opts *o)
 			if (map > st.best_map) {
 				st.best_map = map;
 				st.best_iter = it;
-				pathf(p, sizeof p, "%s/best.weights", o->out);
+				tool_pathf(p, sizeof p, "%s/best.weights", o->out);
 				save_atomic_weights(ema, p);
 				fprintf(log, "new best -> %s\n", p);
 			}
@@ -1070,7 +1054,7 @@ cmd_train(const struct opts *o)
 				fprintf(log, "checkpoint %d\n", it);
 		}
 	}
-	pathf(p, sizeof p, "%s/final.weights", o->out);
+	tool_pathf(p, sizeof p, "%s/final.weights", o->out);
 	if (st.iter >= o->iters)
 		save_atomic_weights(ema, p);
 	fprintf(log, "%s at iteration %d; best val mAP %.4f at %d\n",

@@ -1,0 +1,47 @@
+/* toolutil.c: helpers shared by the command-line model tools */
+
+#include "toolutil.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+int
+tool_pathf(char *buf, size_t sz, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sz, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sz) {
+		fprintf(stderr, "path too long (pattern %s)\n", fmt);
+		return -1;
+	}
+	return 0;
+}
+
+int
+tool_read_file(const char *path, size_t max, unsigned char **buf, size_t *len)
+{
+	FILE		*f = fopen(path, "rb");
+	struct stat	 st;
+
+	*buf = NULL;
+	if (f == NULL)
+		return -1;
+	if (fstat(fileno(f), &st) == -1 || st.st_size <= 0 ||
+	    (unsigned long long)st.st_size > max ||
+	    (*buf = malloc((size_t)st.st_size)) == NULL ||
+	    fread(*buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+		free(*buf);
+		*buf = NULL;
+		fclose(f);
+		return -1;
+	}
+	*len = (size_t)st.st_size;
+	fclose(f);
+	return 0;
+}
