@@ -14,7 +14,9 @@
  *   - with --tune, the per-class threshold minimising the count error
  *     (RBC: percent error) on this split: run it on val, never on test.
  * Perturbations for robustness checks: --hue DEG, --gain F (brightness),
- * --rescale F (image resized by F, ground truth scaled with it).
+ * --rescale F (image resized by F, ground truth scaled with it: a change of
+ * resolution, which the letterbox undoes), --zoom F (content magnified by F
+ * in a field of the same size: a change of magnification).
  * --stock times libdarknet's own math instead of blasgemm.c's.
  * Human table by default, one JSON object with --json.
  */
@@ -43,6 +45,7 @@
 #define NCLS VOC_NCLASSES
 
 struct eval_img {
+	char id[64];
 	struct voc_ann gt;
 	struct det_box *dets;
 	size_t nd;
@@ -50,9 +53,9 @@ struct eval_img {
 };
 
 struct eval_opts {
-	const char *cfg, *weights, *names, *dataset, *split;
-	float thr[NCLS], ap_thresh, nms, hue, gain, rescale;
-	int json, tune, threads, limit, stock;
+	const char *cfg, *weights, *names, *dataset, *split, *dets_dir;
+	float thr[NCLS], ap_thresh, nms, hue, gain, rescale, zoom;
+	int json, tune, threads, limit, stock, per_image;
 };
 
 static double
@@ -138,6 +141,81 @@ rescale_img(struct img *im, float f)
 	return 0;
 }
 
+/*
+ * A magnification change: the field of view keeps its size in pixels while
+ * its content is scaled by f about the centre (f > 1: cropped, cells larger;
+ * f < 1: the shrunk field is framed by the mean colour of the original's
+ * border, i.e. the smear background).  Ground truth follows; a box with less
+ * than half of its area left in view becomes "difficult" (neither found nor
+ * missed), as does one wholly outside.
+ */
+static int
+zoom_img(struct img *im, struct voc_ann *gt, float f)
+{
+	struct img s = *im, o = { .w = im->w, .h = im->h };
+	double bg[3] = { 0, 0, 0 };
+	long nb = 0;
+	int ox, oy;
+
+	for (int y = 0; y < im->h; y++)
+		for (int x = 0; x < im->w; x++) {
+			if (y != 0 && y != im->h - 1 && x != 0 && x != im->w - 1)
+				continue;
+			for (int c = 0; c < 3; c++)
+				bg[c] += im->rgb[((size_t)y * im->w + x) * 3 + c];
+			nb++;
+		}
+	if ((o.rgb = malloc((size_t)o.w * o.h * 3)) == NULL)
+		return -1;
+	s.rgb = malloc((size_t)im->w * im->h * 3);
+	if (s.rgb == NULL) {
+		free(o.rgb);
+		return -1;
+	}
+	memcpy(s.rgb, im->rgb, (size_t)im->w * im->h * 3);
+	if (rescale_img(&s, f) == -1) {
+		free(s.rgb);
+		free(o.rgb);
+		return -1;
+	}
+	ox = (s.w - o.w) / 2;
+	oy = (s.h - o.h) / 2;
+	for (int y = 0; y < o.h; y++)
+		for (int x = 0; x < o.w; x++) {
+			int sx = x + ox, sy = y + oy;
+			unsigned char *d = o.rgb + ((size_t)y * o.w + x) * 3;
+
+			if (sx >= 0 && sx < s.w && sy >= 0 && sy < s.h)
+				memcpy(d, s.rgb + ((size_t)sy * s.w + sx) * 3, 3);
+			else
+				for (int c = 0; c < 3; c++)
+					d[c] = (unsigned char)lrint(bg[c] / nb);
+		}
+	imgio_free(&s);
+	imgio_free(im);
+	*im = o;
+	for (size_t k = 0; k < gt->n; k++) {
+		struct voc_box *b = &gt->boxes[k];
+		double x0 = b->xmin * f - ox, y0 = b->ymin * f - oy;
+		double x1 = b->xmax * f - ox, y1 = b->ymax * f - oy;
+		double area = (x1 - x0) * (y1 - y0), vis;
+
+		b->xmin = fmax(x0, 0);
+		b->ymin = fmax(y0, 0);
+		b->xmax = fmin(x1, o.w);
+		b->ymax = fmin(y1, o.h);
+		vis = fmax(b->xmax - b->xmin, 0) * fmax(b->ymax - b->ymin, 0);
+		if (area <= 0 || vis < 0.5 * area) {
+			b->difficult = 1;
+			if (b->xmax <= b->xmin || b->ymax <= b->ymin) {
+				b->xmin = b->ymin = 0;
+				b->xmax = b->ymax = 1;
+			}
+		}
+	}
+	return 0;
+}
+
 struct counts {
 	double mae[NCLS], rbc_mape, wbc_exact;
 	int n_rbc_imgs;
@@ -151,7 +229,8 @@ count_errors(const struct eval_img *ev, int n, const float *thr, struct counts *
 		int gt[NCLS] = { 0 }, pr[NCLS] = { 0 };
 
 		for (size_t k = 0; k < ev[i].gt.n; k++)
-			gt[ev[i].gt.boxes[k].cls]++;
+			if (!ev[i].gt.boxes[k].difficult)
+				gt[ev[i].gt.boxes[k].cls]++;
 		for (size_t k = 0; k < ev[i].nd; k++) {
 			int cl = ev[i].dets[k].cls;
 
@@ -171,6 +250,55 @@ count_errors(const struct eval_img *ev, int n, const float *thr, struct counts *
 		c->mae[k] /= n;
 	c->rbc_mape = c->n_rbc_imgs ? c->rbc_mape / c->n_rbc_imgs : NAN;
 	c->wbc_exact /= n;
+}
+
+/* One line per image on stderr: labelled and counted cells per class. */
+static void
+print_per_image(const struct eval_img *ev, int n, const float *thr)
+{
+	fprintf(stderr, "%-20s %7s %7s %7s %7s %7s %7s\n", "image", "RBC gt",
+	    "RBC", "WBC gt", "WBC", "Plt gt", "Plt");
+	for (int i = 0; i < n; i++) {
+		int gt[NCLS] = { 0 }, pr[NCLS] = { 0 };
+
+		for (size_t k = 0; k < ev[i].gt.n; k++)
+			gt[ev[i].gt.boxes[k].cls]++;
+		for (size_t k = 0; k < ev[i].nd; k++) {
+			int cl = ev[i].dets[k].cls;
+
+			if (cl >= 0 && cl < NCLS && ev[i].dets[k].conf >= thr[cl])
+				pr[cl]++;
+		}
+		fprintf(stderr, "%-20s %7d %7d %7d %7d %7d %7d\n", ev[i].id,
+		    gt[VOC_RBC], pr[VOC_RBC], gt[VOC_WBC], pr[VOC_WBC],
+		    gt[VOC_PLATELETS], pr[VOC_PLATELETS]);
+	}
+}
+
+/* Every detection above --ap-thresh, one file per image, for inspection. */
+static int
+write_dets(const char *dir, const struct eval_img *ev, int n)
+{
+	char path[PATH_MAX];
+
+	for (int i = 0; i < n; i++) {
+		FILE *f;
+
+		if (tool_pathf(path, sizeof path, "%s/%s.txt", dir, ev[i].id) == -1 ||
+		    (f = fopen(path, "w")) == NULL) {
+			fprintf(stderr, "bv-eval: %s/%s.txt: cannot write\n", dir, ev[i].id);
+			return -1;
+		}
+		for (size_t k = 0; k < ev[i].nd; k++) {
+			const struct det_box *d = &ev[i].dets[k];
+
+			fprintf(f, "%s %.4f %.1f %.1f %.1f %.1f\n", voc_class_name(d->cls),
+			    d->conf, d->x, d->y, d->x + d->w, d->y + d->h);
+		}
+		if (fclose(f) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int
@@ -217,7 +345,8 @@ usage(void)
 	    "usage: bv-eval --cfg CFG --weights W --names N --dataset DIR [--split test]\n"
 	    "  [--thresh T | --thresh-rbc T --thresh-wbc T --thresh-plt T] [--nms 0.45]\n"
 	    "  [--ap-thresh 0.005] [--threads 2] [--tune] [--json] [--limit N]\n"
-	    "  [--hue DEG] [--gain F] [--rescale F] [--stock]\n"
+	    "  [--hue DEG] [--gain F] [--rescale F] [--zoom F] [--stock] [--per-image]\n"
+	    "  [--dets-dir DIR]   (DIR/<id>.txt: class conf xmin ymin xmax ymax)\n"
 	    "--stock runs libdarknet's own gemm/im2col/... (to time the stock path)\n");
 }
 
@@ -226,7 +355,7 @@ main(int argc, char **argv)
 {
 	struct eval_opts o = {
 		.split = "test", .thr = { 0.25f, 0.25f, 0.25f }, .ap_thresh = 0.005f,
-		.nms = 0.45f, .gain = 1, .rescale = 1, .threads = 2,
+		.nms = 0.45f, .gain = 1, .rescale = 1, .zoom = 1, .threads = 2,
 	};
 	char path[PATH_MAX], line[256], err[512], ds[PATH_MAX];
 	struct eval_img *ev = NULL;
@@ -242,6 +371,7 @@ main(int argc, char **argv)
 
 		if (strcmp(a, "--json") == 0) { o.json = 1; continue; }
 		if (strcmp(a, "--tune") == 0) { o.tune = 1; continue; }
+		if (strcmp(a, "--per-image") == 0) { o.per_image = 1; continue; }
 		if (strcmp(a, "--stock") == 0) { o.stock = 1; continue; }
 		if (v == NULL) { usage(); return 2; }
 		i++;
@@ -250,6 +380,7 @@ main(int argc, char **argv)
 		else if (strcmp(a, "--names") == 0) o.names = v;
 		else if (strcmp(a, "--dataset") == 0) o.dataset = v;
 		else if (strcmp(a, "--split") == 0) o.split = v;
+		else if (strcmp(a, "--dets-dir") == 0) o.dets_dir = v;
 		else if (strcmp(a, "--thresh") == 0) o.thr[0] = o.thr[1] = o.thr[2] = strtof(v, NULL);
 		else if (strcmp(a, "--thresh-rbc") == 0) o.thr[VOC_RBC] = strtof(v, NULL);
 		else if (strcmp(a, "--thresh-wbc") == 0) o.thr[VOC_WBC] = strtof(v, NULL);
@@ -261,10 +392,12 @@ main(int argc, char **argv)
 		else if (strcmp(a, "--hue") == 0) o.hue = strtof(v, NULL);
 		else if (strcmp(a, "--gain") == 0) o.gain = strtof(v, NULL);
 		else if (strcmp(a, "--rescale") == 0) o.rescale = strtof(v, NULL);
+		else if (strcmp(a, "--zoom") == 0) o.zoom = strtof(v, NULL);
 		else { usage(); return 2; }
 	}
 	if (!o.cfg || !o.weights || !o.names || !o.dataset || o.gain <= 0 ||
-	    o.rescale <= 0.05f || o.rescale > 4) {
+	    o.rescale <= 0.05f || o.rescale > 4 ||
+	    !(o.zoom >= 0.25f && o.zoom <= 4)) {
 		usage();
 		return 2;
 	}
@@ -313,6 +446,7 @@ main(int argc, char **argv)
 			goto cleanup;
 		}
 		voc_clean(&ev[n].gt, NULL);
+		snprintf(ev[n].id, sizeof ev[n].id, "%.63s", line);
 		n++;
 		if (tool_pathf(path, sizeof path, "%s/JPEGImages/%s.jpg", ds, line) == -1 ||
 		    tool_read_file(path, EVAL_MAX_FILE, &buf, &len) == -1) {
@@ -344,6 +478,10 @@ main(int argc, char **argv)
 				b->ymin *= sy;
 				b->ymax *= sy;
 			}
+		}
+		if (o.zoom != 1 && zoom_img(&im, &ev[n - 1].gt, o.zoom) == -1) {
+			imgio_free(&im);
+			goto cleanup;
 		}
 		t0 = now_ms();
 		if (detector_run(det, &im, o.ap_thresh, o.nms, &ev[n - 1].dets,
@@ -391,6 +529,10 @@ main(int argc, char **argv)
 		}
 	}
 	count_errors(ev, n, o.thr, &cnt);
+	if (o.per_image)
+		print_per_image(ev, n, o.thr);
+	if (o.dets_dir != NULL && write_dets(o.dets_dir, ev, n) == -1)
+		goto cleanup;
 	if (o.json) {
 		printf("{\"split\":\"%s\",\"images\":%d,\"map50\":%.4f,\"ap50\":{"
 		    "\"RBC\":%.4f,\"WBC\":%.4f,\"Platelets\":%.4f},"
@@ -398,13 +540,13 @@ main(int argc, char **argv)
 		    "\"count_mae\":{\"RBC\":%.3f,\"WBC\":%.3f,\"Platelets\":%.3f},"
 		    "\"rbc_mape_percent\":%.2f,\"wbc_exact_share\":%.4f,"
 		    "\"forward_ms\":%.2f,\"stock\":%s,\"threads\":%d,\"hue\":%g,\"gain\":%g,"
-		    "\"rescale\":%g}\n", o.split, n, map, ap[0], ap[1], ap[2],
+		    "\"rescale\":%g,\"zoom\":%g}\n", o.split, n, map, ap[0], ap[1], ap[2],
 		    o.thr[0], o.thr[1], o.thr[2], cnt.mae[0], cnt.mae[1], cnt.mae[2],
 		    cnt.rbc_mape, cnt.wbc_exact, n > 1 ? tot_ms / (n - 1) : ev[0].ms,
-		    o.stock ? "true" : "false", o.threads, o.hue, o.gain, o.rescale);
+		    o.stock ? "true" : "false", o.threads, o.hue, o.gain, o.rescale, o.zoom);
 	} else {
-		printf("split %s: %d images (hue %+g deg, gain %g, rescale %g)\n",
-		    o.split, n, o.hue, o.gain, o.rescale);
+		printf("split %s: %d images (hue %+g deg, gain %g, rescale %g, zoom %g)\n",
+		    o.split, n, o.hue, o.gain, o.rescale, o.zoom);
 		printf("%-10s %8s %8s %10s\n", "class", "AP@0.5", "thresh", "count MAE");
 		for (int c = 0; c < NCLS; c++)
 			printf("%-10s %8.4f %8.2f %10.3f\n", voc_class_name(c), ap[c],
