@@ -57,6 +57,7 @@ mimetype.assign = (
 	".ico" => "image/x-icon",
 	".txt" => "text/plain; charset=utf-8"
 )
+# the security headers come from here alone (the backend sends none)
 setenv.add-response-header = (
 	"X-Content-Type-Options" => "nosniff",
 	"Referrer-Policy" => "no-referrer",
@@ -72,6 +73,7 @@ alias.url = ( "/results/" => "$state/results/" )
 	\$HTTP["url"] !~ "^/results/[A-Za-z0-9_-]{22}/(annotated\\.jpg|plain\\.jpg|thumb\\.jpg|result\\.json)\$" {
 		url.access-deny = ( "" )
 	}
+	# replaces (not adds to) the list above here: nosniff once again
 	setenv.add-response-header = (
 		"X-Content-Type-Options" => "nosniff",
 		"Content-Security-Policy" => "default-src 'none'; img-src 'self'; sandbox",

@@ -19,6 +19,7 @@
 #include "multipart.h"
 #include "results.h"
 #include "samples.h"
+#include "thresholds.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -65,13 +66,18 @@ parse_threshold(const struct multipart_part *p, double *out)
 	return 0;
 }
 
+/*
+ * The result object.  threshold is the request's value or the global
+ * fallback (what clients that know one threshold show); thr[class] are the
+ * ones actually counted with.
+ */
 static json_t *
 build_result(const struct app *app, const char *id, const struct img *im,
-    const char *mime, double threshold, const struct det_box *v, size_t n,
-    const char *sample)
+    const char *mime, double threshold, const double *thr,
+    const struct det_box *v, size_t n, const char *sample)
 {
 	const struct detector	*det = app->det;
-	json_t			*o, *counts, *dets, *classes, *urls;
+	json_t			*o, *counts, *dets, *classes, *urls, *tv;
 	char			 created[32], url[96];
 	time_t			 t = time(NULL);
 	struct tm		 tm;
@@ -83,9 +89,12 @@ build_result(const struct app *app, const char *id, const struct img *im,
 	detector_input_size(det, &netw, &neth);
 	counts = json_object();
 	classes = json_array();
+	tv = json_object();
 	for (c = 0; c < detector_classes(det); c++) {
 		json_object_set_new(counts, detector_class_name(det, c),
 		    json_integer(0));
+		json_object_set_new(tv, detector_class_name(det, c),
+		    json_real(thr[c]));
 		json_array_append_new(classes,
 		    json_string(detector_class_name(det, c)));
 	}
@@ -97,7 +106,7 @@ build_result(const struct app *app, const char *id, const struct img *im,
 		double x0 = round1(v[i].x), y0 = round1(v[i].y);
 		double x1 = round1(v[i].x + v[i].w), y1 = round1(v[i].y + v[i].h);
 
-		if (conf >= threshold)
+		if (conf >= thr[v[i].cls])
 			json_object_set_new(counts, name, json_integer(
 			    json_integer_value(json_object_get(counts,
 			    name)) + 1));
@@ -118,13 +127,13 @@ build_result(const struct app *app, const char *id, const struct img *im,
 	json_object_set_new(urls, "json", json_string(url));
 
 	o = json_pack("{s:s,s:s,s:{s:i,s:i,s:s},s:{s:s,s:b,s:{s:i,s:i}},"
-	    "s:f,s:f,s:o,s:o,s:o,s:o}",
+	    "s:f,s:o,s:f,s:o,s:o,s:o,s:o}",
 	    "id", id, "created", created,
 	    "image", "width", im->w, "height", im->h, "type", mime,
 	    "model", "name", app->model_name,
 	    "trained", json_is_true(json_object_get(app->model_info,
 	    "trained")), "input", "width", netw, "height", neth,
-	    "threshold", round3(threshold),
+	    "threshold", threshold, "thresholds", tv,
 	    "min_confidence", round3(app->cfg->min_confidence),
 	    "classes", classes, "counts", counts, "detections", dets,
 	    "urls", urls);
@@ -177,7 +186,10 @@ analyze_handle(struct app *app, const struct http_request *req,
 	char				 boundary[80], mime[64], id[ID_LEN + 1];
 	char				 sample[ID_LEN + 1], err[256], *js = NULL;
 	const char			*sample_id = NULL;
+	const double			*thr;
+	double				*uniform = NULL;
 	double				 t0, t1, t2, t3, threshold = cfg->threshold;
+	int				 has_threshold = 0, ncls;
 	json_t				*result = NULL, *timings;
 	struct result_file		 files[4];
 	enum results_err		 rerr;
@@ -212,15 +224,28 @@ analyze_handle(struct app *app, const struct http_request *req,
 		    "No file in the field named \"image\".");
 		goto out;
 	}
-	if ((p = multipart_find(mp, "threshold")) != NULL &&
-	    parse_threshold(p, &threshold) == -1) {
-		http_error(resp, 400, "bad_threshold",
-		    "The threshold must be a number between 0 and 1.");
-		goto out;
+	if ((p = multipart_find(mp, "threshold")) != NULL) {
+		if (parse_threshold(p, &threshold) == -1) {
+			http_error(resp, 400, "bad_threshold",
+			    "The threshold must be a number between 0 and 1.");
+			goto out;
+		}
+		has_threshold = 1;
 	}
-	if (threshold < cfg->min_confidence)
-		threshold = cfg->min_confidence;
-	threshold = round3(threshold);
+	threshold = thresholds_clamp(threshold, cfg->min_confidence);
+	/* a request's threshold applies to every class; else the defaults */
+	ncls = detector_classes(app->det);
+	thr = app->thresholds->v;
+	if (has_threshold) {
+		if ((uniform = calloc((size_t)ncls + 1,
+		    sizeof(*uniform))) == NULL) {
+			http_error(resp, 500, "internal", "Internal error.");
+			goto out;
+		}
+		for (i = 0; i < (size_t)ncls; i++)
+			uniform[i] = threshold;
+		thr = uniform;
+	}
 	if ((p = multipart_find(mp, "sample")) != NULL && p->len > 0) {
 		if (p->len != ID_LEN) {
 			http_error(resp, 400, "bad_request",
@@ -262,7 +287,7 @@ analyze_handle(struct app *app, const struct http_request *req,
 	}
 	t1 = now_ms();
 
-	/* detect at the floor; the threshold only filters what is shown */
+	/* detect at the floor; the thresholds only filter what is counted */
 	if (detector_run(app->det, &im, (float)cfg->min_confidence,
 	    (float)cfg->nms, &boxes, &nboxes) == -1) {
 		http_error(resp, 500, "internal", "Internal error.");
@@ -277,7 +302,7 @@ analyze_handle(struct app *app, const struct http_request *req,
 		goto out;
 	}
 	for (i = 0, ns = 0; i < nboxes; i++) {
-		if (round3(boxes[i].conf) < threshold)
+		if (round3(boxes[i].conf) < thr[boxes[i].cls])
 			continue;
 		ab[ns].cls = boxes[i].cls;
 		ab[ns].conf = boxes[i].conf;
@@ -309,8 +334,8 @@ analyze_handle(struct app *app, const struct http_request *req,
 		http_error(resp, 500, "internal", "Internal error.");
 		goto out;
 	}
-	result = build_result(app, id, &im, mime, threshold, boxes, nboxes,
-	    sample_id);
+	result = build_result(app, id, &im, mime, threshold, thr, boxes,
+	    nboxes, sample_id);
 	if (result == NULL) {
 		http_error(resp, 500, "internal", "Internal error.");
 		goto out;
@@ -355,6 +380,7 @@ out:
 	free(tjpg);
 	free(pjpg);
 	free(ab);
+	free(uniform);
 	free(boxes);
 	imgio_free(&im);
 	imgio_free(&thumb);

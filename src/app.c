@@ -7,6 +7,7 @@
 #include "ids.h"
 #include "results.h"
 #include "samples.h"
+#include "thresholds.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,9 @@ static void
 handle_model(struct app *app, struct http_response *resp)
 {
 	const struct config	*cfg = app->cfg;
-	json_t			*o, *classes, *metrics;
+	const struct thresholds	*thr = app->thresholds;
+	json_t			*o, *classes, *metrics, *tv, *ts;
+	const char		*name;
 	int			 c, w = 0, h = 0;
 
 	if (app->det == NULL) {
@@ -49,14 +52,22 @@ handle_model(struct app *app, struct http_response *resp)
 	}
 	detector_input_size(app->det, &w, &h);
 	classes = json_array();
-	for (c = 0; c < detector_classes(app->det); c++)
-		json_array_append_new(classes,
-		    json_string(detector_class_name(app->det, c)));
+	tv = json_object();
+	ts = json_object();
+	for (c = 0; c < detector_classes(app->det); c++) {
+		name = detector_class_name(app->det, c);
+		json_array_append_new(classes, json_string(name));
+		json_object_set_new(tv, name, json_real(thr->v[c]));
+		json_object_set_new(ts, name, json_string(
+		    thresholds_source_name(thr->src[c])));
+	}
 	metrics = json_object_get(app->model_info, "metrics");
-	o = json_pack("{s:s,s:o,s:{s:i,s:i},s:f,s:f,s:f,s:b,s:O?,s:O?}",
+	o = json_pack("{s:s,s:o,s:{s:i,s:i},s:f,s:o,s:o,s:f,s:f,s:b,s:O?,"
+	    "s:O?}",
 	    "name", app->model_name, "classes", classes,
 	    "input", "width", w, "height", h,
 	    "threshold", cfg->threshold,
+	    "thresholds", tv, "threshold_sources", ts,
 	    "min_confidence", cfg->min_confidence, "nms", cfg->nms,
 	    "trained", json_is_true(json_object_get(app->model_info,
 	    "trained")), "metrics", metrics,

@@ -7,6 +7,7 @@
 struct config;
 struct detector;
 struct clinical;
+struct thresholds;
 
 /*
  * Built once at start-up by main.c, read-only while serving
@@ -21,6 +22,7 @@ struct app {
 	struct clinical		*clinical;	/* calibration + reference data, may be NULL */
 	json_t			*model_info;	/* models/<name>.json: name, trained, metrics */
 	const char		*model_name;
+	const struct thresholds	*thresholds;	/* per-class defaults; set when det is */
 };
 
 /*

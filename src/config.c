@@ -3,7 +3,9 @@
  * The format is deliberately tiny: one "key = value" per line, blank lines
  * and '#' comments ignored, no quoting.  Every key is known and typed; an
  * unknown key or a value out of range is an error naming file and line, so
- * a typo never silently falls back to a default.
+ * a typo never silently falls back to a default.  The one list-valued key,
+ * class_thresholds, is "NAME:VALUE" pairs separated by spaces or commas;
+ * its values are checked here, its names once the model is loaded.
  */
 
 #include "config.h"
@@ -25,7 +27,7 @@
 #define BV_RESULTSDIR "/usr/local/var/lib/bloodview/results"
 #endif
 
-enum ctype { C_PATH, C_DOUBLE, C_SIZE, C_INT, C_LONG };
+enum ctype { C_PATH, C_DOUBLE, C_SIZE, C_INT, C_LONG, C_CLASSES };
 
 struct ckey {
 	const char	*name;
@@ -45,6 +47,7 @@ static const struct ckey keys[] = {
 	{ "clinical_calibration", C_PATH,   OFF(clinical_calibration), 0, 0 },
 	{ "clinical_reference",	  C_PATH,   OFF(clinical_reference), 0, 0 },
 	{ "threshold",		  C_DOUBLE, OFF(threshold), 0.0, 1.0 },
+	{ "class_thresholds",	  C_CLASSES, OFF(class_thresholds), 0.0, 1.0 },
 	{ "min_confidence",	  C_DOUBLE, OFF(min_confidence), 0.001, 1.0 },
 	{ "nms",		  C_DOUBLE, OFF(nms), 0.0, 1.0 },
 	{ "max_body",		  C_SIZE,   OFF(max_body), 1024, 1024.0 * 1024 * 1024 },
@@ -100,6 +103,77 @@ parse_number(const char *s, double *out)
 	return 0;
 }
 
+/*
+ * class_thresholds = RBC:0.38 WBC:0.33 Platelets:0.51 (spaces or commas
+ * between pairs).  All or nothing: cfg changes only when every pair is
+ * good, and a later line replaces the whole list, as for any other key.
+ */
+static int
+parse_class_thresholds(struct config *cfg, const struct ckey *k,
+    const char *value, char *err, size_t errsz)
+{
+	struct config_class_threshold	 v[CONFIG_CLASSES_MAX];
+	const char			*p = value, *colon;
+	char				 tok[CONFIG_CLASS_NAME_MAX + 64];
+	size_t				 n = 0, len, i;
+
+	for (;;) {
+		p += strspn(p, " \t,");
+		if (*p == '\0')
+			break;
+		len = strcspn(p, " \t,");
+		if (len >= sizeof(tok)) {
+			snprintf(err, errsz, "%s: \"%.*s...\" is too long",
+			    k->name, 20, p);
+			return -1;
+		}
+		memcpy(tok, p, len);
+		tok[len] = '\0';
+		p += len;
+		colon = strchr(tok, ':');
+		if (colon == NULL || colon == tok || colon[1] == '\0') {
+			snprintf(err, errsz, "%s: \"%s\" is not CLASS:VALUE",
+			    k->name, tok);
+			return -1;
+		}
+		if ((size_t)(colon - tok) >= CONFIG_CLASS_NAME_MAX) {
+			snprintf(err, errsz, "%s: class name in \"%s\" is "
+			    "too long", k->name, tok);
+			return -1;
+		}
+		if (n == CONFIG_CLASSES_MAX) {
+			snprintf(err, errsz, "%s: more than %d classes",
+			    k->name, CONFIG_CLASSES_MAX);
+			return -1;
+		}
+		memcpy(v[n].name, tok, (size_t)(colon - tok));
+		v[n].name[colon - tok] = '\0';
+		if (parse_number(colon + 1, &v[n].value) == -1 ||
+		    !(v[n].value >= k->min && v[n].value <= k->max)) {
+			snprintf(err, errsz, "%s: %s: \"%s\" is not a number "
+			    "in [%g, %g]", k->name, v[n].name, colon + 1,
+			    k->min, k->max);
+			return -1;
+		}
+		for (i = 0; i < n; i++)
+			if (strcmp(v[i].name, v[n].name) == 0) {
+				snprintf(err, errsz, "%s: class \"%s\" given "
+				    "twice", k->name, v[n].name);
+				return -1;
+			}
+		n++;
+	}
+	if (n == 0) {
+		snprintf(err, errsz, "%s: empty (give CLASS:VALUE pairs, or "
+		    "leave the key out)", k->name);
+		return -1;
+	}
+	memcpy(cfg->class_thresholds, v, n * sizeof(v[0]));
+	cfg->nclass_thresholds = n;
+	cfg->class_thresholds_at[0] = '\0';
+	return 0;
+}
+
 int
 config_set(struct config *cfg, const char *key, const char *value,
     const char *basedir, char *err, size_t errsz)
@@ -132,7 +206,10 @@ config_set(struct config *cfg, const char *key, const char *value,
 		}
 		return 0;
 	}
-	if (parse_number(value, &d) == -1 || d < k->min || d > k->max ||
+	if (k->type == C_CLASSES)
+		return parse_class_thresholds(cfg, k, value, err, errsz);
+	/* written so that NaN ("nan" parses) is out of range too */
+	if (parse_number(value, &d) == -1 || !(d >= k->min && d <= k->max) ||
 	    (k->type != C_DOUBLE && d != (double)(long long)d)) {
 		snprintf(err, errsz, "%s: \"%s\" is not a number in [%g, %g]%s",
 		    key, value, k->min, k->max,
@@ -153,6 +230,7 @@ config_set(struct config *cfg, const char *key, const char *value,
 		*(long *)((char *)cfg + k->off) = (long)d;
 		break;
 	case C_PATH:
+	case C_CLASSES:
 		break;
 	}
 	return 0;
@@ -213,6 +291,10 @@ config_load(struct config *cfg, const char *path, char *err, size_t errsz)
 			snprintf(err, errsz, "%s:%d: %s", path, lineno, why);
 			goto out;
 		}
+		if (strcmp(key, "class_thresholds") == 0)
+			snprintf(cfg->class_thresholds_at,
+			    sizeof(cfg->class_thresholds_at), "%s:%d", path,
+			    lineno);
 	}
 	if (ferror(f)) {
 		snprintf(err, errsz, "%s: read error", path);

@@ -5,6 +5,14 @@
 #include <stddef.h>
 
 #define CONFIG_PATH_MAX 1024
+#define CONFIG_CLASSES_MAX 32		/* entries in class_thresholds */
+#define CONFIG_CLASS_NAME_MAX 64
+
+/* One "NAME:VALUE" of class_thresholds. */
+struct config_class_threshold {
+	char	name[CONFIG_CLASS_NAME_MAX];
+	double	value;
+};
 
 struct config {
 	char	model_cfg[CONFIG_PATH_MAX];
@@ -14,7 +22,17 @@ struct config {
 	char	results_dir[CONFIG_PATH_MAX];
 	char	clinical_calibration[CONFIG_PATH_MAX];
 	char	clinical_reference[CONFIG_PATH_MAX];
-	double	threshold;		/* operating threshold */
+	double	threshold;		/* global fallback operating threshold */
+	/*
+	 * class_thresholds: per-class operating thresholds, above the model
+	 * info's and the global one.  The names are checked against the
+	 * model's only once it is loaded (thresholds.c), so the place they
+	 * came from is kept for that message: "file:line", or "" when set
+	 * by config_set() alone.
+	 */
+	struct config_class_threshold class_thresholds[CONFIG_CLASSES_MAX];
+	size_t	nclass_thresholds;
+	char	class_thresholds_at[CONFIG_PATH_MAX + 16];
 	double	min_confidence;		/* lowest score kept in result.json */
 	double	nms;
 	size_t	max_body;		/* bytes */

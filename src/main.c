@@ -16,6 +16,7 @@
 #include "results.h"
 #include "clinical.h"
 #include "samples.h"
+#include "thresholds.h"
 
 #include <fcgiapp.h>
 #include <magic.h>
@@ -106,6 +107,11 @@ status_text(int status)
 	}
 }
 
+/*
+ * The security headers (X-Content-Type-Options, CSP, Referrer-Policy) are
+ * the web server's: it adds them to every response, its own errors and
+ * static files included, so sending them here too would duplicate them.
+ */
 static void
 send_response(struct io *io, const char *method,
     const struct http_response *resp)
@@ -118,7 +124,6 @@ send_response(struct io *io, const char *method,
 	    "Content-Type: %s\r\n"
 	    "Content-Length: %zu\r\n"
 	    "Cache-Control: no-store\r\n"
-	    "X-Content-Type-Options: nosniff\r\n"
 	    "%s\r\n",
 	    resp->status, status_text(resp->status),
 	    resp->content_type ? resp->content_type : "application/json",
@@ -250,6 +255,42 @@ load_model_info(const char *path)
 	return o;
 }
 
+/*
+ * The model's per-class default thresholds into thr (see thresholds.c),
+ * logged with where each came from.  -1 with a message in err when
+ * class_thresholds names a class the model does not have.
+ */
+static int
+load_thresholds(struct thresholds *thr, const struct config *cfg,
+    const struct detector *det, const json_t *info, char *err, size_t errsz)
+{
+	const char	**names;
+	char		  list[512];
+	size_t		  i, len, n = (size_t)detector_classes(det);
+	int		  rc;
+
+	if ((names = calloc(n + 1, sizeof(*names))) == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		names[i] = detector_class_name(det, (int)i);
+	rc = thresholds_resolve(thr, cfg, info, cfg->model_info, names, n,
+	    err, errsz);
+	if (rc == 0) {
+		list[0] = '\0';
+		for (i = 0; i < n; i++) {
+			len = strlen(list);
+			snprintf(list + len, sizeof(list) - len,
+			    "%s%s %.3g (%s)", i ? ", " : "", names[i],
+			    thr->v[i], thresholds_source_name(thr->src[i]));
+		}
+		log_info("thresholds: %s", list);
+	}
+	free(names);
+	return rc;
+}
+
 static void
 usage(void)
 {
@@ -264,6 +305,7 @@ main(int argc, char *argv[])
 {
 	struct config	 cfg;
 	struct app	 app;
+	struct thresholds thr = { 0, NULL, NULL };
 	struct io	 io;
 	FCGX_Request	 freq;
 	magic_t		 cookie;
@@ -366,11 +408,18 @@ main(int argc, char *argv[])
 	    cfg.model_names, err, sizeof(err));
 	if (app.det == NULL)
 		log_warnx("model not loaded: %s", err);
-	else
+	else {
+		if (load_thresholds(&thr, &cfg, app.det, app.model_info, err,
+		    sizeof(err)) == -1) {
+			log_warnx("config: %s", err);
+			return 1;
+		}
+		app.thresholds = &thr;
 		log_info("model %s loaded (%d classes, %s)", app.model_name,
 		    detector_classes(app.det),
 		    json_is_true(json_object_get(app.model_info, "trained")) ?
 		    "trained" : "untrained");
+	}
 	app.clinical = clinical_load(cfg.clinical_calibration,
 	    cfg.clinical_reference, err, sizeof(err));
 	if (app.clinical == NULL)
@@ -404,6 +453,7 @@ main(int argc, char *argv[])
 	}
 done:
 	clinical_free(app.clinical);
+	thresholds_free(&thr);
 	detector_free(app.det);
 	json_decref(app.model_info);
 	magic_close(cookie);

@@ -81,7 +81,8 @@ if [ "$code" = 200 ]; then
 	check=$(json "$work/r1.json" 'all(k in j for k in ("id","model","counts","detections","timings_ms","urls")) and
 	    all(k in j["timings_ms"] for k in ("decode","detect","encode","total")) and
 	    sorted(j["counts"]) == ["Platelets","RBC","WBC"] and
-	    all(j["counts"][c] == sum(1 for d in j["detections"] if d["class"] == c and d["confidence"] >= j["threshold"]) for c in j["counts"]) and
+	    sorted(j["thresholds"]) == ["Platelets","RBC","WBC"] and
+	    all(j["counts"][c] == sum(1 for d in j["detections"] if d["class"] == c and d["confidence"] >= j["thresholds"][c]) for c in j["counts"]) and
 	    all(0 <= d["box"]["x"] and d["box"]["x"] + d["box"]["w"] <= 640.05 and 0 <= d["box"]["y"] and d["box"]["y"] + d["box"]["h"] <= 480.05 for d in j["detections"])')
 	[ "$check" = True ] && ok "JSON shape, counts consistent, boxes inside the image" ||
 	    bad "JSON shape: $(head -c 400 "$work/r1.json")"
@@ -112,6 +113,90 @@ post "$work/tiny1x1.jpg"
 post "$img" -F threshold=0.9
 [ "$code" = 200 ] && [ "$(json "$work/body" 'j["threshold"]')" = 0.9 ] &&
     ok "threshold field honoured" || bad "threshold -> $code"
+
+# --- per-class operating thresholds ------------------------------------------
+# Defaults: the model info's "thresholds", else the global threshold (0.35,
+# mkconf-local.sh sets none); a request's threshold applies to all classes.
+info=${BV_MODEL_DIR:-$top_srcdir/models}/bccd.json
+want=$(python3 -c 'import json,sys; i=json.load(open(sys.argv[1])).get("thresholds", {})
+print(json.dumps({c: i.get(c, 0.35) for c in ("RBC", "WBC", "Platelets")}))' "$info")
+# every count is the number of detections of its class at its own threshold
+consistent='all(j["counts"][c] == sum(1 for d in j["detections"] if d["class"] == c and d["confidence"] >= j["thresholds"][c]) for c in j["classes"])'
+# the annotated image holds the counted boxes: the log line's shown= is their sum
+shown_ok() { # result-json
+	rid=$(json "$1" 'j["id"]')
+	shown=$(cat "$BV_LOG" "$BV_STATE/lighttpd.out" 2>/dev/null |
+	    sed -n "s/.*id=$rid .* shown=\([0-9]*\) .*/\1/p" | head -n 1)
+	[ -n "$shown" ] && [ "$shown" = "$(json "$1" 'sum(j["counts"].values())')" ]
+}
+[ "$(json "$work/m" 'j["thresholds"] == '"$want")" = True ] &&
+    ok "/api/model reports the per-class defaults $want" ||
+    bad "/api/model thresholds: $(json "$work/m" 'j.get("thresholds")') want $want"
+[ "$(json "$work/m" 'j["threshold_sources"]')" = "$(python3 -c 'import json,sys; i=json.load(open(sys.argv[1])).get("thresholds", {})
+print({c: "model_info" if c in i else "threshold" for c in ("RBC", "WBC", "Platelets")})' "$info")" ] &&
+    ok "/api/model says where each threshold comes from" ||
+    bad "threshold_sources: $(json "$work/m" 'j.get("threshold_sources")')"
+if [ -f "$work/r1.json" ]; then
+	[ "$(json "$work/r1.json" 'j["thresholds"] == '"$want"' and j["threshold"] == 0.35')" = True ] &&
+	    ok "no threshold sent: thresholds = the model info's, threshold = the global 0.35" ||
+	    bad "no threshold sent: $(json "$work/r1.json" '(j["threshold"], j["thresholds"])')"
+	[ "$(json "$work/r1.json" "$consistent")" = True ] &&
+	    ok "counts = detections at each class's own threshold" || bad "counts vs per-class thresholds"
+	shown_ok "$work/r1.json" && ok "annotated image shows the $shown counted boxes" ||
+	    bad "annotated boxes ($shown) differ from the counts"
+	[ "$(json "$work/served.json" 'j["thresholds"] == '"$want")" = True ] &&
+	    ok "result.json keeps the thresholds" || bad "result.json thresholds"
+fi
+post "$img" -F threshold=0.5
+if [ "$code" = 200 ] &&
+    [ "$(json "$work/body" 'j["threshold"] == 0.5 and j["thresholds"] == {"RBC": 0.5, "WBC": 0.5, "Platelets": 0.5}')" = True ]; then
+	ok "threshold=0.5: all three classes at 0.5"
+else
+	bad "threshold=0.5 -> $code $(json "$work/body" '(j.get("threshold"), j.get("thresholds"))')"
+fi
+[ "$(json "$work/body" "$consistent")" = True ] && ok "threshold=0.5: counts consistent" ||
+    bad "threshold=0.5: counts vs detections"
+shown_ok "$work/body" && ok "threshold=0.5: annotated boxes = counts" || bad "threshold=0.5: shown $shown"
+post "$img" -F threshold=0
+[ "$code" = 200 ] && [ "$(json "$work/body" 'j["threshold"] == 0.05 and set(j["thresholds"].values()) == {0.05}')" = True ] &&
+    [ "$(json "$work/body" "$consistent")" = True ] &&
+    ok "threshold=0 is raised to min_confidence for every class" ||
+    bad "threshold=0 -> $code $(json "$work/body" '(j.get("threshold"), j.get("thresholds"))')"
+
+# Precedence at start-up, with the backend as a one-shot CGI (no lighttpd):
+# class_thresholds > model info > threshold; an unknown class stops it.
+run_as=
+[ "$(id -u)" = 0 ] && run_as="runuser -u www-data --"
+cgi_model() { # conf -> /api/model body on stdout, stderr in $work/cgi.err
+	REQUEST_METHOD=GET REQUEST_URI=/api/model $run_as \
+	    "$top_builddir/cgi-bin/bloodview" -c "$1" </dev/null 2>"$work/cgi.err" |
+	    sed '1,/^\r*$/d'
+}
+conf=$BV_STATE/bloodview.conf
+sed '/^class_thresholds/d; /^threshold/d' "$conf" > "$work/p1.conf"
+printf 'threshold = 0.3\nclass_thresholds = WBC:0.6\n' >> "$work/p1.conf"
+cgi_model "$work/p1.conf" > "$work/p1.json"
+exp=$(python3 -c 'import json,sys; w=json.loads(sys.argv[1])
+print(json.dumps({c: (0.6 if c == "WBC" else w[c] if c in json.load(open(sys.argv[2])).get("thresholds", {}) else 0.3) for c in w}))' "$want" "$info")
+[ "$(json "$work/p1.json" 'j["thresholds"] == '"$exp"' and j["threshold_sources"]["WBC"] == "class_thresholds" and j["threshold"] == 0.3')" = True ] &&
+    ok "class_thresholds WBC:0.6 wins over the model info; the rest as before: $exp" ||
+    bad "precedence: $(cat "$work/p1.json" | head -c 300) $(tail -n 3 "$work/cgi.err")"
+python3 -c 'import json,sys; i=json.load(open(sys.argv[1])); i.pop("thresholds", None); json.dump(i, open(sys.argv[2], "w"))' \
+    "$info" "$work/noinfo.json"
+sed '/^model_info/d' "$work/p1.conf" | sed '/^class_thresholds/d' > "$work/p2.conf"
+echo "model_info = $work/noinfo.json" >> "$work/p2.conf"
+cgi_model "$work/p2.conf" > "$work/p2.json"
+[ "$(json "$work/p2.json" 'j["thresholds"] == {"RBC": 0.3, "WBC": 0.3, "Platelets": 0.3} and set(j["threshold_sources"].values()) == {"threshold"}')" = True ] &&
+    ok "a model info without thresholds: the global threshold for all classes" ||
+    bad "no model thresholds: $(head -c 300 "$work/p2.json")"
+printf '\nclass_thresholds = RBC:0.4 Neutrophil:0.2\n' >> "$work/p2.conf"
+line=$(grep -n '^class_thresholds' "$work/p2.conf" | cut -d: -f1)
+cgi_model "$work/p2.conf" > "$work/p3.json"
+if [ ! -s "$work/p3.json" ] && grep -q "p2.conf:$line: class_thresholds: the model has no class \"Neutrophil\"" "$work/cgi.err"; then
+	ok "an unknown class in class_thresholds stops the backend, naming file:line"
+else
+	bad "unknown class: $(head -c 200 "$work/p3.json") $(tail -n 2 "$work/cgi.err")"
+fi
 
 # --- bad inputs: each gets its status and leaves nothing behind ------------
 expect_error "text file named .jpg" 415 unsupported_type "$work/text.jpg"

@@ -72,4 +72,22 @@ c=$(curl -s -o /dev/null -w '%{http_code}' "$url/results/")
 if [ "$c" = 404 ]; then echo "ok - no listing"; else echo "not ok - /results/ -> $c"; fails=1; fi
 c=$(curl -s -o /dev/null -w '%{http_code}' -F "image=@$top_srcdir/README.md" "$url/api/analyze")
 if [ "$c" = 415 ]; then echo "ok - text refused"; else echo "not ok - text -> $c"; fails=1; fi
+# Security headers exactly once on every kind of response: nginx adds them
+# (add_header ... always), the backend does not send them as well.
+id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$state/r.json" 2>/dev/null)
+for u in / /index.html /js/app.js /css/style.css /nonexistent.html /results/ \
+    "/results/$id/annotated.jpg" "/results/$id/result.json" /api/health /api/model \
+    /api/results "/api/results/$id" /api/nope; do
+	c=$(curl -s -D "$state/h" -o /dev/null -w '%{http_code}' "$url$u")
+	n=$(tr -d '\r' < "$state/h" | grep -ci '^x-content-type-options: nosniff$')
+	csp=$(grep -ci '^content-security-policy:' "$state/h")
+	if [ "$n" = 1 ] && [ "$csp" = 1 ]; then
+		echo "ok - $u ($c): nosniff and CSP once"
+	else
+		echo "not ok - $u ($c): nosniff $n times, CSP $csp times"; fails=1
+	fi
+done
+c=$(curl -s -D "$state/h" -o /dev/null -w '%{http_code}' -F "image=@$img" "$url/api/analyze")
+n=$(grep -ci '^x-content-type-options:' "$state/h")
+if [ "$c" = 200 ] && [ "$n" = 1 ]; then echo "ok - analyze: nosniff once"; else echo "not ok - analyze $c: nosniff $n times"; fails=1; fi
 exit $fails

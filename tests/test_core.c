@@ -1,9 +1,11 @@
-/* test_core.c: unit tests for config, ids, http helpers and the results store */
+/* test_core.c: unit tests for config, thresholds, ids, http helpers and the results store */
 
 #include "config.h"
 #include "http.h"
 #include "ids.h"
+#include "log.h"
 #include "results.h"
+#include "thresholds.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -101,6 +103,223 @@ test_config(const char *dir)
 
 	CHECK(config_load(&cfg, "/nonexistent/x.conf", err,
 	    sizeof(err)) == -1);
+}
+
+/* Write text to dir/name, load it over the defaults; config_load's result. */
+static int
+load_text(struct config *cfg, const char *dir, const char *name,
+    const char *text, char *err, size_t errsz)
+{
+	char	 path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	write_file(path, text);
+	config_defaults(cfg);
+	err[0] = '\0';
+	return config_load(cfg, path, err, errsz);
+}
+
+static int
+near(double a, double b)
+{
+	return a > b - 1e-9 && a < b + 1e-9;
+}
+
+static void
+test_class_thresholds_config(const char *dir)
+{
+	struct config	 cfg;
+	char		 err[512], want[600];
+
+	config_defaults(&cfg);
+	CHECK(cfg.nclass_thresholds == 0);
+
+	/* valid: spaces, commas, a later line replaces the list */
+	CHECK(load_text(&cfg, dir, "ct1.conf", "threshold = 0.3\n"
+	    "class_thresholds = RBC:0.38  WBC:0.33,Platelets:0.51 # tuned\n",
+	    err, sizeof(err)) == 0);
+	CHECK(cfg.nclass_thresholds == 3);
+	CHECK_STR(cfg.class_thresholds[0].name, "RBC");
+	CHECK(near(cfg.class_thresholds[0].value, 0.38));
+	CHECK_STR(cfg.class_thresholds[1].name, "WBC");
+	CHECK(near(cfg.class_thresholds[1].value, 0.33));
+	CHECK_STR(cfg.class_thresholds[2].name, "Platelets");
+	CHECK(near(cfg.class_thresholds[2].value, 0.51));
+	snprintf(want, sizeof(want), "%s/ct1.conf:2", dir);
+	CHECK_STR(cfg.class_thresholds_at, want);
+	CHECK(near(cfg.threshold, 0.3));
+
+	CHECK(load_text(&cfg, dir, "ct2.conf", "class_thresholds = RBC:1\n"
+	    "class_thresholds = WBC:0 Platelets:0.5\n", err,
+	    sizeof(err)) == 0);
+	CHECK(cfg.nclass_thresholds == 2);
+	CHECK_STR(cfg.class_thresholds[0].name, "WBC");
+	CHECK(near(cfg.class_thresholds[0].value, 0.0));
+
+	/* bad values and shapes: an error naming file, line and the pair */
+	CHECK(load_text(&cfg, dir, "ct3.conf", "\nclass_thresholds = "
+	    "RBC:0.4 WBC:1.5\n", err, sizeof(err)) == -1);
+	CHECK(strstr(err, "ct3.conf:2:") != NULL && strstr(err, "WBC") &&
+	    strstr(err, "1.5"));
+	CHECK(cfg.nclass_thresholds == 0);	/* all or nothing */
+	CHECK(load_text(&cfg, dir, "ct4.conf", "class_thresholds = RBC:-0.1\n",
+	    err, sizeof(err)) == -1);
+	CHECK(strstr(err, "ct4.conf:1:") != NULL);
+	CHECK(load_text(&cfg, dir, "ct5.conf", "class_thresholds = RBC:abc\n",
+	    err, sizeof(err)) == -1);
+	CHECK(strstr(err, "ct5.conf:1:") != NULL && strstr(err, "abc"));
+	CHECK(load_text(&cfg, dir, "ct6.conf", "class_thresholds = RBC 0.4\n",
+	    err, sizeof(err)) == -1);
+	CHECK(strstr(err, "CLASS:VALUE") != NULL);
+	CHECK(load_text(&cfg, dir, "ct7.conf", "class_thresholds = :0.4\n",
+	    err, sizeof(err)) == -1);
+	CHECK(load_text(&cfg, dir, "ct8.conf", "class_thresholds = RBC:\n",
+	    err, sizeof(err)) == -1);
+	CHECK(load_text(&cfg, dir, "ct9.conf", "class_thresholds = RBC:0.4 "
+	    "RBC:0.5\n", err, sizeof(err)) == -1);
+	CHECK(strstr(err, "twice") != NULL);
+	CHECK(load_text(&cfg, dir, "ct10.conf", "class_thresholds =\n",
+	    err, sizeof(err)) == -1);
+	CHECK(strstr(err, "ct10.conf:1:") != NULL);
+	CHECK(load_text(&cfg, dir, "ct11.conf", "class_thresholds = "
+	    "RBC:0.4:0.5\n", err, sizeof(err)) == -1);
+	CHECK(load_text(&cfg, dir, "ct12.conf", "class_thresholds = "
+	    "WBC:nan\n", err, sizeof(err)) == -1);
+	CHECK(load_text(&cfg, dir, "ct13.conf", "threshold = nan\n", err,
+	    sizeof(err)) == -1);
+
+	/* config_set alone (no file): no place recorded */
+	config_defaults(&cfg);
+	CHECK(config_set(&cfg, "class_thresholds", "WBC:0.2", NULL, err,
+	    sizeof(err)) == 0);
+	CHECK(cfg.nclass_thresholds == 1 && cfg.class_thresholds_at[0] == 0);
+}
+
+/* The shipped etc/bloodview.conf parses, and so does its commented example. */
+static void
+test_shipped_config(const char *dir)
+{
+	struct config	 cfg;
+	const char	*src = getenv("top_srcdir");
+	char		 path[1024], line[2048], err[512], out[600];
+	FILE		*in, *o;
+	int		 found = 0;
+
+	if (src == NULL)
+		return;		/* run by hand: make check sets it */
+	snprintf(path, sizeof(path), "%s/etc/bloodview.conf", src);
+	config_defaults(&cfg);
+	CHECK(config_load(&cfg, path, err, sizeof(err)) == 0);
+	CHECK(cfg.nclass_thresholds == 0);
+	snprintf(out, sizeof(out), "%s/shipped.conf", dir);
+	if ((in = fopen(path, "r")) == NULL || (o = fopen(out, "w")) == NULL) {
+		CHECK(!"open etc/bloodview.conf");
+		if (in != NULL)
+			fclose(in);
+		return;
+	}
+	while (fgets(line, sizeof(line), in) != NULL) {
+		if (strncmp(line, "#class_thresholds", 17) == 0) {
+			found = 1;
+			fputs(line + 1, o);
+		} else
+			fputs(line, o);
+	}
+	fclose(in);
+	fclose(o);
+	CHECK(found);
+	config_defaults(&cfg);
+	CHECK(config_load(&cfg, out, err, sizeof(err)) == 0);
+	CHECK(cfg.nclass_thresholds == 3);
+}
+
+static void
+test_thresholds(const char *dir)
+{
+	static const char *const names[] = { "RBC", "WBC", "Platelets" };
+	struct config		 cfg;
+	struct thresholds	 t = { 0, NULL, NULL };
+	json_t			*info;
+	char			 err[512];
+
+	/* nothing but the global threshold: it applies to every class */
+	config_defaults(&cfg);
+	CHECK(thresholds_resolve(&t, &cfg, NULL, "x.json", names, 3, err,
+	    sizeof(err)) == 0);
+	CHECK(t.n == 3 && near(t.v[0], 0.35) && near(t.v[1], 0.35) &&
+	    near(t.v[2], 0.35));
+	CHECK(t.src[0] == THR_GLOBAL && t.src[2] == THR_GLOBAL);
+	CHECK_STR(thresholds_source_name(t.src[1]), "threshold");
+	thresholds_free(&t);
+
+	/* model info above the global one, config above both */
+	info = json_pack("{s:{s:f,s:f,s:f}}", "thresholds",
+	    "RBC", 0.38, "WBC", 0.33, "Platelets", 0.51);
+	CHECK(load_text(&cfg, dir, "p1.conf", "threshold = 0.2\n"
+	    "class_thresholds = WBC:0.6\n", err, sizeof(err)) == 0);
+	CHECK(thresholds_resolve(&t, &cfg, info, "x.json", names, 3, err,
+	    sizeof(err)) == 0);
+	CHECK(near(t.v[0], 0.38) && t.src[0] == THR_MODEL);
+	CHECK(near(t.v[1], 0.6) && t.src[1] == THR_CONFIG);
+	CHECK(near(t.v[2], 0.51) && t.src[2] == THR_MODEL);
+	CHECK_STR(thresholds_source_name(t.src[1]), "class_thresholds");
+	CHECK_STR(thresholds_source_name(t.src[0]), "model_info");
+	thresholds_free(&t);
+	CHECK(t.v == NULL && t.n == 0);
+	thresholds_free(&t);		/* twice is harmless */
+	thresholds_free(NULL);
+	json_decref(info);
+
+	/* a class the model info leaves out falls back to the global one */
+	info = json_pack("{s:{s:f}}", "thresholds", "Platelets", 0.5);
+	config_defaults(&cfg);
+	cfg.threshold = 0.25;
+	CHECK(thresholds_resolve(&t, &cfg, info, "x.json", names, 3, err,
+	    sizeof(err)) == 0);
+	CHECK(near(t.v[0], 0.25) && t.src[0] == THR_GLOBAL);
+	CHECK(near(t.v[2], 0.5) && t.src[2] == THR_MODEL);
+	thresholds_free(&t);
+	json_decref(info);
+
+	/* bad model info entries are skipped (and logged), not fatal */
+	info = json_pack("{s:{s:f,s:s,s:f}}", "thresholds", "Neutrophil", 0.4,
+	    "WBC", "high", "RBC", 1.5);
+	CHECK(thresholds_resolve(&t, &cfg, info, "x.json", names, 3, err,
+	    sizeof(err)) == 0);
+	CHECK(near(t.v[0], 0.25) && near(t.v[1], 0.25) && near(t.v[2], 0.25));
+	CHECK(t.src[0] == THR_GLOBAL && t.src[1] == THR_GLOBAL);
+	thresholds_free(&t);
+	json_decref(info);
+
+	/* raised to min_confidence and rounded like the JSON's scores */
+	config_defaults(&cfg);
+	cfg.min_confidence = 0.05;
+	CHECK(config_set(&cfg, "class_thresholds", "RBC:0.01 WBC:0.3333",
+	    NULL, err, sizeof(err)) == 0);
+	CHECK(thresholds_resolve(&t, &cfg, NULL, "x.json", names, 3, err,
+	    sizeof(err)) == 0);
+	CHECK(near(t.v[0], 0.05) && near(t.v[1], 0.333));
+	thresholds_free(&t);
+	CHECK(near(thresholds_clamp(0.0, 0.05), 0.05));
+	CHECK(near(thresholds_clamp(0.4567, 0.05), 0.457));
+
+	/* a class the model does not have: error with file and line */
+	CHECK(load_text(&cfg, dir, "p2.conf", "# per class\n"
+	    "class_thresholds = RBC:0.4 Neutrophil:0.3\n", err,
+	    sizeof(err)) == 0);
+	t.n = 99;
+	CHECK(thresholds_resolve(&t, &cfg, NULL, "x.json", names, 3, err,
+	    sizeof(err)) == -1);
+	CHECK(strstr(err, "p2.conf:2:") != NULL);
+	CHECK(strstr(err, "\"Neutrophil\"") != NULL);
+	CHECK(strstr(err, "RBC, WBC, Platelets") != NULL);
+	CHECK(t.n == 99 && t.v == NULL);	/* untouched */
+	/* names are case-sensitive, as in the .names file */
+	CHECK(load_text(&cfg, dir, "p3.conf", "class_thresholds = rbc:0.4\n",
+	    err, sizeof(err)) == 0);
+	CHECK(thresholds_resolve(&t, &cfg, NULL, "x.json", names, 3, err,
+	    sizeof(err)) == -1);
+	CHECK(strstr(err, "p3.conf:1:") != NULL);
 }
 
 static void
@@ -255,7 +474,11 @@ main(void)
 		return 99;
 	}
 	test_ids();
+	log_init("test_core");
 	test_config(dir);
+	test_class_thresholds_config(dir);
+	test_thresholds(dir);
+	test_shipped_config(dir);
 	test_http();
 	test_results(dir);
 	rc = check_done("test_core");

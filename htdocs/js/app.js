@@ -3,7 +3,9 @@
  * counts, chart, details, downloads, print) and the history.
  *
  * Everything shown about a result is derived from its JSON alone: the slider and class toggles
- * re-filter `detections` locally, so no request is made while exploring a result.
+ * re-filter `detections` locally, so no request is made while exploring a result.  A result is
+ * first shown counted at its saved per-class `thresholds`; once moved, the slider applies one
+ * threshold to every class until "Use saved thresholds" goes back.
  */
 (function () {
   'use strict';
@@ -13,7 +15,7 @@
   var state = {
     model: null,          /* GET /api/model, null when unavailable */
     result: null,         /* the result shown */
-    threshold: 0.25,      /* exact current threshold (the slider rounds to its step) */
+    override: null,       /* the slider's one threshold for all classes; null: the saved ones */
     hidden: new Set(),    /* classes toggled off */
     queue: [],            /* upload items */
     running: null,        /* item being uploaded */
@@ -83,15 +85,56 @@
     setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
   }
 
-  /* ---------- counting (the one rule used everywhere: confidence >= threshold) ---------- */
+  /* ---------- counting (the one rule used everywhere: confidence >= its class's threshold) ---------- */
 
-  function countAt(result, threshold) {
+  /*
+   * The thresholds a result was counted with, per class: its `thresholds`, or for results saved
+   * before those existed, its one `threshold` for every class.
+   */
+  function savedThresholds(r) {
+    var per = r.thresholds && typeof r.thresholds === 'object' ? r.thresholds : {};
+    var one = typeof r.threshold === 'number' ? r.threshold : 0.25;
+    var out = {};
+    classesOf(r).forEach(function (c) { out[c] = typeof per[c] === 'number' ? per[c] : one; });
+    return out;
+  }
+
+  function sameForAll(r, th) {
+    var out = {};
+    classesOf(r).forEach(function (c) { out[c] = th; });
+    return out;
+  }
+
+  /* What is in force now: the slider's value for all classes, or the saved thresholds. */
+  function activeThresholds(r) {
+    return state.override === null ? savedThresholds(r) : sameForAll(r, state.override);
+  }
+
+  /* th: one number for every class, or {class: threshold}; a class without one is not counted. */
+  function passes(d, th) {
+    var t = typeof th === 'number' ? th : th[d['class']];
+    return typeof t === 'number' && d.confidence >= t;
+  }
+
+  function countAt(result, th) {
     var counts = {};
     classesOf(result).forEach(function (c) { counts[c] = 0; });
     (result.detections || []).forEach(function (d) {
-      if (d.confidence >= threshold) counts[d['class']] = (counts[d['class']] || 0) + 1;
+      if (passes(d, th)) counts[d['class']] = (counts[d['class']] || 0) + 1;
     });
     return counts;
+  }
+
+  /* "RBC 0.38, WBC 0.33, PLT 0.51"; null when every class has the same one. */
+  function thresholdsList(r, th) {
+    var cls = classesOf(r);
+    if (cls.every(function (c) { return th[c] === th[cls[0]]; })) return null;
+    return cls.map(function (c) { return classAbbr(c) + ' ' + i18n.num(th[c], 2); }).join(t('list.sep'));
+  }
+
+  function thresholdsText(r, th) {
+    var cls = classesOf(r);
+    return thresholdsList(r, th) || (cls.length ? i18n.num(th[cls[0]], 2) : '–');
   }
 
   function ratioText(counts) {
@@ -107,21 +150,28 @@
     return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   }
 
-  /* rows: [{result, counts, threshold}]; class columns use the API's class names. */
+  /*
+   * rows: [{result, counts, thresholds}], thresholds {class: value} as counted (undefined when
+   * unknown); a threshold_<class> column per class, then the counts.  Class columns use the
+   * API's class names.
+   */
   function countsCsv(rows) {
     var classes = [];
     rows.forEach(function (r) {
       classesOf(r.result).forEach(function (c) { if (classes.indexOf(c) < 0) classes.push(c); });
     });
-    var head = ['id', 'created', 'model', 'threshold'].concat(classes, ['total', 'rbc_wbc_ratio', 'sample']);
+    var head = ['id', 'created', 'model']
+      .concat(classes.map(function (c) { return 'threshold_' + c; }), classes, ['total', 'rbc_wbc_ratio', 'sample']);
     var lines = [head.map(csvCell).join(',')];
     rows.forEach(function (r) {
       var total = 0;
       var cells = classes.map(function (c) { var n = r.counts[c] || 0; total += n; return n; });
+      var ths = classes.map(function (c) {
+        return r.thresholds && typeof r.thresholds[c] === 'number' ? r.thresholds[c] : '';
+      });
       var wbc = r.counts.WBC || 0;
-      lines.push([r.result.id, r.result.created, r.result.model ? r.result.model.name : '',
-                  r.threshold === undefined ? '' : r.threshold]
-        .concat(cells, [total, wbc ? (r.counts.RBC || 0) / wbc : '', r.result.sample || ''])
+      lines.push([r.result.id, r.result.created, r.result.model ? r.result.model.name : '']
+        .concat(ths, cells, [total, wbc ? (r.counts.RBC || 0) / wbc : '', r.result.sample || ''])
         .map(csvCell).join(','));
     });
     return new Blob([lines.join('\r\n') + '\r\n'], { type: 'text/csv;charset=utf-8' });
@@ -174,15 +224,21 @@
     return { src: urls.image, annotated: true };
   }
 
+  /* Back to the result's saved thresholds; the slider rests at its one (global) threshold. */
+  function useSaved() {
+    var r = state.result;
+    state.override = null;
+    if (r) $('conf-slider').value = String(typeof r.threshold === 'number' ? r.threshold : 0.25);
+  }
+
   function showResult(r) {
     state.result = r;
-    state.threshold = typeof r.threshold === 'number' ? r.threshold : 0.25;
     state.hidden = new Set();
     var slider = $('conf-slider');
     var min = typeof r.min_confidence === 'number' ? r.min_confidence : 0;
     slider.min = String(min);
     slider.max = '1';
-    slider.value = String(state.threshold);
+    useSaved();
     var base = baseImage(r);
     setBase(base, r);
     show($('result'), true);
@@ -218,7 +274,7 @@
   function noteBase(base, r) {
     show($('dl-shown'), !base.annotated);
     var note = $('base-note');
-    note.textContent = base.annotated ? t('base.annotated', { t: i18n.num(r.threshold, 2) }) : '';
+    note.textContent = base.annotated ? t('base.annotated', { t: thresholdsText(r, savedThresholds(r)) }) : '';
     show(note, base.annotated);
   }
 
@@ -226,18 +282,27 @@
     var r = state.result;
     if (!r) return;
     var classes = classesOf(r);
-    var th = state.threshold;
+    var th = activeThresholds(r);
     var counts = countAt(r, th);
+    var saved = savedThresholds(r), savedList = thresholdsList(r, saved);
 
-    $('conf-value').textContent = i18n.num(th, 2);
-    $('slider-help').textContent = t('slider.help', { t: i18n.num(r.threshold, 2) });
+    /* Which thresholds are in force, the saved ones per class or the slider's one for all. */
+    $('slider-box').setAttribute('data-mode', state.override === null ? 'saved' : 'slider');
+    $('conf-value').textContent = state.override !== null ? i18n.num(state.override, 2)
+      : savedList ? t('slider.perType') : thresholdsText(r, saved);
+    $('slider-mode').textContent = state.override === null ? t('slider.modeSaved')
+      : t('slider.modeSlider', { t: i18n.num(state.override, 2) });
+    $('slider-saved').textContent = savedList ? t('slider.saved', { list: savedList })
+      : t('slider.savedOne', { t: thresholdsText(r, saved) });
+    show($('slider-reset'), state.override !== null);
+    $('slider-help').textContent = t('slider.help');
     $('r-date').textContent = i18n.date(r.created);
     $('r-file').textContent = r.id;
     $('printed-at').textContent = i18n.date(new Date().toISOString());
 
     var shown = [];
     (r.detections || []).forEach(function (d, i) {
-      if (d.confidence >= th && !state.hidden.has(d['class'])) shown.push({ i: i, det: d });
+      if (passes(d, th) && !state.hidden.has(d['class'])) shown.push({ i: i, det: d });
     });
     viewer.draw(shown, classIndex);
 
@@ -313,7 +378,8 @@
                      Number(rect.getAttribute('width')), Number(rect.getAttribute('height')));
     });
     canvas.toBlob(function (blob) {
-      if (blob) download('bloodview-' + r.id + '-' + i18n.num(state.threshold * 100, 0) + '.png', blob);
+      if (blob) download('bloodview-' + r.id + '-' + (state.override === null ? 'saved'
+        : String(Math.round(state.override * 100))) + '.png', blob);
     }, 'image/png');
   }
 
@@ -322,6 +388,7 @@
     var parts = [];
     /* Scores (AP, mAP, precision...) as percentages; counts and other values as they are. */
     function fmt(v, k) {
+      if (/thresh/i.test(k) && typeof v === 'number') return i18n.num(v, 2);   /* not a score */
       var score = /ap|map|prec|recall|f1|acc/i.test(k) || !Number.isInteger(v);
       return typeof v === 'number' && v >= 0 && v <= 1 && score ? pct(v, 1) + ' %' : String(v);
     }
@@ -353,7 +420,9 @@
     if (model.trained === false || (current && current.trained === false)) acc = t('info.untrainedShort');
     else acc = (current && metricsText(current.metrics)) || t('info.notMeasured');
     row(t('info.accuracy'), acc);
-    row(t('info.threshold'), i18n.num(state.threshold, 2));
+    row(t('info.threshold'), state.override === null
+      ? t('info.thresholdSaved', { list: thresholdsText(r, savedThresholds(r)) })
+      : t('info.thresholdSlider', { t: i18n.num(state.override, 2) }));
     var tm = r.timings_ms || {};
     row(t('info.timings'), ['decode', 'detect', 'encode', 'total'].filter(function (k) { return typeof tm[k] === 'number'; })
       .map(function (k) { return t('timing.' + k) + ' ' + i18n.num(tm[k], 0) + ' ms'; }).join(' · ') || '–');
@@ -611,9 +680,9 @@
     Promise.all(picked.map(function (r) {
       /* The saved result.json carries the threshold and model; the list alone does not. */
       return api.result(r.id, r.urls && r.urls.json).then(function (full) {
-        return { result: full, counts: full.counts || {}, threshold: full.threshold };
+        return { result: full, counts: full.counts || {}, thresholds: savedThresholds(full) };
       }, function () {
-        return { result: r, counts: r.counts || {}, threshold: undefined };
+        return { result: r, counts: r.counts || {}, thresholds: undefined };
       });
     })).then(function (rows) {
       download('bloodview-counts-' + rows.length + '.csv', countsCsv(rows));
@@ -673,8 +742,13 @@
     setupDrop();
 
     $('conf-slider').addEventListener('input', function (ev) {
-      state.threshold = Number(ev.target.value);
+      state.override = Number(ev.target.value);
       render();
+    });
+    $('slider-reset').addEventListener('click', function () {
+      useSaved();
+      render();
+      $('conf-slider').focus();
     });
     $('zoom-in').addEventListener('click', function () { viewer.zoomCentre(1.5); });
     $('zoom-out').addEventListener('click', function () { viewer.zoomCentre(1 / 1.5); });
@@ -683,7 +757,7 @@
     $('dl-csv').addEventListener('click', function () {
       var r = state.result;
       if (r) download('bloodview-' + r.id + '.csv',
-                      countsCsv([{ result: r, counts: countAt(r, state.threshold), threshold: state.threshold }]));
+                      countsCsv([{ result: r, counts: countAt(r, activeThresholds(r)), thresholds: activeThresholds(r) }]));
     });
     $('print-btn').addEventListener('click', function () { window.print(); });
     $('dl-shown').addEventListener('click', exportShown);
@@ -714,6 +788,7 @@
 
   /* Exposed for the samples module and for tests. */
   BV.app = { state: state, countAt: countAt, countsCsv: countsCsv, showResult: showResult,
+             savedThresholds: savedThresholds, activeThresholds: activeThresholds,
              openResult: openResult, errorText: errorText };
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);

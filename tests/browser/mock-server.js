@@ -70,6 +70,8 @@ function parseMultipart(body, ctype) {
   return parts;
 }
 
+const MODEL_THRESHOLDS = { RBC: 0.38, WBC: 0.33, Platelets: 0.51 };
+
 /* Deterministic fake detections from the image bytes, spread over the image. */
 function fakeDetections(bytes, w, h) {
   const seed = crypto.createHash('sha256').update(bytes).digest();
@@ -97,19 +99,23 @@ function analyze(req, res, body) {
   if (!dim.width || !dim.height) return error(res, 422, 'undecodable', 'The image could not be decoded.');
   if (dim.width > 8000 || dim.height > 8000 || dim.width * dim.height > 40e6)
     return error(res, 422, 'too_many_pixels', 'The image is too large.');
-  let threshold = 0.25;
+  /* As the backend: per-class defaults, or the request's one threshold for every class. */
+  let threshold = 0.35;
+  let thresholds = Object.assign({}, MODEL_THRESHOLDS);
   if (parts.threshold) {
     threshold = Number(parts.threshold.toString());
     if (!(threshold >= 0 && threshold <= 1)) return error(res, 400, 'bad_threshold', 'Threshold must be 0..1.');
+    threshold = Math.round(Math.max(threshold, 0.05) * 1000) / 1000;
+    CLASSES.forEach((c) => { thresholds[c] = threshold; });
   }
   const id = crypto.randomBytes(16).toString('base64url');
   const dets = fakeDetections(parts.image, dim.width, dim.height);
   const counts = { RBC: 0, WBC: 0, Platelets: 0 };
-  dets.forEach((d) => { if (d.confidence >= threshold) counts[d.class]++; });
+  dets.forEach((d) => { if (d.confidence >= thresholds[d.class]) counts[d.class]++; });
   const base = '/results/' + id + '/';
   const obj = { id, created: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     image: dim, model: { name: 'mock', trained: false, input: { width: 416, height: 416 } },
-    threshold, min_confidence: 0.05, classes: CLASSES, counts, detections: dets,
+    threshold, thresholds, min_confidence: 0.05, classes: CLASSES, counts, detections: dets,
     timings_ms: { decode: 8.1, detect: 31.0, encode: 12.4, total: 55.9 },
     urls: { image: base + 'annotated.jpg', thumb: base + 'thumb.jpg', json: base + 'result.json' },
     sample: null };
@@ -151,7 +157,9 @@ function handle(req, res, body) {
   if (p === '/api/health') return json(res, 200, { status: 'ok', model_loaded: true, results_writable: true, version: 'mock' });
   if (p === '/api/model')
     return json(res, 200, { name: 'mock', classes: CLASSES, input: { width: 416, height: 416 },
-      threshold: 0.25, min_confidence: 0.05, nms: 0.45, trained: false, metrics: null });
+      threshold: 0.35, thresholds: MODEL_THRESHOLDS,
+      threshold_sources: { RBC: 'model_info', WBC: 'model_info', Platelets: 'model_info' },
+      min_confidence: 0.05, nms: 0.45, trained: false, metrics: null });
   if (p.startsWith('/api/')) return error(res, 404, 'not_found', 'Unknown route.');
   if ((m = /^\/results\/([A-Za-z0-9_-]+)\/(result\.json|annotated\.jpg|thumb\.jpg)$/.exec(p))) {
     const r = results.get(m[1]);

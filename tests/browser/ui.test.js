@@ -50,12 +50,26 @@ async function newPage(opts) {
   return { ctx, p };
 }
 
-/* Expected per-class counts: the API's own rule, confidence >= threshold. */
-function expected(json, threshold) {
+/* Expected per-class counts: the API's own rule, confidence >= the class's threshold;
+   th is one number for all classes or {class: threshold}. */
+function expected(json, th) {
   const c = {};
   json.classes.forEach((k) => { c[k] = 0; });
-  json.detections.forEach((d) => { if (d.confidence >= threshold) c[d.class]++; });
+  json.detections.forEach((d) => { if (d.confidence >= (typeof th === 'number' ? th : th[d.class])) c[d.class]++; });
   return c;
+}
+
+/* The page's list of per-class thresholds: "RBC 0.38, WBC 0.33, PLT 0.51" (en-GB). */
+function thresholdList(json, th) {
+  const abbr = { RBC: 'RBC', WBC: 'WBC', Platelets: 'PLT' };
+  return json.classes.map((k) => abbr[k] + ' ' + th[k].toFixed(2)).join(', ');
+}
+
+/* The CSV the result view's "Counts (CSV)" button makes, as rows of cells. */
+async function resultCsv(p) {
+  const dl = p.waitForEvent('download');
+  await p.click('#dl-csv');
+  return fs.readFileSync(await (await dl).path(), 'utf8').replace(/^\ufeff/, '').trim().split(/\r\n/).map((l) => l.split(','));
 }
 
 async function shown(p) {
@@ -136,9 +150,10 @@ test('upload a BCCD image: boxes and counts match the JSON', { skip: NO_IMAGES }
   uploaded.push(body);
   await page.waitForSelector('#result:not([hidden])');
   await page.waitForFunction(() => document.getElementById('base-img').complete);
-  const exp = expected(body, body.threshold);
+  assert.deepEqual(Object.keys(body.thresholds), body.classes, 'one threshold per class');
+  const exp = expected(body, body.thresholds);
   assert.deepEqual(exp, Object.assign({}, ...body.classes.map((k) => ({ [k]: body.counts[k] }))),
-    'server counts agree with its detections at its threshold');
+    'server counts agree with its detections at its per-class thresholds');
   assertShown(await shown(page), exp);
   /* The overlay is in image pixels: its viewBox is the image size. */
   assert.equal(await page.getAttribute('#overlay', 'viewBox'), `0 0 ${body.image.width} ${body.image.height}`);
@@ -180,11 +195,66 @@ test('upload a BCCD image: boxes and counts match the JSON', { skip: NO_IMAGES }
   }
 });
 
+test('saved per-class thresholds first; the slider sets one for all; and back', { skip: NO_IMAGES }, async () => {
+  const body = uploaded[0];
+  const model = await (await page.request.get(base + '/api/model')).json();
+  assert.deepEqual(body.thresholds, model.thresholds, 'a fresh result uses the model\'s per-class defaults');
+  const perClass = new Set(Object.values(body.thresholds)).size > 1;
+  const savedText = perClass ? 'Saved thresholds: ' + thresholdList(body, body.thresholds) + '.'
+    : 'Saved threshold: ' + body.thresholds.RBC.toFixed(2) + ' for all cell types.';
+  assert.equal(await page.getAttribute('#slider-box', 'data-mode'), 'saved');
+  assert.equal(await page.textContent('#slider-saved'), savedText);
+  assert.equal(await page.textContent('#slider-mode'), 'In use: the saved thresholds.');
+  assert.equal(await page.isVisible('#slider-reset'), false);
+  if (perClass) assert.equal(await page.textContent('#conf-value'), 'saved, per cell type');
+  assert.match(await page.textContent('#info'), new RegExp('Thresholds' +
+    (perClass ? thresholdList(body, body.thresholds) : body.thresholds.RBC.toFixed(2)) + ' \\(saved\\)'));
+  let csv = await resultCsv(page);
+  assert.deepEqual(csv[0], ['id', 'created', 'model', 'threshold_RBC', 'threshold_WBC', 'threshold_Platelets',
+    'RBC', 'WBC', 'Platelets', 'total', 'rbc_wbc_ratio', 'sample']);
+  assert.deepEqual(csv[1].slice(3, 6).map(Number), body.classes.map((k) => body.thresholds[k]));
+  assert.deepEqual(csv[1].slice(6, 9).map(Number), body.classes.map((k) => body.counts[k]));
+
+  /* The slider, once moved, applies its one value to every class. */
+  const v = await setSlider(page, 0.6);
+  assertShown(await shown(page), expected(body, v));
+  assert.equal(await page.getAttribute('#slider-box', 'data-mode'), 'slider');
+  assert.equal(await page.textContent('#slider-mode'), 'In use: 0.60 for all cell types (slider).');
+  assert.equal(await page.textContent('#conf-value'), '0.60');
+  assert.equal(await page.textContent('#slider-saved'), savedText, 'the saved ones stay visible');
+  assert.match(await page.textContent('#info'), /0\.60 for all cell types \(slider\)/);
+  csv = await resultCsv(page);
+  assert.deepEqual(csv[1].slice(3, 6).map(Number), [v, v, v]);
+  assert.deepEqual(csv[1].slice(6, 9).map(Number), body.classes.map((k) => expected(body, 0.6)[k]));
+
+  /* "Use saved thresholds" goes back to the per-class ones. */
+  assert.equal(await page.isVisible('#slider-reset'), true);
+  await page.click('#slider-reset');
+  assert.equal(await page.getAttribute('#slider-box', 'data-mode'), 'saved');
+  assert.equal(await page.isVisible('#slider-reset'), false);
+  assertShown(await shown(page), expected(body, body.thresholds));
+  assert.equal(Number(await page.inputValue('#conf-slider')), body.threshold);
+
+  /* A result.json saved before per-class thresholds (one "threshold") is counted at that one. */
+  const old = JSON.parse(JSON.stringify(body));
+  delete old.thresholds;
+  old.threshold = 0.3;
+  old.counts = expected(old, 0.3);
+  await page.evaluate((r) => BV.app.showResult(r), old);
+  assertShown(await shown(page), expected(old, 0.3));
+  assert.equal(await page.textContent('#slider-saved'), 'Saved threshold: 0.30 for all cell types.');
+  csv = await resultCsv(page);
+  assert.deepEqual(csv[1].slice(3, 6).map(Number), [0.3, 0.3, 0.3]);
+  await page.evaluate((r) => BV.app.showResult(r), body);
+  assertShown(await shown(page), expected(body, body.thresholds));
+});
+
 test('the slider re-filters and recounts from the JSON scores', { skip: NO_IMAGES }, async () => {
   const { status, body } = await upload(page, IMAGE2, 0.05);
   assert.equal(status, 200, JSON.stringify(body));
   uploaded.push(body);
   assert.equal(body.threshold, 0.05);
+  assert.deepEqual(body.thresholds, { RBC: 0.05, WBC: 0.05, Platelets: 0.05 }, 'one threshold for every class');
   await page.waitForFunction((id) => location.hash === '#/result/' + id, body.id);
   assertShown(await shown(page), expected(body, 0.05));
   const before = requests.length;
@@ -266,7 +336,7 @@ test('several images are uploaded one after the other', { skip: NO_IMAGES }, asy
   const last = await seen[1].json();
   /* The result shown is the last one finished. */
   await page.waitForFunction((id) => location.hash === '#/result/' + id, last.id);
-  assertShown(await shown(page), expected(last, last.threshold));
+  assertShown(await shown(page), expected(last, last.thresholds));
 });
 
 test('cancel stops an upload in progress', { skip: NO_IMAGES }, async () => {
@@ -306,7 +376,7 @@ test('drag and drop a PNG onto the page analyses it', async () => {
   const body = await r.json();
   assert.deepEqual([body.image.width, body.image.height, body.image.type], [160, 120, 'image/png']);
   await page.waitForFunction((id) => location.hash === '#/result/' + id, body.id);
-  assertShown(await shown(page), expected(body, body.threshold));
+  assertShown(await shown(page), expected(body, body.thresholds));
   assert.equal(await page.isVisible('#drop-overlay'), false);
 });
 
@@ -373,19 +443,20 @@ test('history lists results newest first, CSV of a selection, delete removes on 
   await page.click('#history-csv');
   const file = await (await dl).path();
   const lines = fs.readFileSync(file, 'utf8').replace(/^\ufeff/, '').trim().split(/\r\n/);
-  assert.equal(lines[0], 'id,created,model,threshold,RBC,WBC,Platelets,total,rbc_wbc_ratio,sample');
+  assert.equal(lines[0], 'id,created,model,threshold_RBC,threshold_WBC,threshold_Platelets,' +
+    'RBC,WBC,Platelets,total,rbc_wbc_ratio,sample');
   assert.equal(lines.length, 3);
   for (const u of uploaded) {
     const row = lines.find((l) => l.startsWith(u.id + ',')).split(',');
-    assert.deepEqual(row.slice(4, 7).map(Number), [u.counts.RBC, u.counts.WBC, u.counts.Platelets]);
-    assert.equal(Number(row[3]), u.threshold);
+    assert.deepEqual(row.slice(6, 9).map(Number), [u.counts.RBC, u.counts.WBC, u.counts.Platelets]);
+    assert.deepEqual(row.slice(3, 6).map(Number), [u.thresholds.RBC, u.thresholds.WBC, u.thresholds.Platelets]);
   }
 
   /* Open one from the history. */
   await page.click(`li[data-id="${mine[0]}"] a.button`);
   await page.waitForFunction((id) => location.hash === '#/result/' + id, mine[0]);
   await page.waitForSelector('#result:not([hidden])');
-  assertShown(await shown(page), expected(uploaded[0], uploaded[0].threshold));
+  assertShown(await shown(page), expected(uploaded[0], uploaded[0].thresholds));
 
   /* Delete: two presses, then the server no longer has it. */
   await page.goto(base + '/#/history');
@@ -435,7 +506,7 @@ test('360 px phone: no sideways scrolling, upload and result usable', { skip: NO
   uploaded.push(body);
   await p.waitForSelector('#result:not([hidden])');
   await p.waitForFunction(() => document.getElementById('base-img').complete);
-  assertShown(await shown(p), expected(body, body.threshold));
+  assertShown(await shown(p), expected(body, body.thresholds));
   assert.ok(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
     'page fits 360 px');
   await p.screenshot({ path: path.join(ARTIFACTS, 'phone-result.png'), fullPage: true, animations: 'disabled' });

@@ -1,9 +1,10 @@
 #!/bin/sh
 # headers.sh: hardening row 10 -- security headers and re-encoded images
 # Every response (pages, scripts, results, API successes and errors)
-# carries X-Content-Type-Options: nosniff; pages a CSP without inline
-# script; results the strict sandbox CSP; every API response
-# Cache-Control: no-store.  Served images are re-encoded: different bytes
+# carries X-Content-Type-Options: nosniff exactly once (the web server's;
+# the backend does not send it too); pages a CSP without inline script;
+# results the strict sandbox CSP; every API response Cache-Control:
+# no-store.  Served images are re-encoded: different bytes
 # from the upload, no HTML comment, no EXIF block carried over.
 set -u
 . "$top_srcdir/tests/hardening/lib.sh"
@@ -20,6 +21,8 @@ hdr() {
 	tr -d '\r' < "$w/h" > "$w/h2"
 }
 has() { grep -qi "^$1" "$w/h2"; }
+# once NAME: the header occurs exactly once (a repeated one is a config bug)
+once() { [ "$(grep -ci "^$1:" "$w/h2")" = 1 ]; }
 
 hd_post "$HD_IMG"
 [ "$code" = 200 ] || { echo "ERROR: upload -> $code"; exit 99; }
@@ -32,7 +35,11 @@ for u in / /index.html "/$js" "/$css" /nonexistent.html /results/ \
     "/results/$id/annotated.jpg" "/results/$id/thumb.jpg" "/results/$id/plain.jpg" \
     "/results/$id/result.json" "/results/$id/missing.jpg"; do
 	hdr "$u"
-	has 'x-content-type-options: nosniff' && ok "$u ($c) nosniff" || bad "$u ($c) no nosniff"
+	has 'x-content-type-options: nosniff' && once x-content-type-options &&
+	    ok "$u ($c) nosniff, once" ||
+	    bad "$u ($c) nosniff: $(grep -ci '^x-content-type-options:' "$w/h2") times"
+	once content-security-policy && ok "$u ($c) one CSP" ||
+	    bad "$u ($c) $(grep -ci '^content-security-policy:' "$w/h2") CSP headers"
 	case $u in
 	/results/*)
 		has "content-security-policy: default-src 'none'.*sandbox" &&
@@ -58,10 +65,12 @@ api_check() { # what expected-status URL [curl args]
 	what=$1 want=$2 u=$3; shift 3
 	hdr "$u" "$@"
 	if [ "$c" = "$want" ] && has 'cache-control: no-store' &&
-	    has 'x-content-type-options: nosniff' && has 'content-type: application/json'; then
-		ok "API $what -> $c, JSON, no-store, nosniff"
+	    has 'x-content-type-options: nosniff' && has 'content-type: application/json' &&
+	    once x-content-type-options && once cache-control && once content-type &&
+	    once content-security-policy; then
+		ok "API $what -> $c, JSON, no-store, nosniff, each once"
 	else
-		bad "API $what -> $c (want $want): $(grep -i -e '^cache-control' -e '^content-type' "$w/h2" | tr '\n' ' ')"
+		bad "API $what -> $c (want $want): $(grep -i -e '^cache-control' -e '^content-type' -e '^x-content-type' "$w/h2" | tr '\n' ' ')"
 	fi
 }
 api_check health 200 /api/health
