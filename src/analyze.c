@@ -248,20 +248,26 @@ analyze_handle(struct app *app, const struct http_request *req,
 	}
 	if ((p = multipart_find(mp, "sample")) != NULL && p->len > 0) {
 		if (p->len != ID_LEN) {
-			http_error(resp, 400, "bad_request",
-			    "The sample id is not valid.");
+			http_error_i18n(resp, 400, "bad_request",
+			    "The sample id is not valid.", json_pack(
+			    "[{s:s,s:{}}]", "code", "sample_id_invalid",
+			    "params"));
 			goto out;
 		}
 		memcpy(sample, p->data, ID_LEN);
 		sample[ID_LEN] = '\0';
 		if (!id_valid(sample)) {
-			http_error(resp, 400, "bad_request",
-			    "The sample id is not valid.");
+			http_error_i18n(resp, 400, "bad_request",
+			    "The sample id is not valid.", json_pack(
+			    "[{s:s,s:{}}]", "code", "sample_id_invalid",
+			    "params"));
 			goto out;
 		}
 		if (samples_exists(app->results_fd, sample) != 1) {
-			http_error(resp, 404, "not_found",
-			    "No such sample.");
+			/* not_found alone would read "no such result". */
+			http_error_i18n(resp, 404, "not_found",
+			    "No such sample.", json_pack("[{s:s,s:{}}]",
+			    "code", "sample_not_found", "params"));
 			goto out;
 		}
 		sample_id = sample;

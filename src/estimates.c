@@ -135,22 +135,33 @@ est_smear_per_ul(double mean_per_image, double images_per_field,
 	return mean_per_image * images_per_field * factor;
 }
 
+unsigned
+est_stability(double rbc_total, size_t nfields, double min_rbc,
+    size_t min_fields)
+{
+	return (rbc_total < min_rbc ? EST_FEW_RBC : 0) |
+	    (nfields < min_fields ? EST_FEW_FIELDS : 0);
+}
+
 int
 est_stable(double rbc_total, size_t nfields, double min_rbc,
     size_t min_fields, char *why, size_t whysz)
 {
-	char	 a[32], b[32];
-	size_t	 len;
+	char		 a[32], b[32];
+	size_t		 len;
+	unsigned	 bad;
 
-	if (whysz > 0)
-		why[0] = '\0';
-	if (rbc_total < min_rbc) {
+	bad = est_stability(rbc_total, nfields, min_rbc, min_fields);
+	if (whysz == 0)
+		return bad == 0;
+	why[0] = '\0';
+	if (bad & EST_FEW_RBC) {
 		est_fmt(a, sizeof(a), rbc_total, 0);
 		est_fmt(b, sizeof(b), min_rbc, 0);
 		snprintf(why, whysz, "Only %s RBC counted (fewer than %s). ",
 		    a, b);
 	}
-	if (nfields < min_fields) {
+	if (bad & EST_FEW_FIELDS) {
 		len = strlen(why);
 		snprintf(why + len, whysz - len,
 		    "Only %zu field%s (fewer than %zu). ", nfields,
@@ -159,7 +170,7 @@ est_stable(double rbc_total, size_t nfields, double min_rbc,
 	len = strlen(why);
 	if (len > 0 && why[len - 1] == ' ')
 		why[len - 1] = '\0';
-	return rbc_total >= min_rbc && nfields >= min_fields;
+	return bad == 0;
 }
 
 const char *
@@ -212,6 +223,20 @@ est_range_flag(const struct est_range *range, double value)
 	if (value > range->high)
 		return EST_FLAG_HIGH;
 	return EST_FLAG_NORMAL;
+}
+
+const char *
+est_reason_name(enum est_reason r)
+{
+	static const char *const names[] = {
+		"no_hemoglobin", "no_hemoglobin_low_rbc", "trimester_needed",
+		"age_needed", "under_6_months", "sex_needed",
+		"no_cutoff_group", "hemoglobin_not_below_cutoff",
+		"hemoglobin_below_cutoff"
+	};
+
+	return ((unsigned)r < sizeof(names) / sizeof(names[0])) ?
+	    names[r] : "no_cutoff_group";
 }
 
 const char *
@@ -277,24 +302,32 @@ est_hb_group_find(const struct est_hb_group *g, size_t n,
 }
 
 /* Why no group matched, in words a technician can act on. */
-static void
+static enum est_reason
 no_group_reason(const struct est_person *p, char *buf, size_t bufsz)
 {
-	if (p->pregnant && p->trimester == 0)
+	if (p->pregnant && p->trimester == 0) {
 		snprintf(buf, bufsz, "Pregnancy trimester is needed: the WHO "
 		    "cutoff differs by trimester.");
-	else if (p->age_months < 0)
+		return EST_REASON_NEED_TRIMESTER;
+	}
+	if (p->age_months < 0) {
 		snprintf(buf, bufsz, "Age is needed to choose the WHO "
 		    "haemoglobin cutoff.");
-	else if (p->age_months < 6)
+		return EST_REASON_NEED_AGE;
+	}
+	if (p->age_months < 6) {
 		snprintf(buf, bufsz, "WHO gives no haemoglobin cutoff for "
 		    "infants under 6 months.");
-	else if (p->sex == EST_SEX_UNKNOWN)
+		return EST_REASON_UNDER_6_MONTHS;
+	}
+	if (p->sex == EST_SEX_UNKNOWN) {
 		snprintf(buf, bufsz, "Sex is needed to choose the WHO "
 		    "haemoglobin cutoff from 15 years of age.");
-	else
-		snprintf(buf, bufsz, "No WHO haemoglobin cutoff fits this "
-		    "person's age, sex and pregnancy status.");
+		return EST_REASON_NEED_SEX;
+	}
+	snprintf(buf, bufsz, "No WHO haemoglobin cutoff fits this "
+	    "person's age, sex and pregnancy status.");
+	return EST_REASON_NO_GROUP;
 }
 
 void
@@ -303,32 +336,35 @@ est_anaemia(const struct est_person *p, const struct est_hb_rules *rules,
 {
 	const struct est_hb_group	*g;
 	char				 m[32], a[32], s[32], adj[32], cut[32];
-	char				 why[200];
-	const char			*band;
+	const char			*band, *alt;
 
 	memset(out, 0, sizeof(*out));
 	out->screen = EST_SCREEN_CANNOT_TELL;
 	if (p->hb_g_l < 0) {
-		if (rbc_flag == EST_FLAG_LOW)
+		if (rbc_flag == EST_FLAG_LOW) {
+			out->reason_code = EST_REASON_NO_HB_LOW_RBC;
 			snprintf(out->reason, sizeof(out->reason),
 			    "No haemoglobin was measured. Low RBC estimate "
 			    "\xe2\x80\x94 confirm with a hemoglobin test. "
 			    "Anaemia is defined by haemoglobin, which a photo "
 			    "cannot measure.");
-		else
+		} else {
+			out->reason_code = EST_REASON_NO_HB;
 			snprintf(out->reason, sizeof(out->reason),
 			    "No haemoglobin was measured. Anaemia is defined "
 			    "by haemoglobin, which a photo cannot measure; "
 			    "measure it to screen for anaemia.");
+		}
 		return;
 	}
 	out->group = g = est_hb_group_find(rules->groups, rules->ngroups, p);
 	if (g == NULL) {
-		no_group_reason(p, why, sizeof(why));
-		snprintf(out->reason, sizeof(out->reason), "%s", why);
+		out->reason_code = no_group_reason(p, out->reason,
+		    sizeof(out->reason));
 		return;
 	}
 	out->has_hb = 1;
+	out->no_altitude = !p->has_altitude;
 	out->measured = p->hb_g_l;
 	if (p->has_altitude)
 		out->altitude_adj = est_step_lookup(rules->altitude,
@@ -349,32 +385,29 @@ est_anaemia(const struct est_person *p, const struct est_hb_rules *rules,
 	    "adjusted Hb = %s g/L measured \xe2\x88\x92 %s g/L altitude "
 	    "\xe2\x88\x92 %s g/L smoking = %s g/L; cutoff for %s: "
 	    "anaemia below %s g/L", m, a, s, adj, g->label, cut);
+	alt = out->no_altitude ? " Altitude not given: no altitude "
+	    "adjustment applied (assumes residence below 500 m)." : "";
 
 	if (out->adjusted >= g->anaemia_below) {
 		out->screen = EST_SCREEN_NOT_INDICATED;
+		out->reason_code = EST_REASON_NOT_BELOW;
 		snprintf(out->reason, sizeof(out->reason),
 		    "Adjusted haemoglobin %s g/L is at or above the WHO "
-		    "cutoff of %s g/L for %s.%s", adj, cut, g->label,
-		    p->has_altitude ? "" : " Altitude not given: no altitude "
-		    "adjustment applied (assumes residence below 500 m).");
+		    "cutoff of %s g/L for %s.%s", adj, cut, g->label, alt);
 		return;
 	}
 	out->screen = EST_SCREEN_LIKELY;
-	if (out->adjusted >= g->mild_from) {
+	out->reason_code = EST_REASON_BELOW;
+	if (out->adjusted >= g->mild_from)
 		out->severity = EST_SEV_MILD;
-		band = "mild";
-	} else if (out->adjusted >= g->moderate_from) {
+	else if (out->adjusted >= g->moderate_from)
 		out->severity = EST_SEV_MODERATE;
-		band = "moderate";
-	} else {
+	else
 		out->severity = EST_SEV_SEVERE;
-		band = "severe";
-	}
+	band = est_severity_name(out->severity);
 	snprintf(out->reason, sizeof(out->reason),
 	    "Adjusted haemoglobin %s g/L is below the WHO cutoff of %s g/L "
-	    "for %s: %s anaemia band.%s", adj, cut, g->label, band,
-	    p->has_altitude ? "" : " Altitude not given: no altitude "
-	    "adjustment applied (assumes residence below 500 m).");
+	    "for %s: %s anaemia band.%s", adj, cut, g->label, band, alt);
 }
 
 void
@@ -384,8 +417,12 @@ est_fmt(char *buf, size_t bufsz, double x, int decimals)
 
 	if (bufsz == 0)
 		return;
-	/* Avoid "-0" after rounding tiny negatives. */
-	if (fabs(x) < 0.5 * pow(10, -decimals))
+	if (decimals < 0)
+		decimals = 0;
+	/* Half away from zero, not printf's round-half-even on binary. */
+	x = round(x * pow(10, decimals)) / pow(10, decimals);
+	/* Avoid "-0" after rounding tiny negatives: -0.0 == 0 too. */
+	if (x == 0)
 		x = 0;
 	snprintf(buf, bufsz, "%.*f", decimals, x);
 	if (decimals <= 0 || strchr(buf, '.') == NULL)

@@ -69,9 +69,19 @@ double	est_smear_per_ul(double mean_per_image, double images_per_field,
 
 /* ---- stability rule -------------------------------------------------- */
 
+/* Which conditions of the stability rule failed (bits; 0: stable). */
+enum est_unstable {
+	EST_FEW_RBC = 1,	/* rbc_total < min_rbc */
+	EST_FEW_FIELDS = 2	/* nfields < min_fields */
+};
+
+/* EST_FEW_RBC | EST_FEW_FIELDS as they apply; 0 when stable. */
+unsigned	est_stability(double rbc_total, size_t nfields, double min_rbc,
+	    size_t min_fields);
+
 /*
  * 1 if rbc_total >= min_rbc and nfields >= min_fields, else 0 with one
- * sentence per failed condition written into why.
+ * English sentence per failed condition (est_stability()) written into why.
  */
 int	est_stable(double rbc_total, size_t nfields, double min_rbc,
 	    size_t min_fields, char *why, size_t whysz);
@@ -169,6 +179,30 @@ enum est_severity {
 	EST_SEV_SEVERE
 };
 
+/*
+ * Why est_anaemia() came to its result.  The English reason is one of
+ * these, worded with the result's numbers; the names (est_reason_name())
+ * are stable codes a client words in its own language.
+ */
+enum est_reason {
+	EST_REASON_NO_HB = 0,		/* no haemoglobin measured */
+	EST_REASON_NO_HB_LOW_RBC,	/* ...and the RBC estimate is low */
+	EST_REASON_NEED_TRIMESTER,	/* pregnant, trimester unknown */
+	EST_REASON_NEED_AGE,
+	EST_REASON_UNDER_6_MONTHS,	/* WHO gives no cutoff */
+	EST_REASON_NEED_SEX,		/* from 15 years */
+	EST_REASON_NO_GROUP,		/* no group fits, none of the above */
+	EST_REASON_NOT_BELOW,		/* adjusted Hb >= the group's cutoff */
+	EST_REASON_BELOW		/* adjusted Hb < the group's cutoff */
+};
+
+/*
+ * "no_hemoglobin", "no_hemoglobin_low_rbc", "trimester_needed",
+ * "age_needed", "under_6_months", "sex_needed", "no_cutoff_group",
+ * "hemoglobin_not_below_cutoff", "hemoglobin_below_cutoff"
+ */
+const char	*est_reason_name(enum est_reason r);
+
 /* "cannot_tell", "not_indicated", "likely" */
 const char	*est_screen_name(enum est_screen s);
 /* "none", "mild", "moderate", "severe" */
@@ -183,7 +217,9 @@ struct est_hb_result {
 	double				 altitude_adj;
 	double				 smoking_adj;
 	double				 adjusted;
-	char				 reason[640];
+	enum est_reason			 reason_code;
+	int				 no_altitude;	/* no altitude given */
+	char				 reason[640];	/* English */
 	char				 formula[512];	/* "" unless has_hb */
 };
 
@@ -203,12 +239,18 @@ const struct est_hb_group *est_hb_group_find(const struct est_hb_group *g,
  * and smoking, compare it with the group's cutoff.  Without: "cannot tell",
  * the reason mentioning rbc_flag when it is EST_FLAG_LOW (a low RBC
  * estimate) so a technician orders a haemoglobin test.  Always fills
- * out->reason.
+ * out->reason and out->reason_code; out->no_altitude adds the sentence
+ * "Altitude not given: ..." to the reason.
  */
 void	est_anaemia(const struct est_person *p, const struct est_hb_rules *rules,
 	    enum est_flag rbc_flag, struct est_hb_result *out);
 
-/* Format x with at most decimals digits after the point, trailing zeros cut. */
+/*
+ * Format x rounded half away from zero to at most decimals digits after
+ * the point, trailing zeros cut: the same digits as round(x * 10^d) / 10^d
+ * printed in full, so a number shown in a sentence and the same number
+ * sent as JSON beside it agree.
+ */
 void	est_fmt(char *buf, size_t bufsz, double x, int decimals);
 
 #endif /* BV_ESTIMATES_H */

@@ -41,10 +41,17 @@ void
 http_error(struct http_response *resp, int status, const char *code,
     const char *message)
 {
+	http_error_i18n(resp, status, code, message, NULL);
+}
+
+void
+http_error_i18n(struct http_response *resp, int status, const char *code,
+    const char *message, json_t *msgs)
+{
 	json_t	*o;
 
-	o = json_pack("{s:{s:s,s:s}}", "error", "code", code,
-	    "message", message);
+	o = json_pack("{s:{s:s,s:s,s:o*}}", "error", "code", code,
+	    "message", message, "message_i18n", msgs);
 	resp->error_code = code;
 	http_json(resp, status, o);
 }

@@ -41,6 +41,14 @@ void	http_json(struct http_response *resp, int status, json_t *obj);
 void	http_error(struct http_response *resp, int status,
 	    const char *code, const char *message);
 
+/*
+ * As http_error(), adding "message_i18n": msgs, the message as a list of
+ * {"code","params"} a client words in its own language (docs/api.md).
+ * Steals msgs' reference; msgs NULL: plain http_error().
+ */
+void	http_error_i18n(struct http_response *resp, int status,
+	    const char *code, const char *message, json_t *msgs);
+
 /* Append one extra header line ("Allow: GET"). */
 void	http_add_header(struct http_response *resp, const char *name,
 	    const char *value);

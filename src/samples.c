@@ -47,6 +47,71 @@ static const char disclaimer[] =
     "Confirm any abnormal or unexpected result with standard laboratory "
     "methods and a qualified clinician.";
 
+/* ---- sentences in other languages ------------------------------------ */
+
+/*
+ * Every English sentence a summary or an error carries in a field "x" has
+ * a sibling "x_i18n": the same sentences as a list of {"code", "params"},
+ * which a client words in its own language (the web page: "msg.<code>" in
+ * htdocs/js/i18n.js) and shows in place of the English.  A number in
+ * params is rounded to exactly the digits the English shows (shown() and
+ * est_fmt() round alike), so both forms always state the same figures.
+ */
+
+/* Append {"code": code, "params": params} to list; steals params (NULL: {}). */
+static void
+msg_add(json_t *list, const char *code, json_t *params)
+{
+	if (params == NULL)
+		params = json_object();
+	json_array_append_new(list, json_pack("{s:s,s:o}", "code", code,
+	    "params", params));
+}
+
+/* New list holding one message; steals params (NULL: {}). */
+static json_t *
+msg_list(const char *code, json_t *params)
+{
+	json_t	*l = json_array();
+
+	if (l == NULL)
+		json_decref(params);
+	else
+		msg_add(l, code, params);
+	return l;
+}
+
+/* x rounded half away from zero to d decimals, never -0: as est_fmt() shows. */
+static double
+shown(double x, int d)
+{
+	double	 m = pow(10, d), v = round(x * m) / m;
+
+	return v == 0 ? 0 : v;
+}
+
+/* shown(x, d) as JSON: an integer when d is 0. */
+static json_t *
+jnum(double x, int d)
+{
+	return d <= 0 ? json_integer((json_int_t)llround(x)) :
+	    json_real(shown(x, d));
+}
+
+/* How many bytes of s, at most max, end on a UTF-8 character boundary. */
+static int
+utf8_cut(const char *s, size_t max)
+{
+	size_t	 n = strlen(s);
+
+	if (n <= max)
+		return (int)n;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return (int)n;
+}
+
 /* ---- store ----------------------------------------------------------- */
 
 static enum samples_err
@@ -535,18 +600,27 @@ note_ok(const char *s, size_t len)
 	return 1;
 }
 
-#define BAD(...)	do { snprintf(err, errsz, __VA_ARGS__); \
-			    goto fail; } while (0)
-#define MISSING(...)	do { *missing = 1; snprintf(err, errsz, \
-			    __VA_ARGS__); goto fail; } while (0)
+/*
+ * Refuse with an English message (err) and its code and params for
+ * *msgs; FIELD(name) is the params of a message about one field.
+ */
+#define BAD(code, params, ...)	do { fcode = (code); fparams = (params); \
+			    snprintf(err, errsz, __VA_ARGS__); goto fail; \
+			    } while (0)
+#define MISSING(code, params, ...) do { *missing = 1; \
+			    BAD(code, params, __VA_ARGS__); } while (0)
+#define FIELD(name)	json_pack("{s:s}", "field", (name))
 
 json_t *
 samples_validate(const json_t *in, const struct clinical *c, char *err,
-    size_t errsz, int *missing)
+    size_t errsz, int *missing, json_t **msgs)
 {
 	const struct clinical_profile	*prof = NULL;
-	json_t				*out, *j;
+	json_t				*out, *j, *fparams = NULL;
 	const char			*key, *s, *unit, *prep_s, *pname;
+	const char			*fcode = "bad_request";
+	char				 num[32];
+	int				 cut;
 	double				 age = 0, hb = 0, alt = 0, ppd = 0;
 	double				 tri = 0, dil = 0, age_months = -1;
 	int				 has_age, has_hb, has_alt, has_ppd;
@@ -555,30 +629,40 @@ samples_validate(const json_t *in, const struct clinical *c, char *err,
 	enum est_sex			 sex = EST_SEX_UNKNOWN;
 
 	*missing = 0;
+	if (msgs != NULL)
+		*msgs = NULL;
 	if ((out = json_object()) == NULL) {
 		snprintf(err, errsz, "out of memory");
 		return NULL;
 	}
 	if (!json_is_object(in))
-		BAD("The body must be a JSON object.");
+		BAD("body_not_object", NULL, "The body must be a JSON object.");
 	json_object_foreach((json_t *)in, key, j)
-		if (!is_known_field(key))
-			BAD("Unknown field \"%.40s\".", key);
+		if (!is_known_field(key)) {
+			cut = utf8_cut(key, 40);
+			BAD("unknown_field", json_pack("{s:s#}", "field", key,
+			    cut), "Unknown field \"%.*s\".", cut,
+			    key);
+		}
 
 	if ((j = json_object_get(in, "code")) == NULL)
-		MISSING("Field \"code\" is required (a sample code, never a "
-		    "patient name).");
+		MISSING("code_required", FIELD("code"), "Field \"code\" is "
+		    "required (a sample code, never a patient name).");
 	if ((s = json_string_value(j)) == NULL || !code_ok(s))
-		BAD("Field \"code\": 1 to %d characters from A-Z a-z 0-9 . _ - "
-		    "(a sample code, never a patient name).", SAMPLES_CODE_MAX);
+		BAD("code_invalid", json_pack("{s:s,s:i}", "field", "code",
+		    "max", SAMPLES_CODE_MAX), "Field \"code\": 1 to %d "
+		    "characters from A-Z a-z 0-9 . _ - (a sample code, never a "
+		    "patient name).", SAMPLES_CODE_MAX);
 	json_object_set_new(out, "code", json_string(s));
 
 	if ((has_age = opt_num(in, "age", 0, 1560, &age)) == -1)
-		BAD("Field \"age\" must be a number >= 0.");
+		BAD("age_invalid", FIELD("age"),
+		    "Field \"age\" must be a number >= 0.");
 	unit = json_string_value(json_object_get(in, "age_unit"));
 	if (has_age) {
 		if (unit == NULL)
-			MISSING("Field \"age_unit\" (\"years\" or \"months\") "
+			MISSING("age_unit_required", FIELD("age_unit"),
+			    "Field \"age_unit\" (\"years\" or \"months\") "
 			    "is required with \"age\"; give months for "
 			    "children under 5.");
 		if (strcmp(unit, "months") == 0)
@@ -586,14 +670,16 @@ samples_validate(const json_t *in, const struct clinical *c, char *err,
 		else if (strcmp(unit, "years") == 0 && age <= 130)
 			age_months = age * 12;
 		else
-			BAD("Field \"age_unit\" must be \"years\" (age up to "
+			BAD("age_unit_invalid", FIELD("age_unit"),
+			    "Field \"age_unit\" must be \"years\" (age up to "
 			    "130) or \"months\".");
 		json_object_set_new(out, "age", json_pack("{s:f,s:s}",
 		    "value", age, "unit", unit));
 		json_object_set_new(out, "age_months", json_real(age_months));
 	} else if (json_object_get(in, "age_unit") != NULL &&
 	    !json_is_null(json_object_get(in, "age_unit")))
-		BAD("Field \"age_unit\" given without \"age\".");
+		BAD("age_unit_without_age", FIELD("age_unit"),
+		    "Field \"age_unit\" given without \"age\".");
 	else {
 		json_object_set_new(out, "age", json_null());
 		json_object_set_new(out, "age_months", json_null());
@@ -606,46 +692,61 @@ samples_validate(const json_t *in, const struct clinical *c, char *err,
 	else if (s != NULL && strcmp(s, "male") == 0)
 		sex = EST_SEX_MALE;
 	else if (s == NULL || strcmp(s, "unknown") != 0)
-		BAD("Field \"sex\" must be \"female\", \"male\" or "
-		    "\"unknown\".");
+		BAD("sex_invalid", FIELD("sex"), "Field \"sex\" must be "
+		    "\"female\", \"male\" or \"unknown\".");
 	json_object_set_new(out, "sex", json_string(s));
 
 	if (opt_bool(in, "pregnant", &pregnant) == -1)
-		BAD("Field \"pregnant\" must be true or false.");
+		BAD("pregnant_invalid", FIELD("pregnant"),
+		    "Field \"pregnant\" must be true or false.");
 	if ((has_tri = opt_num(in, "trimester", 1, 3, &tri)) == -1 ||
 	    (has_tri && tri != floor(tri)))
-		BAD("Field \"trimester\" must be 1, 2 or 3.");
+		BAD("trimester_invalid", FIELD("trimester"),
+		    "Field \"trimester\" must be 1, 2 or 3.");
 	if (pregnant && sex != EST_SEX_FEMALE)
-		BAD("Field \"pregnant\": only for sex \"female\".");
+		BAD("pregnant_not_female", FIELD("pregnant"),
+		    "Field \"pregnant\": only for sex \"female\".");
 	if (pregnant && age_months >= 0 && age_months < 120)
-		BAD("Field \"pregnant\": not plausible under 10 years of age; "
+		BAD("pregnant_too_young", FIELD("pregnant"),
+		    "Field \"pregnant\": not plausible under 10 years of age; "
 		    "check \"age\" and \"age_unit\".");
 	if (has_tri && !pregnant)
-		BAD("Field \"trimester\" needs \"pregnant\": true.");
+		BAD("trimester_without_pregnant", FIELD("trimester"),
+		    "Field \"trimester\" needs \"pregnant\": true.");
 	json_object_set_new(out, "pregnant", json_boolean(pregnant));
 	json_object_set_new(out, "trimester",
 	    has_tri ? json_integer((json_int_t)tri) : json_null());
 
 	if ((has_hb = opt_num(in, "hemoglobin", 0, 1000, &hb)) == -1)
-		BAD("Field \"hemoglobin\" must be a number.");
+		BAD("hemoglobin_invalid", FIELD("hemoglobin"),
+		    "Field \"hemoglobin\" must be a number.");
 	unit = json_string_value(json_object_get(in, "hemoglobin_unit"));
 	if (has_hb) {
 		double	 g_l;
 
 		if (unit == NULL)
-			MISSING("Field \"hemoglobin_unit\" (\"g/dL\" or "
-			    "\"g/L\") is required with \"hemoglobin\".");
+			MISSING("hemoglobin_unit_required",
+			    FIELD("hemoglobin_unit"), "Field "
+			    "\"hemoglobin_unit\" (\"g/dL\" or \"g/L\") is "
+			    "required with \"hemoglobin\".");
 		if (strcmp(unit, "g/dL") == 0)
 			g_l = hb * 10;
 		else if (strcmp(unit, "g/L") == 0)
 			g_l = hb;
 		else
-			BAD("Field \"hemoglobin_unit\" must be \"g/dL\" or "
+			BAD("hemoglobin_unit_invalid",
+			    FIELD("hemoglobin_unit"), "Field "
+			    "\"hemoglobin_unit\" must be \"g/dL\" or "
 			    "\"g/L\".");
 		/* Catches a g/L value sent as g/dL and the reverse. */
-		if (g_l < 10 || g_l > 250)
-			BAD("Field \"hemoglobin\": %g %s is outside 1-25 g/dL "
-			    "(10-250 g/L); check the unit.", hb, unit);
+		if (g_l < 10 || g_l > 250) {
+			est_fmt(num, sizeof(num), hb, 3);
+			BAD("hemoglobin_out_of_range", json_pack("{s:s,s:f,"
+			    "s:s}", "field", "hemoglobin", "value",
+			    shown(hb, 3), "unit", unit), "Field "
+			    "\"hemoglobin\": %s %s is outside 1-25 g/dL "
+			    "(10-250 g/L); check the unit.", num, unit);
+		}
 		json_object_set_new(out, "hemoglobin", json_pack("{s:f,s:s}",
 		    "value", hb, "unit", unit));
 		json_object_set_new(out, "hemoglobin_g_l", json_real(g_l));
@@ -655,17 +756,21 @@ samples_validate(const json_t *in, const struct clinical *c, char *err,
 	}
 
 	if ((has_alt = opt_num(in, "altitude_m", -500, 9000, &alt)) == -1)
-		BAD("Field \"altitude_m\" must be a number from -500 to 9000 "
+		BAD("altitude_invalid", FIELD("altitude_m"),
+		    "Field \"altitude_m\" must be a number from -500 to 9000 "
 		    "(metres above sea level).");
 	json_object_set_new(out, "altitude_m",
 	    has_alt ? json_real(alt) : json_null());
 
 	if (opt_bool(in, "smoker", &smoker) == -1)
-		BAD("Field \"smoker\" must be true or false.");
+		BAD("smoker_invalid", FIELD("smoker"),
+		    "Field \"smoker\" must be true or false.");
 	if ((has_ppd = opt_num(in, "packs_per_day", 0, 10, &ppd)) == -1)
-		BAD("Field \"packs_per_day\" must be a number from 0 to 10.");
+		BAD("packs_per_day_invalid", FIELD("packs_per_day"),
+		    "Field \"packs_per_day\" must be a number from 0 to 10.");
 	if (has_ppd && !smoker)
-		BAD("Field \"packs_per_day\" needs \"smoker\": true.");
+		BAD("packs_per_day_without_smoker", FIELD("packs_per_day"),
+		    "Field \"packs_per_day\" needs \"smoker\": true.");
 	json_object_set_new(out, "smoker", json_boolean(smoker));
 	json_object_set_new(out, "packs_per_day",
 	    has_ppd ? json_real(ppd) : json_null());
@@ -674,8 +779,10 @@ samples_validate(const json_t *in, const struct clinical *c, char *err,
 	if (j != NULL && !json_is_null(j)) {
 		if (!json_is_string(j) || !note_ok(json_string_value(j),
 		    json_string_length(j)))
-			BAD("Field \"note\": text of at most %d bytes without "
-			    "control characters (no patient names).",
+			BAD("note_invalid", json_pack("{s:s,s:i}", "field",
+			    "note", "max", SAMPLES_NOTE_MAX), "Field \"note\": "
+			    "text of at most %d bytes without control "
+			    "characters (no patient names).",
 			    SAMPLES_NOTE_MAX);
 		json_object_set_new(out, "note", json_copy(j));
 	} else
@@ -684,29 +791,38 @@ samples_validate(const json_t *in, const struct clinical *c, char *err,
 	j = json_object_get(in, "preparation");
 	prep_s = j == NULL || json_is_null(j) ? "smear" : json_string_value(j);
 	if ((prep = clinical_prep_from_name(prep_s)) < 0)
-		BAD("Field \"preparation\" must be \"smear\" or \"chamber\".");
+		BAD("preparation_invalid", FIELD("preparation"), "Field "
+		    "\"preparation\" must be \"smear\" or \"chamber\".");
 	json_object_set_new(out, "preparation", json_string(prep_s));
 
 	j = json_object_get(in, "profile");
 	pname = j == NULL || json_is_null(j) ? NULL : json_string_value(j);
 	if (j != NULL && !json_is_null(j) && pname == NULL)
-		BAD("Field \"profile\" must be a string.");
+		BAD("profile_invalid", FIELD("profile"),
+		    "Field \"profile\" must be a string.");
 	if (c != NULL) {
 		if (pname == NULL)
 			pname = c->default_profile[prep];
 		prof = clinical_profile_find(c, pname);
-		if (prof == NULL || prof->prep != (enum clinical_prep)prep)
-			BAD("Field \"profile\": no %s profile named \"%.60s\" "
-			    "(see GET /api/samples/profiles).", prep_s, pname);
+		if (prof == NULL || prof->prep != (enum clinical_prep)prep) {
+			cut = utf8_cut(pname, 60);
+			BAD("profile_unknown", json_pack("{s:s,s:s,s:s#}",
+			    "field", "profile", "preparation", prep_s,
+			    "profile", pname, cut), "Field "
+			    "\"profile\": no %s profile named \"%.*s\" (see "
+			    "GET /api/samples/profiles).", prep_s, cut, pname);
+		}
 	}
 	json_object_set_new(out, "profile",
 	    pname != NULL ? json_string(pname) : json_null());
 
 	if ((has_dil = opt_num(in, "dilution", 1, 1e6, &dil)) == -1)
-		BAD("Field \"dilution\" must be a number from 1 to 1000000 "
+		BAD("dilution_invalid", FIELD("dilution"),
+		    "Field \"dilution\" must be a number from 1 to 1000000 "
 		    "(200 for 1:200).");
 	if (has_dil && prep != CLINICAL_CHAMBER)
-		BAD("Field \"dilution\" applies to chamber preparations only.");
+		BAD("dilution_not_chamber", FIELD("dilution"), "Field "
+		    "\"dilution\" applies to chamber preparations only.");
 	if (!has_dil && prof != NULL && prep == CLINICAL_CHAMBER) {
 		dil = prof->default_dilution;
 		has_dil = 1;
@@ -716,11 +832,16 @@ samples_validate(const json_t *in, const struct clinical *c, char *err,
 	return out;
 fail:
 	json_decref(out);
+	if (msgs != NULL)
+		*msgs = msg_list(fcode, fparams);
+	else
+		json_decref(fparams);
 	return NULL;
 }
 
 #undef BAD
 #undef MISSING
+#undef FIELD
 
 /* ---- summary --------------------------------------------------------- */
 
@@ -756,7 +877,12 @@ struct density {
 	double	lo, hi;		/* valid when has_ci */
 	int	has_ci;
 	char	formula[400];
-	char	why[200];	/* when !ok */
+};
+
+/* A fixed English sentence and its code (see msg_add()). */
+struct sentence {
+	const char	*code;
+	const char	*en;
 };
 
 static const char *const class_noun[EST_NCLASS] = {
@@ -765,11 +891,12 @@ static const char *const class_noun[EST_NCLASS] = {
 
 /*
  * Smear: images per field from the profile, or from the calibration and
- * the mean image size.  -1 with why set if neither is possible.
+ * the mean image size, written out in how and as a message in msgs.  -1
+ * with how saying why if neither is possible.
  */
 static double
 smear_images_per_field(const struct clinical_profile *p,
-    const struct field *f, size_t n, char *how, size_t howsz)
+    const struct field *f, size_t n, char *how, size_t howsz, json_t *msgs)
 {
 	char	 a[32], b[32], cw[32], ch[32], d[32];
 	double	 w = 0, h = 0, ipf;
@@ -779,12 +906,16 @@ smear_images_per_field(const struct clinical_profile *p,
 		est_fmt(a, sizeof(a), p->images_per_field, 3);
 		snprintf(how, howsz, "images per field = %s (profile "
 		    "\"%s\": one image is 1/%s of a field)", a, p->name, a);
+		msg_add(msgs, "images_per_field_profile", json_pack("{s:f,"
+		    "s:s}", "images_per_field", shown(p->images_per_field, 3),
+		    "profile", p->name));
 		return p->images_per_field;
 	}
 	for (i = 0; i < n; i++) {
 		if (f[i].w <= 0 || f[i].h <= 0) {
 			snprintf(how, howsz, "image size missing in a "
 			    "result.json");
+			msg_add(msgs, "image_size_missing", NULL);
 			return -1;
 		}
 		w += f[i].w / (double)n;
@@ -799,23 +930,27 @@ smear_images_per_field(const struct clinical_profile *p,
 	snprintf(how, howsz, "images per field = \xcf\x80 \xc3\x97 (%s "
 	    "\xc2\xb5m \xc3\xb7 2)\xc2\xb2 \xc3\xb7 (%s px \xc3\x97 %s px "
 	    "\xc3\x97 (%s \xc2\xb5m/px)\xc2\xb2) = %s", d, cw, ch, b, a);
+	msg_add(msgs, "images_per_field_calibrated", json_pack("{s:f,s:f,"
+	    "s:f,s:f,s:f}", "field_diameter_um", shown(p->field_diameter_um,
+	    2), "width_px", shown(w, 1), "height_px", shown(h, 1),
+	    "um_per_px", shown(p->um_per_px, 4), "images_per_field",
+	    shown(ipf, 2)));
 	return ipf;
 }
 
+/* Density of class k on a smear; its formula also as a message in msgs. */
 static void
 smear_density(const struct clinical_profile *p, enum est_class k,
-    const struct est_stats *st, double ipf, struct density *out)
+    const struct est_stats *st, double ipf, struct density *out,
+    json_t *msgs)
 {
 	char	 tot[32], mean[32], ip[32], fac[32], res[32];
 	double	 scale;
 
 	scale = ipf * p->factor[k];
 	out->per_ul = est_smear_per_ul(st->mean, ipf, p->factor[k]);
-	out->ok = out->per_ul >= 0;
-	if (!out->ok) {
-		snprintf(out->why, sizeof(out->why), "invalid calibration");
+	if (!(out->ok = out->per_ul >= 0))
 		return;
-	}
 	if (st->has_ci) {
 		out->lo = st->ci_lo * scale;
 		out->hi = st->ci_hi * scale;
@@ -828,14 +963,23 @@ smear_density(const struct clinical_profile *p, enum est_class k,
 	est_fmt(res, sizeof(res), out->per_ul, 0);
 	snprintf(out->formula, sizeof(out->formula),
 	    "%s/\xc2\xb5L \xe2\x89\x88 %s per image (%s %s \xc3\xb7 %zu "
-	    "images) \xc3\x97 %s images/field \xc3\x97 %s = %s",
-	    est_class_name(k), mean, tot, class_noun[k], st->n, ip, fac, res);
+	    "image%s) \xc3\x97 %s images/field \xc3\x97 %s = %s",
+	    est_class_name(k), mean, tot, class_noun[k], st->n,
+	    st->n == 1 ? "" : "s", ip, fac, res);
+	msg_add(msgs, "smear_density", json_pack("{s:s,s:f,s:o,s:I,s:f,s:o,"
+	    "s:o}", "class", est_class_name(k), "mean", shown(st->mean, 3),
+	    "total", jnum(st->total, 0), "fields", (json_int_t)st->n,
+	    "images_per_field", shown(ipf, 3), "factor",
+	    jnum(p->factor[k], 0), "per_ul", jnum(out->per_ul, 0)));
 }
 
-/* Chamber: total counted area in mm^2, -1 if unknown (how says why). */
+/*
+ * Chamber: total counted area in mm^2, written out in how and as a
+ * message in msgs; -1 if unknown (how says why).
+ */
 static double
 chamber_area(const struct clinical_profile *p, const struct field *f,
-    size_t n, char *how, size_t howsz)
+    size_t n, char *how, size_t howsz, json_t *msgs)
 {
 	char	 a[32], b[32], cw[32], ch[32], t[32];
 	double	 total = 0, one;
@@ -846,9 +990,13 @@ chamber_area(const struct clinical_profile *p, const struct field *f,
 		total = p->field_area_mm2 * (double)n;
 		est_fmt(a, sizeof(a), p->field_area_mm2, 6);
 		est_fmt(t, sizeof(t), total, 6);
-		snprintf(how, howsz, "counted area = %zu images \xc3\x97 %s "
-		    "mm\xc2\xb2 (profile \"%s\") = %s mm\xc2\xb2", n, a,
-		    p->name, t);
+		snprintf(how, howsz, "counted area = %zu image%s \xc3\x97 %s "
+		    "mm\xc2\xb2 (profile \"%s\") = %s mm\xc2\xb2", n,
+		    n == 1 ? "" : "s", a, p->name, t);
+		msg_add(msgs, "area_profile", json_pack("{s:I,s:f,s:s,s:f}",
+		    "images", (json_int_t)n, "field_area_mm2",
+		    shown(p->field_area_mm2, 6), "profile", p->name,
+		    "area_mm2", shown(total, 6)));
 		return total;
 	}
 	for (i = 0; i < n; i++) {
@@ -856,6 +1004,7 @@ chamber_area(const struct clinical_profile *p, const struct field *f,
 		if (one <= 0) {
 			snprintf(how, howsz, "image size missing in a "
 			    "result.json");
+			msg_add(msgs, "image_size_missing", NULL);
 			return -1;
 		}
 		total += one;
@@ -865,36 +1014,44 @@ chamber_area(const struct clinical_profile *p, const struct field *f,
 	est_fmt(b, sizeof(b), p->um_per_px, 4);
 	est_fmt(t, sizeof(t), total, 6);
 	if (same) {
+		one = est_image_area_mm2(f[0].w, f[0].h, p->um_per_px);
 		est_fmt(cw, sizeof(cw), f[0].w, 0);
 		est_fmt(ch, sizeof(ch), f[0].h, 0);
-		est_fmt(a, sizeof(a), est_image_area_mm2(f[0].w, f[0].h,
-		    p->um_per_px), 6);
-		snprintf(how, howsz, "counted area = %zu images \xc3\x97 %s px "
-		    "\xc3\x97 %s px \xc3\x97 (%s \xc2\xb5m/px)\xc2\xb2 = %zu "
-		    "\xc3\x97 %s mm\xc2\xb2 = %s mm\xc2\xb2", n, cw, ch, b, n, a,
-		    t);
-	} else
+		est_fmt(a, sizeof(a), one, 6);
+		snprintf(how, howsz, "counted area = %zu image%s \xc3\x97 %s "
+		    "px \xc3\x97 %s px \xc3\x97 (%s \xc2\xb5m/px)\xc2\xb2 = "
+		    "%zu \xc3\x97 %s mm\xc2\xb2 = %s mm\xc2\xb2", n,
+		    n == 1 ? "" : "s", cw, ch, b, n, a, t);
+		msg_add(msgs, "area_calibrated", json_pack("{s:I,s:o,s:o,s:f,"
+		    "s:f,s:f}", "images", (json_int_t)n, "width_px",
+		    jnum(f[0].w, 0), "height_px", jnum(f[0].h, 0),
+		    "um_per_px", shown(p->um_per_px, 4), "image_area_mm2",
+		    shown(one, 6), "area_mm2", shown(total, 6)));
+	} else {
 		snprintf(how, howsz, "counted area = \xce\xa3 (width px "
-		    "\xc3\x97 height px \xc3\x97 (%s \xc2\xb5m/px)\xc2\xb2) over "
-		    "%zu images = %s mm\xc2\xb2", b, n, t);
+		    "\xc3\x97 height px \xc3\x97 (%s \xc2\xb5m/px)\xc2\xb2) "
+		    "over %zu image%s = %s mm\xc2\xb2", b, n, n == 1 ? "" : "s",
+		    t);
+		msg_add(msgs, "area_calibrated_mixed", json_pack("{s:f,s:I,"
+		    "s:f}", "um_per_px", shown(p->um_per_px, 4), "images",
+		    (json_int_t)n, "area_mm2", shown(total, 6)));
+	}
 	return total;
 }
 
+/* Density of class k in a chamber; its formula also as a message in msgs. */
 static void
 chamber_density(const struct clinical_profile *p, enum est_class k,
     const struct est_stats *st, double area, double dilution,
-    struct density *out)
+    struct density *out, json_t *msgs)
 {
 	char	 tot[32], ar[32], dp[32], dl[32], res[32];
 	double	 scale;
 
 	out->per_ul = est_chamber_per_ul(st->total, area, p->depth_mm,
 	    dilution);
-	out->ok = out->per_ul >= 0;
-	if (!out->ok) {
-		snprintf(out->why, sizeof(out->why), "invalid calibration");
+	if (!(out->ok = out->per_ul >= 0))
 		return;
-	}
 	/* Mean per image to cells/uL: n images share the total area. */
 	scale = (double)st->n / (area * p->depth_mm) * dilution;
 	if (st->has_ci) {
@@ -911,54 +1068,90 @@ chamber_density(const struct clinical_profile *p, enum est_class k,
 	    "%s/\xc2\xb5L = %s %s \xc3\xb7 (%s mm\xc2\xb2 \xc3\x97 %s mm) "
 	    "\xc3\x97 %s = %s", est_class_name(k), tot, class_noun[k], ar,
 	    dp, dl, res);
+	msg_add(msgs, "chamber_density", json_pack("{s:s,s:o,s:f,s:f,s:f,"
+	    "s:o}", "class", est_class_name(k), "total", jnum(st->total, 0),
+	    "area_mm2", shown(area, 6), "depth_mm", shown(p->depth_mm, 4),
+	    "dilution", shown(dilution, 2), "per_ul",
+	    jnum(out->per_ul, 0)));
 }
 
-static const char *
+static const struct sentence *
 assumptions(enum clinical_prep prep, enum est_class k)
 {
-	if (prep == CLINICAL_CHAMBER)
-		return "Assumes the cells settled evenly in the chamber, the "
-		    "stated dilution and depth, the counted area from the "
-		    "calibration, and that the detector found every cell.";
-	if (k == EST_RBC)
-		return "Estimate only: assumes images from the monolayer "
-		    "(red cells just touching), the profile's blood volume "
-		    "per field, and that the detector separated every red "
-		    "cell; overlapping cells make it low. Anaemia needs a "
-		    "haemoglobin test.";
-	if (k == EST_PLT)
-		return "Assumes images from the monolayer and the profile's "
-		    "factor (15,000-20,000 per platelet per oil field); "
-		    "platelet clumps make it low.";
-	return "Assumes images from the monolayer and the profile's factor; "
-	    "white cells gather at the feathered edge, so the body of the "
-	    "smear can read low.";
-}
-
-static const char *
-flag_text(enum est_class k, enum est_flag f)
-{
-	static const char *const t[EST_NCLASS][2] = {
-		{ "Low RBC estimate \xe2\x80\x94 confirm with a hemoglobin test.",
-		  "High RBC estimate \xe2\x80\x94 confirm with a full blood "
-		  "count." },
-		{ "Low WBC estimate \xe2\x80\x94 confirm with a WBC count.",
-		  "High WBC estimate \xe2\x80\x94 confirm with a WBC count." },
-		{ "Low platelet estimate \xe2\x80\x94 look for platelet clumps "
-		  "and confirm with a platelet count.",
-		  "High platelet estimate \xe2\x80\x94 confirm with a platelet "
-		  "count." }
+	static const struct sentence	 chamber = { "assumptions_chamber",
+		"Assumes the cells settled evenly in the chamber, the "
+		"stated dilution and depth, the counted area from the "
+		"calibration, and that the detector found every cell." };
+	static const struct sentence	 smear[EST_NCLASS] = {
+		{ "assumptions_smear_rbc",
+		  "Estimate only: assumes images from the monolayer "
+		  "(red cells just touching), the profile's blood volume "
+		  "per field, and that the detector separated every red "
+		  "cell; overlapping cells make it low. Anaemia needs a "
+		  "haemoglobin test." },
+		{ "assumptions_smear_wbc",
+		  "Assumes images from the monolayer and the profile's "
+		  "factor; white cells gather at the feathered edge, so the "
+		  "body of the smear can read low." },
+		{ "assumptions_smear_platelets",
+		  "Assumes images from the monolayer and the profile's "
+		  "factor (15,000-20,000 per platelet per oil field); "
+		  "platelet clumps make it low." }
 	};
 
-	if (f == EST_FLAG_LOW)
-		return t[k][0];
-	if (f == EST_FLAG_HIGH)
-		return t[k][1];
-	if (f == EST_FLAG_NORMAL)
-		return "Within the reference range.";
-	return "No reference range applies (age or sex unknown, or under "
-	    "6 months), or no estimate.";
+	return prep == CLINICAL_CHAMBER ? &chamber : &smear[k];
 }
+
+static const struct sentence *
+flag_text(enum est_class k, enum est_flag f)
+{
+	static const struct sentence	 t[EST_NCLASS][2] = {
+		{ { "flag_rbc_low", "Low RBC estimate \xe2\x80\x94 confirm "
+		    "with a hemoglobin test." },
+		  { "flag_rbc_high", "High RBC estimate \xe2\x80\x94 confirm "
+		    "with a full blood count." } },
+		{ { "flag_wbc_low", "Low WBC estimate \xe2\x80\x94 confirm "
+		    "with a WBC count." },
+		  { "flag_wbc_high", "High WBC estimate \xe2\x80\x94 confirm "
+		    "with a WBC count." } },
+		{ { "flag_platelets_low", "Low platelet estimate \xe2\x80\x94 "
+		    "look for platelet clumps and confirm with a platelet "
+		    "count." },
+		  { "flag_platelets_high", "High platelet estimate "
+		    "\xe2\x80\x94 confirm with a platelet count." } }
+	};
+	static const struct sentence	 normal = { "flag_normal",
+		"Within the reference range." };
+	static const struct sentence	 none = { "flag_none",
+		"No reference range applies (age or sex unknown, or under "
+		"6 months), or no estimate." };
+
+	if (f == EST_FLAG_LOW)
+		return &t[k][0];
+	if (f == EST_FLAG_HIGH)
+		return &t[k][1];
+	return f == EST_FLAG_NORMAL ? &normal : &none;
+}
+
+/* Why a summary has no estimates. */
+static const struct sentence
+    unavail_calibration = { "calibration_not_loaded",
+	"Calibration not loaded on this server." },
+    unavail_profile = { "profile_missing",
+	"The sample's calibration profile no longer exists in "
+	"clinical.json." },
+    unavail_fields = { "no_fields", "No fields yet." },
+    unavail_ipf = { "images_per_field_unknown",
+	"Cannot compute images per field." },
+    unavail_area = { "area_unknown", "Cannot compute the counted area." };
+
+static const struct sentence ci_method = { "ci_method",
+	"95% confidence interval of the mean count per image: mean \xc2\xb1 "
+	"t \xc3\x97 SD \xc3\xb7 \xe2\x88\x9an, with SD the sample standard "
+	"deviation (n \xe2\x88\x92 1) and t the two-sided 95% Student t "
+	"value for n \xe2\x88\x92 1 degrees of freedom (table; 1.96 above "
+	"120); lower bound clamped at 0; none with fewer than 2 images. "
+	"Density intervals scale the same interval by the same factors." };
 
 static enum est_sex
 sex_of(const json_t *sample)
@@ -995,13 +1188,74 @@ stats_json(const struct est_stats *st)
 	return o;
 }
 
+/* The stability rule and, when it fails, why, each with its messages. */
+static json_t *
+stability_json(const struct est_stats *rbc, size_t n,
+    const struct clinical *c)
+{
+	double		 min_rbc = c ? c->min_rbc : 200;
+	size_t		 min_fields = c ? c->min_fields : 10;
+	char		 rule[160], a[32], why[240];
+	json_t		*warn;
+	unsigned	 bad;
+	int		 stable;
+
+	stable = est_stable(rbc->total, n, min_rbc, min_fields, why,
+	    sizeof(why));
+	bad = est_stability(rbc->total, n, min_rbc, min_fields);
+	est_fmt(a, sizeof(a), min_rbc, 0);
+	snprintf(rule, sizeof(rule), "Stable when at least %s RBC and at "
+	    "least %zu fields (images) were counted.", a, min_fields);
+	warn = json_null();
+	if (bad != 0 && (warn = json_array()) != NULL) {
+		if (bad & EST_FEW_RBC)
+			msg_add(warn, "few_rbc", json_pack("{s:o,s:o}",
+			    "rbc", jnum(rbc->total, 0), "min_rbc",
+			    jnum(min_rbc, 0)));
+		if (bad & EST_FEW_FIELDS)
+			msg_add(warn, "few_fields", json_pack("{s:I,s:I}",
+			    "fields", (json_int_t)n, "min_fields",
+			    (json_int_t)min_fields));
+	}
+	return json_pack("{s:b,s:s,s:o,s:s?,s:o}", "stable", stable,
+	    "rule", rule, "rule_i18n", msg_list("stability_rule",
+	    json_pack("{s:o,s:I}", "min_rbc", jnum(min_rbc, 0),
+	    "min_fields", (json_int_t)min_fields)),
+	    "warning", stable ? NULL : why,
+	    "warning_i18n", warn != NULL ? warn : json_null());
+}
+
+/* The screening reason as messages: its code, then the altitude note. */
+static json_t *
+reason_i18n(const struct est_hb_result *r)
+{
+	const struct est_hb_group	*g = r->group;
+	json_t				*l, *params = NULL;
+
+	if ((l = json_array()) == NULL)
+		return NULL;
+	if (r->reason_code == EST_REASON_NOT_BELOW ||
+	    r->reason_code == EST_REASON_BELOW)
+		params = json_pack("{s:f,s:f,s:s,s:s}",
+		    "adjusted_g_l", shown(r->adjusted, 1),
+		    "cutoff_g_l", shown(g->anaemia_below, 1),
+		    "group", g->id, "group_label", g->label);
+	if (params != NULL && r->reason_code == EST_REASON_BELOW)
+		json_object_set_new(params, "severity",
+		    json_string(est_severity_name(r->severity)));
+	msg_add(l, est_reason_name(r->reason_code), params);
+	if (r->no_altitude)
+		msg_add(l, "altitude_not_given", NULL);
+	return l;
+}
+
 static json_t *
 screening_json(const json_t *sample, const struct clinical *c,
     enum est_flag rbc_flag)
 {
 	struct est_person	 p;
 	struct est_hb_result	 r;
-	json_t			*o, *hb;
+	json_t			*o, *hb, *why;
 	double			 v;
 	static const char *const labels[] = {
 		"Cannot tell", "Anaemia not indicated", "Anaemia likely"
@@ -1022,25 +1276,39 @@ screening_json(const json_t *sample, const struct clinical *c,
 		memset(&r, 0, sizeof(r));
 		snprintf(r.reason, sizeof(r.reason), "Reference data not "
 		    "loaded on this server (see the server log).");
-	} else
+		why = msg_list("reference_not_loaded", NULL);
+	} else {
 		est_anaemia(&p, &c->rules, rbc_flag, &r);
+		why = reason_i18n(&r);
+	}
 
 	hb = json_null();
 	if (r.has_hb)
-		hb = json_pack("{s:f,s:f,s:f,s:f,s:f,s:s}",
+		hb = json_pack("{s:f,s:f,s:f,s:f,s:f,s:s,s:o}",
 		    "measured_g_l", r.measured,
 		    "altitude_adjustment_g_l", r.altitude_adj,
 		    "smoking_adjustment_g_l", r.smoking_adj,
 		    "adjusted_g_l", r.adjusted,
 		    "cutoff_g_l", r.group->anaemia_below,
-		    "formula", r.formula);
-	o = json_pack("{s:s,s:s,s:s?,s:s?,s:s,s:o}",
+		    "formula", r.formula,
+		    "formula_i18n", msg_list("hemoglobin_formula",
+		    json_pack("{s:f,s:f,s:f,s:f,s:s,s:s,s:f}",
+		    "measured_g_l", shown(r.measured, 1),
+		    "altitude_g_l", shown(r.altitude_adj, 1),
+		    "smoking_g_l", shown(r.smoking_adj, 1),
+		    "adjusted_g_l", shown(r.adjusted, 1),
+		    "group", r.group->id, "group_label", r.group->label,
+		    "cutoff_g_l", shown(r.group->anaemia_below, 1))));
+	o = json_pack("{s:s,s:s,s:s?,s:s?,s:s?,s:s,s:o,s:o}",
 	    "result", est_screen_name(r.screen),
 	    "label", labels[r.screen],
 	    "severity", r.screen == EST_SCREEN_LIKELY ?
 	    est_severity_name(r.severity) : NULL,
 	    "group", r.group != NULL ? r.group->label : NULL,
+	    "group_id", r.group != NULL && r.group->id[0] != '\0' ?
+	    r.group->id : NULL,
 	    "reason", r.reason,
+	    "reason_i18n", why != NULL ? why : json_null(),
 	    "hemoglobin", hb != NULL ? hb : json_null());
 	return o;
 }
@@ -1052,17 +1320,19 @@ samples_summary(int results_fd, const json_t *sample, const struct clinical *c)
 	const json_t			*ids;
 	json_t				*sum = NULL, *fields, *missing, *r, *counts;
 	json_t				*totals, *stats, *est, *flags, *o;
+	json_t				*how_i18n, *formula_i18n;
 	struct field			*f = NULL;
 	struct est_stats		 st[EST_NCLASS];
 	struct density			 d[EST_NCLASS];
 	const struct est_range		*range;
+	const struct sentence		*unavailable = NULL, *sn;
 	enum est_flag			 fl[EST_NCLASS];
 	double				*x = NULL, age, v, scale_in = 0;
 	double				 dilution = 0;
 	size_t				 n = 0, i, nids;
-	char				 why[240], how[320];
-	const char			*rid, *prep_s, *unavailable = NULL;
-	int				 k, stable, prep;
+	char				 how[320];
+	const char			*rid, *prep_s;
+	int				 k, prep;
 
 	memset(d, 0, sizeof(d));
 	ids = json_object_get(sample, "results");
@@ -1109,81 +1379,69 @@ samples_summary(int results_fd, const json_t *sample, const struct clinical *c)
 		json_object_set_new(stats, est_class_name(k),
 		    stats_json(&st[k]));
 	}
-	sum = json_pack("{s:I,s:o,s:o,s:o,s:o,s:s}",
+	sum = json_pack("{s:I,s:o,s:o,s:o,s:o,s:s,s:o}",
 	    "fields", (json_int_t)n, "per_field", fields,
 	    "missing_results", missing, "totals", totals,
 	    "per_field_stats", stats,
-	    "ci_method", "95% confidence interval of the mean count per "
-	    "image: mean \xc2\xb1 t \xc3\x97 SD \xc3\xb7 \xe2\x88\x9an, with "
-	    "SD the sample standard deviation (n \xe2\x88\x92 1) and t the "
-	    "two-sided 95% Student t value for n \xe2\x88\x92 1 degrees of "
-	    "freedom (table; 1.96 above 120); lower bound clamped at 0; none "
-	    "with fewer than 2 images. Density intervals scale the same "
-	    "interval by the same factors.");
+	    "ci_method", ci_method.en,
+	    "ci_method_i18n", msg_list(ci_method.code, NULL));
 	if (sum == NULL)
 		goto fail;
-
-	/* Stability rule. */
-	{
-		double	 min_rbc = c ? c->min_rbc : 200;
-		size_t	 min_fields = c ? c->min_fields : 10;
-		char	 rule[160], a[32];
-
-		stable = est_stable(st[EST_RBC].total, n, min_rbc,
-		    min_fields, why, sizeof(why));
-		est_fmt(a, sizeof(a), min_rbc, 0);
-		snprintf(rule, sizeof(rule), "Stable when at least %s RBC "
-		    "and at least %zu fields (images) were counted.", a,
-		    min_fields);
-		json_object_set_new(sum, "stability", json_pack("{s:b,s:s,"
-		    "s:s?}", "stable", stable, "rule", rule, "warning",
-		    stable ? NULL : why));
-	}
+	json_object_set_new(sum, "stability", stability_json(&st[EST_RBC], n,
+	    c));
 
 	/* Densities. */
 	prep_s = json_string_value(json_object_get(sample, "preparation"));
 	prep = clinical_prep_from_name(prep_s);
 	if (c == NULL)
-		unavailable = "Calibration not loaded on this server.";
+		unavailable = &unavail_calibration;
 	else if ((prof = clinical_profile_find(c, json_string_value(
 	    json_object_get(sample, "profile")))) == NULL ||
 	    (int)prof->prep != prep)
-		unavailable = "The sample's calibration profile no longer "
-		    "exists in clinical.json.";
+		unavailable = &unavail_profile;
 	else if (n == 0)
-		unavailable = "No fields yet.";
+		unavailable = &unavail_fields;
 	how[0] = '\0';
+	how_i18n = json_array();
 	if (unavailable == NULL && prep == CLINICAL_SMEAR) {
 		scale_in = smear_images_per_field(prof, f, n, how,
-		    sizeof(how));
+		    sizeof(how), how_i18n);
 		if (scale_in <= 0)
-			unavailable = "Cannot compute images per field.";
+			unavailable = &unavail_ipf;
 	} else if (unavailable == NULL) {
 		if (!num_or_null(sample, "dilution", &dilution) ||
 		    dilution < 1)
 			dilution = prof->default_dilution;
-		scale_in = chamber_area(prof, f, n, how, sizeof(how));
+		scale_in = chamber_area(prof, f, n, how, sizeof(how),
+		    how_i18n);
 		if (scale_in <= 0)
-			unavailable = "Cannot compute the counted area.";
+			unavailable = &unavail_area;
 	}
 	est = json_object();
 	age = num_or_null(sample, "age_months", &v) ? v : -1;
 	flags = json_object();
 	for (k = 0; k < EST_NCLASS; k++) {
 		fl[k] = EST_FLAG_NONE;
-		if (unavailable == NULL) {
-			if (prep == CLINICAL_SMEAR)
-				smear_density(prof, k, &st[k], scale_in, &d[k]);
-			else
-				chamber_density(prof, k, &st[k], scale_in,
-				    dilution, &d[k]);
-		}
-		if (!d[k].ok)
+		if (unavailable != NULL)
 			continue;
-		o = json_pack("{s:I,s:s,s:s}",
+		formula_i18n = json_array();
+		if (prep == CLINICAL_SMEAR)
+			smear_density(prof, k, &st[k], scale_in, &d[k],
+			    formula_i18n);
+		else
+			chamber_density(prof, k, &st[k], scale_in, dilution,
+			    &d[k], formula_i18n);
+		if (!d[k].ok) {
+			json_decref(formula_i18n);
+			continue;
+		}
+		sn = assumptions(prep, k);
+		o = json_pack("{s:I,s:s,s:o,s:s,s:o}",
 		    "per_ul", (json_int_t)llround(d[k].per_ul),
 		    "formula", d[k].formula,
-		    "assumptions", assumptions(prep, k));
+		    "formula_i18n", formula_i18n,
+		    "assumptions", sn->en,
+		    "assumptions_i18n", msg_list(sn->code, NULL));
 		json_object_set_new(o, "ci95", d[k].has_ci ?
 		    json_pack("[I,I]", (json_int_t)llround(d[k].lo),
 		    (json_int_t)llround(d[k].hi)) : json_null());
@@ -1192,8 +1450,9 @@ samples_summary(int results_fd, const json_t *sample, const struct clinical *c)
 		range = est_range_find(c->ranges, c->nranges, k,
 		    sex_of(sample), age);
 		fl[k] = est_range_flag(range, d[k].per_ul);
-		o = json_pack("{s:s,s:s}", "flag", est_flag_name(fl[k]),
-		    "text", flag_text(k, fl[k]));
+		sn = flag_text(k, fl[k]);
+		o = json_pack("{s:s,s:s,s:o}", "flag", est_flag_name(fl[k]),
+		    "text", sn->en, "text_i18n", msg_list(sn->code, NULL));
 		if (range != NULL)
 			json_object_set_new(o, "range_per_ul",
 			    json_pack("[f,f]", range->low, range->high));
@@ -1201,10 +1460,13 @@ samples_summary(int results_fd, const json_t *sample, const struct clinical *c)
 	}
 	json_object_set_new(sum, "estimates", est);
 	json_object_set_new(sum, "estimates_unavailable",
-	    unavailable ? json_string(unavailable) : json_null());
-	json_object_set_new(sum, "calibration", json_pack("{s:s?,s:s?,s:s}",
-	    "profile", prof ? prof->name : NULL,
-	    "label", prof ? prof->label : NULL, "formula", how));
+	    unavailable ? json_string(unavailable->en) : json_null());
+	json_object_set_new(sum, "estimates_unavailable_i18n",
+	    unavailable ? msg_list(unavailable->code, NULL) : json_null());
+	json_object_set_new(sum, "calibration", json_pack("{s:s?,s:s?,s:s,"
+	    "s:o}", "profile", prof ? prof->name : NULL,
+	    "label", prof ? prof->label : NULL, "formula", how,
+	    "formula_i18n", how_i18n));
 	if (prep == CLINICAL_CHAMBER && unavailable == NULL)
 		json_object_set_new(json_object_get(sum, "calibration"),
 		    "dilution", json_real(dilution));
@@ -1212,6 +1474,8 @@ samples_summary(int results_fd, const json_t *sample, const struct clinical *c)
 	json_object_set_new(sum, "screening", screening_json(sample, c,
 	    fl[EST_RBC]));
 	json_object_set_new(sum, "disclaimer", json_string(disclaimer));
+	json_object_set_new(sum, "disclaimer_i18n", msg_list("disclaimer",
+	    NULL));
 	json_object_set_new(sum, "sources", c && c->sources ?
 	    json_incref(c->sources) : json_array());
 	free(f);
@@ -1231,11 +1495,14 @@ store_error(struct http_response *resp, enum samples_err e)
 {
 	switch (e) {
 	case SAMPLES_ERR_NOTFOUND:
-		http_error(resp, 404, "not_found", "No such sample or result.");
+		http_error_i18n(resp, 404, "not_found", "No such sample or "
+		    "result.", msg_list("sample_or_result_not_found", NULL));
 		break;
 	case SAMPLES_ERR_LIMIT:
-		http_error(resp, 400, "bad_request", "The sample already "
-		    "holds the maximum number of results.");
+		http_error_i18n(resp, 400, "bad_request", "The sample already "
+		    "holds the maximum number of results.",
+		    msg_list("sample_full", json_pack("{s:i}", "max",
+		    SAMPLES_MAX_RESULTS)));
 		break;
 	case SAMPLES_ERR_FULL:
 		http_error(resp, 507, "storage_full",
@@ -1264,22 +1531,31 @@ body_json(const struct http_request *req, struct http_response *resp)
 	char		 msg[200];
 
 	if (req->body == NULL || req->body_len == 0) {
-		http_error(resp, 400, "bad_request", "A JSON body is "
-		    "required.");
+		http_error_i18n(resp, 400, "bad_request", "A JSON body is "
+		    "required.", msg_list("body_required", NULL));
 		return NULL;
 	}
 	if (req->body_len > SAMPLES_BODY_MAX) {
-		http_error(resp, 413, "too_large", "The JSON body is too "
-		    "large.");
+		http_error_i18n(resp, 413, "too_large", "The JSON body is too "
+		    "large.", msg_list("body_too_large", json_pack("{s:i}",
+		    "max_bytes", SAMPLES_BODY_MAX)));
 		return NULL;
 	}
 	o = json_loadb((const char *)req->body, req->body_len,
 	    JSON_REJECT_DUPLICATES, &jerr);
-	if (o == NULL || !json_is_object(o)) {
-		snprintf(msg, sizeof(msg), "The body is not a JSON object%s%s",
-		    o == NULL ? ": " : ".", o == NULL ? jerr.text : "");
+	if (o == NULL) {
+		/* jansson's words: technical, and English in every language. */
+		snprintf(msg, sizeof(msg), "The body is not valid JSON (%s).",
+		    jerr.text);
+		http_error_i18n(resp, 400, "bad_request", msg,
+		    msg_list("body_not_json", json_pack("{s:s}", "error",
+		    jerr.text)));
+		return NULL;
+	}
+	if (!json_is_object(o)) {
 		json_decref(o);
-		http_error(resp, 400, "bad_request", msg);
+		http_error_i18n(resp, 400, "bad_request", "The body must be a "
+		    "JSON object.", msg_list("body_not_object", NULL));
 		return NULL;
 	}
 	return o;
@@ -1289,18 +1565,19 @@ static void
 route_create(struct app *app, const struct http_request *req,
     struct http_response *resp)
 {
-	json_t			*in, *s;
+	json_t			*in, *s, *msgs;
 	char			 err[240], id[ID_LEN + 1], loc[64];
 	int			 missing;
 	enum samples_err	 e;
 
 	if ((in = body_json(req, resp)) == NULL)
 		return;
-	s = samples_validate(in, app->clinical, err, sizeof(err), &missing);
+	s = samples_validate(in, app->clinical, err, sizeof(err), &missing,
+	    &msgs);
 	json_decref(in);
 	if (s == NULL) {
-		http_error(resp, 400, missing ? "missing_field" :
-		    "bad_request", err);
+		http_error_i18n(resp, 400, missing ? "missing_field" :
+		    "bad_request", err, msgs);
 		return;
 	}
 	if ((e = samples_create(app->results_fd, s, id, sizeof(id))) !=
@@ -1348,13 +1625,16 @@ route_attach(struct app *app, const char *id, const struct http_request *req,
 	rid = json_string_value(json_object_get(in, "result"));
 	if (rid == NULL) {
 		json_decref(in);
-		http_error(resp, 400, "missing_field",
-		    "Field \"result\" (a result id) is required.");
+		http_error_i18n(resp, 400, "missing_field",
+		    "Field \"result\" (a result id) is required.",
+		    msg_list("result_required", json_pack("{s:s}", "field",
+		    "result")));
 		return;
 	}
 	if (!id_valid(rid)) {
 		json_decref(in);
-		http_error(resp, 404, "not_found", "No such result.");
+		http_error_i18n(resp, 404, "not_found", "No such result.",
+		    msg_list("result_not_found", NULL));
 		return;
 	}
 	e = samples_attach(app->results_fd, id, rid);
@@ -1392,8 +1672,11 @@ samples_route(struct app *app, const struct http_request *req,
 				l = strtol(buf, &end, 10);
 				if (*buf == '\0' || *end != '\0' || l < 1 ||
 				    l > 1000) {
-					http_error(resp, 400, "bad_request",
-					    "limit must be 1 to 1000.");
+					http_error_i18n(resp, 400,
+					    "bad_request", "limit must be 1 "
+					    "to 1000.", msg_list(
+					    "limit_invalid", json_pack(
+					    "{s:i}", "max", 1000)));
 					return 1;
 				}
 				limit = (size_t)l;
@@ -1415,8 +1698,9 @@ samples_route(struct app *app, const struct http_request *req,
 		if (strcmp(m, "GET") != 0)
 			method_not_allowed(resp, "GET");
 		else if (app->clinical == NULL)
-			http_error(resp, 503, "not_ready", "Calibration and "
-			    "reference data are not loaded.");
+			http_error_i18n(resp, 503, "not_ready", "Calibration "
+			    "and reference data are not loaded.",
+			    msg_list("clinical_not_loaded", NULL));
 		else
 			http_json(resp, 200,
 			    clinical_profiles_json(app->clinical));
@@ -1424,14 +1708,16 @@ samples_route(struct app *app, const struct http_request *req,
 	}
 	/* Ids are checked before they reach any path. */
 	if (strlen(rest) < ID_LEN) {
-		http_error(resp, 404, "not_found", "No such sample.");
+		http_error_i18n(resp, 404, "not_found", "No such sample.",
+		    msg_list("sample_not_found", NULL));
 		return 1;
 	}
 	memcpy(id, rest, ID_LEN);
 	id[ID_LEN] = '\0';
 	rest += ID_LEN;
 	if (!id_valid(id)) {
-		http_error(resp, 404, "not_found", "No such sample.");
+		http_error_i18n(resp, 404, "not_found", "No such sample.",
+		    msg_list("sample_not_found", NULL));
 		return 1;
 	}
 	if (*rest == '\0') {
@@ -1455,6 +1741,7 @@ samples_route(struct app *app, const struct http_request *req,
 			method_not_allowed(resp, "POST");
 		return 1;
 	}
-	http_error(resp, 404, "not_found", "No such route.");
+	http_error_i18n(resp, 404, "not_found", "No such route.",
+	    msg_list("route_not_found", NULL));
 	return 1;
 }

@@ -76,18 +76,22 @@ int	 samples_add_result(const char *results_dir, const char *sample_id,
 
 /*
  * Check a client's sample object and return a new normalised one (the
- * caller owns it), or NULL with a message naming the field in err;
- * *missing is set to 1 when a required field is absent.  c may be NULL
- * (profile names are then not checked).
+ * caller owns it), or NULL with an English message naming the field in
+ * err and, when msgs is not NULL, the same message as a new
+ * [{"code","params"}] list in *msgs (the caller owns it; params name the
+ * "field"); *missing is set to 1 when a required field is absent.  c may
+ * be NULL (profile names are then not checked).
  */
 json_t	*samples_validate(const json_t *in, const struct clinical *c,
-	    char *err, size_t errsz, int *missing);
+	    char *err, size_t errsz, int *missing, json_t **msgs);
 
 /*
  * New summary object of sample: per-field counts read from each result's
  * result.json, totals, mean +- SD and 95 % CI, density estimates with
- * their formulas, reference flags, screening result, disclaimer.  c may be
- * NULL (estimates then say why they are missing).  NULL only on ENOMEM.
+ * their formulas, reference flags, screening result, disclaimer.  Every
+ * English sentence "x" comes with "x_i18n", the same as codes and params
+ * (docs/api.md).  c may be NULL (estimates then say why they are
+ * missing).  NULL only on ENOMEM.
  */
 json_t	*samples_summary(int results_fd, const json_t *sample,
 	    const struct clinical *c);

@@ -51,6 +51,10 @@ else
 fi
 api POST /api/samples -H 'Content-Type: application/json' --data-binary '{"code":"Jane Doe"}'
 [ "$code" = 400 ] && ok "a code with a space (a name?) -> 400" || bad "bad code -> $code"
+# The refusal also as a code naming the field, for a page in another language.
+m=$(json "$work/body" '[(x["code"], x["params"].get("field"), x["params"].get("max")) for x in j["error"]["message_i18n"]]')
+[ "$m" = "[('code_invalid', 'code', 32)]" ] && ok "refusal has message_i18n code_invalid naming field code" ||
+    bad "refusal message_i18n: $m"
 
 # 2. Two fields analysed into the sample (form field "sample"), one
 #    analysed alone and attached afterwards.
@@ -80,6 +84,9 @@ api POST "/api/samples/$sid/results" --data-binary '{"result":"AAAAAAAAAAAAAAAAA
 c=$(curl -s -o "$work/x" -w '%{http_code}' -F "image=@$imgs/BloodImage_00001.jpg" \
     -F "sample=AAAAAAAAAAAAAAAAAAAAAA" "$BV_URL/api/analyze")
 [ "$c" = 404 ] && ok "analyse into an unknown sample -> 404" || bad "analyse into unknown sample -> $c"
+m=$(json "$work/x" '[x["code"] for x in j["error"].get("message_i18n", [])]')
+[ "$m" = "['sample_not_found']" ] && ok "its message_i18n says the sample, not a result, is missing" ||
+    bad "unknown sample message_i18n: $m"
 
 # 3. The summary, checked against the per-field result.json files.
 api GET "/api/samples/$sid"
@@ -122,6 +129,51 @@ check(sm["screening"]["result"] == "likely" and sm["screening"]["severity"] == "
 check(sm["screening"]["hemoglobin"]["cutoff_g_l"] == 120, "cutoff 120 g/L")
 check("not a diagnosis" in sm["disclaimer"], "disclaimer present")
 print("    screening:", sm["screening"]["reason"])
+
+# Every English sentence has its "_i18n" twin: [{code, params}] stating the same numbers.
+TEXT = ("formula", "assumptions", "text", "reason", "warning", "rule", "ci_method",
+        "estimates_unavailable", "disclaimer")
+def fmt(x):   # the C side's est_fmt(x, 6)
+    return ("%.6f" % x).rstrip("0").rstrip(".") if isinstance(x, float) else str(x)
+lists = []
+def walk(o, path):
+    if isinstance(o, list):
+        for i, v in enumerate(o): walk(v, "%s[%d]" % (path, i))
+    if not isinstance(o, dict): return
+    for k, v in o.items():
+        if k in TEXT and isinstance(v, str):
+            check(isinstance(o.get(k + "_i18n"), list), "%s.%s has %s_i18n" % (path, k, k))
+        if k.endswith("_i18n") and v is not None:
+            en = o.get(k[:-5])
+            lists.append(k)
+            for m in v:
+                ok = isinstance(m.get("code"), str) and isinstance(m.get("params"), dict)
+                for pk, pv in m.get("params", {}).items():
+                    if isinstance(pv, (int, float)) and not isinstance(pv, bool):
+                        ok = ok and fmt(pv) in en
+                check(ok, "%s.%s %s: numbers as in \"%s\"" % (path, k, m.get("code"), en))
+        walk(v, path + "." + k)
+walk(sm, "summary")
+check(len(lists) >= 16, "%d sentences with codes" % len(lists))
+r = sm["screening"]["reason_i18n"]
+check([m["code"] for m in r] == ["hemoglobin_below_cutoff", "altitude_not_given"],
+      "screening hint as codes: %s" % [m["code"] for m in r])
+p = r[0]["params"]
+check(p["adjusted_g_l"] == 112 and p["cutoff_g_l"] == 120 and p["severity"] == "mild" and
+      p["group"] == "women_15y" and sm["screening"]["group_id"] == "women_15y",
+      "hint params: Hb 112 < 120 g/L, mild, women_15y: %s" % p)
+for k in ("RBC", "WBC", "Platelets"):
+    xs = [c.get(k, 0) for c in counts]
+    p = sm["estimates"][k]["formula_i18n"][0]
+    check(p["code"] == "smear_density" and p["params"]["class"] == k and p["params"]["total"] == sum(xs) and
+          p["params"]["fields"] == 3 and p["params"]["per_ul"] == sm["estimates"][k]["per_ul"] and
+          p["params"]["images_per_field"] == ipf and p["params"]["factor"] == prof["factors_per_ul"][k],
+          "%s formula as code smear_density with its numbers" % k)
+    fl = sm["flags"][k]["flag"]
+    want = "flag_%s_%s" % (k.lower(), fl) if fl in ("low", "high") else "flag_" + fl
+    check(sm["flags"][k]["text_i18n"][0]["code"] == want, "%s flag %s as code %s" % (k, fl, want))
+w = [m["code"] for m in sm["stability"]["warning_i18n"]]
+check("few_fields" in w, "stability warning as codes: %s" % w)
 sys.exit(1 if fails else 0)
 PY
 pyrc=$?

@@ -122,6 +122,15 @@ test_stability(void)
 	CHECK(strstr(why, "9 fields") != NULL);
 	CHECK(est_stable(20, 1, 200, 10, why, sizeof(why)) == 0);
 	CHECK(strstr(why, "RBC") != NULL && strstr(why, "1 field ") != NULL);
+
+	/* The same rule as bits, from which the summary's codes are made. */
+	CHECK(est_stability(200, 10, 200, 10) == 0);
+	CHECK(est_stability(199, 10, 200, 10) == EST_FEW_RBC);
+	CHECK(est_stability(500, 9, 200, 10) == EST_FEW_FIELDS);
+	CHECK(est_stability(20, 1, 200, 10) == (EST_FEW_RBC | EST_FEW_FIELDS));
+	/* No room for the sentence: still the right answer. */
+	CHECK(est_stable(20, 1, 200, 10, why, 0) == 0);
+	CHECK(est_stable(200, 10, 200, 10, why, 0) == 1);
 }
 
 static void
@@ -139,6 +148,18 @@ test_fmt(void)
 	CHECK_STR(b, "20");
 	est_fmt(b, sizeof(b), -0.0001, 1);
 	CHECK_STR(b, "0");
+	/*
+	 * Ties round away from zero, as round() does for the numbers sent
+	 * beside the sentences (printf alone would print 104.2 and 2).
+	 */
+	est_fmt(b, sizeof(b), 104.25, 1);
+	CHECK_STR(b, "104.3");
+	est_fmt(b, sizeof(b), 2.5, 0);
+	CHECK_STR(b, "3");
+	est_fmt(b, sizeof(b), -2.5, 0);
+	CHECK_STR(b, "-3");
+	est_fmt(b, sizeof(b), 0.0768, 6);
+	CHECK_STR(b, "0.0768");
 }
 
 static struct est_person
@@ -343,6 +364,10 @@ test_smoking(void)
 	CHECK(strstr(r.formula, "= 122 g/L") != NULL);
 }
 
+/* The reason's code as a client sees it. */
+#define CHECK_REASON(r, name) CHECK_STR(est_reason_name((r).reason_code), \
+	    (name))
+
 static void
 test_cannot_tell(void)
 {
@@ -355,24 +380,35 @@ test_cannot_tell(void)
 	CHECK(r.screen == EST_SCREEN_CANNOT_TELL);
 	CHECK(strstr(r.reason, "No haemoglobin") != NULL);
 	CHECK(strstr(r.reason, "confirm with a hemoglobin test") == NULL);
+	CHECK_REASON(r, "no_hemoglobin");
+	CHECK(r.no_altitude == 0);	/* no Hb: nothing was adjusted */
 	/* No haemoglobin, low RBC estimate: say so, still cannot tell. */
 	est_anaemia(&p, &clin->rules, EST_FLAG_LOW, &r);
 	CHECK(r.screen == EST_SCREEN_CANNOT_TELL);
 	CHECK(strstr(r.reason, "Low RBC estimate") != NULL);
 	CHECK(strstr(r.reason, "confirm with a hemoglobin test") != NULL);
+	CHECK_REASON(r, "no_hemoglobin_low_rbc");
+	/* A high RBC estimate does not suggest a haemoglobin test. */
+	est_anaemia(&p, &clin->rules, EST_FLAG_HIGH, &r);
+	CHECK_REASON(r, "no_hemoglobin");
 	/* Age unknown. */
 	p = person(-1, EST_SEX_FEMALE, 90);
 	est_anaemia(&p, &clin->rules, EST_FLAG_NONE, &r);
 	CHECK(r.screen == EST_SCREEN_CANNOT_TELL && r.group == NULL);
 	CHECK(strstr(r.reason, "Age") != NULL);
+	CHECK_REASON(r, "age_needed");
 	/* Under 6 months: no WHO cutoff. */
 	p = person(5, EST_SEX_MALE, 90);
 	CHECK(screen(&p, NULL) == EST_SCREEN_CANNOT_TELL);
+	est_anaemia(&p, &clin->rules, EST_FLAG_NONE, &r);
+	CHECK_REASON(r, "under_6_months");
+	CHECK(strstr(r.reason, "under 6 months") != NULL);
 	/* Adult of unknown sex. */
 	p = person(20 * 12, EST_SEX_UNKNOWN, 90);
 	est_anaemia(&p, &clin->rules, EST_FLAG_NONE, &r);
 	CHECK(r.screen == EST_SCREEN_CANNOT_TELL);
 	CHECK(strstr(r.reason, "Sex") != NULL);
+	CHECK_REASON(r, "sex_needed");
 	/* But a 10-year-old of unknown sex has a cutoff (115). */
 	p = person(120, EST_SEX_UNKNOWN, 114);
 	CHECK(screen(&p, NULL) == EST_SCREEN_LIKELY);
@@ -382,6 +418,57 @@ test_cannot_tell(void)
 	est_anaemia(&p, &clin->rules, EST_FLAG_NONE, &r);
 	CHECK(r.screen == EST_SCREEN_CANNOT_TELL);
 	CHECK(strstr(r.reason, "trimester") != NULL);
+	CHECK_REASON(r, "trimester_needed");
+}
+
+/* With haemoglobin: the reason's code, its numbers and the altitude note. */
+static void
+test_reason_codes(void)
+{
+	struct est_person	 p;
+	struct est_hb_result	 r;
+	size_t			 i, j;
+	const char		*a, *b;
+
+	/* Woman, 104 g/L, no altitude given: below 120, moderate. */
+	p = person(30 * 12, EST_SEX_FEMALE, 104);
+	est_anaemia(&p, &clin->rules, EST_FLAG_NONE, &r);
+	CHECK_REASON(r, "hemoglobin_below_cutoff");
+	CHECK(r.severity == EST_SEV_MODERATE && r.no_altitude == 1);
+	CHECK_STR(r.reason, "Adjusted haemoglobin 104 g/L is below the WHO "
+	    "cutoff of 120 g/L for non-pregnant women 15 years and older: "
+	    "moderate anaemia band. Altitude not given: no altitude "
+	    "adjustment applied (assumes residence below 500 m).");
+	CHECK(r.group != NULL && strcmp(r.group->id, "women_15y") == 0);
+	/* Altitude given (even below the first step): no note. */
+	p.has_altitude = 1;
+	p.altitude_m = 100;
+	est_anaemia(&p, &clin->rules, EST_FLAG_NONE, &r);
+	CHECK_REASON(r, "hemoglobin_below_cutoff");
+	CHECK(r.no_altitude == 0);
+	CHECK(strstr(r.reason, "Altitude") == NULL);
+	/* At or above the cutoff. */
+	p.hb_g_l = 120;
+	est_anaemia(&p, &clin->rules, EST_FLAG_LOW, &r);
+	CHECK_REASON(r, "hemoglobin_not_below_cutoff");
+	CHECK(r.screen == EST_SCREEN_NOT_INDICATED);
+	CHECK_STR(r.reason, "Adjusted haemoglobin 120 g/L is at or above the "
+	    "WHO cutoff of 120 g/L for non-pregnant women 15 years and "
+	    "older.");
+	/* A tie rounds like the number sent beside it: 104.25 -> 104.3. */
+	p.hb_g_l = 104.25;
+	est_anaemia(&p, &clin->rules, EST_FLAG_NONE, &r);
+	CHECK(strstr(r.reason, "Adjusted haemoglobin 104.3 g/L") != NULL);
+
+	/* Every reason has its own name. */
+	for (i = EST_REASON_NO_HB; i <= EST_REASON_BELOW; i++) {
+		a = est_reason_name((enum est_reason)i);
+		CHECK(a != NULL && *a != '\0');
+		for (j = EST_REASON_NO_HB; j < i; j++) {
+			b = est_reason_name((enum est_reason)j);
+			CHECK(strcmp(a, b) != 0);
+		}
+	}
 }
 
 static void
@@ -491,6 +578,7 @@ main(void)
 	test_altitude();
 	test_smoking();
 	test_cannot_tell();
+	test_reason_codes();
 	test_ranges();
 	test_clinical_load(dir);
 	clinical_free(clin);

@@ -6,6 +6,7 @@
 
 #include "app.h"
 #include "clinical.h"
+#include "estimates.h"
 #include "http.h"
 #include "ids.h"
 #include "samples.h"
@@ -49,6 +50,8 @@ make_result(char *id, int rbc, int wbc, int plt, int w, int h)
 	fclose(f);
 }
 
+static json_t	*last_msgs;	/* samples_validate()'s message list */
+
 static json_t *
 valid(const char *js, char *err, size_t errsz, int *missing)
 {
@@ -56,9 +59,43 @@ valid(const char *js, char *err, size_t errsz, int *missing)
 
 	in = json_loads(js, 0, NULL);
 	CHECK(in != NULL);
-	out = samples_validate(in, clin, err, errsz, missing);
+	json_decref(last_msgs);
+	out = samples_validate(in, clin, err, errsz, missing, &last_msgs);
 	json_decref(in);
+	/* The list comes with a refusal, never with a success. */
+	CHECK((out == NULL) == (last_msgs != NULL));
 	return out;
+}
+
+/*
+ * Params of message i of list if its code is code; NULL, and a failed
+ * check, if not.
+ */
+static json_t *
+msg_params(const json_t *list, size_t i, const char *code)
+{
+	json_t		*m = json_array_get(list, i);
+	const char	*c = json_string_value(json_object_get(m, "code"));
+
+	CHECK_STR(c, code);
+	if (c == NULL || strcmp(c, code) != 0)
+		return NULL;
+	CHECK(json_is_object(json_object_get(m, "params")));
+	return json_object_get(m, "params");
+}
+
+static double
+pnum(const json_t *params, const char *key)
+{
+	json_t	*j = json_object_get(params, key);
+
+	return json_is_number(j) ? json_number_value(j) : -12345;
+}
+
+static const char *
+pstr(const json_t *params, const char *key)
+{
+	return json_string_value(json_object_get(params, key));
 }
 
 static void
@@ -68,44 +105,84 @@ test_validate(void)
 		const char	*body;
 		int		 ok, missing;
 		const char	*needle;	/* in the error message */
+		const char	*code;		/* of its message_i18n */
+		const char	*field;		/* named by the message */
 	} c[] = {
-		{ "{\"code\":\"S-001\"}", 1, 0, NULL },
+		{ "{\"code\":\"S-001\"}", 1, 0, NULL, NULL, NULL },
 		{ "{\"code\":\"S-001\",\"age\":18,\"age_unit\":\"months\","
 		  "\"sex\":\"female\",\"hemoglobin\":9.8,"
-		  "\"hemoglobin_unit\":\"g/dL\",\"altitude_m\":2400}", 1, 0, NULL },
-		{ "{}", 0, 1, "code" },
-		{ "{\"code\":\"Jane Doe\"}", 0, 0, "code" },
-		{ "{\"code\":\"\"}", 0, 0, "code" },
-		{ "{\"code\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}", 0, 0, "code" },
-		{ "{\"code\":\"S1\",\"name\":\"x\"}", 0, 0, "Unknown field" },
-		{ "{\"code\":\"S1\",\"age\":4}", 0, 1, "age_unit" },
+		  "\"hemoglobin_unit\":\"g/dL\",\"altitude_m\":2400}", 1, 0,
+		  NULL, NULL, NULL },
+		{ "{}", 0, 1, "code", "code_required", "code" },
+		{ "{\"code\":\"Jane Doe\"}", 0, 0, "code", "code_invalid",
+		  "code" },
+		{ "{\"code\":\"\"}", 0, 0, "code", "code_invalid", "code" },
+		{ "{\"code\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}", 0, 0,
+		  "code", "code_invalid", "code" },
+		{ "{\"code\":\"S1\",\"name\":\"x\"}", 0, 0, "Unknown field",
+		  "unknown_field", "name" },
+		{ "{\"code\":\"S1\",\"age\":-1,\"age_unit\":\"years\"}", 0, 0,
+		  "age", "age_invalid", "age" },
+		{ "{\"code\":\"S1\",\"age\":4}", 0, 1, "age_unit",
+		  "age_unit_required", "age_unit" },
 		{ "{\"code\":\"S1\",\"age\":400,\"age_unit\":\"years\"}", 0, 0,
-		  "age_unit" },
+		  "age_unit", "age_unit_invalid", "age_unit" },
+		{ "{\"code\":\"S1\",\"age_unit\":\"years\"}", 0, 0, "age_unit",
+		  "age_unit_without_age", "age_unit" },
+		{ "{\"code\":\"S1\",\"sex\":\"f\"}", 0, 0, "sex", "sex_invalid",
+		  "sex" },
+		{ "{\"code\":\"S1\",\"pregnant\":1}", 0, 0, "pregnant",
+		  "pregnant_invalid", "pregnant" },
+		{ "{\"code\":\"S1\",\"hemoglobin\":\"x\"}", 0, 0, "hemoglobin",
+		  "hemoglobin_invalid", "hemoglobin" },
 		{ "{\"code\":\"S1\",\"hemoglobin\":12}", 0, 1,
+		  "hemoglobin_unit", "hemoglobin_unit_required",
 		  "hemoglobin_unit" },
+		{ "{\"code\":\"S1\",\"hemoglobin\":12,\"hemoglobin_unit\":"
+		  "\"mmol/L\"}", 0, 0, "hemoglobin_unit",
+		  "hemoglobin_unit_invalid", "hemoglobin_unit" },
 		{ "{\"code\":\"S1\",\"hemoglobin\":120,"
-		  "\"hemoglobin_unit\":\"g/dL\"}", 0, 0, "check the unit" },
+		  "\"hemoglobin_unit\":\"g/dL\"}", 0, 0, "check the unit",
+		  "hemoglobin_out_of_range", "hemoglobin" },
 		{ "{\"code\":\"S1\",\"sex\":\"male\",\"pregnant\":true}", 0, 0,
-		  "pregnant" },
+		  "pregnant", "pregnant_not_female", "pregnant" },
 		{ "{\"code\":\"S1\",\"sex\":\"female\",\"pregnant\":true,"
-		  "\"age\":36,\"age_unit\":\"months\"}", 0, 0, "pregnant" },
-		{ "{\"code\":\"S1\",\"trimester\":2}", 0, 0, "trimester" },
+		  "\"age\":36,\"age_unit\":\"months\"}", 0, 0, "pregnant",
+		  "pregnant_too_young", "pregnant" },
+		{ "{\"code\":\"S1\",\"trimester\":2}", 0, 0, "trimester",
+		  "trimester_without_pregnant", "trimester" },
 		{ "{\"code\":\"S1\",\"sex\":\"female\",\"pregnant\":true,"
-		  "\"trimester\":4}", 0, 0, "trimester" },
-		{ "{\"code\":\"S1\",\"packs_per_day\":1}", 0, 0, "smoker" },
-		{ "{\"code\":\"S1\",\"dilution\":200}", 0, 0, "chamber" },
+		  "\"trimester\":4}", 0, 0, "trimester", "trimester_invalid",
+		  "trimester" },
+		{ "{\"code\":\"S1\",\"smoker\":\"yes\"}", 0, 0, "smoker",
+		  "smoker_invalid", "smoker" },
+		{ "{\"code\":\"S1\",\"smoker\":true,\"packs_per_day\":11}", 0,
+		  0, "packs_per_day", "packs_per_day_invalid",
+		  "packs_per_day" },
+		{ "{\"code\":\"S1\",\"packs_per_day\":1}", 0, 0, "smoker",
+		  "packs_per_day_without_smoker", "packs_per_day" },
+		{ "{\"code\":\"S1\",\"dilution\":200}", 0, 0, "chamber",
+		  "dilution_not_chamber", "dilution" },
 		{ "{\"code\":\"S1\",\"preparation\":\"chamber\","
-		  "\"profile\":\"bccd-smear-100x\"}", 0, 0, "profile" },
+		  "\"dilution\":0}", 0, 0, "dilution", "dilution_invalid",
+		  "dilution" },
+		{ "{\"code\":\"S1\",\"preparation\":\"chamber\","
+		  "\"profile\":\"bccd-smear-100x\"}", 0, 0, "profile",
+		  "profile_unknown", "profile" },
+		{ "{\"code\":\"S1\",\"profile\":7}", 0, 0, "profile",
+		  "profile_invalid", "profile" },
 		{ "{\"code\":\"S1\",\"preparation\":\"wet\"}", 0, 0,
-		  "preparation" },
-		{ "{\"code\":\"S1\",\"note\":\"a\\u0001b\"}", 0, 0, "note" },
+		  "preparation", "preparation_invalid", "preparation" },
+		{ "{\"code\":\"S1\",\"note\":\"a\\u0001b\"}", 0, 0, "note",
+		  "note_invalid", "note" },
 		{ "{\"code\":\"S1\",\"altitude_m\":\"high\"}", 0, 0,
-		  "altitude_m" },
+		  "altitude_m", "altitude_invalid", "altitude_m" },
+		{ "[1]", 0, 0, "JSON object", "body_not_object", NULL },
 	};
 	char	 err[256];
 	int	 missing;
 	size_t	 i;
-	json_t	*o;
+	json_t	*o, *p;
 
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		err[0] = '\0';
@@ -117,9 +194,52 @@ test_validate(void)
 		if (!c[i].ok) {
 			CHECK(missing == c[i].missing);
 			CHECK(strstr(err, c[i].needle) != NULL);
+			/* One message: its code and the field it names. */
+			CHECK(json_array_size(last_msgs) == 1);
+			p = msg_params(last_msgs, 0, c[i].code);
+			if (c[i].field != NULL)
+				CHECK_STR(pstr(p, "field"), c[i].field);
+			else
+				CHECK(pstr(p, "field") == NULL);
 		}
 		json_decref(o);
 	}
+
+	/* Numbers and names the sentence shows travel as params. */
+	valid("{\"code\":\"S1\",\"hemoglobin\":120.5,"
+	    "\"hemoglobin_unit\":\"g/dL\"}", err, sizeof(err), &missing);
+	p = msg_params(last_msgs, 0, "hemoglobin_out_of_range");
+	CHECK(pnum(p, "value") == 120.5);
+	CHECK_STR(pstr(p, "unit"), "g/dL");
+	CHECK(strstr(err, "120.5 g/dL is outside") != NULL);
+	valid("{\"code\":\"Jane Doe\"}", err, sizeof(err), &missing);
+	CHECK(pnum(msg_params(last_msgs, 0, "code_invalid"), "max") == 32);
+	valid("{\"code\":\"S1\",\"preparation\":\"chamber\","
+	    "\"profile\":\"bccd-smear-100x\"}", err, sizeof(err), &missing);
+	p = msg_params(last_msgs, 0, "profile_unknown");
+	CHECK_STR(pstr(p, "preparation"), "chamber");
+	CHECK_STR(pstr(p, "profile"), "bccd-smear-100x");
+	/*
+	 * A long unknown name is cut to 40 bytes, never inside a UTF-8
+	 * character: 30 x U+00E9 (60 bytes) keeps 20 characters.
+	 */
+	{
+		char	 body[200], key[64], want[64];
+
+		for (i = 0; i < 30; i++)
+			memcpy(key + 2 * i, "\xc3\xa9", 2);
+		key[60] = '\0';
+		memcpy(want, key, 40);
+		want[40] = '\0';
+		snprintf(body, sizeof(body), "{\"code\":\"S1\",\"%s\":1}",
+		    key);
+		valid(body, err, sizeof(err), &missing);
+		CHECK_STR(pstr(msg_params(last_msgs, 0, "unknown_field"),
+		    "field"), want);
+		CHECK(strstr(err, want) != NULL);
+	}
+	json_decref(last_msgs);
+	last_msgs = NULL;
 
 	/* Normalisation: g/dL -> g/L, years -> months, defaults. */
 	o = valid("{\"code\":\"S-2\",\"age\":2,\"age_unit\":\"years\","
@@ -332,8 +452,8 @@ test_concurrent(void)
 	free(ids);
 }
 
-static const char *
-path_str(json_t *root, const char *a, const char *b, const char *c)
+static json_t *
+path_obj(json_t *root, const char *a, const char *b, const char *c)
 {
 	json_t	*o = json_object_get(root, a);
 
@@ -341,26 +461,128 @@ path_str(json_t *root, const char *a, const char *b, const char *c)
 		o = json_object_get(o, b);
 	if (c != NULL)
 		o = json_object_get(o, c);
-	return json_string_value(o);
+	return o;
+}
+
+static const char *
+path_str(json_t *root, const char *a, const char *b, const char *c)
+{
+	return json_string_value(path_obj(root, a, b, c));
 }
 
 static double
 path_num(json_t *root, const char *a, const char *b, const char *c)
 {
-	json_t	*o = json_object_get(root, a);
+	json_t	*o = path_obj(root, a, b, c);
 
-	if (b != NULL)
-		o = json_object_get(o, b);
-	if (c != NULL)
-		o = json_object_get(o, c);
 	return json_is_number(o) ? json_number_value(o) : -12345;
+}
+
+/* The summary's English sentences; each must have its "_i18n" twin. */
+static const char *const text_keys[] = {
+	"formula", "assumptions", "text", "reason", "warning", "rule",
+	"ci_method", "estimates_unavailable", "disclaimer", NULL
+};
+
+/*
+ * Every number and name in the params of the messages of list appears in
+ * en as est_fmt() writes it: the two forms state the same figures.
+ */
+static void
+check_params(const char *k, const json_t *list, const char *en)
+{
+	const char	*pk, *sv;
+	json_t		*m, *pv, *params;
+	char		 num[48];
+	size_t		 i, n;
+	int		 ok;
+
+	json_array_foreach(list, i, m) {
+		params = json_object_get(m, "params");
+		CHECK(json_is_string(json_object_get(m, "code")));
+		CHECK(json_is_object(params));
+		json_object_foreach(params, pk, pv) {
+			sv = json_string_value(pv);
+			n = strlen(pk);
+			if (json_is_number(pv)) {
+				est_fmt(num, sizeof(num), json_number_value(pv),
+				    6);
+				sv = num;
+			} else if (sv == NULL || !(strcmp(pk, "profile") == 0 ||
+			    (n > 6 && strcmp(pk + n - 6, "_label") == 0)))
+				continue;
+			ok = en != NULL && strstr(en, sv) != NULL;
+			CHECK(ok);
+			if (!ok)
+				fprintf(stderr, "  %s: %s %s not in \"%s\"\n",
+				    k, pk, sv, en);
+		}
+	}
+}
+
+/*
+ * Walk o: every English sentence has its "_i18n" twin (null exactly when
+ * the sentence is), a list of {"code", "params"} with the same numbers
+ * (check_params()).  Returns how many lists it saw.
+ */
+static int
+check_i18n(json_t *o)
+{
+	const char	*k, *en;
+	json_t		*v;
+	char		 key[64];
+	size_t		 i, kl;
+	int		 n = 0;
+
+	if (json_is_array(o)) {
+		json_array_foreach(o, i, v)
+			n += check_i18n(v);
+		return n;
+	}
+	json_object_foreach(o, k, v) {
+		kl = strlen(k);
+		if (kl > 5 && strcmp(k + kl - 5, "_i18n") == 0) {
+			snprintf(key, sizeof(key), "%.*s", (int)(kl - 5), k);
+			CHECK(json_object_get(o, key) != NULL);
+			en = json_string_value(json_object_get(o, key));
+			if (json_is_null(v)) {
+				CHECK(en == NULL);
+				continue;
+			}
+			CHECK(json_is_array(v) && en != NULL);
+			check_params(k, v, en);
+			n++;
+			continue;
+		}
+		for (i = 0; text_keys[i] != NULL; i++)
+			if (strcmp(k, text_keys[i]) == 0 && json_is_string(v)) {
+				snprintf(key, sizeof(key), "%s_i18n", k);
+				CHECK(json_object_get(o, key) != NULL);
+				if (json_object_get(o, key) == NULL)
+					fprintf(stderr, "  \"%s\" has no %s\n",
+					    k, key);
+			}
+		n += check_i18n(v);
+	}
+	return n;
+}
+
+/* Code of the only message of the list at root.a.b.c. */
+static const char *
+only_code(json_t *root, const char *a, const char *b, const char *c)
+{
+	json_t	*l = path_obj(root, a, b, c);
+
+	CHECK(json_array_size(l) == 1);
+	return json_string_value(json_object_get(json_array_get(l, 0),
+	    "code"));
 }
 
 static void
 test_summary_smear(void)
 {
 	char	 sid[ID_LEN + 1], r[3][ID_LEN + 1], err[256];
-	json_t	*s, *sum;
+	json_t	*s, *sum, *o, *p;
 	int	 missing, i;
 
 	/* RBC 10, 12, 14; WBC 1, 0, 1; platelets 1, 2, 1. */
@@ -410,7 +632,89 @@ test_summary_smear(void)
 	CHECK(strstr(path_str(sum, "disclaimer", NULL, NULL),
 	    "not a diagnosis") != NULL);
 	CHECK(json_array_size(json_object_get(sum, "sources")) >= 3);
+
+	/* Every sentence also as codes, with the same numbers. */
+	CHECK(check_i18n(sum) == 16);
+	o = path_obj(sum, "screening", "reason_i18n", NULL);
+	p = msg_params(o, 0, "hemoglobin_below_cutoff");
+	CHECK(pnum(p, "adjusted_g_l") == 115 && pnum(p, "cutoff_g_l") == 130);
+	CHECK_STR(pstr(p, "group"), "men_15y");
+	CHECK_STR(pstr(p, "group_label"), "men 15 years and older");
+	CHECK_STR(pstr(p, "severity"), "mild");
+	/* No altitude given: a second sentence says so. */
+	CHECK(json_array_size(o) == 2);
+	msg_params(o, 1, "altitude_not_given");
+	CHECK_STR(path_str(sum, "screening", "group_id", NULL), "men_15y");
+	p = msg_params(path_obj(sum, "screening", "hemoglobin",
+	    "formula_i18n"), 0, "hemoglobin_formula");
+	CHECK(pnum(p, "measured_g_l") == 115 && pnum(p, "altitude_g_l") == 0 &&
+	    pnum(p, "smoking_g_l") == 0 && pnum(p, "adjusted_g_l") == 115 &&
+	    pnum(p, "cutoff_g_l") == 130);
+	o = path_obj(sum, "stability", "warning_i18n", NULL);
+	p = msg_params(o, 0, "few_rbc");
+	CHECK(pnum(p, "rbc") == 36 && pnum(p, "min_rbc") == 200);
+	p = msg_params(o, 1, "few_fields");
+	CHECK(pnum(p, "fields") == 3 && pnum(p, "min_fields") == 10);
+	p = msg_params(path_obj(sum, "stability", "rule_i18n", NULL), 0,
+	    "stability_rule");
+	CHECK(pnum(p, "min_rbc") == 200 && pnum(p, "min_fields") == 10);
+	p = msg_params(path_obj(sum, "estimates", "Platelets",
+	    "formula_i18n"), 0, "smear_density");
+	CHECK_STR(pstr(p, "class"), "Platelets");
+	CHECK(pnum(p, "mean") == 1.333 && pnum(p, "total") == 4 &&
+	    pnum(p, "fields") == 3 && pnum(p, "images_per_field") == 20 &&
+	    pnum(p, "factor") == 15000 && pnum(p, "per_ul") == 400000);
+	CHECK_STR(only_code(sum, "estimates", "Platelets",
+	    "assumptions_i18n"), "assumptions_smear_platelets");
+	CHECK_STR(only_code(sum, "estimates", "RBC", "assumptions_i18n"),
+	    "assumptions_smear_rbc");
+	CHECK_STR(only_code(sum, "estimates", "WBC", "assumptions_i18n"),
+	    "assumptions_smear_wbc");
+	CHECK_STR(only_code(sum, "flags", "RBC", "text_i18n"), "flag_rbc_low");
+	CHECK_STR(only_code(sum, "flags", "WBC", "text_i18n"),
+	    "flag_wbc_high");
+	CHECK_STR(only_code(sum, "flags", "Platelets", "text_i18n"),
+	    "flag_normal");
+	p = msg_params(path_obj(sum, "calibration", "formula_i18n", NULL), 0,
+	    "images_per_field_profile");
+	CHECK(pnum(p, "images_per_field") == 20);
+	CHECK_STR(pstr(p, "profile"), "bccd-smear-100x");
+	CHECK_STR(only_code(sum, "ci_method_i18n", NULL, NULL), "ci_method");
+	CHECK_STR(only_code(sum, "disclaimer_i18n", NULL, NULL), "disclaimer");
+	CHECK(json_is_null(json_object_get(sum, "estimates_unavailable_i18n")));
 	json_decref(sum);
+
+	/* The same fields without haemoglobin: the low RBC estimate says so. */
+	json_object_set_new(s, "hemoglobin_g_l", json_null());
+	sum = samples_summary(rfd, s, clin);
+	CHECK_STR(path_str(sum, "screening", "result", NULL), "cannot_tell");
+	CHECK_STR(only_code(sum, "screening", "reason_i18n", NULL),
+	    "no_hemoglobin_low_rbc");
+	CHECK(json_is_null(path_obj(sum, "screening", "group_id", NULL)));
+	check_i18n(sum);
+	json_decref(sum);
+	/* A calibrated profile: images per field worked out. */
+	json_object_set_new(s, "profile", json_string("smear-100x-fn18"));
+	sum = samples_summary(rfd, s, clin);
+	p = msg_params(path_obj(sum, "calibration", "formula_i18n", NULL), 0,
+	    "images_per_field_calibrated");
+	/* pi x 90^2 / (640 x 480 x 0.1^2) = 8.28 */
+	CHECK(pnum(p, "field_diameter_um") == 180 &&
+	    pnum(p, "width_px") == 640 && pnum(p, "height_px") == 480 &&
+	    pnum(p, "um_per_px") == 0.1 && pnum(p, "images_per_field") == 8.28);
+	CHECK(check_i18n(sum) == 15);
+	json_decref(sum);
+	/* The profile removed from clinical.json. */
+	json_object_set_new(s, "profile", json_string("gone"));
+	sum = samples_summary(rfd, s, clin);
+	CHECK_STR(only_code(sum, "estimates_unavailable_i18n", NULL, NULL),
+	    "profile_missing");
+	CHECK(json_array_size(path_obj(sum, "calibration", "formula_i18n",
+	    NULL)) == 0);
+	check_i18n(sum);
+	json_decref(sum);
+	json_decref(s);
+	s = samples_load(rfd, sid);
 
 	/* A deleted result is reported, not counted. */
 	{
@@ -431,6 +735,42 @@ test_summary_smear(void)
 	CHECK(json_object_size(json_object_get(sum, "estimates")) == 0);
 	CHECK(path_str(sum, "estimates_unavailable", NULL, NULL) != NULL);
 	CHECK_STR(path_str(sum, "screening", "result", NULL), "cannot_tell");
+	CHECK_STR(only_code(sum, "estimates_unavailable_i18n", NULL, NULL),
+	    "calibration_not_loaded");
+	CHECK_STR(only_code(sum, "screening", "reason_i18n", NULL),
+	    "reference_not_loaded");
+	check_i18n(sum);
+	json_decref(sum);
+	json_decref(s);
+
+	/* An image without its size: images per field cannot be worked out. */
+	make_result(r[0], 10, 1, 1, 0, 0);
+	s = valid("{\"code\":\"SM-3\",\"profile\":\"smear-100x-fn18\","
+	    "\"sex\":\"female\",\"pregnant\":true,\"hemoglobin\":10,"
+	    "\"hemoglobin_unit\":\"g/dL\"}", err, sizeof(err), &missing);
+	CHECK(samples_create(rfd, s, sid, sizeof(sid)) == SAMPLES_OK);
+	json_decref(s);
+	CHECK(samples_attach(rfd, sid, r[0]) == SAMPLES_OK);
+	s = samples_load(rfd, sid);
+	sum = samples_summary(rfd, s, clin);
+	CHECK_STR(only_code(sum, "estimates_unavailable_i18n", NULL, NULL),
+	    "images_per_field_unknown");
+	CHECK_STR(only_code(sum, "calibration", "formula_i18n", NULL),
+	    "image_size_missing");
+	/* Pregnant without a trimester: no cutoff to compare with. */
+	CHECK_STR(only_code(sum, "screening", "reason_i18n", NULL),
+	    "trimester_needed");
+	check_i18n(sum);
+	json_decref(sum);
+	/* No field at all. */
+	json_object_set_new(s, "results", json_array());
+	sum = samples_summary(rfd, s, clin);
+	CHECK_STR(only_code(sum, "estimates_unavailable_i18n", NULL, NULL),
+	    "no_fields");
+	p = msg_params(path_obj(sum, "stability", "warning_i18n", NULL), 0,
+	    "few_rbc");
+	CHECK(pnum(p, "rbc") == 0);
+	check_i18n(sum);
 	json_decref(sum);
 	json_decref(s);
 }
@@ -439,7 +779,7 @@ static void
 test_summary_chamber(void)
 {
 	char	 sid[ID_LEN + 1], r[ID_LEN + 1], err[256];
-	json_t	*s, *sum;
+	json_t	*s, *sum, *p;
 	int	 missing, i;
 
 	/*
@@ -470,8 +810,71 @@ test_summary_chamber(void)
 	CHECK(json_integer_value(json_array_get(json_object_get(
 	    json_object_get(json_object_get(sum, "estimates"), "RBC"),
 	    "ci95"), 0)) == 5000000);
-	/* No haemoglobin: cannot tell. */
+	/* No haemoglobin: cannot tell (a high RBC suggests no Hb test). */
 	CHECK_STR(path_str(sum, "screening", "result", NULL), "cannot_tell");
+	CHECK_STR(only_code(sum, "screening", "reason_i18n", NULL),
+	    "no_hemoglobin");
+	/* The same, as codes. */
+	CHECK(check_i18n(sum) == 15);
+	p = msg_params(path_obj(sum, "estimates", "RBC", "formula_i18n"), 0,
+	    "chamber_density");
+	CHECK_STR(pstr(p, "class"), "RBC");
+	CHECK(pnum(p, "total") == 500 && pnum(p, "area_mm2") == 0.2 &&
+	    pnum(p, "depth_mm") == 0.1 && pnum(p, "dilution") == 200 &&
+	    pnum(p, "per_ul") == 5000000);
+	p = msg_params(path_obj(sum, "calibration", "formula_i18n", NULL), 0,
+	    "area_calibrated");
+	CHECK(pnum(p, "images") == 5 && pnum(p, "width_px") == 400 &&
+	    pnum(p, "height_px") == 400 && pnum(p, "um_per_px") == 0.5 &&
+	    pnum(p, "image_area_mm2") == 0.04 && pnum(p, "area_mm2") == 0.2);
+	CHECK_STR(only_code(sum, "estimates", "WBC", "assumptions_i18n"),
+	    "assumptions_chamber");
+	CHECK_STR(only_code(sum, "flags", "RBC", "text_i18n"),
+	    "flag_rbc_high");
+	json_decref(sum);
+
+	/* A profile that gives the area of one image (a framed square). */
+	{
+		struct clinical_profile	 sq;
+		struct clinical		 c2 = *clin;
+
+		sq = *clinical_profile_find(clin, "neubauer-40x");
+		snprintf(sq.name, sizeof(sq.name), "square");
+		sq.field_area_mm2 = 0.04;
+		c2.profiles = &sq;
+		c2.nprofiles = 1;
+		json_object_set_new(s, "profile", json_string("square"));
+		sum = samples_summary(rfd, s, &c2);
+		CHECK(path_num(sum, "estimates", "RBC", "per_ul") == 5000000);
+		p = msg_params(path_obj(sum, "calibration", "formula_i18n",
+		    NULL), 0, "area_profile");
+		CHECK(pnum(p, "images") == 5 &&
+		    pnum(p, "field_area_mm2") == 0.04 &&
+		    pnum(p, "area_mm2") == 0.2);
+		CHECK_STR(pstr(p, "profile"), "square");
+		check_i18n(sum);
+		json_decref(sum);
+	}
+	json_decref(s);
+
+	/* Images of two sizes: the area is summed image by image. */
+	s = valid("{\"code\":\"CH-2\",\"preparation\":\"chamber\"}", err,
+	    sizeof(err), &missing);
+	CHECK(samples_create(rfd, s, sid, sizeof(sid)) == SAMPLES_OK);
+	json_decref(s);
+	make_result(r, 100, 0, 5, 400, 400);
+	CHECK(samples_attach(rfd, sid, r) == SAMPLES_OK);
+	make_result(r, 25, 0, 1, 200, 200);
+	CHECK(samples_attach(rfd, sid, r) == SAMPLES_OK);
+	s = samples_load(rfd, sid);
+	sum = samples_summary(rfd, s, clin);
+	p = msg_params(path_obj(sum, "calibration", "formula_i18n", NULL), 0,
+	    "area_calibrated_mixed");
+	CHECK(pnum(p, "images") == 2 && pnum(p, "um_per_px") == 0.5 &&
+	    pnum(p, "area_mm2") == 0.05);
+	/* Sex unknown: no range, no flag to act on. */
+	CHECK_STR(only_code(sum, "flags", "RBC", "text_i18n"), "flag_none");
+	check_i18n(sum);
 	json_decref(sum);
 	json_decref(s);
 }
@@ -536,11 +939,48 @@ test_routes(void)
 	o = req(&app, "POST", "/api/samples", "{\"code\":", &st, NULL, 0);
 	CHECK(st == 400);
 	CHECK_STR(path_str(o, "error", "code", NULL), "bad_request");
+	CHECK_STR(only_code(o, "error", "message_i18n", NULL),
+	    "body_not_json");
 	json_decref(o);
+	o = req(&app, "POST", "/api/samples", NULL, &st, NULL, 0);
+	CHECK(st == 400);
+	CHECK_STR(only_code(o, "error", "message_i18n", NULL),
+	    "body_required");
+	json_decref(o);
+	/* The field the form must point at comes with the message. */
 	o = req(&app, "POST", "/api/samples", "{}", &st, NULL, 0);
 	CHECK(st == 400);
 	CHECK_STR(path_str(o, "error", "code", NULL), "missing_field");
+	CHECK_STR(path_str(o, "error", "message", NULL), "Field \"code\" is "
+	    "required (a sample code, never a patient name).");
+	CHECK_STR(pstr(msg_params(path_obj(o, "error", "message_i18n", NULL),
+	    0, "code_required"), "field"), "code");
 	json_decref(o);
+	o = req(&app, "POST", "/api/samples", "{\"code\":\"S1\",\"age\":30,"
+	    "\"age_unit\":\"years\",\"hemoglobin\":300,"
+	    "\"hemoglobin_unit\":\"g/L\"}", &st, NULL, 0);
+	CHECK(st == 400);
+	CHECK(pnum(msg_params(path_obj(o, "error", "message_i18n", NULL), 0,
+	    "hemoglobin_out_of_range"), "value") == 300);
+	json_decref(o);
+	/* A name cut inside a UTF-8 character would not serialise: a 500. */
+	{
+		char	 big[160];
+		size_t	 k;
+
+		snprintf(big, sizeof(big), "{\"code\":\"S1\",\"");
+		for (k = 0; k < 25; k++)
+			strcat(big, "\xe2\x82\xac");	/* U+20AC, 3 bytes */
+		strcat(big, "\":1}");
+		o = req(&app, "POST", "/api/samples", big, &st, NULL, 0);
+		CHECK(st == 400);
+		/* 40 bytes cut back to 39: 13 whole characters. */
+		CHECK(strlen(pstr(msg_params(path_obj(o, "error",
+		    "message_i18n", NULL), 0, "unknown_field"), "field") ?
+		    pstr(msg_params(path_obj(o, "error", "message_i18n",
+		    NULL), 0, "unknown_field"), "field") : "") == 39);
+		json_decref(o);
+	}
 	o = req(&app, "PUT", "/api/samples", "{}", &st, hdr, sizeof(hdr));
 	CHECK(st == 405 && strstr(hdr, "Allow: GET, POST") != NULL);
 	json_decref(o);
@@ -563,6 +1003,14 @@ test_routes(void)
 	o = req(&app, "GET", "/api/samples/AAAAAAAAAAAAAAAAAAAAAA", NULL, &st,
 	    NULL, 0);
 	CHECK(st == 404);
+	CHECK_STR(path_str(o, "error", "code", NULL), "not_found");
+	CHECK_STR(only_code(o, "error", "message_i18n", NULL),
+	    "sample_or_result_not_found");
+	json_decref(o);
+	o = req(&app, "GET", "/api/samples/short", NULL, &st, NULL, 0);
+	CHECK(st == 404);
+	CHECK_STR(only_code(o, "error", "message_i18n", NULL),
+	    "sample_not_found");
 	json_decref(o);
 	o = req(&app, "GET", "/api/samples/..%2F..%2Fetc%2Fpasswd", NULL,
 	    &st, NULL, 0);
@@ -581,9 +1029,13 @@ test_routes(void)
 	json_decref(o);
 	o = req(&app, "POST", path, "{\"result\":\"../x\"}", &st, NULL, 0);
 	CHECK(st == 404);
+	CHECK_STR(only_code(o, "error", "message_i18n", NULL),
+	    "result_not_found");
 	json_decref(o);
 	o = req(&app, "POST", path, "{}", &st, NULL, 0);
 	CHECK(st == 400);
+	CHECK_STR(only_code(o, "error", "message_i18n", NULL),
+	    "result_required");
 	json_decref(o);
 	make_result(rid, 20, 1, 3, 640, 480);
 	snprintf(body, sizeof(body), "{\"result\":\"%s\"}", rid);

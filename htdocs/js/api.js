@@ -1,12 +1,16 @@
-/* api.js: talk to the BloodView backend (docs/api.md); every failure becomes {code, status, message} */
+/* api.js: talk to the BloodView backend (docs/api.md); every failure becomes {code, status, message, i18n} */
 (function () {
   'use strict';
 
-  /* An Error carrying the API's error code so the page can say what to do next. */
-  function ApiError(code, status, message) {
+  /*
+   * An Error carrying the API's error code so the page can say what to do next, and the
+   * message's codes (error.message_i18n) where the API sends them.
+   */
+  function ApiError(code, status, message, i18n) {
     var e = new Error(message || code);
     e.code = code;
     e.status = status || 0;
+    e.i18n = Array.isArray(i18n) ? i18n : null;
     return e;
   }
 
@@ -31,7 +35,7 @@
     try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
     if (status >= 200 && status < 300 && body !== null) return body;
     if (body && body.error && typeof body.error.code === 'string')
-      throw ApiError(body.error.code, status, body.error.message);
+      throw ApiError(body.error.code, status, body.error.message, body.error.message_i18n);
     throw ApiError(status >= 200 && status < 300 ? 'internal' : codeForStatus(status), status);
   }
 

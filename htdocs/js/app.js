@@ -42,6 +42,9 @@
   function errorText(err) {
     var code = (err && err.code) || 'unknown';
     var key = 'err.' + code;
+    /* A message code with its own text says more than the code (not_found: of a sample, not a result). */
+    var detail = err && err.i18n && err.i18n[0] && 'err.detail.' + err.i18n[0].code;
+    if (detail && i18n.has(detail)) key = detail;
     return i18n.has(key) ? t(key, { status: err.status }) : t('err.unknown', { status: (err && err.status) || '?' });
   }
 

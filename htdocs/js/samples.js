@@ -3,9 +3,11 @@
  * (totals, per-field mean ± SD and 95 % CI, estimates per µL with their formulas, flags,
  * anaemia screening), add images to it, delete it.
  *
- * The server writes the formulas, reasons and assumptions (in English, with the numbers); this
- * page translates what comes as codes (screening result, flags, severity) and shows the
- * server's text beside them, so a technician can check every figure by hand.
+ * The server writes every formula, reason, warning and assumption in English with its numbers,
+ * and beside each the same sentences as codes with parameters ("..._i18n", docs/api.md); this
+ * page words those in its own language (i18n.msgs(), numbers through i18n.num), so a
+ * technician can check every figure by hand in either language.  A code this page does not
+ * know (a newer server) shows the server's English instead.
  */
 (function () {
   'use strict';
@@ -22,17 +24,21 @@
       return r.json().catch(function () { return null; }).then(function (j) {
         if (r.ok && j) return j;
         var code = j && j.error ? j.error.code : (r.status === 404 ? 'not_found' : 'internal');
-        throw BV.api.ApiError(code, r.status, j && j.error ? j.error.message : '');
+        throw BV.api.ApiError(code, r.status, j && j.error ? j.error.message : '', j && j.error ? j.error.message_i18n : null);
       });
     }, function () { throw BV.api.ApiError('network', 0); });
   }
 
+  /* The generic err.* texts speak of images and results; these errors concern a sample. */
   function errorBox(err) {
-    var box = h('div', { 'class': 'error', role: 'alert', 'data-code': err.code }, [
-      h('p', { 'class': 'error-msg', text: BV.app.errorText(err) })]);
-    /* Validation messages (bad_request, missing_field) name the field: show the server's words. */
-    if ((err.code === 'bad_request' || err.code === 'missing_field') && err.message)
-      box.appendChild(h('p', { 'class': 'error-code', text: err.message }));
+    var invalid = err.code === 'bad_request' || err.code === 'missing_field';
+    var main = err.code === 'not_found' ? t('smp.err.not_found') : invalid ? t('smp.err.invalid') : BV.app.errorText(err);
+    var box = h('div', { 'class': 'error', role: 'alert', 'data-code': err.code }, [h('p', { 'class': 'error-msg', text: main })]);
+    /* Validation errors name the field: in this language when the code is known, else the server's words. */
+    if (i18n.knows(err.i18n) || (invalid && err.message))
+      box.appendChild(h('p', { 'class': 'error-detail', text: i18n.msgs(err.i18n, err.message) }));
+    var field = err.i18n && err.i18n[0] && err.i18n[0].params && err.i18n[0].params.field;
+    if (typeof field === 'string') box.setAttribute('data-field', field);
     return box;
   }
 
@@ -63,7 +69,7 @@
       while (profile.firstChild) profile.removeChild(profile.firstChild);
       var ps = (state.profiles && state.profiles.profiles) || [];
       ps.filter(function (p) { return p.preparation === prep.value; }).forEach(function (p) {
-        profile.appendChild(h('option', { value: p.name, text: p.label || p.name }));
+        profile.appendChild(h('option', { value: p.name, text: i18n.label('msg.profile', p.name, p.label || p.name) }));
       });
       var def = state.profiles && state.profiles.default_profile && state.profiles.default_profile[prep.value];
       if (def) profile.value = def;
@@ -110,9 +116,15 @@
       if (trimester.value) body.trimester = Number(trimester.value);
       if (prep.value === 'chamber') numField('dilution');
       while (out.firstChild) out.removeChild(out.firstChild);
+      form.querySelectorAll('[aria-invalid]').forEach(function (el) { el.removeAttribute('aria-invalid'); });
       request('POST', '/api/samples', body).then(function (s) {
         location.hash = '#/samples/' + s.id;
-      }, function (err) { out.appendChild(errorBox(err)); });
+      }, function (err) {
+        var box = errorBox(err), name = box.getAttribute('data-field'), el = name ? f[name] : null;
+        out.appendChild(box);
+        /* The API names the field it refused: point at it. */
+        if (el && el.focus) { el.setAttribute('aria-invalid', 'true'); el.focus(); }
+      });
     });
     fillProfiles();
     return form;
@@ -169,9 +181,11 @@
     var classes = ['RBC', 'WBC', 'Platelets'];
     var wrap = h('div', { 'class': 'sample-summary' });
     wrap.appendChild(h('p', { 'class': 'fields', text: t('smp.fieldsN', { n: sum.fields }) }));
+    var msgs = i18n.msgs;
     if (sum.stability && !sum.stability.stable)
-      wrap.appendChild(h('p', { 'class': 'warn-box', 'data-stable': 'false' },
-        [h('strong', { text: t('smp.unstable') + ' ' }), sum.stability.warning || '', ' ', h('span', { 'class': 'hint', text: sum.stability.rule })]));
+      wrap.appendChild(h('p', { 'class': 'warn-box', 'data-stable': 'false' }, [h('strong', { text: t('smp.unstable') + ' ' }),
+        h('span', { 'class': 'stability-warning', text: msgs(sum.stability.warning_i18n, sum.stability.warning) }), ' ',
+        h('span', { 'class': 'hint', text: msgs(sum.stability.rule_i18n, sum.stability.rule) })]));
     var table = h('table', { 'class': 'counts sample-table' });
     table.appendChild(h('thead', {}, [h('tr', {}, [
       h('th', { scope: 'col', text: t('counts.class') }), h('th', { scope: 'col', 'class': 'num', text: t('smp.total') }),
@@ -191,21 +205,25 @@
     });
     table.appendChild(tb);
     wrap.appendChild(table);
-    wrap.appendChild(h('p', { 'class': 'hint', text: sum.ci_method || '' }));
-    if (sum.estimates_unavailable) wrap.appendChild(h('p', { 'class': 'warn-box', text: sum.estimates_unavailable }));
+    wrap.appendChild(h('p', { 'class': 'hint ci-method', text: msgs(sum.ci_method_i18n, sum.ci_method) }));
+    if (sum.estimates_unavailable)
+      wrap.appendChild(h('p', { 'class': 'warn-box unavailable', text: msgs(sum.estimates_unavailable_i18n, sum.estimates_unavailable) }));
 
-    /* Every formula with its numbers, as the server computed it. */
+    /* Every formula with its numbers, as the server computed it.  Texts from the data files
+       (profile label, WHO group, source note) are translated only while unedited (i18n.label). */
     var formulas = h('div', { 'class': 'formulas' }, [h('h3', { text: t('smp.formulas') })]);
-    if (sum.calibration) formulas.appendChild(h('p', { 'class': 'mono', text: (sum.calibration.label || '') + ': ' + (sum.calibration.formula || '') }));
+    if (sum.calibration) formulas.appendChild(h('p', { 'class': 'mono calibration', text:
+      i18n.label('msg.profile', sum.calibration.profile, sum.calibration.label || '') + ': ' +
+      msgs(sum.calibration.formula_i18n, sum.calibration.formula) }));
     classes.forEach(function (c) {
       var est = (sum.estimates || {})[c], fl = (sum.flags || {})[c];
       if (est) {
-        formulas.appendChild(h('p', { 'class': 'mono', text: est.formula }));
-        if (est.assumptions) formulas.appendChild(h('p', { 'class': 'hint', text: est.assumptions }));
+        formulas.appendChild(h('p', { 'class': 'mono formula', 'data-class': c, text: msgs(est.formula_i18n, est.formula) }));
+        if (est.assumptions) formulas.appendChild(h('p', { 'class': 'hint', text: msgs(est.assumptions_i18n, est.assumptions) }));
       }
       if (fl && fl.text && fl.flag !== 'none')
-        formulas.appendChild(h('p', { 'class': 'hint', text: fl.text + (fl.range_per_ul ? ' (' + t('smp.range') + ' ' +
-          num(fl.range_per_ul[0]) + '–' + num(fl.range_per_ul[1]) + ' /µL)' : '') }));
+        formulas.appendChild(h('p', { 'class': 'hint flag-text', 'data-class': c, text: msgs(fl.text_i18n, fl.text) +
+          (fl.range_per_ul ? ' (' + t('smp.range') + ' ' + num(fl.range_per_ul[0]) + '–' + num(fl.range_per_ul[1]) + ' /µL)' : '') }));
     });
     wrap.appendChild(formulas);
 
@@ -215,9 +233,11 @@
         h('h3', { text: t('smp.screening') }),
         h('p', { 'class': 'screen-label' }, [h('strong', { text: t('smp.screen.' + sc.result) }),
           sc.severity ? ' · ' + t('smp.severity.' + sc.severity) : '']),
-        h('p', { text: sc.reason || '' })]);
-      if (sc.group) box.appendChild(h('p', { 'class': 'hint', text: t('smp.group') + ': ' + sc.group }));
-      if (sc.hemoglobin && sc.hemoglobin.formula) box.appendChild(h('p', { 'class': 'mono', text: sc.hemoglobin.formula }));
+        h('p', { 'class': 'screen-reason', text: msgs(sc.reason_i18n, sc.reason) })]);
+      if (sc.group) box.appendChild(h('p', { 'class': 'hint', text: t('smp.group') + ': ' +
+        (sc.group_id ? i18n.label('msg.group', sc.group_id, sc.group) : sc.group) }));
+      if (sc.hemoglobin && sc.hemoglobin.formula)
+        box.appendChild(h('p', { 'class': 'mono hb-formula', text: msgs(sc.hemoglobin.formula_i18n, sc.hemoglobin.formula) }));
       wrap.appendChild(box);
     }
     if (sum.per_field && sum.per_field.length) {
@@ -230,12 +250,14 @@
       wrap.appendChild(ol);
     }
     wrap.appendChild(h('p', { 'class': 'disclaimer', text: t('disclaimer') }));
-    if (sum.disclaimer) wrap.appendChild(h('p', { 'class': 'hint', text: sum.disclaimer }));
+    if (sum.disclaimer) wrap.appendChild(h('p', { 'class': 'hint', text: msgs(sum.disclaimer_i18n, sum.disclaimer) }));
     /* Citations as plain text: the page links nowhere outside this server. */
     if (Array.isArray(sum.sources) && sum.sources.length) {
       var src = h('ol', { 'class': 'sources hint' });
       sum.sources.forEach(function (x) {
-        var text = typeof x === 'string' ? x : (x.citation || x.id || '') + (x.url ? ' ' + x.url : '');
+        /* Publications keep their own titles; a note of ours is translated while unedited. */
+        var text = typeof x === 'string' ? x : (x.citation ? i18n.label('msg.source', x.id, x.citation) : x.id || '') +
+          (x.url ? ' ' + x.url : '');
         if (text) src.appendChild(h('li', { text: text }));
       });
       wrap.appendChild(h('h3', { text: t('smp.sources') }));

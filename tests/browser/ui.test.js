@@ -38,6 +38,8 @@ function watch(p) {
     if (r.status() < 400) return;
     if (u.pathname === '/api/samples' && r.status() === 404) return;   /* probe: samples not built */
     if (u.pathname === '/api/analyze' && r.status() === 415) return;   /* the refused text file */
+    if (u.pathname === '/api/samples' && r.status() === 400) return;   /* the refused sample form */
+    if (u.pathname === '/api/analyze' && r.status() === 404) return;   /* into a deleted sample */
     problems.push('HTTP ' + r.status() + ' ' + r.url());
   });
   p.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
@@ -107,6 +109,48 @@ async function upload(p, files, threshold) {
   let body = null;
   try { body = await r.json(); } catch (e) { body = null; }
   return { status: r.status(), body };
+}
+
+/* Thousands separators off, so the page's numbers (i18n.num) compare with the API's plain ones. */
+function plain(s) { return String(s).replace(/(\d)[,\u00a0\u202f](?=\d{3}(?!\d))/g, '$1'); }
+
+/* Every English sentence of an API answer beside its "_i18n" twin: [[path, english, list]]. */
+function sentences(o, path, out) {
+  out = out || [];
+  if (o && typeof o === 'object') {
+    for (const k of Object.keys(o)) {
+      if (k.endsWith('_i18n') && Array.isArray(o[k])) out.push([path + '.' + k, o[k.slice(0, -5)], o[k]]);
+      else sentences(o[k], path + '.' + k, out);
+    }
+  }
+  return out;
+}
+
+/*
+ * The page words each API sentence from its codes: in English exactly as the server wrote it
+ * (numbers aside, which the page groups), in Spanish with a string of its own for every code.
+ * Returns the Spanish wordings.
+ */
+async function checkSentences(p, answer, what) {
+  const list = sentences(answer, what);
+  assert.ok(list.length > 0, what + ': no sentence with codes');
+  const r = await p.evaluate((list) => {
+    const i18n = BV.i18n, was = i18n.lang, out = [];
+    for (const [path, en, msgs] of list) {
+      i18n.set('en'); const e = i18n.msgs(msgs, '\u0000');
+      i18n.set('es'); const s = i18n.msgs(msgs, '\u0000');
+      out.push({ path, en, e, s, known: i18n.knows(msgs) });
+    }
+    i18n.set(was);
+    return out;
+  }, list);
+  for (const x of r) {
+    assert.equal(plain(x.e), plain(x.en), x.path + ': English from the codes = the server\'s');
+    if (x.en === '') continue;   /* an empty list: no formula without a calibration */
+    assert.ok(x.known && x.s !== '\u0000', x.path + ': a Spanish string for every code');
+    assert.notEqual(x.s, x.e, x.path + ': Spanish differs from English');
+  }
+  return r.map((x) => x.s);
 }
 
 async function setSlider(p, v) {
@@ -569,18 +613,141 @@ test('samples: create one, analyse an image into it, summary matches the API, de
   assert.equal(await page.getAttribute('.screening', 'data-result'), sum.screening.result);
   const labels = { likely: 'Anaemia likely', not_indicated: 'Anaemia not indicated', cannot_tell: 'Cannot tell' };
   assert.match(await page.textContent('.screen-label'), new RegExp(labels[sum.screening.result]));
-  const text = await page.textContent('#samples-root');
-  for (const c of Object.keys(sum.estimates || {})) assert.ok(text.includes(sum.estimates[c].formula), 'formula ' + c);
+  /* English: the page words every sentence from its codes exactly as the server did. */
+  const spanish = await checkSentences(page, sum, 'summary');
+  const text = plain(await page.textContent('#samples-root'));
+  const english = sentences(sum, 'summary').map((x) => x[1]).filter((e) => e && e.length > 12);
+  for (const e of english) assert.ok(text.includes(plain(e)), 'English page shows: ' + e);
+  assert.equal(await page.textContent('.screen-reason'), sum.screening.reason);
   if (!sum.stability.stable) assert.equal(await page.isVisible('.warn-box'), true);
   await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-sample.png'), fullPage: true, animations: 'disabled' });
+
+  /* Spanish: the summary and the anaemia hint in Spanish, not one English sentence left. */
   await page.click('.lang button[data-lang="es"]');
-  assert.match(await page.textContent('#samples-root'), /Tamizaje de anemia/);
+  const es = plain(await page.textContent('#samples-root'));
+  assert.match(es, /Tamizaje de anemia/);
+  for (const e of english) assert.ok(!es.includes(plain(e)), 'English left in the Spanish page: ' + e);
+  for (const s of spanish) if (s) assert.ok(es.includes(plain(s)), 'Spanish page shows: ' + s);
+  /* The shipped profile label and source note from the data files, too. */
+  assert.ok(!es.includes(sum.calibration.label), 'English profile label left: ' + sum.calibration.label);
+  assert.match(es, /Frotis delgado, 100x en aceite, cámara como la de BCCD/);
+  assert.match(es, /Estimación de plaquetas en un frotis delgado/);
+  /* Woman, 30, Hb 11.2 g/dL at 3400 m: 112 - 21 = 91 g/L, below the WHO cutoff of 120. */
+  const hint = sum.screening.reason_i18n[0].params;
+  assert.equal(sum.screening.reason_i18n[0].code, 'hemoglobin_below_cutoff');
+  const sev = { mild: 'leve', moderate: 'moderada', severe: 'grave' }[hint.severity];
+  assert.equal(await page.textContent('.screen-reason'), 'La hemoglobina ajustada de ' + hint.adjusted_g_l +
+    ' g/L está por debajo del punto de corte de la OMS de ' + hint.cutoff_g_l +
+    ' g/L para mujeres no embarazadas de 15 años o más: rango de anemia ' + sev + '.');
+  assert.match(await page.textContent('.sample-summary'), /Grupo: mujeres no embarazadas de 15 años o más/);
+  const hb = sum.screening.hemoglobin;
+  assert.ok(await page.textContent('.hb-formula').then((f) => f.startsWith('Hb ajustada = ' + hb.measured_g_l +
+    ' g/L medida − ' + hb.altitude_adjustment_g_l + ' g/L por altitud − 0 g/L por tabaquismo = ' + hb.adjusted_g_l + ' g/L')));
+  assert.match(await page.textContent('.formulas .formula[data-class="Platelets"]'), /^Plaquetas\/µL ≈ [\d.]+ por imagen \(\d+ plaquetas ÷ 1 imagen\)/);
+  if (!sum.stability.stable) assert.match(await page.textContent('.stability-warning'), /^Solo se contaron \d+ GR \(menos de 200\)\. Solo 1 campo \(menos de 10\)\.$/);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-sample-es.png'), fullPage: true, animations: 'disabled' });
   await page.click('.lang button[data-lang="en"]');
+  assert.equal(await page.textContent('.screen-reason'), sum.screening.reason);
   await page.click('#sample-delete');
   await page.click('#sample-delete');
   await page.waitForFunction(() => location.hash === '#/samples');
   assert.equal((await page.request.get(base + '/api/samples/' + sid)).status(), 404);
   await page.click('#active-sample button').catch(() => {});
+});
+
+test('every sentence of the samples API, hints and refusals, is worded in Spanish', async (t) => {
+  const probe = await page.request.get(base + '/api/samples');
+  if (probe.status() !== 200) return t.skip('the server has no /api/samples');
+  await page.goto(base + '/');
+  await page.waitForSelector('html.ready');
+  /* No images needed: a sample without fields still has its hint, rule and caveats. */
+  const people = [
+    { age: 30, age_unit: 'years', sex: 'female', hemoglobin: 11.2, hemoglobin_unit: 'g/dL', altitude_m: 3400 },
+    { age: 40, age_unit: 'years', sex: 'male', hemoglobin: 15, hemoglobin_unit: 'g/dL', smoker: true },
+    { age: 18, age_unit: 'months', hemoglobin: 9, hemoglobin_unit: 'g/dL', altitude_m: 100 },
+    { age: 8, age_unit: 'years', hemoglobin: 12.6, hemoglobin_unit: 'g/dL' },
+    { age: 13, age_unit: 'years', sex: 'male', hemoglobin: 100, hemoglobin_unit: 'g/L' },
+    { age: 3, age_unit: 'years', hemoglobin: 6.5, hemoglobin_unit: 'g/dL' },
+    { age: 25, age_unit: 'years', sex: 'female', pregnant: true, trimester: 2, hemoglobin: 10, hemoglobin_unit: 'g/dL' },
+    { sex: 'female', pregnant: true, trimester: 1, hemoglobin: 12, hemoglobin_unit: 'g/dL' },
+    { sex: 'female', pregnant: true, trimester: 3, hemoglobin: 12, hemoglobin_unit: 'g/dL' },
+    { age: 3, age_unit: 'months', hemoglobin: 10, hemoglobin_unit: 'g/dL' },
+    { sex: 'female', hemoglobin: 10, hemoglobin_unit: 'g/dL' },
+    { age: 20, age_unit: 'years', hemoglobin: 10, hemoglobin_unit: 'g/dL' },
+    { age: 25, age_unit: 'years', sex: 'female', pregnant: true, hemoglobin: 10, hemoglobin_unit: 'g/dL' },
+    { preparation: 'chamber', age: 30, age_unit: 'years', sex: 'male' },
+  ];
+  const codes = new Set(), groups = new Set();
+  for (let i = 0; i < people.length; i++) {
+    const c = await page.request.post(base + '/api/samples', { data: Object.assign({ code: 'I18N-' + i }, people[i]) });
+    assert.equal(c.status(), 201, await c.text());
+    const id = (await c.json()).id;
+    const sum = (await (await page.request.get(base + '/api/samples/' + id)).json()).summary;
+    await checkSentences(page, sum, 'sample ' + i);
+    sum.screening.reason_i18n.forEach((m) => codes.add(m.code));
+    if (sum.screening.group_id) groups.add(sum.screening.group_id);
+    assert.equal((await page.request.delete(base + '/api/samples/' + id)).status(), 200);
+  }
+  for (const c of ['hemoglobin_below_cutoff', 'hemoglobin_not_below_cutoff', 'altitude_not_given', 'under_6_months',
+    'age_needed', 'sex_needed', 'trimester_needed', 'no_hemoglobin'])
+    assert.ok(codes.has(c), 'hint ' + c + ' seen: ' + Array.from(codes));
+  assert.equal(groups.size, 9, 'every WHO group worded: ' + Array.from(groups));
+  /* Refusals: the generic err.* text names no field; the message does, in Spanish too. */
+  const bodies = ['{}', '{"code":"Jane Doe"}', '{"code":"S","age":4}', '{"code":"S","x":1}', '{"code":',
+    '{"code":"S","hemoglobin":120,"hemoglobin_unit":"g/dL"}', '{"code":"S","packs_per_day":1}',
+    '{"code":"S","preparation":"chamber","profile":"bccd-smear-100x"}', '{"code":"S","note":"a\\u0001"}',
+    '{"code":"S","sex":"male","pregnant":true}', '{"code":"S","dilution":200}', '{"code":"S","altitude_m":"high"}'];
+  for (const b of bodies) {
+    const r = await page.request.post(base + '/api/samples', { headers: { 'Content-Type': 'application/json' }, data: b });
+    assert.equal(r.status(), 400, b);
+    await checkSentences(page, await r.json(), b);
+  }
+  await checkSentences(page, await (await page.request.get(base + '/api/samples/AAAAAAAAAAAAAAAAAAAAAA')).json(), '404');
+
+  /* Data-file texts: translated while they are the shipped English, else shown as written. */
+  assert.deepEqual(await page.evaluate(() => {
+    BV.i18n.set('es');
+    const r = [BV.i18n.label('msg.profile', 'neubauer-40x', 'Improved Neubauer chamber, 40x objective, calibrated camera'),
+      BV.i18n.label('msg.profile', 'neubauer-40x', 'Our Neubauer, 40x'), BV.i18n.label('msg.group', 'men_15y', 'men 15 years and older'),
+      BV.i18n.msgs([{ code: 'hemoglobin_not_below_cutoff', params: { adjusted_g_l: 131.5, cutoff_g_l: 130, group: 'men_15y',
+        group_label: 'adult men' } }], 'x'), BV.i18n.msgs([{ code: 'no_such_code', params: {} }], 'English as sent')];
+    BV.i18n.set('en');
+    return r;
+  }), ['Cámara de Neubauer mejorada, objetivo 40x, cámara calibrada', 'Our Neubauer, 40x', 'hombres de 15 años o más',
+    'La hemoglobina ajustada de 131.5 g/L está en o por encima del punto de corte de la OMS de 130 g/L para adult men.',
+    'English as sent']);
+
+  /* The form in Spanish: the refusal in Spanish, the field it names marked and focused. */
+  await page.click('.lang button[data-lang="es"]');
+  await page.click('#nav-samples');
+  await page.click('.new-sample > summary');
+  const profiles = await page.$$eval('#smp-profile option', (os) => os.map((o) => o.textContent));
+  assert.ok(profiles.includes('Frotis delgado, 100x en aceite, cámara como la de BCCD (imagen = 1/20 de un campo)'), profiles.join(' | '));
+  await page.fill('#smp-code', 'ES-1');
+  await page.fill('#smp-hemoglobin', '120');
+  await page.click('.sample-form button[type="submit"]');
+  await page.waitForSelector('.sample-form .error');
+  assert.equal(await page.textContent('.sample-form .error-msg'), 'La muestra no se guardó. Corrija lo siguiente y vuelva a intentarlo:');
+  assert.equal(await page.textContent('.sample-form .error-detail'), 'Hemoglobina: 120 g/dL está fuera de 1-25 g/dL (10-250 g/L); revise la unidad.');
+  assert.equal(await page.getAttribute('#smp-hemoglobin', 'aria-invalid'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'smp-hemoglobin');
+
+  /* Uploading into a sample deleted meanwhile: said of the sample (not "this result"), in Spanish. */
+  const c = await page.request.post(base + '/api/samples', { data: { code: 'I18N-GONE' } });
+  const gone = (await c.json()).id;
+  await page.goto(base + '/#/samples/' + gone);
+  await page.waitForSelector('#sample-add');
+  await page.click('#sample-add');
+  await page.waitForSelector('#active-sample:not([hidden])');
+  assert.equal((await page.request.delete(base + '/api/samples/' + gone)).status(), 200);
+  const { status, body } = await upload(page, { name: 'campo.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('x') });
+  assert.equal(status, 404);
+  assert.equal(body.error.message_i18n[0].code, 'sample_not_found');
+  await page.waitForSelector('#upload-error:not([hidden])');
+  assert.match(await page.textContent('#upload-error .error-msg'), /^La muestra a la que iban estas imágenes ya no existe/);
+  await page.click('.lang button[data-lang="en"]');
+  assert.match(await page.textContent('#upload-error .error-msg'), /^The sample these images were going into no longer exists/);
+  await page.click('#active-sample button');
 });
 
 test('keyboard: tabbing reaches the picker, tabs and language buttons with a visible focus', async () => {
