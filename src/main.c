@@ -312,7 +312,7 @@ main(int argc, char *argv[])
 	char		 err[512], name[CONFIG_PATH_MAX], *dot, *slash;
 	const char	*cfgpath = BV_SYSCONFDIR "/bloodview.conf";
 	const char	*sock = NULL;
-	int		 ch, cfg_given = 0, listen_fd = 0;
+	int		 ch, cfg_given = 0, listen_fd = 0, rc = 0;
 	struct {
 		const char *key, *val;
 	} over[8];
@@ -412,7 +412,8 @@ main(int argc, char *argv[])
 		if (load_thresholds(&thr, &cfg, app.det, app.model_info, err,
 		    sizeof(err)) == -1) {
 			log_warnx("config: %s", err);
-			return 1;
+			rc = 1;
+			goto done;
 		}
 		app.thresholds = &thr;
 		log_info("model %s loaded (%d classes, %s)", app.model_name,
@@ -427,12 +428,14 @@ main(int argc, char *argv[])
 
 	if (FCGX_Init() != 0) {
 		log_warnx("FCGX_Init failed");
-		return 1;
+		rc = 1;
+		goto done;
 	}
 	if (sock != NULL) {
 		if ((listen_fd = FCGX_OpenSocket(sock, 64)) < 0) {
 			log_warnx("cannot listen on %s", sock);
-			return 1;
+			rc = 1;
+			goto done;
 		}
 	} else if (FCGX_IsCGI()) {
 		/* one-shot CGI: the request is in the environment and stdin */
@@ -459,5 +462,5 @@ done:
 	magic_close(cookie);
 	if (app.results_fd >= 0)
 		close(app.results_fd);
-	return 0;
+	return rc;
 }
