@@ -20,21 +20,13 @@
 #include "results.h"
 #include "samples.h"
 #include "thresholds.h"
+#include "timing.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static double
 round3(double v)
@@ -194,7 +186,7 @@ analyze_handle(struct app *app, const struct http_request *req,
 	struct result_file		 files[4];
 	enum results_err		 rerr;
 
-	t0 = now_ms();
+	t0 = timing_ms();
 	if (app->det == NULL) {
 		http_error(resp, 503, "not_ready",
 		    "The model is not loaded; see the server log.");
@@ -291,7 +283,7 @@ analyze_handle(struct app *app, const struct http_request *req,
 		    img_strerror(ierr));
 		goto out;
 	}
-	t1 = now_ms();
+	t1 = timing_ms();
 
 	/* detect at the floor; the thresholds only filter what is counted */
 	if (detector_run(app->det, &im, (float)cfg->min_confidence,
@@ -299,7 +291,7 @@ analyze_handle(struct app *app, const struct http_request *req,
 		http_error(resp, 500, "internal", "Internal error.");
 		goto out;
 	}
-	t2 = now_ms();
+	t2 = timing_ms();
 
 	/* annotate a copy of what is counted, then re-encode */
 	if (nboxes > 0 &&
@@ -333,7 +325,7 @@ analyze_handle(struct app *app, const struct http_request *req,
 		http_error(resp, 500, "internal", "Internal error.");
 		goto out;
 	}
-	t3 = now_ms();
+	t3 = timing_ms();
 
 	if (id_new(id) == -1) {
 		log_warn("getrandom");
@@ -348,7 +340,7 @@ analyze_handle(struct app *app, const struct http_request *req,
 	}
 	timings = json_pack("{s:f,s:f,s:f,s:f}",
 	    "decode", round1(t1 - t0), "detect", round1(t2 - t1),
-	    "encode", round1(t3 - t2), "total", round1(now_ms() - t0));
+	    "encode", round1(t3 - t2), "total", round1(timing_ms() - t0));
 	json_object_set_new(result, "timings_ms", timings);
 	if ((js = json_dumps(result, JSON_INDENT(1) | JSON_ENSURE_ASCII |
 	    JSON_REAL_PRECISION(10))) ==

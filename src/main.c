@@ -17,6 +17,7 @@
 #include "clinical.h"
 #include "samples.h"
 #include "thresholds.h"
+#include "timing.h"
 
 #include <fcgiapp.h>
 #include <magic.h>
@@ -157,15 +158,6 @@ parse_length(const char *s, size_t *len)
 	return 0;
 }
 
-static double
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /*
  * Run retention at most once an hour, between requests; the first call
  * (at start-up, before the first accept) runs it at once, so a restart
@@ -196,7 +188,7 @@ serve_one(struct app *app, struct io *io)
 	char			 path[1024];
 	const char		*uri, *q, *method;
 	size_t			 len = 0, got = 0;
-	double			 t0 = now_ms();
+	double			 t0 = timing_ms();
 
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
@@ -235,7 +227,7 @@ serve_one(struct app *app, struct io *io)
 	send_response(io, method, &resp);
 	log_info("%s %s %d %s bytes=%zu %.1fms%s%s", method, path,
 	    resp.status, resp.error_code ? resp.error_code : "-", got,
-	    now_ms() - t0, resp.note[0] ? " " : "", resp.note);
+	    timing_ms() - t0, resp.note[0] ? " " : "", resp.note);
 	free(body);
 	http_response_free(&resp);
 }

@@ -136,30 +136,27 @@ test_stability(void)
 static void
 test_fmt(void)
 {
-	char	 b[32];
-
-	est_fmt(b, sizeof(b), 420000.0, 0);
-	CHECK_STR(b, "420000");
-	est_fmt(b, sizeof(b), 4.0 / 3, 3);
-	CHECK_STR(b, "1.333");
-	est_fmt(b, sizeof(b), 1.5, 3);
-	CHECK_STR(b, "1.5");
-	est_fmt(b, sizeof(b), 20, 3);
-	CHECK_STR(b, "20");
-	est_fmt(b, sizeof(b), -0.0001, 1);
-	CHECK_STR(b, "0");
 	/*
 	 * Ties round away from zero, as round() does for the numbers sent
 	 * beside the sentences (printf alone would print 104.2 and 2).
 	 */
-	est_fmt(b, sizeof(b), 104.25, 1);
-	CHECK_STR(b, "104.3");
-	est_fmt(b, sizeof(b), 2.5, 0);
-	CHECK_STR(b, "3");
-	est_fmt(b, sizeof(b), -2.5, 0);
-	CHECK_STR(b, "-3");
-	est_fmt(b, sizeof(b), 0.0768, 6);
-	CHECK_STR(b, "0.0768");
+	static const struct {
+		double		 v;
+		int		 digits;
+		const char	*want;
+	} cases[] = {
+		{ 420000.0, 0, "420000" }, { 4.0 / 3, 3, "1.333" },
+		{ 1.5, 3, "1.5" }, { 20, 3, "20" }, { -0.0001, 1, "0" },
+		{ 104.25, 1, "104.3" }, { 2.5, 0, "3" }, { -2.5, 0, "-3" },
+		{ 0.0768, 6, "0.0768" },
+	};
+	char	 b[32];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		est_fmt(b, sizeof(b), cases[i].v, cases[i].digits);
+		CHECK_STR(b, cases[i].want);
+	}
 }
 
 static struct est_person

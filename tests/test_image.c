@@ -20,6 +20,7 @@
 #include "imgio.h"
 #include "annotate.h"
 #include "hostile.h"
+#include "timing.h"
 
 static int failures;
 
@@ -79,15 +80,6 @@ static size_t	alloc_count, alloc_max;
 #define WATCH_RESET()	(alloc_count = 0, alloc_max = 0)
 #define WATCHING	0
 #endif
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static const unsigned char *
 px(const struct img *im, int x, int y)
@@ -199,14 +191,14 @@ test_probe(void)
 
 	/* Hostile claims: refused, fast, no allocation at all. */
 	WATCH_RESET();
-	t0 = now_ms();
+	t0 = timing_ms();
 	for (k = 0; k < iters; k++) {
 		CHECK(imgcheck_probe(hp, hpn, IMG_PNG, &lim, &w, &h) ==
 		    IMG_ERR_PIXELS);
 		CHECK(imgcheck_probe(hj, hjn, IMG_JPEG, &lim, &w, &h) ==
 		    IMG_ERR_PIXELS);
 	}
-	ms = (now_ms() - t0) / (2.0 * iters);
+	ms = (timing_ms() - t0) / (2.0 * iters);
 	CHECK(alloc_count == 0);
 	CHECK(ms < 1.0);
 	printf("  probe refuses huge.png / huge.jpg in %.2f us each, %zu "
@@ -514,9 +506,9 @@ test_progressive(void)
 	p = hostile_progressive(4096, 2000, &n);
 	CHECK(p != NULL);
 	if (p != NULL) {
-		t0 = now_ms();
+		t0 = timing_ms();
 		e = imgio_decode(p, n, IMG_JPEG, NULL, &im);
-		ms = now_ms() - t0;
+		ms = timing_ms() - t0;
 		CHECK(e == IMG_ERR_CORRUPT);
 		printf("  decode refuses 4096x4096 / 2000-scan progressive JPEG "
 		    "in %.1f ms\n", ms);
@@ -847,7 +839,7 @@ refuse_timing(magic_t mc, const char *name, unsigned char *p, size_t n,
 		CHECK(p != NULL);
 		return;
 	}
-	t0 = now_ms();
+	t0 = timing_ms();
 	e = imgcheck_sniff(mc, p, n, &t, NULL, 0);
 	if (e == IMG_OK) {
 		stage = "probe";
@@ -858,7 +850,7 @@ refuse_timing(magic_t mc, const char *name, unsigned char *p, size_t n,
 		e = imgio_decode(p, n, t, NULL, &im);
 		imgio_free(&im);
 	}
-	ms = now_ms() - t0;
+	ms = timing_ms() - t0;
 	printf("  %-22s -> %-8s at %-6s in %8.3f ms\n", name,
 	    e == IMG_OK ? "accepted" : e == IMG_ERR_TYPE ? "415" :
 	    e == IMG_ERR_PIXELS ? "422 px" : e == IMG_ERR_CORRUPT ?
@@ -964,24 +956,24 @@ test_bccd(magic_t mc)
 	CHECK(imgio_decode(p, n, IMG_JPEG, NULL, &im) == IMG_OK);
 	CHECK(im.w == 640 && im.h == 480);
 	imgio_free(&im);
-	t0 = now_ms();
+	t0 = timing_ms();
 	for (k = 0; k < iters; k++) {
 		imgio_decode(p, n, IMG_JPEG, NULL, &im);
 		imgio_free(&im);
 	}
-	ms = (now_ms() - t0) / iters;
+	ms = (timing_ms() - t0) / iters;
 	printf("  BCCD BloodImage_00001.jpg (%zu bytes): decode 640x480 in "
 	    "%.2f ms\n", n, ms);
 	CHECK(imgio_decode(p, n, IMG_JPEG, NULL, &im) == IMG_OK);
 	if ((out = malloc((size_t)416 * 416 * 3 * sizeof(*out))) != NULL) {
-		t0 = now_ms();
+		t0 = timing_ms();
 		imgio_letterbox(&im, 416, 416, out, &lb);
-		printf("  letterbox 640x480 -> 416: %.2f ms\n", now_ms() - t0);
+		printf("  letterbox 640x480 -> 416: %.2f ms\n", timing_ms() - t0);
 		free(out);
 	}
-	t0 = now_ms();
+	t0 = timing_ms();
 	CHECK(imgio_encode_jpeg(&im, 90, &jpg, &jn) == 0);
-	printf("  encode 640x480 q90: %.2f ms, %zu bytes\n", now_ms() - t0, jn);
+	printf("  encode 640x480 q90: %.2f ms, %zu bytes\n", timing_ms() - t0, jn);
 	free(jpg);
 	imgio_free(&im);
 	free(p);

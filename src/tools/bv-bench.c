@@ -14,6 +14,7 @@
 #include "imgcheck.h"
 #include "imgio.h"
 #include "toolutil.h"
+#include "timing.h"
 
 #include <darknet.h>
 
@@ -21,15 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static int
 dcmp(const void *a, const void *b)
@@ -100,13 +92,13 @@ main(int argc, char *argv[])
 	network_predict(net, input);		/* warm-up */
 	for (r = 0; r < runs; r++) {
 		blasgemm_set_stock(1);
-		t = now_ms();
+		t = timing_ms();
 		network_predict(net, input);
-		ts[r] = now_ms() - t;
+		ts[r] = timing_ms() - t;
 		blasgemm_set_stock(0);
-		t = now_ms();
+		t = timing_ms();
 		network_predict(net, input);
-		ta[r] = now_ms() - t;
+		ta[r] = timing_ms() - t;
 	}
 	free_network(net);
 
@@ -118,7 +110,7 @@ main(int argc, char *argv[])
 	for (r = 0; r < runs; r++) {
 		struct img copy;
 
-		t = now_ms();
+		t = timing_ms();
 		imgio_decode(buf, len, IMG_JPEG, &lim, &copy);
 		detector_run(det, &copy, 0.05f, 0.45f, &boxes, &n);
 		ab = calloc(n + 1, sizeof(*ab));
@@ -132,7 +124,7 @@ main(int argc, char *argv[])
 		}
 		annotate_draw(&copy, ab, n);
 		imgio_encode_jpeg(&copy, 85, &jpg, &jlen);
-		tp[r] = now_ms() - t;
+		tp[r] = timing_ms() - t;
 		free(jpg);
 		free(ab);
 		free(boxes);

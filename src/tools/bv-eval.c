@@ -40,6 +40,7 @@
 #include "voc.h"
 #include "vocap.h"
 #include "toolutil.h"
+#include "timing.h"
 
 #define EVAL_MAX_FILE (64L << 20)
 #define NCLS VOC_NCLASSES
@@ -57,15 +58,6 @@ struct eval_opts {
 	float thr[NCLS], ap_thresh, nms, hue, gain, rescale, zoom;
 	int json, tune, threads, limit, stock, per_image;
 };
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-}
 
 /* Shift hue by deg degrees and multiply value by gain, in place. */
 static void
@@ -152,7 +144,7 @@ rescale_img(struct img *im, float f)
 static int
 zoom_img(struct img *im, struct voc_ann *gt, float f)
 {
-	struct img s = *im, o = { .w = im->w, .h = im->h };
+	struct img s, o = { .w = im->w, .h = im->h };
 	double bg[3] = { 0, 0, 0 };
 	long nb = 0;
 	int ox, oy;
@@ -167,17 +159,12 @@ zoom_img(struct img *im, struct voc_ann *gt, float f)
 		}
 	if ((o.rgb = malloc((size_t)o.w * o.h * 3)) == NULL)
 		return -1;
-	s.rgb = malloc((size_t)im->w * im->h * 3);
-	if (s.rgb == NULL) {
+	/* rescale_img replaces *im: s is the scaled field, im is o below. */
+	if (rescale_img(im, f) == -1) {
 		free(o.rgb);
 		return -1;
 	}
-	memcpy(s.rgb, im->rgb, (size_t)im->w * im->h * 3);
-	if (rescale_img(&s, f) == -1) {
-		free(s.rgb);
-		free(o.rgb);
-		return -1;
-	}
+	s = *im;
 	ox = (s.w - o.w) / 2;
 	oy = (s.h - o.h) / 2;
 	for (int y = 0; y < o.h; y++)
@@ -192,7 +179,6 @@ zoom_img(struct img *im, struct voc_ann *gt, float f)
 					d[c] = (unsigned char)lrint(bg[c] / nb);
 		}
 	imgio_free(&s);
-	imgio_free(im);
 	*im = o;
 	for (size_t k = 0; k < gt->n; k++) {
 		struct voc_box *b = &gt->boxes[k];
@@ -221,22 +207,34 @@ struct counts {
 	int n_rbc_imgs;
 };
 
+/*
+ * One image's cells per class: labelled (difficult boxes left out) and
+ * counted (detections at or above their class's threshold).
+ */
+static void
+image_counts(const struct eval_img *e, const float *thr, int *gt, int *pr)
+{
+	memset(gt, 0, NCLS * sizeof *gt);
+	memset(pr, 0, NCLS * sizeof *pr);
+	for (size_t k = 0; k < e->gt.n; k++)
+		if (!e->gt.boxes[k].difficult)
+			gt[e->gt.boxes[k].cls]++;
+	for (size_t k = 0; k < e->nd; k++) {
+		int cl = e->dets[k].cls;
+
+		if (cl >= 0 && cl < NCLS && e->dets[k].conf >= thr[cl])
+			pr[cl]++;
+	}
+}
+
 static void
 count_errors(const struct eval_img *ev, int n, const float *thr, struct counts *c)
 {
 	memset(c, 0, sizeof *c);
 	for (int i = 0; i < n; i++) {
-		int gt[NCLS] = { 0 }, pr[NCLS] = { 0 };
+		int gt[NCLS], pr[NCLS];
 
-		for (size_t k = 0; k < ev[i].gt.n; k++)
-			if (!ev[i].gt.boxes[k].difficult)
-				gt[ev[i].gt.boxes[k].cls]++;
-		for (size_t k = 0; k < ev[i].nd; k++) {
-			int cl = ev[i].dets[k].cls;
-
-			if (cl >= 0 && cl < NCLS && ev[i].dets[k].conf >= thr[cl])
-				pr[cl]++;
-		}
+		image_counts(&ev[i], thr, gt, pr);
 		for (int k = 0; k < NCLS; k++)
 			c->mae[k] += abs(pr[k] - gt[k]);
 		/* Percent error is undefined for images with no labelled RBC. */
@@ -259,16 +257,9 @@ print_per_image(const struct eval_img *ev, int n, const float *thr)
 	fprintf(stderr, "%-20s %7s %7s %7s %7s %7s %7s\n", "image", "RBC gt",
 	    "RBC", "WBC gt", "WBC", "Plt gt", "Plt");
 	for (int i = 0; i < n; i++) {
-		int gt[NCLS] = { 0 }, pr[NCLS] = { 0 };
+		int gt[NCLS], pr[NCLS];
 
-		for (size_t k = 0; k < ev[i].gt.n; k++)
-			gt[ev[i].gt.boxes[k].cls]++;
-		for (size_t k = 0; k < ev[i].nd; k++) {
-			int cl = ev[i].dets[k].cls;
-
-			if (cl >= 0 && cl < NCLS && ev[i].dets[k].conf >= thr[cl])
-				pr[cl]++;
-		}
+		image_counts(&ev[i], thr, gt, pr);
 		fprintf(stderr, "%-20s %7d %7d %7d %7d %7d %7d\n", ev[i].id,
 		    gt[VOC_RBC], pr[VOC_RBC], gt[VOC_WBC], pr[VOC_WBC],
 		    gt[VOC_PLATELETS], pr[VOC_PLATELETS]);
@@ -483,14 +474,14 @@ main(int argc, char **argv)
 			imgio_free(&im);
 			goto cleanup;
 		}
-		t0 = now_ms();
+		t0 = timing_ms();
 		if (detector_run(det, &im, o.ap_thresh, o.nms, &ev[n - 1].dets,
 		    &ev[n - 1].nd) == -1) {
 			imgio_free(&im);
 			fprintf(stderr, "bv-eval: detector failed\n");
 			goto cleanup;
 		}
-		ev[n - 1].ms = now_ms() - t0;
+		ev[n - 1].ms = timing_ms() - t0;
 		/* The first call pays for buffers and thread start-up. */
 		if (n > 1)
 			tot_ms += ev[n - 1].ms;

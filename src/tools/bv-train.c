@@ -41,6 +41,7 @@
 #include "blasgemm.h"
 #include "vocap.h"
 #include "toolutil.h"
+#include "timing.h"
 
 #define MAXLINE 4096
 
@@ -76,15 +77,6 @@ static float
 rng_scale(float s)
 {
 	return expf(rng_uniform(-logf(s), logf(s)));
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 /* ------------------------------------------------------------ dataset */
@@ -982,7 +974,7 @@ cmd_train(const struct opts *o)
 	signal(SIGINT, on_signal);
 	signal(SIGHUP, on_signal);
 
-	t0 = now();
+	t0 = timing_ms() / 1e3;
 	int it0 = st.iter;
 	while (st.iter < o->iters && !stop_flag &&
 	    (o->stop_at <= 0 || st.iter < o->stop_at)) {
@@ -1019,7 +1011,7 @@ cmd_train(const struct opts *o)
 			net_params(ema, net, p_ema, dcy);
 		}
 		st.iter = ++it;
-		t = now();
+		t = timing_ms() / 1e3;
 		if (it % o->log_every == 0 || it == o->iters) {
 			double ips = (double)(it - it0) * o->batch / (t - t0);
 			double eta = (o->iters - it) * o->batch / ips;
@@ -1030,13 +1022,13 @@ cmd_train(const struct opts *o)
 			    (int)(eta / 60) % 60, blasgemm_calls);
 		}
 		if (vs.ds.n > 0 && (it % o->val_every == 0 || it == o->iters)) {
-			double ap[16], map, tv = now();
+			double ap[16], map, tv = timing_ms() / 1e3;
 
 			map = validate(ema, &vs, ncls, ap);
 			fprintf(log, "val iter %d mAP %.4f (", it, map);
 			for (int c = 0; c < ncls && c < 16; c++)
 				fprintf(log, "%s%.4f", c ? " " : "", ap[c]);
-			fprintf(log, ") %.1fs\n", now() - tv);
+			fprintf(log, ") %.1fs\n", timing_ms() / 1e3 - tv);
 			if (map > st.best_map) {
 				st.best_map = map;
 				st.best_iter = it;
