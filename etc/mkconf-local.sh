@@ -39,7 +39,7 @@ server.bind = "127.0.0.1"
 server.port = $port
 ${BV_ERRORLOG:+server.errorlog = \"$BV_ERRORLOG\"}
 $user_conf
-server.max-request-size = ${BV_MAX_REQUEST_KB:-20544}
+server.max-request-size = ${BV_MAX_REQUEST_KB:-41024}
 # mod_dirlisting is not loaded: no directory listing anywhere.
 # Deleted results must vanish at once: no stat cache.
 server.stat-cache-engine = "disable"

@@ -1,4 +1,4 @@
-/* analyze.c: one upload, top to bottom: parse, validate, decode, detect, commit */
+/* analyze.c: one upload, top to bottom: parse, validate, decode, scale, detect, commit */
 /*
  * This file reads as the request pipeline.  HTTP stays in the router and
  * image details stay in imgcheck/imgio/annotate; here each step either
@@ -6,12 +6,22 @@
  * becomes visible until results_commit() renames a complete directory into
  * place.  The uploaded bytes are never stored: only the re-encoded
  * annotated image, a thumbnail and the JSON.
+ *
+ * Photos of any field: the display copy (the photo, or a reduced copy of
+ * a very large one) gives the field of view and, unless the upload or the
+ * sample's profile says how many um a pixel is, the cell scale measured
+ * on its red cells (scan.h); the working copy is the photo resampled so
+ * its cells have the size the network was trained on, covered with
+ * tiles.  A photo already at that scale takes today's single letterboxed
+ * pass.  Boxes stay in the photo's own pixels throughout the result.
  */
 
 #include "analyze.h"
 #include "annotate.h"
+#include "clinical.h"
 #include "config.h"
 #include "detector.h"
+#include "fov.h"
 #include "ids.h"
 #include "imgcheck.h"
 #include "imgio.h"
@@ -19,6 +29,7 @@
 #include "multipart.h"
 #include "results.h"
 #include "samples.h"
+#include "scan.h"
 #include "thresholds.h"
 #include "timing.h"
 
@@ -64,7 +75,7 @@ parse_threshold(const struct multipart_part *p, double *out)
  * ones actually counted with.
  */
 static json_t *
-build_result(const struct app *app, const char *id, const struct img *im,
+build_result(const struct app *app, const char *id, int W, int H,
     const char *mime, double threshold, const double *thr,
     const struct det_box *v, size_t n, const char *sample)
 {
@@ -121,7 +132,7 @@ build_result(const struct app *app, const char *id, const struct img *im,
 	o = json_pack("{s:s,s:s,s:{s:i,s:i,s:s},s:{s:s,s:b,s:{s:i,s:i}},"
 	    "s:f,s:o,s:f,s:o,s:o,s:o,s:o}",
 	    "id", id, "created", created,
-	    "image", "width", im->w, "height", im->h, "type", mime,
+	    "image", "width", W, "height", H, "type", mime,
 	    "model", "name", app->model_name,
 	    "trained", json_is_true(json_object_get(app->model_info,
 	    "trained")), "input", "width", netw, "height", neth,
@@ -157,6 +168,160 @@ set_image_error(struct http_response *resp, enum img_err e)
 	}
 }
 
+/*
+ * Parse the optional um_per_px field: a decimal with a point or a comma
+ * (what a Spanish keyboard types), in (0, 100].
+ */
+static int
+parse_um_per_px(const struct multipart_part *p, double *out)
+{
+	char	 buf[32], *end, *c;
+	double	 v;
+
+	if (p->len == 0 || p->len >= sizeof(buf))
+		return -1;
+	memcpy(buf, p->data, p->len);
+	buf[p->len] = '\0';
+	if ((c = strchr(buf, ',')) != NULL) {
+		if (strchr(buf, '.') != NULL || strchr(c + 1, ',') != NULL)
+			return -1;
+		*c = '.';
+	}
+	v = strtod(buf, &end);
+	if (end == buf || *end != '\0' || !(v > 0.0 && v <= 100.0))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* The um/px of sample's calibration profile, or 0. */
+static double
+profile_um_per_px(const struct app *app, const char *sample)
+{
+	const struct clinical_profile	*p;
+	json_t				*o;
+	const char			*name;
+	double				 v = 0;
+
+	if (app->clinical == NULL || (o = samples_load(app->results_fd,
+	    sample)) == NULL)
+		return 0;
+	if ((name = json_string_value(json_object_get(o, "profile"))) !=
+	    NULL && (p = clinical_profile_find(app->clinical, name)) != NULL)
+		v = p->um_per_px;
+	json_decref(o);
+	return v;
+}
+
+/* The model's scale constants (models/<name>.json "scale"), or defaults. */
+static void
+model_scale(const struct app *app, struct scan_model *m)
+{
+	json_t	*o = json_object_get(app->model_info, "scale");
+	double	 v;
+	int	 c;
+
+	m->rbc_cls = 0;
+	m->rbc_net_px = 47;
+	m->rbc_um = 7.5;
+	for (c = 0; c < detector_classes(app->det); c++)
+		if (strcmp(detector_class_name(app->det, c), "RBC") == 0)
+			m->rbc_cls = c;
+	if ((v = json_number_value(json_object_get(o, "rbc_net_px"))) > 0)
+		m->rbc_net_px = v;
+	if ((v = json_number_value(json_object_get(o, "rbc_um"))) > 0)
+		m->rbc_um = v;
+}
+
+static json_t *
+scale_json(const struct scale_info *sc)
+{
+	const char	*why = scale_reason_name(sc->reason);
+
+	return json_pack("{s:s,s:o,s:o,s:f,s:s,s:o,s:i}",
+	    "source", scale_source_name(sc->source),
+	    "rbc_px", sc->rbc_px > 0 ? json_real(round1(sc->rbc_px)) :
+	    json_null(),
+	    "um_per_px", sc->um_per_px > 0 ? json_real(round(sc->um_per_px *
+	    1e5) / 1e5) : json_null(),
+	    "factor", round(sc->factor * 1e4) / 1e4,
+	    "status", sc->status == SCALE_OK ? "ok" : "unsure",
+	    "reason", why ? json_string(why) : json_null(),
+	    "rbc_measured", sc->nrbc);
+}
+
+static json_t *
+fov_json(const struct fov *f, double um_per_px)
+{
+	json_t	*o;
+
+	if (f->shape == FOV_CIRCLE)
+		o = json_pack("{s:s,s:f,s:f,s:f,s:b,s:f}", "shape", "circle",
+		    "cx", round1(f->cx), "cy", round1(f->cy), "r", round1(f->r),
+		    "clipped", f->clipped, "area_px", round(f->area_px));
+	else
+		o = json_pack("{s:s,s:f,s:f,s:f,s:f,s:f}", "shape", "rect",
+		    "x", round1(f->x), "y", round1(f->y), "w", round1(f->w),
+		    "h", round1(f->h), "area_px", round(f->area_px));
+	if (o != NULL && um_per_px > 0)
+		json_object_set_new(o, "area_um2", json_real(round1(f->area_px *
+		    um_per_px * um_per_px)));
+	return o;
+}
+
+/* The upload, for scan_detect()'s finer decode. */
+struct upload {
+	const struct multipart_part	*part;
+	enum img_type			 type;
+	const struct img_limits		*lim;
+};
+
+static int
+upload_decode(void *arg, double factor, struct img *out, int *nomem)
+{
+	const struct upload	*u = arg;
+	enum img_err		 e;
+
+	e = imgio_decode_scaled(u->part->data, u->part->len, u->type, u->lim,
+	    factor, out);
+	*nomem = e == IMG_ERR_NOMEM;
+	return e == IMG_OK ? 0 : -1;
+}
+
+static void
+set_detect_error(struct http_response *resp, enum scan_err e)
+{
+	switch (e) {
+	case SCAN_ERR_BLANK:
+		http_error_i18n(resp, 422, "not_a_smear",
+		    "The photo is blank or featureless: no smear to count.",
+		    json_pack("[{s:s,s:{}}]", "code", "not_a_smear_blank",
+		    "params"));
+		break;
+	case SCAN_ERR_NO_CELLS:
+		http_error_i18n(resp, 422, "not_a_smear",
+		    "No red cells were found at any magnification: the photo "
+		    "is not a blood smear, or it is out of focus.",
+		    json_pack("[{s:s,s:{}}]", "code", "not_a_smear_no_cells",
+		    "params"));
+		break;
+	case SCAN_ERR_TOO_SMALL:
+		http_error_i18n(resp, 422, "cells_too_small",
+		    "The cells are too small in this photo to be counted, even "
+		    "at full resolution: use a higher magnification or a "
+		    "camera with more pixels.", json_pack("[{s:s,s:{}}]",
+		    "code", "cells_too_small", "params"));
+		break;
+	case SCAN_ERR_DECODE:
+		http_error(resp, 422, "undecodable",
+		    "The image is damaged or incomplete and cannot be read.");
+		break;
+	default:
+		http_error(resp, 500, "internal", "Internal error.");
+		break;
+	}
+}
+
 void
 analyze_handle(struct app *app, const struct http_request *req,
     struct http_response *resp)
@@ -181,7 +346,14 @@ analyze_handle(struct app *app, const struct http_request *req,
 	const double			*thr;
 	double				*uniform = NULL;
 	double				 t0, t1, t2, t3, threshold = cfg->threshold;
-	int				 has_threshold = 0, ncls;
+	int				 has_threshold = 0, ncls, W = 0, H = 0;
+	double				 dfac = 1, um = 0;
+	enum scale_source		 usrc = SCALE_NONE;
+	enum scan_err			 derr;
+	struct scan_result		 dr;
+	struct scan_model		 sm;
+	struct scan_opts		 so;
+	struct upload			 up;
 	json_t				*result = NULL, *timings;
 	struct result_file		 files[4];
 	enum results_err		 rerr;
@@ -224,6 +396,17 @@ analyze_handle(struct app *app, const struct http_request *req,
 		}
 		has_threshold = 1;
 	}
+	if ((p = multipart_find(mp, "um_per_px")) != NULL && p->len > 0) {
+		if (parse_um_per_px(p, &um) == -1) {
+			http_error_i18n(resp, 400, "bad_request",
+			    "um_per_px must be a number of micrometres per pixel "
+			    "above 0 and at most 100 (\"0.1\" or \"0,1\").",
+			    json_pack("[{s:s,s:{}}]", "code",
+			    "um_per_px_invalid", "params"));
+			goto out;
+		}
+		usrc = SCALE_REQUEST;
+	}
 	threshold = thresholds_clamp(threshold, cfg->min_confidence);
 	/* a request's threshold applies to every class; else the defaults */
 	ncls = detector_classes(app->det);
@@ -263,6 +446,9 @@ analyze_handle(struct app *app, const struct http_request *req,
 			goto out;
 		}
 		sample_id = sample;
+		if (usrc == SCALE_NONE &&
+		    (um = profile_um_per_px(app, sample)) > 0)
+			usrc = SCALE_PROFILE;
 	}
 
 	/* validate: bytes, then header, then decode with limits */
@@ -275,22 +461,47 @@ analyze_handle(struct app *app, const struct http_request *req,
 	if ((ierr = imgcheck_sniff(app->magic, part->data, part->len, &type,
 	    mime, sizeof(mime))) != IMG_OK ||
 	    (ierr = imgcheck_probe(part->data, part->len, type, &ilim,
-	    &im.w, &im.h)) != IMG_OK ||
-	    (ierr = imgio_decode(part->data, part->len, type, &ilim,
-	    &im)) != IMG_OK) {
+	    &W, &H)) != IMG_OK) {
 		set_image_error(resp, ierr);
 		snprintf(resp->note, sizeof(resp->note), "image: %s",
 		    img_strerror(ierr));
 		goto out;
 	}
-	t1 = timing_ms();
-
-	/* detect at the floor; the thresholds only filter what is counted */
-	if (detector_run(app->det, &im, (float)cfg->min_confidence,
-	    (float)cfg->nms, &boxes, &nboxes) == -1) {
-		http_error(resp, 500, "internal", "Internal error.");
+	/* the display copy: the photo itself unless it is very large */
+	dfac = fmin(1.0, sqrt((double)cfg->display_pixels / ((double)W * H)));
+	if ((ierr = dfac < 1 ? imgio_decode_scaled(part->data, part->len,
+	    type, &ilim, dfac, &im) : imgio_decode(part->data, part->len,
+	    type, &ilim, &im)) != IMG_OK) {
+		set_image_error(resp, ierr);
+		snprintf(resp->note, sizeof(resp->note), "image: %s",
+		    img_strerror(ierr));
 		goto out;
 	}
+	/* the decoded size wins: EXIF orientation may swap the sides */
+	if (dfac < 1) {
+		dfac = (double)im.w / (im.w > im.h ? fmax(W, H) : fmin(W, H));
+		W = (int)lround(im.w / dfac);
+		H = (int)lround(im.h / dfac);
+	} else {
+		W = im.w;
+		H = im.h;
+	}
+	t1 = timing_ms();
+
+	/* scale, field of view, detection at the floor */
+	model_scale(app, &sm);
+	scan_opts_default(&so, (float)cfg->min_confidence, (float)cfg->nms);
+	so.auto_scale = cfg->auto_scale;
+	up = (struct upload){ part, type, &ilim };
+	if ((derr = scan_detect(app->det, &sm, &so, &im, dfac, W, H, um, usrc,
+	    upload_decode, &up, &dr)) != SCAN_OK) {
+		set_detect_error(resp, derr);
+		snprintf(resp->note, sizeof(resp->note), "detect: %d probes=%.100s",
+		    (int)derr, dr.probes);
+		goto out;
+	}
+	boxes = dr.boxes;
+	nboxes = dr.n;
 	t2 = timing_ms();
 
 	/* annotate a copy of what is counted, then re-encode */
@@ -304,10 +515,10 @@ analyze_handle(struct app *app, const struct http_request *req,
 			continue;
 		ab[ns].cls = boxes[i].cls;
 		ab[ns].conf = boxes[i].conf;
-		ab[ns].x = boxes[i].x;
-		ab[ns].y = boxes[i].y;
-		ab[ns].w = boxes[i].w;
-		ab[ns].h = boxes[i].h;
+		ab[ns].x = boxes[i].x * dfac;
+		ab[ns].y = boxes[i].y * dfac;
+		ab[ns].w = boxes[i].w * dfac;
+		ab[ns].h = boxes[i].h * dfac;
 		ns++;
 	}
 	if (imgio_resize_fit(&im, cfg->thumb_size, cfg->thumb_size,
@@ -320,6 +531,7 @@ analyze_handle(struct app *app, const struct http_request *req,
 		http_error(resp, 500, "internal", "Internal error.");
 		goto out;
 	}
+	fov_draw(&im, &dr.fov, dfac);
 	annotate_draw(&im, ab, ns);
 	if (imgio_encode_jpeg(&im, cfg->jpeg_quality, &jpg, &jpglen) == -1) {
 		http_error(resp, 500, "internal", "Internal error.");
@@ -332,14 +544,26 @@ analyze_handle(struct app *app, const struct http_request *req,
 		http_error(resp, 500, "internal", "Internal error.");
 		goto out;
 	}
-	result = build_result(app, id, &im, mime, threshold, thr, boxes,
+	result = build_result(app, id, W, H, mime, threshold, thr, boxes,
 	    nboxes, sample_id);
+	if (result != NULL) {
+		json_object_set_new(result, "scale", scale_json(&dr.scale));
+		json_object_set_new(result, "fov", fov_json(&dr.fov,
+		    dr.scale.um_per_px));
+		json_object_set_new(result, "working", json_pack(
+		    "{s:i,s:i,s:i}", "width", dr.work_w, "height", dr.work_h,
+		    "tiles", dr.tiles));
+		if (dfac < 1)
+			json_object_set_new(result, "display", json_pack(
+			    "{s:i,s:i}", "width", im.w, "height", im.h));
+	}
 	if (result == NULL) {
 		http_error(resp, 500, "internal", "Internal error.");
 		goto out;
 	}
-	timings = json_pack("{s:f,s:f,s:f,s:f}",
-	    "decode", round1(t1 - t0), "detect", round1(t2 - t1),
+	timings = json_pack("{s:f,s:f,s:f,s:f,s:f}",
+	    "decode", round1(t1 - t0), "scale", round1(dr.t_scale),
+	    "detect", round1(t2 - t1),
 	    "encode", round1(t3 - t2), "total", round1(timing_ms() - t0));
 	json_object_set_new(result, "timings_ms", timings);
 	if ((js = json_dumps(result, JSON_INDENT(1) | JSON_ENSURE_ASCII |
@@ -366,9 +590,10 @@ analyze_handle(struct app *app, const struct http_request *req,
 	    sample_id, id, err, sizeof(err)) == -1)
 		log_warnx("sample %s: add %s: %s", sample_id, id, err);
 	snprintf(resp->note, sizeof(resp->note),
-	    "id=%s %dx%d boxes=%zu shown=%zu decode=%.1fms detect=%.1fms "
-	    "encode=%.1fms", id, im.w, im.h, nboxes, ns, t1 - t0, t2 - t1,
-	    t3 - t2);
+	    "id=%s %dx%d boxes=%zu shown=%zu scale=%s:%.3f tiles=%d "
+	    "decode=%.1fms detect=%.1fms encode=%.1fms probes=%.60s", id, W, H,
+	    nboxes, ns, scale_source_name(dr.scale.source), dr.scale.factor,
+	    dr.tiles, t1 - t0, t2 - t1, t3 - t2, dr.probes);
 	http_json(resp, 200, result);
 	result = NULL;
 out:

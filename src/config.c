@@ -58,6 +58,8 @@ static const struct ckey keys[] = {
 	{ "thumb_size",		  C_INT,    OFF(thumb_size), 32, 1024 },
 	{ "threads",		  C_INT,    OFF(threads), 1, 64 },
 	{ "retention_days",	  C_INT,    OFF(retention_days), 0, 36500 },
+	{ "display_pixels",	  C_LONG,   OFF(display_pixels), 65536, 1e9 },
+	{ "auto_scale",		  C_INT,    OFF(auto_scale), 0, 1 },
 };
 
 void
@@ -81,14 +83,16 @@ config_defaults(struct config *cfg)
 	cfg->threshold = 0.35;
 	cfg->min_confidence = 0.05;
 	cfg->nms = 0.45;
-	cfg->max_body = 20 * 1024 * 1024;
-	cfg->max_side = 8000;
-	cfg->max_pixels = 40000000L;
+	cfg->max_body = 40 * 1024 * 1024;
+	cfg->max_side = 8192;		/* 48 MP phones: 8064 x 6048 */
+	cfg->max_pixels = 50000000L;
 	cfg->max_parts = 16;
 	cfg->jpeg_quality = 85;
 	cfg->thumb_size = 240;
 	cfg->threads = 2;
 	cfg->retention_days = 0;
+	cfg->display_pixels = 12600000L;	/* 4032 x 3024 kept whole */
+	cfg->auto_scale = 1;
 }
 
 static int

@@ -43,6 +43,8 @@ struct config {
 	int	thumb_size;
 	int	threads;		/* OpenBLAS threads per process */
 	int	retention_days;		/* 0: keep forever */
+	long	display_pixels;		/* annotated/plain images at most this big */
+	int	auto_scale;		/* 1: measure the cell scale on each photo */
 };
 
 /* Fill cfg with the built-in defaults (paths from configure). */

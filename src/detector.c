@@ -151,11 +151,15 @@ clampf(float v, float lo, float hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
-int
-detector_run(struct detector *d, const struct img *im, float thresh,
-    float nms, struct det_box **out, size_t *nout)
+/*
+ * Forward d->input and collect the boxes, mapped to image pixels by lb
+ * (image = (net - d) / scale) and clamped to [0, cw] x [0, ch].
+ */
+static int
+run_mapped(struct detector *d, const struct letterbox *lbp, int cw, int ch,
+    float thresh, float nms, struct det_box **out, size_t *nout)
 {
-	struct letterbox lb;
+	struct letterbox lb = *lbp;
 	struct det_box	*v = NULL;
 	detection	*dets;
 	float		 best, x0, y0, x1, y1;
@@ -164,7 +168,6 @@ detector_run(struct detector *d, const struct img *im, float thresh,
 
 	*out = NULL;
 	*nout = 0;
-	imgio_letterbox(im, d->netw, d->neth, d->input, &lb);
 	network_predict(d->net, d->input);
 	dets = get_network_boxes(d->net, d->netw, d->neth, thresh, 0.5f,
 	    NULL, 0, &ndets);
@@ -194,10 +197,10 @@ detector_run(struct detector *d, const struct img *im, float thresh,
 		if (!isfinite(x0) || !isfinite(y0) || !isfinite(x1) ||
 		    !isfinite(y1))
 			continue;
-		x0 = clampf(x0, 0, im->w);
-		x1 = clampf(x1, 0, im->w);
-		y0 = clampf(y0, 0, im->h);
-		y1 = clampf(y1, 0, im->h);
+		x0 = clampf(x0, 0, cw);
+		x1 = clampf(x1, 0, cw);
+		y0 = clampf(y0, 0, ch);
+		y1 = clampf(y1, 0, ch);
 		if (x1 - x0 < 1 || y1 - y0 < 1)
 			continue;
 		v[n].cls = cls;
@@ -218,6 +221,31 @@ detector_run(struct detector *d, const struct img *im, float thresh,
 	*out = v;
 	*nout = n;
 	return 0;
+}
+
+int
+detector_run(struct detector *d, const struct img *im, float thresh,
+    float nms, struct det_box **out, size_t *nout)
+{
+	struct letterbox lb;
+
+	imgio_letterbox(im, d->netw, d->neth, d->input, &lb);
+	return run_mapped(d, &lb, im->w, im->h, thresh, nms, out, nout);
+}
+
+float *
+detector_input(struct detector *d)
+{
+	return d->input;
+}
+
+int
+detector_run_input(struct detector *d, float thresh, float nms,
+    struct det_box **out, size_t *nout)
+{
+	struct letterbox lb = { 1.0f, 0, 0, d->netw, d->neth };
+
+	return run_mapped(d, &lb, d->netw, d->neth, thresh, nms, out, nout);
 }
 
 int

@@ -31,6 +31,16 @@ void		 detector_free(struct detector *);
 int		 detector_run(struct detector *, const struct img *im,
 		    float thresh, float nms, struct det_box **out, size_t *n);
 
+/*
+ * The network's input buffer: planar float RGB in [0, 1], 3 x netw x neth
+ * (imgio_tile_planar() fills it), and a forward of whatever it holds.
+ * Boxes come back in network pixels, clamped to the input, with the same
+ * threshold, NMS and ordering as detector_run().
+ */
+float		*detector_input(struct detector *);
+int		 detector_run_input(struct detector *, float thresh, float nms,
+		    struct det_box **out, size_t *n);
+
 int		 detector_classes(const struct detector *);
 const char	*detector_class_name(const struct detector *, int cls);
 void		 detector_input_size(const struct detector *, int *w, int *h);

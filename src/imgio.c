@@ -10,6 +10,13 @@
  * small *_run() function whose state sits in a struct owned by its caller
  * (C11 7.13.2.1 leaves changed locals of the setjmp frame indeterminate),
  * and the caller releases everything on one path.
+ *
+ * A phone photo can be 48 Mpixel while detection wants a fraction of
+ * that, so the scaled decode never holds the full-size image: libjpeg's
+ * scaled IDCT shrinks by M/8 while decoding, and a streaming separable
+ * resampler (rows in, finished output rows out, a ring of a few rows in
+ * between) takes the rest of the way to the exact size.  The same
+ * resampler serves imgio_resize_factor(), so both paths agree.
  */
 #include <limits.h>
 #include <setjmp.h>
@@ -99,6 +106,208 @@ orient_apply(const unsigned char *s, int w, int h, int o, int *dw, int *dh)
 	return d;
 }
 
+/* ---- streaming resampler --------------------------------------------- */
+
+/*
+ * Separable: each output sample along an axis is a weighted sum of cnt
+ * consecutive source samples from first (weights w[off..off + cnt)).
+ * Rows are pushed one at a time, resampled horizontally into a ring of
+ * float rows, and each output row is written as soon as its last source
+ * row has arrived, so a decoder can feed scanlines without ever holding
+ * the source image: memory is the output plus span rows.
+ */
+struct axis {
+	int	*first, *cnt, *off;
+	float	*w;
+	int	 span;		/* largest cnt */
+};
+
+struct rsmp {
+	struct axis	 ax, ay;
+	int		 sw, sh, ow, oh;
+	int		 in, done;	/* rows pushed, rows written */
+	float		*ring;		/* ay.span rows of ow * 3 */
+	const float	**rows;		/* ay.span pointers into ring */
+	unsigned char	*out;		/* ow * oh * 3 */
+};
+
+static void
+axis_free(struct axis *a)
+{
+	free(a->first);
+	free(a->w);
+	memset(a, 0, sizeof(*a));
+}
+
+/*
+ * n source samples, each px units wide, cover [0, ext) (the last one may
+ * be cut short: a DCT-scaled JPEG's edge block); m output samples split
+ * [0, ext) evenly.  m <= n * px: each output averages the source area it
+ * covers.  m > n (enlarging, px 1): bilinear, pixel centres aligned.
+ */
+static int
+axis_init(struct axis *a, int n, double px, double ext, int m)
+{
+	size_t	 k = 0;
+	int	 j, i;
+
+	memset(a, 0, sizeof(*a));
+	if ((a->first = malloc((size_t)m * 3 * sizeof(int))) == NULL ||
+	    (a->w = malloc(((size_t)n + 2 * (size_t)m + 1) *
+	    sizeof(float))) == NULL) {
+		axis_free(a);
+		return -1;
+	}
+	a->cnt = a->first + m;
+	a->off = a->cnt + m;
+	for (j = 0; j < m; j++) {
+		a->off[j] = (int)k;
+		if (m > n) {
+			double s = (j + 0.5) * n / m - 0.5;
+
+			s = s < 0 ? 0 : s > n - 1 ? n - 1 : s;
+			i = (int)s;
+			a->first[j] = i;
+			if (i + 1 < n && s > i) {
+				a->w[k++] = (float)(1.0 - (s - i));
+				a->w[k++] = (float)(s - i);
+				a->cnt[j] = 2;
+			} else {
+				a->w[k++] = 1.0f;
+				a->cnt[j] = 1;
+			}
+		} else {
+			double c = j * ext / m;
+			double d = j == m - 1 ? ext : (j + 1) * ext / m;
+			double sum = 0, lo, hi;
+			size_t k0 = k;
+
+			i = (int)(c / px);
+			if (i > n - 1)
+				i = n - 1;
+			a->first[j] = -1;
+			for (; i < n && i * px < d; i++) {
+				lo = i * px > c ? i * px : c;
+				hi = (i + 1) * px < d ? (i + 1) * px : d;
+				/* Slivers from rounding at a shared edge. */
+				if (hi - lo <= 1e-9 * px)
+					continue;
+				if (a->first[j] < 0)
+					a->first[j] = i;
+				a->w[k++] = (float)(hi - lo);
+				sum += hi - lo;
+			}
+			if (a->first[j] < 0) {		/* cannot happen */
+				a->first[j] = i > n - 1 ? n - 1 : i;
+				a->w[k++] = 1.0f;
+				sum = 1.0;
+			}
+			a->cnt[j] = (int)(k - k0);
+			for (; k0 < k; k0++)
+				a->w[k0] = (float)(a->w[k0] / sum);
+		}
+		if (a->cnt[j] > a->span)
+			a->span = a->cnt[j];
+	}
+	return 0;
+}
+
+static void
+rsmp_free(struct rsmp *r)
+{
+	axis_free(&r->ax);
+	axis_free(&r->ay);
+	free(r->ring);
+	free(r->rows);
+	free(r->out);
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * sw x sh source rows whose pixels are px output-extent units wide,
+ * covering ext_w x ext_h, into ow x oh.  0 or -1 (no memory; r zeroed).
+ */
+static int
+rsmp_init(struct rsmp *r, int sw, int sh, double px, double ext_w,
+    double ext_h, int ow, int oh)
+{
+	memset(r, 0, sizeof(*r));
+	r->sw = sw;
+	r->sh = sh;
+	r->ow = ow;
+	r->oh = oh;
+	if (axis_init(&r->ax, sw, px, ext_w, ow) == -1 ||
+	    axis_init(&r->ay, sh, px, ext_h, oh) == -1 ||
+	    (r->ring = malloc((size_t)r->ay.span * ow * 3 *
+	    sizeof(float))) == NULL ||
+	    (r->rows = malloc((size_t)r->ay.span * sizeof(*r->rows))) ==
+	    NULL ||
+	    (r->out = malloc((size_t)ow * oh * 3)) == NULL) {
+		rsmp_free(r);
+		return -1;
+	}
+	return 0;
+}
+
+/* Take source row r->in (sw RGB8 pixels); write the rows it completes. */
+static void
+rsmp_push(struct rsmp *r, const unsigned char *row)
+{
+	const struct axis	*ax = &r->ax, *ay = &r->ay;
+	float			*h;
+	size_t			 rl = (size_t)r->ow * 3, i;
+	int			 x, k, j, n;
+
+	if (r->in >= r->sh)
+		return;
+	h = r->ring + (size_t)(r->in % ay->span) * rl;
+	for (x = 0; x < r->ow; x++) {
+		const unsigned char	*p = row + (size_t)ax->first[x] * 3;
+		const float		*w = ax->w + ax->off[x];
+		float			 a0 = 0, a1 = 0, a2 = 0;
+
+		for (k = 0; k < ax->cnt[x]; k++, p += 3) {
+			a0 += w[k] * p[0];
+			a1 += w[k] * p[1];
+			a2 += w[k] * p[2];
+		}
+		h[x * 3] = a0;
+		h[x * 3 + 1] = a1;
+		h[x * 3 + 2] = a2;
+	}
+	r->in++;
+	/* Sources are monotone in the output row, so rows finish in order. */
+	while (r->done < r->oh &&
+	    ay->first[r->done] + ay->cnt[r->done] <= r->in) {
+		const float	*w = ay->w + ay->off[r->done];
+		unsigned char	*o = r->out + (size_t)r->done * rl;
+
+		j = ay->first[r->done];
+		n = ay->cnt[r->done];
+		for (k = 0; k < n; k++)
+			r->rows[k] = r->ring + (size_t)((j + k) % ay->span) *
+			    rl;
+		for (i = 0; i < rl; i++) {
+			float v = 0.5f;
+
+			for (k = 0; k < n; k++)
+				v += w[k] * r->rows[k][i];
+			o[i] = v <= 0 ? 0 : v >= 255 ? 255 : (unsigned char)v;
+		}
+		r->done++;
+	}
+}
+
+/* Output size along one axis: max(1, round(n * f)). */
+static int
+scaled_side(int n, double f)
+{
+	/* Positive, so truncation is floor(); no libm for one call. */
+	int v = (int)(n * f + 0.5);
+
+	return v < 1 ? 1 : v;
+}
+
 /* ---- JPEG decode ----------------------------------------------------- */
 
 struct jerr {
@@ -115,6 +324,10 @@ struct jdec {
 	unsigned char			*pix;	/* w * h * 3 */
 	unsigned char			*row;	/* one CMYK row */
 	int				 w, h, orient;
+	/* factor < 1: scanlines go through line into rs, not into pix. */
+	double				 factor;
+	struct rsmp			 rs;
+	unsigned char			*line;	/* one RGB row */
 };
 
 static void
@@ -182,6 +395,37 @@ jdec_orientation(j_decompress_ptr c)
 	return 1;
 }
 
+/* Adobe writes CMYK inverted; without the marker, plain. */
+static void
+cmyk_to_rgb(const unsigned char *s, unsigned char *d, size_t n, int adobe)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++, s += 4, d += 3) {
+		unsigned cc = s[0], mm = s[1], yy = s[2], kk = s[3];
+
+		if (!adobe) {
+			cc = 255 - cc; mm = 255 - mm;
+			yy = 255 - yy; kk = 255 - kk;
+		}
+		d[0] = (unsigned char)((cc * kk + 127) / 255);
+		d[1] = (unsigned char)((mm * kk + 127) / 255);
+		d[2] = (unsigned char)((yy * kk + 127) / 255);
+	}
+}
+
+/* Smallest M/8 >= f: libjpeg(-turbo)'s scaled IDCT, scale_num/8. */
+static int
+dct_scale(double f)
+{
+	int m;
+
+	for (m = 1; m < 8; m++)
+		if (m >= f * 8)
+			break;
+	return m;
+}
+
 static enum img_err
 jdec_run(struct jdec *d, const unsigned char *buf, size_t len,
     const struct img_limits *lim)
@@ -189,7 +433,7 @@ jdec_run(struct jdec *d, const unsigned char *buf, size_t len,
 	struct jpeg_decompress_struct	*c = &d->cinfo;
 	enum img_err			 e;
 	JSAMPROW			 rp;
-	size_t				 i, n;
+	unsigned char			*dst;
 
 	if (setjmp(d->err.jb))
 		return d->err.code;
@@ -210,44 +454,53 @@ jdec_run(struct jdec *d, const unsigned char *buf, size_t len,
 		c->out_color_space = JCS_CMYK;
 	else
 		c->out_color_space = JCS_RGB;
+	if (d->factor < 1.0) {
+		c->scale_num = (unsigned)dct_scale(d->factor);
+		c->scale_denom = 8;
+	}
 	jpeg_start_decompress(c);
 	d->w = (int)c->output_width;
 	d->h = (int)c->output_height;
 	if ((e = dims_ok(c->output_width, c->output_height, lim)) != IMG_OK)
 		return e;
-	if ((d->pix = malloc((size_t)d->w * d->h * 3)) == NULL)
+	if (d->factor < 1.0) {
+		/* The DCT-scaled pixel spans 8/M header pixels (the last cut). */
+		if (rsmp_init(&d->rs, d->w, d->h,
+		    (double)c->scale_denom / c->scale_num, c->image_width,
+		    c->image_height, scaled_side((int)c->image_width,
+		    d->factor), scaled_side((int)c->image_height,
+		    d->factor)) == -1 ||
+		    (d->line = malloc((size_t)d->w * 3)) == NULL)
+			return IMG_ERR_NOMEM;
+	} else if ((d->pix = malloc((size_t)d->w * d->h * 3)) == NULL)
 		return IMG_ERR_NOMEM;
 	if (c->out_color_space == JCS_CMYK &&
 	    (d->row = malloc((size_t)d->w * 4)) == NULL)
 		return IMG_ERR_NOMEM;
 	while (c->output_scanline < c->output_height) {
-		unsigned char *dst = d->pix +
-		    (size_t)c->output_scanline * d->w * 3;
-
+		dst = d->line != NULL ? d->line :
+		    d->pix + (size_t)c->output_scanline * d->w * 3;
 		rp = d->row != NULL ? d->row : dst;
 		if (jpeg_read_scanlines(c, &rp, 1) != 1)
 			return IMG_ERR_CORRUPT;
-		if (d->row == NULL)
-			continue;
-		/* Adobe writes CMYK inverted; without the marker, plain. */
-		n = (size_t)d->w;
-		for (i = 0; i < n; i++) {
-			unsigned cc = d->row[i * 4], mm = d->row[i * 4 + 1],
-			    yy = d->row[i * 4 + 2], kk = d->row[i * 4 + 3];
-
-			if (!c->saw_Adobe_marker) {
-				cc = 255 - cc; mm = 255 - mm;
-				yy = 255 - yy; kk = 255 - kk;
-			}
-			dst[i * 3] = (unsigned char)((cc * kk + 127) / 255);
-			dst[i * 3 + 1] = (unsigned char)((mm * kk + 127) / 255);
-			dst[i * 3 + 2] = (unsigned char)((yy * kk + 127) / 255);
-		}
+		if (d->row != NULL)
+			cmyk_to_rgb(d->row, dst, (size_t)d->w,
+			    c->saw_Adobe_marker);
+		if (d->line != NULL)
+			rsmp_push(&d->rs, d->line);
 	}
 	/*
 	 * No jpeg_finish_decompress(): it would parse whatever follows the
 	 * image (a polyglot's payload) for nothing.
 	 */
+	if (d->line != NULL) {
+		if (d->rs.done != d->rs.oh)
+			return IMG_ERR_CORRUPT;
+		d->pix = d->rs.out;
+		d->rs.out = NULL;
+		d->w = d->rs.ow;
+		d->h = d->rs.oh;
+	}
 	return IMG_OK;
 }
 
@@ -290,9 +543,10 @@ jpeg_too_many_scans(const unsigned char *p, size_t len)
 	return 0;
 }
 
+/* factor 1: full size; below 1: DCT-scaled and resampled (see imgio.h). */
 static enum img_err
 decode_jpeg(const unsigned char *buf, size_t len,
-    const struct img_limits *lim, struct img *out)
+    const struct img_limits *lim, double factor, struct img *out)
 {
 	struct jdec	 d;
 	enum img_err	 e;
@@ -307,10 +561,13 @@ decode_jpeg(const unsigned char *buf, size_t len,
 	d.err.pub.emit_message = jpeg_emit;
 	d.err.pub.output_message = jpeg_quiet;
 	d.err.code = IMG_ERR_CORRUPT;
+	d.factor = factor;
 
 	e = jdec_run(&d, buf, len, lim);
 	jpeg_destroy_decompress(&d.cinfo);
 	free(d.row);
+	free(d.line);
+	rsmp_free(&d.rs);
 	if (e != IMG_OK)
 		goto fail;
 	if (d.orient != 1) {
@@ -343,7 +600,11 @@ struct pdec {
 	enum img_err	 code;	/* what the longjmp means */
 	unsigned char	*pix;	/* w * h * channels */
 	png_bytep	*rows;
-	int		 w, h, ch;
+	int		 w, h, ch, ilace;
+	/* factor < 1: rows go through line into rs, not into pix. */
+	double		 factor;
+	struct rsmp	 rs;
+	unsigned char	*line;	/* one row, w * ch */
 };
 
 static void
@@ -372,23 +633,21 @@ png_read_mem(png_structp png, png_bytep data, size_t n)
 	d->off += n;
 }
 
+/* Header, limits and transforms; inside the caller's setjmp. */
 static enum img_err
-pdec_run(struct pdec *d, const struct img_limits *lim)
+pdec_setup(struct pdec *d, const struct img_limits *lim)
 {
 	png_uint_32	 w, h;
-	int		 depth, ctype, ilace;
+	int		 depth, ctype;
 	enum img_err	 e;
-	size_t		 y;
 
-	if (setjmp(png_jmpbuf(d->png)))
-		return d->code;
 	png_set_read_fn(d->png, d, png_read_mem);
 	png_set_user_limits(d->png, (png_uint_32)lim->max_side,
 	    (png_uint_32)lim->max_side);
 	png_set_chunk_malloc_max(d->png, PNG_CHUNK_MAX);
 	png_set_chunk_cache_max(d->png, 128);
 	png_read_info(d->png, d->info);
-	if (!png_get_IHDR(d->png, d->info, &w, &h, &depth, &ctype, &ilace,
+	if (!png_get_IHDR(d->png, d->info, &w, &h, &depth, &ctype, &d->ilace,
 	    NULL, NULL))
 		return IMG_ERR_CORRUPT;
 	if ((e = dims_ok(w, h, lim)) != IMG_OK)
@@ -404,6 +663,36 @@ pdec_run(struct pdec *d, const struct img_limits *lim)
 	if ((d->ch != 3 && d->ch != 4) ||
 	    png_get_rowbytes(d->png, d->info) != (size_t)d->w * d->ch)
 		return IMG_ERR_CORRUPT;
+	return IMG_OK;
+}
+
+/* Composite n RGBA pixels on white into RGB; d may alias s. */
+static void
+rgba_on_white(const unsigned char *s, unsigned char *d, size_t n)
+{
+	size_t	 i;
+	int	 c;
+
+	/* The write index never passes the read. */
+	for (i = 0; i < n; i++) {
+		unsigned a = s[i * 4 + 3];
+
+		for (c = 0; c < 3; c++)
+			d[i * 3 + c] = (unsigned char)((s[i * 4 + c] * a +
+			    255 * (255 - a) + 127) / 255);
+	}
+}
+
+static enum img_err
+pdec_run(struct pdec *d, const struct img_limits *lim)
+{
+	enum img_err	 e;
+	size_t		 y;
+
+	if (setjmp(png_jmpbuf(d->png)))
+		return d->code;
+	if ((e = pdec_setup(d, lim)) != IMG_OK)
+		return e;
 	d->code = IMG_ERR_NOMEM;
 	if ((d->pix = malloc((size_t)d->w * d->h * d->ch)) == NULL ||
 	    (d->rows = malloc((size_t)d->h * sizeof(*d->rows))) == NULL)
@@ -413,6 +702,41 @@ pdec_run(struct pdec *d, const struct img_limits *lim)
 		d->rows[y] = d->pix + y * d->w * d->ch;
 	png_read_image(d->png, d->rows);
 	/* Chunks after the image data cannot change the pixels: not read. */
+	return IMG_OK;
+}
+
+/* Non-interlaced only: one row at a time into the resampler. */
+static enum img_err
+pdec_run_scaled(struct pdec *d, const struct img_limits *lim)
+{
+	enum img_err	 e;
+	int		 y;
+
+	if (setjmp(png_jmpbuf(d->png)))
+		return d->code;
+	if ((e = pdec_setup(d, lim)) != IMG_OK)
+		return e;
+	if (d->ilace != PNG_INTERLACE_NONE)
+		return IMG_ERR_CORRUPT;		/* the caller checked */
+	d->code = IMG_ERR_NOMEM;
+	if (rsmp_init(&d->rs, d->w, d->h, 1.0, d->w, d->h,
+	    scaled_side(d->w, d->factor), scaled_side(d->h, d->factor)) == -1 ||
+	    (d->line = malloc((size_t)d->w * d->ch)) == NULL)
+		return IMG_ERR_NOMEM;
+	d->code = IMG_ERR_CORRUPT;
+	for (y = 0; y < d->h; y++) {
+		png_read_row(d->png, d->line, NULL);
+		if (d->ch == 4)
+			rgba_on_white(d->line, d->line, (size_t)d->w);
+		rsmp_push(&d->rs, d->line);
+	}
+	if (d->rs.done != d->rs.oh)
+		return IMG_ERR_CORRUPT;
+	d->pix = d->rs.out;
+	d->rs.out = NULL;
+	d->w = d->rs.ow;
+	d->h = d->rs.oh;
+	d->ch = 3;
 	return IMG_OK;
 }
 
@@ -441,13 +765,14 @@ png_chunks_fit(const unsigned char *buf, size_t len)
 	return 0;
 }
 
+/* factor 1: full size; below 1: rows resampled as read (see imgio.h). */
 static enum img_err
 decode_png(const unsigned char *buf, size_t len,
-    const struct img_limits *lim, struct img *out)
+    const struct img_limits *lim, double factor, struct img *out)
 {
 	struct pdec	 d;
 	enum img_err	 e;
-	size_t		 i, n;
+	size_t		 n;
 	unsigned char	*p;
 
 	if (png_chunks_fit(buf, len) == -1)
@@ -456,6 +781,7 @@ decode_png(const unsigned char *buf, size_t len,
 	d.buf = buf;
 	d.len = len;
 	d.code = IMG_ERR_CORRUPT;
+	d.factor = factor;
 	d.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &d, png_fail,
 	    png_warn);
 	if (d.png == NULL)
@@ -464,26 +790,19 @@ decode_png(const unsigned char *buf, size_t len,
 		e = IMG_ERR_NOMEM;
 		goto out;
 	}
-	e = pdec_run(&d, lim);
+	e = factor < 1.0 ? pdec_run_scaled(&d, lim) : pdec_run(&d, lim);
 out:
 	png_destroy_read_struct(&d.png, &d.info, NULL);
 	free(d.rows);
+	free(d.line);
+	rsmp_free(&d.rs);
 	if (e != IMG_OK) {
 		free(d.pix);
 		return e;
 	}
 	if (d.ch == 4) {
-		/* Composite on white in place: the write index never passes the read. */
 		n = (size_t)d.w * d.h;
-		for (i = 0; i < n; i++) {
-			unsigned a = d.pix[i * 4 + 3];
-			int c;
-
-			for (c = 0; c < 3; c++)
-				d.pix[i * 3 + c] = (unsigned char)
-				    ((d.pix[i * 4 + c] * a + 255 * (255 - a) +
-				    127) / 255);
-		}
+		rgba_on_white(d.pix, d.pix, n);
 		if ((p = realloc(d.pix, n * 3)) != NULL)
 			d.pix = p;
 	}
@@ -512,9 +831,48 @@ imgio_decode(const void *buf, size_t len, enum img_type type,
 		return IMG_ERR_PIXELS;
 	switch (type) {
 	case IMG_JPEG:
-		return decode_jpeg(buf, len, lim, out);
+		return decode_jpeg(buf, len, lim, 1.0, out);
 	case IMG_PNG:
-		return decode_png(buf, len, lim, out);
+		return decode_png(buf, len, lim, 1.0, out);
+	default:
+		return IMG_ERR_TYPE;
+	}
+}
+
+enum img_err
+imgio_decode_scaled(const void *buf, size_t len, enum img_type type,
+    const struct img_limits *lim, double factor, struct img *out)
+{
+	struct img_limits	 def;
+	struct img		 full;
+	const unsigned char	*p = buf;
+	enum img_err		 e;
+
+	memset(out, 0, sizeof(*out));
+	if (!(factor > 0.0 && factor <= 1.0))	/* NaN too */
+		return IMG_ERR_NOMEM;
+	if (factor == 1.0)
+		return imgio_decode(buf, len, type, lim, out);
+	if (buf == NULL || len == 0)
+		return IMG_ERR_CORRUPT;
+	lim = limits_or_default(lim, &def);
+	/* As imgio_decode(): the header, not the output, meets the limits. */
+	e = imgcheck_probe(buf, len, type, lim, NULL, NULL);
+	if (e == IMG_ERR_PIXELS)
+		return IMG_ERR_PIXELS;
+	switch (type) {
+	case IMG_JPEG:
+		return decode_jpeg(buf, len, lim, factor, out);
+	case IMG_PNG:
+		/* IHDR interlace byte; the probe found IHDR at offset 8. */
+		if (e != IMG_OK || p[28] == PNG_INTERLACE_NONE)
+			return decode_png(buf, len, lim, factor, out);
+		if ((e = decode_png(buf, len, lim, 1.0, &full)) != IMG_OK)
+			return e;
+		if (imgio_resize_factor(&full, factor, out) == -1)
+			e = IMG_ERR_NOMEM;
+		imgio_free(&full);
+		return e;
 	default:
 		return IMG_ERR_TYPE;
 	}
@@ -688,6 +1046,87 @@ imgio_resize_fit(const struct img *src, int max_w, int max_h,
 		}
 	}
 	return 0;
+}
+
+int
+imgio_resize_factor(const struct img *src, double factor, struct img *dst)
+{
+	struct rsmp	 r;
+	size_t		 n;
+	int		 y, ow, oh;
+
+	memset(dst, 0, sizeof(*dst));
+	if (src == NULL || src->rgb == NULL || src->w <= 0 || src->h <= 0 ||
+	    !(factor > 0.0 && factor <= 4.0) || src->w > INT_MAX / 4 ||
+	    src->h > INT_MAX / 4)
+		return -1;
+	ow = scaled_side(src->w, factor);
+	oh = scaled_side(src->h, factor);
+	if ((size_t)ow > SIZE_MAX / 3 / (size_t)oh)
+		return -1;
+	if (ow == src->w && oh == src->h) {
+		n = (size_t)ow * oh * 3;
+		if ((dst->rgb = malloc(n)) == NULL)
+			return -1;
+		memcpy(dst->rgb, src->rgb, n);
+	} else {
+		if (rsmp_init(&r, src->w, src->h, 1.0, src->w, src->h, ow,
+		    oh) == -1)
+			return -1;
+		for (y = 0; y < src->h; y++)
+			rsmp_push(&r, src->rgb + (size_t)y * src->w * 3);
+		dst->rgb = r.out;
+		r.out = NULL;
+		rsmp_free(&r);
+	}
+	dst->w = ow;
+	dst->h = oh;
+	return 0;
+}
+
+void
+imgio_tile_planar(const struct img *src, int x, int y, int ow, int oh,
+    float *out)
+{
+	size_t	 plane, k;
+	long	 lx;
+	int	 xx, yy, c, x0, x1;
+
+	if (out == NULL || ow <= 0 || oh <= 0)
+		return;
+	plane = (size_t)ow * oh;
+	if (src == NULL || src->rgb == NULL || src->w <= 0 || src->h <= 0) {
+		for (k = 0; k < plane * 3; k++)
+			out[k] = 0.5f;
+		return;
+	}
+	/* Columns [x0, x1) of the tile fall inside src; long: no overflow. */
+	lx = -(long)x;
+	x0 = lx <= 0 ? 0 : lx >= ow ? ow : (int)lx;
+	lx = (long)src->w - x;
+	x1 = lx <= x0 ? x0 : lx >= ow ? ow : (int)lx;
+	for (yy = 0; yy < oh; yy++) {
+		long		 sy = (long)y + yy;
+		const unsigned char *row;
+
+		for (c = 0; c < 3; c++) {
+			float *o = out + c * plane + (size_t)yy * ow;
+
+			if (sy < 0 || sy >= src->h) {
+				for (xx = 0; xx < ow; xx++)
+					o[xx] = 0.5f;
+				continue;
+			}
+			row = src->rgb + (size_t)sy * src->w * 3;
+			for (xx = 0; xx < x0; xx++)
+				o[xx] = 0.5f;
+			for (xx = x0; xx < x1; xx++)
+				o[xx] = row[(size_t)((long)x + xx) * 3 + c] /
+				    255.0f;
+			for (xx = x1; xx < ow; xx++)
+				o[xx] = 0.5f;
+		}
+	}
 }
 
 /*

@@ -28,6 +28,28 @@ struct img {
 enum img_err	 imgio_decode(const void *buf, size_t len, enum img_type type,
 		    const struct img_limits *lim, struct img *out);
 
+/*
+ * Decode like imgio_decode() (same checks, EXIF orientation applied, same
+ * limits on the header), but return the displayed image scaled by factor
+ * (0 < factor <= 1): out is max(1, round(w * factor)) x max(1, round(h *
+ * factor)) of the displayed w x h.  The limits apply to the header size,
+ * not only to the output, because a progressive JPEG's coefficients are
+ * buffered whole at the header size whatever the scale; the output, never
+ * larger, is under them too.
+ * JPEG: libjpeg decodes at the DCT scale M/8 (M = 1..8, the smallest with
+ * M/8 >= factor) and each scanline streams through an area-average
+ * resampler to the exact output size, so memory holds the output and a
+ * few rows, never the full-size image; the orientation is applied to the
+ * small result.  PNG: non-interlaced rows stream through the same
+ * resampler; an Adam7-interlaced PNG needs every pass before any row is
+ * final, so it is decoded full size and then resampled (same result).
+ * factor == 1 is imgio_decode().  A factor outside (0, 1] is the caller's
+ * bug and returns IMG_ERR_NOMEM (the 500).  Ownership as imgio_decode().
+ */
+enum img_err	 imgio_decode_scaled(const void *buf, size_t len,
+		    enum img_type type, const struct img_limits *lim,
+		    double factor, struct img *out);
+
 /* Free im->rgb and zero im; NULL-safe, and safe on a zeroed img. */
 void		 imgio_free(struct img *im);
 
@@ -47,6 +69,25 @@ int		 imgio_encode_jpeg(const struct img *im, int quality,
  */
 int		 imgio_resize_fit(const struct img *src, int max_w, int max_h,
 		    struct img *dst);
+
+/*
+ * Resample src by factor (0 < factor <= 4) to max(1, round(w * factor)) x
+ * max(1, round(h * factor)): exact area average along an axis that
+ * shrinks, bilinear with pixel-centre alignment along one that grows, a
+ * copy when the size is unchanged.  dst->rgb is malloc'd (imgio_free()
+ * it).  Returns 0, or -1 (bad arguments, no memory) with dst zeroed.
+ */
+int		 imgio_resize_factor(const struct img *src, double factor,
+		    struct img *dst);
+
+/*
+ * Copy the rectangle of src at (x, y), ow x oh pixels, into planar float
+ * RGB in [0,1]: out[c * ow * oh + yy * ow + xx].  Pixels outside src (x
+ * and y may be negative) get 0.5 grey, the network's tile fill.  No
+ * resampling.  out must hold 3 * ow * oh floats; src NULL fills all grey.
+ */
+void		 imgio_tile_planar(const struct img *src, int x, int y,
+		    int ow, int oh, float *out);
 
 /*
  * Letterbox transform: image_x = (net_x - dx) / scale, likewise y.

@@ -1,6 +1,12 @@
 /* gen-hostile.c: write valid and hostile image files for integration tests */
 /*
- * usage: gen-hostile OUTDIR
+ * usage: gen-hostile OUTDIR [SMEAR.jpg]
+ *
+ * With SMEAR.jpg (a real smear photo), ok.jpg, exif6.jpg,
+ * jpeg-html-comment.jpg and polyglot-html.jpg are built from its bytes
+ * instead of the 64x48 synthetic JPEG, so that they are accepted by the
+ * whole pipeline (a synthetic picture is refused as not_a_smear) and not
+ * only by the decoder; exif6.jpg is then the smear turned on its side.
  *
  * Writes these files into OUTDIR (created if missing), all built in
  * memory by tests/hostile.c, deterministic.  Expected outcome through
@@ -127,6 +133,29 @@ write_seeds(const char *dir)
 	return rc;
 }
 
+/* The whole file at path, malloc'd; NULL with a message on failure. */
+static unsigned char *
+read_smear(const char *path, size_t *len)
+{
+	FILE		*f;
+	unsigned char	*p = NULL;
+	long		 n;
+
+	if ((f = fopen(path, "rb")) == NULL ||
+	    fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 ||
+	    fseek(f, 0, SEEK_SET) != 0 ||
+	    (p = malloc((size_t)n)) == NULL ||
+	    fread(p, 1, (size_t)n, f) != (size_t)n) {
+		fprintf(stderr, "gen-hostile: %s: cannot read\n", path);
+		free(p);
+		p = NULL;
+	} else
+		*len = (size_t)n;
+	if (f != NULL)
+		fclose(f);
+	return p;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -144,8 +173,8 @@ main(int argc, char *argv[])
 		}
 		return write_seeds(dir);
 	}
-	if (argc != 2) {
-		fprintf(stderr, "usage: gen-hostile [-s] OUTDIR\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: gen-hostile [-s] OUTDIR [SMEAR.jpg]\n");
 		return 1;
 	}
 	dir = argv[1];
@@ -153,7 +182,10 @@ main(int argc, char *argv[])
 		fprintf(stderr, "gen-hostile: %s: %s\n", dir, strerror(errno));
 		return 1;
 	}
-	if ((ok = hostile_jpeg(64, 48, &okn)) == NULL) {
+	if (argc == 3) {
+		if ((ok = read_smear(argv[2], &okn)) == NULL)
+			return 1;
+	} else if ((ok = hostile_jpeg(64, 48, &okn)) == NULL) {
 		fprintf(stderr, "gen-hostile: cannot encode a JPEG\n");
 		return 1;
 	}

@@ -16,7 +16,10 @@ gen=$top_builddir/tests/gen-hostile
 bv_server_start
 work=$BV_STATE/work
 mkdir -p "$work"
-"$gen" "$work" >/dev/null || { echo "ERROR: gen-hostile failed"; exit 99; }
+"$gen" "$work" "$img" >/dev/null || { echo "ERROR: gen-hostile failed"; exit 99; }
+# the good PNG upload: the BCCD image as a PNG
+"$top_builddir/tests/gen-field" png "$img" "$work/smear.png" ||
+    { echo "ERROR: gen-field failed"; exit 99; }
 
 fails=0 n=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
@@ -55,7 +58,7 @@ expect_error() { # what status code-string file [curl args]
 	visible "$before" && ok "$what leaves nothing behind" ||
 	    bad "$what left something in $BV_RESULTS"
 	# the next good request still succeeds
-	post "$work/ok.png"
+	post "$work/smear.png"
 	[ "$code" = 200 ] && ok "request after $what succeeds" ||
 	    bad "request after $what -> $code"
 }
@@ -104,12 +107,12 @@ else
 fi
 
 # --- other good inputs -------------------------------------------------------
-post "$work/ok.png"
+post "$work/smear.png"
 [ "$code" = 200 ] && [ "$(json "$work/body" 'j["image"]["type"]')" = image/png ] &&
     ok "PNG analysed" || bad "PNG -> $code"
-post "$work/tiny1x1.jpg"
-[ "$code" = 200 ] && [ "$(json "$work/body" 'j["image"]["width"]')" = 1 ] &&
-    ok "1x1 JPEG analysed" || bad "1x1 -> $code $(head -c 200 "$work/body")"
+# valid images that hold no smear: refused with a reason, never zero counts
+expect_error "1x1 JPEG" 422 not_a_smear "$work/tiny1x1.jpg"
+expect_error "64x48 synthetic PNG" 422 not_a_smear "$work/ok.png"
 post "$img" -F threshold=0.9
 [ "$code" = 200 ] && [ "$(json "$work/body" 'j["threshold"]')" = 0.9 ] &&
     ok "threshold field honoured" || bad "threshold -> $code"
@@ -209,7 +212,7 @@ expect_error "truncated PNG" 422 undecodable "$work/truncated.png"
 expect_error "PNG claiming 100000x100000" 422 too_many_pixels "$work/huge.png"
 expect_error "JPEG claiming 65500x65500" 422 too_many_pixels "$work/huge.jpg"
 expect_error "bad threshold" 400 bad_threshold "$img" -F threshold=2
-head -c 21000000 /dev/zero > "$work/big.bin"
+head -c 42000000 /dev/zero > "$work/big.bin"
 expect_error "over-size body" 413 too_large "$work/big.bin"
 
 # wrong field name

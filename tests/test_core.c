@@ -65,9 +65,12 @@ test_config(const char *dir)
 	char		 path[512], err[512], want[600];
 
 	config_defaults(&cfg);
-	CHECK(cfg.max_body == 20 * 1024 * 1024);
-	CHECK(cfg.max_side == 8000);
-	CHECK(cfg.max_pixels == 40000000L);
+	/* a 48 MP phone photo (8064 x 6048, up to 40 MiB) fits */
+	CHECK(cfg.max_body == 40 * 1024 * 1024);
+	CHECK(cfg.max_side == 8192);
+	CHECK(cfg.max_pixels == 50000000L);
+	CHECK(cfg.auto_scale == 1);
+	CHECK(cfg.display_pixels >= 4032L * 3024);
 
 	snprintf(path, sizeof(path), "%s/ok.conf", dir);
 	write_file(path, "# comment\n\n  threshold = 0.4  # trailing\n"

@@ -7,11 +7,16 @@
  * allocate at all, and decode must refuse before sizing a pixel buffer.
  * Timings are printed for the record (make check keeps them in the log).
  */
+#include <limits.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <magic.h>
 #include <png.h>
@@ -329,21 +334,23 @@ is_blue(const unsigned char *p)
 	return p[2] > 180 && p[0] < 80 && p[1] < 80;
 }
 
+/* Where stored (8,8) [red] and (40,24) [blue] of 64x32 show up. */
+static const int exif_want[9][4] = {
+	{ 0 },
+	{ 8, 8, 40, 24 },	/* 1 as stored */
+	{ 55, 8, 23, 24 },	/* 2 mirror horizontal */
+	{ 55, 23, 23, 7 },	/* 3 rotate 180 */
+	{ 8, 23, 40, 7 },	/* 4 mirror vertical */
+	{ 8, 8, 24, 40 },	/* 5 transpose */
+	{ 23, 8, 7, 40 },	/* 6 rotate 90 CW */
+	{ 23, 55, 7, 23 },	/* 7 transverse */
+	{ 8, 55, 24, 23 },	/* 8 rotate 90 CCW */
+};
+
 static void
 test_exif(void)
 {
-	/* Where stored (8,8) [red] and (40,24) [blue] of 64x32 show up. */
-	static const int want[9][4] = {
-		{ 0 },
-		{ 8, 8, 40, 24 },	/* 1 as stored */
-		{ 55, 8, 23, 24 },	/* 2 mirror horizontal */
-		{ 55, 23, 23, 7 },	/* 3 rotate 180 */
-		{ 8, 23, 40, 7 },	/* 4 mirror vertical */
-		{ 8, 8, 24, 40 },	/* 5 transpose */
-		{ 23, 8, 7, 40 },	/* 6 rotate 90 CW */
-		{ 23, 55, 7, 23 },	/* 7 transverse */
-		{ 8, 55, 24, 23 },	/* 8 rotate 90 CCW */
-	};
+	const int	(*want)[4] = exif_want;
 	struct img	 src, im;
 	unsigned char	*jpg = NULL, *ex;
 	size_t		 jn, exn;
@@ -763,6 +770,629 @@ test_tiny(magic_t mc)
 	imgio_free(&one);
 }
 
+/* ---- scaled decode, resize by factor, tiles ---------------------------- */
+
+/* Live heap bytes (glibc), to see that failed decodes give back all. */
+static size_t
+heap_in_use(void)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
+#else
+	return 0;
+#endif
+}
+
+static unsigned char
+clamp255(int v)
+{
+	return (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+/*
+ * Smooth ramps and soft blobs, roughly what a smear photo looks like;
+ * noise (0: none) adds sensor-like grain of +-noise levels, which is what
+ * makes a phone JPEG big and slow to entropy-decode.
+ */
+static void
+smear_like(struct img *im, int w, int h, int noise)
+{
+	float		*sx, *cy;
+	int		 x, y, c;
+	unsigned	 st = 12345;
+
+	fill(im, w, h, 0, 0, 0);
+	sx = malloc((size_t)w * sizeof(*sx));
+	cy = malloc((size_t)h * sizeof(*cy));
+	if (sx == NULL || cy == NULL)
+		exit(99);
+	for (x = 0; x < w; x++)
+		sx[x] = sinf(x / 23.0f);
+	for (y = 0; y < h; y++)
+		cy[y] = cosf(y / 17.0f);
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++) {
+			unsigned char *p = im->rgb + ((size_t)y * w + x) * 3;
+
+			p[0] = (unsigned char)((long)x * 255 / (w - 1));
+			p[1] = (unsigned char)((long)y * 255 / (h - 1));
+			p[2] = (unsigned char)(128 + 90 * sx[x] * cy[y]);
+			for (c = 0; noise && c < 3; c++) {
+				st = st * 1103515245u + 12345u;
+				p[c] = clamp255(p[c] + (int)((st >> 16) %
+				    (2u * noise + 1)) - noise);
+			}
+		}
+	free(sx);
+	free(cy);
+}
+
+/* Mean absolute difference per sample; 1e9 when the sizes differ. */
+static double
+mad(const struct img *a, const struct img *b)
+{
+	size_t	 i, n;
+	double	 s = 0;
+
+	if (a->rgb == NULL || b->rgb == NULL || a->w != b->w || a->h != b->h)
+		return 1e9;
+	n = (size_t)a->w * a->h * 3;
+	for (i = 0; i < n; i++)
+		s += abs((int)a->rgb[i] - (int)b->rgb[i]);
+	return s / n;
+}
+
+static double
+img_mean(const struct img *im, int c)
+{
+	size_t	 i, n = (size_t)im->w * im->h;
+	double	 s = 0;
+
+	for (i = 0; i < n; i++)
+		s += im->rgb[i * 3 + c];
+	return s / n;
+}
+
+/* imgio_decode() then imgio_resize_factor(): what scaled decode matches. */
+static enum img_err
+decode_then_resize(const unsigned char *p, size_t n, enum img_type t,
+    double f, struct img *out)
+{
+	struct img	 full;
+	enum img_err	 e;
+
+	memset(out, 0, sizeof(*out));
+	if ((e = imgio_decode(p, n, t, NULL, &full)) != IMG_OK)
+		return e;
+	if (imgio_resize_factor(&full, f, out) == -1)
+		e = IMG_ERR_NOMEM;
+	imgio_free(&full);
+	return e;
+}
+
+static void
+test_decode_scaled(void)
+{
+	static const struct {
+		double	 f;
+		int	 w, h;
+	} fs[] = {
+		{ 1.0, 1000, 750 }, { 0.5, 500, 375 }, { 0.3, 300, 225 },
+		{ 0.126, 126, 95 },	/* 750 * 0.126 = 94.5 rounds up */
+	};
+	struct img	 src, a, b;
+	unsigned char	*jpg = NULL, *ex;
+	size_t		 jn, exn, k;
+	double		 d, t0, ts, tr;
+	int		 o;
+
+	smear_like(&src, 1000, 750, 0);
+	CHECK(imgio_encode_jpeg(&src, 95, &jpg, &jn) == 0);
+	imgio_free(&src);
+	if (jpg == NULL)
+		return;
+	for (k = 0; k < sizeof(fs) / sizeof(fs[0]); k++) {
+		t0 = timing_ms();
+		CHECK(imgio_decode_scaled(jpg, jn, IMG_JPEG, NULL, fs[k].f,
+		    &a) == IMG_OK);
+		ts = timing_ms() - t0;
+		t0 = timing_ms();
+		CHECK(decode_then_resize(jpg, jn, IMG_JPEG, fs[k].f, &b) ==
+		    IMG_OK);
+		tr = timing_ms() - t0;
+		CHECK(a.w == fs[k].w && a.h == fs[k].h);
+		CHECK(b.w == fs[k].w && b.h == fs[k].h);
+		d = mad(&a, &b);
+		printf("  jpeg 1000x750 x %.3f -> %dx%d: mean abs diff %.3f "
+		    "vs decode+resize (%.1f vs %.1f ms)\n", fs[k].f, a.w, a.h,
+		    d, ts, tr);
+		CHECK(d < 1.5);
+		if (fs[k].f == 1.0)
+			CHECK(d == 0);
+		imgio_free(&a);
+		imgio_free(&b);
+	}
+	/* Every orientation, applied to the small result. */
+	for (o = 1; o <= 8; o++) {
+		ex = hostile_exif_jpeg(jpg, jn, o, &exn);
+		CHECK(ex != NULL);
+		if (ex == NULL)
+			continue;
+		CHECK(imgio_decode_scaled(ex, exn, IMG_JPEG, NULL, 0.3, &a) ==
+		    IMG_OK);
+		CHECK(decode_then_resize(ex, exn, IMG_JPEG, 0.3, &b) ==
+		    IMG_OK);
+		CHECK(a.w == (o >= 5 ? 225 : 300) && a.h == (o >= 5 ? 300 :
+		    225));
+		d = mad(&a, &b);
+		if (d >= 1.5)
+			fprintf(stderr, "  orientation %d scaled: diff %.2f\n",
+			    o, d);
+		CHECK(d < 1.5);
+		imgio_free(&a);
+		imgio_free(&b);
+		free(ex);
+	}
+	free(jpg);
+}
+
+static void
+test_decode_scaled_exif(void)
+{
+	struct img	 src, im;
+	unsigned char	*jpg = NULL, *ex;
+	size_t		 exn, jn;
+	int		 o;
+
+	/* test_exif's picture at 4x, decoded at 1/4: the same positions. */
+	fill(&src, 256, 128, 128, 128, 128);
+	rect(&src, 0, 0, 64, 64, 255, 0, 0);
+	rect(&src, 128, 64, 192, 128, 0, 0, 255);
+	CHECK(imgio_encode_jpeg(&src, 95, &jpg, &jn) == 0);
+	imgio_free(&src);
+	if (jpg == NULL)
+		return;
+	for (o = 1; o <= 8; o++) {
+		ex = hostile_exif_jpeg(jpg, jn, o, &exn);
+		if (ex == NULL ||
+		    imgio_decode_scaled(ex, exn, IMG_JPEG, NULL, 0.25, &im) !=
+		    IMG_OK) {
+			CHECK(!"exif scaled decode");
+			free(ex);
+			continue;
+		}
+		CHECK(im.w == (o >= 5 ? 32 : 64) && im.h == (o >= 5 ? 64 : 32));
+		CHECK(is_red(px(&im, exif_want[o][0], exif_want[o][1])));
+		CHECK(is_blue(px(&im, exif_want[o][2], exif_want[o][3])));
+		imgio_free(&im);
+		free(ex);
+	}
+	free(jpg);
+}
+
+static void
+test_decode_scaled_png(void)
+{
+	static const struct {
+		int	 ctype, depth, ilace;
+		const char *name;
+	} v[] = {
+		{ PNG_COLOR_TYPE_RGB, 8, 0, "rgb8" },
+		{ PNG_COLOR_TYPE_RGB_ALPHA, 8, 0, "rgba8" },
+		{ PNG_COLOR_TYPE_GRAY, 16, 0, "gray16" },
+		{ PNG_COLOR_TYPE_PALETTE, 8, 1, "palette interlaced" },
+		{ PNG_COLOR_TYPE_RGB, 16, 1, "rgb16 interlaced" },
+	};
+	static const double fs[] = { 0.5, 0.3, 0.126 };
+	struct img	 a, b;
+	unsigned char	*p;
+	size_t		 n, i, k;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		p = hostile_png(301, 203, v[i].ctype, v[i].depth, v[i].ilace,
+		    &n);
+		CHECK(p != NULL);
+		if (p == NULL)
+			continue;
+		/* Lossless input, one resampler: equal to the byte. */
+		for (k = 0; k < sizeof(fs) / sizeof(fs[0]); k++) {
+			CHECK(imgio_decode_scaled(p, n, IMG_PNG, NULL, fs[k],
+			    &a) == IMG_OK);
+			CHECK(decode_then_resize(p, n, IMG_PNG, fs[k], &b) ==
+			    IMG_OK);
+			CHECK(a.w == (int)(301 * fs[k] + 0.5) &&
+			    a.h == (int)(203 * fs[k] + 0.5));
+			if (mad(&a, &b) != 0)
+				fprintf(stderr, "  png %s x %.3f: diff %.3f\n",
+				    v[i].name, fs[k], mad(&a, &b));
+			CHECK(mad(&a, &b) == 0);
+			imgio_free(&a);
+			imgio_free(&b);
+		}
+		CHECK(imgio_decode_scaled(p, n, IMG_PNG, NULL, 1.0, &a) ==
+		    IMG_OK);
+		CHECK(imgio_decode(p, n, IMG_PNG, NULL, &b) == IMG_OK);
+		CHECK(mad(&a, &b) == 0);
+		imgio_free(&a);
+		imgio_free(&b);
+		free(p);
+	}
+	printf("  png rgb8, rgba8, gray16 streamed, interlaced decoded "
+	    "full: equal to decode+resize\n");
+}
+
+static void
+test_decode_scaled_bad(void)
+{
+	static const double bad[] = { 0.0, -0.5, 1.0001, 2.0, NAN, INFINITY };
+	struct img_limits lim;
+	struct img	 src, im;
+	unsigned char	*jpg = NULL, *png, *ipng, *hj, *hp;
+	size_t		 jn, pn, ipn, hjn, hpn, cut, heap0, k;
+	int		 pct, bad_cuts = 0;
+
+	smear_like(&src, 1000, 750, 0);
+	CHECK(imgio_encode_jpeg(&src, 90, &jpg, &jn) == 0);
+	imgio_free(&src);
+	png = hostile_png(256, 256, PNG_COLOR_TYPE_RGB, 8, 0, &pn);
+	ipng = hostile_png(256, 256, PNG_COLOR_TYPE_RGB, 8, 1, &ipn);
+	hj = hostile_jpeg_claim(65500, 65500, &hjn);
+	hp = hostile_png_claim(100000, 100000, &hpn);
+	CHECK(jpg && png && ipng && hj && hp);
+	if (!(jpg && png && ipng && hj && hp))
+		goto out;
+
+	/* Every cut, every format and path: an error, out zeroed, no leak. */
+	heap0 = heap_in_use();
+	for (pct = 0; pct < 100; pct += 5) {
+		cut = jn * pct / 100;
+		if (imgio_decode_scaled(jpg, cut, IMG_JPEG, NULL, 0.3, &im) !=
+		    IMG_ERR_CORRUPT || im.rgb != NULL || im.w != 0)
+			bad_cuts++;
+		if (imgio_decode_scaled(jpg, cut, IMG_JPEG, NULL, 0.126,
+		    &im) != IMG_ERR_CORRUPT || im.rgb != NULL)
+			bad_cuts++;
+		cut = pn * pct / 100;
+		if (imgio_decode_scaled(png, cut, IMG_PNG, NULL, 0.3, &im) !=
+		    IMG_ERR_CORRUPT || im.rgb != NULL || im.w != 0)
+			bad_cuts++;
+		cut = ipn * pct / 100;
+		if (imgio_decode_scaled(ipng, cut, IMG_PNG, NULL, 0.3, &im) !=
+		    IMG_ERR_CORRUPT || im.rgb != NULL || im.w != 0)
+			bad_cuts++;
+	}
+	CHECK(bad_cuts == 0);
+	CHECK(imgio_decode_scaled(hj, hjn, IMG_JPEG, NULL, 0.1, &im) ==
+	    IMG_ERR_PIXELS && im.rgb == NULL);
+	CHECK(imgio_decode_scaled(hp, hpn, IMG_PNG, NULL, 0.1, &im) ==
+	    IMG_ERR_PIXELS && im.rgb == NULL);
+	CHECK(imgio_decode_scaled(png, pn, IMG_NONE, NULL, 0.5, &im) ==
+	    IMG_ERR_TYPE);
+	CHECK(imgio_decode_scaled(NULL, 10, IMG_JPEG, NULL, 0.5, &im) ==
+	    IMG_ERR_CORRUPT);
+	for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		im.w = 1;
+		CHECK(imgio_decode_scaled(jpg, jn, IMG_JPEG, NULL, bad[k],
+		    &im) == IMG_ERR_NOMEM && im.rgb == NULL && im.w == 0);
+	}
+	/* The header meets the limits even when the output would fit. */
+	img_limits_default(&lim);
+	lim.max_pixels = 1000L * 750 - 1;
+	CHECK(imgio_decode_scaled(jpg, jn, IMG_JPEG, &lim, 0.3, &im) ==
+	    IMG_ERR_PIXELS && im.rgb == NULL);
+	lim.max_pixels = 1000L * 750;
+	lim.max_side = 999;
+	CHECK(imgio_decode_scaled(jpg, jn, IMG_JPEG, &lim, 0.3, &im) ==
+	    IMG_ERR_PIXELS && im.rgb == NULL);
+	lim.max_side = 1000;
+	CHECK(imgio_decode_scaled(jpg, jn, IMG_JPEG, &lim, 0.3, &im) ==
+	    IMG_OK);
+	imgio_free(&im);
+	/* Garbage after a valid header. */
+	memset(jpg + 400, 0x55, jn - 400);
+	CHECK(imgio_decode_scaled(jpg, jn, IMG_JPEG, NULL, 0.3, &im) ==
+	    IMG_ERR_CORRUPT && im.rgb == NULL);
+	CHECK(heap_in_use() == heap0);
+	if (heap_in_use() != heap0)
+		fprintf(stderr, "  heap %zu -> %zu bytes\n", heap0,
+		    heap_in_use());
+out:
+	free(jpg);
+	free(png);
+	free(ipng);
+	free(hj);
+	free(hp);
+}
+
+static void
+test_resize_factor(void)
+{
+	static const double fs[] = { 0.05, 0.126, 0.3, 0.5, 0.77, 1.0, 1.5,
+	    2.5, 4.0 };
+	static const double bad[] = { 0.0, -1.0, 4.01, NAN, INFINITY };
+	struct img	 k1, k8, cst, r, d;
+	size_t		 i, n, j;
+	int		 x, y, off;
+	double		 m, want;
+
+	fill(&cst, 37, 23, 10, 200, 30);
+	fill(&k1, 100, 80, 0, 0, 0);
+	fill(&k8, 96, 64, 0, 0, 0);
+	for (y = 0; y < 80; y++)
+		for (x = 0; x < 100; x++)
+			memset(k1.rgb + ((size_t)y * 100 + x) * 3,
+			    (x + y) % 2 ? 255 : 0, 3);
+	for (y = 0; y < 64; y++)
+		for (x = 0; x < 96; x++)
+			memset(k8.rgb + ((size_t)y * 96 + x) * 3,
+			    (x / 8 + y / 8) % 2 ? 255 : 0, 3);
+	for (i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
+		/* Constant stays constant, sizes are round(n * f). */
+		CHECK(imgio_resize_factor(&cst, fs[i], &r) == 0);
+		CHECK(r.w == (int)(37 * fs[i] + 0.5 < 1 ? 1 :
+		    37 * fs[i] + 0.5));
+		CHECK(r.h == (int)(23 * fs[i] + 0.5 < 1 ? 1 :
+		    23 * fs[i] + 0.5));
+		off = 0;
+		for (j = 0; r.rgb != NULL && j < (size_t)r.w * r.h; j++)
+			if (r.rgb[j * 3] != 10 || r.rgb[j * 3 + 1] != 200 ||
+			    r.rgb[j * 3 + 2] != 30)
+				off++;
+		CHECK(r.rgb != NULL && off == 0);
+		imgio_free(&r);
+		/* Checkerboards keep their mean (bilinear: edges aside). */
+		CHECK(imgio_resize_factor(&k1, fs[i], &r) == 0);
+		if (r.rgb != NULL) {
+			m = img_mean(&r, 1);
+			if (fabs(m - 127.5) > (fs[i] > 1 ? 2.0 : 1.0))
+				fprintf(stderr, "  checker1 x %.3f: mean %.2f\n",
+				    fs[i], m);
+			CHECK(fabs(m - 127.5) <= (fs[i] > 1 ? 2.0 : 1.0));
+		}
+		imgio_free(&r);
+		CHECK(imgio_resize_factor(&k8, fs[i], &r) == 0);
+		if (r.rgb != NULL) {
+			m = img_mean(&r, 0);
+			if (fabs(m - 127.5) > 2.0)
+				fprintf(stderr, "  checker8 x %.3f: mean %.2f\n",
+				    fs[i], m);
+			CHECK(fabs(m - 127.5) <= 2.0);
+		}
+		imgio_free(&r);
+	}
+	/* 1x1 to 4x4 and back; factor 1 is a copy. */
+	fill(&d, 1, 1, 9, 8, 7);
+	CHECK(imgio_resize_factor(&d, 4.0, &r) == 0 && r.w == 4 && r.h == 4 &&
+	    r.rgb[15 * 3 + 2] == 7);
+	imgio_free(&r);
+	imgio_free(&d);
+	CHECK(imgio_resize_factor(&k8, 1.0, &r) == 0 &&
+	    memcmp(r.rgb, k8.rgb, (size_t)96 * 64 * 3) == 0);
+	imgio_free(&r);
+	/* Enlarging: bilinear with pixel centres aligned, edges clamped. */
+	fill(&d, 64, 4, 0, 0, 0);
+	for (y = 0; y < 4; y++)
+		for (x = 0; x < 64; x++)
+			d.rgb[((size_t)y * 64 + x) * 3] = (unsigned char)(x * 4);
+	CHECK(imgio_resize_factor(&d, 2.5, &r) == 0 && r.w == 160);
+	off = 0;
+	for (x = 0; r.rgb != NULL && x < r.w; x++) {
+		want = (x + 0.5) / 2.5 - 0.5;
+		want = 4 * (want < 0 ? 0 : want > 63 ? 63 : want);
+		if (fabs(px(&r, x, 5)[0] - want) > 0.51)
+			off++;
+	}
+	CHECK(off == 0);
+	imgio_free(&r);
+	imgio_free(&d);
+	/* Shrinking: each output averages exactly the source it covers. */
+	fill(&d, 1000, 3, 0, 0, 0);
+	for (y = 0; y < 3; y++)
+		for (x = 0; x < 1000; x++)
+			d.rgb[((size_t)y * 1000 + x) * 3] =
+			    (unsigned char)(x * 255 / 999);
+	CHECK(imgio_resize_factor(&d, 0.3, &r) == 0 && r.w == 300 && r.h == 1);
+	off = 0;
+	for (x = 0; r.rgb != NULL && x < r.w; x++) {
+		double s = 0, lo = x / 0.3, hi = (x + 1) / 0.3;
+		int sx;
+
+		if (x == r.w - 1)
+			hi = 1000;
+		for (sx = (int)lo; sx < 1000 && sx < hi; sx++)
+			s += ((sx + 1 < hi ? sx + 1 : hi) -
+			    (sx > lo ? sx : lo)) * (sx * 255 / 999);
+		if (fabs(px(&r, x, 0)[0] - s / (hi - lo)) > 0.51)
+			off++;
+	}
+	CHECK(off == 0);
+	imgio_free(&r);
+	imgio_free(&d);
+	for (n = 0; n < sizeof(bad) / sizeof(bad[0]); n++) {
+		r.w = 5;
+		CHECK(imgio_resize_factor(&k8, bad[n], &r) == -1 &&
+		    r.rgb == NULL && r.w == 0);
+	}
+	CHECK(imgio_resize_factor(NULL, 0.5, &r) == -1);
+	imgio_free(&cst);
+	imgio_free(&k1);
+	imgio_free(&k8);
+}
+
+static void
+test_tile_planar(void)
+{
+	static const int tiles[][4] = {
+		{ -3, 5, 8, 6 },	/* hangs off the left and bottom */
+		{ 2, 1, 4, 4 },		/* inside */
+		{ 6, -2, 9, 13 },	/* off the top, right and bottom */
+		{ 20, 20, 3, 3 },	/* wholly outside */
+		{ -100, -100, 3, 2 },
+	};
+	struct img	 im;
+	float		 out[3 * 9 * 13], want;
+	size_t		 t, plane;
+	int		 x, y, c, bad = 0;
+
+	fill(&im, 10, 8, 0, 0, 7);
+	for (y = 0; y < 8; y++)
+		for (x = 0; x < 10; x++) {
+			im.rgb[((size_t)y * 10 + x) * 3] = (unsigned char)(x * 20);
+			im.rgb[((size_t)y * 10 + x) * 3 + 1] =
+			    (unsigned char)(y * 30);
+		}
+	for (t = 0; t < sizeof(tiles) / sizeof(tiles[0]); t++) {
+		int tx = tiles[t][0], ty = tiles[t][1];
+		int ow = tiles[t][2], oh = tiles[t][3];
+
+		plane = (size_t)ow * oh;
+		imgio_tile_planar(&im, tx, ty, ow, oh, out);
+		for (c = 0; c < 3; c++)
+			for (y = 0; y < oh; y++)
+				for (x = 0; x < ow; x++) {
+					int sx = tx + x, sy = ty + y;
+
+					if (sx < 0 || sy < 0 || sx >= 10 ||
+					    sy >= 8)
+						want = 0.5f;
+					else
+						want = px(&im, sx, sy)[c] /
+						    255.0f;
+					if (out[c * plane + (size_t)y * ow + x] !=
+					    want)
+						bad++;
+				}
+	}
+	CHECK(bad == 0);
+	imgio_tile_planar(NULL, 0, 0, 4, 4, out);
+	for (x = 0; x < 3 * 16; x++)
+		if (out[x] != 0.5f)
+			bad++;
+	/* Far-off origins must not overflow into the image. */
+	imgio_tile_planar(&im, INT_MIN, 0, 3, 2, out);
+	for (x = 0; x < 3 * 6; x++)
+		if (out[x] != 0.5f)
+			bad++;
+	imgio_tile_planar(&im, INT_MAX - 1, 0, 3, 2, out);
+	for (x = 0; x < 3 * 6; x++)
+		if (out[x] != 0.5f)
+			bad++;
+	CHECK(bad == 0);
+	imgio_free(&im);
+}
+
+/* ---- 48 MP: time and memory, printed for the record -------------------- */
+
+/* A /proc/self/status field in kB; -1 when unreadable. */
+static long
+proc_kb(const char *key)
+{
+	FILE	*f;
+	char	 line[256];
+	long	 v = -1;
+	size_t	 n = strlen(key);
+
+	if ((f = fopen("/proc/self/status", "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, key, n) == 0 && line[n] == ':') {
+			v = strtol(line + n + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/*
+ * Decode in a child so that its peak RSS (VmHWM, which starts at the
+ * inherited RSS) measures this decode alone.  Exits 0 when the size came
+ * out as expected.
+ */
+static int
+measure(const char *what, const unsigned char *p, size_t n,
+    const struct img_limits *lim, double f, int ew, int eh)
+{
+	struct img	 im;
+	enum img_err	 e;
+	pid_t		 pid;
+	long		 rss0, hwm;
+	double		 t0, ms;
+	int		 st;
+
+	fflush(stdout);
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		WATCH_RESET();
+		rss0 = proc_kb("VmRSS");
+		t0 = timing_ms();
+		e = imgio_decode_scaled(p, n, IMG_JPEG, lim, f, &im);
+		ms = timing_ms() - t0;
+		hwm = proc_kb("VmHWM");
+		printf("  %-30s %5d x %-5d %7.0f ms, peak RSS +%4ld MB, largest "
+		    "malloc %5.1f MB%s\n", what, im.w, im.h, ms,
+		    (hwm - rss0) / 1024, alloc_max / 1048576.0, WATCHING ? "" :
+		    " (not watched)");
+		fflush(stdout);
+		_exit(e == IMG_OK && im.w == ew && im.h == eh ? 0 : 1);
+	}
+	if (waitpid(pid, &st, 0) == -1)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void
+test_48mp(void)
+{
+	struct img_limits lim;
+	struct img	 src, im;
+	unsigned char	*jpg = NULL, *ex = NULL, *pj = NULL;
+	size_t		 jn, exn, pn;
+	double		 t0;
+
+	/* 8064 x 6048 = 48.8 Mpixel: over today's default limits. */
+	lim.max_side = 8192;
+	lim.max_pixels = 50000000L;
+	smear_like(&src, 8064, 6048, 6);
+	t0 = timing_ms();
+	CHECK(imgio_encode_jpeg(&src, 90, &jpg, &jn) == 0);
+	imgio_free(&src);
+	if (jpg == NULL)
+		return;
+	printf("  8064x6048 q90 baseline JPEG: %.1f MB, encoded in %.0f ms\n",
+	    jn / 1048576.0, timing_ms() - t0);
+	printf("  default limits: %s; with max_side 8192, max_pixels "
+	    "50000000:\n", img_strerror(imgio_decode_scaled(jpg, jn,
+	    IMG_JPEG, NULL, 0.25, &im)));
+	imgio_free(&im);
+	CHECK(measure("full decode (factor 1)", jpg, jn, &lim, 1.0, 8064,
+	    6048) == 0);
+	CHECK(measure("decode_scaled 0.5 (DCT 4/8)", jpg, jn, &lim, 0.5,
+	    4032, 3024) == 0);
+	CHECK(measure("decode_scaled 0.25 (DCT 2/8)", jpg, jn, &lim, 0.25,
+	    2016, 1512) == 0);
+	CHECK(measure("decode_scaled 0.2 (DCT 2/8)", jpg, jn, &lim, 0.2,
+	    1613, 1210) == 0);
+	ex = hostile_exif_jpeg(jpg, jn, 6, &exn);
+	if (ex != NULL)
+		CHECK(measure("decode_scaled 0.25, EXIF 6", ex, exn, &lim, 0.25,
+		    1512, 2016) == 0);
+	/* Progressive: libjpeg keeps every coefficient at full size. */
+	t0 = timing_ms();
+	pj = hostile_jpeg_ex(8064, 6048, HOSTILE_JPEG_PROGRESSIVE, &pn);
+	if (pj != NULL) {
+		printf("  8064x6048 progressive JPEG: %.1f MB, encoded in %.0f "
+		    "ms\n", pn / 1048576.0, timing_ms() - t0);
+		CHECK(measure("progressive, scaled 0.25", pj, pn, &lim, 0.25,
+		    2016, 1512) == 0);
+	}
+	free(pj);
+	free(ex);
+	free(jpg);
+}
+
 /* ---- annotate ---------------------------------------------------------- */
 
 static void
@@ -1010,6 +1640,17 @@ main(void)
 	test_letterbox();
 	printf("tiny\n");
 	test_tiny(mc);
+	printf("decode scaled\n");
+	test_decode_scaled();
+	test_decode_scaled_exif();
+	test_decode_scaled_png();
+	test_decode_scaled_bad();
+	printf("resize by factor\n");
+	test_resize_factor();
+	printf("tile planar\n");
+	test_tile_planar();
+	printf("48 MP\n");
+	test_48mp();
 	printf("annotate\n");
 	test_annotate();
 	printf("hostile\n");

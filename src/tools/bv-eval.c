@@ -37,6 +37,7 @@
 #include "detector.h"
 #include "imgcheck.h"
 #include "imgio.h"
+#include "scan.h"
 #include "voc.h"
 #include "vocap.h"
 #include "toolutil.h"
@@ -51,12 +52,18 @@ struct eval_img {
 	struct det_box *dets;
 	size_t nd;
 	double ms;
+	struct scale_info scale;	/* the tiled path's, when used */
+	int refused;			/* the server would answer 422 */
 };
 
 struct eval_opts {
 	const char *cfg, *weights, *names, *dataset, *split, *dets_dir;
 	float thr[NCLS], ap_thresh, nms, hue, gain, rescale, zoom;
 	int json, tune, threads, limit, stock, per_image;
+	int letterbox;          /* 1: the old single pass, no scale search */
+	int wide;               /* N: N x N mosaics of the split's images */
+	int eye_w, eye_h;       /* > 0: the mosaic inside a dark circular stop */
+	double rbc_net_px;      /* the model's trained red-cell size */
 };
 
 /* Shift hue by deg degrees and multiply value by gain, in place. */
@@ -329,6 +336,139 @@ cleanup:
 	return rc;
 }
 
+/*
+ * Detect on im as the server does: the tiled path (scale search, field of
+ * view, tiles; scan_detect) unless --letterbox.  A photo the server would
+ * refuse (422) gets no detections and is marked.
+ */
+static int
+detect_img(struct detector *det, const struct eval_opts *o, const struct img *im,
+    struct eval_img *e)
+{
+	struct scan_model m = { VOC_RBC, o->rbc_net_px, 7.5 };
+	struct scan_opts so;
+	struct scan_result r;
+	enum scan_err err;
+
+	if (o->letterbox)
+		return detector_run(det, im, o->ap_thresh, o->nms, &e->dets, &e->nd);
+	scan_opts_default(&so, o->ap_thresh, o->nms);
+	err = scan_detect(det, &m, &so, im, 1.0, im->w, im->h, 0, SCALE_NONE,
+	    NULL, NULL, &r);
+	if (err == SCAN_ERR_NOMEM)
+		return -1;
+	e->scale = r.scale;
+	e->refused = err != SCAN_OK;
+	e->dets = r.boxes;
+	e->nd = r.n;
+	return 0;
+}
+
+/* Where an image of a mosaic landed: x' = ox + s x, y' = oy + s y. */
+struct place {
+	double ox, oy, s;
+};
+
+/*
+ * The N x N mosaic of ims[0..N*N) (all the size of the first), labels
+ * carried over, resized by scale, then (eye_w > 0) centred on a black
+ * eye_w x eye_h frame, black outside the circle whose diameter is the
+ * mosaic's shorter side: labels whose centre is outside are dropped (the
+ * edge rule).  pl[k] says where image k landed; *cx, *cy, *r the stop.
+ */
+static int
+build_mosaic(const struct eval_opts *o, struct img *ims, struct voc_ann *gts,
+    int N, struct img *out, struct voc_ann *gt, struct place *pl, double *cx,
+    double *cy, double *r)
+{
+	struct img m, t;
+	int w = ims[0].w, h = ims[0].h, k, y, x, ox = 0, oy = 0;
+	size_t nb = 0, j;
+	double s = o->rescale;
+
+	m.w = w * N;
+	m.h = h * N;
+	if ((m.rgb = malloc((size_t)m.w * m.h * 3)) == NULL)
+		return -1;
+	memset(gt, 0, sizeof *gt);
+	for (k = 0; k < N * N; k++)
+		nb += gts[k].n;
+	if ((gt->boxes = calloc(nb + 1, sizeof *gt->boxes)) == NULL) {
+		free(m.rgb);
+		return -1;
+	}
+	for (k = 0; k < N * N; k++) {
+		if (ims[k].w != w || ims[k].h != h) {
+			fprintf(stderr, "bv-eval: --wide needs images of one size\n");
+			free(m.rgb);
+			return -1;
+		}
+		for (y = 0; y < h; y++)
+			memcpy(m.rgb + (((size_t)(k / N) * h + y) * m.w + (size_t)(k % N) * w) * 3,
+			    ims[k].rgb + (size_t)y * w * 3, (size_t)w * 3);
+	}
+	if (s != 1) {
+		if (imgio_resize_factor(&m, s, &t) == -1) {
+			free(m.rgb);
+			return -1;
+		}
+		free(m.rgb);
+		m = t;
+	}
+	*cx = *cy = *r = 0;
+	if (o->eye_w > 0) {
+		if (o->eye_w < m.w || o->eye_h < m.h) {
+			fprintf(stderr, "bv-eval: --eyepiece frame smaller than the mosaic\n");
+			free(m.rgb);
+			return -1;
+		}
+		t.w = o->eye_w;
+		t.h = o->eye_h;
+		if ((t.rgb = calloc((size_t)t.w * t.h, 3)) == NULL) {
+			free(m.rgb);
+			return -1;
+		}
+		ox = (t.w - m.w) / 2;
+		oy = (t.h - m.h) / 2;
+		*cx = t.w / 2.0;
+		*cy = t.h / 2.0;
+		*r = (m.w < m.h ? m.w : m.h) / 2.0;
+		for (y = 0; y < m.h; y++)
+			for (x = 0; x < m.w; x++) {
+				double dx = ox + x + 0.5 - *cx, dy = oy + y + 0.5 - *cy;
+
+				if (dx * dx + dy * dy <= *r * *r)
+					memcpy(t.rgb + ((size_t)(oy + y) * t.w + ox + x) * 3,
+					    m.rgb + ((size_t)y * m.w + x) * 3, 3);
+			}
+		free(m.rgb);
+		m = t;
+	}
+	for (k = 0; k < N * N; k++) {
+		pl[k].ox = ox + (double)(k % N) * w * s;
+		pl[k].oy = oy + (double)(k / N) * h * s;
+		pl[k].s = s;
+		for (j = 0; j < gts[k].n; j++) {
+			struct voc_box b = gts[k].boxes[j];
+			double bx, by;
+
+			b.xmin = (float)(pl[k].ox + b.xmin * s);
+			b.xmax = (float)(pl[k].ox + b.xmax * s);
+			b.ymin = (float)(pl[k].oy + b.ymin * s);
+			b.ymax = (float)(pl[k].oy + b.ymax * s);
+			bx = (b.xmin + b.xmax) / 2 - *cx;
+			by = (b.ymin + b.ymax) / 2 - *cy;
+			if (*r > 0 && bx * bx + by * by > *r * *r)
+				continue;
+			gt->boxes[gt->n++] = b;
+		}
+	}
+	gt->width = m.w;
+	gt->height = m.h;
+	*out = m;
+	return 0;
+}
+
 static void
 usage(void)
 {
@@ -337,6 +477,7 @@ usage(void)
 	    "  [--thresh T | --thresh-rbc T --thresh-wbc T --thresh-plt T] [--nms 0.45]\n"
 	    "  [--ap-thresh 0.005] [--threads 2] [--tune] [--json] [--limit N]\n"
 	    "  [--hue DEG] [--gain F] [--rescale F] [--zoom F] [--stock] [--per-image]\n"
+	    "  [--letterbox] [--wide N [--eyepiece WxH]] [--rbc-net-px 47]\n"
 	    "  [--dets-dir DIR]   (DIR/<id>.txt: class conf xmin ymin xmax ymax)\n"
 	    "--stock runs libdarknet's own gemm/im2col/... (to time the stock path)\n");
 }
@@ -347,6 +488,7 @@ main(int argc, char **argv)
 	struct eval_opts o = {
 		.split = "test", .thr = { 0.25f, 0.25f, 0.25f }, .ap_thresh = 0.005f,
 		.nms = 0.45f, .gain = 1, .rescale = 1, .zoom = 1, .threads = 2,
+		.rbc_net_px = 47,
 	};
 	char path[PATH_MAX], line[256], err[512], ds[PATH_MAX];
 	struct eval_img *ev = NULL;
@@ -354,7 +496,15 @@ main(int argc, char **argv)
 	struct img_limits lim;
 	struct counts cnt;
 	double ap[NCLS], map, tot_ms = 0;
-	int n = 0, cap = 0, rc = 1;
+	double zq_worst = 0, zq_sum = 0;
+	long ind_tot[NCLS] = { 0 }, wide_tot[NCLS] = { 0 };
+	struct src {
+		char id[64];
+		struct voc_ann gt;
+		struct img im;
+		double ref_rbc;
+	} *src = NULL;
+	int n = 0, rc = 1, nsrc = 0, srccap = 0, nzq = 0, zq_in = 0, nrefused = 0;
 	FILE *f = NULL;
 
 	for (int i = 1; i < argc; i++) {
@@ -364,6 +514,7 @@ main(int argc, char **argv)
 		if (strcmp(a, "--tune") == 0) { o.tune = 1; continue; }
 		if (strcmp(a, "--per-image") == 0) { o.per_image = 1; continue; }
 		if (strcmp(a, "--stock") == 0) { o.stock = 1; continue; }
+		if (strcmp(a, "--letterbox") == 0) { o.letterbox = 1; continue; }
 		if (v == NULL) { usage(); return 2; }
 		i++;
 		if (strcmp(a, "--cfg") == 0) o.cfg = v;
@@ -384,11 +535,19 @@ main(int argc, char **argv)
 		else if (strcmp(a, "--gain") == 0) o.gain = strtof(v, NULL);
 		else if (strcmp(a, "--rescale") == 0) o.rescale = strtof(v, NULL);
 		else if (strcmp(a, "--zoom") == 0) o.zoom = strtof(v, NULL);
+		else if (strcmp(a, "--wide") == 0) o.wide = atoi(v);
+		else if (strcmp(a, "--rbc-net-px") == 0) o.rbc_net_px = strtod(v, NULL);
+		else if (strcmp(a, "--eyepiece") == 0) {
+			if (sscanf(v, "%dx%d", &o.eye_w, &o.eye_h) != 2) { usage(); return 2; }
+		}
 		else { usage(); return 2; }
 	}
 	if (!o.cfg || !o.weights || !o.names || !o.dataset || o.gain <= 0 ||
 	    o.rescale <= 0.05f || o.rescale > 4 ||
-	    !(o.zoom >= 0.25f && o.zoom <= 4)) {
+	    !(o.zoom >= 0.25f && o.zoom <= 4) || o.wide < 0 || o.wide > 8 ||
+	    (o.wide > 0 && o.zoom != 1) || (o.eye_w > 0 && o.wide == 0) ||
+	    (o.eye_w > 0 && (o.eye_w > 20000 || o.eye_h < 1 || o.eye_h > 20000)) ||
+	    !(o.rbc_net_px > 4)) {
 		usage();
 		return 2;
 	}
@@ -412,80 +571,150 @@ main(int argc, char **argv)
 		fprintf(stderr, "bv-eval: %s: %s\n", path, strerror(errno));
 		goto cleanup;
 	}
-	while (fgets(line, sizeof line, f) != NULL && (o.limit <= 0 || n < o.limit)) {
+	/* read the split: labels, pixels (colour and resolution perturbed) */
+	while (fgets(line, sizeof line, f) != NULL && (o.limit <= 0 || nsrc < o.limit)) {
 		unsigned char *buf;
 		size_t len;
-		struct img im;
 		enum img_err e;
-		double t0;
 
 		line[strcspn(line, " \t\r\n")] = '\0';
 		if (line[0] == '\0' || strchr(line, '/') != NULL)
 			continue;
-		if (n == cap) {
-			struct eval_img *ne;
+		if (nsrc == srccap) {
+			struct src *ns;
 
-			cap = cap ? cap * 2 : 128;
-			if ((ne = realloc(ev, cap * sizeof *ne)) == NULL)
+			srccap = srccap ? srccap * 2 : 128;
+			if ((ns = realloc(src, srccap * sizeof *ns)) == NULL)
 				goto cleanup;
-			ev = ne;
+			src = ns;
 		}
-		memset(&ev[n], 0, sizeof ev[n]);
+		memset(&src[nsrc], 0, sizeof src[nsrc]);
 		if (tool_pathf(path, sizeof path, "%s/Annotations/%s.xml", ds, line) == -1 ||
-		    voc_read(path, &ev[n].gt, err, sizeof err) == -1) {
+		    voc_read(path, &src[nsrc].gt, err, sizeof err) == -1) {
 			fprintf(stderr, "bv-eval: %s\n", err);
 			goto cleanup;
 		}
-		voc_clean(&ev[n].gt, NULL);
-		snprintf(ev[n].id, sizeof ev[n].id, "%.63s", line);
-		n++;
+		voc_clean(&src[nsrc].gt, NULL);
+		snprintf(src[nsrc].id, sizeof src[nsrc].id, "%.63s", line);
+		nsrc++;
 		if (tool_pathf(path, sizeof path, "%s/JPEGImages/%s.jpg", ds, line) == -1 ||
 		    tool_read_file(path, EVAL_MAX_FILE, &buf, &len) == -1) {
 			fprintf(stderr, "bv-eval: %s: cannot read\n", path);
 			goto cleanup;
 		}
-		e = imgio_decode(buf, len, IMG_JPEG, &lim, &im);
+		e = imgio_decode(buf, len, IMG_JPEG, &lim, &src[nsrc - 1].im);
 		free(buf);
 		if (e != IMG_OK) {
 			fprintf(stderr, "bv-eval: %s: %s\n", path, img_strerror(e));
 			goto cleanup;
 		}
 		if (o.hue != 0 || o.gain != 1)
-			perturb_colour(&im, o.hue, o.gain);
-		if (o.rescale != 1) {
+			perturb_colour(&src[nsrc - 1].im, o.hue, o.gain);
+		if (o.rescale != 1 && o.wide == 0) {
+			struct img *im = &src[nsrc - 1].im;
+			struct voc_ann *g = &src[nsrc - 1].gt;
 			float sx, sy;
 
-			if (rescale_img(&im, o.rescale) == -1) {
-				imgio_free(&im);
+			if (rescale_img(im, o.rescale) == -1)
+				goto cleanup;
+			sx = (float)im->w / g->width;
+			sy = (float)im->h / g->height;
+			for (size_t k = 0; k < g->n; k++) {
+				g->boxes[k].xmin *= sx;
+				g->boxes[k].xmax *= sx;
+				g->boxes[k].ymin *= sy;
+				g->boxes[k].ymax *= sy;
+			}
+		}
+	}
+	if ((ev = calloc(nsrc + 1, sizeof *ev)) == NULL)
+		goto cleanup;
+	if (o.wide == 0) {
+		for (int i = 0; i < nsrc; i++) {
+			struct eval_img ref;
+			double t0;
+
+			memset(&ref, 0, sizeof ref);
+			/* the same photo at zoom 1: the scale the zoom should multiply */
+			if (o.zoom != 1 && !o.letterbox) {
+				if (detect_img(det, &o, &src[i].im, &ref) == -1)
+					goto cleanup;
+				free(ref.dets);
+				src[i].ref_rbc = ref.scale.rbc_px;
+			}
+			ev[n] = (struct eval_img){ .gt = src[i].gt };
+			memcpy(ev[n].id, src[i].id, sizeof ev[n].id);
+			src[i].gt = (struct voc_ann){ 0 };
+			n++;
+			if (o.zoom != 1 && zoom_img(&src[i].im, &ev[n - 1].gt, o.zoom) == -1)
+				goto cleanup;
+			t0 = timing_ms();
+			if (detect_img(det, &o, &src[i].im, &ev[n - 1]) == -1) {
+				fprintf(stderr, "bv-eval: detector failed\n");
 				goto cleanup;
 			}
-			sx = (float)im.w / ev[n - 1].gt.width;
-			sy = (float)im.h / ev[n - 1].gt.height;
-			for (size_t k = 0; k < ev[n - 1].gt.n; k++) {
-				struct voc_box *b = &ev[n - 1].gt.boxes[k];
+			ev[n - 1].ms = timing_ms() - t0;
+			/* The first call pays for buffers and thread start-up. */
+			if (n > 1)
+				tot_ms += ev[n - 1].ms;
+			if (o.zoom != 1 && src[i].ref_rbc > 0 && ev[n - 1].scale.rbc_px > 0) {
+				double q = ev[n - 1].scale.rbc_px / src[i].ref_rbc / o.zoom;
 
-				b->xmin *= sx;
-				b->xmax *= sx;
-				b->ymin *= sy;
-				b->ymax *= sy;
+				nzq++;
+				zq_worst = fmax(zq_worst, fabs(q - 1));
+				zq_in += fabs(q - 1) <= 0.10;
+				zq_sum += q;
 			}
+			imgio_free(&src[i].im);
 		}
-		if (o.zoom != 1 && zoom_img(&im, &ev[n - 1].gt, o.zoom) == -1) {
-			imgio_free(&im);
-			goto cleanup;
+	} else {
+		int N = o.wide, per = o.wide * o.wide;
+		struct place pl[64];
+
+		for (int g = 0; g + per <= nsrc; g += per) {
+			struct img mos;
+			struct voc_ann gts[64];
+			double cx, cy, r, t0;
+
+			for (int k = 0; k < per; k++)
+				gts[k] = src[g + k].gt;
+			ev[n] = (struct eval_img){ 0 };
+			snprintf(ev[n].id, sizeof ev[n].id, "wide%dx%d-%02d", N, N, g / per);
+			if (build_mosaic(&o, &src[g].im, gts, N, &mos, &ev[n].gt, pl, &cx,
+			    &cy, &r) == -1)
+				goto cleanup;
+			n++;
+			t0 = timing_ms();
+			if (detect_img(det, &o, &mos, &ev[n - 1]) == -1) {
+				imgio_free(&mos);
+				goto cleanup;
+			}
+			ev[n - 1].ms = timing_ms() - t0;
+			if (n > 1)
+				tot_ms += ev[n - 1].ms;
+			imgio_free(&mos);
+			/* the same cells counted image by image, inside the stop */
+			for (int k = 0; k < per; k++) {
+				struct eval_img one = { 0 };
+
+				if (detect_img(det, &o, &src[g + k].im, &one) == -1)
+					goto cleanup;
+				for (size_t q = 0; q < one.nd; q++) {
+					const struct det_box *d = &one.dets[q];
+					double x = pl[k].ox + (d->x + d->w / 2) * pl[k].s;
+					double y = pl[k].oy + (d->y + d->h / 2) * pl[k].s;
+
+					if (d->conf < o.thr[d->cls] || (r > 0 &&
+					    (x - cx) * (x - cx) + (y - cy) * (y - cy) > r * r))
+						continue;
+					ind_tot[d->cls]++;
+				}
+				free(one.dets);
+			}
+			for (size_t q = 0; q < ev[n - 1].nd; q++)
+				if (ev[n - 1].dets[q].conf >= o.thr[ev[n - 1].dets[q].cls])
+					wide_tot[ev[n - 1].dets[q].cls]++;
 		}
-		t0 = timing_ms();
-		if (detector_run(det, &im, o.ap_thresh, o.nms, &ev[n - 1].dets,
-		    &ev[n - 1].nd) == -1) {
-			imgio_free(&im);
-			fprintf(stderr, "bv-eval: detector failed\n");
-			goto cleanup;
-		}
-		ev[n - 1].ms = timing_ms() - t0;
-		/* The first call pays for buffers and thread start-up. */
-		if (n > 1)
-			tot_ms += ev[n - 1].ms;
-		imgio_free(&im);
 	}
 	if (n == 0) {
 		fprintf(stderr, "bv-eval: empty split\n");
@@ -520,6 +749,8 @@ main(int argc, char **argv)
 		}
 	}
 	count_errors(ev, n, o.thr, &cnt);
+	for (int i = 0; i < n; i++)
+		nrefused += ev[i].refused;
 	if (o.per_image)
 		print_per_image(ev, n, o.thr);
 	if (o.dets_dir != NULL && write_dets(o.dets_dir, ev, n) == -1)
@@ -550,6 +781,24 @@ main(int argc, char **argv)
 		    "%d threads\n", n > 1 ? tot_ms / (n - 1) : ev[0].ms,
 		    o.stock ? "stock libdarknet" : "OpenBLAS", o.threads);
 	}
+	if (!o.json) {
+		printf("path: %s; %d of %d refused (422)\n", o.letterbox ?
+		    "letterbox (no scale search)" : "tiled, automatic scale", nrefused, n);
+		if (nzq > 0)
+			printf("scale vs zoom %g: estimate/true mean %.4f, worst |error| %.1f %%, "
+			    "within 10 %%: %d of %d\n", o.zoom, zq_sum / nzq, 100 * zq_worst,
+			    zq_in, nzq);
+		if (o.wide > 0)
+			for (int c = 0; c < NCLS; c++)
+				printf("count consistency %-9s wide %5ld  images one by one %5ld  "
+				    "%+6.1f %%\n", voc_class_name(c), wide_tot[c], ind_tot[c],
+				    ind_tot[c] ? 100.0 * (wide_tot[c] - ind_tot[c]) / ind_tot[c] : 0.0);
+	} else {
+		printf("{\"refused\":%d,\"scale_within_10\":%d,\"scale_n\":%d,"
+		    "\"scale_worst\":%.4f,\"wide\":{\"RBC\":[%ld,%ld],\"WBC\":[%ld,%ld],"
+		    "\"Platelets\":[%ld,%ld]}}\n", nrefused, zq_in, nzq, zq_worst,
+		    wide_tot[0], ind_tot[0], wide_tot[1], ind_tot[1], wide_tot[2], ind_tot[2]);
+	}
 	rc = 0;
 cleanup:
 	if (f != NULL)
@@ -559,6 +808,11 @@ cleanup:
 		free(ev[i].dets);
 	}
 	free(ev);
+	for (int i = 0; i < nsrc; i++) {
+		voc_ann_clear(&src[i].gt);
+		imgio_free(&src[i].im);
+	}
+	free(src);
 	detector_free(det);
 	return rc;
 }

@@ -130,7 +130,7 @@ sc=${out% *} st=${out#* }
     bad "stopped backend: $sc in ${st}s (read-timeout ${BV_FCGI_TIMEOUT}s)"
 kill -CONT "$pid"
 wait_up 5 && ok "after SIGCONT health is back in ${up_ms} ms" || bad "health not back after SIGCONT"
-hd_post "$w/ok.png"
+hd_post "$w/smear.png"
 [ "$code" = 200 ] && ok "upload after SIGCONT -> 200" || bad "upload after SIGCONT -> $code"
 
 # --- 3. results directory full (tmpfs, root only) ---------------------------
@@ -172,7 +172,7 @@ else
 	if mount -o remount,ro "$mnt" 2>/dev/null; then
 		c=$(curl -s -o "$w/body" -w '%{http_code}' "$BV_URL/api/health")
 		[ "$c" = 503 ] && ok "read-only filesystem: health 503" || bad "read-only filesystem: health $c"
-		hd_post "$w/ok.png"
+		hd_post "$w/smear.png"
 		[ "$code" = 503 ] && ok "read-only filesystem: upload 503" || bad "read-only filesystem: upload $code"
 		mount -o remount,rw "$mnt"
 	fi
@@ -188,13 +188,13 @@ c=$(curl -s -o "$w/body" -w '%{http_code}' "$BV_URL/api/health")
 st=$(hd_json "$w/body" 'j["status"], j["results_writable"]')
 [ "$c" = 503 ] && [ "$st" = "('unhealthy', False)" ] &&
     ok "read-only results: health 503 $st" || bad "read-only results: health $c $st"
-hd_post "$w/ok.png"
+hd_post "$w/smear.png"
 ec=$(hd_json "$w/body" 'j["error"]["code"]')
 [ "$code" = 503 ] && [ "$ec" = storage_unavailable ] &&
     ok "read-only results: upload 503 storage_unavailable" || bad "read-only results: upload $code $ec"
 chmod 755 "$BV_RESULTS"
 c=$(curl -s -o /dev/null -w '%{http_code}' "$BV_URL/api/health")
-hd_post "$w/ok.png"
+hd_post "$w/smear.png"
 [ "$c" = 200 ] && [ "$code" = 200 ] && ok "writable again: health 200, upload 200" ||
     bad "writable again: health $c, upload $code"
 hd_finish

@@ -84,7 +84,7 @@ api_check "not multipart" 400 /api/analyze --data-binary x
 api_check "wrong type" 415 /api/analyze -F "image=@$w/text.jpg"
 api_check "too many pixels" 422 /api/analyze -F "image=@$w/huge.png"
 api_check "samples list" 200 /api/samples
-api_check "analyze" 200 /api/analyze -F "image=@$w/ok.png"
+api_check "analyze" 200 /api/analyze -F "image=@$w/smear.png"
 
 # --- re-encoded images -------------------------------------------------------
 curl -s -o "$w/ann.jpg" "$BV_URL/results/$id/annotated.jpg"

@@ -53,7 +53,7 @@ while [ $# -ge 3 ]; do
 	    bad "$f took ${ms} ms (limit 200)"
 	[ "$(hd_visible)" = "$visible0" ] && [ "$(hd_hidden)" = 0 ] &&
 	    ok "$f leaves nothing in results" || bad "$f left files in results"
-	hd_post "$w/ok.png"
+	hd_post "$w/smear.png"
 	[ "$code" = 200 ] && ok "next upload after $f succeeds" ||
 	    bad "next upload after $f -> $code"
 	visible0=$(hd_visible)

@@ -32,7 +32,11 @@ hd_need_dataset() {
 hd_hostile() {
 	gen=$top_builddir/tests/gen-hostile
 	[ -x "$gen" ] || { echo "ERROR: $gen not built"; exit 99; }
-	"$gen" "$1" >/dev/null || { echo "ERROR: gen-hostile failed"; exit 99; }
+	"$gen" "$1" "$HD_IMG" >/dev/null ||
+	    { echo "ERROR: gen-hostile failed"; exit 99; }
+	# a good upload of each type: the BCCD image, and the same as a PNG
+	"$top_builddir/tests/gen-field" png "$HD_IMG" "$1/smear.png" ||
+	    { echo "ERROR: gen-field failed"; exit 99; }
 }
 
 # Backend pids of this test's server (lighttpd starts them with our config).

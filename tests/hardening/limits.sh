@@ -1,7 +1,7 @@
 #!/bin/sh
 # limits.sh: hardening row 8 -- body caps, lying Content-Length, slow POST
-# Default limits: the backend's max_body (20 MiB) and lighttpd's
-# server.max-request-size (20544 KiB).  A body of exactly max_body bytes is
+# Default limits: the backend's max_body (40 MiB) and lighttpd's
+# server.max-request-size (41024 KiB).  A body of exactly max_body bytes is
 # analysed; one byte more gets 413 from the backend before it reads the body
 # (its log line says bytes=0 and no detection runs); one byte over
 # lighttpd's cap gets 413 from lighttpd without reaching the backend.
@@ -17,8 +17,8 @@ BV_SERVER_PROCS=2
 hd_start
 hd_hostile "$HD_WORK"
 raw="python3 $top_srcdir/tests/hardening/rawhttp.py"
-max_body=$((20 * 1024 * 1024))
-max_req=$((20544 * 1024))
+max_body=$((40 * 1024 * 1024))
+max_req=$((41024 * 1024))
 
 # Lines of the backend's log for analyze requests and detections.
 n_detect() { hd_log | grep -c 'POST /api/analyze 200 .*detect='; }
@@ -26,12 +26,12 @@ n_analyze() { hd_log | grep -c 'POST /api/analyze '; }
 
 pids0=$(hd_backend_pids | tr '\n' ' ')
 
-r=$($raw sized "$BV_PORT" "$HD_WORK/ok.png" "$max_body")
+r=$($raw sized "$BV_PORT" "$HD_WORK/smear.png" "$max_body")
 [ "$r" = "200 -" ] && ok "body of exactly max_body ($max_body) accepted" ||
     bad "body of exactly max_body -> $r"
 
 d0=$(n_detect)
-r=$($raw sized "$BV_PORT" "$HD_WORK/ok.png" $((max_body + 1)))
+r=$($raw sized "$BV_PORT" "$HD_WORK/smear.png" $((max_body + 1)))
 sleep 0.2
 [ "$r" = "413 too_large" ] && ok "max_body + 1 -> 413 too_large" ||
     bad "max_body + 1 -> $r"
@@ -40,7 +40,7 @@ sleep 0.2
     bad "max_body + 1 reached the model or was read"
 
 a0=$(n_analyze)
-r=$($raw sized "$BV_PORT" "$HD_WORK/ok.png" $((max_req + 1)))
+r=$($raw sized "$BV_PORT" "$HD_WORK/smear.png" $((max_req + 1)))
 sleep 0.2
 case $r in 413*) ok "lighttpd cap + 1 -> 413" ;; *) bad "lighttpd cap + 1 -> $r" ;; esac
 [ "$(n_analyze)" = "$a0" ] && ok "lighttpd cap + 1 never reached the backend" ||
@@ -54,7 +54,7 @@ for name in short long negative alpha huge double chunked+length; do
 	*) bad "Content-Length $name -> $r (want a 4xx or a closed connection)" ;;
 	esac
 done
-hd_post "$HD_WORK/ok.png"
+hd_post "$HD_WORK/smear.png"
 [ "$code" = 200 ] && ok "upload after lying requests succeeds" ||
     bad "upload after lying requests -> $code"
 [ "$(hd_backend_pids | tr '\n' ' ')" = "$pids0" ] &&

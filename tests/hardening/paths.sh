@@ -28,7 +28,7 @@ tname=hd-trav-$$
 for fn in "../../../../../../tmp/$tname" "../$tname" "/tmp/$tname" \
     "..\\\\..\\\\$tname" "results/../../$tname" ".tmp-$tname" \
     "%2e%2e%2f%2e%2e%2f$tname" "$tname/../../../secret.txt"; do
-	hd_post "$w/ok.png;filename=$fn"
+	hd_post "$w/smear.png;filename=$fn"
 	if [ "$code" = 200 ]; then
 		id=$(hd_json "$w/body" 'j["id"]')
 		files=$(ls "$BV_RESULTS/$id" 2>/dev/null | tr '\n' ' ')

@@ -8,12 +8,13 @@
 set -u
 . "$top_srcdir/tests/hardening/lib.sh"
 hd_need curl python3
+hd_need_dataset
 hd_start
 hd_hostile "$HD_WORK"
 f=$HD_WORK/chunk-length.png
 python3 -c 'import base64,sys; open(sys.argv[1],"wb").write(base64.b64decode(
 "iVBORw0KGgoAAAANSUhEUgAAAAkAAAAHCAQAAABwkq/rHAAAE3pUWHRJREFUCJljZDBiRwMsvLx0HwP4"))' "$f"
-hd_post "$HD_WORK/ok.png"
+hd_post "$HD_WORK/smear.png"
 [ "$code" = 200 ] || { echo "ERROR: warm-up upload -> $code"; exit 99; }
 pid=$(hd_backend_pid)
 hwm0=$(hd_status_kb "$pid" VmHWM)
@@ -25,6 +26,6 @@ hwm1=$(hd_status_kb "$pid" VmHWM)
 grow=$(( (hwm1 - hwm0) / 1024 ))
 [ "$grow" -lt 64 ] && ok "peak RSS grew by $grow MB (< 64)" ||
     bad "peak RSS grew by $grow MB (${hwm0} kB -> ${hwm1} kB)"
-hd_post "$HD_WORK/ok.png"
+hd_post "$HD_WORK/smear.png"
 [ "$code" = 200 ] && ok "next upload succeeds" || bad "next upload -> $code"
 hd_finish

@@ -37,7 +37,7 @@ backend() { hd_backend_pids | tail -n 1; }
 # --- 1. retention -------------------------------------------------------------
 ids=
 for i in 1 2 3; do
-	hd_post "$w/ok.png"
+	hd_post "$w/smear.png"
 	[ "$code" = 200 ] || { echo "ERROR: upload -> $code"; exit 99; }
 	ids="$ids $(hd_json "$w/body" 'j["id"]')"
 done

@@ -1,0 +1,78 @@
+/* scale.h: the image's cell scale: where it comes from and how sure it is */
+#ifndef BV_SCALE_H
+#define BV_SCALE_H
+
+#include <stddef.h>
+
+struct det_box;
+struct img;
+
+enum scale_source {
+	SCALE_NONE = 0,		/* not known: the image was taken as it is */
+	SCALE_REQUEST,		/* the upload's um_per_px field */
+	SCALE_PROFILE,		/* the sample's calibration profile */
+	SCALE_AUTO		/* measured on the image's red cells */
+};
+
+enum scale_status {
+	SCALE_OK = 0,
+	SCALE_UNSURE
+};
+
+enum scale_reason {
+	SCALE_R_NONE = 0,
+	SCALE_R_NO_RBC,		/* no red cell found at any scale tried */
+	SCALE_R_FEW_RBC,	/* too few to measure well */
+	SCALE_R_SPREAD,		/* their sizes disagree */
+	SCALE_R_MISMATCH	/* the given um_per_px disagrees with the cells */
+};
+
+/* What the result says of the scale ("scale" in result.json). */
+struct scale_info {
+	enum scale_source	 source;
+	enum scale_status	 status;
+	enum scale_reason	 reason;
+	double			 rbc_px;	/* median RBC diameter, original px; 0: none */
+	double			 um_per_px;	/* 0 unless source is request/profile */
+	double			 factor;	/* working px per original px */
+	int			 nrbc;		/* red cells measured */
+};
+
+/* Red cells measured on one set of boxes. */
+struct scale_meas {
+	int	 n;		/* boxes used */
+	double	 median;	/* of sqrt(w h), in the boxes' pixels */
+	double	 spread;	/* interquartile range / median */
+};
+
+/*
+ * Measure the red cells (class rbc) in v: boxes with confidence >= conf
+ * that do not touch the border of the w x h area they were found in (a
+ * cut cell is not a ruler).  out->n is 0 when none qualify.  0, or -1 on
+ * no memory.
+ */
+int	 scale_measure(const struct det_box *v, size_t n, int rbc, float conf,
+	    double w, double h, struct scale_meas *out);
+
+/*
+ * How far a measured median size m is from the network's own red-cell
+ * size t, as a weight in [0, 1]: 1 within 0.75-1.33x, falling off to 0
+ * outside 0.5-2x (the sizes its training augmentation covered).
+ */
+double	 scale_fit(double m, double t);
+
+/* The status a measurement earns (SCALE_OK needs >= 8 cells, spread < 0.35). */
+void	 scale_judge(const struct scale_meas *m, enum scale_status *st,
+	    enum scale_reason *why);
+
+/*
+ * Standard deviation of the luma over a grid of at most ~64k pixels of
+ * im, those with luma above dark (the field stop's black excluded): a
+ * blank or featureless photo measures a few units, a smear tens.
+ */
+double	 scale_texture(const struct img *im, int dark);
+
+const char	*scale_source_name(enum scale_source);
+const char	*scale_reason_name(enum scale_reason);	/* NULL for none */
+
+#endif /* BV_SCALE_H */

@@ -1,0 +1,227 @@
+/* gen-field.c: wide-field test photos built from single smear images */
+/*
+ *   gen-field mosaic N SCALE OUT.jpg IMG...      N x N images side by side
+ *                                                (row-major), resized by SCALE
+ *   gen-field eyepiece N SCALE W H OUT.jpg IMG... the mosaic resized by SCALE,
+ *                                                centred on a black W x H
+ *                                                frame, black outside a
+ *                                                circle of diameter = the
+ *                                                mosaic's shorter side
+ *   gen-field blank W H GREY OUT.jpg             a flat grey photo
+ *   gen-field png IN.jpg OUT.png                 the same photo as an RGB PNG
+ * Every input must have the first one's size.  For each input, one line
+ * on stdout: "i ox oy s cx cy r": where its pixel (x, y) lands in OUT
+ * (ox + s x, oy + s y) and the stop circle (r 0: none), so a test can map
+ * single-image detections into the mosaic.
+ */
+
+#include "imgcheck.h"
+#include "imgio.h"
+
+#include <math.h>
+#include <png.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int
+load(const char *path, struct img *im)
+{
+	FILE		*f;
+	unsigned char	*buf;
+	long		 len;
+	enum img_err	 e;
+	struct img_limits lim;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return -1;
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	if (len <= 0 || (buf = malloc((size_t)len)) == NULL ||
+	    fread(buf, 1, (size_t)len, f) != (size_t)len) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	img_limits_default(&lim);
+	e = imgio_decode(buf, (size_t)len, IMG_JPEG, &lim, im);
+	free(buf);
+	return e == IMG_OK ? 0 : -1;
+}
+
+static int
+save(const char *path, const struct img *im)
+{
+	unsigned char	*jpg;
+	size_t		 len;
+	FILE		*f;
+	int		 rc = -1;
+
+	if (imgio_encode_jpeg(im, 92, &jpg, &len) == -1)
+		return -1;
+	if ((f = fopen(path, "wb")) != NULL) {
+		if (fwrite(jpg, 1, len, f) == len)
+			rc = 0;
+		if (fclose(f) != 0)
+			rc = -1;
+	}
+	free(jpg);
+	return rc;
+}
+
+static int
+save_png(const char *path, const struct img *im)
+{
+	png_structp	 png;
+	png_infop	 info;
+	FILE		*f;
+	int		 y;
+	volatile int	 rc = -1;
+
+	if ((f = fopen(path, "wb")) == NULL)
+		return -1;
+	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	info = png ? png_create_info_struct(png) : NULL;
+	if (png != NULL && info != NULL && setjmp(png_jmpbuf(png)) == 0) {
+		png_init_io(png, f);
+		png_set_IHDR(png, info, (png_uint_32)im->w, (png_uint_32)im->h,
+		    8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+		    PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+		png_write_info(png, info);
+		for (y = 0; y < im->h; y++)
+			png_write_row(png, im->rgb + (size_t)y * im->w * 3);
+		png_write_end(png, NULL);
+		rc = 0;
+	}
+	png_destroy_write_struct(&png, &info);
+	if (fclose(f) != 0)
+		rc = -1;
+	return rc;
+}
+
+/* The N x N mosaic of the images in paths. */
+static int
+mosaic(int n, char **paths, struct img *out)
+{
+	struct img	 im;
+	int		 i, j, w = 0, h = 0;
+
+	for (i = 0; i < n * n; i++) {
+		if (load(paths[i], &im) == -1) {
+			fprintf(stderr, "gen-field: %s: cannot read\n",
+			    paths[i]);
+			return -1;
+		}
+		if (i == 0) {
+			w = im.w;
+			h = im.h;
+			out->w = w * n;
+			out->h = h * n;
+			if ((out->rgb = malloc((size_t)out->w * out->h * 3)) ==
+			    NULL)
+				return -1;
+		} else if (im.w != w || im.h != h) {
+			fprintf(stderr, "gen-field: %s: size differs\n",
+			    paths[i]);
+			imgio_free(&im);
+			return -1;
+		}
+		for (j = 0; j < h; j++)
+			memcpy(out->rgb + (((size_t)(i / n) * h + j) * out->w +
+			    (size_t)(i % n) * w) * 3, im.rgb + (size_t)j * w * 3,
+			    (size_t)w * 3);
+		imgio_free(&im);
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct img	 m = { 0, 0, NULL }, s = { 0, 0, NULL }, o;
+	int		 n, i, x, y, W, H, ox, oy, cw, ch, first;
+	double		 sc, cx, cy, r;
+
+	if (argc == 6 && strcmp(argv[1], "blank") == 0) {
+		o.w = atoi(argv[2]);
+		o.h = atoi(argv[3]);
+		if (o.w < 1 || o.h < 1 || o.w > 20000 || o.h > 20000 ||
+		    (o.rgb = malloc((size_t)o.w * o.h * 3)) == NULL)
+			return 2;
+		memset(o.rgb, atoi(argv[4]), (size_t)o.w * o.h * 3);
+		return save(argv[5], &o) == 0 ? 0 : 1;
+	}
+	if (argc == 4 && strcmp(argv[1], "png") == 0) {
+		if (load(argv[2], &o) == -1)
+			return 1;
+		return save_png(argv[3], &o) == 0 ? 0 : 1;
+	}
+	if (argc < 5)
+		goto usage;
+	n = atoi(argv[2]);
+	sc = atof(argv[3]);
+	if (n < 1 || n > 8 || !(sc > 0.05 && sc <= 4))
+		goto usage;
+	if (strcmp(argv[1], "mosaic") == 0) {
+		if (argc != 5 + n * n)
+			goto usage;
+		first = 5;
+	} else if (strcmp(argv[1], "eyepiece") == 0) {
+		if (argc != 7 + n * n)
+			goto usage;
+		first = 7;
+	} else
+		goto usage;
+	if (mosaic(n, argv + first, &m) == -1)
+		return 1;
+	cw = m.w / n;
+	ch = m.h / n;
+	if (sc != 1) {
+		if (imgio_resize_factor(&m, sc, &s) == -1)
+			return 1;
+		imgio_free(&m);
+		m = s;
+	}
+	if (first == 5) {
+		for (i = 0; i < n * n; i++)
+			printf("%d %.4f %.4f %.6f 0 0 0\n", i,
+			    (double)(i % n) * cw * sc, (double)(i / n) * ch * sc,
+			    sc);
+		return save(argv[4], &m) == 0 ? 0 : 1;
+	}
+	W = atoi(argv[4]);
+	H = atoi(argv[5]);
+	if (W < m.w || H < m.h || W > 20000 || H > 20000)
+		goto usage;
+	if ((o.rgb = calloc((size_t)W * H, 3)) == NULL)
+		return 1;
+	o.w = W;
+	o.h = H;
+	ox = (W - m.w) / 2;
+	oy = (H - m.h) / 2;
+	cx = W / 2.0;
+	cy = H / 2.0;
+	r = (m.w < m.h ? m.w : m.h) / 2.0;
+	for (y = 0; y < m.h; y++)
+		for (x = 0; x < m.w; x++) {
+			double dx = ox + x + 0.5 - cx, dy = oy + y + 0.5 - cy;
+
+			if (dx * dx + dy * dy > r * r)
+				continue;
+			memcpy(o.rgb + ((size_t)(oy + y) * W + ox + x) * 3,
+			    m.rgb + ((size_t)y * m.w + x) * 3, 3);
+		}
+	for (i = 0; i < n * n; i++)
+		printf("%d %.4f %.4f %.6f %.2f %.2f %.2f\n", i,
+		    ox + (double)(i % n) * cw * sc,
+		    oy + (double)(i / n) * ch * sc, sc, cx, cy, r);
+	imgio_free(&m);
+	return save(argv[6], &o) == 0 ? 0 : 1;
+usage:
+	fprintf(stderr, "usage: gen-field mosaic N SCALE OUT.jpg IMG...\n"
+	    "       gen-field eyepiece N SCALE W H OUT.jpg IMG...\n"
+	    "       gen-field blank W H GREY OUT.jpg\n"
+	    "       gen-field png IN.jpg OUT.png\n");
+	return 2;
+}
