@@ -127,6 +127,17 @@ est_images_per_field(double w_px, double h_px, double um_per_px,
 }
 
 double
+est_images_per_field_area(double area_um2, double field_diam_um)
+{
+	double	 r;
+
+	if (area_um2 <= 0 || field_diam_um <= 0)
+		return -1;
+	r = field_diam_um / 2;
+	return EST_PI * r * r / area_um2;
+}
+
+double
 est_smear_per_ul(double mean_per_image, double images_per_field,
     double factor)
 {

@@ -60,6 +60,14 @@ double	est_images_per_field(double w_px, double h_px, double um_per_px,
 	    double field_diam_um);
 
 /*
+ * The same from a measured field of view: how many fields of view of
+ * area_um2 (an image's counted area, the mean over a sample's images)
+ * fill one circular microscope field of field_diam_um; -1 if an argument
+ * is not positive.
+ */
+double	est_images_per_field_area(double area_um2, double field_diam_um);
+
+/*
  * Stained smear: cells/uL ~= mean per image * images per field * factor,
  * the factor being the reciprocal of the blood volume (uL) one field of
  * the monolayer holds.  -1 if an argument is negative or zero (mean may be 0).

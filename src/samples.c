@@ -869,6 +869,7 @@ num_or_null(const json_t *o, const char *key, double *v)
 struct field {
 	double	count[EST_NCLASS];
 	double	w, h;		/* image pixels; 0 if unknown */
+	double	fov_um2;	/* measured field of view (result "fov"."area_um2"); 0 if none */
 };
 
 struct density {
@@ -889,14 +890,58 @@ static const char *const class_noun[EST_NCLASS] = {
 	"RBC", "WBC", "platelets"
 };
 
+/* How many of the n fields have a measured field of view in um^2. */
+static size_t
+fov_measured(const struct field *f, size_t n)
+{
+	size_t	 i, m = 0;
+
+	for (i = 0; i < n; i++)
+		if (f[i].fov_um2 > 0)
+			m++;
+	return m;
+}
+
 /*
- * Smear: images per field from the profile, or from the calibration and
- * the mean image size, written out in how and as a message in msgs.  -1
- * with how saying why if neither is possible.
+ * Smear, measured: images per field from the mean measured field of view
+ * of the n images (each > 0) and the profile's field diameter.  Equal to
+ * total cells / total measured area x field area, so images of different
+ * sizes weigh by their area.
  */
 static double
-smear_images_per_field(const struct clinical_profile *p,
-    const struct field *f, size_t n, char *how, size_t howsz, json_t *msgs)
+smear_ipf_measured(const struct clinical_profile *p, const struct field *f,
+    size_t n, char *how, size_t howsz, json_t *msgs)
+{
+	char	 d[32], a[32], r[32];
+	double	 sum = 0, mean, ipf;
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		sum += f[i].fov_um2;
+	mean = sum / (double)n;
+	ipf = est_images_per_field_area(mean, p->field_diameter_um);
+	est_fmt(d, sizeof(d), p->field_diameter_um, 2);
+	est_fmt(a, sizeof(a), mean, 1);
+	est_fmt(r, sizeof(r), ipf, 3);
+	snprintf(how, howsz, "images per field = \xcf\x80 \xc3\x97 (%s "
+	    "\xc2\xb5m \xc3\xb7 2)\xc2\xb2 \xc3\xb7 %s \xc2\xb5m\xc2\xb2 "
+	    "(mean measured field of view of %zu image%s) = %s", d, a, n,
+	    n == 1 ? "" : "s", r);
+	msg_add(msgs, "images_per_field_measured", json_pack("{s:f,s:f,s:I,"
+	    "s:f}", "field_diameter_um", shown(p->field_diameter_um, 2),
+	    "fov_area_um2", shown(mean, 1), "images", (json_int_t)n,
+	    "images_per_field", shown(ipf, 3)));
+	return ipf;
+}
+
+/*
+ * Smear, fixed: images per field from the profile, or from the
+ * calibration and the mean image size.  -1 with how saying why if
+ * neither is possible.
+ */
+static double
+smear_ipf_profile(const struct clinical_profile *p, const struct field *f,
+    size_t n, char *how, size_t howsz, json_t *msgs)
 {
 	char	 a[32], b[32], cw[32], ch[32], d[32];
 	double	 w = 0, h = 0, ipf;
@@ -938,6 +983,43 @@ smear_images_per_field(const struct clinical_profile *p,
 	return ipf;
 }
 
+/*
+ * Smear: images per field, written out in how and as messages in msgs;
+ * -1 (how saying why) when it cannot be worked out.  The measured field
+ * of view (fov.area_um2 of each result, known when the image's um/px
+ * was) is used when every image has one and the profile gives the
+ * field diameter; otherwise the profile's fixed figure, with a second
+ * sentence saying why measured areas were left unused.  All or nothing:
+ * a mean over some images only would mix two ways of counting.
+ */
+static double
+smear_images_per_field(const struct clinical_profile *p,
+    const struct field *f, size_t n, char *how, size_t howsz, json_t *msgs)
+{
+	double	 ipf;
+	size_t	 measured = fov_measured(f, n), len;
+
+	if (n > 0 && measured == n && p->field_diameter_um > 0)
+		return smear_ipf_measured(p, f, n, how, howsz, msgs);
+	ipf = smear_ipf_profile(p, f, n, how, howsz, msgs);
+	len = strlen(how);
+	if (measured > 0 && measured < n) {
+		snprintf(how + len, howsz - len, " (field of view measured in "
+		    "%zu of %zu images: the measured area is used only when "
+		    "every image of the sample has one)", measured, n);
+		msg_add(msgs, "fov_partly_measured", json_pack("{s:I,s:I}",
+		    "measured", (json_int_t)measured, "images",
+		    (json_int_t)n));
+	} else if (measured > 0) {
+		snprintf(how + len, howsz - len, " (every image has a measured "
+		    "field of view, but profile \"%s\" gives no field "
+		    "diameter: not used)", p->name);
+		msg_add(msgs, "fov_no_field_diameter", json_pack("{s:s}",
+		    "profile", p->name));
+	}
+	return ipf;
+}
+
 /* Density of class k on a smear; its formula also as a message in msgs. */
 static void
 smear_density(const struct clinical_profile *p, enum est_class k,
@@ -973,12 +1055,9 @@ smear_density(const struct clinical_profile *p, enum est_class k,
 	    jnum(p->factor[k], 0), "per_ul", jnum(out->per_ul, 0)));
 }
 
-/*
- * Chamber: total counted area in mm^2, written out in how and as a
- * message in msgs; -1 if unknown (how says why).
- */
+/* Chamber, fixed: the profile's area per image, or width x height x (um/px)^2. */
 static double
-chamber_area(const struct clinical_profile *p, const struct field *f,
+chamber_area_profile(const struct clinical_profile *p, const struct field *f,
     size_t n, char *how, size_t howsz, json_t *msgs)
 {
 	char	 a[32], b[32], cw[32], ch[32], t[32];
@@ -1035,6 +1114,43 @@ chamber_area(const struct clinical_profile *p, const struct field *f,
 		msg_add(msgs, "area_calibrated_mixed", json_pack("{s:f,s:I,"
 		    "s:f}", "um_per_px", shown(p->um_per_px, 4), "images",
 		    (json_int_t)n, "area_mm2", shown(total, 6)));
+	}
+	return total;
+}
+
+/*
+ * Chamber: total counted area in mm^2, written out in how and as a
+ * message in msgs; -1 if unknown (how says why).  As for a smear, the
+ * measured fields of view when every field has one (only the cells
+ * inside them were counted), else the profile's way, saying why.
+ */
+static double
+chamber_area(const struct clinical_profile *p, const struct field *f,
+    size_t n, char *how, size_t howsz, json_t *msgs)
+{
+	double	 total = 0;
+	size_t	 i, measured = fov_measured(f, n), len;
+	char	 t[32];
+
+	if (n > 0 && measured == n) {
+		for (i = 0; i < n; i++)
+			total += f[i].fov_um2 / 1e6;
+		est_fmt(t, sizeof(t), total, 6);
+		snprintf(how, howsz, "counted area = measured field of view of "
+		    "%zu image%s = %s mm\xc2\xb2", n, n == 1 ? "" : "s", t);
+		msg_add(msgs, "area_measured", json_pack("{s:I,s:f}", "images",
+		    (json_int_t)n, "area_mm2", shown(total, 6)));
+		return total;
+	}
+	total = chamber_area_profile(p, f, n, how, howsz, msgs);
+	len = strlen(how);
+	if (measured > 0) {
+		snprintf(how + len, howsz - len, " (field of view measured in "
+		    "%zu of %zu images: the measured area is used only when "
+		    "every image of the sample has one)", measured, n);
+		msg_add(msgs, "fov_partly_measured", json_pack("{s:I,s:I}",
+		    "measured", (json_int_t)measured, "images",
+		    (json_int_t)n));
 	}
 	return total;
 }
@@ -1330,7 +1446,7 @@ samples_summary(int results_fd, const json_t *sample, const struct clinical *c)
 	double				*x = NULL, age, v, scale_in = 0;
 	double				 dilution = 0;
 	size_t				 n = 0, i, nids;
-	char				 how[320];
+	char				 how[640];
 	const char			*rid, *prep_s;
 	int				 k, prep;
 
@@ -1358,13 +1474,18 @@ samples_summary(int results_fd, const json_t *sample, const struct clinical *c)
 		}
 		num_or_null(json_object_get(r, "image"), "width", &f[n].w);
 		num_or_null(json_object_get(r, "image"), "height", &f[n].h);
+		if (!num_or_null(json_object_get(r, "fov"), "area_um2",
+		    &f[n].fov_um2) || !(f[n].fov_um2 > 0))
+			f[n].fov_um2 = 0;
 		json_array_append_new(fields, json_pack("{s:s,s:{s:I,s:I,s:I},"
-		    "s:{s:I,s:I}}", "result", rid,
+		    "s:{s:I,s:I},s:o}", "result", rid,
 		    "counts", "RBC", (json_int_t)llround(f[n].count[EST_RBC]),
 		    "WBC", (json_int_t)llround(f[n].count[EST_WBC]),
 		    "Platelets", (json_int_t)llround(f[n].count[EST_PLT]),
 		    "image", "width", (json_int_t)llround(f[n].w),
-		    "height", (json_int_t)llround(f[n].h)));
+		    "height", (json_int_t)llround(f[n].h),
+		    "fov_area_um2", f[n].fov_um2 > 0 ?
+		    json_real(f[n].fov_um2) : json_null()));
 		json_decref(r);
 		n++;
 	}

@@ -104,9 +104,19 @@ def check(cond, what):
     if not cond: fails.append(what)
 check(sorted(s["results"]) == sorted(rids), "sample lists the 3 result ids")
 check(sm["fields"] == 3, "3 fields")
-counts = [json.load(open("%s/%s/result.json" % (results, r)))["counts"] for r in s["results"]]
+res = [json.load(open("%s/%s/result.json" % (results, r))) for r in s["results"]]
+counts = [x["counts"] for x in res]
 prof = [p for p in cal["profiles"] if p["name"] == s["profile"]][0]
-ipf = prof["images_per_field"]
+# Images per field: from the measured fields of view when every result has one
+# (and the profile a field diameter), else the profile's fixed figure.
+areas = [(x.get("fov") or {}).get("area_um2") for x in res]
+if all(isinstance(a, (int, float)) and a > 0 for a in areas) and prof.get("field_diameter_um"):
+    ipf = math.pi * (prof["field_diameter_um"] / 2) ** 2 / (sum(areas) / len(areas))
+    ipf_code = "images_per_field_measured"
+else:
+    ipf, ipf_code = prof["images_per_field"], "images_per_field_profile"
+check(sm["calibration"]["formula_i18n"][0]["code"] == ipf_code,
+      "images per field from %s: %s" % (ipf_code, sm["calibration"]["formula"]))
 for k in ("RBC", "WBC", "Platelets"):
     xs = [c.get(k, 0) for c in counts]
     tot, mean = sum(xs), sum(xs) / 3
@@ -167,7 +177,7 @@ for k in ("RBC", "WBC", "Platelets"):
     p = sm["estimates"][k]["formula_i18n"][0]
     check(p["code"] == "smear_density" and p["params"]["class"] == k and p["params"]["total"] == sum(xs) and
           p["params"]["fields"] == 3 and p["params"]["per_ul"] == sm["estimates"][k]["per_ul"] and
-          p["params"]["images_per_field"] == ipf and p["params"]["factor"] == prof["factors_per_ul"][k],
+          p["params"]["images_per_field"] == round(ipf, 3) and p["params"]["factor"] == prof["factors_per_ul"][k],
           "%s formula as code smear_density with its numbers" % k)
     fl = sm["flags"][k]["flag"]
     want = "flag_%s_%s" % (k.lower(), fl) if fl in ("low", "high") else "flag_" + fl
@@ -180,6 +190,62 @@ pyrc=$?
 sed 's/^/    /' "$work/py.out"
 [ "$pyrc" = 0 ] && ok "summary matches the per-field result.json counts" ||
     bad "summary does not match the per-field counts"
+
+# 3b. Fields analysed with their um/px (decimal comma, as a Spanish keyboard
+#     types it): when the analyses report the measured field of view in um^2,
+#     the estimates use it in place of the profile's fixed images per field.
+api POST /api/samples -H 'Content-Type: application/json' --data-binary \
+    '{"code":"IT-FOV","profile":"smear-100x-fn18"}'
+fsid=$(json "$work/body" 'j.get("id", "")')
+frids=
+for nn in 00001 00002; do
+	c=$(curl -s -o "$work/f$nn" -w '%{http_code}' -F "image=@$imgs/BloodImage_$nn.jpg" \
+	    -F "um_per_px=0,1" -F "sample=$fsid" "$BV_URL/api/analyze")
+	if [ "$c" = 200 ]; then
+		frids="$frids $(json "$work/f$nn" 'j["id"]')"
+	else
+		bad "analyse BloodImage_$nn with um_per_px=0,1 -> $c: $(head -c 300 "$work/f$nn")"
+	fi
+done
+if [ "$(json "$work/f00001" '"fov" in j and "area_um2" in j["fov"]')" != True ]; then
+	ok "# SKIP this backend reports no fov.area_um2 yet (measured-field estimates untested end to end)"
+else
+	api GET "/api/samples/$fsid"
+	# shellcheck disable=SC2086
+	python3 - "$work/body" "$BV_RESULTS" "$top_srcdir/etc/clinical.json" $frids <<'PY' >"$work/py2.out" 2>&1
+import json, math, sys
+sm = json.load(open(sys.argv[1]))["summary"]
+results, cal, rids = sys.argv[2], json.load(open(sys.argv[3])), sys.argv[4:]
+res = [json.load(open("%s/%s/result.json" % (results, r))) for r in rids]
+prof = [p for p in cal["profiles"] if p["name"] == "smear-100x-fn18"][0]
+fails = []
+def check(cond, what):
+    print(("ok: " if cond else "FAIL: ") + what)
+    if not cond: fails.append(what)
+for x in res:
+    check(x["scale"]["source"] == "request" and x["scale"]["um_per_px"] == 0.1,
+          "scale from the request, 0.1 um/px: %s" % x["scale"])
+    check(abs(x["fov"]["area_um2"] - x["fov"]["area_px"] * 0.01) <= 1e-6 * x["fov"]["area_px"],
+          "fov area_um2 = area_px x 0.1^2: %s" % x["fov"])
+mean = sum(x["fov"]["area_um2"] for x in res) / len(res)
+ipf = math.pi * (prof["field_diameter_um"] / 2) ** 2 / mean
+m = sm["calibration"]["formula_i18n"]
+check([c["code"] for c in m] == ["images_per_field_measured"], "measured field of view used: %s" % sm["calibration"]["formula"])
+check(m[0]["params"]["images"] == len(res) and m[0]["params"]["images_per_field"] == round(ipf, 3),
+      "its params: %s" % m[0]["params"])
+for k in ("RBC", "WBC", "Platelets"):
+    tot = sum(x["counts"].get(k, 0) for x in res)
+    # mean per image x images per field x factor = total / measured area x field area x factor
+    want = round(tot / len(res) * ipf * prof["factors_per_ul"][k])
+    check(sm["estimates"][k]["per_ul"] == want, "%s/uL %s == %s" % (k, sm["estimates"][k]["per_ul"], want))
+sys.exit(1 if fails else 0)
+PY
+	pyrc=$?
+	sed 's/^/    /' "$work/py2.out"
+	[ "$pyrc" = 0 ] && ok "estimates from the measured fields of view" ||
+	    bad "estimates from the measured fields of view"
+fi
+api DELETE "/api/samples/$fsid"
 
 # 4. List, delete.
 api GET /api/samples

@@ -17,6 +17,7 @@
 #include "check.h"
 
 #define NEAR(a, b, eps)	CHECK(fabs((a) - (b)) <= (eps))
+#define EST_TEST_PI	3.14159265358979323846	/* M_PI is POSIX, not C11 */
 
 static struct clinical *clin;
 
@@ -61,6 +62,15 @@ test_smear(void)
 	 */
 	NEAR(est_images_per_field(640, 480, 0.1, 180), 8.2835, 1e-4);
 	CHECK(est_images_per_field(640, 480, 0, 180) < 0);
+	/*
+	 * From a measured field of view: a circle of radius 300 px at
+	 * 0.1 um/px is pi x 30^2 = 2827.43 um^2; pi x 90^2 / (pi x 30^2)
+	 * = 9 images per field exactly.
+	 */
+	NEAR(est_images_per_field_area(EST_TEST_PI * 900, 180), 9, 1e-12);
+	NEAR(est_images_per_field_area(3072, 180), 8.2835, 1e-4);
+	CHECK(est_images_per_field_area(0, 180) < 0);
+	CHECK(est_images_per_field_area(3072, 0) < 0);
 }
 
 static void

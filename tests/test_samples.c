@@ -25,13 +25,19 @@
 
 #include "check.h"
 
+#define TEST_PI		3.14159265358979323846	/* M_PI is POSIX, not C11 */
+
 static char		 tmpdir[] = "/tmp/test_samples.XXXXXX";
 static int		 rfd = -1;
 static struct clinical	*clin;
 
-/* Make results/<id>/result.json with these counts and image size. */
+/*
+ * Make results/<id>/result.json with these counts and image size; extra
+ * (NULL: none) is more members of the object, e.g. "scale" and "fov".
+ */
 static void
-make_result(char *id, int rbc, int wbc, int plt, int w, int h)
+make_result_x(char *id, int rbc, int wbc, int plt, int w, int h,
+    const char *extra)
 {
 	char	 path[512];
 	FILE	*f;
@@ -45,9 +51,35 @@ make_result(char *id, int rbc, int wbc, int plt, int w, int h)
 		return;
 	}
 	fprintf(f, "{\"id\":\"%s\",\"image\":{\"width\":%d,\"height\":%d},"
-	    "\"counts\":{\"RBC\":%d,\"WBC\":%d,\"Platelets\":%d}}\n",
-	    id, w, h, rbc, wbc, plt);
+	    "\"counts\":{\"RBC\":%d,\"WBC\":%d,\"Platelets\":%d}%s%s}\n",
+	    id, w, h, rbc, wbc, plt, extra ? "," : "", extra ? extra : "");
 	fclose(f);
+}
+
+static void
+make_result(char *id, int rbc, int wbc, int plt, int w, int h)
+{
+	make_result_x(id, rbc, wbc, plt, w, h, NULL);
+}
+
+/*
+ * A result as the analyse pipeline writes it with a known scale: a
+ * circular field of view of radius sqrt(r2) px inside a 1000 x 1000
+ * image at 0.1 um/px (given with the upload), so its area is
+ * pi x r2 px^2 = pi x r2 / 100 um^2.
+ */
+static void
+make_result_fov(char *id, int rbc, int wbc, int plt, double r2)
+{
+	char	 extra[512];
+
+	snprintf(extra, sizeof(extra), "\"scale\":{\"source\":\"request\","
+	    "\"rbc_px\":75,\"um_per_px\":0.1,\"factor\":1.067,"
+	    "\"status\":\"ok\",\"reason\":null},\"fov\":{\"shape\":"
+	    "\"circle\",\"cx\":500,\"cy\":500,\"r\":%.17g,\"clipped\":"
+	    "false,\"area_px\":%.17g,\"area_um2\":%.17g}", sqrt(r2),
+	    TEST_PI * r2, TEST_PI * r2 / 100);
+	make_result_x(id, rbc, wbc, plt, 1000, 1000, extra);
 }
 
 static json_t	*last_msgs;	/* samples_validate()'s message list */
@@ -775,6 +807,156 @@ test_summary_smear(void)
 	json_decref(s);
 }
 
+/* Sample sid with these results attached; summary with its profile set to profile. */
+static json_t *
+fov_summary(json_t *s, const char *profile)
+{
+	json_t	*sum;
+
+	json_object_set_new(s, "profile", json_string(profile));
+	sum = samples_summary(rfd, s, clin);
+	CHECK(sum != NULL);
+	check_i18n(sum);
+	return sum;
+}
+
+static void
+test_summary_fov(void)
+{
+	char			 sid[ID_LEN + 1], r[4][ID_LEN + 1], err[256];
+	char			 want[400];
+	struct clinical_profile	*bccd = NULL;
+	json_t			*s, *sum, *l, *p;
+	double			 ipf;
+	size_t			 i;
+	int			 missing;
+
+	/*
+	 * Three fields measured: circles of pi x 600, 900 and 1200 um^2,
+	 * mean pi x 900 um^2 (a 30 um radius).  A 180 um field holds
+	 * pi x 90^2 / (pi x 30^2) = 9 of them.  RBC 10, 12, 14 (mean 12):
+	 * 12 x 9 x 15000 = 1,620,000/uL, the same as total / area x field:
+	 * 36 / (pi x 2700) x pi x 8100 x 15000.
+	 */
+	make_result_fov(r[0], 10, 1, 1, 60000);
+	make_result_fov(r[1], 12, 0, 2, 90000);
+	make_result_fov(r[2], 14, 1, 1, 120000);
+	s = valid("{\"code\":\"FOV-1\",\"profile\":\"smear-100x-fn18\"}",
+	    err, sizeof(err), &missing);
+	CHECK(samples_create(rfd, s, sid, sizeof(sid)) == SAMPLES_OK);
+	json_decref(s);
+	for (i = 0; i < 3; i++)
+		CHECK(samples_attach(rfd, sid, r[i]) == SAMPLES_OK);
+	s = samples_load(rfd, sid);
+	sum = fov_summary(s, "smear-100x-fn18");
+	CHECK_STR(path_str(sum, "calibration", "formula", NULL),
+	    "images per field = \xcf\x80 \xc3\x97 (180 \xc2\xb5m \xc3\xb7 2)"
+	    "\xc2\xb2 \xc3\xb7 2827.4 \xc2\xb5m\xc2\xb2 (mean measured field "
+	    "of view of 3 images) = 9");
+	CHECK_STR(only_code(sum, "calibration", "formula_i18n", NULL),
+	    "images_per_field_measured");
+	p = msg_params(path_obj(sum, "calibration", "formula_i18n", NULL), 0,
+	    "images_per_field_measured");
+	CHECK(pnum(p, "field_diameter_um") == 180 &&
+	    pnum(p, "fov_area_um2") == 2827.4 && pnum(p, "images") == 3 &&
+	    pnum(p, "images_per_field") == 9);
+	CHECK(path_num(sum, "estimates", "RBC", "per_ul") == 1620000);
+	/* WBC 2/3 x 9 x 15000 = 90,000; platelets 4/3 x 9 x 15000 = 180,000. */
+	CHECK(path_num(sum, "estimates", "WBC", "per_ul") == 90000);
+	CHECK(path_num(sum, "estimates", "Platelets", "per_ul") == 180000);
+	CHECK_STR(path_str(sum, "estimates", "Platelets", "formula"),
+	    "Platelets/\xc2\xb5L \xe2\x89\x88 1.333 per image (4 platelets "
+	    "\xc3\xb7 3 images) \xc3\x97 9 images/field \xc3\x97 15000 = "
+	    "180000");
+	p = msg_params(path_obj(sum, "estimates", "RBC", "formula_i18n"), 0,
+	    "smear_density");
+	CHECK(pnum(p, "images_per_field") == 9 && pnum(p, "per_ul") == 1620000);
+	/* Each field's measured area is listed with it. */
+	CHECK(fabs(json_number_value(json_object_get(json_array_get(
+	    json_object_get(sum, "per_field"), 0), "fov_area_um2")) -
+	    TEST_PI * 600) < 1e-9);
+	json_decref(sum);
+
+	/* The measured field replaces the BCCD profile's fixed 20 too. */
+	sum = fov_summary(s, "bccd-smear-100x");
+	CHECK_STR(only_code(sum, "calibration", "formula_i18n", NULL),
+	    "images_per_field_measured");
+	CHECK(path_num(sum, "estimates", "RBC", "per_ul") == 1620000);
+	json_decref(sum);
+
+	/* A profile without a field diameter: its 20, and why not measured. */
+	for (i = 0; i < clin->nprofiles; i++)
+		if (strcmp(clin->profiles[i].name, "bccd-smear-100x") == 0)
+			bccd = &clin->profiles[i];
+	CHECK(bccd != NULL && bccd->field_diameter_um == 180);
+	if (bccd != NULL) {
+		bccd->field_diameter_um = 0;
+		sum = fov_summary(s, "bccd-smear-100x");
+		bccd->field_diameter_um = 180;
+		l = path_obj(sum, "calibration", "formula_i18n", NULL);
+		CHECK(json_array_size(l) == 2);
+		msg_params(l, 0, "images_per_field_profile");
+		p = msg_params(l, 1, "fov_no_field_diameter");
+		CHECK_STR(pstr(p, "profile"), "bccd-smear-100x");
+		CHECK_STR(path_str(sum, "calibration", "formula", NULL),
+		    "images per field = 20 (profile \"bccd-smear-100x\": one "
+		    "image is 1/20 of a field) (every image has a measured "
+		    "field of view, but profile \"bccd-smear-100x\" gives no "
+		    "field diameter: not used)");
+		CHECK(path_num(sum, "estimates", "RBC", "per_ul") == 3600000);
+		json_decref(sum);
+	}
+
+	/*
+	 * A fourth field without a measured field of view (RBC 12, 640 x
+	 * 480): the profile's way for all four, and the summary says so.
+	 * BCCD: 48 / 4 x 20 x 15000 = 3,600,000.
+	 */
+	make_result(r[3], 12, 0, 0, 640, 480);
+	CHECK(samples_attach(rfd, sid, r[3]) == SAMPLES_OK);
+	json_decref(s);
+	s = samples_load(rfd, sid);
+	sum = fov_summary(s, "bccd-smear-100x");
+	l = path_obj(sum, "calibration", "formula_i18n", NULL);
+	CHECK(json_array_size(l) == 2);
+	msg_params(l, 0, "images_per_field_profile");
+	p = msg_params(l, 1, "fov_partly_measured");
+	CHECK(pnum(p, "measured") == 3 && pnum(p, "images") == 4);
+	CHECK_STR(path_str(sum, "calibration", "formula", NULL),
+	    "images per field = 20 (profile \"bccd-smear-100x\": one image "
+	    "is 1/20 of a field) (field of view measured in 3 of 4 images: "
+	    "the measured area is used only when every image of the sample "
+	    "has one)");
+	CHECK(path_num(sum, "estimates", "RBC", "per_ul") == 3600000);
+	CHECK(json_is_null(json_object_get(json_array_get(json_object_get(sum,
+	    "per_field"), 3), "fov_area_um2")));
+	json_decref(sum);
+	/*
+	 * fn18: mean image 910 x 870 px ((3 x 1000 + 640) / 4, (3 x 1000 +
+	 * 480) / 4) at 0.1 um/px: pi x 90^2 / (91 x 87) = 3.214 images per
+	 * field; RBC 12 x that x 15000.
+	 */
+	sum = fov_summary(s, "smear-100x-fn18");
+	l = path_obj(sum, "calibration", "formula_i18n", NULL);
+	CHECK(json_array_size(l) == 2);
+	p = msg_params(l, 0, "images_per_field_calibrated");
+	CHECK(pnum(p, "width_px") == 910 && pnum(p, "height_px") == 870 &&
+	    pnum(p, "images_per_field") == 3.21);
+	msg_params(l, 1, "fov_partly_measured");
+	ipf = est_images_per_field(910, 870, 0.1, 180);
+	CHECK(path_num(sum, "estimates", "RBC", "per_ul") ==
+	    (double)llround(12 * ipf * 15000));
+	snprintf(want, sizeof(want), "%s", path_str(sum, "calibration",
+	    "formula", NULL) ? path_str(sum, "calibration", "formula", NULL) :
+	    "");
+	CHECK(strstr(want, "\xc3\xb7 (910 px \xc3\x97 870 px \xc3\x97 (0.1 "
+	    "\xc2\xb5m/px)\xc2\xb2) = 3.21 (field of view measured in 3 of 4 "
+	    "images:") != NULL);
+	json_decref(sum);
+	json_decref(s);
+	CHECK(samples_remove(rfd, sid) == SAMPLES_OK);
+}
+
 static void
 test_summary_chamber(void)
 {
@@ -905,6 +1087,59 @@ req(struct app *app, const char *method, const char *path, const char *body,
 		o = json_loadb(rs.body, rs.body_len, 0, NULL);
 	http_response_free(&rs);
 	return o;
+}
+
+static void
+test_summary_chamber_fov(void)
+{
+	char	 sid[ID_LEN + 1], r[ID_LEN + 1], err[256];
+	json_t	*s, *sum, *l, *p;
+	int	 missing, i;
+
+	/*
+	 * Neubauer, 0.5 um/px, an 800 x 800 px image of which a round field
+	 * of 160,000 px = 40,000 um^2 (0.04 mm^2) was counted.  Two fields of
+	 * 100 RBC: 200 / (0.08 x 0.1) x 200 = 5,000,000 /uL, where the whole
+	 * frame (0.16 mm^2 each) would have given a quarter of that.
+	 */
+	s = valid("{\"code\":\"CH-FOV\",\"preparation\":\"chamber\"}", err,
+	    sizeof(err), &missing);
+	CHECK(samples_create(rfd, s, sid, sizeof(sid)) == SAMPLES_OK);
+	json_decref(s);
+	for (i = 0; i < 2; i++) {
+		make_result_x(r, 100, 0, 5, 800, 800, "\"fov\":{\"shape\":"
+		    "\"circle\",\"cx\":400,\"cy\":400,\"r\":225.675833,"
+		    "\"clipped\":false,\"area_px\":160000,\"area_um2\":40000}");
+		CHECK(samples_attach(rfd, sid, r) == SAMPLES_OK);
+	}
+	s = samples_load(rfd, sid);
+	sum = samples_summary(rfd, s, clin);
+	CHECK_STR(path_str(sum, "calibration", "formula", NULL),
+	    "counted area = measured field of view of 2 images = 0.08 "
+	    "mm\xc2\xb2");
+	p = msg_params(path_obj(sum, "calibration", "formula_i18n", NULL), 0,
+	    "area_measured");
+	CHECK(pnum(p, "images") == 2 && pnum(p, "area_mm2") == 0.08);
+	CHECK(path_num(sum, "estimates", "RBC", "per_ul") == 5000000);
+	check_i18n(sum);
+	json_decref(sum);
+	/* A third field without one: width x height for all, and why. */
+	make_result(r, 100, 0, 5, 800, 800);
+	CHECK(samples_attach(rfd, sid, r) == SAMPLES_OK);
+	json_decref(s);
+	s = samples_load(rfd, sid);
+	sum = samples_summary(rfd, s, clin);
+	l = path_obj(sum, "calibration", "formula_i18n", NULL);
+	CHECK(json_array_size(l) == 2);
+	msg_params(l, 0, "area_calibrated");
+	p = msg_params(l, 1, "fov_partly_measured");
+	CHECK(pnum(p, "measured") == 2 && pnum(p, "images") == 3);
+	/* 300 / (3 x 0.16 x 0.1) x 200 = 1,250,000. */
+	CHECK(path_num(sum, "estimates", "RBC", "per_ul") == 1250000);
+	check_i18n(sum);
+	json_decref(sum);
+	json_decref(s);
+	CHECK(samples_remove(rfd, sid) == SAMPLES_OK);
 }
 
 static void
@@ -1090,7 +1325,9 @@ main(void)
 	test_expire();
 	test_concurrent();
 	test_summary_smear();
+	test_summary_fov();
 	test_summary_chamber();
+	test_summary_chamber_fov();
 	test_routes();
 	close(rfd);
 	clinical_free(clin);

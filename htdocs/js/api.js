@@ -58,6 +58,8 @@
       form.append('image', file, file.name || 'image');
       if (opts.threshold !== undefined && opts.threshold !== null && opts.threshold !== '')
         form.append('threshold', String(opts.threshold));
+      /* Decimal point already normalised by the page; the server takes "0,1" as well. */
+      if (opts.umPerPx) form.append('um_per_px', String(opts.umPerPx));
       if (opts.sample) form.append('sample', opts.sample);
       xhr.open('POST', '/api/analyze');
       xhr.setRequestHeader('Accept', 'application/json');

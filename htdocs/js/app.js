@@ -5,7 +5,9 @@
  * Everything shown about a result is derived from its JSON alone: the slider and class toggles
  * re-filter `detections` locally, so no request is made while exploring a result.  A result is
  * first shown counted at its saved per-class `thresholds`; once moved, the slider applies one
- * threshold to every class until "Use saved thresholds" goes back.
+ * threshold to every class until "Use saved thresholds" goes back.  The result's scale (how the
+ * server sized the cells) and field of view are listed in the details, the field outlined on
+ * the image, and an unsure scale is said in words next to it.
  */
 (function () {
   'use strict';
@@ -70,6 +72,49 @@
   }
 
   function pct(x, digits) { return i18n.num(x * 100, digits === undefined ? 0 : digits); }
+
+  /* x with the decimals it needs, at most max (0.1 -> "0.1", 0.125 -> "0.125", 2 -> "2"). */
+  function numUpTo(x, max) {
+    var d = 0;
+    while (d < max && Math.abs(Math.round(x * Math.pow(10, d)) - x * Math.pow(10, d)) > 1e-6) d++;
+    return i18n.num(x, d);
+  }
+
+  function isNum(v) { return typeof v === 'number' && isFinite(v); }
+
+  /* ---------- scale and field of view (result "scale", "fov"; docs/api.md) ---------- */
+
+  function scaleUnsure(r) { return !!(r && r.scale && r.scale.status === 'unsure'); }
+
+  function scaleReason(sc) {
+    var key = 'scale.reason.' + (sc && sc.reason);
+    return i18n.has(key) ? t(key) : t('scale.reason.other');
+  }
+
+  /* "estimated from the red cells · red cells 78.5 px across · 0.1 µm/px · detected at ×0.5" */
+  function scaleText(sc) {
+    var src = 'scale.source.' + sc.source;
+    var parts = [i18n.has(src) ? t(src) : String(sc.source || '?')];
+    parts.push(isNum(sc.rbc_px) ? t('scale.rbc', { px: numUpTo(sc.rbc_px, 1) }) : t('scale.rbcNone'));
+    if (isNum(sc.um_per_px)) parts.push(t('scale.um', { v: numUpTo(sc.um_per_px, 4) }));
+    if (isNum(sc.factor)) parts.push(t('scale.factor', { f: numUpTo(sc.factor, 3) }));
+    if (sc.status === 'unsure') parts.push(t('scale.unsureShort'));
+    return parts.join(' · ');
+  }
+
+  function fovText(f) {
+    var parts = [];
+    if (f.shape === 'circle')
+      parts.push(t('fov.circle', { cx: numUpTo(f.cx, 0), cy: numUpTo(f.cy, 0), r: numUpTo(f.r, 0) }) +
+                 (f.clipped ? ' (' + t('fov.clipped') + ')' : ''));
+    else if (f.shape === 'rect')
+      parts.push(t('fov.rect', { w: numUpTo(f.w, 0), h: numUpTo(f.h, 0), x: numUpTo(f.x || 0, 0), y: numUpTo(f.y || 0, 0) }));
+    else parts.push(String(f.shape || '?'));
+    if (isNum(f.area_px))
+      parts.push(isNum(f.area_um2) ? t('fov.areaUm', { px: numUpTo(f.area_px, 0), um: numUpTo(f.area_um2, 1) })
+        : t('fov.area', { px: numUpTo(f.area_px, 0) }));
+    return parts.join(' · ') + '. ' + t('fov.rule');
+  }
 
   function classesOf(r) {
     if (Array.isArray(r.classes) && r.classes.length) return r.classes;
@@ -242,6 +287,7 @@
     slider.min = String(min);
     slider.max = '1';
     useSaved();
+    viewer.setFov(r.fov);
     var base = baseImage(r);
     setBase(base, r);
     show($('result'), true);
@@ -308,6 +354,9 @@
       if (passes(d, th) && !state.hidden.has(d['class'])) shown.push({ i: i, det: d });
     });
     viewer.draw(shown, classIndex);
+    var warn = $('scale-warning');
+    warn.textContent = scaleUnsure(r) ? t('scale.unsure', { reason: scaleReason(r.scale) }) : '';
+    show(warn, scaleUnsure(r));
 
     /* Legend: one toggle button per class, aria-pressed tells its state. */
     var legend = $('legend');
@@ -371,8 +420,22 @@
     var ctx = canvas.getContext('2d');
     ctx.drawImage(img, 0, 0);
     var colours = getComputedStyle(document.documentElement);
-    var lw = Math.max(2, Math.round(canvas.width / 320));
+    /* The overlay is in the JSON's image pixels; the base image may be smaller (a huge photo). */
+    var iw = r.image && r.image.width ? r.image.width : canvas.width;
+    var ih = r.image && r.image.height ? r.image.height : canvas.height;
+    ctx.scale(canvas.width / iw, canvas.height / ih);
+    var lw = Math.max(2, Math.round(iw / 320));
     ctx.lineWidth = lw;
+    var fov = $('overlay').querySelector('.fov');
+    if (fov) {
+      var a = function (k) { return Number(fov.getAttribute(k)); };
+      ctx.strokeStyle = '#fff';
+      ctx.setLineDash([4 * lw, 2.5 * lw]);
+      ctx.beginPath();
+      if (fov.getAttribute('data-shape') === 'circle') ctx.arc(a('cx'), a('cy'), a('r'), 0, 2 * Math.PI);
+      else ctx.rect(a('x'), a('y'), a('width'), a('height'));
+      ctx.stroke();
+    }
     $('overlay').querySelectorAll('rect.box').forEach(function (rect) {
       var k = (rect.getAttribute('class').match(/\bk(\d)\b/) || [0, 0])[1];
       ctx.strokeStyle = colours.getPropertyValue('--k' + k).trim() || '#000';
@@ -430,6 +493,9 @@
     row(t('info.timings'), ['decode', 'detect', 'encode', 'total'].filter(function (k) { return typeof tm[k] === 'number'; })
       .map(function (k) { return t('timing.' + k) + ' ' + i18n.num(tm[k], 0) + ' ms'; }).join(' · ') || '–');
     if (r.image) row(t('info.image'), r.image.width + ' × ' + r.image.height + ' px' + (r.image.type ? ' · ' + r.image.type : ''));
+    if (r.scale && typeof r.scale === 'object')
+      row(t('info.scale'), scaleText(r.scale), scaleUnsure(r) ? 'warn scale' : 'scale');
+    if (r.fov && typeof r.fov === 'object') row(t('info.fov'), fovText(r.fov), 'fov-text');
     if (r.sample) row(t('info.sample'), r.sample);
     row(t('info.id'), r.id, 'mono');
   }
@@ -442,11 +508,32 @@
 
   /* ---------- uploads ---------- */
 
+  /*
+   * The optional micrometres per pixel, typed with a decimal comma or point (a text field: a
+   * number field in a Spanish Chromium turns "10,2" into something else): {value: "0.1" or
+   * null} or {error: true}.
+   */
+  function umPerPxValue() {
+    var v = $('um-per-px-input').value.trim().replace(',', '.');
+    if (v === '') return { value: null };
+    if (!/^(\d+\.?\d*|\.\d+)$/.test(v) || !(Number(v) > 0)) return { error: true };
+    return { value: v };
+  }
+
   function addFiles(list) {
     var files = Array.prototype.slice.call(list || []);
     if (!files.length) return;
+    var um = umPerPxValue(), umInput = $('um-per-px-input');
+    if (um.error) {
+      umInput.setAttribute('aria-invalid', 'true');
+      document.querySelector('.advanced').open = true;
+      showError($('upload-error'), api.ApiError('bad_um_per_px', 0));
+      umInput.focus();
+      return;
+    }
+    umInput.removeAttribute('aria-invalid');
     showError($('upload-error'), null);
-    files.forEach(function (f) { state.queue.push({ file: f, status: 'waiting', pct: 0 }); });
+    files.forEach(function (f) { state.queue.push({ file: f, status: 'waiting', pct: 0, umPerPx: um.value }); });
     renderQueue();
     pump();
   }
@@ -467,6 +554,7 @@
     renderQueue();
     var job = api.analyze(item.file, {
       threshold: thresholdValue(),
+      umPerPx: item.umPerPx,
       sample: BV.samples && BV.samples.activeId ? BV.samples.activeId() : null,
       onProgress: function (f) { item.pct = Math.round(f * 100); renderQueue(); },
       onUploaded: function () { item.status = 'analysing'; renderQueue(); }
@@ -536,7 +624,7 @@
         case 'done':
           var n = 0, c = q.result.counts || {};
           Object.keys(c).forEach(function (k) { n += c[k]; });
-          label = t('queue.done', { n: n });
+          label = t(scaleUnsure(q.result) ? 'queue.doneUnsure' : 'queue.done', { n: n });
           break;
         case 'cancelled': label = t('queue.cancelled'); break;
         default: label = errorText(q.error);
@@ -742,6 +830,7 @@
     $('file-input').addEventListener('change', function (ev) { addFiles(ev.target.files); ev.target.value = ''; });
     $('camera-input').addEventListener('change', function (ev) { addFiles(ev.target.files); ev.target.value = ''; });
     $('cancel-btn').addEventListener('click', cancelAll);
+    $('um-per-px-input').addEventListener('input', function (ev) { ev.target.removeAttribute('aria-invalid'); });
     setupDrop();
 
     $('conf-slider').addEventListener('input', function (ev) {

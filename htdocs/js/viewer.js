@@ -6,6 +6,10 @@
  * filter are in the DOM: what is drawn is what is counted.  Zoom and pan are one CSS transform on
  * the stage (set through the CSSOM, which a strict CSP allows), driven by pointer events so that
  * mouse, pen and touch (pinch) share one code path.
+ *
+ * The result's field of view (a circle or a rectangle, also in original-image pixels) is drawn
+ * under the boxes.  Everything is placed in the JSON's image.width x image.height system, never
+ * in the base image's own pixels, so a plain.jpg the server rendered smaller still lines up.
  */
 (function () {
   'use strict';
@@ -21,6 +25,7 @@
     this.svg = root.querySelector('.stage svg');
     this.onInfo = onInfo;
     this.dets = [];
+    this.fov = null;
     this.selected = -1;
     this.scale = 1; this.tx = 0; this.ty = 0;
     this.pointers = new Map();
@@ -37,10 +42,41 @@
     this.reset();
   };
 
+  /* The field of view to outline (a result's "fov"; null or malformed: none); drawn by draw(). */
+  Viewer.prototype.setFov = function (fov) {
+    this.fov = fovShape(fov);
+  };
+
+  /* {tag, attrs} for a valid fov, else null. */
+  function fovShape(f) {
+    var ok = function (v) { return typeof v === 'number' && isFinite(v); };
+    if (!f || typeof f !== 'object') return null;
+    if (f.shape === 'circle' && ok(f.cx) && ok(f.cy) && ok(f.r) && f.r > 0)
+      return { tag: 'circle', attrs: { cx: f.cx, cy: f.cy, r: f.r } };
+    if (f.shape === 'rect' && ok(f.w) && ok(f.h) && f.w > 0 && f.h > 0)
+      return { tag: 'rect', attrs: { x: ok(f.x) ? f.x : 0, y: ok(f.y) ? f.y : 0, width: f.w, height: f.h } };
+    return null;
+  }
+
+  function fovGroup(shape) {
+    var g = document.createElementNS(SVGNS, 'g');
+    g.setAttribute('class', 'fov-layer');
+    ['fov-halo', 'fov'].forEach(function (cls) {
+      var e = document.createElementNS(SVGNS, shape.tag);
+      Object.keys(shape.attrs).forEach(function (k) { e.setAttribute(k, shape.attrs[k]); });
+      e.setAttribute('class', cls);
+      e.setAttribute('vector-effect', 'non-scaling-stroke');
+      if (cls === 'fov') e.setAttribute('data-shape', shape.tag);
+      g.appendChild(e);
+    });
+    return g;
+  }
+
   /* dets: [{i, det}] already filtered; big boxes first so small ones stay on top for tapping. */
   Viewer.prototype.draw = function (dets, classIndex) {
     var self = this;
     while (this.svg.firstChild) this.svg.removeChild(this.svg.firstChild);
+    if (this.fov) this.svg.appendChild(fovGroup(this.fov));
     this.dets = dets.slice().sort(function (a, b) {
       return b.det.box.w * b.det.box.h - a.det.box.w * a.det.box.h;
     });

@@ -108,13 +108,23 @@ function analyze(req, res, body) {
     threshold = Math.round(Math.max(threshold, 0.05) * 1000) / 1000;
     CLASSES.forEach((c) => { thresholds[c] = threshold; });
   }
+  /* Scale and field of view as the backend reports them: the request's um/px, else "auto". */
+  let um = null;
+  if (parts.um_per_px) {
+    um = Number(parts.um_per_px.toString().trim().replace(',', '.'));
+    if (!(um > 0)) return error(res, 400, 'bad_request', 'um_per_px must be a positive number.');
+  }
   const id = crypto.randomBytes(16).toString('base64url');
   const dets = fakeDetections(parts.image, dim.width, dim.height);
+  const scale = { source: um ? 'request' : 'auto', rbc_px: Math.round(0.16 * dim.width * 10) / 10,
+    um_per_px: um, factor: 1, status: 'ok', reason: null };
+  const fov = { shape: 'rect', x: 0, y: 0, w: dim.width, h: dim.height, area_px: dim.width * dim.height };
+  if (um) fov.area_um2 = Math.round(fov.area_px * um * um * 1000) / 1000;
   const counts = { RBC: 0, WBC: 0, Platelets: 0 };
   dets.forEach((d) => { if (d.confidence >= thresholds[d.class]) counts[d.class]++; });
   const base = '/results/' + id + '/';
   const obj = { id, created: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    image: dim, model: { name: 'mock', trained: false, input: { width: 416, height: 416 } },
+    image: dim, scale, fov, model: { name: 'mock', trained: false, input: { width: 416, height: 416 } },
     threshold, thresholds, min_confidence: 0.05, classes: CLASSES, counts, detections: dets,
     timings_ms: { decode: 8.1, detect: 31.0, encode: 12.4, total: 55.9 },
     urls: { image: base + 'annotated.jpg', thumb: base + 'thumb.jpg', json: base + 'result.json' },

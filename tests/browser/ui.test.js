@@ -40,6 +40,7 @@ function watch(p) {
     if (u.pathname === '/api/analyze' && r.status() === 415) return;   /* the refused text file */
     if (u.pathname === '/api/samples' && r.status() === 400) return;   /* the refused sample form */
     if (u.pathname === '/api/analyze' && r.status() === 404) return;   /* into a deleted sample */
+    if (u.pathname === '/api/analyze' && r.status() === 422) return;   /* not a smear: refused on purpose */
     problems.push('HTTP ' + r.status() + ' ' + r.url());
   });
   p.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
@@ -153,6 +154,52 @@ async function checkSentences(p, answer, what) {
   return r.map((x) => x.s);
 }
 
+/* The page's number format (en-GB, i18n.num): the decimals x needs, at most max. */
+function numUpTo(x, max) {
+  let d = 0;
+  while (d < max && Math.abs(Math.round(x * 10 ** d) - x * 10 ** d) > 1e-6) d++;
+  return x.toLocaleString('en-GB', { minimumFractionDigits: d, maximumFractionDigits: d });
+}
+
+/* The English "Scale" line the page should show for a result's scale. */
+function scaleLine(sc) {
+  const src = { request: 'given with the upload', profile: 'from the calibration profile',
+    auto: 'estimated from the red cells', none: 'not known' }[sc.source] || String(sc.source);
+  const parts = [src, typeof sc.rbc_px === 'number' ? 'red cells ' + numUpTo(sc.rbc_px, 1) + ' px across'
+    : 'red cell size not measured'];
+  if (typeof sc.um_per_px === 'number') parts.push(numUpTo(sc.um_per_px, 4) + ' µm/px');
+  if (typeof sc.factor === 'number') parts.push('detected at ×' + numUpTo(sc.factor, 3));
+  if (sc.status === 'unsure') parts.push('unsure');
+  return parts.join(' · ');
+}
+
+/* The overlay's field-of-view outline: its shape and numeric attributes, or null. */
+async function fovShown(p) {
+  return p.evaluate(() => {
+    const e = document.querySelector('#overlay .fov');
+    if (!e) return null;
+    const a = {};
+    ['cx', 'cy', 'r', 'x', 'y', 'width', 'height'].forEach((k) => { if (e.hasAttribute(k)) a[k] = Number(e.getAttribute(k)); });
+    return { shape: e.getAttribute('data-shape'), a };
+  });
+}
+
+/* The outline drawn must be the JSON's fov, in image pixels. */
+function assertFov(got, fov) {
+  assert.ok(got, 'a field-of-view outline is drawn');
+  assert.equal(got.shape, fov.shape);
+  if (fov.shape === 'circle') assert.deepEqual(got.a, { cx: fov.cx, cy: fov.cy, r: fov.r });
+  else assert.deepEqual(got.a, { x: fov.x || 0, y: fov.y || 0, width: fov.w, height: fov.h });
+}
+
+/* Details row <dd> text for a <dt> label, or null. */
+async function infoRow(p, label) {
+  return p.evaluate((label) => {
+    const dt = Array.from(document.querySelectorAll('#info dt')).find((d) => d.textContent === label);
+    return dt ? { text: dt.nextElementSibling.textContent, cls: dt.nextElementSibling.className } : null;
+  }, label);
+}
+
 async function setSlider(p, v) {
   return p.$eval('#conf-slider', (el, val) => {
     el.value = String(val);
@@ -233,7 +280,10 @@ test('upload a BCCD image: boxes and counts match the JSON', { skip: NO_IMAGES }
     await page.click('#dl-shown');
     const png = fs.readFileSync(await (await dl).path());
     assert.equal(png.readUInt32BE(0), 0x89504e47);
-    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [body.image.width, body.image.height]);
+    /* The base image's own size (plain.jpg may be smaller than a huge original). */
+    const natural = await page.$eval('#base-img', (i) => [i.naturalWidth, i.naturalHeight]);
+    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], natural);
+    if (natural[0] === body.image.width) assert.equal(natural[1], body.image.height);
   } else {
     assert.equal(await page.isVisible('#dl-shown'), false);
   }
@@ -356,6 +406,180 @@ test('zoom buttons scale the image and Fit resets it', { skip: NO_IMAGES }, asyn
   assert.match(await page.$eval('.stage', (e) => e.style.transform), /scale\(1\)/);
 });
 
+test('scale and field of view: listed and outlined as the JSON says', { skip: NO_IMAGES }, async (t) => {
+  const body = uploaded[0];
+  await page.evaluate((r) => BV.app.showResult(r), body);
+  /* What the server sent for a real photo. */
+  const row = await infoRow(page, 'Scale');
+  if (body.scale) {
+    assert.ok(row, 'a Scale row');
+    assert.equal(row.text, scaleLine(body.scale));
+    assert.equal(await page.isVisible('#scale-warning'), body.scale.status === 'unsure');
+  } else {
+    assert.equal(row, null, 'no Scale row without "scale"');
+    t.diagnostic('this server sends no "scale" yet: only the synthetic results below are checked');
+  }
+  const frow = await infoRow(page, 'Field of view');
+  if (body.fov) {
+    assertFov(await fovShown(page), body.fov);
+    assert.ok(frow && frow.text.includes(numUpTo(body.fov.area_px, 0) + ' px²'), JSON.stringify(frow));
+    if (typeof body.fov.area_um2 === 'number') assert.ok(frow.text.includes(numUpTo(body.fov.area_um2, 1) + ' µm²'));
+  } else {
+    assert.equal(await fovShown(page), null);
+    assert.equal(frow, null);
+    t.diagnostic('this server sends no "fov" yet');
+  }
+
+  /*
+   * A wide eyepiece photo as the new pipeline reports it: twice the base image's size (the
+   * server may render plain.jpg smaller than the original), a clipped circular field, an unsure
+   * scale.  The overlay must be in the JSON's pixels and scale with the image shown.
+   */
+  const W = body.image.width * 2, H = body.image.height * 2;
+  const wide = JSON.parse(JSON.stringify(body));
+  wide.id = body.id;
+  wide.image = Object.assign({}, body.image, { width: W, height: H });
+  wide.detections.forEach((d) => { ['x', 'y', 'w', 'h'].forEach((k) => { d.box[k] *= 2; }); });
+  wide.scale = { source: 'auto', rbc_px: 151.5, um_per_px: null, factor: 0.5, status: 'unsure', reason: 'few_red_cells' };
+  wide.fov = { shape: 'circle', cx: W / 2 + 10, cy: H / 2, r: H * 0.55, clipped: true, area_px: 1234567 };
+  await page.evaluate((r) => BV.app.showResult(r), wide);
+  assert.equal(await page.getAttribute('#overlay', 'viewBox'), `0 0 ${W} ${H}`);
+  assertFov(await fovShown(page), wide.fov);
+  const geo = await page.evaluate(() => {
+    const img = document.getElementById('base-img').getBoundingClientRect();
+    const c = document.querySelector('#overlay .fov').getBoundingClientRect();
+    const b = document.querySelector('#overlay rect.box');
+    const br = b ? b.getBoundingClientRect() : null;
+    return { img: [img.left, img.top, img.width, img.height], c: [c.left, c.top, c.width, c.height],
+             b: br ? [br.left, br.top, Number(b.getAttribute('x')), Number(b.getAttribute('y'))] : null };
+  });
+  const [il, it, iw, ih] = geo.img;
+  const near = (a, b, what) => assert.ok(Math.abs(a - b) < 1.5, what + ': ' + a + ' vs ' + b);
+  near(geo.c[0] + geo.c[2] / 2, il + (wide.fov.cx / W) * iw, 'circle centre x on screen');
+  near(geo.c[1] + geo.c[3] / 2, it + (wide.fov.cy / H) * ih, 'circle centre y on screen');
+  near(geo.c[2], 2 * wide.fov.r / W * iw, 'circle diameter on screen');
+  if (geo.b) {
+    near(geo.b[0], il + geo.b[2] / W * iw, 'box left on screen');
+    near(geo.b[1], it + geo.b[3] / H * ih, 'box top on screen');
+  }
+  assert.equal((await infoRow(page, 'Scale')).text,
+    'estimated from the red cells · red cells 151.5 px across · detected at ×0.5 · unsure');
+  assert.match((await infoRow(page, 'Scale')).cls, /\bwarn\b/);
+  assert.equal((await infoRow(page, 'Field of view')).text, 'circle, centre ' + numUpTo(wide.fov.cx, 0) + ', ' +
+    numUpTo(wide.fov.cy, 0) + ' px, radius ' + numUpTo(wide.fov.r, 0) + ' px (cut by the image edge) · area 1,234,567 px². ' +
+    'Only cells whose box centre lies inside are counted.');
+  assert.equal(await page.isVisible('#scale-warning'), true);
+  assert.equal(await page.textContent('#scale-warning'), 'Scale unsure: too few red cells to measure their size ' +
+    'reliably. The counts may be wrong. Check the boxes, or enter the µm per pixel under Advanced and analyse the image again.');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-fov-unsure.png'), fullPage: true, animations: 'disabled' });
+  await page.click('.lang button[data-lang="es"]');
+  assert.match(await page.textContent('#scale-warning'), /^Escala dudosa: hay muy pocos glóbulos rojos/);
+  assert.match((await infoRow(page, 'Campo de visión')).text, /^círculo, centro .* \(cortado por el borde de la imagen\)/);
+  await page.click('.lang button[data-lang="en"]');
+
+  /* A rectangular field with a known scale. */
+  const rect = JSON.parse(JSON.stringify(body));
+  rect.scale = { source: 'request', rbc_px: 76.25, um_per_px: 0.1, factor: 1.25, status: 'ok', reason: null };
+  rect.fov = { shape: 'rect', x: 0, y: 0, w: body.image.width, h: body.image.height,
+    area_px: body.image.width * body.image.height, area_um2: body.image.width * body.image.height / 100 };
+  await page.evaluate((r) => BV.app.showResult(r), rect);
+  assertFov(await fovShown(page), rect.fov);
+  assert.equal((await infoRow(page, 'Scale')).text, scaleLine(rect.scale));
+  assert.equal(await page.isVisible('#scale-warning'), false);
+  /* Without either (an older result.json): no outline, no rows, no warning. */
+  const old = JSON.parse(JSON.stringify(body));
+  delete old.scale; delete old.fov;
+  await page.evaluate((r) => BV.app.showResult(r), old);
+  assert.equal(await fovShown(page), null);
+  assert.equal(await infoRow(page, 'Scale'), null);
+  assert.equal(await page.isVisible('#scale-warning'), false);
+  await page.evaluate((r) => BV.app.showResult(r), body);
+});
+
+test('µm per pixel: a text field taking a decimal comma, sent as um_per_px; nonsense refused here', { skip: NO_IMAGES }, async (t) => {
+  assert.equal(await page.$$eval('input[type="number"]', (l) => l.length), 0, 'no number inputs (Spanish Chromium mangles "10,2")');
+  assert.equal(await page.getAttribute('#um-per-px-input', 'type'), 'text');
+  assert.equal(await page.getAttribute('#um-per-px-input', 'inputmode'), 'decimal');
+  await page.click('.lang button[data-lang="es"]');
+  if (!(await page.$eval('.advanced', (d) => d.open))) await page.click('.advanced summary');
+  await page.fill('#um-per-px-input', '0,1');
+  /* Playwright does not expose a multipart body with a file: note the form's fields in the page. */
+  await page.evaluate(() => {
+    const append = FormData.prototype.append;
+    window.bvSent = [];
+    FormData.prototype.append = function (k, v) {
+      window.bvSent.push([k, typeof v === 'string' ? v : '(file)']);
+      return append.apply(this, arguments);
+    };
+    window.bvAppend = append;
+  });
+  const resp = page.waitForResponse((r) => r.url().endsWith('/api/analyze'), { timeout: 120000 });
+  await page.setInputFiles('#file-input', IMAGE1);
+  const r = await resp;
+  const form = await page.evaluate(() => { FormData.prototype.append = window.bvAppend; return window.bvSent; });
+  assert.deepEqual(form.filter((f) => f[0] === 'um_per_px'), [['um_per_px', '0.1']], 'the field went as um_per_px=0.1');
+  const body = await r.json();
+  assert.equal(r.status(), 200, JSON.stringify(body));
+  await page.waitForFunction((id) => location.hash === '#/result/' + id, body.id);
+  if (body.scale) {
+    assert.equal(body.scale.source, 'request');
+    assert.equal(body.scale.um_per_px, 0.1);
+    if (body.fov) assert.ok(Math.abs(body.fov.area_um2 - body.fov.area_px * 0.01) <= 0.01 * body.fov.area_px * 0.01,
+      'fov area in µm² at 0.1 µm/px');
+    assert.match((await infoRow(page, 'Escala')).text, /^indicada al enviar la imagen · .* 0[.,]1 µm\/px/);
+  } else t.diagnostic('this server ignores um_per_px (no "scale" in its result)');
+  /* Not a number: refused before any upload, the field marked. */
+  const before = requests.length;
+  await page.fill('#um-per-px-input', '0,1 mm');
+  await page.setInputFiles('#file-input', IMAGE1);
+  await page.waitForSelector('#upload-error:not([hidden])');
+  assert.equal(await page.getAttribute('#upload-error', 'data-code'), 'bad_um_per_px');
+  assert.match(await page.textContent('#upload-error .error-msg'), /^Los micrómetros por píxel deben ser un número positivo/);
+  assert.equal(await page.getAttribute('#um-per-px-input', 'aria-invalid'), 'true');
+  assert.equal(requests.filter((u) => u.endsWith('/api/analyze')).length,
+    requests.slice(0, before).filter((u) => u.endsWith('/api/analyze')).length, 'nothing sent');
+  await page.fill('#um-per-px-input', '');
+  assert.equal(await page.getAttribute('#um-per-px-input', 'aria-invalid'), null);
+  await page.click('.lang button[data-lang="en"]');
+  await page.click('.advanced summary');
+});
+
+test('not a smear, cells too small: said in words, in English and Spanish', async (t) => {
+  await page.click('.lang button[data-lang="en"]');
+  /* A blank grey photo to the real server first: the new pipeline refuses it. */
+  const blank = await page.evaluate(async () => {
+    const c = document.createElement('canvas');
+    c.width = 320; c.height = 240;
+    const g = c.getContext('2d');
+    g.fillStyle = '#808080'; g.fillRect(0, 0, 320, 240);
+    const b = await new Promise((r) => c.toBlob(r, 'image/png'));
+    return Array.from(new Uint8Array(await b.arrayBuffer()));
+  });
+  const real = await upload(page, { name: 'blank.png', mimeType: 'image/png', buffer: Buffer.from(blank) });
+  if (real.status === 422 && real.body && real.body.error.code === 'not_a_smear') {
+    await page.waitForSelector('#upload-error:not([hidden])');
+    assert.match(await page.textContent('#upload-error .error-msg'), /^No blood cells were found in this photo/);
+  } else {
+    t.diagnostic('this server answers a blank photo with HTTP ' + real.status + ' (not yet 422 not_a_smear)');
+  }
+  /* Both codes as the API documents them, whatever this server does today. */
+  const texts = { not_a_smear: [/^No blood cells were found in this photo/, /^No se encontraron células sanguíneas/],
+    cells_too_small: [/^The cells in this photo are too small to count/, /^Las células de esta foto son demasiado pequeñas/] };
+  for (const code of Object.keys(texts)) {
+    await page.route('**/api/analyze', (route) => route.fulfill({ status: 422, contentType: 'application/json',
+      body: JSON.stringify({ error: { code, message: 'refused (' + code + ')' } }) }));
+    const { status } = await upload(page, { name: 'x.png', mimeType: 'image/png', buffer: Buffer.from(blank) });
+    await page.unroute('**/api/analyze');
+    assert.equal(status, 422);
+    await page.waitForSelector('#upload-error:not([hidden])');
+    assert.equal(await page.getAttribute('#upload-error', 'data-code'), code);
+    assert.match(await page.textContent('#upload-error .error-msg'), texts[code][0]);
+    await page.click('.lang button[data-lang="es"]');
+    assert.match(await page.textContent('#upload-error .error-msg'), texts[code][1]);
+    await page.click('.lang button[data-lang="en"]');
+  }
+});
+
 test('a text file is refused with a clear message', async () => {
   const { status, body } = await upload(page, { name: 'notes.jpg', mimeType: 'image/jpeg',
     buffer: Buffer.from('This is plain text, not an image.\n') });
@@ -416,8 +640,15 @@ test('drag and drop a PNG onto the page analyses it', async () => {
     document.getElementById('dropzone').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
   });
   const r = await resp;
-  assert.equal(r.status(), 200);
   const body = await r.json();
+  assert.equal(await page.isVisible('#drop-overlay'), false);
+  /* One pale disc may be too little for a server that refuses what is not a smear. */
+  if (r.status() === 422 && ['not_a_smear', 'cells_too_small'].includes(body.error.code)) {
+    await page.waitForSelector('#upload-error:not([hidden])');
+    assert.equal(await page.getAttribute('#upload-error', 'data-code'), body.error.code);
+    return;
+  }
+  assert.equal(r.status(), 200);
   assert.deepEqual([body.image.width, body.image.height, body.image.type], [160, 120, 'image/png']);
   await page.waitForFunction((id) => location.hash === '#/result/' + id, body.id);
   assertShown(await shown(page), expected(body, body.thresholds));
@@ -619,7 +850,7 @@ test('samples: create one, analyse an image into it, summary matches the API, de
   const english = sentences(sum, 'summary').map((x) => x[1]).filter((e) => e && e.length > 12);
   for (const e of english) assert.ok(text.includes(plain(e)), 'English page shows: ' + e);
   assert.equal(await page.textContent('.screen-reason'), sum.screening.reason);
-  if (!sum.stability.stable) assert.equal(await page.isVisible('.warn-box'), true);
+  if (!sum.stability.stable) assert.equal(await page.isVisible('#samples-root .warn-box'), true);
   await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-sample.png'), fullPage: true, animations: 'disabled' });
 
   /* Spanish: the summary and the anaemia hint in Spanish, not one English sentence left. */
