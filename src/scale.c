@@ -4,7 +4,8 @@
  * a smear.  The detector itself measures them (scan.c runs it at a few
  * trial scales); this file holds the arithmetic that turns its boxes into
  * a diameter and says how much that diameter can be trusted.  The median
- * of sqrt(w h) over whole (uncut) cells is robust to the odd platelet
+ * of sqrt(w h) over whole (uncut) cells, and of the side along the frame
+ * for cells cut by one side of it, is robust to the odd platelet
  * clump or merged pair; the interquartile spread flags a field where the
  * sizes disagree (a wrong trial scale finds a mixture of things).
  */
@@ -40,12 +41,23 @@ scale_measure(const struct det_box *v, size_t n, int rbc, float conf,
 	if ((s = malloc(n * sizeof(*s))) == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
+		int cut_x, cut_y;
+
 		if (v[i].cls != rbc || v[i].conf < conf)
 			continue;
-		if (v[i].x < edge || v[i].y < edge ||
-		    v[i].x + v[i].w > w - edge || v[i].y + v[i].h > h - edge)
-			continue;
-		s[k++] = sqrt((double)v[i].w * v[i].h);
+		cut_x = v[i].x < edge || v[i].x + v[i].w > w - edge;
+		cut_y = v[i].y < edge || v[i].y + v[i].h > h - edge;
+		if (!cut_x && !cut_y)
+			s[k++] = sqrt((double)v[i].w * v[i].h);
+		/*
+		 * A cell cut by one side, its centre still in view, keeps its
+		 * whole diameter along that side: a ruler too, which a photo of
+		 * a few large cells needs (most of them touch the frame).
+		 */
+		else if (cut_x && !cut_y && v[i].w >= 0.5 * v[i].h)
+			s[k++] = v[i].h;
+		else if (cut_y && !cut_x && v[i].h >= 0.5 * v[i].w)
+			s[k++] = v[i].w;
 	}
 	if (k > 0) {
 		qsort(s, k, sizeof(*s), dbl_cmp);
@@ -79,7 +91,7 @@ scale_judge(const struct scale_meas *m, enum scale_status *st,
 	*st = SCALE_UNSURE;
 	if (m->n == 0)
 		*why = SCALE_R_NO_RBC;
-	else if (m->n < 8)
+	else if (m->n < 4)
 		*why = SCALE_R_FEW_RBC;
 	else if (m->spread >= 0.35)
 		*why = SCALE_R_SPREAD;

@@ -46,10 +46,11 @@ struct scale_meas {
 };
 
 /*
- * Measure the red cells (class rbc) in v: boxes with confidence >= conf
- * that do not touch the border of the w x h area they were found in (a
- * cut cell is not a ruler).  out->n is 0 when none qualify.  0, or -1 on
- * no memory.
+ * Measure the red cells (class rbc) in v: boxes with confidence >= conf;
+ * a whole cell gives sqrt(w h), one cut by a single side of the w x h
+ * area they were found in gives its extent along that side (when at least
+ * half of it is in view), one cut at a corner nothing.  out->n is 0 when
+ * none qualify.  0, or -1 on no memory.
  */
 int	 scale_measure(const struct det_box *v, size_t n, int rbc, float conf,
 	    double w, double h, struct scale_meas *out);
@@ -61,7 +62,7 @@ int	 scale_measure(const struct det_box *v, size_t n, int rbc, float conf,
  */
 double	 scale_fit(double m, double t);
 
-/* The status a measurement earns (SCALE_OK needs >= 8 cells, spread < 0.35). */
+/* The status a measurement earns (SCALE_OK needs >= 4 whole cells, spread < 0.35). */
 void	 scale_judge(const struct scale_meas *m, enum scale_status *st,
 	    enum scale_reason *why);
 

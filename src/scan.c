@@ -33,6 +33,7 @@ scan_opts_default(struct scan_opts *o, float thresh, float nms)
 	o->overlap = 96;
 	o->max_up = 2.5;
 	o->auto_scale = 1;
+	o->area = 0;
 }
 
 /*
@@ -102,6 +103,15 @@ resize_bilinear(const struct img *src, double f, struct img *dst)
 	free(xi);
 	free(xf);
 	return 0;
+}
+
+/* The working copy's resampling (scan_opts.area picks the area average). */
+static int
+resize(const struct scan_opts *o, const struct img *src, double f,
+    struct img *dst)
+{
+	return o->area ? imgio_resize_factor(src, f, dst) :
+	    resize_bilinear(src, f, dst);
 }
 
 /* The rectangle (x, y, w, h) of src, clamped to it, as a new image. */
@@ -196,6 +206,7 @@ scan_estimate(struct detector *d, const struct scan_model *m,
 	/* trial factors as powers of two of the letterbox's */
 	static const int	 up[] = { 0, 1, 2, 3, 4, 5, 6 };
 	static const int	 down[] = { 0, -1, -2, -3, -4, -5, -6 };
+	static const int	 both[] = { 0, -1, 1, 2, 3, 4, 5 };
 	const int		*ks = up;
 	struct scale_meas	 meas, best = { 0, 0, 0 }, re;
 	double			 f0, f, bestf = 0, score, bestscore = 0, fstar;
@@ -248,9 +259,10 @@ scan_estimate(struct detector *d, const struct scan_model *m,
 			break;		/* past the peak */
 		if (meas.n >= 3 && scale_fit(meas.median, m->rbc_net_px) >= 1)
 			break;		/* a clear answer */
-		if (ks[i] == 0 && meas.n >= 3 &&
-		    meas.median > m->rbc_net_px)
-			ks = down;
+		if (ks[i] == 0 && meas.n >= 3)
+			ks = meas.median > m->rbc_net_px ? down : up;
+		else if (ks[i] == 0)
+			ks = both;	/* nothing to go by: half size first */
 	}
 	*nprobes = np;
 	if (bestscore <= 0) {
@@ -438,7 +450,7 @@ scan_detect(struct detector *d, const struct scan_model *mp,
 		out->work_h = (int)lround(H * f0);
 	} else {
 		if (f <= dfac) {
-			if (resize_bilinear(disp, f / dfac, &work) == -1)
+			if (resize(&so, disp, f / dfac, &work) == -1)
 				goto out;
 		} else if (dfac < 1) {
 			/* the display copy is too coarse: decode again */
@@ -451,12 +463,12 @@ scan_detect(struct detector *d, const struct scan_model *mp,
 			if (f > 1) {
 				struct img up;
 
-				if (resize_bilinear(&work, f, &up) == -1)
+				if (resize(&so, &work, f, &up) == -1)
 					goto out;
 				imgio_free(&work);
 				work = up;
 			}
-		} else if (resize_bilinear(disp, f, &work) == -1)
+		} else if (resize(&so, disp, f, &work) == -1)
 			goto out;
 		scan_fov_scaled(&out->fov, f, &fw);
 		if (scan_tiles(d, &so, &work, &fw, &out->boxes, &out->n,
@@ -468,10 +480,13 @@ scan_detect(struct detector *d, const struct scan_model *mp,
 		s = 1 / f;
 	}
 	for (i = 0; i < out->n; i++) {
-		out->boxes[i].x *= s;
-		out->boxes[i].y *= s;
-		out->boxes[i].w *= s;
-		out->boxes[i].h *= s;
+		struct det_box *b = &out->boxes[i];
+
+		/* back to the photo's pixels, inside it (rounded sizes) */
+		b->x *= s;
+		b->y *= s;
+		b->w = (float)fmin(b->w * s, W - b->x);
+		b->h = (float)fmin(b->h * s, H - b->y);
 	}
 	out->n = scan_fov_filter(out->boxes, out->n, &out->fov);
 	/* the ruler again, on every red cell found at the working scale */

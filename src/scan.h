@@ -24,9 +24,10 @@ struct scan_opts {
 	int	 overlap;	/* tile overlap in network px: >= one WBC diameter */
 	double	 max_up;	/* most a photo is enlarged (cells too small beyond) */
 	int	 auto_scale;	/* 0: no scale given means the letterbox as it is */
+	int	 area;		/* 1: working copy by area average, not bilinear */
 };
 
-/* Defaults: overlap 96 px, at most 2.5x enlargement, auto scale on. */
+/* Defaults: overlap 96 px, at most 2.5x enlargement, auto scale on, bilinear. */
 void	 scan_opts_default(struct scan_opts *o, float thresh, float nms);
 
 /* A candidate scale the search tried (for the evaluator and the log). */

@@ -228,7 +228,11 @@ test_scale(void)
 	CHECK(fabs(m.median - 44.5) < 1e-9);
 	scale_judge(&m, &st, &why);
 	CHECK(st == SCALE_OK && why == SCALE_R_NONE);
-	CHECK(scale_measure(v, 5, 0, 0.4f, 300, 300, &m) == 0 && m.n == 5);
+	/* one cut by the left side, centre in view: its height is a ruler */
+	v[24] = (struct det_box){ 0, 0.9f, 0, 150, 30, 50 };
+	CHECK(scale_measure(v, 25, 0, 0.4f, 300, 300, &m) == 0);
+	CHECK(m.n == 21 && fabs(m.median - 45) < 1e-9);
+	CHECK(scale_measure(v, 3, 0, 0.4f, 300, 300, &m) == 0 && m.n == 3);
 	scale_judge(&m, &st, &why);
 	CHECK(st == SCALE_UNSURE && why == SCALE_R_FEW_RBC);
 	CHECK(scale_measure(v, 0, 0, 0.4f, 300, 300, &m) == 0 && m.n == 0);

@@ -1,8 +1,9 @@
 /* bv-eval.c: evaluate a BloodView model on a BCCD split (AP, counts, speed) */
 /*
- * Runs exactly the server's path (imgio_decode -> detector_run, which
- * letterboxes with imgio_letterbox and runs darknet with gemm on OpenBLAS)
- * over a split of the VOC dataset and reports:
+ * Runs exactly the server's path (imgio_decode -> scan_detect: field of
+ * view, automatic cell scale, tiles at the trained scale, the ownership
+ * rule and merge; --letterbox: the single letterboxed detector_run of
+ * earlier releases) over a split of the VOC dataset and reports:
  *   - VOC AP@0.5 per class (all-point interpolation) and mAP, from the
  *     detections above a low threshold (--ap-thresh, 0.005);
  *   - counting at the operating thresholds (--thresh, or per class with
@@ -17,6 +18,14 @@
  * --rescale F (image resized by F, ground truth scaled with it: a change of
  * resolution, which the letterbox undoes), --zoom F (content magnified by F
  * in a field of the same size: a change of magnification).
+ * --wide N evaluates N x N mosaics of the split's images at their own
+ * scale (labels carried over; --rescale then resizes the mosaic, and
+ * --eyepiece WxH centres it on a black frame inside a circular stop, labels
+ * whose centre falls outside dropped) and also counts the same images one
+ * by one: "count consistency" compares the per-class totals.  With --zoom
+ * on the tiled path, each image is also measured at zoom 1 and the scale
+ * estimate is checked against the zoom (estimate / true, within 10 %).
+ * A photo the server would refuse (422) counts as no detections.
  * --stock times libdarknet's own math instead of blasgemm.c's.
  * Human table by default, one JSON object with --json.
  */
@@ -61,6 +70,7 @@ struct eval_opts {
 	float thr[NCLS], ap_thresh, nms, hue, gain, rescale, zoom;
 	int json, tune, threads, limit, stock, per_image;
 	int letterbox;          /* 1: the old single pass, no scale search */
+	int area;               /* 1: working copy by area average (--resample area) */
 	int wide;               /* N: N x N mosaics of the split's images */
 	int eye_w, eye_h;       /* > 0: the mosaic inside a dark circular stop */
 	double rbc_net_px;      /* the model's trained red-cell size */
@@ -353,6 +363,7 @@ detect_img(struct detector *det, const struct eval_opts *o, const struct img *im
 	if (o->letterbox)
 		return detector_run(det, im, o->ap_thresh, o->nms, &e->dets, &e->nd);
 	scan_opts_default(&so, o->ap_thresh, o->nms);
+	so.area = o->area;
 	err = scan_detect(det, &m, &so, im, 1.0, im->w, im->h, 0, SCALE_NONE,
 	    NULL, NULL, &r);
 	if (err == SCAN_ERR_NOMEM)
@@ -478,6 +489,7 @@ usage(void)
 	    "  [--ap-thresh 0.005] [--threads 2] [--tune] [--json] [--limit N]\n"
 	    "  [--hue DEG] [--gain F] [--rescale F] [--zoom F] [--stock] [--per-image]\n"
 	    "  [--letterbox] [--wide N [--eyepiece WxH]] [--rbc-net-px 47]\n"
+	    "  [--resample bilinear|area]   (the tiled path's working copy)\n"
 	    "  [--dets-dir DIR]   (DIR/<id>.txt: class conf xmin ymin xmax ymax)\n"
 	    "--stock runs libdarknet's own gemm/im2col/... (to time the stock path)\n");
 }
@@ -536,6 +548,10 @@ main(int argc, char **argv)
 		else if (strcmp(a, "--rescale") == 0) o.rescale = strtof(v, NULL);
 		else if (strcmp(a, "--zoom") == 0) o.zoom = strtof(v, NULL);
 		else if (strcmp(a, "--wide") == 0) o.wide = atoi(v);
+		else if (strcmp(a, "--resample") == 0) {
+			if (strcmp(v, "area") == 0) o.area = 1;
+			else if (strcmp(v, "bilinear") != 0) { usage(); return 2; }
+		}
 		else if (strcmp(a, "--rbc-net-px") == 0) o.rbc_net_px = strtod(v, NULL);
 		else if (strcmp(a, "--eyepiece") == 0) {
 			if (sscanf(v, "%dx%d", &o.eye_w, &o.eye_h) != 2) { usage(); return 2; }
@@ -671,16 +687,34 @@ main(int argc, char **argv)
 		int N = o.wide, per = o.wide * o.wide;
 		struct place pl[64];
 
-		for (int g = 0; g + per <= nsrc; g += per) {
+		int kept = 0;
+
+		/* a mosaic needs one image size: keep the first image's */
+		for (int i = 0; i < nsrc; i++) {
+			if (src[i].im.w == src[0].im.w && src[i].im.h == src[0].im.h) {
+				struct src t = src[kept];
+
+				src[kept++] = src[i];
+				src[i] = t;
+			}
+		}
+		if (kept < nsrc)
+			fprintf(stderr, "bv-eval: --wide: %d of %d images left out (not %dx%d)\n",
+			    nsrc - kept, nsrc, src[0].im.w, src[0].im.h);
+		for (int g = 0; g + per <= kept; g += per) {
 			struct img mos;
 			struct voc_ann gts[64];
 			double cx, cy, r, t0;
 
-			for (int k = 0; k < per; k++)
+			struct img ims[64];
+
+			for (int k = 0; k < per; k++) {
 				gts[k] = src[g + k].gt;
+				ims[k] = src[g + k].im;	/* borrowed */
+			}
 			ev[n] = (struct eval_img){ 0 };
 			snprintf(ev[n].id, sizeof ev[n].id, "wide%dx%d-%02d", N, N, g / per);
-			if (build_mosaic(&o, &src[g].im, gts, N, &mos, &ev[n].gt, pl, &cx,
+			if (build_mosaic(&o, ims, gts, N, &mos, &ev[n].gt, pl, &cx,
 			    &cy, &r) == -1)
 				goto cleanup;
 			n++;
