@@ -221,14 +221,17 @@ model_scale(const struct app *app, struct scan_model *m)
 	double	 v;
 	int	 c;
 
-	m->rbc_cls = 0;
-	m->rbc_net_px = 47;
-	m->rbc_um = 7.5;
-	for (c = 0; c < detector_classes(app->det); c++)
+	scan_model_default(m);
+	for (c = 0; c < detector_classes(app->det); c++) {
 		if (strcmp(detector_class_name(app->det, c), "RBC") == 0)
 			m->rbc_cls = c;
+		if (strcmp(detector_class_name(app->det, c), "WBC") == 0)
+			m->wbc_cls = c;
+	}
 	if ((v = json_number_value(json_object_get(o, "rbc_net_px"))) > 0)
 		m->rbc_net_px = v;
+	if ((v = json_number_value(json_object_get(o, "wbc_net_px"))) > 0)
+		m->wbc_net_px = v;
 	if ((v = json_number_value(json_object_get(o, "rbc_um"))) > 0)
 		m->rbc_um = v;
 }
@@ -341,7 +344,7 @@ analyze_handle(struct app *app, const struct http_request *req,
 	size_t				 jpglen = 0, tjpglen = 0, pjpglen = 0;
 	size_t				 nboxes = 0, i, ns;
 	char				 boundary[80], mime[64], id[ID_LEN + 1];
-	char				 sample[ID_LEN + 1], err[256], *js = NULL;
+	char				 sample[ID_LEN + 1], *js = NULL;
 	const char			*sample_id = NULL;
 	const double			*thr;
 	double				*uniform = NULL;
@@ -357,6 +360,7 @@ analyze_handle(struct app *app, const struct http_request *req,
 	json_t				*result = NULL, *timings;
 	struct result_file		 files[4];
 	enum results_err		 rerr;
+	enum samples_err		 serr;
 
 	t0 = timing_ms();
 	if (app->det == NULL) {
@@ -438,11 +442,10 @@ analyze_handle(struct app *app, const struct http_request *req,
 			    "params"));
 			goto out;
 		}
-		if (samples_exists(app->results_fd, sample) != 1) {
-			/* not_found alone would read "no such result". */
-			http_error_i18n(resp, 404, "not_found",
-			    "No such sample.", json_pack("[{s:s,s:{}}]",
-			    "code", "sample_not_found", "params"));
+		/* full or absent: say so before detection, not after */
+		if ((serr = samples_room(app->results_fd, sample)) !=
+		    SAMPLES_OK) {
+			samples_analyze_error(resp, serr);
 			goto out;
 		}
 		sample_id = sample;
@@ -586,9 +589,22 @@ analyze_handle(struct app *app, const struct http_request *req,
 			    "Results cannot be saved; see the server log.");
 		goto out;
 	}
-	if (sample_id != NULL && samples_add_result(app->results_dir,
-	    sample_id, id, err, sizeof(err)) == -1)
-		log_warnx("sample %s: add %s: %s", sample_id, id, err);
+	/*
+	 * The result names its sample, so it must be in it before we answer:
+	 * if the sample filled up or was deleted meanwhile, take the result
+	 * back and say why; never a 200 the sample contradicts.
+	 */
+	if (sample_id != NULL && (serr = samples_attach(app->results_fd,
+	    sample_id, id)) != SAMPLES_OK) {
+		if (results_delete(app->results_fd, id) != RESULTS_OK)
+			log_warnx("sample %s: cannot take back %s", sample_id,
+			    id);
+		snprintf(resp->note, sizeof(resp->note), "sample %s: attach "
+		    "%s failed (%d), result taken back", sample_id, id,
+		    (int)serr);
+		samples_analyze_error(resp, serr);
+		goto out;
+	}
 	snprintf(resp->note, sizeof(resp->note),
 	    "id=%s %dx%d boxes=%zu shown=%zu scale=%s:%.3f tiles=%d "
 	    "decode=%.1fms detect=%.1fms encode=%.1fms probes=%.60s", id, W, H,

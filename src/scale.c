@@ -157,6 +157,8 @@ scale_reason_name(enum scale_reason r)
 		return "inconsistent_sizes";
 	case SCALE_R_MISMATCH:
 		return "scale_mismatch";
+	case SCALE_R_WBC_RULER:
+		return "white_cell_ruler";
 	default:
 		return NULL;
 	}

@@ -24,7 +24,8 @@ enum scale_reason {
 	SCALE_R_NO_RBC,		/* no red cell found at any scale tried */
 	SCALE_R_FEW_RBC,	/* too few to measure well */
 	SCALE_R_SPREAD,		/* their sizes disagree */
-	SCALE_R_MISMATCH	/* the given um_per_px disagrees with the cells */
+	SCALE_R_MISMATCH,	/* the given um_per_px disagrees with the cells */
+	SCALE_R_WBC_RULER	/* no red cell: measured on white cells */
 };
 
 /* What the result says of the scale ("scale" in result.json). */

@@ -26,6 +26,16 @@
 #define RULER_CONF	0.4f
 
 void
+scan_model_default(struct scan_model *m)
+{
+	m->rbc_cls = 0;
+	m->wbc_cls = 1;
+	m->rbc_net_px = 47;
+	m->wbc_net_px = 87;
+	m->rbc_um = 7.5;
+}
+
+void
 scan_opts_default(struct scan_opts *o, float thresh, float nms)
 {
 	o->thresh = thresh;
@@ -150,7 +160,7 @@ crop(const struct img *src, int x, int y, int w, int h, struct img *dst)
 static int
 probe(struct detector *d, const struct scan_model *m,
     const struct scan_opts *o, const struct img *im, double cx, double cy,
-    double f, struct scale_meas *meas)
+    double f, struct scale_meas *meas, struct scale_meas *wmeas)
 {
 	struct img	 win = { 0, 0, NULL }, patch = { 0, 0, NULL };
 	struct det_box	*v = NULL;
@@ -188,8 +198,10 @@ probe(struct detector *d, const struct scan_model *m,
 		v[i].x -= offx;
 		v[i].y -= offy;
 	}
-	rc = scale_measure(v, n, m->rbc_cls, RULER_CONF, patch.w, patch.h,
-	    meas);
+	if ((rc = scale_measure(v, n, m->rbc_cls, RULER_CONF, patch.w, patch.h,
+	    meas)) == 0)
+		rc = scale_measure(v, n, m->wbc_cls, RULER_CONF, patch.w,
+		    patch.h, wmeas);
 out:
 	free(v);
 	imgio_free(&win);
@@ -208,8 +220,10 @@ scan_estimate(struct detector *d, const struct scan_model *m,
 	static const int	 down[] = { 0, -1, -2, -3, -4, -5, -6 };
 	static const int	 both[] = { 0, -1, 1, 2, 3, 4, 5 };
 	const int		*ks = up;
-	struct scale_meas	 meas, best = { 0, 0, 0 }, re;
+	struct scale_meas	 meas, best = { 0, 0, 0 }, re, wm;
+	struct scale_meas	 bestw = { 0, 0, 0 };
 	double			 f0, f, bestf = 0, score, bestscore = 0, fstar;
+	double			 wscore, bestwscore = 0, bestwf = 0;
 	double			 cx, cy;
 	int			 netw, neth, np = 0;
 	size_t			 i;
@@ -242,11 +256,20 @@ scan_estimate(struct detector *d, const struct scan_model *m,
 			if (detector_run(d, im, o->thresh, o->nms, ov,
 			    nov) == -1 ||
 			    scale_measure(*ov, *nov, m->rbc_cls, RULER_CONF,
-			    im->w, im->h, &meas) == -1)
+			    im->w, im->h, &meas) == -1 ||
+			    scale_measure(*ov, *nov, m->wbc_cls, RULER_CONF,
+			    im->w, im->h, &wm) == -1)
 				return -1;
 			meas.median *= f0;
-		} else if (probe(d, m, o, im, cx, cy, f, &meas) == -1)
+			wm.median *= f0;
+		} else if (probe(d, m, o, im, cx, cy, f, &meas, &wm) == -1)
 			return -1;
+		wscore = wm.n * scale_fit(wm.median, m->wbc_net_px);
+		if (wscore > bestwscore) {
+			bestwscore = wscore;
+			bestw = wm;
+			bestwf = f;
+		}
 		if (np < SCAN_MAX_PROBES)
 			probes[np++] = (struct scan_probe){ f, meas.n,
 			    meas.median };
@@ -265,6 +288,19 @@ scan_estimate(struct detector *d, const struct scan_model *m,
 			ks = both;	/* nothing to go by: half size first */
 	}
 	*nprobes = np;
+	if (bestscore <= 0 && bestwscore > 0) {
+		/*
+		 * No red cell: a close-up of a white cell.  White cells are a
+		 * poor ruler (7-20 um by type), but better than refusing a
+		 * field that shows one; the result says so.
+		 */
+		out->rbc_px = bestw.median / bestwf * m->rbc_net_px /
+		    m->wbc_net_px;
+		out->factor = m->rbc_net_px / out->rbc_px;
+		out->status = SCALE_UNSURE;
+		out->reason = SCALE_R_WBC_RULER;
+		return 0;
+	}
 	if (bestscore <= 0) {
 		out->status = SCALE_UNSURE;
 		out->reason = SCALE_R_NO_RBC;
@@ -274,7 +310,7 @@ scan_estimate(struct detector *d, const struct scan_model *m,
 	out->rbc_px = best.median / bestf;
 	fstar = m->rbc_net_px / out->rbc_px;
 	if (fabs(fstar / bestf - 1) > 0.15 && fstar <= o->max_up) {
-		if (probe(d, m, o, im, cx, cy, fstar, &re) == -1)
+		if (probe(d, m, o, im, cx, cy, fstar, &re, &wm) == -1)
 			return -1;
 		if (np < SCAN_MAX_PROBES)
 			probes[np++] = (struct scan_probe){ fstar, re.n,
@@ -493,7 +529,8 @@ scan_detect(struct detector *d, const struct scan_model *mp,
 	if (scale_measure(out->boxes, out->n, m.rbc_cls, RULER_CONF, W, H,
 	    &meas) == -1)
 		goto out;
-	if (meas.n > 0 || out->scale.source != SCALE_NONE) {
+	if (meas.n > 0 || (out->scale.source != SCALE_NONE &&
+	    out->scale.reason != SCALE_R_WBC_RULER)) {
 		est = out->scale.rbc_px;
 		out->scale.rbc_px = meas.median;
 		out->scale.nrbc = meas.n;

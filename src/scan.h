@@ -14,9 +14,14 @@ struct img;
 /* What the network was trained on, from the model's JSON (models/<name>.json). */
 struct scan_model {
 	int	 rbc_cls;	/* class index of red cells */
+	int	 wbc_cls;	/* of white cells (the ruler when no red cell) */
 	double	 rbc_net_px;	/* median red-cell box at the training scale, network px */
+	double	 wbc_net_px;	/* the same for white cells */
 	double	 rbc_um;	/* red-cell diameter assumed to turn um/px into a factor */
 };
+
+/* BCCD's (models/bccd.json "scale"): RBC 0, WBC 1, 47 and 87 px, 7.5 um. */
+void	 scan_model_default(struct scan_model *m);
 
 struct scan_opts {
 	float	 thresh;	/* detection floor (the server's min_confidence) */

@@ -9,6 +9,12 @@
  *                                                mosaic's shorter side
  *   gen-field blank W H GREY OUT.jpg             a flat grey photo
  *   gen-field png IN.jpg OUT.png                 the same photo as an RGB PNG
+ *   gen-field zoom F IN.jpg OUT.jpg              a magnification change: the
+ *                                                content scaled by F about the
+ *                                                centre in a field of the same
+ *                                                size (F < 1: framed by the
+ *                                                mean border colour), as
+ *                                                bv-eval --zoom does
  * Every input must have the first one's size.  For each input, one line
  * on stdout: "i ox oy s cx cy r": where its pixel (x, y) lands in OUT
  * (ox + s x, oy + s y) and the stop circle (r 0: none), so a test can map
@@ -136,6 +142,47 @@ mosaic(int n, char **paths, struct img *out)
 	return 0;
 }
 
+static int
+zoom(double f, const char *in, const char *out)
+{
+	struct img	 im, s, o;
+	double		 bg[3] = { 0, 0, 0 };
+	long		 nb = 0;
+	int		 x, y, c, ox, oy;
+
+	if (!(f >= 0.1 && f <= 4) || load(in, &im) == -1)
+		return 2;
+	for (y = 0; y < im.h; y++)
+		for (x = 0; x < im.w; x++) {
+			if (y != 0 && y != im.h - 1 && x != 0 && x != im.w - 1)
+				continue;
+			for (c = 0; c < 3; c++)
+				bg[c] += im.rgb[((size_t)y * im.w + x) * 3 + c];
+			nb++;
+		}
+	if (imgio_resize_factor(&im, f, &s) == -1)
+		return 1;
+	o.w = im.w;
+	o.h = im.h;
+	if ((o.rgb = malloc((size_t)o.w * o.h * 3)) == NULL)
+		return 1;
+	ox = (s.w - o.w) / 2;
+	oy = (s.h - o.h) / 2;
+	for (y = 0; y < o.h; y++)
+		for (x = 0; x < o.w; x++) {
+			unsigned char *d = o.rgb + ((size_t)y * o.w + x) * 3;
+			int sx = x + ox, sy = y + oy;
+
+			if (sx >= 0 && sx < s.w && sy >= 0 && sy < s.h)
+				memcpy(d, s.rgb + ((size_t)sy * s.w + sx) * 3, 3);
+			else
+				for (c = 0; c < 3; c++)
+					d[c] = (unsigned char)lrint(bg[c] / nb);
+		}
+	printf("%d %d %.4f %d %d\n", o.w, o.h, f, ox, oy);
+	return save(out, &o) == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -152,6 +199,8 @@ main(int argc, char **argv)
 		memset(o.rgb, atoi(argv[4]), (size_t)o.w * o.h * 3);
 		return save(argv[5], &o) == 0 ? 0 : 1;
 	}
+	if (argc == 5 && strcmp(argv[1], "zoom") == 0)
+		return zoom(atof(argv[2]), argv[3], argv[4]);
 	if (argc == 4 && strcmp(argv[1], "png") == 0) {
 		if (load(argv[2], &o) == -1)
 			return 1;
@@ -222,6 +271,7 @@ usage:
 	fprintf(stderr, "usage: gen-field mosaic N SCALE OUT.jpg IMG...\n"
 	    "       gen-field eyepiece N SCALE W H OUT.jpg IMG...\n"
 	    "       gen-field blank W H GREY OUT.jpg\n"
-	    "       gen-field png IN.jpg OUT.png\n");
+	    "       gen-field png IN.jpg OUT.png\n"
+	    "       gen-field zoom F IN.jpg OUT.jpg\n");
 	return 2;
 }

@@ -355,13 +355,15 @@ static int
 detect_img(struct detector *det, const struct eval_opts *o, const struct img *im,
     struct eval_img *e)
 {
-	struct scan_model m = { VOC_RBC, o->rbc_net_px, 7.5 };
+	struct scan_model m;
 	struct scan_opts so;
 	struct scan_result r;
 	enum scan_err err;
 
 	if (o->letterbox)
 		return detector_run(det, im, o->ap_thresh, o->nms, &e->dets, &e->nd);
+	scan_model_default(&m);
+	m.rbc_net_px = o->rbc_net_px;
 	scan_opts_default(&so, o->ap_thresh, o->nms);
 	so.area = o->area;
 	err = scan_detect(det, &m, &so, im, 1.0, im->w, im->h, 0, SCALE_NONE,
