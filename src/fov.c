@@ -57,8 +57,8 @@
 /* M_PI is POSIX, not C11. */
 #define FOV_PI			3.14159265358979323846
 
-/* Outline colour: Okabe-Ito bluish green, unused by annotate.c's boxes. */
-static const unsigned char fov_rgb[3] = { 0x00, 0x9e, 0x73 };
+/* Outline colour: white, as the web page draws it (the page gives platelets #009E73). */
+static const unsigned char fov_rgb[3] = { 0xff, 0xff, 0xff };
 
 struct fov_work {
 	int		 w, h;		/* full image */

@@ -60,7 +60,7 @@ double		 fov_circle_rect_area(double cx, double cy, double r,
 
 /*
  * Outline f in im (circle or rect, 2 px thick, 3 px on images over 1000
- * px) in bluish green #009E73, which no class box uses (annotate.h).  s
+ * px) in white, as the web page outlines it (no class box is white).  s
  * maps f's coordinates to im's (0.5 when im is a half-size copy of the
  * image f was found in; s <= 0 is taken as 1).  Clipped to im.
  */
