@@ -534,7 +534,9 @@ analyze_handle(struct app *app, const struct http_request *req,
 		http_error(resp, 500, "internal", "Internal error.");
 		goto out;
 	}
-	fov_draw(&im, &dr.fov, dfac);
+	/* outline the field, unless it is simply the whole frame */
+	if (dr.fov.shape == FOV_CIRCLE || dr.fov.w < W - 1 || dr.fov.h < H - 1)
+		fov_draw(&im, &dr.fov, dfac);
 	annotate_draw(&im, ab, ns);
 	if (imgio_encode_jpeg(&im, cfg->jpeg_quality, &jpg, &jpglen) == -1) {
 		http_error(resp, 500, "internal", "Internal error.");
