@@ -104,9 +104,10 @@ scale_judge(const struct scale_meas *m, enum scale_status *st,
 double
 scale_texture(const struct img *im, int dark)
 {
-	double	 sum = 0, sum2 = 0, y;
-	long	 n = 0;
-	int	 step, i, j;
+	enum { G = 8 };			/* G x G regions */
+	double	 sum[G * G] = { 0 }, sum2[G * G] = { 0 }, y, m, sd, best = 0;
+	long	 n[G * G] = { 0 };
+	int	 step, i, j, r;
 	const unsigned char *p;
 
 	if (im->w < 1 || im->h < 1)
@@ -120,14 +121,22 @@ scale_texture(const struct img *im, int dark)
 			y = 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
 			if (y <= dark)
 				continue;
-			sum += y;
-			sum2 += y * y;
-			n++;
+			r = (int)((long)j * G / im->h) * G +
+			    (int)((long)i * G / im->w);
+			sum[r] += y;
+			sum2[r] += y * y;
+			n[r]++;
 		}
-	if (n < 2)
-		return 0;
-	sum /= n;
-	return sqrt(fmax(0, sum2 / n - sum * sum));
+	/* the busiest region: a small smear in a wide blank frame counts */
+	for (r = 0; r < G * G; r++) {
+		if (n[r] < 16)
+			continue;
+		m = sum[r] / n[r];
+		sd = sqrt(fmax(0, sum2[r] / n[r] - m * m));
+		if (sd > best)
+			best = sd;
+	}
+	return best;
 }
 
 const char *

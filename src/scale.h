@@ -68,9 +68,11 @@ void	 scale_judge(const struct scale_meas *m, enum scale_status *st,
 	    enum scale_reason *why);
 
 /*
- * Standard deviation of the luma over a grid of at most ~64k pixels of
- * im, those with luma above dark (the field stop's black excluded): a
- * blank or featureless photo measures a few units, a smear tens.
+ * Texture: the largest standard deviation of the luma in any of 8 x 8
+ * regions of im (sampled on a grid of at most ~64k pixels; pixels with
+ * luma at or below dark, the field stop's black, left out): a blank or
+ * featureless photo measures a few units, a smear tens, also when it
+ * fills only part of the frame.
  */
 double	 scale_texture(const struct img *im, int dark);
 

@@ -282,10 +282,17 @@ scan_estimate(struct detector *d, const struct scan_model *m,
 			break;		/* past the peak */
 		if (meas.n >= 3 && scale_fit(meas.median, m->rbc_net_px) >= 1)
 			break;		/* a clear answer */
-		if (ks[i] == 0 && meas.n >= 3)
+		/*
+		 * The letterboxed pass says which way to go when its red
+		 * cells are plausibly sized; a few odd boxes in a photo of
+		 * tiny cells (or of one huge one) say nothing: then half
+		 * size first, then up.
+		 */
+		if (ks[i] == 0 && meas.n >= 3 &&
+		    scale_fit(meas.median, m->rbc_net_px) > 0)
 			ks = meas.median > m->rbc_net_px ? down : up;
 		else if (ks[i] == 0)
-			ks = both;	/* nothing to go by: half size first */
+			ks = both;
 	}
 	*nprobes = np;
 	if (bestscore <= 0 && bestwscore > 0) {

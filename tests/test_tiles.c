@@ -212,7 +212,7 @@ test_scale(void)
 	enum scale_status	 st;
 	enum scale_reason	 why;
 	struct img		 im;
-	size_t			 i;
+	size_t			 i, j;
 	uint32_t		 s = 1;
 
 	/* 20 red cells of 40-50 px and two cut at the border, a WBC */
@@ -264,6 +264,15 @@ test_scale(void)
 	memset(im.rgb, 0, 200 * 50 * 3);
 	memset(im.rgb + 200 * 50 * 3, 200, 200 * 50 * 3);
 	CHECK(scale_texture(&im, 40) < 0.5);
+	/* a small smear (1/16 of the frame) in a flat background is not blank */
+	memset(im.rgb, 180, 200 * 100 * 3);
+	for (j = 40; j < 65; j++)
+		for (i = 0; i < 50 * 3; i++) {
+			s = s * 1103515245u + 12345u;
+			im.rgb[(j * 200 + 75) * 3 + i] =
+			    (unsigned char)(100 + (s >> 16) % 100);
+		}
+	CHECK(scale_texture(&im, 40) > 10);
 	free(im.rgb);
 }
 
