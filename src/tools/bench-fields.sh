@@ -10,7 +10,8 @@
 #   4032x3024  the mosaic enlarged 1.5x inside a dark circular stop (JPEG)
 # Prints per size the median server time (result.json timings_ms.total)
 # and client time (curl, upload included), and for 640x480 the ratio of
-# the shipped path to the reference.
+# the shipped path to the reference.  BV_BENCH_CONF (e.g. "engine =
+# darknet") is added to both servers' bloodview.conf.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 top_srcdir=$top
@@ -33,11 +34,12 @@ one=$(echo "$imgs" | head -n 1)
 cp "$one" "$work/640.jpg"
 
 # the reference server first, kept running under its own state
-BV_EXTRA_CONF="auto_scale = 0" bv_server_start
+BV_EXTRA_CONF="auto_scale = 0
+${BV_BENCH_CONF:-}" bv_server_start
 trap - EXIT INT TERM
 ref_url=$BV_URL ref_state=$BV_STATE ref_pid=$BV_LIGHTTPD_PID
 BV_LIGHTTPD_PID=
-bv_server_start
+BV_EXTRA_CONF="${BV_BENCH_CONF:-}" bv_server_start
 trap 'bv_server_stop; kill $ref_pid 2>/dev/null; rm -rf "$ref_state" "$work"' EXIT INT TERM
 
 post() { # url file -> "server_ms client_s"
@@ -65,7 +67,8 @@ for size in 2560 4032; do
 		i=$((i + 1))
 	done
 done
-echo "bench-fields: $reps requests per row, medians, $(nproc) CPUs, one backend, threads = 1"
+engine=$(curl -s "$BV_URL/api/model" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("engine", "darknet"))')
+echo "bench-fields: $reps requests per row, medians, $(nproc) CPUs, one backend, threads = 1, engine $engine"
 printf '%-28s %12s %12s\n' "photo" "server ms" "client ms"
 for row in "640:640x480 (shipped path)" "640r:640x480 (reference)" "2560:2560x1920 mosaic" "4032:4032x3024 eyepiece"; do
 	key=${row%%:*} name=${row#*:}
