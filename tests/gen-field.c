@@ -21,7 +21,7 @@
  * single-image detections into the mosaic.
  */
 
-#include "imgcheck.h"
+#include "field.h"
 #include "imgio.h"
 
 #include <math.h>
@@ -29,32 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int
-load(const char *path, struct img *im)
-{
-	FILE		*f;
-	unsigned char	*buf;
-	long		 len;
-	enum img_err	 e;
-	struct img_limits lim;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return -1;
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	if (len <= 0 || (buf = malloc((size_t)len)) == NULL ||
-	    fread(buf, 1, (size_t)len, f) != (size_t)len) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	img_limits_default(&lim);
-	e = imgio_decode(buf, (size_t)len, IMG_JPEG, &lim, im);
-	free(buf);
-	return e == IMG_OK ? 0 : -1;
-}
 
 static int
 save(const char *path, const struct img *im)
@@ -114,7 +88,7 @@ mosaic(int n, char **paths, struct img *out)
 	int		 i, j, w = 0, h = 0;
 
 	for (i = 0; i < n * n; i++) {
-		if (load(paths[i], &im) == -1) {
+		if (field_load(paths[i], &im) == -1) {
 			fprintf(stderr, "gen-field: %s: cannot read\n",
 			    paths[i]);
 			return -1;
@@ -145,40 +119,11 @@ mosaic(int n, char **paths, struct img *out)
 static int
 zoom(double f, const char *in, const char *out)
 {
-	struct img	 im, s, o;
-	double		 bg[3] = { 0, 0, 0 };
-	long		 nb = 0;
-	int		 x, y, c, ox, oy;
+	struct img	 im, o;
+	int		 ox, oy;
 
-	if (!(f >= 0.1 && f <= 4) || load(in, &im) == -1)
+	if (field_load(in, &im) == -1 || field_zoom(&im, f, &o, &ox, &oy) == -1)
 		return 2;
-	for (y = 0; y < im.h; y++)
-		for (x = 0; x < im.w; x++) {
-			if (y != 0 && y != im.h - 1 && x != 0 && x != im.w - 1)
-				continue;
-			for (c = 0; c < 3; c++)
-				bg[c] += im.rgb[((size_t)y * im.w + x) * 3 + c];
-			nb++;
-		}
-	if (imgio_resize_factor(&im, f, &s) == -1)
-		return 1;
-	o.w = im.w;
-	o.h = im.h;
-	if ((o.rgb = malloc((size_t)o.w * o.h * 3)) == NULL)
-		return 1;
-	ox = (s.w - o.w) / 2;
-	oy = (s.h - o.h) / 2;
-	for (y = 0; y < o.h; y++)
-		for (x = 0; x < o.w; x++) {
-			unsigned char *d = o.rgb + ((size_t)y * o.w + x) * 3;
-			int sx = x + ox, sy = y + oy;
-
-			if (sx >= 0 && sx < s.w && sy >= 0 && sy < s.h)
-				memcpy(d, s.rgb + ((size_t)sy * s.w + sx) * 3, 3);
-			else
-				for (c = 0; c < 3; c++)
-					d[c] = (unsigned char)lrint(bg[c] / nb);
-		}
 	printf("%d %d %.4f %d %d\n", o.w, o.h, f, ox, oy);
 	return save(out, &o) == 0 ? 0 : 1;
 }
@@ -202,7 +147,7 @@ main(int argc, char **argv)
 	if (argc == 5 && strcmp(argv[1], "zoom") == 0)
 		return zoom(atof(argv[2]), argv[3], argv[4]);
 	if (argc == 4 && strcmp(argv[1], "png") == 0) {
-		if (load(argv[2], &o) == -1)
+		if (field_load(argv[2], &o) == -1)
 			return 1;
 		return save_png(argv[3], &o) == 0 ? 0 : 1;
 	}

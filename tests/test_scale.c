@@ -13,7 +13,7 @@
 #include "check.h"
 #include "blasgemm.h"
 #include "detector.h"
-#include "imgcheck.h"
+#include "field.h"
 #include "imgio.h"
 #include "scan.h"
 
@@ -21,77 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int
-load(const char *path, struct img *im)
-{
-	FILE		*f;
-	unsigned char	*buf;
-	long		 len;
-	enum img_err	 e;
-	struct img_limits lim;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return -1;
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	if (len <= 0 || (buf = malloc((size_t)len)) == NULL ||
-	    fread(buf, 1, (size_t)len, f) != (size_t)len) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	img_limits_default(&lim);
-	e = imgio_decode(buf, (size_t)len, IMG_JPEG, &lim, im);
-	free(buf);
-	return e == IMG_OK ? 0 : -1;
-}
-
-/*
- * A magnification change: the content of im scaled by f about the centre
- * in a field of the same size (f < 1 framed by the mean border colour),
- * as bv-eval --zoom does.
- */
-static int
-zoom(const struct img *im, double f, struct img *out)
-{
-	struct img	 s;
-	double		 bg[3] = { 0, 0, 0 };
-	long		 nb = 0;
-	int		 x, y, c, ox, oy;
-
-	for (y = 0; y < im->h; y++)
-		for (x = 0; x < im->w; x += (y == 0 || y == im->h - 1) ? 1 :
-		    im->w - 1) {
-			for (c = 0; c < 3; c++)
-				bg[c] += im->rgb[((size_t)y * im->w + x) * 3 + c];
-			nb++;
-		}
-	if (imgio_resize_factor(im, f, &s) == -1)
-		return -1;
-	out->w = im->w;
-	out->h = im->h;
-	if ((out->rgb = malloc((size_t)im->w * im->h * 3)) == NULL) {
-		imgio_free(&s);
-		return -1;
-	}
-	ox = (s.w - im->w) / 2;
-	oy = (s.h - im->h) / 2;
-	for (y = 0; y < im->h; y++)
-		for (x = 0; x < im->w; x++) {
-			unsigned char *d = out->rgb + ((size_t)y * im->w + x) * 3;
-			int sx = x + ox, sy = y + oy;
-
-			if (sx >= 0 && sx < s.w && sy >= 0 && sy < s.h)
-				memcpy(d, s.rgb + ((size_t)sy * s.w + sx) * 3, 3);
-			else
-				for (c = 0; c < 3; c++)
-					d[c] = (unsigned char)lrint(bg[c] / nb);
-		}
-	imgio_free(&s);
-	return 0;
-}
 
 int
 main(void)
@@ -113,7 +42,7 @@ main(void)
 	if (ds == NULL || top == NULL)
 		return 77;
 	snprintf(path, sizeof(path), "%s/BCCD/JPEGImages/%s.jpg", ds, ids[0]);
-	if (load(path, &im) == -1) {
+	if (field_load(path, &im) == -1) {
 		printf("SKIP: no BCCD dataset at %s\n", ds);
 		return 77;
 	}
@@ -131,7 +60,7 @@ main(void)
 	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		snprintf(path, sizeof(path), "%s/BCCD/JPEGImages/%s.jpg", ds,
 		    ids[i]);
-		CHECK(load(path, &im) == 0);
+		CHECK(field_load(path, &im) == 0);
 		CHECK(scan_detect(d, &m, &o, &im, 1, im.w, im.h, 0, SCALE_NONE,
 		    NULL, NULL, &r) == SCAN_OK);
 		/* a BCCD field at its own scale: one letterboxed pass */
@@ -157,7 +86,7 @@ main(void)
 		}
 		/* another magnification: the cells shrink or grow in the field */
 		for (k = 0; k < sizeof(zs) / sizeof(zs[0]); k++) {
-			CHECK(zoom(&im, zs[k], &s) == 0);
+			CHECK(field_zoom(&im, zs[k], &s, NULL, NULL) == 0);
 			CHECK(scan_detect(d, &m, &o, &s, 1, s.w, s.h, 0,
 			    SCALE_NONE, NULL, NULL, &r) == SCAN_OK);
 			printf("  zoom %.2f: %.1f px (%+.1f %%), %d tiles, %zu "
