@@ -5,6 +5,9 @@
 # Environment: BV_PORT (default 8080), BV_STATE (default ./state),
 # BV_BUILD (default ./build), BV_SKIP_APT=1 to skip the package step,
 # BV_SANITIZE=1 to run the suite a second time under ASan+UBSan (CI does).
+# run: BV_BIND=0.0.0.0 to serve the LAN, BV_TLS_PORT (default 8443) for
+# HTTPS with a self-signed certificate (BV_TLS_NAMES: more names for it,
+# BV_TLS=0: none).
 set -eu
 
 top=$(cd "$(dirname "$0")" && pwd)
@@ -15,7 +18,8 @@ port=${BV_PORT:-8080}
 
 PKGS_BUILD="build-essential autoconf automake pkg-config curl python3 \
 libfcgi-dev libmagic-dev libjansson-dev libjpeg62-turbo-dev libpng-dev \
-libopenblas-dev darknet lighttpd"
+libopenblas-dev darknet libxnnpack-dev libpthreadpool-dev lighttpd \
+lighttpd-mod-openssl openssl"
 PKGS_TEST="chromium valgrind clang libclang-rt-dev wrk nginx-light"
 
 say() { printf '\033[1mquickstart:\033[0m %s\n' "$*"; }
@@ -70,8 +74,17 @@ case $cmd in
 run)
 	apt_install $PKGS_BUILD
 	build
-	sh "$top/etc/mkconf-local.sh" "$state" "$port" "$build" "$top" 2
-	say "BloodView on http://127.0.0.1:$port/ (Ctrl-C stops)"
+	# HTTPS too (phones give the live camera only to secure pages):
+	# state/tls/bloodview.crt, made once; BV_TLS=0 turns it off
+	tls=
+	if [ "${BV_TLS:-1}" = 1 ] && command -v openssl >/dev/null 2>&1 &&
+	    [ -f /usr/lib/lighttpd/mod_openssl.so ]; then
+		sh "$top/etc/mkcert.sh" "$state/tls" ${BV_TLS_NAMES:-} && tls=$state/tls
+	fi
+	BV_TLS_DIR=$tls BV_TLS_PORT=${tls:+${BV_TLS_PORT:-8443}} \
+	    sh "$top/etc/mkconf-local.sh" "$state" "$port" "$build" "$top" 2
+	say "BloodView on http://${BV_BIND:-127.0.0.1}:$port/ (Ctrl-C stops)"
+	[ -z "$tls" ] || say "and https://${BV_BIND:-127.0.0.1}:${BV_TLS_PORT:-8443}/ (certificate $tls/bloodview.crt)"
 	exec "$(command -v lighttpd || echo /usr/sbin/lighttpd)" -D \
 	    -f "$state/lighttpd.conf"
 	;;

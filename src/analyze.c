@@ -27,6 +27,7 @@
 #include "imgio.h"
 #include "log.h"
 #include "multipart.h"
+#include "pipeline.h"
 #include "results.h"
 #include "samples.h"
 #include "scan.h"
@@ -146,27 +147,6 @@ build_result(const struct app *app, const char *id, int W, int H,
 	return o;
 }
 
-static void
-set_image_error(struct http_response *resp, enum img_err e)
-{
-	switch (e) {
-	case IMG_ERR_TYPE:
-		http_error(resp, 415, "unsupported_type",
-		    "The file is not a JPEG or PNG image.");
-		break;
-	case IMG_ERR_PIXELS:
-		http_error(resp, 422, "too_many_pixels",
-		    "The image has too many pixels.");
-		break;
-	case IMG_ERR_CORRUPT:
-		http_error(resp, 422, "undecodable",
-		    "The image is damaged or incomplete and cannot be read.");
-		break;
-	default:
-		http_error(resp, 500, "internal", "Internal error.");
-		break;
-	}
-}
 
 /*
  * Parse the optional um_per_px field: a decimal with a point or a comma
@@ -213,64 +193,8 @@ profile_um_per_px(const struct app *app, const char *sample)
 	return v;
 }
 
-/* The model's scale constants (models/<name>.json "scale"), or defaults. */
-static void
-model_scale(const struct app *app, struct scan_model *m)
-{
-	json_t	*o = json_object_get(app->model_info, "scale");
-	double	 v;
-	int	 c;
 
-	scan_model_default(m);
-	for (c = 0; c < detector_classes(app->det); c++) {
-		if (strcmp(detector_class_name(app->det, c), "RBC") == 0)
-			m->rbc_cls = c;
-		if (strcmp(detector_class_name(app->det, c), "WBC") == 0)
-			m->wbc_cls = c;
-	}
-	if ((v = json_number_value(json_object_get(o, "rbc_net_px"))) > 0)
-		m->rbc_net_px = v;
-	if ((v = json_number_value(json_object_get(o, "wbc_net_px"))) > 0)
-		m->wbc_net_px = v;
-	if ((v = json_number_value(json_object_get(o, "rbc_um"))) > 0)
-		m->rbc_um = v;
-}
 
-static json_t *
-scale_json(const struct scale_info *sc)
-{
-	const char	*why = scale_reason_name(sc->reason);
-
-	return json_pack("{s:s,s:o,s:o,s:f,s:s,s:o,s:i}",
-	    "source", scale_source_name(sc->source),
-	    "rbc_px", sc->rbc_px > 0 ? json_real(round1(sc->rbc_px)) :
-	    json_null(),
-	    "um_per_px", sc->um_per_px > 0 ? json_real(round(sc->um_per_px *
-	    1e5) / 1e5) : json_null(),
-	    "factor", round(sc->factor * 1e4) / 1e4,
-	    "status", sc->status == SCALE_OK ? "ok" : "unsure",
-	    "reason", why ? json_string(why) : json_null(),
-	    "rbc_measured", sc->nrbc);
-}
-
-static json_t *
-fov_json(const struct fov *f, double um_per_px)
-{
-	json_t	*o;
-
-	if (f->shape == FOV_CIRCLE)
-		o = json_pack("{s:s,s:f,s:f,s:f,s:b,s:f}", "shape", "circle",
-		    "cx", round1(f->cx), "cy", round1(f->cy), "r", round1(f->r),
-		    "clipped", f->clipped, "area_px", round(f->area_px));
-	else
-		o = json_pack("{s:s,s:f,s:f,s:f,s:f,s:f}", "shape", "rect",
-		    "x", round1(f->x), "y", round1(f->y), "w", round1(f->w),
-		    "h", round1(f->h), "area_px", round(f->area_px));
-	if (o != NULL && um_per_px > 0)
-		json_object_set_new(o, "area_um2", json_real(round1(f->area_px *
-		    um_per_px * um_per_px)));
-	return o;
-}
 
 /* The upload, for scan_detect()'s finer decode. */
 struct upload {
@@ -291,39 +215,6 @@ upload_decode(void *arg, double factor, struct img *out, int *nomem)
 	return e == IMG_OK ? 0 : -1;
 }
 
-static void
-set_detect_error(struct http_response *resp, enum scan_err e)
-{
-	switch (e) {
-	case SCAN_ERR_BLANK:
-		http_error_i18n(resp, 422, "not_a_smear",
-		    "The photo is blank or featureless: no smear to count.",
-		    json_pack("[{s:s,s:{}}]", "code", "not_a_smear_blank",
-		    "params"));
-		break;
-	case SCAN_ERR_NO_CELLS:
-		http_error_i18n(resp, 422, "not_a_smear",
-		    "No red cells were found at any magnification: the photo "
-		    "is not a blood smear, or it is out of focus.",
-		    json_pack("[{s:s,s:{}}]", "code", "not_a_smear_no_cells",
-		    "params"));
-		break;
-	case SCAN_ERR_TOO_SMALL:
-		http_error_i18n(resp, 422, "cells_too_small",
-		    "The cells are too small in this photo to be counted, even "
-		    "at full resolution: use a higher magnification or a "
-		    "camera with more pixels.", json_pack("[{s:s,s:{}}]",
-		    "code", "cells_too_small", "params"));
-		break;
-	case SCAN_ERR_DECODE:
-		http_error(resp, 422, "undecodable",
-		    "The image is damaged or incomplete and cannot be read.");
-		break;
-	default:
-		http_error(resp, 500, "internal", "Internal error.");
-		break;
-	}
-}
 
 void
 analyze_handle(struct app *app, const struct http_request *req,
@@ -465,7 +356,7 @@ analyze_handle(struct app *app, const struct http_request *req,
 	    mime, sizeof(mime))) != IMG_OK ||
 	    (ierr = imgcheck_probe(part->data, part->len, type, &ilim,
 	    &W, &H)) != IMG_OK) {
-		set_image_error(resp, ierr);
+		pipeline_image_error(resp, ierr);
 		snprintf(resp->note, sizeof(resp->note), "image: %s",
 		    img_strerror(ierr));
 		goto out;
@@ -475,7 +366,7 @@ analyze_handle(struct app *app, const struct http_request *req,
 	if ((ierr = dfac < 1 ? imgio_decode_scaled(part->data, part->len,
 	    type, &ilim, dfac, &im) : imgio_decode(part->data, part->len,
 	    type, &ilim, &im)) != IMG_OK) {
-		set_image_error(resp, ierr);
+		pipeline_image_error(resp, ierr);
 		snprintf(resp->note, sizeof(resp->note), "image: %s",
 		    img_strerror(ierr));
 		goto out;
@@ -492,13 +383,13 @@ analyze_handle(struct app *app, const struct http_request *req,
 	t1 = timing_ms();
 
 	/* scale, field of view, detection at the floor */
-	model_scale(app, &sm);
+	pipeline_model_scale(app, &sm);
 	scan_opts_default(&so, (float)cfg->min_confidence, (float)cfg->nms);
 	so.auto_scale = cfg->auto_scale;
 	up = (struct upload){ part, type, &ilim };
 	if ((derr = scan_detect(app->det, &sm, &so, &im, dfac, W, H, um, usrc,
 	    upload_decode, &up, &dr)) != SCAN_OK) {
-		set_detect_error(resp, derr);
+		pipeline_detect_error(resp, derr);
 		snprintf(resp->note, sizeof(resp->note), "detect: %d probes=%.100s",
 		    (int)derr, dr.probes);
 		goto out;
@@ -552,8 +443,9 @@ analyze_handle(struct app *app, const struct http_request *req,
 	result = build_result(app, id, W, H, mime, threshold, thr, boxes,
 	    nboxes, sample_id);
 	if (result != NULL) {
-		json_object_set_new(result, "scale", scale_json(&dr.scale));
-		json_object_set_new(result, "fov", fov_json(&dr.fov,
+		json_object_set_new(result, "scale",
+		    pipeline_scale_json(&dr.scale));
+		json_object_set_new(result, "fov", pipeline_fov_json(&dr.fov,
 		    dr.scale.um_per_px));
 		json_object_set_new(result, "working", json_pack(
 		    "{s:i,s:i,s:i}", "width", dr.work_w, "height", dr.work_h,

@@ -3,12 +3,15 @@
 #include "app.h"
 #include "analyze.h"
 #include "config.h"
+#include "detect.h"
 #include "detector.h"
 #include "ids.h"
 #include "results.h"
+#include "review.h"
 #include "samples.h"
 #include "thresholds.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,6 +75,9 @@ handle_model(struct app *app, struct http_response *resp)
 	    "trained", json_is_true(json_object_get(app->model_info,
 	    "trained")), "metrics", metrics,
 	    "description", json_object_get(app->model_info, "description"));
+	if (o != NULL)
+		json_object_set_new(o, "engine", json_string(
+		    detector_engine_name(detector_engine(app->det))));
 	http_json(resp, 200, o);
 }
 
@@ -106,10 +112,13 @@ handle_result(struct app *app, const struct http_request *req,
 		return;
 	}
 	if (strcmp(req->method, "GET") == 0) {
+		/* With its latest review merged in (docs/api.md). */
 		if ((r = results_load(app->results_fd, id)) == NULL)
 			http_error(resp, 404, "not_found", "No such result.");
-		else
+		else {
+			review_merge(app->results_fd, id, r);
 			http_json(resp, 200, r);
+		}
 		return;
 	}
 	if (strcmp(req->method, "DELETE") != 0) {
@@ -130,17 +139,57 @@ handle_result(struct app *app, const struct http_request *req,
 	}
 }
 
+/*
+ * Who may ask at all: a Host this box answers to (a DNS-rebinding page
+ * reaches us under its own name: 421, RFC 9110 section 15.5.20), and for a
+ * write (anything but GET, HEAD, OPTIONS) a page of our own origin, so no
+ * other site's form or script can upload, create or delete (403).
+ * Returns 0, or -1 with resp filled.
+ */
+static int
+check_request(const struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	const char	*m = req->method;
+
+	if (!http_host_allowed(req->host, app->cfg->allowed_hosts)) {
+		snprintf(resp->note, sizeof(resp->note), "host %.100s",
+		    req->host);
+		http_error(resp, 421, "misdirected",
+		    "This server does not answer to that host name; add it "
+		    "to allowed_hosts.");
+		return -1;
+	}
+	if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 &&
+	    strcmp(m, "OPTIONS") != 0 && !http_same_origin(req->origin,
+	    req->fetch_site, req->scheme, req->host, req->server_port)) {
+		snprintf(resp->note, sizeof(resp->note), "origin %.80s "
+		    "fetch-site %.20s", req->origin, req->fetch_site);
+		http_error(resp, 403, "cross_origin",
+		    "Changes are only accepted from this server's own pages.");
+		return -1;
+	}
+	return 0;
+}
+
 void
 app_handle(struct app *app, const struct http_request *req,
     struct http_response *resp)
 {
 	const char	*path = req->path;
 
+	if (check_request(app, req, resp) == -1)
+		return;
 	if (strcmp(path, "/api/analyze") == 0) {
 		if (strcmp(req->method, "POST") != 0)
 			method_not_allowed(resp, "POST");
 		else
 			analyze_handle(app, req, resp);
+	} else if (strcmp(path, "/api/detect") == 0) {
+		if (strcmp(req->method, "POST") != 0)
+			method_not_allowed(resp, "POST");
+		else
+			detect_handle(app, req, resp);
 	} else if (strcmp(path, "/api/health") == 0) {
 		if (strcmp(req->method, "GET") != 0 &&
 		    strcmp(req->method, "HEAD") != 0)
@@ -156,7 +205,8 @@ app_handle(struct app *app, const struct http_request *req,
 	} else if (strcmp(path, "/api/results") == 0) {
 		handle_results(app, req, resp);
 	} else if (strncmp(path, "/api/results/", 13) == 0) {
-		handle_result(app, req, path + 13, resp);
+		if (!review_route(app, req, path + 13, resp))
+			handle_result(app, req, path + 13, resp);
 	} else if (samples_route(app, req, resp)) {
 		/* handled */
 	} else

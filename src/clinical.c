@@ -253,9 +253,21 @@ out:
 	return rc;
 }
 
+/*
+ * "check": true marks an entry (or a whole section) written from memory
+ * and not yet verified against its source: shown as unverified.
+ */
 static int
-load_groups(struct clinical *c, const json_t *arr, char *why, size_t whysz)
+unverified(const json_t *o, const json_t *section)
 {
+	return json_is_true(json_object_get(o, "check")) ||
+	    json_is_true(json_object_get(section, "check"));
+}
+
+static int
+load_groups(struct clinical *c, const json_t *sec, char *why, size_t whysz)
+{
+	const json_t		*arr = json_object_get(sec, "groups");
 	struct est_hb_group	*g;
 	const json_t		*o, *j;
 	size_t			 i;
@@ -272,6 +284,7 @@ load_groups(struct clinical *c, const json_t *arr, char *why, size_t whysz)
 		o = json_array_get(arr, i);
 		get_str(o, "id", g->id, sizeof(g->id));
 		get_str(o, "label", g->label, sizeof(g->label));
+		g->unverified = unverified(o, sec);
 		g->pregnant = -1;
 		if ((j = json_object_get(o, "pregnant")) != NULL) {
 			if (!json_is_boolean(j))
@@ -328,8 +341,9 @@ load_steps(const json_t *obj, const char *fromkey, struct est_step **out,
 }
 
 static int
-load_ranges(struct clinical *c, const json_t *arr, char *why, size_t whysz)
+load_ranges(struct clinical *c, const json_t *sec, char *why, size_t whysz)
 {
+	const json_t		*arr = json_object_get(sec, "ranges");
 	struct est_range	*r;
 	const json_t		*o;
 	size_t			 i;
@@ -355,6 +369,7 @@ load_ranges(struct clinical *c, const json_t *arr, char *why, size_t whysz)
 			    "(RBC, WBC, Platelets), from_months, 0 <= low < "
 			    "high", i), -1;
 		r->cls = cls;
+		r->unverified = unverified(o, sec);
 	}
 	return 0;
 }
@@ -379,18 +394,20 @@ load_reference(struct clinical *c, const char *path, char *err,
 	}
 	where = "hemoglobin_cutoffs";
 	o = json_object_get(root, where);
-	if (load_groups(c, json_object_get(o, "groups"), why,
-	    sizeof(why)) == -1)
+	if (load_groups(c, o, why, sizeof(why)) == -1)
 		goto bad;
 	where = "altitude_adjustment";
 	if (load_steps(json_object_get(root, where), "from_m", &c->altitude,
 	    &c->naltitude, why, sizeof(why)) == -1)
 		goto bad;
+	c->altitude_unverified = unverified(json_object_get(root, where),
+	    NULL);
 	where = "smoking_adjustment";
 	o = json_object_get(root, where);
 	if (load_steps(o, "from_packs_per_day", &c->smoking, &c->nsmoking,
 	    why, sizeof(why)) == -1)
 		goto bad;
+	c->smoking_unverified = unverified(o, NULL);
 	if (get_num(o, "unknown_amount_g_l", -1, 0, &v) == -1 || v < 0) {
 		seterr(why, sizeof(why), "unknown_amount_g_l >= 0 is "
 		    "required");
@@ -398,8 +415,8 @@ load_reference(struct clinical *c, const char *path, char *err,
 	}
 	c->rules.smoking_unknown_g_l = v;
 	where = "reference_ranges";
-	if (load_ranges(c, json_object_get(json_object_get(root, where),
-	    "ranges"), why, sizeof(why)) == -1)
+	if (load_ranges(c, json_object_get(root, where), why,
+	    sizeof(why)) == -1)
 		goto bad;
 	rc = 0;
 	goto out;

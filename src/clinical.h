@@ -43,6 +43,8 @@ struct clinical {
 	size_t			 naltitude;
 	struct est_step		*smoking;
 	size_t			 nsmoking;
+	int			 altitude_unverified; /* its "check": true */
+	int			 smoking_unverified;
 	struct est_hb_rules	 rules;		/* points into the arrays above */
 	struct est_range	*ranges;
 	size_t			 nranges;

@@ -27,7 +27,8 @@
 #define BV_RESULTSDIR "/usr/local/var/lib/bloodview/results"
 #endif
 
-enum ctype { C_PATH, C_DOUBLE, C_SIZE, C_INT, C_LONG, C_CLASSES };
+enum ctype { C_PATH, C_DOUBLE, C_SIZE, C_INT, C_LONG, C_CLASSES, C_HOSTS,
+	C_ENGINE };
 
 struct ckey {
 	const char	*name;
@@ -60,6 +61,8 @@ static const struct ckey keys[] = {
 	{ "retention_days",	  C_INT,    OFF(retention_days), 0, 36500 },
 	{ "display_pixels",	  C_LONG,   OFF(display_pixels), 65536, 1e9 },
 	{ "auto_scale",		  C_INT,    OFF(auto_scale), 0, 1 },
+	{ "allowed_hosts",	  C_HOSTS,  OFF(allowed_hosts), 0, 0 },
+	{ "engine",		  C_ENGINE, OFF(engine), 0, 0 },
 };
 
 void
@@ -93,6 +96,7 @@ config_defaults(struct config *cfg)
 	cfg->retention_days = 0;
 	cfg->display_pixels = 12600000L;	/* 4032 x 3024 kept whole */
 	cfg->auto_scale = 1;
+	snprintf(cfg->engine, sizeof(cfg->engine), "xnnpack-int8");
 }
 
 static int
@@ -212,6 +216,30 @@ config_set(struct config *cfg, const char *key, const char *value,
 	}
 	if (k->type == C_CLASSES)
 		return parse_class_thresholds(cfg, k, value, err, errsz);
+	if (k->type == C_HOSTS) {
+		/* host names, [IPv6] or IPv4 literals, "*"; no ports */
+		i = strspn(value, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_[]:*, \t");
+		if (value[i] != '\0' || strlen(value) >= CONFIG_PATH_MAX) {
+			snprintf(err, errsz, "%s: \"%s\" is not a list of host "
+			    "names", key, value);
+			return -1;
+		}
+		snprintf((char *)cfg + k->off, CONFIG_PATH_MAX, "%s", value);
+		return 0;
+	}
+	if (k->type == C_ENGINE) {
+		/* names as detector_engine_parse() knows them */
+		if (strcmp(value, "darknet") != 0 &&
+		    strcmp(value, "xnnpack") != 0 &&
+		    strcmp(value, "xnnpack-int8") != 0) {
+			snprintf(err, errsz, "%s: \"%s\" is not darknet, "
+			    "xnnpack or xnnpack-int8", key, value);
+			return -1;
+		}
+		snprintf((char *)cfg + k->off, CONFIG_ENGINE_MAX, "%s", value);
+		return 0;
+	}
 	/* written so that NaN ("nan" parses) is out of range too */
 	if (parse_number(value, &d) == -1 || !(d >= k->min && d <= k->max) ||
 	    (k->type != C_DOUBLE && d != (double)(long long)d)) {
@@ -235,6 +263,8 @@ config_set(struct config *cfg, const char *key, const char *value,
 		break;
 	case C_PATH:
 	case C_CLASSES:
+	case C_HOSTS:
+	case C_ENGINE:
 		break;
 	}
 	return 0;

@@ -7,6 +7,7 @@
 #define CONFIG_PATH_MAX 1024
 #define CONFIG_CLASSES_MAX 32		/* entries in class_thresholds */
 #define CONFIG_CLASS_NAME_MAX 64
+#define CONFIG_ENGINE_MAX 16
 
 /* One "NAME:VALUE" of class_thresholds. */
 struct config_class_threshold {
@@ -45,6 +46,12 @@ struct config {
 	int	retention_days;		/* 0: keep forever */
 	long	display_pixels;		/* annotated/plain images at most this big */
 	int	auto_scale;		/* 1: measure the cell scale on each photo */
+	/*
+	 * allowed_hosts: names (space/comma-separated) a request's Host may
+	 * carry besides localhost and IP literals (http_host_allowed()).
+	 */
+	char	allowed_hosts[CONFIG_PATH_MAX];
+	char	engine[CONFIG_ENGINE_MAX];	/* darknet, xnnpack, xnnpack-int8 */
 };
 
 /* Fill cfg with the built-in defaults (paths from configure). */

@@ -8,10 +8,18 @@
  * pixels (w = netw, h = neth, relative = 0, which makes its letterbox
  * correction the identity) and mapped back with our own letterbox
  * transform, so the two can never disagree.
+ *
+ * The forward itself is libdarknet's or, when asked for and the network
+ * maps, engine_xnn.c's (XNNPACK fp32 or int8), which decodes and
+ * suppresses boxes with darknet's semantics; both feed the same mapping
+ * below.  With XNNPACK running, darknet's network is freed after the
+ * mapping (only its copy of the weights is needed, inside XNNPACK).
  */
 
 #include "detector.h"
+#include "engine_xnn.h"
 #include "imgio.h"
+#include "log.h"
 
 #include <darknet.h>
 
@@ -26,6 +34,9 @@
 
 struct detector {
 	network	*net;
+	struct engine_xnn *xnn;
+	enum detector_engine engine;
+	int	 calibrating;
 	int	 netw, neth;
 	int	 classes;
 	char	*names[NAMES_MAX];
@@ -66,9 +77,79 @@ read_names(struct detector *d, const char *path, char *err, size_t errsz)
 	return n;
 }
 
+static const char *const engine_names[] = {
+	"darknet", "xnnpack", "xnnpack-int8"
+};
+
+const char *
+detector_engine_name(enum detector_engine e)
+{
+	return (unsigned)e < 3 ? engine_names[e] : "?";
+}
+
+int
+detector_engine_parse(const char *s, enum detector_engine *e)
+{
+	int	 i;
+
+	for (i = 0; i < 3; i++)
+		if (strcmp(s, engine_names[i]) == 0) {
+			*e = (enum detector_engine)i;
+			return 0;
+		}
+	return -1;
+}
+
+int
+detector_calib_path(const char *weights, char *buf, size_t sz)
+{
+	size_t	 len = strlen(weights);
+	int	 n;
+
+	if (len > 8 && strcmp(weights + len - 8, ".weights") == 0)
+		len -= 8;
+	n = snprintf(buf, sz, "%.*s.int8", (int)len, weights);
+	return n < 0 || (size_t)n >= sz ? -1 : 0;
+}
+
+/* The best engine at or below want that maps d->net; darknet at worst. */
+static void
+open_engine(struct detector *d, const char *weights,
+    enum detector_engine want, int threads)
+{
+	char	 calib[1024], why[512];
+
+	for (; want != DETECTOR_DARKNET; want--) {
+		why[0] = '\0';
+		if (want == DETECTOR_XNNPACK_INT8 &&
+		    detector_calib_path(weights, calib, sizeof(calib)) == -1) {
+			snprintf(why, sizeof(why), "calibration path too long");
+		} else if ((d->xnn = engine_xnn_new(d->net,
+		    want == DETECTOR_XNNPACK_INT8 ? calib : NULL, threads,
+		    why, sizeof(why))) != NULL) {
+			d->engine = want;
+			free_network(d->net);
+			d->net = NULL;
+			return;
+		}
+		log_warnx("engine %s unavailable: %s; falling back to %s",
+		    detector_engine_name(want), why,
+		    detector_engine_name(want - 1));
+	}
+	d->engine = DETECTOR_DARKNET;
+}
+
 struct detector *
 detector_new(const char *cfg, const char *weights, const char *names,
     char *err, size_t errsz)
+{
+	return detector_open(cfg, weights, names, DETECTOR_DARKNET, 0, err,
+	    errsz);
+}
+
+struct detector *
+detector_open(const char *cfg, const char *weights, const char *names,
+    enum detector_engine engine, int threads, char *err, size_t errsz)
 {
 	struct detector	*d;
 	layer		 l;
@@ -116,6 +197,7 @@ detector_new(const char *cfg, const char *weights, const char *names,
 		snprintf(err, errsz, "out of memory");
 		goto fail;
 	}
+	open_engine(d, weights, engine, threads);
 	return d;
 fail:
 	detector_free(d);
@@ -131,6 +213,7 @@ detector_free(struct detector *d)
 		return;
 	if (d->net != NULL)
 		free_network(d->net);
+	engine_xnn_free(d->xnn);
 	for (i = 0; i < NAMES_MAX; i++)
 		free(d->names[i]);
 	free(d->input);
@@ -152,66 +235,84 @@ clampf(float v, float lo, float hi)
 }
 
 /*
- * Forward d->input and collect the boxes, mapped to image pixels by lb
- * (image = (net - d) / scale) and clamped to [0, cw] x [0, ch].
+ * One candidate (centre bx, by and size in network pixels, darknet's
+ * per-class probabilities) as a box in image pixels: image = (net - d) /
+ * scale, clamped to [0, cw] x [0, ch].  0 when it is dropped.
  */
 static int
-run_mapped(struct detector *d, const struct letterbox *lbp, int cw, int ch,
+map_box(const struct detector *d, const struct letterbox *lb, int cw,
+    int ch, float thresh, float bx, float by, float bw, float bh,
+    const float *prob, struct det_box *out)
+{
+	float		 best = 0, x0, y0, x1, y1;
+	int		 j, cls = -1;
+
+	for (j = 0; j < d->classes; j++)
+		if (prob[j] > best) {
+			best = prob[j];
+			cls = j;
+		}
+	if (cls < 0 || !(best >= thresh) || !isfinite(best))
+		return 0;
+	/* network pixels (centre, size) -> image pixels (corners) */
+	x0 = (bx - bw / 2 - lb->dx) / lb->scale;
+	y0 = (by - bh / 2 - lb->dy) / lb->scale;
+	x1 = (bx + bw / 2 - lb->dx) / lb->scale;
+	y1 = (by + bh / 2 - lb->dy) / lb->scale;
+	if (!isfinite(x0) || !isfinite(y0) || !isfinite(x1) || !isfinite(y1))
+		return 0;
+	x0 = clampf(x0, 0, cw);
+	x1 = clampf(x1, 0, cw);
+	y0 = clampf(y0, 0, ch);
+	y1 = clampf(y1, 0, ch);
+	if (x1 - x0 < 1 || y1 - y0 < 1)
+		return 0;
+	out->cls = cls;
+	out->conf = best;
+	out->x = x0;
+	out->y = y0;
+	out->w = x1 - x0;
+	out->h = y1 - y0;
+	return 1;
+}
+
+/* Forward d->input with the engine that runs, and collect the boxes. */
+static int
+run_mapped(struct detector *d, const struct letterbox *lb, int cw, int ch,
     float thresh, float nms, struct det_box **out, size_t *nout)
 {
-	struct letterbox lb = *lbp;
 	struct det_box	*v = NULL;
-	detection	*dets;
-	float		 best, x0, y0, x1, y1;
-	int		 ndets = 0, i, j, cls;
+	detection	*dets = NULL;
+	struct engine_det *xd = NULL;
+	int		 ndets = 0, i, rc = -1;
 	size_t		 n = 0;
 
 	*out = NULL;
 	*nout = 0;
-	network_predict(d->net, d->input);
-	dets = get_network_boxes(d->net, d->netw, d->neth, thresh, 0.5f,
-	    NULL, 0, &ndets);
-	if (dets == NULL)
-		return ndets == 0 ? 0 : -1;
-	if (nms > 0)
-		do_nms_sort(dets, ndets, d->classes, nms);
-	if (ndets > 0 && (v = calloc((size_t)ndets, sizeof(*v))) == NULL) {
-		free_detections(dets, ndets);
-		return -1;
+	if (d->xnn != NULL) {
+		if (engine_xnn_forward(d->xnn, d->input) == -1 ||
+		    engine_xnn_boxes(d->xnn, thresh, nms, &xd, &ndets) == -1)
+			return -1;
+	} else {
+		network_predict(d->net, d->input);
+		dets = get_network_boxes(d->net, d->netw, d->neth, thresh,
+		    0.5f, NULL, 0, &ndets);
+		if (dets == NULL)
+			return ndets == 0 ? 0 : -1;
+		if (nms > 0)
+			do_nms_sort(dets, ndets, d->classes, nms);
 	}
+	if (ndets > 0 && (v = calloc((size_t)ndets, sizeof(*v))) == NULL)
+		goto done;
 	for (i = 0; i < ndets; i++) {
-		best = 0;
-		cls = -1;
-		for (j = 0; j < d->classes; j++)
-			if (dets[i].prob[j] > best) {
-				best = dets[i].prob[j];
-				cls = j;
-			}
-		if (cls < 0 || !(best >= thresh) || !isfinite(best))
-			continue;
-		/* network pixels (centre, size) -> image pixels (corners) */
-		x0 = (dets[i].bbox.x - dets[i].bbox.w / 2 - lb.dx) / lb.scale;
-		y0 = (dets[i].bbox.y - dets[i].bbox.h / 2 - lb.dy) / lb.scale;
-		x1 = (dets[i].bbox.x + dets[i].bbox.w / 2 - lb.dx) / lb.scale;
-		y1 = (dets[i].bbox.y + dets[i].bbox.h / 2 - lb.dy) / lb.scale;
-		if (!isfinite(x0) || !isfinite(y0) || !isfinite(x1) ||
-		    !isfinite(y1))
-			continue;
-		x0 = clampf(x0, 0, cw);
-		x1 = clampf(x1, 0, cw);
-		y0 = clampf(y0, 0, ch);
-		y1 = clampf(y1, 0, ch);
-		if (x1 - x0 < 1 || y1 - y0 < 1)
-			continue;
-		v[n].cls = cls;
-		v[n].conf = best;
-		v[n].x = x0;
-		v[n].y = y0;
-		v[n].w = x1 - x0;
-		v[n].h = y1 - y0;
-		n++;
+		if (xd != NULL)
+			n += map_box(d, lb, cw, ch, thresh, xd[i].x, xd[i].y,
+			    xd[i].w, xd[i].h, xd[i].prob, &v[n]);
+		else
+			n += map_box(d, lb, cw, ch, thresh, dets[i].bbox.x,
+			    dets[i].bbox.y, dets[i].bbox.w, dets[i].bbox.h,
+			    dets[i].prob, &v[n]);
 	}
-	free_detections(dets, ndets);
 	if (n > 1)
 		qsort(v, n, sizeof(*v), box_cmp);
 	if (n == 0) {
@@ -220,7 +321,12 @@ run_mapped(struct detector *d, const struct letterbox *lbp, int cw, int ch,
 	}
 	*out = v;
 	*nout = n;
-	return 0;
+	rc = 0;
+done:
+	if (dets != NULL)
+		free_detections(dets, ndets);
+	free(xd);
+	return rc;
 }
 
 int
@@ -246,6 +352,38 @@ detector_run_input(struct detector *d, float thresh, float nms,
 	struct letterbox lb = { 1.0f, 0, 0, d->netw, d->neth };
 
 	return run_mapped(d, &lb, d->netw, d->neth, thresh, nms, out, nout);
+}
+
+enum detector_engine
+detector_engine(const struct detector *d)
+{
+	return d->engine;
+}
+
+int
+detector_calib_add(struct detector *d, const struct img *im)
+{
+	struct letterbox lb;
+
+	if (d->xnn == NULL || d->engine != DETECTOR_XNNPACK)
+		return -1;
+	if (!d->calibrating) {
+		engine_xnn_calib_start(d->xnn);
+		d->calibrating = 1;
+	}
+	imgio_letterbox(im, d->netw, d->neth, d->input, &lb);
+	return engine_xnn_forward(d->xnn, d->input);
+}
+
+int
+detector_calib_write(struct detector *d, const char *path, char *err,
+    size_t errsz)
+{
+	if (d->xnn == NULL || d->engine != DETECTOR_XNNPACK) {
+		snprintf(err, errsz, "calibration needs the xnnpack engine");
+		return -1;
+	}
+	return engine_xnn_calib_write(d->xnn, path, err, errsz);
 }
 
 int

@@ -7,6 +7,14 @@
 struct img;
 struct detector;
 
+/* The engine that runs the forward: libdarknet itself, or the network
+ * mapped onto XNNPACK (engine_xnn.c) in fp32 or int8. */
+enum detector_engine {
+	DETECTOR_DARKNET = 0,
+	DETECTOR_XNNPACK,
+	DETECTOR_XNNPACK_INT8
+};
+
 /* One detection, in original-image pixels; (x, y) is the top-left corner. */
 struct det_box {
 	int	cls;
@@ -21,6 +29,37 @@ struct det_box {
 struct detector	*detector_new(const char *cfg, const char *weights,
 		    const char *names, char *err, size_t errsz);
 void		 detector_free(struct detector *);
+
+/*
+ * detector_new() with a choice of engine and its thread count (XNNPACK:
+ * the process's one thread pool; darknet's threads are OpenBLAS's, set
+ * by the caller).  An engine that cannot run this network (a layer it
+ * cannot map, no int8 calibration, a build without XNNPACK) is logged
+ * with the reason and the next one is used: xnnpack-int8, xnnpack,
+ * darknet; detector_engine() says which runs.  The int8 engine reads its
+ * activation ranges from detector_calib_path(weights).
+ */
+struct detector	*detector_open(const char *cfg, const char *weights,
+		    const char *names, enum detector_engine engine,
+		    int threads, char *err, size_t errsz);
+enum detector_engine detector_engine(const struct detector *);
+
+/* "darknet", "xnnpack", "xnnpack-int8"; parse: 0, or -1 if unknown. */
+const char	*detector_engine_name(enum detector_engine);
+int		 detector_engine_parse(const char *s, enum detector_engine *);
+
+/*
+ * int8 calibration: the file next to the weights ("x.weights" ->
+ * "x.int8"); -1 if it does not fit in sz.  detector_calib_add() runs one
+ * image through the fp32 XNNPACK engine recording activation ranges
+ * (0, or -1 if this detector does not run that engine);
+ * detector_calib_write() saves them (-1 with a message in err).
+ */
+int		 detector_calib_path(const char *weights, char *buf,
+		    size_t sz);
+int		 detector_calib_add(struct detector *, const struct img *im);
+int		 detector_calib_write(struct detector *, const char *path,
+		    char *err, size_t errsz);
 
 /*
  * Detect on im (letterboxed to the network size): boxes with confidence

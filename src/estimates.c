@@ -194,6 +194,8 @@ est_flag_name(enum est_flag f)
 		return "normal";
 	case EST_FLAG_HIGH:
 		return "high";
+	case EST_FLAG_IMPLAUSIBLE:
+		return "implausible";
 	default:
 		return "none";
 	}
@@ -234,6 +236,45 @@ est_range_flag(const struct est_range *range, double value)
 	if (value > range->high)
 		return EST_FLAG_HIGH;
 	return EST_FLAG_NORMAL;
+}
+
+/*
+ * Wide on purpose: only values no living person has.  RBC: severe
+ * anaemia rarely goes below 1 x 10^6/uL, polycythaemia rarely above
+ * 8 x 10^6/uL; WBC: leukaemias with hyperleukocytosis pass 100 x 10^3/uL
+ * but a smear estimate that high is far likelier a field chosen around
+ * white cells (BCCD's photos are); platelets: essential thrombocythaemia
+ * rarely passes 2 x 10^6/uL.
+ */
+static const struct est_envelope envelopes[EST_NCLASS] = {
+	{ 500000, 10000000 },	/* RBC */
+	{ 0, 100000 },		/* WBC */
+	{ 0, 2000000 }		/* Platelets */
+};
+
+const struct est_envelope *
+est_envelope(enum est_class c)
+{
+	return (c >= 0 && c < EST_NCLASS) ? &envelopes[c] : NULL;
+}
+
+int
+est_plausible(const struct est_envelope *e, double per_ul)
+{
+	if (e == NULL)
+		return 0;
+	if (per_ul < e->min)
+		return -1;
+	return per_ul > e->max ? 1 : 0;
+}
+
+enum est_flag
+est_flag_estimate(enum est_class c, const struct est_range *range,
+    double per_ul)
+{
+	if (per_ul >= 0 && est_plausible(est_envelope(c), per_ul) != 0)
+		return EST_FLAG_IMPLAUSIBLE;
+	return est_range_flag(range, per_ul);
 }
 
 const char *

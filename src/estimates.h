@@ -102,16 +102,18 @@ struct est_range {
 	double		 from_months;	/* inclusive */
 	double		 to_months;	/* exclusive; < 0: no upper bound */
 	double		 low, high;	/* cells per uL, inclusive */
+	int		 unverified;	/* "check": true in the data file */
 };
 
 enum est_flag {
 	EST_FLAG_NONE = 0,	/* no range applies or no estimate */
 	EST_FLAG_LOW,
 	EST_FLAG_NORMAL,
-	EST_FLAG_HIGH
+	EST_FLAG_HIGH,
+	EST_FLAG_IMPLAUSIBLE	/* outside est_envelope(): never low or high */
 };
 
-/* "none", "low", "normal", "high" */
+/* "none", "low", "normal", "high", "implausible" */
 const char	*est_flag_name(enum est_flag f);
 
 /*
@@ -124,6 +126,33 @@ const struct est_range *est_range_find(const struct est_range *r, size_t n,
 
 /* Compare value with range (NULL or value < 0: EST_FLAG_NONE). */
 enum est_flag	 est_range_flag(const struct est_range *range, double value);
+
+/* ---- plausibility ----------------------------------------------------- */
+
+/*
+ * The densities any blood can have, in cells per uL, both ends inclusive
+ * (min 0: no lower limit).  An estimate outside them is no patient's
+ * value but the trace of the wrong fields (photos chosen around white
+ * cells) or a wrong calibration: it is said to be implausible and never
+ * compared with a reference range.
+ */
+struct est_envelope {
+	double	min;
+	double	max;
+};
+
+/* The envelope of class c (RBC 0.5-10 M/uL, WBC <= 100,000, platelets <= 2 M). */
+const struct est_envelope *est_envelope(enum est_class c);
+
+/* -1 below e->min, 1 above e->max, 0 within (NULL e: 0). */
+int	 est_plausible(const struct est_envelope *e, double per_ul);
+
+/*
+ * The flag of an estimate: EST_FLAG_IMPLAUSIBLE outside class c's
+ * envelope, else est_range_flag(range, per_ul).
+ */
+enum est_flag	 est_flag_estimate(enum est_class c,
+	    const struct est_range *range, double per_ul);
 
 /* ---- anaemia (WHO haemoglobin cutoffs) ------------------------------- */
 
@@ -144,6 +173,7 @@ struct est_hb_group {
 	double		 anaemia_below;
 	double		 mild_from;
 	double		 moderate_from;
+	int		 unverified;	/* "check": true in the data file */
 };
 
 /* Adjustment (g/L, subtracted from measured Hb) from from_m upward. */

@@ -2,9 +2,12 @@
 
 #include "http.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Used when even the error body cannot be allocated. */
 static const char oom_body[] =
@@ -109,6 +112,162 @@ http_query_get(const char *query, const char *key, char *buf, size_t bufsz)
 		p = *end ? end + 1 : end;
 	}
 	return -1;
+}
+
+/*
+ * Split "name[:port]" or "[v6]:port" (RFC 9110 section 7.2, the Host and
+ * Origin authority) of length len into a lower-case name without one
+ * trailing dot, and port (-1 when absent).  -1 if malformed.
+ */
+static int
+split_authority(const char *s, size_t len, char *name, size_t namesz,
+    long *port)
+{
+	size_t	 n, i, nl;
+	long	 p = 0;
+
+	if (len > 0 && s[0] == '[') {
+		for (n = 1; n < len && s[n] != ']'; n++)
+			;
+		if (n == len)
+			return -1;
+		n++;
+	} else
+		n = strcspn(s, ":") < len ? strcspn(s, ":") : len;
+	nl = n > 1 && s[n - 1] == '.' ? n - 1 : n;
+	if (nl == 0 || nl >= namesz)
+		return -1;
+	for (i = 0; i < nl; i++) {
+		name[i] = (char)tolower((unsigned char)s[i]);
+		if (s[0] != '[' && !isalnum((unsigned char)s[i]) &&
+		    strchr(".-_", s[i]) == NULL)
+			return -1;
+	}
+	name[nl] = '\0';
+	*port = -1;
+	if (n == len)
+		return 0;
+	if (s[n] != ':' || n + 1 == len || len - n > 6)
+		return -1;
+	for (i = n + 1; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		p = p * 10 + (s[i] - '0');
+	}
+	*port = p;
+	return 0;
+}
+
+/* 1 if name (from split_authority) is an IPv4 or bracketed IPv6 literal. */
+static int
+ip_literal(const char *name)
+{
+	unsigned char	 a[16];
+	char		 v6[64];
+	size_t		 n = strlen(name);
+
+	if (name[0] != '[')
+		return inet_pton(AF_INET, name, a) == 1;
+	if (n < 3 || n - 2 >= sizeof(v6))
+		return 0;
+	memcpy(v6, name + 1, n - 2);
+	v6[n - 2] = '\0';
+	return inet_pton(AF_INET6, v6, a) == 1;
+}
+
+int
+http_host_allowed(const char *host, const char *list)
+{
+	char		 name[256], tok[256];
+	const char	*p = list ? list : "";
+	size_t		 len;
+	long		 port;
+
+	if (host == NULL || *host == '\0')
+		return 1;
+	if (split_authority(host, strlen(host), name, sizeof(name),
+	    &port) == -1)
+		return 0;
+	if (strcmp(name, "localhost") == 0 || ip_literal(name))
+		return 1;
+	for (;;) {
+		p += strspn(p, " \t,");
+		if ((len = strcspn(p, " \t,")) == 0)
+			return 0;
+		if (len < sizeof(tok)) {
+			memcpy(tok, p, len);
+			tok[len] = '\0';
+			if (len > 1 && tok[len - 1] == '.')
+				tok[len - 1] = '\0';
+			if (strcmp(tok, "*") == 0 || strcasecmp(tok, name) == 0)
+				return 1;
+			/* "*.clinic.lan": any name below clinic.lan */
+			if (tok[0] == '*' && tok[1] == '.' &&
+			    strlen(name) > strlen(tok + 1) &&
+			    strcasecmp(name + strlen(name) - strlen(tok + 1),
+			    tok + 1) == 0)
+				return 1;
+		}
+		p += len;
+	}
+}
+
+static long
+default_port(const char *scheme)
+{
+	return strcasecmp(scheme, "https") == 0 ? 443 : 80;
+}
+
+int
+http_same_origin(const char *origin, const char *fetch_site,
+    const char *scheme, const char *host, const char *server_port)
+{
+	char		 oname[256], hname[256];
+	const char	*sep;
+	long		 oport, hport;
+	size_t		 slen;
+
+	if (fetch_site != NULL && *fetch_site != '\0' &&
+	    strcmp(fetch_site, "same-origin") != 0 &&
+	    strcmp(fetch_site, "none") != 0)
+		return 0;
+	if (origin == NULL || *origin == '\0')
+		return 1;
+	/* "null" (sandboxed pages, some redirects) is never us */
+	if ((sep = strstr(origin, "://")) == NULL || host == NULL)
+		return 0;
+	slen = (size_t)(sep - origin);
+	if (slen != strlen(scheme) || strncasecmp(origin, scheme, slen) != 0)
+		return 0;
+	origin = sep + 3;
+	if (split_authority(origin, strlen(origin), oname, sizeof(oname),
+	    &oport) == -1 || split_authority(host, strlen(host), hname,
+	    sizeof(hname), &hport) == -1)
+		return 0;
+	if (strcmp(oname, hname) != 0)
+		return 0;
+	if (oport == -1)
+		oport = default_port(scheme);
+	if (hport != -1)
+		return oport == hport;
+	return oport == default_port(scheme) || (server_port != NULL &&
+	    *server_port != '\0' && oport == strtol(server_port, NULL, 10));
+}
+
+int
+http_is_json(const char *content_type)
+{
+	static const char	 json[] = "application/json";
+	size_t			 n = sizeof(json) - 1;
+
+	if (content_type == NULL)
+		return 0;
+	content_type += strspn(content_type, " \t");
+	if (strncasecmp(content_type, json, n) != 0)
+		return 0;
+	content_type += n;
+	content_type += strspn(content_type, " \t");
+	return *content_type == '\0' || *content_type == ';';
 }
 
 void

@@ -17,6 +17,11 @@ struct http_request {
 	const unsigned char	*body;		/* request body (may be NULL) */
 	size_t			 body_len;
 	const char		*remote_addr;	/* for logs only */
+	const char		*host;		/* Host header or "" */
+	const char		*origin;	/* Origin header or "" */
+	const char		*fetch_site;	/* Sec-Fetch-Site header or "" */
+	const char		*scheme;	/* "http" or "https" */
+	const char		*server_port;	/* SERVER_PORT or "" */
 };
 
 /*
@@ -56,6 +61,28 @@ void	http_add_header(struct http_response *resp, const char *name,
 /* Value of field key in a query string, URL-decoded into buf; -1 if absent. */
 int	http_query_get(const char *query, const char *key, char *buf,
 	    size_t bufsz);
+
+/*
+ * 1 if Host header value host names this server: localhost, an IP
+ * literal (a DNS-rebinding page can only send names), or one of the
+ * names in list (space- or comma-separated, case-insensitive, "*": any).
+ * The port and one trailing dot are ignored; an empty host (HTTP/1.0,
+ * never a browser) passes.
+ */
+int	http_host_allowed(const char *host, const char *list);
+
+/*
+ * 1 if a write comes from the served origin scheme://host: Sec-Fetch-Site
+ * (when sent) is same-origin or none, and Origin (when sent) equals it.
+ * A host without a port (nginx's $host drops it) matches the scheme's
+ * default port or server_port.  Neither header: not a browser, so no
+ * cross-site request to refuse; 1.
+ */
+int	http_same_origin(const char *origin, const char *fetch_site,
+	    const char *scheme, const char *host, const char *server_port);
+
+/* 1 if a Content-Type header value is application/json (any parameters). */
+int	http_is_json(const char *content_type);
 
 void	http_response_free(struct http_response *resp);
 

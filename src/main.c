@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -95,12 +96,14 @@ status_text(int status)
 	case 200: return "OK";
 	case 201: return "Created";
 	case 400: return "Bad Request";
+	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
 	case 411: return "Length Required";
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";
+	case 421: return "Misdirected Request";
 	case 422: return "Unprocessable Content";
 	case 503: return "Service Unavailable";
 	case 507: return "Insufficient Storage";
@@ -204,6 +207,14 @@ serve_one(struct app *app, struct io *io)
 	req.query = io_param(io, "QUERY_STRING");
 	req.content_type = io_param(io, "CONTENT_TYPE");
 	req.remote_addr = io_param(io, "REMOTE_ADDR");
+	req.host = io_param(io, "HTTP_HOST");
+	req.origin = io_param(io, "HTTP_ORIGIN");
+	req.fetch_site = io_param(io, "HTTP_SEC_FETCH_SITE");
+	req.server_port = io_param(io, "SERVER_PORT");
+	req.scheme = io_param(io, "REQUEST_SCHEME");
+	if (*req.scheme == '\0')
+		req.scheme = strcasecmp(io_param(io, "HTTPS"), "on") == 0 ?
+		    "https" : "http";
 
 	if (parse_length(io_param(io, "CONTENT_LENGTH"), &len) == -1) {
 		http_error(&resp, 400, "bad_request",
@@ -298,6 +309,7 @@ main(int argc, char *argv[])
 	struct config	 cfg;
 	struct app	 app;
 	struct thresholds thr = { 0, NULL, NULL };
+	enum detector_engine engine;
 	struct io	 io;
 	FCGX_Request	 freq;
 	magic_t		 cookie;
@@ -396,11 +408,16 @@ main(int argc, char *argv[])
 	    "name"));
 	if (app.model_name == NULL)
 		app.model_name = name;
-	app.det = detector_new(cfg.model_cfg, cfg.model_weights,
-	    cfg.model_names, err, sizeof(err));
+	if (detector_engine_parse(cfg.engine, &engine) == -1)
+		engine = DETECTOR_DARKNET;
+	app.det = detector_open(cfg.model_cfg, cfg.model_weights,
+	    cfg.model_names, engine, cfg.threads, err, sizeof(err));
 	if (app.det == NULL)
 		log_warnx("model not loaded: %s", err);
 	else {
+		log_info("model %s: engine %s, %d thread(s)", app.model_name,
+		    detector_engine_name(detector_engine(app.det)),
+		    cfg.threads);
 		if (load_thresholds(&thr, &cfg, app.det, app.model_info, err,
 		    sizeof(err)) == -1) {
 			log_warnx("config: %s", err);

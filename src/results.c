@@ -5,15 +5,20 @@
  * start with a dot), fsyncs each file and the directory, then renames it to
  * <id>.  A delete renames <id> to ".del-<id>" before unlinking its files.
  * Interrupted commits or deletes leave only dot directories, which
- * results_sweep() clears at start-up.  All access is relative to one
- * directory fd, so no client string ever reaches a path unchecked: callers
- * pass ids that passed id_valid().
+ * results_sweep() clears at start-up.  Several processes share the
+ * directory (lighttpd max-procs), and one restarted after a crash sweeps
+ * while its siblings commit: a writer holds an flock(2) on its temporary
+ * directory from creation to rename, the kernel drops it when the writer
+ * dies, and the sweep removes only temporaries whose lock it can take.
+ * All access is relative to one directory fd, so no client string ever
+ * reaches a path unchecked: callers pass ids that passed id_valid().
  */
 
 #include "results.h"
 #include "fsutil.h"
 #include "ids.h"
 #include "log.h"
+#include "review.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -66,16 +72,39 @@ results_commit(int dirfd, const char *id, const struct result_file *files,
     size_t n)
 {
 	char		 tmp[ID_LEN + 8];
-	int		 tfd = -1, fd, e = 0;
+	struct stat	 st;
+	int		 tfd = -1, fd, e = 0, tries;
 	size_t		 i;
 
 	snprintf(tmp, sizeof(tmp), ".tmp-%s", id);
-	if (mkdirat(dirfd, tmp, 0755) == -1)
-		return errno_to_err(errno);
-	tfd = openat(dirfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (tfd < 0) {
-		e = errno;
-		goto fail;
+	for (tries = 0;; tries++) {
+		if (mkdirat(dirfd, tmp, 0755) == -1)
+			return errno_to_err(errno);
+		tfd = openat(dirfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (tfd < 0 && errno != ENOENT) {
+			e = errno;
+			goto fail;
+		}
+		/* held until close(), after the rename: see the top */
+		if (tfd >= 0 && (flock(tfd, LOCK_EX) == -1 ||
+		    fstat(tfd, &st) == -1)) {
+			e = errno;
+			goto fail;
+		}
+		if (tfd >= 0 && st.st_nlink > 0)
+			break;
+		/*
+		 * A sweep took it between mkdirat and openat (ENOENT) or
+		 * between openat and flock (unlinked): make it again.
+		 */
+		if (tfd >= 0)
+			close(tfd);
+		tfd = -1;
+		if (tries == 3) {
+			log_warnx("results: commit %s: temporary directory "
+			    "swept away %d times", id, tries + 1);
+			return RESULTS_ERR_IO;
+		}
 	}
 	for (i = 0; i < n; i++) {
 		fd = openat(tfd, files[i].name,
@@ -105,9 +134,9 @@ results_commit(int dirfd, const char *id, const struct result_file *files,
 	return RESULTS_OK;
 fail:
 	log_warnx("results: commit %s: %s", id, strerror(e));
+	(void)remove_tree(dirfd, tmp);	/* still locked: no sweep races it */
 	if (tfd >= 0)
 		close(tfd);
-	(void)remove_tree(dirfd, tmp);
 	return errno_to_err(e);
 }
 
@@ -219,13 +248,16 @@ results_list(int dirfd, size_t limit)
 	for (i = 0; i < n && json_array_size(arr) < limit; i++) {
 		if ((r = results_load(dirfd, v[i].id)) == NULL)
 			continue;
-		s = json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?,s:O?}",
+		/* Reviewed counts where a person corrected the boxes. */
+		review_merge(dirfd, v[i].id, r);
+		s = json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:b}",
 		    "id", json_object_get(r, "id"),
 		    "created", json_object_get(r, "created"),
 		    "counts", json_object_get(r, "counts"),
 		    "image", json_object_get(r, "image"),
 		    "urls", json_object_get(r, "urls"),
-		    "sample", json_object_get(r, "sample"));
+		    "sample", json_object_get(r, "sample"),
+		    "reviewed", json_is_object(json_object_get(r, "review")));
 		json_decref(r);
 		if (s != NULL)
 			json_array_append_new(arr, s);
@@ -239,7 +271,7 @@ results_sweep(int dirfd)
 {
 	DIR		*d;
 	struct dirent	*de;
-	int		 fd, n = 0;
+	int		 fd, lfd, n = 0;
 
 	if ((fd = dup(dirfd)) < 0)
 		return 0;
@@ -249,11 +281,19 @@ results_sweep(int dirfd)
 	}
 	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
-		if ((strncmp(de->d_name, ".tmp-", 5) == 0 ||
-		    strncmp(de->d_name, ".del-", 5) == 0) &&
-		    id_valid(de->d_name + 5) &&
+		if ((strncmp(de->d_name, ".tmp-", 5) != 0 &&
+		    strncmp(de->d_name, ".del-", 5) != 0) ||
+		    !id_valid(de->d_name + 5))
+			continue;
+		lfd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC);
+		if (lfd < 0)
+			continue;
+		/* locked: a live sibling is writing it; its own to finish */
+		if (flock(lfd, LOCK_EX | LOCK_NB) == 0 &&
 		    remove_tree(dirfd, de->d_name) == 0)
 			n++;
+		close(lfd);
 	}
 	closedir(d);
 	return n;

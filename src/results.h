@@ -41,7 +41,10 @@ json_t	*results_load(int dirfd, const char *id);
 /* New array of summaries of at most limit results, newest first. */
 json_t	*results_list(int dirfd, size_t limit);
 
-/* Remove leftovers of interrupted commits and deletes; returns how many. */
+/*
+ * Remove leftovers of interrupted commits and deletes, but never a
+ * temporary a live process still holds locked; returns how many.
+ */
 int	results_sweep(int dirfd);
 
 /*

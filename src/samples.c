@@ -21,6 +21,7 @@
 #include "fsutil.h"
 #include "ids.h"
 #include "results.h"
+#include "review.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -271,6 +272,52 @@ out:
 	return rc;
 }
 
+enum samples_err
+samples_update(int results_fd, const char *id, json_t *sample)
+{
+	char			 edited[32];
+	json_t			*old = NULL, *head = NULL;
+	int			 dirfd, lockfd = -1;
+	enum samples_err	 rc;
+
+	if (!id_valid(id))
+		return SAMPLES_ERR_NOTFOUND;
+	if ((dirfd = open_dir(results_fd, 0)) < 0)
+		return errno_err(errno);
+	if ((lockfd = lock_take(dirfd)) < 0) {
+		rc = errno_err(errno == ENOENT ? EIO : errno);
+		goto out;
+	}
+	/* Under the lock: a field added meanwhile is kept. */
+	if ((old = read_sample(dirfd, id)) == NULL) {
+		rc = errno_err(errno);
+		goto out;
+	}
+	now_iso(edited, sizeof(edited));
+	if ((head = json_pack("{s:O?,s:O?,s:s}", "id", json_object_get(old,
+	    "id"), "created", json_object_get(old, "created"), "edited",
+	    edited)) == NULL || json_object_update(head, sample) == -1 ||
+	    json_object_set(head, "results", json_is_array(json_object_get(
+	    old, "results")) ? json_object_get(old, "results") :
+	    json_array()) == -1) {
+		rc = SAMPLES_ERR_IO;
+		goto out;
+	}
+	if (write_sample(dirfd, id, head) == -1) {
+		rc = errno_err(errno == ENOENT ? EIO : errno);
+		goto out;
+	}
+	json_object_clear(sample);
+	json_object_update(sample, head);
+	rc = SAMPLES_OK;
+out:
+	json_decref(head);
+	json_decref(old);
+	lock_release(lockfd);
+	close(dirfd);
+	return rc;
+}
+
 json_t *
 samples_load(int results_fd, const char *id)
 {
@@ -293,6 +340,20 @@ samples_exists(int results_fd, const char *id)
 
 	json_decref(o);
 	return o != NULL;
+}
+
+enum samples_err
+samples_room(int results_fd, const char *id)
+{
+	json_t			*o = samples_load(results_fd, id);
+	enum samples_err	 rc;
+
+	if (o == NULL)
+		return errno == ENOENT ? SAMPLES_ERR_NOTFOUND : SAMPLES_ERR_IO;
+	rc = json_array_size(json_object_get(o, "results")) >=
+	    SAMPLES_MAX_RESULTS ? SAMPLES_ERR_LIMIT : SAMPLES_OK;
+	json_decref(o);
+	return rc;
 }
 
 enum samples_err
@@ -336,6 +397,45 @@ samples_attach(int results_fd, const char *sample_id, const char *result_id)
 		rc = SAMPLES_ERR_IO;
 		goto out;
 	}
+	rc = write_sample(dirfd, sample_id, o) == -1 ?
+	    errno_err(errno == ENOENT ? EIO : errno) : SAMPLES_OK;
+out:
+	json_decref(o);
+	lock_release(lockfd);
+	close(dirfd);
+	return rc;
+}
+
+enum samples_err
+samples_detach(int results_fd, const char *sample_id, const char *result_id)
+{
+	json_t			*o = NULL, *arr;
+	const char		*v;
+	size_t			 i;
+	int			 dirfd, lockfd = -1;
+	enum samples_err	 rc = SAMPLES_ERR_NOTFOUND;
+
+	if (!id_valid(sample_id) || !id_valid(result_id))
+		return SAMPLES_ERR_NOTFOUND;
+	if ((dirfd = open_dir(results_fd, 0)) < 0)
+		return errno_err(errno);
+	if ((lockfd = lock_take(dirfd)) < 0) {
+		rc = errno_err(errno == ENOENT ? EIO : errno);
+		goto out;
+	}
+	if ((o = read_sample(dirfd, sample_id)) == NULL) {
+		rc = errno_err(errno);
+		goto out;
+	}
+	arr = json_object_get(o, "results");
+	for (i = 0; i < json_array_size(arr); i++) {
+		v = json_string_value(json_array_get(arr, i));
+		if (v != NULL && strcmp(v, result_id) == 0)
+			break;
+	}
+	if (i == json_array_size(arr))
+		goto out;		/* not in this sample */
+	json_array_remove(arr, i);
 	rc = write_sample(dirfd, sample_id, o) == -1 ?
 	    errno_err(errno == ENOENT ? EIO : errno) : SAMPLES_OK;
 out:
@@ -1249,6 +1349,31 @@ flag_text(enum est_class k, enum est_flag f)
 	return f == EST_FLAG_NORMAL ? &normal : &none;
 }
 
+/*
+ * The flag of an estimate outside est_envelope(): no real count, so the
+ * fields or the calibration are wrong; never "high" or "low".
+ */
+static json_t *
+implausible_json(enum est_class k, double per_ul)
+{
+	const struct est_envelope	*e = est_envelope(k);
+	char				 text[320], lim[32];
+	int				 high = est_plausible(e, per_ul) > 0;
+
+	est_fmt(lim, sizeof(lim), high ? e->max : e->min, 0);
+	snprintf(text, sizeof(text), "Implausible \xe2\x80\x94 check field "
+	    "selection or calibration: %s estimates %s %s/\xc2\xb5L are no "
+	    "real count, so this one is not flagged high or low.",
+	    est_class_name(k), high ? "above" : "below", lim);
+	return json_pack("{s:s,s:s,s:o,s:[f,f]}", "flag", "implausible",
+	    "text", text, "text_i18n", msg_list(high ?
+	    "flag_implausible_high" : "flag_implausible_low",
+	    json_pack(high ? "{s:s,s:o}" : "{s:s,s:o}", "class",
+	    est_class_name(k), high ? "max_per_ul" : "min_per_ul",
+	    jnum(high ? e->max : e->min, 0))), "plausible_per_ul",
+	    e->min, e->max);
+}
+
 /* Why a summary has no estimates. */
 static const struct sentence
     unavail_calibration = { "calibration_not_loaded",
@@ -1341,6 +1466,36 @@ stability_json(const struct est_stats *rbc, size_t n,
 	    "warning_i18n", warn != NULL ? warn : json_null());
 }
 
+/* How many fields a person reviewed, in words. */
+static json_t *
+review_json(size_t reviewed, size_t n)
+{
+	char	 text[200];
+	json_t	*l;
+
+	text[0] = '\0';
+	l = json_array();
+	if (n > 0 && reviewed == 0) {
+		snprintf(text, sizeof(text), "No field was reviewed: every "
+		    "count is the detector's.");
+		msg_add(l, "review_none", NULL);
+	} else if (n > 0 && reviewed == n) {
+		snprintf(text, sizeof(text), "Reviewed counts: a person "
+		    "checked and corrected the boxes of every field (%zu).",
+		    n);
+		msg_add(l, "review_all", json_pack("{s:I}", "fields",
+		    (json_int_t)n));
+	} else if (n > 0) {
+		snprintf(text, sizeof(text), "Reviewed counts in %zu of %zu "
+		    "fields; the others are the detector's.", reviewed, n);
+		msg_add(l, "review_some", json_pack("{s:I,s:I}", "reviewed",
+		    (json_int_t)reviewed, "fields", (json_int_t)n));
+	}
+	return json_pack("{s:I,s:I,s:s,s:o}", "reviewed_fields",
+	    (json_int_t)reviewed, "fields", (json_int_t)n, "text", text,
+	    "text_i18n", l);
+}
+
 /* The screening reason as messages: its code, then the altitude note. */
 static json_t *
 reason_i18n(const struct est_hb_result *r)
@@ -1365,9 +1520,75 @@ reason_i18n(const struct est_hb_result *r)
 	return l;
 }
 
+/* ---- reference data not yet verified -------------------------------- */
+
+/*
+ * Entries of etc/reference-ranges.json marked "check": true were written
+ * from memory of their source and are not verified: every summary that
+ * uses one says so (summary "unverified"), beside the figure too.
+ */
+struct unverified {
+	int			 ranges;
+	const struct est_hb_group *cutoff;	/* the group used, if unverified */
+	int			 altitude;
+	int			 smoking;
+};
+
+static json_t *
+unverified_json(const struct unverified *u)
+{
+	char	 text[800], one[240];
+	json_t	*items, *l;
+
+	text[0] = '\0';
+	items = json_array();
+	l = json_array();
+	if (u->ranges) {
+		json_array_append_new(items, json_string("reference_ranges"));
+		msg_add(l, "unverified_ranges", NULL);
+		snprintf(one, sizeof(one), "Unverified: the reference ranges "
+		    "are written from memory of the cited source, not yet "
+		    "checked against it; prefer your laboratory's own "
+		    "ranges.");
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		    "%s%s", text[0] ? " " : "", one);
+	}
+	if (u->cutoff != NULL) {
+		json_array_append_new(items, json_string("hemoglobin_cutoff"));
+		msg_add(l, "unverified_cutoff", json_pack("{s:s,s:s}",
+		    "group", u->cutoff->id, "group_label", u->cutoff->label));
+		snprintf(one, sizeof(one), "Unverified: the haemoglobin "
+		    "cutoff and severity bands for %s are not yet checked "
+		    "against the WHO 2024 guideline.", u->cutoff->label);
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		    "%s%s", text[0] ? " " : "", one);
+	}
+	if (u->altitude) {
+		json_array_append_new(items, json_string(
+		    "altitude_adjustment"));
+		msg_add(l, "unverified_altitude", NULL);
+		snprintf(one, sizeof(one), "Unverified: the altitude "
+		    "adjustment table is not yet checked against the WHO 2024 "
+		    "guideline.");
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		    "%s%s", text[0] ? " " : "", one);
+	}
+	if (u->smoking) {
+		json_array_append_new(items, json_string(
+		    "smoking_adjustment"));
+		msg_add(l, "unverified_smoking", NULL);
+		snprintf(one, sizeof(one), "Unverified: the smoking "
+		    "adjustment is not yet checked against its source.");
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		    "%s%s", text[0] ? " " : "", one);
+	}
+	return json_pack("{s:o,s:s,s:o}", "items", items, "text", text,
+	    "text_i18n", l);
+}
+
 static json_t *
 screening_json(const json_t *sample, const struct clinical *c,
-    enum est_flag rbc_flag)
+    enum est_flag rbc_flag, struct unverified *u)
 {
 	struct est_person	 p;
 	struct est_hb_result	 r;
@@ -1426,6 +1647,21 @@ screening_json(const json_t *sample, const struct clinical *c,
 	    "reason", r.reason,
 	    "reason_i18n", why != NULL ? why : json_null(),
 	    "hemoglobin", hb != NULL ? hb : json_null());
+	/* Which of the numbers used are not verified against their source. */
+	if (c != NULL && r.has_hb && r.group != NULL) {
+		if (r.group->unverified)
+			u->cutoff = r.group;
+		u->altitude = p.has_altitude && c->altitude_unverified;
+		u->smoking = p.smoker && c->smoking_unverified;
+	}
+	json_object_set_new(o, "cutoff_unverified",
+	    json_boolean(u->cutoff != NULL));
+	if (json_is_object(json_object_get(o, "hemoglobin"))) {
+		json_object_set_new(json_object_get(o, "hemoglobin"),
+		    "altitude_unverified", json_boolean(u->altitude));
+		json_object_set_new(json_object_get(o, "hemoglobin"),
+		    "smoking_unverified", json_boolean(u->smoking));
+	}
 	return o;
 }
 
@@ -1436,21 +1672,23 @@ samples_summary(int results_fd, const json_t *sample, const struct clinical *c)
 	const json_t			*ids;
 	json_t				*sum = NULL, *fields, *missing, *r, *counts;
 	json_t				*totals, *stats, *est, *flags, *o;
-	json_t				*how_i18n, *formula_i18n;
+	json_t				*how_i18n, *formula_i18n, *rv;
 	struct field			*f = NULL;
 	struct est_stats		 st[EST_NCLASS];
 	struct density			 d[EST_NCLASS];
 	const struct est_range		*range;
 	const struct sentence		*unavailable = NULL, *sn;
 	enum est_flag			 fl[EST_NCLASS];
+	struct unverified		 unv;
 	double				*x = NULL, age, v, scale_in = 0;
 	double				 dilution = 0;
-	size_t				 n = 0, i, nids;
+	size_t				 n = 0, i, nids, nreviewed = 0;
 	char				 how[640];
 	const char			*rid, *prep_s;
 	int				 k, prep;
 
 	memset(d, 0, sizeof(d));
+	memset(&unv, 0, sizeof(unv));
 	ids = json_object_get(sample, "results");
 	nids = json_array_size(ids);
 	if ((f = calloc(nids + 1, sizeof(*f))) == NULL ||
@@ -1466,6 +1704,10 @@ samples_summary(int results_fd, const json_t *sample, const struct clinical *c)
 			    ""));
 			continue;
 		}
+		/* A person's corrections, where there are some, count. */
+		review_merge(results_fd, rid, r);
+		rv = json_object_get(r, "review");
+		nreviewed += json_is_object(rv);
 		counts = json_object_get(r, "counts");
 		for (k = 0; k < EST_NCLASS; k++) {
 			v = 0;
@@ -1486,6 +1728,10 @@ samples_summary(int results_fd, const json_t *sample, const struct clinical *c)
 		    "height", (json_int_t)llround(f[n].h),
 		    "fov_area_um2", f[n].fov_um2 > 0 ?
 		    json_real(f[n].fov_um2) : json_null()));
+		json_object_set_new(json_array_get(fields,
+		    json_array_size(fields) - 1), "review_version",
+		    json_is_object(rv) ? json_incref(json_object_get(rv,
+		    "version")) : json_integer(0));
 		json_decref(r);
 		n++;
 	}
@@ -1510,6 +1756,7 @@ samples_summary(int results_fd, const json_t *sample, const struct clinical *c)
 		goto fail;
 	json_object_set_new(sum, "stability", stability_json(&st[EST_RBC], n,
 	    c));
+	json_object_set_new(sum, "review", review_json(nreviewed, n));
 
 	/* Densities. */
 	prep_s = json_string_value(json_object_get(sample, "preparation"));
@@ -1570,13 +1817,25 @@ samples_summary(int results_fd, const json_t *sample, const struct clinical *c)
 
 		range = est_range_find(c->ranges, c->nranges, k,
 		    sex_of(sample), age);
-		fl[k] = est_range_flag(range, d[k].per_ul);
-		sn = flag_text(k, fl[k]);
-		o = json_pack("{s:s,s:s,s:o}", "flag", est_flag_name(fl[k]),
-		    "text", sn->en, "text_i18n", msg_list(sn->code, NULL));
-		if (range != NULL)
+		fl[k] = est_flag_estimate(k, range, d[k].per_ul);
+		json_object_set_new(json_object_get(est, est_class_name(k)),
+		    "plausible", json_boolean(fl[k] != EST_FLAG_IMPLAUSIBLE));
+		if (fl[k] == EST_FLAG_IMPLAUSIBLE)
+			o = implausible_json(k, d[k].per_ul);
+		else {
+			sn = flag_text(k, fl[k]);
+			o = json_pack("{s:s,s:s,s:o}", "flag",
+			    est_flag_name(fl[k]), "text", sn->en, "text_i18n",
+			    msg_list(sn->code, NULL));
+		}
+		if (range != NULL) {
 			json_object_set_new(o, "range_per_ul",
 			    json_pack("[f,f]", range->low, range->high));
+			json_object_set_new(o, "range_unverified",
+			    json_boolean(range->unverified));
+			if (range->unverified && fl[k] != EST_FLAG_IMPLAUSIBLE)
+				unv.ranges = 1;
+		}
 		json_object_set_new(flags, est_class_name(k), o);
 	}
 	json_object_set_new(sum, "estimates", est);
@@ -1593,7 +1852,8 @@ samples_summary(int results_fd, const json_t *sample, const struct clinical *c)
 		    "dilution", json_real(dilution));
 	json_object_set_new(sum, "flags", flags);
 	json_object_set_new(sum, "screening", screening_json(sample, c,
-	    fl[EST_RBC]));
+	    fl[EST_RBC], &unv));
+	json_object_set_new(sum, "unverified", unverified_json(&unv));
 	json_object_set_new(sum, "disclaimer", json_string(disclaimer));
 	json_object_set_new(sum, "disclaimer_i18n", msg_list("disclaimer",
 	    NULL));
@@ -1635,6 +1895,17 @@ store_error(struct http_response *resp, enum samples_err e)
 	}
 }
 
+void
+samples_analyze_error(struct http_response *resp, enum samples_err e)
+{
+	if (e == SAMPLES_ERR_NOTFOUND)
+		/* not_found alone would read "no such result" */
+		http_error_i18n(resp, 404, "not_found", "No such sample.",
+		    msg_list("sample_not_found", NULL));
+	else
+		store_error(resp, e);
+}
+
 static void
 method_not_allowed(struct http_response *resp, const char *allow)
 {
@@ -1654,6 +1925,16 @@ body_json(const struct http_request *req, struct http_response *resp)
 	if (req->body == NULL || req->body_len == 0) {
 		http_error_i18n(resp, 400, "bad_request", "A JSON body is "
 		    "required.", msg_list("body_required", NULL));
+		return NULL;
+	}
+	/*
+	 * A cross-site form can send text/plain or urlencoded bodies without
+	 * a CORS preflight, never application/json: insist on it.
+	 */
+	if (!http_is_json(req->content_type)) {
+		http_error_i18n(resp, 415, "json_required", "Send the body "
+		    "as Content-Type: application/json.",
+		    msg_list("json_required", NULL));
 		return NULL;
 	}
 	if (req->body_len > SAMPLES_BODY_MAX) {
@@ -1710,6 +1991,38 @@ route_create(struct app *app, const struct http_request *req,
 	snprintf(loc, sizeof(loc), "/api/samples/%s", id);
 	http_add_header(resp, "Location", loc);
 	http_json(resp, 201, s);
+}
+
+static void route_show(struct app *, const char *, struct http_response *,
+	    int);
+
+/* PUT /api/samples/{id}: the whole sample again, checked like a new one. */
+static void
+route_update(struct app *app, const char *id, const struct http_request *req,
+    struct http_response *resp)
+{
+	json_t			*in, *s, *msgs;
+	char			 err[240];
+	int			 missing;
+	enum samples_err	 e;
+
+	if ((in = body_json(req, resp)) == NULL)
+		return;
+	s = samples_validate(in, app->clinical, err, sizeof(err), &missing,
+	    &msgs);
+	json_decref(in);
+	if (s == NULL) {
+		http_error_i18n(resp, 400, missing ? "missing_field" :
+		    "bad_request", err, msgs);
+		return;
+	}
+	e = samples_update(app->results_fd, id, s);
+	json_decref(s);
+	if (e != SAMPLES_OK) {
+		store_error(resp, e);
+		return;
+	}
+	route_show(app, id, resp, 200);
 }
 
 static void
@@ -1844,6 +2157,8 @@ samples_route(struct app *app, const struct http_request *req,
 	if (*rest == '\0') {
 		if (strcmp(m, "GET") == 0)
 			route_show(app, id, resp, 200);
+		else if (strcmp(m, "PUT") == 0)
+			route_update(app, id, req, resp);
 		else if (strcmp(m, "DELETE") == 0) {
 			if ((e = samples_remove(app->results_fd, id)) !=
 			    SAMPLES_OK)
@@ -1852,7 +2167,7 @@ samples_route(struct app *app, const struct http_request *req,
 				http_json(resp, 200, json_pack("{s:s}",
 				    "deleted", id));
 		} else
-			method_not_allowed(resp, "GET, DELETE");
+			method_not_allowed(resp, "GET, PUT, DELETE");
 		return 1;
 	}
 	if (strcmp(rest, "/results") == 0) {
@@ -1860,6 +2175,20 @@ samples_route(struct app *app, const struct http_request *req,
 			route_attach(app, id, req, resp);
 		else
 			method_not_allowed(resp, "POST");
+		return 1;
+	}
+	/* "/results/<result id>": take a field out of the sample. */
+	if (strncmp(rest, "/results/", 9) == 0) {
+		if (strcmp(m, "DELETE") != 0)
+			method_not_allowed(resp, "DELETE");
+		else if (!id_valid(rest + 9))
+			http_error_i18n(resp, 404, "not_found", "No such result.",
+			    msg_list("result_not_found", NULL));
+		else if ((e = samples_detach(app->results_fd, id, rest + 9)) !=
+		    SAMPLES_OK)
+			store_error(resp, e);
+		else
+			route_show(app, id, resp, 200);
 		return 1;
 	}
 	http_error_i18n(resp, 404, "not_found", "No such route.",

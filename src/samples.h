@@ -39,6 +39,15 @@ enum samples_err {
 enum samples_err samples_create(int results_fd, json_t *sample,
 	    char *id_out, size_t id_outsz);
 
+/*
+ * Replace the facts of sample id with sample (an object from
+ * samples_validate()), keeping its "id", "created" and "results" and
+ * setting "edited" to now: the summary, recomputed on every read, follows.
+ * On SAMPLES_OK sample holds the stored object.
+ */
+enum samples_err samples_update(int results_fd, const char *id,
+	    json_t *sample);
+
 /* The stored sample id, a new reference the caller owns; NULL if absent. */
 json_t	*samples_load(int results_fd, const char *id);
 
@@ -50,6 +59,28 @@ int	 samples_exists(int results_fd, const char *id);
  * SAMPLES_ERR_NOTFOUND if either is absent.
  */
 enum samples_err samples_attach(int results_fd, const char *sample_id,
+	    const char *result_id);
+
+/*
+ * Whether sample id can take one more result now: SAMPLES_OK,
+ * SAMPLES_ERR_NOTFOUND, SAMPLES_ERR_LIMIT or SAMPLES_ERR_IO.  Takes no
+ * lock: samples_attach() decides, this only spares a doomed analysis.
+ */
+enum samples_err samples_room(int results_fd, const char *id);
+
+/*
+ * Fill resp with the error for analysing into a sample that failed with
+ * e (404 sample_not_found, 400 sample_full, 507, 500).
+ */
+void	 samples_analyze_error(struct http_response *resp,
+	    enum samples_err e);
+
+/*
+ * Take result_id out of sample_id's results (the result itself stays, as
+ * does a deleted result's id until it is taken out).  SAMPLES_ERR_NOTFOUND
+ * if the sample is absent or does not hold result_id.
+ */
+enum samples_err samples_detach(int results_fd, const char *sample_id,
 	    const char *result_id);
 
 /* Delete sample id (its results stay). */

@@ -80,6 +80,16 @@ save_png(const char *path, const struct img *im)
 	return rc;
 }
 
+/* Save im as a JPEG at path and free it: the exit status. */
+static int
+save_free(const char *path, struct img *im)
+{
+	int	 rc = save(path, im) == 0 ? 0 : 1;
+
+	imgio_free(im);
+	return rc;
+}
+
 /* The N x N mosaic of the images in paths. */
 static int
 mosaic(int n, char **paths, struct img *out)
@@ -122,10 +132,15 @@ zoom(double f, const char *in, const char *out)
 	struct img	 im, o;
 	int		 ox, oy;
 
-	if (field_load(in, &im) == -1 || field_zoom(&im, f, &o, &ox, &oy) == -1)
+	if (field_load(in, &im) == -1)
 		return 2;
+	if (field_zoom(&im, f, &o, &ox, &oy) == -1) {
+		imgio_free(&im);
+		return 2;
+	}
+	imgio_free(&im);
 	printf("%d %d %.4f %d %d\n", o.w, o.h, f, ox, oy);
-	return save(out, &o) == 0 ? 0 : 1;
+	return save_free(out, &o);
 }
 
 int
@@ -142,14 +157,16 @@ main(int argc, char **argv)
 		    (o.rgb = malloc((size_t)o.w * o.h * 3)) == NULL)
 			return 2;
 		memset(o.rgb, atoi(argv[4]), (size_t)o.w * o.h * 3);
-		return save(argv[5], &o) == 0 ? 0 : 1;
+		return save_free(argv[5], &o);
 	}
 	if (argc == 5 && strcmp(argv[1], "zoom") == 0)
 		return zoom(atof(argv[2]), argv[3], argv[4]);
 	if (argc == 4 && strcmp(argv[1], "png") == 0) {
 		if (field_load(argv[2], &o) == -1)
 			return 1;
-		return save_png(argv[3], &o) == 0 ? 0 : 1;
+		i = save_png(argv[3], &o) == 0 ? 0 : 1;
+		imgio_free(&o);
+		return i;
 	}
 	if (argc < 5)
 		goto usage;
@@ -182,14 +199,18 @@ main(int argc, char **argv)
 			printf("%d %.4f %.4f %.6f 0 0 0\n", i,
 			    (double)(i % n) * cw * sc, (double)(i / n) * ch * sc,
 			    sc);
-		return save(argv[4], &m) == 0 ? 0 : 1;
+		return save_free(argv[4], &m);
 	}
 	W = atoi(argv[4]);
 	H = atoi(argv[5]);
-	if (W < m.w || H < m.h || W > 20000 || H > 20000)
+	if (W < m.w || H < m.h || W > 20000 || H > 20000) {
+		imgio_free(&m);
 		goto usage;
-	if ((o.rgb = calloc((size_t)W * H, 3)) == NULL)
+	}
+	if ((o.rgb = calloc((size_t)W * H, 3)) == NULL) {
+		imgio_free(&m);
 		return 1;
+	}
 	o.w = W;
 	o.h = H;
 	ox = (W - m.w) / 2;
@@ -211,7 +232,7 @@ main(int argc, char **argv)
 		    ox + (double)(i % n) * cw * sc,
 		    oy + (double)(i / n) * ch * sc, sc, cx, cy, r);
 	imgio_free(&m);
-	return save(argv[6], &o) == 0 ? 0 : 1;
+	return save_free(argv[6], &o);
 usage:
 	fprintf(stderr, "usage: gen-field mosaic N SCALE OUT.jpg IMG...\n"
 	    "       gen-field eyepiece N SCALE W H OUT.jpg IMG...\n"

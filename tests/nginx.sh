@@ -6,6 +6,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$NGINX" ] || { echo "SKIP: nginx is not installed"; exit 77; }
 command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
 img=$BV_DATASET/BCCD/JPEGImages/BloodImage_00001.jpg
+[ -f "$img" ] || img=$top_srcdir/tests/data/bccd/BloodImage_00001.jpg
 [ -f "$img" ] || { echo "SKIP: BCCD dataset not found at $BV_DATASET"; exit 77; }
 . "$top_srcdir/tests/lib/server.sh"
 
@@ -90,4 +91,22 @@ done
 c=$(curl -s -D "$state/h" -o /dev/null -w '%{http_code}' -F "image=@$img" "$url/api/analyze")
 n=$(grep -ci '^x-content-type-options:' "$state/h")
 if [ "$c" = 200 ] && [ "$n" = 1 ]; then echo "ok - analyze: nosniff once"; else echo "not ok - analyze $c: nosniff $n times"; fails=1; fi
+# Behind nginx too: a foreign Host gets 421 everywhere (nginx hands it to
+# the backend), a foreign Origin 403, a form-type JSON body 415.
+for u in /api/results "/api/results/$id" "/results/$id/result.json" / /index.html; do
+	c=$(curl -s -o "$state/b" -w '%{http_code}' -H 'Host: evil.example' "$url$u")
+	if [ "$c" = 421 ] && grep -q '"misdirected"' "$state/b" && ! grep -q "$id" "$state/b"; then
+		echo "ok - Host evil.example: $u -> 421 misdirected"
+	else
+		echo "not ok - Host evil.example: $u -> $c"; fails=1
+	fi
+done
+c=$(curl -s -o /dev/null -w '%{http_code}' -H "Host: localhost:$port" "$url/results/$id/result.json")
+if [ "$c" = 200 ]; then echo "ok - Host localhost: result served"; else echo "not ok - Host localhost -> $c"; fails=1; fi
+c=$(curl -s -o "$state/b" -w '%{http_code}' -H 'Origin: http://evil.example' -F "image=@$img" "$url/api/analyze")
+if [ "$c" = 403 ] && grep -q '"cross_origin"' "$state/b"; then echo "ok - foreign Origin -> 403"; else echo "not ok - foreign Origin -> $c"; fails=1; fi
+c=$(curl -s -o /dev/null -w '%{http_code}' -H "Origin: $url" -F "image=@$img" "$url/api/analyze")
+if [ "$c" = 200 ]; then echo "ok - our own Origin -> 200"; else echo "not ok - own Origin -> $c"; fails=1; fi
+c=$(curl -s -o "$state/b" -w '%{http_code}' -H 'Content-Type: text/plain' --data-binary '{"code":"N-1"}' "$url/api/samples")
+if [ "$c" = 415 ] && grep -q '"json_required"' "$state/b"; then echo "ok - text/plain JSON -> 415"; else echo "not ok - text/plain JSON -> $c"; fails=1; fi
 exit $fails

@@ -12,6 +12,8 @@ fi
 command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
 imgs=${BV_DATASET:-}/BCCD/JPEGImages
+# without the dataset: the three fields shipped in tests/data
+[ -f "$imgs/BloodImage_00001.jpg" ] || imgs=${top_srcdir:-.}/tests/data/bccd
 for n in 00001 00002 00003; do
 	if [ ! -f "$imgs/BloodImage_$n.jpg" ]; then
 		echo "SKIP: BCCD dataset not found at ${BV_DATASET:-(unset)}"
@@ -73,13 +75,15 @@ done
 c=$(curl -s -o "$work/r00003" -w '%{http_code}' -F "image=@$imgs/BloodImage_00003.jpg" "$BV_URL/api/analyze")
 if [ "$c" = 200 ]; then
 	rid=$(json "$work/r00003" 'j["id"]'); rids="$rids $rid"
-	api POST "/api/samples/$sid/results" --data-binary "{\"result\":\"$rid\"}"
+	api POST "/api/samples/$sid/results" -H 'Content-Type: application/json' \
+	    --data-binary "{\"result\":\"$rid\"}"
 	[ "$code" = 200 ] && ok "attach an existing result -> 200" ||
 	    bad "attach -> $code: $(head -c 300 "$work/body")"
 else
 	bad "analyse BloodImage_00003 -> $c"
 fi
-api POST "/api/samples/$sid/results" --data-binary '{"result":"AAAAAAAAAAAAAAAAAAAAAA"}'
+api POST "/api/samples/$sid/results" -H 'Content-Type: application/json' \
+    --data-binary '{"result":"AAAAAAAAAAAAAAAAAAAAAA"}'
 [ "$code" = 404 ] && ok "attach an unknown result -> 404" || bad "attach unknown -> $code"
 c=$(curl -s -o "$work/x" -w '%{http_code}' -F "image=@$imgs/BloodImage_00001.jpg" \
     -F "sample=AAAAAAAAAAAAAAAAAAAAAA" "$BV_URL/api/analyze")
@@ -180,7 +184,16 @@ for k in ("RBC", "WBC", "Platelets"):
           p["params"]["images_per_field"] == round(ipf, 3) and p["params"]["factor"] == prof["factors_per_ul"][k],
           "%s formula as code smear_density with its numbers" % k)
     fl = sm["flags"][k]["flag"]
-    want = "flag_%s_%s" % (k.lower(), fl) if fl in ("low", "high") else "flag_" + fl
+    # The plausibility envelope (docs/api.md): outside it, "implausible", never low or high.
+    lo, hi = {"RBC": (500000, 10000000), "WBC": (0, 100000), "Platelets": (0, 2000000)}[k]
+    v = sm["estimates"][k]["per_ul"]
+    side = "high" if v > hi else "low" if v < lo else None
+    check((fl == "implausible") == (side is not None) and sm["estimates"][k]["plausible"] == (side is None),
+          "%s %s/uL: %s (envelope %d-%d)" % (k, v, fl, lo, hi))
+    if fl == "implausible":
+        want = "flag_implausible_" + side
+    else:
+        want = "flag_%s_%s" % (k.lower(), fl) if fl in ("low", "high") else "flag_" + fl
     check(sm["flags"][k]["text_i18n"][0]["code"] == want, "%s flag %s as code %s" % (k, fl, want))
 w = [m["code"] for m in sm["stability"]["warning_i18n"]]
 check("few_fields" in w, "stability warning as codes: %s" % w)
@@ -246,6 +259,48 @@ PY
 	    bad "estimates from the measured fields of view"
 fi
 api DELETE "/api/samples/$fsid"
+
+# 3c. A review of one field through the API: a new version beside the
+#     detector's output, used by the sample; a stale save gets 409.
+rid1=$(echo $rids | cut -d' ' -f1)
+api PUT "/api/results/$rid1/review" -H 'Content-Type: application/json' \
+    --data-binary '{"version":0,"by":"IT","changes":[{"op":"delete","detection":0}]}'
+[ "$code" = 200 ] && [ "$(json "$work/body" 'j["review"]["version"]')" = 1 ] &&
+    ok "review version 1 saved -> 200" || bad "review -> $code: $(head -c 300 "$work/body")"
+cp "$work/body" "$work/reviewed.json"
+api PUT "/api/results/$rid1/review" -H 'Content-Type: application/json' \
+    --data-binary '{"version":0,"by":"IT2","changes":[]}'
+m=$(json "$work/body" '(j["error"]["code"], j["error"]["message_i18n"][0]["code"], j["error"]["message_i18n"][0]["params"]["current"])')
+[ "$code" = 409 ] && [ "$m" = "('conflict', 'review_conflict', 1)" ] &&
+    ok "a save naming the stale version 0 -> 409 conflict (latest 1)" || bad "stale review save -> $code $m"
+c=$(curl -s -o /dev/null -w '%{http_code}' "$BV_URL/results/$rid1/review-1.json")
+[ "$c" = 404 ] || [ "$c" = 403 ] && ok "review files not served statically ($c)" || bad "review-1.json served: $c"
+api GET "/api/samples/$sid"
+python3 - "$work/summary.json" "$work/body" "$BV_RESULTS/$rid1/result.json" "$work/reviewed.json" <<'PY' >"$work/py3.out" 2>&1
+import json, sys
+before = json.load(open(sys.argv[1]))["summary"]
+after = json.load(open(sys.argv[2]))["summary"]
+det, rev = json.load(open(sys.argv[3])), json.load(open(sys.argv[4]))
+fails = []
+def check(cond, what):
+    print(("ok: " if cond else "FAIL: ") + what)
+    if not cond: fails.append(what)
+d0 = det["detections"][0]
+counted = d0["confidence"] >= det["thresholds"][d0["class"]]
+want = dict(det["counts"]); want[d0["class"]] -= 1 if counted else 0
+check(rev["counts"] == want, "reviewed counts %s: detection 0 (%s, counted %s) deleted" % (rev["counts"], d0["class"], counted))
+check(rev["detector_counts"] == det["counts"], "result.json keeps the detector's counts %s" % det["counts"])
+for k in ("RBC", "WBC", "Platelets"):
+    d = (1 if counted and k == d0["class"] else 0)
+    check(after["totals"][k] == before["totals"][k] - d, "sample total %s %s -> %s" % (k, before["totals"][k], after["totals"][k]))
+check(after["review"]["reviewed_fields"] == 1 and after["review"]["text_i18n"][0]["code"] == "review_some",
+      "the summary says 1 of 3 fields reviewed: %s" % after["review"]["text"])
+check([f["review_version"] for f in after["per_field"] if f["result"] == det["id"]] == [1], "that field at version 1")
+sys.exit(1 if fails else 0)
+PY
+pyrc=$?
+sed 's/^/    /' "$work/py3.out"
+[ "$pyrc" = 0 ] && ok "the sample uses the reviewed counts and says so" || bad "reviewed counts in the sample"
 
 # 4. List, delete.
 api GET /api/samples

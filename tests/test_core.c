@@ -367,6 +367,57 @@ test_http(void)
 	CHECK_STR(buf, "%4");
 }
 
+/* Host allow-list, same-origin writes, JSON content type (src/http.c). */
+static void
+test_http_origin(void)
+{
+	const char	*list = "bloodview.lan, *.clinic.lan";
+
+	CHECK(http_host_allowed("localhost:8080", ""));
+	CHECK(http_host_allowed("LOCALHOST.", ""));
+	CHECK(http_host_allowed("127.0.0.1:8080", ""));
+	CHECK(http_host_allowed("192.168.1.20", ""));
+	CHECK(http_host_allowed("[::1]:8080", ""));
+	CHECK(http_host_allowed("", ""));
+	CHECK(!http_host_allowed("evil.example", ""));
+	CHECK(!http_host_allowed("127.0.0.1.evil.example", ""));
+	CHECK(!http_host_allowed("localhost.evil.example:8080", ""));
+	CHECK(!http_host_allowed("[::1", ""));
+	CHECK(!http_host_allowed("localhost:80x", ""));
+	CHECK(!http_host_allowed("a b", ""));
+	CHECK(http_host_allowed("BloodView.LAN:8080", list));
+	CHECK(http_host_allowed("pc1.clinic.lan", list));
+	CHECK(!http_host_allowed("clinic.lan", list));
+	CHECK(!http_host_allowed("bloodview.lan.evil.example", list));
+	CHECK(http_host_allowed("anything.example", "*"));
+
+	CHECK(http_same_origin("", "", "http", "127.0.0.1:8080", "8080"));
+	CHECK(http_same_origin("http://127.0.0.1:8080", "same-origin", "http",
+	    "127.0.0.1:8080", "8080"));
+	CHECK(http_same_origin("", "none", "http", "h", "80"));
+	CHECK(http_same_origin("http://box", "", "http", "box:80", "80"));
+	/* nginx's $host has no port: the server's own or the default */
+	CHECK(http_same_origin("http://box:8080", "", "http", "box", "8080"));
+	CHECK(http_same_origin("http://box", "", "http", "box", "8080"));
+	CHECK(!http_same_origin("http://box:9000", "", "http", "box", "8080"));
+	CHECK(!http_same_origin("http://evil.example", "", "http", "box",
+	    "80"));
+	CHECK(!http_same_origin("null", "", "http", "box", "80"));
+	CHECK(!http_same_origin("https://box", "", "http", "box", "80"));
+	CHECK(!http_same_origin("http://box:8081", "", "http", "box:8080",
+	    "8080"));
+	CHECK(!http_same_origin("", "cross-site", "http", "box", "80"));
+	CHECK(!http_same_origin("", "same-site", "http", "box", "80"));
+	CHECK(!http_same_origin("http://box", "cross-site", "http", "box",
+	    "80"));
+
+	CHECK(http_is_json("application/json"));
+	CHECK(http_is_json("Application/JSON; charset=utf-8"));
+	CHECK(!http_is_json("application/jsonx"));
+	CHECK(!http_is_json("text/plain"));
+	CHECK(!http_is_json(""));
+}
+
 static int
 count_entries(const char *dir)
 {
@@ -483,6 +534,7 @@ main(void)
 	test_thresholds(dir);
 	test_shipped_config(dir);
 	test_http();
+	test_http_origin();
 	test_results(dir);
 	rc = check_done("test_core");
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

@@ -478,6 +478,78 @@ test_reason_codes(void)
 	}
 }
 
+/* The plausibility envelope, at and just past each bound. */
+static void
+test_envelope(void)
+{
+	const struct est_range	*r;
+	static const struct {
+		enum est_class	 c;
+		double		 per_ul;
+		int		 want;
+	} t[] = {
+		{ EST_RBC, 499999, -1 }, { EST_RBC, 500000, 0 },
+		{ EST_RBC, 4500000, 0 }, { EST_RBC, 10000000, 0 },
+		{ EST_RBC, 10000001, 1 },
+		{ EST_WBC, 0, 0 }, { EST_WBC, 100000, 0 },
+		{ EST_WBC, 100001, 1 }, { EST_WBC, 300000, 1 },
+		{ EST_PLT, 0, 0 }, { EST_PLT, 2000000, 0 },
+		{ EST_PLT, 2000001, 1 },
+	};
+	size_t			 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		CHECK(est_plausible(est_envelope(t[i].c), t[i].per_ul) ==
+		    t[i].want);
+	CHECK(est_plausible(NULL, 1e12) == 0);
+	CHECK(est_envelope(EST_NCLASS) == NULL);
+	CHECK_STR(est_flag_name(EST_FLAG_IMPLAUSIBLE), "implausible");
+
+	/* An implausible estimate is never flagged high or low. */
+	r = est_range_find(clin->ranges, clin->nranges, EST_WBC,
+	    EST_SEX_MALE, 30 * 12);
+	CHECK(est_flag_estimate(EST_WBC, r, 300000) == EST_FLAG_IMPLAUSIBLE);
+	CHECK(est_flag_estimate(EST_WBC, r, 100000) == EST_FLAG_HIGH);
+	CHECK(est_flag_estimate(EST_WBC, r, 12000) == EST_FLAG_HIGH);
+	CHECK(est_flag_estimate(EST_WBC, NULL, 300000) ==
+	    EST_FLAG_IMPLAUSIBLE);
+	CHECK(est_flag_estimate(EST_WBC, NULL, 12000) == EST_FLAG_NONE);
+	r = est_range_find(clin->ranges, clin->nranges, EST_RBC,
+	    EST_SEX_MALE, 30 * 12);
+	CHECK(est_flag_estimate(EST_RBC, r, 499999) == EST_FLAG_IMPLAUSIBLE);
+	CHECK(est_flag_estimate(EST_RBC, r, 500000) == EST_FLAG_LOW);
+	CHECK(est_flag_estimate(EST_RBC, r, 10000001) ==
+	    EST_FLAG_IMPLAUSIBLE);
+	CHECK(est_flag_estimate(EST_RBC, r, 10000000) == EST_FLAG_HIGH);
+	CHECK(est_flag_estimate(EST_RBC, r, 5000000) == EST_FLAG_NORMAL);
+	CHECK(est_flag_estimate(EST_RBC, r, -1) == EST_FLAG_NONE);
+	r = est_range_find(clin->ranges, clin->nranges, EST_PLT,
+	    EST_SEX_UNKNOWN, 30 * 12);
+	CHECK(est_flag_estimate(EST_PLT, r, 2000001) == EST_FLAG_IMPLAUSIBLE);
+	CHECK(est_flag_estimate(EST_PLT, r, 2000000) == EST_FLAG_HIGH);
+	CHECK(est_flag_estimate(EST_PLT, r, 0) == EST_FLAG_LOW);
+}
+
+/* "check": true in the shipped data: unverified, entry by entry. */
+static void
+test_unverified(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < clin->ngroups; i++) {
+		const struct est_hb_group *g = &clin->groups[i];
+		int	 check = strcmp(g->id, "pregnant_t2") == 0 ||
+			    strcmp(g->id, "child_6_23m") == 0;
+
+		CHECK(g->unverified == check);
+	}
+	CHECK(clin->altitude_unverified == 1);
+	CHECK(clin->smoking_unverified == 0);
+	/* The whole reference_ranges section is marked. */
+	for (i = 0; i < clin->nranges; i++)
+		CHECK(clin->ranges[i].unverified == 1);
+}
+
 static void
 test_ranges(void)
 {
@@ -587,6 +659,8 @@ main(void)
 	test_cannot_tell();
 	test_reason_codes();
 	test_ranges();
+	test_envelope();
+	test_unverified();
 	test_clinical_load(dir);
 	clinical_free(clin);
 	return check_done("test_estimates");

@@ -529,7 +529,7 @@ t_is_fov(const struct img *im, int x, int y)
 {
 	const unsigned char *p = im->rgb + ((size_t)y * im->w + x) * 3;
 
-	return p[0] == 0x00 && p[1] == 0x9e && p[2] == 0x73;
+	return p[0] == 0xff && p[1] == 0xff && p[2] == 0xff;
 }
 
 static void

@@ -9,6 +9,7 @@
 #include "estimates.h"
 #include "http.h"
 #include "ids.h"
+#include "results.h"
 #include "samples.h"
 
 #include <dirent.h>
@@ -650,9 +651,30 @@ test_summary_smear(void)
 	/* RBC: 12 x 20 x 15000 = 3,600,000: low for a man (4.5-5.5 M). */
 	CHECK(path_num(sum, "estimates", "RBC", "per_ul") == 3600000);
 	CHECK_STR(path_str(sum, "flags", "RBC", "flag"), "low");
-	/* WBC: 2/3 x 20 x 15000 = 200,000: high. */
+	/*
+	 * WBC: 2/3 x 20 x 15000 = 200,000: no blood has that many, the
+	 * fields were chosen around white cells: implausible, never "high".
+	 */
 	CHECK(path_num(sum, "estimates", "WBC", "per_ul") == 200000);
-	CHECK_STR(path_str(sum, "flags", "WBC", "flag"), "high");
+	CHECK_STR(path_str(sum, "flags", "WBC", "flag"), "implausible");
+	CHECK(json_is_false(json_object_get(json_object_get(json_object_get(
+	    sum, "estimates"), "WBC"), "plausible")));
+	CHECK(json_is_true(json_object_get(json_object_get(json_object_get(
+	    sum, "estimates"), "RBC"), "plausible")));
+	CHECK_STR(path_str(sum, "flags", "WBC", "text"), "Implausible "
+	    "\xe2\x80\x94 check field selection or calibration: WBC "
+	    "estimates above 100000/\xc2\xb5L are no real count, so this one "
+	    "is not flagged high or low.");
+	CHECK(pnum(msg_params(path_obj(sum, "flags", "WBC", "text_i18n"), 0,
+	    "flag_implausible_high"), "max_per_ul") == 100000);
+	/* The shipped reference ranges are marked "check": unverified. */
+	CHECK(json_is_true(json_object_get(json_object_get(json_object_get(
+	    sum, "flags"), "RBC"), "range_unverified")));
+	CHECK_STR(json_string_value(json_array_get(json_object_get(
+	    json_object_get(sum, "unverified"), "items"), 0)),
+	    "reference_ranges");
+	CHECK(json_is_false(json_object_get(json_object_get(sum, "screening"),
+	    "cutoff_unverified")));
 	CHECK_STR(path_str(sum, "flags", "Platelets", "flag"), "normal");
 	/* 36 RBC in 3 fields: unstable. */
 	CHECK(json_is_false(json_object_get(json_object_get(sum,
@@ -666,7 +688,7 @@ test_summary_smear(void)
 	CHECK(json_array_size(json_object_get(sum, "sources")) >= 3);
 
 	/* Every sentence also as codes, with the same numbers. */
-	CHECK(check_i18n(sum) == 16);
+	CHECK(check_i18n(sum) == 18);	/* + review, unverified */
 	o = path_obj(sum, "screening", "reason_i18n", NULL);
 	p = msg_params(o, 0, "hemoglobin_below_cutoff");
 	CHECK(pnum(p, "adjusted_g_l") == 115 && pnum(p, "cutoff_g_l") == 130);
@@ -704,7 +726,7 @@ test_summary_smear(void)
 	    "assumptions_smear_wbc");
 	CHECK_STR(only_code(sum, "flags", "RBC", "text_i18n"), "flag_rbc_low");
 	CHECK_STR(only_code(sum, "flags", "WBC", "text_i18n"),
-	    "flag_wbc_high");
+	    "flag_implausible_high");
 	CHECK_STR(only_code(sum, "flags", "Platelets", "text_i18n"),
 	    "flag_normal");
 	p = msg_params(path_obj(sum, "calibration", "formula_i18n", NULL), 0,
@@ -734,7 +756,7 @@ test_summary_smear(void)
 	CHECK(pnum(p, "field_diameter_um") == 180 &&
 	    pnum(p, "width_px") == 640 && pnum(p, "height_px") == 480 &&
 	    pnum(p, "um_per_px") == 0.1 && pnum(p, "images_per_field") == 8.28);
-	CHECK(check_i18n(sum) == 15);
+	CHECK(check_i18n(sum) == 17);	/* + review, unverified */
 	json_decref(sum);
 	/* The profile removed from clinical.json. */
 	json_object_set_new(s, "profile", json_string("gone"));
@@ -997,7 +1019,7 @@ test_summary_chamber(void)
 	CHECK_STR(only_code(sum, "screening", "reason_i18n", NULL),
 	    "no_hemoglobin");
 	/* The same, as codes. */
-	CHECK(check_i18n(sum) == 15);
+	CHECK(check_i18n(sum) == 17);	/* + review, unverified */
 	p = msg_params(path_obj(sum, "estimates", "RBC", "formula_i18n"), 0,
 	    "chamber_density");
 	CHECK_STR(pstr(p, "class"), "RBC");
@@ -1142,6 +1164,63 @@ test_summary_chamber_fov(void)
 	CHECK(samples_remove(rfd, sid) == SAMPLES_OK);
 }
 
+/* Data marked "check": true is said to be unverified where it is used. */
+static void
+test_summary_unverified(void)
+{
+	char		 sid[ID_LEN + 1], err[256];
+	json_t		*s, *sum, *u;
+	int		 missing;
+
+	/* 2nd trimester (cutoff marked check) at 3000 m (table marked check). */
+	s = valid("{\"code\":\"UV-1\",\"age\":25,\"age_unit\":\"years\","
+	    "\"sex\":\"female\",\"pregnant\":true,\"trimester\":2,"
+	    "\"hemoglobin\":10,\"hemoglobin_unit\":\"g/dL\",\"altitude_m\":3000}",
+	    err, sizeof(err), &missing);
+	CHECK(samples_create(rfd, s, sid, sizeof(sid)) == SAMPLES_OK);
+	json_decref(s);
+	s = samples_load(rfd, sid);
+	sum = samples_summary(rfd, s, clin);
+	CHECK(json_is_true(json_object_get(json_object_get(sum, "screening"),
+	    "cutoff_unverified")));
+	CHECK(json_is_true(json_object_get(json_object_get(json_object_get(
+	    sum, "screening"), "hemoglobin"), "altitude_unverified")));
+	u = json_object_get(sum, "unverified");
+	CHECK(json_array_size(json_object_get(u, "items")) == 2);
+	CHECK_STR(json_string_value(json_array_get(json_object_get(u,
+	    "items"), 0)), "hemoglobin_cutoff");
+	CHECK_STR(json_string_value(json_array_get(json_object_get(u,
+	    "items"), 1)), "altitude_adjustment");
+	CHECK_STR(pstr(msg_params(json_object_get(u, "text_i18n"), 0,
+	    "unverified_cutoff"), "group"), "pregnant_t2");
+	msg_params(json_object_get(u, "text_i18n"), 1, "unverified_altitude");
+	CHECK_STR(json_string_value(json_object_get(u, "text")), "Unverified: "
+	    "the haemoglobin cutoff and severity bands for pregnant women, 2nd "
+	    "trimester are not yet checked against the WHO 2024 guideline. "
+	    "Unverified: the altitude adjustment table is not yet checked "
+	    "against the WHO 2024 guideline.");
+	check_i18n(sum);
+	json_decref(sum);
+	json_decref(s);
+
+	/* A man at sea level with no fields: nothing unverified is used. */
+	s = valid("{\"code\":\"UV-2\",\"age\":40,\"age_unit\":\"years\","
+	    "\"sex\":\"male\",\"hemoglobin\":14,\"hemoglobin_unit\":\"g/dL\"}",
+	    err, sizeof(err), &missing);
+	CHECK(samples_create(rfd, s, sid, sizeof(sid)) == SAMPLES_OK);
+	json_decref(s);
+	s = samples_load(rfd, sid);
+	sum = samples_summary(rfd, s, clin);
+	u = json_object_get(sum, "unverified");
+	CHECK(json_array_size(json_object_get(u, "items")) == 0);
+	CHECK_STR(json_string_value(json_object_get(u, "text")), "");
+	CHECK(json_array_size(json_object_get(u, "text_i18n")) == 0);
+	CHECK(json_is_false(json_object_get(json_object_get(sum, "screening"),
+	    "cutoff_unverified")));
+	json_decref(sum);
+	json_decref(s);
+}
+
 static void
 test_routes(void)
 {
@@ -1232,7 +1311,33 @@ test_routes(void)
 	CHECK(path_str(o, "summary", "disclaimer", NULL) != NULL);
 	json_decref(o);
 	o = req(&app, "PATCH", path, NULL, &st, hdr, sizeof(hdr));
-	CHECK(st == 405 && strstr(hdr, "Allow: GET, DELETE") != NULL);
+	CHECK(st == 405 && strstr(hdr, "Allow: GET, PUT, DELETE") != NULL);
+	json_decref(o);
+	/* Edit: the facts replaced and checked as on creation, the rest kept. */
+	o = req(&app, "PUT", path, "{\"code\":\"R-1b\",\"age\":3,\"age_unit\":"
+	    "\"years\"}", &st, NULL, 0);
+	CHECK(st == 200);
+	CHECK_STR(path_str(o, "sample", "code", NULL), "R-1b");
+	CHECK_STR(path_str(o, "sample", "id", NULL), sid);
+	CHECK(path_num(o, "sample", "age_months", NULL) == 36);
+	CHECK(path_str(o, "sample", "edited", NULL) != NULL);
+	CHECK(path_str(o, "sample", "created", NULL) != NULL);
+	CHECK_STR(path_str(o, "sample", "sex", NULL), "unknown");
+	CHECK(path_num(o, "summary", "fields", NULL) == 0);
+	json_decref(o);
+	o = req(&app, "PUT", path, "{\"code\":\"R-1\",\"age\":3}", &st, NULL,
+	    0);
+	CHECK(st == 400);
+	CHECK_STR(only_code(o, "error", "message_i18n", NULL),
+	    "age_unit_required");
+	json_decref(o);
+	o = req(&app, "PUT", "/api/samples/AAAAAAAAAAAAAAAAAAAAAA",
+	    "{\"code\":\"X\"}", &st, NULL, 0);
+	CHECK(st == 404);
+	json_decref(o);
+	o = req(&app, "PUT", path, "{\"code\":\"R-1\",\"sex\":\"female\"}", &st,
+	    NULL, 0);
+	CHECK(st == 200 && path_str(o, "sample", "code", NULL) != NULL);
 	json_decref(o);
 
 	o = req(&app, "GET", "/api/samples/AAAAAAAAAAAAAAAAAAAAAA", NULL, &st,
@@ -1282,6 +1387,37 @@ test_routes(void)
 	CHECK(st == 405 && strstr(hdr, "Allow: POST") != NULL);
 	json_decref(o);
 
+	/* Remove a field: the sample forgets it, the result stays. */
+	{
+		char	 rid2[ID_LEN + 1], dpath[160];
+
+		make_result(rid2, 5, 0, 1, 640, 480);
+		snprintf(body, sizeof(body), "{\"result\":\"%s\"}", rid2);
+		o = req(&app, "POST", path, body, &st, NULL, 0);
+		CHECK(st == 200 && path_num(o, "summary", "fields", NULL) == 2);
+		json_decref(o);
+		snprintf(dpath, sizeof(dpath), "%s/%s", path, rid2);
+		o = req(&app, "DELETE", dpath, NULL, &st, NULL, 0);
+		CHECK(st == 200);
+		CHECK(path_num(o, "summary", "fields", NULL) == 1);
+		CHECK(path_num(o, "summary", "totals", "Platelets") == 3);
+		json_decref(o);
+		CHECK(results_exists(rfd, rid2));
+		o = req(&app, "DELETE", dpath, NULL, &st, NULL, 0);
+		CHECK(st == 404);
+		json_decref(o);
+		o = req(&app, "GET", dpath, NULL, &st, hdr, sizeof(hdr));
+		CHECK(st == 405 && strstr(hdr, "Allow: DELETE") != NULL);
+		json_decref(o);
+		snprintf(dpath, sizeof(dpath), "%s/..%%2Fx", path);
+		o = req(&app, "DELETE", dpath, NULL, &st, NULL, 0);
+		CHECK(st == 404);
+		json_decref(o);
+		CHECK(samples_detach(rfd, sid, rid2) == SAMPLES_ERR_NOTFOUND);
+		CHECK(samples_detach(rfd, "AAAAAAAAAAAAAAAAAAAAAA", rid) ==
+		    SAMPLES_ERR_NOTFOUND);
+	}
+
 	o = req(&app, "GET", "/api/samples/profiles", NULL, &st, NULL, 0);
 	CHECK(st == 200 &&
 	    json_array_size(json_object_get(o, "profiles")) == 3);
@@ -1328,6 +1464,7 @@ main(void)
 	test_summary_fov();
 	test_summary_chamber();
 	test_summary_chamber_fov();
+	test_summary_unverified();
 	test_routes();
 	close(rfd);
 	clinical_free(clin);

@@ -20,6 +20,7 @@
       case 0: return 'network';
       case 404: return 'not_found';
       case 405: return 'method_not_allowed';
+      case 409: return 'conflict';
       case 413: return 'too_large';
       case 415: return 'unsupported_type';
       case 422: return 'undecodable';
@@ -39,8 +40,10 @@
     throw ApiError(status >= 200 && status < 300 ? 'internal' : codeForStatus(status), status);
   }
 
-  function request(method, url) {
-    return fetch(url, { method: method, headers: { 'Accept': 'application/json' }, cache: 'no-store' })
+  function request(method, url, body) {
+    var opts = { method: method, headers: { 'Accept': 'application/json' }, cache: 'no-store' };
+    if (body !== undefined) { opts.headers['Content-Type'] = 'application/json'; opts.body = JSON.stringify(body); }
+    return fetch(url, opts)
       .then(function (r) {
         return r.text().then(function (text) { return parseBody(r.status, text); });
       }, function () { throw ApiError('network', 0); });
@@ -86,7 +89,12 @@
     model: function () { return request('GET', '/api/model'); },
     health: function () { return request('GET', '/api/health'); },
     results: function (limit) { return request('GET', '/api/results?limit=' + (limit || 100)); },
-    result: function (id, url) { return request('GET', url || resultUrl(id)); },
+    /* The API's copy: the detector's result with its latest review merged in (docs/api.md). */
+    result: function (id) { return request('GET', '/api/results/' + encodeURIComponent(id)); },
+    /* body {version, by, changes}; resolves with the reviewed result, rejects 409 "conflict" when stale. */
+    saveReview: function (id, body) {
+      return request('PUT', '/api/results/' + encodeURIComponent(id) + '/review', body);
+    },
     remove: function (id) { return request('DELETE', '/api/results/' + encodeURIComponent(id)); },
     samples: function () { return request('GET', '/api/samples'); },
     resultUrl: resultUrl

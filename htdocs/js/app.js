@@ -27,7 +27,9 @@
     view: 'analyze',
     armed: null,          /* history id whose Delete was pressed once */
     armTimer: null,
-    blobImages: false     /* whether the page's CSP lets <img> show blob: URLs (local previews) */
+    blobImages: false,    /* whether the page's CSP lets <img> show blob: URLs (local previews) */
+    draft: { touched: {}, adds: [] },  /* the review being edited (see "review" below) */
+    edit: { on: false, undo: [], pick: null }
   };
 
   var $ = function (id) { return document.getElementById(id); };
@@ -47,6 +49,9 @@
     /* A message code with its own text says more than the code (not_found: of a sample, not a result). */
     var detail = err && err.i18n && err.i18n[0] && 'err.detail.' + err.i18n[0].code;
     if (detail && i18n.has(detail)) key = detail;
+    /* A refused review says which change, in this language. */
+    if (err && err.i18n && /^review_/.test(err.i18n[0] && err.i18n[0].code) && i18n.knows(err.i18n))
+      return t('err.review') + ' ' + i18n.msgs(err.i18n, err.message);
     return i18n.has(key) ? t(key, { status: err.status }) : t('err.unknown', { status: (err && err.status) || '?' });
   }
 
@@ -199,9 +204,10 @@
   }
 
   /*
-   * rows: [{result, counts, thresholds}], thresholds {class: value} as counted (undefined when
-   * unknown); a threshold_<class> column per class, then the counts.  Class columns use the
-   * API's class names.
+   * rows: [{result, counts, thresholds, review}], thresholds {class: value} as counted (undefined
+   * when unknown), review the result's saved review or null; a threshold_<class> column per
+   * class, then the counts (reviewed ones where a person corrected the boxes), then the review's
+   * version (0: the detector's counts) and reviewer.  Class columns use the API's class names.
    */
   function countsCsv(rows) {
     var classes = [];
@@ -209,7 +215,8 @@
       classesOf(r.result).forEach(function (c) { if (classes.indexOf(c) < 0) classes.push(c); });
     });
     var head = ['id', 'created', 'model']
-      .concat(classes.map(function (c) { return 'threshold_' + c; }), classes, ['total', 'rbc_wbc_ratio', 'sample']);
+      .concat(classes.map(function (c) { return 'threshold_' + c; }), classes,
+              ['total', 'rbc_wbc_ratio', 'sample', 'review_version', 'reviewed_by']);
     var lines = [head.map(csvCell).join(',')];
     rows.forEach(function (r) {
       var total = 0;
@@ -219,7 +226,8 @@
       });
       var wbc = r.counts.WBC || 0;
       lines.push([r.result.id, r.result.created, r.result.model ? r.result.model.name : '']
-        .concat(ths, cells, [total, wbc ? (r.counts.RBC || 0) / wbc : '', r.result.sample || ''])
+        .concat(ths, cells, [total, wbc ? (r.counts.RBC || 0) / wbc : '', r.result.sample || '',
+                             r.review ? r.review.version : 0, r.review ? r.review.by : ''])
         .map(csvCell).join(','));
     });
     return new Blob([lines.join('\r\n') + '\r\n'], { type: 'text/csv;charset=utf-8' });
@@ -245,10 +253,9 @@
   }
 
   function openResult(id) {
-    var known = state.history.filter(function (r) { return r.id === id; })[0];
     $('result-empty').textContent = t('result.loading');
     show($('result-empty'), true);
-    api.result(id, known && known.urls ? known.urls.json : null).then(function (r) {
+    api.result(id).then(function (r) {
       showResult(r);
     }, function (err) {
       $('result-empty').textContent = t('result.empty');
@@ -280,8 +287,13 @@
   }
 
   function showResult(r) {
+    var same = state.result && state.result.id === r.id;
     state.result = r;
     state.hidden = new Set();
+    state.draft = draftFrom(r);
+    state.edit.undo = [];
+    if (!same) { state.edit.on = false; viewer.editing = false; }
+    showError($('review-error'), null);
     var slider = $('conf-slider');
     var min = typeof r.min_confidence === 'number' ? r.min_confidence : 0;
     slider.min = String(min);
@@ -332,7 +344,8 @@
     if (!r) return;
     var classes = classesOf(r);
     var th = activeThresholds(r);
-    var counts = countAt(r, th);
+    var all = cells(r, th);
+    var counts = tally(r, all);
     var saved = savedThresholds(r), savedList = thresholdsList(r, saved);
 
     /* Which thresholds are in force, the saved ones per class or the slider's one for all. */
@@ -344,16 +357,15 @@
     $('slider-saved').textContent = savedList ? t('slider.saved', { list: savedList })
       : t('slider.savedOne', { t: thresholdsText(r, saved) });
     show($('slider-reset'), state.override !== null);
-    $('slider-help').textContent = t('slider.help');
+    $('slider-help').textContent = t('slider.help') +
+      (reviewed(r) || draftChanges(state.draft).length ? ' ' + t('review.scope') : '');
     $('r-date').textContent = i18n.date(r.created);
     $('r-file').textContent = r.id;
     $('printed-at').textContent = i18n.date(new Date().toISOString());
 
-    var shown = [];
-    (r.detections || []).forEach(function (d, i) {
-      if (passes(d, th) && !state.hidden.has(d['class'])) shown.push({ i: i, det: d });
-    });
+    var shown = all.filter(function (c) { return !state.hidden.has(c.det['class']); });
     viewer.draw(shown, classIndex);
+    renderReview();
     var warn = $('scale-warning');
     warn.textContent = scaleUnsure(r) ? t('scale.unsure', { reason: scaleReason(r.scale) }) : '';
     show(warn, scaleUnsure(r));
@@ -403,7 +415,8 @@
     var urls = r.urls || {};
     $('dl-image').href = urls.image || '#';
     $('dl-image').setAttribute('download', 'bloodview-' + r.id + '.jpg');
-    $('dl-json').href = urls.json || api.resultUrl(r.id);
+    /* result.json is the detector's; a reviewed result's JSON comes from the API, review merged. */
+    $('dl-json').href = reviewed(r) ? '/api/results/' + encodeURIComponent(r.id) : urls.json || api.resultUrl(r.id);
     $('dl-json').setAttribute('download', 'bloodview-' + r.id + '.json');
   }
 
@@ -496,14 +509,229 @@
     if (r.scale && typeof r.scale === 'object')
       row(t('info.scale'), scaleText(r.scale), scaleUnsure(r) ? 'warn scale' : 'scale');
     if (r.fov && typeof r.fov === 'object') row(t('info.fov'), fovText(r.fov), 'fov-text');
+    row(t('info.review'), reviewText(r), reviewed(r) ? 'review-info reviewed' : 'review-info');
     if (r.sample) row(t('info.sample'), r.sample);
     row(t('info.id'), r.id, 'mono');
   }
 
   function boxInfo(det, asTitle) {
-    var text = det ? t('box.info', { cls: classLabel(det['class']), pct: pct(det.confidence, 0) }) : '';
+    var text = !det ? '' : det.added ? t('box.added', { cls: classLabel(det['class']) })
+      : t(det.reviewed ? 'box.reviewed' : 'box.info', { cls: classLabel(det['class']), pct: pct(det.confidence, 0) });
     if (!asTitle) $('box-info').textContent = text;
     return text;
+  }
+
+  /* ---------- review: correct the boxes (PUT /api/results/{id}/review, docs/api.md) ---------- */
+
+  /*
+   * The draft is the whole list of changes against the detector's output, as the server keeps
+   * it: touched[i] = {op: 'delete' | 'reclassify', class} by detection index, adds [{class, box}].
+   * A detection nobody touched is counted by the threshold in force (saved or slider); a
+   * reclassified or added cell is a person's call and always counts, a deleted one never does.
+   */
+  function draftFrom(r) {
+    var d = { touched: {}, adds: [] };
+    ((r && r.review && r.review.changes) || []).forEach(function (c) {
+      if (c.op === 'add') d.adds.push({ 'class': c['class'], box: c.box });
+      else if (c.op === 'delete' || c.op === 'reclassify') d.touched[c.detection] = { op: c.op, 'class': c['class'] };
+    });
+    return d;
+  }
+
+  function draftChanges(d) {
+    var out = [];
+    Object.keys(d.touched).map(Number).sort(function (a, b) { return a - b; }).forEach(function (i) {
+      var c = d.touched[i];
+      out.push(c.op === 'delete' ? { op: 'delete', detection: i } : { op: 'reclassify', detection: i, 'class': c['class'] });
+    });
+    d.adds.forEach(function (a) { out.push({ op: 'add', 'class': a['class'], box: a.box }); });
+    return out;
+  }
+
+  function reviewed(r) { return !!(r && r.review && typeof r.review === 'object'); }
+
+  /* Whether the draft differs from the saved review (or from no review). */
+  function dirty() {
+    return !!state.result && JSON.stringify(draftChanges(state.draft)) !== JSON.stringify(draftChanges(draftFrom(state.result)));
+  }
+
+  /* [{i, det}]: the cells counted now (the boxes drawn, before class toggles). */
+  function cells(r, th) {
+    var d = state.draft, out = [];
+    (r.detections || []).forEach(function (det, i) {
+      var c = d.touched[i];
+      if (c && c.op === 'delete') return;
+      if (c) out.push({ i: i, det: Object.assign({}, det, { 'class': c['class'], reviewed: true }) });
+      else if (passes(det, th)) out.push({ i: i, det: det });
+    });
+    d.adds.forEach(function (a, k) {
+      out.push({ i: 'a' + k, det: { 'class': a['class'], confidence: null, box: a.box, added: true, reviewed: true } });
+    });
+    return out;
+  }
+
+  function tally(r, list) {
+    var counts = {};
+    classesOf(r).forEach(function (c) { counts[c] = 0; });
+    list.forEach(function (x) { counts[x.det['class']] = (counts[x.det['class']] || 0) + 1; });
+    return counts;
+  }
+
+  function changeSummary(changes) {
+    var n = { reclassify: 0, 'delete': 0, add: 0 };
+    changes.forEach(function (c) { n[c.op] = (n[c.op] || 0) + 1; });
+    return t('review.summary', { r: n.reclassify, d: n['delete'], a: n.add });
+  }
+
+  function reviewText(r) {
+    if (!reviewed(r)) return t('review.none');
+    return t('review.saved', { by: r.review.by || '?', date: i18n.date(r.review.at), v: r.review.version }) + ' ' +
+      changeSummary(r.review.changes || []);
+  }
+
+  function inField(fov, x, y) {
+    if (!fov || typeof fov !== 'object') return true;
+    if (fov.shape === 'circle') return (x - fov.cx) * (x - fov.cx) + (y - fov.cy) * (y - fov.cy) <= fov.r * fov.r;
+    if (fov.shape === 'rect') return x >= (fov.x || 0) && x <= (fov.x || 0) + fov.w && y >= (fov.y || 0) && y <= (fov.y || 0) + fov.h;
+    return true;
+  }
+
+  /* A new cell's size: the median box of its class in this result, else of any class. */
+  function cellSize(r, cls) {
+    function median(list) { list.sort(function (a, b) { return a - b; }); return list[Math.floor(list.length / 2)]; }
+    var dets = (r.detections || []).filter(function (d) { return d['class'] === cls; });
+    if (!dets.length) dets = r.detections || [];
+    if (dets.length) return { w: median(dets.map(function (d) { return d.box.w; })), h: median(dets.map(function (d) { return d.box.h; })) };
+    var s = r.scale && isNum(r.scale.rbc_px) ? r.scale.rbc_px : Math.max(8, (r.image ? r.image.width : 640) / 12);
+    return { w: s, h: s };
+  }
+
+  function pickClass(r) {
+    var cls = classesOf(r);
+    if (cls.indexOf(state.edit.pick) < 0) state.edit.pick = cls[0] || null;
+    return state.edit.pick;
+  }
+
+  function remember() {
+    state.edit.undo.push(JSON.parse(JSON.stringify(state.draft)));
+    if (state.edit.undo.length > 200) state.edit.undo.shift();
+  }
+
+  function selectedKey() { return viewer.selected; }
+
+  /* Choose the class for new cells; with a box selected, make it that class. */
+  function choose(c) {
+    var k = selectedKey();
+    state.edit.pick = c;
+    if (k !== -1 && k !== null && k !== undefined) {
+      remember();
+      if (typeof k === 'number') state.draft.touched[k] = { op: 'reclassify', 'class': c };
+      else if (state.draft.adds[Number(String(k).slice(1))]) state.draft.adds[Number(String(k).slice(1))]['class'] = c;
+    }
+    render();
+    if (k !== -1) viewer.select(k);
+  }
+
+  function deleteSelected() {
+    var k = selectedKey();
+    if (k === -1 || k === null || k === undefined) return;
+    remember();
+    if (typeof k === 'number') state.draft.touched[k] = { op: 'delete' };
+    else state.draft.adds.splice(Number(String(k).slice(1)), 1);
+    viewer.select(-1);
+    render();
+  }
+
+  function undo() {
+    if (!state.edit.undo.length) return;
+    state.draft = state.edit.undo.pop();
+    viewer.select(-1);
+    render();
+  }
+
+  /* The viewer's taps while correcting: a box is selected, empty space gets a new cell. */
+  function onTap(hit, pt) {
+    var r = state.result;
+    if (!state.edit.on || !r) return false;
+    if (hit !== -1) { viewer.select(hit); renderReview(); return true; }
+    if (!pt || !r.image || pt.x < 0 || pt.y < 0 || pt.x > r.image.width || pt.y > r.image.height) return true;
+    if (!inField(r.fov, pt.x, pt.y)) { notice(t('review.outside')); return true; }
+    var cls = pickClass(r), sz = cellSize(r, cls);
+    var w = Math.min(sz.w, r.image.width), hh = Math.min(sz.h, r.image.height);
+    var round1 = function (v) { return Math.round(v * 10) / 10; };
+    remember();
+    state.draft.adds.push({ 'class': cls, box: { x: round1(pt.x - w / 2), y: round1(pt.y - hh / 2), w: round1(w), h: round1(hh) } });
+    var key = 'a' + (state.draft.adds.length - 1);
+    render();
+    viewer.select(key);
+    renderReview();
+    return true;
+  }
+
+  function setEditing(on) {
+    state.edit.on = on;
+    viewer.editing = on;
+    if (!on) viewer.select(-1);
+    renderReview();
+  }
+
+  function renderReview() {
+    var r = state.result;
+    if (!r) return;
+    var on = state.edit.on, k = selectedKey();
+    var tg = $('review-toggle');
+    tg.setAttribute('aria-pressed', on ? 'true' : 'false');
+    tg.textContent = t(on ? 'review.toggleOff' : 'review.toggle');
+    show($('review-tools'), on);
+    var changes = draftChanges(state.draft);
+    $('review-state').textContent = reviewText(r) + (dirty() ? ' ' + t('review.unsaved') : '');
+    $('review-state').setAttribute('data-state', dirty() ? 'unsaved' : reviewed(r) ? 'reviewed' : 'none');
+    $('review-hint').textContent = t('review.hint');
+    var box = $('review-classes'), pick = pickClass(r);
+    clear(box);
+    classesOf(r).forEach(function (c, n) {
+      box.appendChild(h('button', { type: 'button', 'class': 'pick k' + n, 'data-class': c,
+        'aria-pressed': c === pick ? 'true' : 'false', onclick: function () { choose(c); } },
+        [h('kbd', { text: String(n + 1) }), ' ' + classLabel(c) + ' (' + classAbbr(c) + ')']));
+    });
+    $('review-delete').disabled = k === -1 || k === null || k === undefined;
+    $('review-undo').disabled = !state.edit.undo.length;
+    $('review-save').disabled = !dirty() && reviewed(r);
+    $('review-changes').textContent = changes.length ? t('review.draft', { list: changeSummary(changes) }) : '';
+  }
+
+  function saveReview() {
+    var r = state.result, by = $('review-by').value.trim();
+    if (!r) return;
+    if (!by) {
+      $('review-by').setAttribute('aria-invalid', 'true');
+      showError($('review-error'), api.ApiError('review_by_missing', 0));
+      $('review-by').focus();
+      return;
+    }
+    $('review-by').removeAttribute('aria-invalid');
+    try { window.localStorage.setItem('bloodview.reviewer', by); } catch (e) { /* storage off */ }
+    $('review-save').disabled = true;
+    api.saveReview(r.id, { version: reviewed(r) ? r.review.version : 0, by: by, changes: draftChanges(state.draft) })
+      .then(function (nr) {
+        var on = state.edit.on, keep = state.override;
+        showResult(nr);
+        state.override = keep;
+        if (keep !== null) $('conf-slider').value = String(keep);
+        setEditing(on);
+        render();
+        notice(t('review.done', { v: nr.review ? nr.review.version : '?' }));
+      }, function (err) {
+        showError($('review-error'), err);
+        /* Someone saved meanwhile: offer their version (this draft is then dropped). */
+        if (err.code === 'conflict')
+          $('review-error').appendChild(h('button', { type: 'button', 'class': 'button small', id: 'review-reload',
+            text: t('review.reload'), onclick: function () {
+              api.result(r.id).then(function (fresh) { var on = state.edit.on; showResult(fresh); setEditing(on); },
+                function (e2) { showError($('review-error'), e2); });
+            } }));
+        renderReview();
+      });
   }
 
   /* ---------- uploads ---------- */
@@ -707,6 +935,7 @@
         h('div', { 'class': 'h-text' }, [
           h('div', { 'class': 'h-date', text: i18n.date(r.created) }),
           h('div', { 'class': 'h-counts', text: countsLine(r.counts) }),
+          r.reviewed ? h('div', { 'class': 'tag reviewed', text: t('history.reviewed') }) : null,
           r.sample ? h('div', { 'class': 'tag', text: t('history.sample', { id: r.sample }) }) : null
         ]),
         h('div', { 'class': 'h-actions' }, [
@@ -769,9 +998,9 @@
   function historyCsv() {
     var picked = state.history.filter(function (r) { return state.selected.has(r.id); });
     Promise.all(picked.map(function (r) {
-      /* The saved result.json carries the threshold and model; the list alone does not. */
-      return api.result(r.id, r.urls && r.urls.json).then(function (full) {
-        return { result: full, counts: full.counts || {}, thresholds: savedThresholds(full) };
+      /* The saved result carries the thresholds, model and review; the list alone does not. */
+      return api.result(r.id).then(function (full) {
+        return { result: full, counts: full.counts || {}, thresholds: savedThresholds(full), review: full.review || null };
       }, function () {
         return { result: r, counts: r.counts || {}, thresholds: undefined };
       });
@@ -793,7 +1022,7 @@
     renderQueue();
     if (state.history.length || state.view === 'history') renderHistory();
     updateSelection();
-    ['upload-error', 'history-error'].forEach(function (id) {
+    ['upload-error', 'history-error', 'review-error'].forEach(function (id) {
       var box = $(id);
       if (!box.hidden && box.lastError) showError(box, box.lastError);
     });
@@ -848,14 +1077,33 @@
 
     $('dl-csv').addEventListener('click', function () {
       var r = state.result;
-      if (r) download('bloodview-' + r.id + '.csv',
-                      countsCsv([{ result: r, counts: countAt(r, activeThresholds(r)), thresholds: activeThresholds(r) }]));
+      if (r) download('bloodview-' + r.id + '.csv', countsCsv([{ result: r, counts: tally(r, cells(r, activeThresholds(r))),
+        thresholds: activeThresholds(r), review: dirty() ? null : r.review }]));
     });
     $('print-btn').addEventListener('click', function () { window.print(); });
     $('dl-shown').addEventListener('click', exportShown);
     window.addEventListener('beforeprint', function () {
       $('printed-at').textContent = i18n.date(new Date().toISOString());
       viewer.reset();
+    });
+
+    viewer.onTap = onTap;
+    $('review-toggle').addEventListener('click', function () { setEditing(!state.edit.on); });
+    $('review-delete').addEventListener('click', deleteSelected);
+    $('review-undo').addEventListener('click', undo);
+    $('review-save').addEventListener('click', saveReview);
+    try { $('review-by').value = window.localStorage.getItem('bloodview.reviewer') || ''; } catch (e) { /* storage off */ }
+    /* Desktop keys while correcting: 1/2/3 a type, Delete the selected box, Z undo. */
+    document.addEventListener('keydown', function (ev) {
+      if (!state.edit.on || !state.result || state.view !== 'analyze' || ev.altKey || ev.metaKey) return;
+      var tag = ev.target && ev.target.tagName;
+      if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT') return;
+      var cls = classesOf(state.result), n = Number(ev.key);
+      if (!ev.ctrlKey && n >= 1 && n <= cls.length) choose(cls[n - 1]);
+      else if (!ev.ctrlKey && (ev.key === 'Delete' || ev.key === 'Backspace')) deleteSelected();
+      else if (ev.key === 'z' || ev.key === 'Z') undo();
+      else return;
+      ev.preventDefault();
     });
 
     $('history-refresh').addEventListener('click', loadHistory);
@@ -879,7 +1127,7 @@
   }
 
   /* Exposed for the samples module and for tests. */
-  BV.app = { state: state, countAt: countAt, countsCsv: countsCsv, showResult: showResult,
+  BV.app = { state: state, countAt: countAt, countsCsv: countsCsv, showResult: showResult, draftChanges: draftChanges,
              savedThresholds: savedThresholds, activeThresholds: activeThresholds,
              openResult: openResult, errorText: errorText };
 

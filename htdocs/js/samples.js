@@ -44,6 +44,56 @@
 
   function num(v, d) { return v === null || v === undefined ? '–' : i18n.num(v, d || 0); }
 
+  /* ---------- numbers typed by people ---------- */
+
+  /*
+   * A number as a person types it, in either language: one decimal separator, comma or point
+   * (the page's own, a comma in Spanish, or the other one), no thousands separators.  A single
+   * separator followed by exactly three digits after a 1-3 digit whole part ("3.400", "3,400")
+   * reads as 3400 to some and 3.4 to others: refused as ambiguous rather than guessed.
+   * Returns {value} (a Number, or null when blank), {error: 'invalid'} or
+   * {error: 'ambiguous', whole, decimal} with both readings written out for the message.
+   */
+  function parseNumber(text) {
+    var v = String(text === undefined || text === null ? '' : text).trim();
+    if (v === '') return { value: null };
+    var m = /^([+-]?)(\d*)(?:([.,])(\d*))?$/.exec(v);
+    if (!m || (m[2] === '' && !m[4])) return { error: 'invalid' };
+    if (m[3] && /^[1-9]\d{0,2}$/.test(m[2]) && /^\d{3}$/.test(m[4])) {
+      var dec = m[4].replace(/0+$/, '');
+      return { error: 'ambiguous', whole: m[1] + m[2] + m[4], decimal: m[1] + m[2] + (dec ? t('smp.num.sep') + dec : '') };
+    }
+    var n = Number(m[1] + (m[2] || '0') + (m[3] ? '.' + (m[4] || '0') : ''));
+    return isFinite(n) ? { value: n } : { error: 'invalid' };
+  }
+
+  /* x with d decimals in the notation the form takes (decimal comma in Spanish). */
+  function typed(x, d) {
+    return (d ? x.toFixed(d) : String(Math.round(x))).replace('.', t('smp.num.sep'));
+  }
+
+  /* Whole years and months of an age, and the WHO haemoglobin group it falls in. */
+  function ageEcho(value, unit, sex, pregnant, trimester) {
+    if (value === null || !unit) return '';
+    var months = unit === 'months' ? value : value * 12;
+    var y = Math.floor(months / 12 + 1e-9), mo = Math.round((months - y * 12) * 10) / 10;
+    var parts = [];
+    if (y) parts.push(t(y === 1 ? 'smp.echo.year' : 'smp.echo.years', { n: y }));
+    if (mo || !y) parts.push(t(mo === 1 ? 'smp.echo.month' : 'smp.echo.months', { n: typed(mo, mo % 1 ? 1 : 0) }));
+    var group;
+    if (pregnant && sex === 'female') group = trimester ? 'pregnant_t' + trimester : null;
+    else if (months < 6) group = null;
+    else if (months < 24) group = 'child_6_23m';
+    else if (months < 60) group = 'child_24_59m';
+    else if (months < 144) group = 'child_5_11y';
+    else if (months < 180) group = 'child_12_14y';
+    else group = sex === 'female' ? 'women_15y' : sex === 'male' ? 'men_15y' : null;
+    var why = group ? t('msg.group.' + group) : months < 6 && !pregnant ? t('smp.echo.under6') :
+      pregnant ? t('smp.echo.trimester') : t('smp.echo.sex');
+    return t('smp.echo.age', { age: parts.join(' '), months: typed(Math.round(months * 10) / 10, months % 1 ? 1 : 0),
+      group: why });
+  }
+
   /* ---------- list + create ---------- */
 
   function field(label, input, hint) {
@@ -59,11 +109,16 @@
     return s;
   }
 
-  function createForm() {
+  /* A stored number as the form takes it back (decimal comma in Spanish). */
+  function asTyped(v) { return v === null || v === undefined ? '' : String(v).replace('.', t('smp.num.sep')); }
+
+  /* The sample form: empty to create one, or filled from stored sample s to edit it (PUT). */
+  function createForm(s) {
     var form = h('form', { 'class': 'sample-form', novalidate: 'novalidate' });
     var prep = select('preparation', [['smear', t('smp.prep.smear')], ['chamber', t('smp.prep.chamber')]]);
     var profile = h('select', { name: 'profile' });
-    var dilution = h('input', { name: 'dilution', type: 'number', min: '1', step: '1', inputmode: 'numeric' });
+    /* Text fields, not type=number: a Spanish Chromium turns "10,2" in a number field into 102. */
+    var dilution = h('input', { name: 'dilution', type: 'text', inputmode: 'decimal', autocomplete: 'off' });
     var dilRow = field(t('smp.dilution'), dilution, t('smp.dilutionHint'));
     function fillProfiles() {
       while (profile.firstChild) profile.removeChild(profile.firstChild);
@@ -85,41 +140,80 @@
       field(t('smp.preparation'), prep),
       field(t('smp.profile'), profile),
       dilRow,
-      h('div', { 'class': 'form-row pair' }, [
-        field(t('smp.age'), h('input', { name: 'age', type: 'number', min: '0', step: 'any', inputmode: 'decimal' })),
-        field(t('smp.ageUnit'), select('age_unit', [['years', t('smp.years')], ['months', t('smp.months')]]))]),
+      h('div', { 'class': 'form-row' }, [h('div', { 'class': 'form-row pair' }, [
+        field(t('smp.age'), h('input', { name: 'age', type: 'text', inputmode: 'decimal', autocomplete: 'off',
+          'aria-describedby': 'smp-age-echo' })),
+        field(t('smp.ageUnit'), select('age_unit', [['', t('smp.unitChoose')], ['years', t('smp.years')], ['months', t('smp.months')]]))]),
+        h('p', { 'class': 'hint echo', id: 'smp-age-echo', 'aria-live': 'polite' })]),
       field(t('smp.sex'), select('sex', [['unknown', t('smp.sex.unknown')], ['female', t('smp.sex.female')], ['male', t('smp.sex.male')]])),
       h('div', { 'class': 'form-row pair' }, [
         h('label', { 'class': 'check' }, [pregnant, ' ' + t('smp.pregnant')]),
         field(t('smp.trimester'), trimester)]),
-      h('div', { 'class': 'form-row pair' }, [
-        field(t('smp.hb'), h('input', { name: 'hemoglobin', type: 'number', min: '0', step: 'any', inputmode: 'decimal' })),
+      h('div', { 'class': 'form-row' }, [h('div', { 'class': 'form-row pair' }, [
+        field(t('smp.hb'), h('input', { name: 'hemoglobin', type: 'text', inputmode: 'decimal', autocomplete: 'off',
+          'aria-describedby': 'smp-hb-echo' })),
         field(t('smp.hbUnit'), select('hemoglobin_unit', [['g/dL', 'g/dL'], ['g/L', 'g/L']]))]),
-      field(t('smp.altitude'), h('input', { name: 'altitude_m', type: 'number', step: '1', inputmode: 'numeric' })),
+        h('p', { 'class': 'hint echo', id: 'smp-hb-echo', 'aria-live': 'polite' })]),
+      field(t('smp.altitude'), h('input', { name: 'altitude_m', type: 'text', inputmode: 'decimal', autocomplete: 'off' }),
+        t('smp.altitudeHint')),
       h('div', { 'class': 'form-row' }, [h('label', { 'class': 'check' }, [smoker, ' ' + t('smp.smoker')])]),
       field(t('smp.note'), h('textarea', { name: 'note', rows: '2', maxlength: '500' }), t('smp.noteHint'))
     ]));
     form.appendChild(out);
-    form.appendChild(h('button', { type: 'submit', 'class': 'button primary', text: t('smp.create') }));
+    form.appendChild(h('button', { type: 'submit', 'class': 'button primary', text: t(s ? 'smp.save' : 'smp.create') }));
+    /* Echo what was understood, before saving: "2 years 6 months (30 months) → WHO group: ...". */
+    function echo() {
+      var f = form.elements, a = parseNumber(f.age.value), hb = parseNumber(f.hemoglobin.value);
+      var ae = form.querySelector('#smp-age-echo'), he = form.querySelector('#smp-hb-echo');
+      ae.textContent = a.error ? '' : a.value !== null && !f.age_unit.value ? t('smp.echo.unit') :
+        ageEcho(a.value, f.age_unit.value, f.sex.value, pregnant.checked, trimester.value);
+      he.textContent = hb.error || hb.value === null ? '' : t('smp.echo.hb', { v: String(hb.value).replace('.', t('smp.num.sep')),
+        unit: f.hemoglobin_unit.value, other: f.hemoglobin_unit.value === 'g/dL'
+          ? typed(hb.value * 10, (hb.value * 10) % 1 ? 1 : 0) + ' g/L' : typed(hb.value / 10, 2).replace(/[.,]?0+$/, '') + ' g/dL' });
+    }
+    form.addEventListener('input', echo);
+    form.addEventListener('change', echo);
     form.addEventListener('submit', function (ev) {
       ev.preventDefault();
       var f = form.elements, body = { code: f.code.value.trim(), preparation: prep.value, sex: f.sex.value,
         pregnant: pregnant.checked, smoker: smoker.checked, note: f.note.value };
       if (profile.value) body.profile = profile.value;
-      function numField(name, key) {
-        var v = f[name].value.trim().replace(',', '.');
-        if (v !== '') body[key || name] = Number(v);
+      var bad = null;
+      /* Every number in the page's own notation, refused here (naming its field) when unclear. */
+      function numField(name, label) {
+        var r = parseNumber(f[name].value);
+        if (bad) return;
+        if (r.error) bad = { el: f[name], text: t('smp.num.' + r.error, { field: label, v: f[name].value.trim(),
+          whole: r.whole, decimal: r.decimal }) };
+        else if (r.value !== null) body[name] = r.value;
       }
-      numField('age'); if (body.age !== undefined) body.age_unit = f.age_unit.value;
-      numField('hemoglobin'); if (body.hemoglobin !== undefined) body.hemoglobin_unit = f.hemoglobin_unit.value;
-      numField('altitude_m');
+      numField('age', t('smp.age'));
+      if (body.age !== undefined) {
+        if (!f.age_unit.value && !bad) bad = { el: f.age_unit, text: t('smp.num.unit', { field: t('smp.age') }) };
+        body.age_unit = f.age_unit.value;
+      }
+      numField('hemoglobin', t('smp.hb'));
+      if (body.hemoglobin !== undefined) body.hemoglobin_unit = f.hemoglobin_unit.value;
+      numField('altitude_m', t('smp.altitude'));
       if (trimester.value) body.trimester = Number(trimester.value);
-      if (prep.value === 'chamber') numField('dilution');
+      if (prep.value === 'chamber') numField('dilution', t('smp.dilution'));
       while (out.firstChild) out.removeChild(out.firstChild);
       form.querySelectorAll('[aria-invalid]').forEach(function (el) { el.removeAttribute('aria-invalid'); });
-      request('POST', '/api/samples', body).then(function (s) {
-        location.hash = '#/samples/' + s.id;
-      }, function (err) {
+      if (bad) {
+        out.appendChild(h('div', { 'class': 'error', role: 'alert', 'data-code': 'bad_number',
+          'data-field': bad.el.getAttribute('name') }, [h('p', { 'class': 'error-msg', text: t('smp.err.invalid') }),
+          h('p', { 'class': 'error-detail', text: bad.text })]));
+        bad.el.setAttribute('aria-invalid', 'true');
+        bad.el.focus();
+        return;
+      }
+      /* A smoking amount given through the API is kept; the form has no field for it. */
+      if (s && body.smoker && s.packs_per_day !== null && s.packs_per_day !== undefined) body.packs_per_day = s.packs_per_day;
+      (s ? request('PUT', '/api/samples/' + encodeURIComponent(s.id), body) : request('POST', '/api/samples', body))
+        .then(function (r) {
+          if (s) renderSample(r);
+          else location.hash = '#/samples/' + r.id;
+        }, function (err) {
         var box = errorBox(err), name = box.getAttribute('data-field'), el = name ? f[name] : null;
         out.appendChild(box);
         /* The API names the field it refused: point at it. */
@@ -127,6 +221,23 @@
       });
     });
     fillProfiles();
+    if (s) {
+      var f = form.elements;
+      f.code.value = s.code || '';
+      prep.value = s.preparation || 'smear';
+      fillProfiles();
+      if (s.profile) profile.value = s.profile;
+      dilution.value = asTyped(s.dilution);
+      if (s.age) { f.age.value = asTyped(s.age.value); f.age_unit.value = s.age.unit; }
+      f.sex.value = s.sex || 'unknown';
+      pregnant.checked = !!s.pregnant;
+      trimester.value = s.trimester ? String(s.trimester) : '';
+      if (s.hemoglobin) { f.hemoglobin.value = asTyped(s.hemoglobin.value); f.hemoglobin_unit.value = s.hemoglobin.unit; }
+      f.altitude_m.value = asTyped(s.altitude_m);
+      smoker.checked = !!s.smoker;
+      f.note.value = s.note || '';
+    }
+    echo();
     return form;
   }
 
@@ -177,11 +288,15 @@
     return dl;
   }
 
-  function summaryView(sum) {
+  function summaryView(sum, sid) {
     var classes = ['RBC', 'WBC', 'Platelets'];
     var wrap = h('div', { 'class': 'sample-summary' });
     wrap.appendChild(h('p', { 'class': 'fields', text: t('smp.fieldsN', { n: sum.fields }) }));
     var msgs = i18n.msgs;
+    /* Whose counts these are: a person's reviewed ones, the detector's, or some of each. */
+    if (sum.review && sum.review.text)
+      wrap.appendChild(h('p', { 'class': 'review-note', 'data-reviewed': String(sum.review.reviewed_fields || 0),
+        text: msgs(sum.review.text_i18n, sum.review.text) }));
     if (sum.stability && !sum.stability.stable)
       wrap.appendChild(h('p', { 'class': 'warn-box', 'data-stable': 'false' }, [h('strong', { text: t('smp.unstable') + ' ' }),
         h('span', { 'class': 'stability-warning', text: msgs(sum.stability.warning_i18n, sum.stability.warning) }), ' ',
@@ -199,8 +314,9 @@
         h('td', { 'class': 'num total', text: num((sum.totals || {})[c]) }),
         h('td', { 'class': 'num', text: num(st.mean, 1) + (st.sd !== null && st.sd !== undefined ? ' ± ' + num(st.sd, 1) : '') }),
         h('td', { 'class': 'num', text: st.ci95 ? num(st.ci95[0], 1) + '–' + num(st.ci95[1], 1) : '–' }),
-        h('td', { 'class': 'num', text: est ? num(est.per_ul) : '–' }),
-        h('td', { 'class': 'flag flag-' + (fl ? fl.flag : 'none'), text: fl ? t('smp.flag.' + fl.flag) : '–' })
+        h('td', { 'class': 'num' + (est && est.plausible === false ? ' implausible' : ''), text: est ? num(est.per_ul) : '–' }),
+        h('td', { 'class': 'flag flag-' + (fl ? fl.flag : 'none') }, [fl ? t('smp.flag.' + fl.flag) : '–',
+          fl && fl.range_unverified && fl.flag !== 'implausible' ? h('span', { 'class': 'tag unverified', text: t('smp.unverified') }) : null])
       ]));
     });
     table.appendChild(tb);
@@ -223,16 +339,24 @@
       }
       if (fl && fl.text && fl.flag !== 'none')
         formulas.appendChild(h('p', { 'class': 'hint flag-text', 'data-class': c, text: msgs(fl.text_i18n, fl.text) +
-          (fl.range_per_ul ? ' (' + t('smp.range') + ' ' + num(fl.range_per_ul[0]) + '–' + num(fl.range_per_ul[1]) + ' /µL)' : '') }));
+          (fl.range_per_ul && fl.flag !== 'implausible' ? ' (' + t('smp.range') + ' ' + num(fl.range_per_ul[0]) + '–' +
+            num(fl.range_per_ul[1]) + ' /µL' + (fl.range_unverified ? ', ' + t('smp.unverified') : '') + ')' : '') }));
     });
     wrap.appendChild(formulas);
 
+    /* Reference data written from memory and not yet checked against its source: said so. */
+    if (sum.unverified && sum.unverified.text)
+      wrap.appendChild(h('div', { 'class': 'warn-box unverified-box', 'data-items': (sum.unverified.items || []).join(' ') }, [
+        h('strong', { text: t('smp.unverifiedTitle') + ': ' }),
+        h('span', { 'class': 'unverified-note', text: msgs(sum.unverified.text_i18n, sum.unverified.text) })]));
     var sc = sum.screening;
     if (sc) {
       var box = h('div', { 'class': 'screening screening-' + sc.result, 'data-result': sc.result }, [
         h('h3', { text: t('smp.screening') }),
         h('p', { 'class': 'screen-label' }, [h('strong', { text: t('smp.screen.' + sc.result) }),
-          sc.severity ? ' · ' + t('smp.severity.' + sc.severity) : '']),
+          sc.severity ? ' · ' + t('smp.severity.' + sc.severity) : '',
+          sc.cutoff_unverified || (sc.hemoglobin && sc.hemoglobin.altitude_unverified)
+            ? h('span', { 'class': 'tag unverified', text: t('smp.unverified') }) : null]),
         h('p', { 'class': 'screen-reason', text: msgs(sc.reason_i18n, sc.reason) })]);
       if (sc.group) box.appendChild(h('p', { 'class': 'hint', text: t('smp.group') + ': ' +
         (sc.group_id ? i18n.label('msg.group', sc.group_id, sc.group) : sc.group) }));
@@ -243,8 +367,16 @@
     if (sum.per_field && sum.per_field.length) {
       var ol = h('ol', { 'class': 'field-list' });
       sum.per_field.forEach(function (f) {
-        ol.appendChild(h('li', {}, [h('a', { href: '#/result/' + f.result, text: f.result }),
-          ' — ' + classes.map(function (c) { return t('abbr.' + c) + ' ' + num(f.counts[c]); }).join(' · ')]));
+        var rm = h('button', { type: 'button', 'class': 'button small danger remove no-print', text: t('smp.removeField') });
+        rm.addEventListener('click', function () {
+          if (!rm.classList.contains('armed')) { rm.classList.add('armed'); rm.textContent = t('smp.removeConfirm'); return; }
+          rm.disabled = true;
+          request('DELETE', '/api/samples/' + encodeURIComponent(sid) + '/results/' + encodeURIComponent(f.result))
+            .then(renderSample, function (err) { rm.disabled = false; state.root.appendChild(errorBox(err)); });
+        });
+        ol.appendChild(h('li', { 'data-result': f.result }, [h('a', { href: '#/result/' + f.result, text: f.result }),
+          ' — ' + classes.map(function (c) { return t('abbr.' + c) + ' ' + num(f.counts[c]); }).join(' · '),
+          f.review_version > 0 ? h('span', { 'class': 'tag reviewed', text: t('history.reviewed') }) : null, ' ', rm]));
       });
       wrap.appendChild(h('h3', { text: t('smp.fields') }));
       wrap.appendChild(ol);
@@ -290,7 +422,11 @@
         onclick: function () { setActive({ id: s.id, code: s.code }); location.hash = '#/analyze'; } }),
       h('button', { type: 'button', 'class': 'button', text: t('print'), onclick: function () { window.print(); } }),
       del]));
-    root.appendChild(summaryView(sum));
+    /* Correct a fact (a mistyped age, the haemoglobin measured later): the summary follows. */
+    var edit = h('details', { 'class': 'edit-sample no-print' }, [h('summary', { 'class': 'button', id: 'sample-edit', text: t('smp.edit') })]);
+    edit.appendChild(createForm(s));
+    root.appendChild(edit);
+    root.appendChild(summaryView(sum, s.id));
   }
 
   function loadSample(id) {
@@ -303,8 +439,30 @@
 
   /* ---------- the sample that new uploads go into ---------- */
 
+  /*
+   * The sample new uploads go into lives in the page's URL (?sample=<id>), so a reload, or a
+   * phone dropping the tab while the camera app is open, keeps adding to it.
+   */
+  function urlSample(id) {
+    var u = new URL(location.href);
+    if (id) u.searchParams.set('sample', id); else u.searchParams.delete('sample');
+    if (u.href !== location.href) history.replaceState(null, '', u.pathname + u.search + u.hash);
+  }
+
+  function restoreActive() {
+    var id = new URLSearchParams(location.search).get('sample');
+    if (!id || !/^[A-Za-z0-9_-]{22}$/.test(id)) { if (id !== null) urlSample(null); return; }
+    state.active = { id: id, code: id };   /* uploads go there at once; the code follows */
+    request('GET', '/api/samples/' + encodeURIComponent(id)).then(function (d) {
+      if (state.active && state.active.id === id) setActive({ id: id, code: d.sample.code });
+    }, function (err) {
+      if (err.status === 404 && state.active && state.active.id === id) setActive(null);
+    });
+  }
+
   function setActive(a) {
     state.active = a;
+    urlSample(a ? a.id : null);
     var bar = document.getElementById('active-sample');
     if (!bar) return;
     while (bar.firstChild) bar.removeChild(bar.firstChild);
@@ -329,6 +487,10 @@
       if (state.id && state.current && state.current.sample.id === state.id) renderSample(state.current);
       else if (!state.id) renderList();
     },
-    activeId: function () { return state.active ? state.active.id : null; }
+    activeId: function () { return state.active ? state.active.id : null; },
+    restore: restoreActive,
+    parseNumber: parseNumber
+  
   };
+  restoreActive();
 })();

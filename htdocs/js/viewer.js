@@ -27,6 +27,8 @@
     this.dets = [];
     this.fov = null;
     this.selected = -1;
+    this.editing = false;   /* box review on: hovering does not move the selection */
+    this.onTap = null;      /* fn(hit, imagePoint) -> true when the page handled the tap */
     this.scale = 1; this.tx = 0; this.ty = 0;
     this.pointers = new Map();
     this.gesture = null;
@@ -87,7 +89,8 @@
       var r = document.createElementNS(SVGNS, 'rect');
       r.setAttribute('x', b.x); r.setAttribute('y', b.y);
       r.setAttribute('width', Math.max(b.w, 1)); r.setAttribute('height', Math.max(b.h, 1));
-      r.setAttribute('class', 'box k' + classIndex(d.det) + (d.i === self.selected ? ' selected' : ''));
+      r.setAttribute('class', 'box k' + classIndex(d.det) + (d.i === self.selected ? ' selected' : '') +
+        (d.det.reviewed ? ' reviewed' : '') + (d.det.added ? ' added' : ''));
       r.setAttribute('data-class', d.det['class']);
       r.setAttribute('data-i', d.i);
       r.setAttribute('data-confidence', d.det.confidence);
@@ -153,8 +156,7 @@
       self.pointers.set(ev.pointerId, p);
       var hit = ev.target && ev.target.getAttribute && ev.target.getAttribute('data-i');
       if (self.pointers.size === 1) {
-        self.gesture = { kind: 'tap', start: p, tx: self.tx, ty: self.ty,
-                         hit: hit !== null && hit !== undefined ? Number(hit) : -1 };
+        self.gesture = { kind: 'tap', start: p, tx: self.tx, ty: self.ty, hit: key(hit) };
       } else if (self.pointers.size === 2) {
         var pts = Array.from(self.pointers.values());
         self.gesture = { kind: 'pinch', dist: dist(pts[0], pts[1]), scale: self.scale };
@@ -167,8 +169,8 @@
     vp.addEventListener('pointermove', function (ev) {
       if (!self.pointers.has(ev.pointerId)) {
         if (ev.pointerType === 'mouse') {
-          var h = ev.target && ev.target.getAttribute && ev.target.getAttribute('data-i');
-          if (h !== null && h !== undefined && Number(h) !== self.selected) self.select(Number(h));
+          var h = key(ev.target && ev.target.getAttribute && ev.target.getAttribute('data-i'));
+          if (h !== -1 && h !== self.selected && !self.editing) self.select(h);
         }
         return;
       }
@@ -196,7 +198,10 @@
       var g = self.gesture;
       if (g && g.kind === 'tap' && self.pointers.size === 1 && ev.type === 'pointerup') {
         var p = self.local(ev);
-        if (Math.abs(p.x - g.start.x) + Math.abs(p.y - g.start.y) <= 6) self.select(g.hit);
+        if (Math.abs(p.x - g.start.x) + Math.abs(p.y - g.start.y) <= 6) {
+          /* A tap: the page may take it (box review: add a cell where nothing was hit). */
+          if (!(self.onTap && self.onTap(g.hit, self.imagePoint(ev)))) self.select(g.hit);
+        }
       }
       self.pointers.delete(ev.pointerId);
       if (self.pointers.size === 0) self.gesture = null;
@@ -233,6 +238,22 @@
 
     window.addEventListener('resize', function () { self.apply(); });
   };
+
+  /* A point of the page in image pixels (the overlay's viewBox), through zoom and pan. */
+  Viewer.prototype.imagePoint = function (ev) {
+    var m = this.svg.getScreenCTM();
+    if (!m) return null;
+    var pt = this.svg.createSVGPoint();
+    pt.x = ev.clientX; pt.y = ev.clientY;
+    var q = pt.matrixTransform(m.inverse());
+    return { x: q.x, y: q.y };
+  };
+
+  /* A box's data-i: a detection index as a number, an added cell's "a<n>" as it is; none: -1. */
+  function key(v) {
+    if (v === null || v === undefined || v === '') return -1;
+    return /^\d+$/.test(v) ? Number(v) : v;
+  }
 
   function dist(a, b) { return Math.hypot(a.x - b.x, a.y - b.y); }
 

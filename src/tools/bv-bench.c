@@ -2,15 +2,18 @@
 /*
  * One process, one network, the same letterboxed input: forward passes
  * alternate between libdarknet's own math (blasgemm_set_stock(1)) and the
- * accelerated path (OpenBLAS gemm and our loops), so machine noise hits
- * both alike.  Prints medians and their ratio, then the whole request
- * pipeline (decode, detect, annotate, encode) as the backend runs it.
+ * accelerated path (OpenBLAS gemm and our loops), and then the same
+ * network mapped onto XNNPACK in fp32 and (when the weights have an int8
+ * calibration file) int8, so machine noise hits all alike.  Prints
+ * medians and their ratios to stock, then the whole request pipeline
+ * (decode, detect, annotate, encode) as the backend runs it, per engine.
  * A benchmark, not a test: it asserts nothing.
  */
 
 #include "annotate.h"
 #include "blasgemm.h"
 #include "detector.h"
+#include "engine_xnn.h"
 #include "imgcheck.h"
 #include "imgio.h"
 #include "toolutil.h"
@@ -22,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static int
 dcmp(const void *a, const void *b)
@@ -50,10 +54,11 @@ main(int argc, char *argv[])
 	network			*net;
 	unsigned char		*buf, *jpg;
 	size_t			 len, n, jlen, i;
-	double			*ts, *ta, *tp, t;
+	double			*ts, *ta, *tp, *tx, *tq, t, tpx[3];
 	float			*input;
-	char			 err[512];
-	int			 runs = 20, threads = 2, r, w, h;
+	char			 err[512], calib[1024];
+	struct engine_xnn	*ex = NULL, *eq = NULL;
+	int			 runs = 20, threads = 2, r, w, h, k;
 
 	if (argc < 5) {
 		fprintf(stderr, "usage: bv-bench model.cfg model.weights "
@@ -85,9 +90,23 @@ main(int argc, char *argv[])
 	ts = calloc((size_t)runs, sizeof(double));
 	ta = calloc((size_t)runs, sizeof(double));
 	tp = calloc((size_t)runs, sizeof(double));
-	if (input == NULL || ts == NULL || ta == NULL || tp == NULL)
+	tx = calloc((size_t)runs, sizeof(double));
+	tq = calloc((size_t)runs, sizeof(double));
+	if (input == NULL || ts == NULL || ta == NULL || tp == NULL ||
+	    tx == NULL || tq == NULL)
 		return 1;
 	imgio_letterbox(&im, w, h, input, &lb);
+	if ((ex = engine_xnn_new(net, NULL, threads, err, sizeof(err))) ==
+	    NULL)
+		fprintf(stderr, "xnnpack fp32: %s\n", err);
+	if (detector_calib_path(argv[2], calib, sizeof(calib)) == 0 &&
+	    (eq = engine_xnn_new(net, calib, threads, err, sizeof(err))) ==
+	    NULL)
+		fprintf(stderr, "xnnpack int8: %s\n", err);
+	if (ex != NULL)
+		engine_xnn_forward(ex, input);	/* warm-up */
+	if (eq != NULL)
+		engine_xnn_forward(eq, input);
 
 	network_predict(net, input);		/* warm-up */
 	for (r = 0; r < runs; r++) {
@@ -99,38 +118,61 @@ main(int argc, char *argv[])
 		t = timing_ms();
 		network_predict(net, input);
 		ta[r] = timing_ms() - t;
+		/* let OpenBLAS's spinning workers go idle first */
+		usleep(100000);
+		if (ex != NULL) {
+			t = timing_ms();
+			engine_xnn_forward(ex, input);
+			tx[r] = timing_ms() - t;
+		}
+		if (eq != NULL) {
+			t = timing_ms();
+			engine_xnn_forward(eq, input);
+			tq[r] = timing_ms() - t;
+		}
 	}
 	free_network(net);
+	engine_xnn_free(ex);
+	engine_xnn_free(eq);
 
-	if ((det = detector_new(argv[1], argv[2], argv[3], err,
-	    sizeof(err))) == NULL) {
-		fprintf(stderr, "%s\n", err);
-		return 1;
-	}
-	for (r = 0; r < runs; r++) {
-		struct img copy;
-
-		t = timing_ms();
-		imgio_decode(buf, len, IMG_JPEG, &lim, &copy);
-		detector_run(det, &copy, 0.05f, 0.45f, &boxes, &n);
-		ab = calloc(n + 1, sizeof(*ab));
-		for (i = 0; i < n; i++) {
-			ab[i].cls = boxes[i].cls;
-			ab[i].conf = boxes[i].conf;
-			ab[i].x = boxes[i].x;
-			ab[i].y = boxes[i].y;
-			ab[i].w = boxes[i].w;
-			ab[i].h = boxes[i].h;
+	/* the whole request, per engine (darknet: the accelerated path) */
+	for (k = 0; k < 3; k++) {
+		tpx[k] = -1;
+		if ((det = detector_open(argv[1], argv[2], argv[3],
+		    (enum detector_engine)k, threads, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "%s\n", err);
+			return 1;
 		}
-		annotate_draw(&copy, ab, n);
-		imgio_encode_jpeg(&copy, 85, &jpg, &jlen);
-		tp[r] = timing_ms() - t;
-		free(jpg);
-		free(ab);
-		free(boxes);
-		imgio_free(&copy);
+		if (detector_engine(det) != (enum detector_engine)k) {
+			detector_free(det);
+			continue;
+		}
+		for (r = 0; r < runs; r++) {
+			struct img copy;
+
+			t = timing_ms();
+			imgio_decode(buf, len, IMG_JPEG, &lim, &copy);
+			detector_run(det, &copy, 0.05f, 0.45f, &boxes, &n);
+			ab = calloc(n + 1, sizeof(*ab));
+			for (i = 0; i < n; i++) {
+				ab[i].cls = boxes[i].cls;
+				ab[i].conf = boxes[i].conf;
+				ab[i].x = boxes[i].x;
+				ab[i].y = boxes[i].y;
+				ab[i].w = boxes[i].w;
+				ab[i].h = boxes[i].h;
+			}
+			annotate_draw(&copy, ab, n);
+			imgio_encode_jpeg(&copy, 85, &jpg, &jlen);
+			tp[r] = timing_ms() - t;
+			free(jpg);
+			free(ab);
+			free(boxes);
+			imgio_free(&copy);
+		}
+		detector_free(det);
+		tpx[k] = median(tp, runs);
 	}
-	detector_free(det);
 
 	printf("bv-bench: %s on %s, %dx%d input, %d runs, %d threads\n",
 	    argv[1], argv[4], w, h, runs, threads);
@@ -139,9 +181,20 @@ main(int argc, char *argv[])
 	printf("forward, accelerated (ours):  median %8.2f ms\n",
 	    median(ta, runs));
 	printf("speed-up stock/ours:          %8.2fx\n", t / median(ta, runs));
-	printf("whole request pipeline:       median %8.2f ms "
-	    "(decode+letterbox+forward+NMS+annotate+encode)\n",
-	    median(tp, runs));
+	if (ex != NULL)
+		printf("forward, xnnpack fp32:        median %8.2f ms  "
+		    "%6.2fx stock\n", median(tx, runs), t / median(tx, runs));
+	if (eq != NULL)
+		printf("forward, xnnpack int8:        median %8.2f ms  "
+		    "%6.2fx stock\n", median(tq, runs), t / median(tq, runs));
+	for (k = 0; k < 3; k++)
+		if (tpx[k] >= 0)
+			printf("whole request, %-13s median %8.2f ms "
+			    "(decode+letterbox+forward+NMS+annotate+encode)\n",
+			    detector_engine_name((enum detector_engine)k),
+			    tpx[k]);
+	free(tx);
+	free(tq);
 	free(ts);
 	free(ta);
 	free(tp);

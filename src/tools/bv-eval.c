@@ -73,6 +73,7 @@ struct eval_opts {
 	int area;               /* 1: working copy by area average (--resample area) */
 	int wide;               /* N: N x N mosaics of the split's images */
 	int eye_w, eye_h;       /* > 0: the mosaic inside a dark circular stop */
+	const char *engine;     /* --engine: darknet, xnnpack, xnnpack-int8 */
 	double rbc_net_px;      /* the model's trained red-cell size */
 };
 
@@ -493,6 +494,7 @@ usage(void)
 	    "  [--letterbox] [--wide N [--eyepiece WxH]] [--rbc-net-px 47]\n"
 	    "  [--resample bilinear|area]   (the tiled path's working copy)\n"
 	    "  [--dets-dir DIR]   (DIR/<id>.txt: class conf xmin ymin xmax ymax)\n"
+	    "  [--engine darknet|xnnpack|xnnpack-int8]   (the detector's engine)\n"
 	    "--stock runs libdarknet's own gemm/im2col/... (to time the stock path)\n");
 }
 
@@ -549,6 +551,7 @@ main(int argc, char **argv)
 		else if (strcmp(a, "--gain") == 0) o.gain = strtof(v, NULL);
 		else if (strcmp(a, "--rescale") == 0) o.rescale = strtof(v, NULL);
 		else if (strcmp(a, "--zoom") == 0) o.zoom = strtof(v, NULL);
+		else if (strcmp(a, "--engine") == 0) o.engine = v;
 		else if (strcmp(a, "--wide") == 0) o.wide = atoi(v);
 		else if (strcmp(a, "--resample") == 0) {
 			if (strcmp(v, "area") == 0) o.area = 1;
@@ -580,9 +583,22 @@ main(int argc, char **argv)
 	blasgemm_threads(o.threads);
 	blasgemm_set_stock(o.stock);
 	img_limits_default(&lim);
-	if ((det = detector_new(o.cfg, o.weights, o.names, err, sizeof err)) == NULL) {
-		fprintf(stderr, "bv-eval: %s\n", err);
-		return 1;
+	{
+		enum detector_engine de = DETECTOR_DARKNET;
+
+		if (o.engine != NULL && detector_engine_parse(o.engine, &de) == -1) {
+			usage();
+			return 2;
+		}
+		if ((det = detector_open(o.cfg, o.weights, o.names, de, o.threads,
+		    err, sizeof err)) == NULL) {
+			fprintf(stderr, "bv-eval: %s\n", err);
+			return 1;
+		}
+		if (detector_engine(det) != de) {
+			fprintf(stderr, "bv-eval: engine %s unavailable\n", o.engine);
+			goto cleanup;
+		}
 	}
 	if (tool_pathf(path, sizeof path, "%s/ImageSets/Main/%s.txt", ds, o.split) == -1 ||
 	    (f = fopen(path, "r")) == NULL) {
@@ -815,6 +831,8 @@ main(int argc, char **argv)
 		printf("exact WBC count: %.1f %% of images\n", 100 * cnt.wbc_exact);
 		printf("forward (letterbox + network + boxes): %.2f ms/image, %s path, "
 		    "%d threads\n", n > 1 ? tot_ms / (n - 1) : ev[0].ms,
+		    detector_engine(det) != DETECTOR_DARKNET ?
+		    detector_engine_name(detector_engine(det)) :
 		    o.stock ? "stock libdarknet" : "OpenBLAS", o.threads);
 	}
 	if (!o.json) {
@@ -824,11 +842,22 @@ main(int argc, char **argv)
 			printf("scale vs zoom %g: estimate/true mean %.4f, worst |error| %.1f %%, "
 			    "within 10 %%: %d of %d\n", o.zoom, zq_sum / nzq, 100 * zq_worst,
 			    zq_in, nzq);
-		if (o.wide > 0)
+		if (o.wide > 0) {
+			long lab[NCLS] = { 0 };
+
+			for (int i = 0; i < n; i++) {
+				int gt[NCLS], pr[NCLS];
+
+				image_counts(&ev[i], o.thr, gt, pr);
+				for (int c = 0; c < NCLS; c++)
+					lab[c] += gt[c];
+			}
 			for (int c = 0; c < NCLS; c++)
 				printf("count consistency %-9s wide %5ld  images one by one %5ld  "
-				    "%+6.1f %%\n", voc_class_name(c), wide_tot[c], ind_tot[c],
-				    ind_tot[c] ? 100.0 * (wide_tot[c] - ind_tot[c]) / ind_tot[c] : 0.0);
+				    "%+6.1f %%  (labelled %ld)\n", voc_class_name(c), wide_tot[c],
+				    ind_tot[c], ind_tot[c] ? 100.0 * (wide_tot[c] - ind_tot[c]) /
+				    ind_tot[c] : 0.0, lab[c]);
+		}
 	} else {
 		printf("{\"refused\":%d,\"scale_within_10\":%d,\"scale_n\":%d,"
 		    "\"scale_worst\":%.4f,\"wide\":{\"RBC\":[%ld,%ld],\"WBC\":[%ld,%ld],"

@@ -133,6 +133,45 @@ function analyze(req, res, body) {
   setTimeout(() => json(res, 200, obj), 300);
 }
 
+/* Reviews as the backend keeps them (docs/api.md): versions of a change list; a stale save gets 409. */
+function reviewCounts(j, changes) {
+  const cls = j.detections.map((d) => (d.confidence >= j.thresholds[d.class] ? d.class : null));
+  const counts = {};
+  CLASSES.forEach((c) => { counts[c] = 0; });
+  for (const c of changes) {
+    if (c.op === 'add') counts[c.class]++;
+    else if (c.op === 'delete') cls[c.detection] = null;
+    else if (c.op === 'reclassify') cls[c.detection] = c.class;
+  }
+  cls.forEach((c) => { if (c) counts[c]++; });
+  return counts;
+}
+function merged(r) {
+  const j = Object.assign({}, r.json, { review: null });
+  const v = r.reviews ? r.reviews[r.reviews.length - 1] : null;
+  if (v) Object.assign(j, { counts: reviewCounts(r.json, v.changes), detector_counts: r.json.counts, review: v });
+  return j;
+}
+function review(req, res, id, body) {
+  const r = results.get(id);
+  if (!r) return error(res, 404, 'not_found', 'No such result.');
+  if (req.method === 'GET') return json(res, 200, { result: id, version: (r.reviews || []).length, review: merged(r).review });
+  if (req.method !== 'PUT') return error(res, 405, 'method_not_allowed', 'Use GET or PUT.');
+  let b;
+  try { b = JSON.parse(body.toString()); } catch (e) { return error(res, 400, 'bad_request', 'Not JSON.'); }
+  r.reviews = r.reviews || [];
+  if (b.version !== r.reviews.length) {
+    return json(res, 409, { error: { code: 'conflict', message: 'Reviewed again meanwhile.',
+      message_i18n: [{ code: 'review_conflict', params: { field: 'version', version: b.version, current: r.reviews.length } }] } });
+  }
+  const changes = b.changes || [];
+  const n = { reclassified: 0, deleted: 0, added: 0 };
+  changes.forEach((c) => { n[{ reclassify: 'reclassified', delete: 'deleted', add: 'added' }[c.op]]++; });
+  r.reviews.push({ version: b.version + 1, base: b.version, by: b.by,
+    at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), changes, summary: n });
+  return json(res, 200, merged(r));
+}
+
 function serveStatic(req, res, url) {
   let p = decodeURIComponent(url.pathname);
   if (p === '/') p = '/index.html';
@@ -156,8 +195,16 @@ function handle(req, res, body) {
   if (p === '/api/results' && req.method === 'GET') {
     const limit = Number(url.searchParams.get('limit')) || 50;
     const list = Array.from(results.values()).map((r) => r.json).reverse().slice(0, limit)
-      .map((j) => ({ id: j.id, created: j.created, counts: j.counts, image: j.image, urls: j.urls, sample: j.sample }));
+      .map((j) => merged(results.get(j.id)))
+      .map((j) => ({ id: j.id, created: j.created, counts: j.counts, image: j.image, urls: j.urls, sample: j.sample,
+        reviewed: !!j.review }));
     return json(res, 200, { results: list });
+  }
+  if ((m = /^\/api\/results\/([A-Za-z0-9_-]+)\/review$/.exec(p))) return review(req, res, m[1], body);
+  if ((m = /^\/api\/results\/([A-Za-z0-9_-]+)$/.exec(p)) && req.method === 'GET') {
+    const r = results.get(m[1]);
+    if (!r) return error(res, 404, 'not_found', 'No such result.');
+    return json(res, 200, merged(r));
   }
   if ((m = /^\/api\/results\/([A-Za-z0-9_-]+)$/.exec(p))) {
     if (req.method !== 'DELETE') return error(res, 405, 'method_not_allowed', 'Use DELETE.');

@@ -41,6 +41,7 @@ function watch(p) {
     if (u.pathname === '/api/samples' && r.status() === 400) return;   /* the refused sample form */
     if (u.pathname === '/api/analyze' && r.status() === 404) return;   /* into a deleted sample */
     if (u.pathname === '/api/analyze' && r.status() === 422) return;   /* not a smear: refused on purpose */
+    if (/^\/api\/results\/[^/]+\/review$/.test(u.pathname) && r.status() === 409) return;   /* the stale review save */
     problems.push('HTTP ' + r.status() + ' ' + r.url());
   });
   p.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
@@ -60,6 +61,49 @@ function expected(json, th) {
   json.classes.forEach((k) => { c[k] = 0; });
   json.detections.forEach((d) => { if (d.confidence >= (typeof th === 'number' ? th : th[d.class])) c[d.class]++; });
   return c;
+}
+
+/* Expected counts after a review (docs/api.md): deleted never count, reclassified and added always,
+   untouched detections by the threshold in force. */
+function expectedReviewed(json, th, changes) {
+  const c = {}, touched = {};
+  json.classes.forEach((k) => { c[k] = 0; });
+  changes.forEach((ch) => { if (ch.op === 'add') c[ch.class]++; else touched[ch.detection] = ch; });
+  json.detections.forEach((d, i) => {
+    const x = touched[i];
+    if (x) { if (x.op === 'reclassify') c[x.class]++; } else if (d.confidence >= (typeof th === 'number' ? th : th[d.class])) c[d.class]++;
+  });
+  return c;
+}
+
+/* A point on top of a drawn box of class cls (not one of skip's data-i), or null. */
+async function boxSpot(p, cls, skip) {
+  return p.evaluate(([cls, skip]) => {
+    for (const r of document.querySelectorAll('#overlay rect.box')) {
+      if (r.getAttribute('data-class') !== cls || skip.includes(r.getAttribute('data-i'))) continue;
+      const b = r.getBoundingClientRect();
+      for (const [fx, fy] of [[0.5, 0.5], [0.3, 0.3], [0.7, 0.7], [0.3, 0.7], [0.7, 0.3]]) {
+        const x = b.left + b.width * fx, y = b.top + b.height * fy;
+        if (document.elementFromPoint(x, y) === r) return { x, y, i: r.getAttribute('data-i') };
+      }
+    }
+    return null;
+  }, [cls, skip]);
+}
+
+/* A point of the image where no box is, or null. */
+async function emptySpot(p) {
+  return p.evaluate(() => {
+    const img = document.getElementById('base-img').getBoundingClientRect();
+    for (let fy = 0.15; fy < 0.9; fy += 0.05) {
+      for (let fx = 0.15; fx < 0.9; fx += 0.05) {
+        const x = img.left + img.width * fx, y = img.top + img.height * fy;
+        const e = document.elementFromPoint(x, y);
+        if (e && !e.classList.contains('box')) return { x, y };
+      }
+    }
+    return null;
+  });
 }
 
 /* The page's list of per-class thresholds: "RBC 0.38, WBC 0.33, PLT 0.51" (en-GB). */
@@ -305,7 +349,7 @@ test('saved per-class thresholds first; the slider sets one for all; and back', 
     (perClass ? thresholdList(body, body.thresholds) : body.thresholds.RBC.toFixed(2)) + ' \\(saved\\)'));
   let csv = await resultCsv(page);
   assert.deepEqual(csv[0], ['id', 'created', 'model', 'threshold_RBC', 'threshold_WBC', 'threshold_Platelets',
-    'RBC', 'WBC', 'Platelets', 'total', 'rbc_wbc_ratio', 'sample']);
+    'RBC', 'WBC', 'Platelets', 'total', 'rbc_wbc_ratio', 'sample', 'review_version', 'reviewed_by']);
   assert.deepEqual(csv[1].slice(3, 6).map(Number), body.classes.map((k) => body.thresholds[k]));
   assert.deepEqual(csv[1].slice(6, 9).map(Number), body.classes.map((k) => body.counts[k]));
 
@@ -719,7 +763,7 @@ test('history lists results newest first, CSV of a selection, delete removes on 
   const file = await (await dl).path();
   const lines = fs.readFileSync(file, 'utf8').replace(/^\ufeff/, '').trim().split(/\r\n/);
   assert.equal(lines[0], 'id,created,model,threshold_RBC,threshold_WBC,threshold_Platelets,' +
-    'RBC,WBC,Platelets,total,rbc_wbc_ratio,sample');
+    'RBC,WBC,Platelets,total,rbc_wbc_ratio,sample,review_version,reviewed_by');
   assert.equal(lines.length, 3);
   for (const u of uploaded) {
     const row = lines.find((l) => l.startsWith(u.id + ',')).split(',');
@@ -817,6 +861,7 @@ test('samples: create one, analyse an image into it, summary matches the API, de
   await page.click('.new-sample > summary');
   await page.fill('#smp-code', 'UI-TEST-1');
   await page.fill('#smp-age', '30');
+  await page.selectOption('#smp-age_unit', 'years');
   await page.selectOption('#smp-sex', 'female');
   await page.fill('#smp-hemoglobin', '11.2');
   await page.fill('#smp-altitude_m', '3400');
@@ -979,6 +1024,246 @@ test('every sentence of the samples API, hints and refusals, is worded in Spanis
   await page.click('.lang button[data-lang="en"]');
   assert.match(await page.textContent('#upload-error .error-msg'), /^The sample these images were going into no longer exists/);
   await page.click('#active-sample button');
+});
+
+test('review: reclassify, delete and add boxes; reviewed counts in the table, CSV, API, history and a sample; a stale save gets 409', { skip: NO_IMAGES }, async () => {
+  await page.goto(base + '/');
+  await page.waitForSelector('html.ready');
+  const { status, body } = await upload(page, IMAGE2);
+  assert.equal(status, 200);
+  await page.waitForSelector('#result:not([hidden])');
+  await page.waitForFunction(() => document.getElementById('base-img').complete);
+  assertShown(await shown(page), expected(body, body.thresholds));
+  assert.equal(await page.textContent('#review-state'), 'Not reviewed: the counts are the detector\'s.');
+  assert.equal(await page.isVisible('#review-tools'), false);
+  await page.click('#review-toggle');
+  assert.equal(await page.getAttribute('#review-toggle', 'aria-pressed'), 'true');
+  await page.$eval('#viewer .viewport', (e) => e.scrollIntoView({ block: 'center' }));
+  const changes = [];
+
+  /* Tap a red cell, then WBC: it becomes a white cell, drawn as reviewed. */
+  const a = await boxSpot(page, 'RBC', []);
+  assert.ok(a, 'a red cell box to tap');
+  await page.mouse.click(a.x, a.y);
+  assert.match(await page.getAttribute(`#overlay rect[data-i="${a.i}"]`, 'class'), /selected/);
+  await page.click('#review-classes button[data-class="WBC"]');
+  changes.push({ op: 'reclassify', detection: Number(a.i), class: 'WBC' });
+  assert.equal(await page.getAttribute(`#overlay rect[data-i="${a.i}"]`, 'data-class'), 'WBC');
+  assert.match(await page.getAttribute(`#overlay rect[data-i="${a.i}"]`, 'class'), /reviewed/);
+  assertShown(await shown(page), expectedReviewed(body, body.thresholds, changes));
+
+  /* Tap another, press Delete: gone. */
+  const b = await boxSpot(page, 'RBC', [a.i]);
+  assert.ok(b, 'a second red cell box');
+  await page.mouse.click(b.x, b.y);
+  await page.keyboard.press('Delete');
+  changes.push({ op: 'delete', detection: Number(b.i) });
+  assert.equal(await page.$(`#overlay rect[data-i="${b.i}"]`), null);
+  assertShown(await shown(page), expectedReviewed(body, body.thresholds, changes));
+
+  /* Key 3 picks platelets; a tap on empty space adds one; Z undoes it; tap again. */
+  await page.keyboard.press('3');
+  assert.equal(await page.getAttribute('#review-classes button[data-class="Platelets"]', 'aria-pressed'), 'true');
+  const e = await emptySpot(page);
+  assert.ok(e, 'an empty spot');
+  await page.mouse.click(e.x, e.y);
+  assertShown(await shown(page), expectedReviewed(body, body.thresholds, changes.concat([{ op: 'add', class: 'Platelets' }])));
+  await page.keyboard.press('z');
+  assertShown(await shown(page), expectedReviewed(body, body.thresholds, changes));
+  await page.mouse.click(e.x, e.y);
+  changes.push({ op: 'add', class: 'Platelets' });
+  const want = expectedReviewed(body, body.thresholds, changes);
+  assertShown(await shown(page), want);
+  assert.equal(await page.$$eval('#overlay rect.box.added', (r) => r.length), 1);
+  assert.match(await page.textContent('#review-state'), /Unsaved changes/);
+  assert.equal(await page.textContent('#review-changes'), 'Changes against the detector: 1 reclassified, 1 deleted, 1 added.');
+
+  /* Save: the server counts as the page did. */
+  await page.fill('#review-by', 'Tester');
+  const put = page.waitForResponse((r) => /\/review$/.test(r.url()) && r.request().method() === 'PUT');
+  await page.click('#review-save');
+  const saved = await (await put).json();
+  assert.deepEqual(saved.counts, want, 'server: reviewed counts');
+  assert.deepEqual(saved.detector_counts, body.counts, 'server: the detector\'s kept');
+  assert.equal(saved.review.version, 1);
+  assert.equal(saved.review.by, 'Tester');
+  assert.deepEqual(saved.review.summary, { reclassified: 1, deleted: 1, added: 1 });
+  await page.waitForFunction(() => /^Reviewed by Tester/.test(document.getElementById('review-state').textContent));
+  assertShown(await shown(page), want);
+  assert.match((await infoRow(page, 'Review')).text, /^Reviewed by Tester, .* \(version 1\): 1 reclassified, 1 deleted, 1 added\.$/);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-review.png'), fullPage: true, animations: 'disabled' });
+  const csv = await resultCsv(page);
+  assert.deepEqual(csv[1].slice(6, 9).map(Number), body.classes.map((k) => want[k]));
+  assert.deepEqual(csv[1].slice(12, 14), ['1', 'Tester']);
+
+  /* The slider moves only the boxes nobody reviewed. */
+  const v = await setSlider(page, 0.99);
+  assertShown(await shown(page), expectedReviewed(body, v, changes));
+  await page.click('#slider-reset');
+  assertShown(await shown(page), want);
+
+  /* The API, the history and a sample use the reviewed counts. */
+  const api = await (await page.request.get(base + '/api/results/' + body.id)).json();
+  assert.deepEqual(api.counts, want);
+  assert.equal(api.review.version, 1);
+  const stale = await page.request.put(base + '/api/results/' + body.id + '/review',
+    { data: { version: 0, by: 'Other', changes: [] } });
+  assert.equal(stale.status(), 409, 'a save naming a stale version');
+  const se = (await stale.json()).error;
+  assert.equal(se.code, 'conflict');
+  assert.deepEqual([se.message_i18n[0].code, se.message_i18n[0].params.current], ['review_conflict', 1]);
+  const v2 = await page.request.put(base + '/api/results/' + body.id + '/review',
+    { data: { version: 1, by: 'Other', changes: api.review.changes } });
+  assert.equal(v2.status(), 200, await v2.text());
+
+  /* This page still edits version 1: its next save is refused, in words. */
+  const c = await boxSpot(page, 'RBC', [a.i, b.i]);
+  assert.ok(c, 'a third red cell box');
+  {
+    await page.mouse.click(c.x, c.y);
+    await page.keyboard.press('Delete');
+    const put2 = page.waitForResponse((r) => /\/review$/.test(r.url()) && r.request().method() === 'PUT');
+    await page.click('#review-save');
+    assert.equal((await put2).status(), 409);
+    await page.waitForSelector('#review-error:not([hidden])');
+    assert.equal(await page.textContent('#review-error .error-msg'), 'The review was not saved. This result was reviewed ' +
+      'again meanwhile: the save edits version 1, the latest is 2. Reload it and redo the changes.');
+    await page.click('#review-reload');
+    await page.waitForFunction(() => /^Reviewed by Other/.test(document.getElementById('review-state').textContent));
+    assertShown(await shown(page), want);
+  }
+
+  const hasSamples = (await page.request.get(base + '/api/samples')).status() === 200;
+  const smp = hasSamples ? await (await page.request.post(base + '/api/samples', { data: { code: 'REVIEW-1' } })).json() : null;
+  if (smp) {
+  const att = await page.request.post(base + '/api/samples/' + smp.id + '/results', { data: { result: body.id } });
+  assert.equal(att.status(), 200);
+  const sum = (await att.json()).summary;
+  assert.deepEqual(sum.totals, want, 'sample totals are the reviewed counts');
+  assert.equal(sum.review.reviewed_fields, 1);
+  assert.equal(sum.per_field[0].review_version, 2);
+  await page.goto(base + '/#/samples/' + smp.id);
+  await page.waitForSelector('.sample-table');
+  assert.equal(await page.textContent('.review-note'), 'Reviewed counts: a person checked and corrected the boxes of every field (1).');
+  const totals = await page.$$eval('.sample-table tbody tr', (trs) => Object.fromEntries(
+    trs.map((tr) => [tr.getAttribute('data-class'), Number(tr.querySelector('td.total').textContent.replace(/[^\d]/g, ''))])));
+  assert.deepEqual(totals, want);
+  await page.click('.lang button[data-lang="es"]');
+  assert.equal(await page.textContent('.review-note'), 'Conteos revisados: una persona comprobó y corrigió los recuadros de todos los campos (1).');
+  await page.click('.lang button[data-lang="en"]');
+  assert.equal((await page.request.delete(base + '/api/samples/' + smp.id)).status(), 200);
+  }
+  await page.goto(base + '/#/history');
+  await page.waitForSelector(`#history-list li[data-id="${body.id}"]`);
+  assert.equal(await page.textContent(`#history-list li[data-id="${body.id}"] .tag.reviewed`), 'reviewed');
+
+  /* On a 360 px phone: the reviewed result, the tools open, nothing sideways, 44 px targets. */
+  const { ctx, p } = await newPage({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, locale: 'en-GB' });
+  await p.goto(base + '/#/result/' + body.id);
+  await p.waitForSelector('#result:not([hidden])');
+  await p.tap('#review-toggle');
+  await p.waitForSelector('#review-tools:not([hidden])');
+  assert.match(await p.textContent('#review-state'), /^Reviewed by Other/);
+  assert.ok(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling');
+  const small = await p.$$eval('#review-box button', (bs) => bs.filter((b) => b.getBoundingClientRect().height < 44).length);
+  assert.equal(small, 0, 'review buttons at least 44 px high');
+  await p.$eval('#review-box', (e) => e.scrollIntoView({ block: 'center' }));
+  await p.screenshot({ path: path.join(ARTIFACTS, 'phone-review.png'), animations: 'disabled' });
+  await ctx.close();
+});
+
+test('sample form in Spanish: decimal commas in every number, "3.400" refused naming the field, age echoed', async (t) => {
+  const probe = await page.request.get(base + '/api/samples');
+  if (probe.status() !== 200) return t.skip('the server has no /api/samples');
+  await page.goto(base + '/#/samples');
+  await page.waitForSelector('html.ready');
+  await page.click('.lang button[data-lang="es"]');
+  await page.waitForSelector('.new-sample > summary');
+  await page.click('.new-sample > summary');
+  /* Unit first missing: said, not guessed. */
+  await page.fill('#smp-code', 'ES-COMA-1');
+  await page.fill('#smp-age', '2,5');
+  assert.equal(await page.textContent('#smp-age-echo'), 'Elija años o meses para la edad.');
+  await page.click('.sample-form button[type="submit"]');
+  assert.equal(await page.textContent('.sample-form .error-detail'), 'Edad: elija años o meses.');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'smp-age_unit');
+  await page.selectOption('#smp-age_unit', 'years');
+  assert.equal(await page.textContent('#smp-age-echo'), '2 años 6 meses (30 meses) → grupo de la OMS: niños de 24 a 59 meses');
+  await page.fill('#smp-hemoglobin', '10,2');
+  assert.equal(await page.textContent('#smp-hb-echo'), '10,2 g/dL = 102 g/L');
+  /* "3.400": 3400 m or 3.4 m?  Refused, naming the field, both readings spelled out. */
+  await page.fill('#smp-altitude_m', '3.400');
+  await page.click('.sample-form button[type="submit"]');
+  assert.equal(await page.textContent('.sample-form .error-detail'),
+    'Altitud de residencia (m): "3.400" puede leerse de dos maneras. Escriba 3400 (sin separador de miles) o 3,4.');
+  assert.equal(await page.getAttribute('#smp-altitude_m', 'aria-invalid'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'smp-altitude_m');
+  assert.equal(await page.evaluate(() => location.hash), '#/samples', 'nothing was saved');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-sample-form-es.png'), fullPage: true, animations: 'disabled' });
+  await page.fill('#smp-altitude_m', '3400,5');
+  await page.selectOption('#smp-preparation', 'chamber');
+  await page.fill('#smp-dilution', '1.000');
+  await page.click('.sample-form button[type="submit"]');
+  assert.equal(await page.textContent('.sample-form .error-detail'),
+    'Dilución (200 para 1:200): "1.000" puede leerse de dos maneras. Escriba 1000 (sin separador de miles) o 1.');
+  await page.fill('#smp-dilution', '200');
+  await page.click('.sample-form button[type="submit"]');
+  await page.waitForFunction(() => /^#\/samples\/[A-Za-z0-9_-]+$/.test(location.hash));
+  const sid = await page.evaluate(() => location.hash.split('/')[2]);
+  const s = (await (await page.request.get(base + '/api/samples/' + sid)).json()).sample;
+  assert.deepEqual([s.age.value, s.age.unit, s.age_months, s.hemoglobin.value, s.hemoglobin_g_l, s.altitude_m, s.dilution],
+    [2.5, 'years', 30, 10.2, 102, 3400.5, 200]);
+  /* Edit: the stored numbers come back in the page's notation; a change recomputes the summary. */
+  await page.click('#sample-edit');
+  assert.deepEqual(await Promise.all(['#smp-age', '#smp-hemoglobin', '#smp-altitude_m', '#smp-dilution'].map((q) => page.inputValue(q))),
+    ['2,5', '10,2', '3400,5', '200']);
+  await page.fill('#smp-age', '14');
+  await page.fill('#smp-hemoglobin', '9,5');
+  const put = page.waitForResponse((r) => r.url().endsWith('/api/samples/' + sid) && r.request().method() === 'PUT');
+  await page.click('.edit-sample button[type="submit"]');
+  const edited = await (await put).json();
+  assert.deepEqual([edited.sample.age_months, edited.sample.hemoglobin_g_l, edited.sample.created, edited.sample.dilution],
+    [168, 95, s.created, 200]);
+  assert.ok(edited.sample.edited, 'the edit is dated');
+  assert.equal(edited.summary.screening.group_id, 'child_12_14y', 'the summary follows the edit');
+  await page.waitForFunction(() => /9\.5 g\/dL/.test(document.querySelector('#samples-root .info').textContent));
+  /* The parser alone: the same rules in English. */
+  assert.deepEqual(await page.evaluate(() => ['10,2', '10.2', '0,125', '1,5', '3.400', '3,400', '1.234,5', 'abc', '', '-0,5', '12.5000']
+    .map((v) => BV.samples.parseNumber(v)).map((r) => r.error || r.value)),
+    [10.2, 10.2, 0.125, 1.5, 'ambiguous', 'ambiguous', 'invalid', 'invalid', null, -0.5, 12.5]);
+  assert.equal((await page.request.delete(base + '/api/samples/' + sid)).status(), 200);
+  await page.click('.lang button[data-lang="en"]');
+});
+
+test('sample workflow: the active sample survives a reload (in the URL); a field can be removed', { skip: NO_IMAGES }, async (t) => {
+  const probe = await page.request.get(base + '/api/samples');
+  if (probe.status() !== 200) return t.skip('the server has no /api/samples');
+  const smp = await (await page.request.post(base + '/api/samples', { data: { code: 'WF-1' } })).json();
+  await page.goto(base + '/#/samples/' + smp.id);
+  await page.waitForSelector('#sample-add');
+  await page.click('#sample-add');
+  await page.waitForSelector('#active-sample:not([hidden])');
+  assert.equal(new URL(page.url()).searchParams.get('sample'), smp.id, 'the active sample is in the URL');
+  await page.reload();
+  await page.waitForSelector('html.ready');
+  await page.waitForFunction(() => /WF-1/.test(document.getElementById('active-sample').textContent));
+  assert.equal(await page.isVisible('#active-sample'), true, 'still active after a reload');
+  const { status, body } = await upload(page, IMAGE1);
+  assert.equal(status, 200);
+  assert.equal(body.sample, smp.id, 'the upload after the reload went into the sample');
+  await page.click('#active-sample a');
+  await page.waitForSelector(`.field-list li[data-result="${body.id}"]`);
+  await page.click(`.field-list li[data-result="${body.id}"] button.remove`);
+  assert.equal(await page.textContent(`.field-list li[data-result="${body.id}"] button.remove`), 'Remove? Press again');
+  await page.click(`.field-list li[data-result="${body.id}"] button.remove`);
+  await page.waitForFunction(() => !document.querySelector('.field-list'));
+  const sum = (await (await page.request.get(base + '/api/samples/' + smp.id)).json()).summary;
+  assert.equal(sum.fields, 0, 'the field is out of the sample');
+  assert.equal((await page.request.get(base + '/api/results/' + body.id)).status(), 200, 'the result itself stays');
+  await page.click('.tabs a[data-view="analyze"]');
+  await page.click('#active-sample button');
+  assert.equal(new URL(page.url()).searchParams.get('sample'), null, 'stopping clears the URL');
+  assert.equal((await page.request.delete(base + '/api/samples/' + smp.id)).status(), 200);
 });
 
 test('keyboard: tabbing reaches the picker, tabs and language buttons with a visible focus', async () => {

@@ -88,7 +88,8 @@ curl -s -o "$w/s" -H 'Content-Type: application/json' --data-binary '{"code":"HA
 sid=$(hd_json "$w/s" 'j["id"]')
 if [ -n "$sid" ]; then
 	for r in "../$decoy" "../../secret.txt" "$id/../../$decoy"; do
-		c=$(curl -s -o "$w/body" -w '%{http_code}' --data-binary "{\"result\":\"$r\"}" \
+		c=$(curl -s -o "$w/body" -w '%{http_code}' -H 'Content-Type: application/json' \
+		    --data-binary "{\"result\":\"$r\"}" \
 		    "$BV_URL/api/samples/$sid/results")
 		case $c in 4??) ok "attach result \"$r\" -> $c" ;; *) bad "attach result \"$r\" -> $c" ;; esac
 	done

@@ -97,22 +97,22 @@ def raw(port, name):
     ctype = "multipart/form-data; boundary=%s" % BOUNDARY
     reqs = {
         # declares more than it sends, then half-closes
-        "short": ("POST /api/analyze HTTP/1.1\r\nHost: x\r\nContent-Type: %s"
+        "short": ("POST /api/analyze HTTP/1.1\r\nHost: localhost\r\nContent-Type: %s"
                   "\r\nContent-Length: %d\r\n\r\n" % (ctype, len(small) + 5000),
                   small, True),
         # declares less than it sends: the rest is a bogus next request
-        "long": ("POST /api/analyze HTTP/1.1\r\nHost: x\r\nContent-Type: %s"
+        "long": ("POST /api/analyze HTTP/1.1\r\nHost: localhost\r\nContent-Type: %s"
                  "\r\nContent-Length: 100\r\n\r\n" % ctype, small, False),
-        "negative": ("POST /api/analyze HTTP/1.1\r\nHost: x\r\n"
+        "negative": ("POST /api/analyze HTTP/1.1\r\nHost: localhost\r\n"
                      "Content-Length: -1\r\n\r\n", b"", False),
-        "alpha": ("POST /api/analyze HTTP/1.1\r\nHost: x\r\n"
+        "alpha": ("POST /api/analyze HTTP/1.1\r\nHost: localhost\r\n"
                   "Content-Length: 12abc\r\n\r\n", b"", False),
-        "huge": ("POST /api/analyze HTTP/1.1\r\nHost: x\r\n"
+        "huge": ("POST /api/analyze HTTP/1.1\r\nHost: localhost\r\n"
                  "Content-Length: 99999999999999999999999\r\n\r\n", b"", False),
-        "double": ("POST /api/analyze HTTP/1.1\r\nHost: x\r\nContent-Type: %s"
+        "double": ("POST /api/analyze HTTP/1.1\r\nHost: localhost\r\nContent-Type: %s"
                    "\r\nContent-Length: 10\r\nContent-Length: %d\r\n\r\n"
                    % (ctype, len(small)), small, False),
-        "chunked+length": ("POST /api/analyze HTTP/1.1\r\nHost: x\r\n"
+        "chunked+length": ("POST /api/analyze HTTP/1.1\r\nHost: localhost\r\n"
                            "Content-Type: %s\r\nContent-Length: 5\r\n"
                            "Transfer-Encoding: chunked\r\n\r\n" % ctype,
                            b"0\r\n\r\n", False),
@@ -133,7 +133,7 @@ def slow(port, conns, seconds):
     socks = []
     for _ in range(conns):
         s = socket.create_connection(("127.0.0.1", port))
-        s.sendall(("POST /api/analyze HTTP/1.1\r\nHost: x\r\nContent-Type: "
+        s.sendall(("POST /api/analyze HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
                    "multipart/form-data; boundary=%s\r\nContent-Length: "
                    "1000000\r\n\r\n" % BOUNDARY).encode())
         socks.append(s)
@@ -170,7 +170,7 @@ def guess(port, count, prefix, suffix):
             reqs = []
             for _ in range(k):
                 rid = base64.urlsafe_b64encode(os.urandom(16))[:22].decode()
-                reqs.append(("GET %s%s%s HTTP/1.1\r\nHost: x\r\n\r\n"
+                reqs.append(("GET %s%s%s HTTP/1.1\r\nHost: localhost\r\n\r\n"
                              % (prefix, rid, suffix)).encode())
             try:
                 s.sendall(b"".join(reqs))       # pipelined

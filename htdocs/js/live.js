@@ -1,0 +1,277 @@
+/* live.js: live camera mode: frames to /api/detect, boxes and running counts on the video */
+/*
+ * One frame is in flight at a time and none waits: when an answer comes
+ * back, the newest video frame is grabbed, so a slow server lowers the frame
+ * rate, never adds a backlog.  The frame's long side follows the measured
+ * server time (shrinks above the budget, grows back below it).  "Capture
+ * field" sends a full-resolution still through /api/analyze, into the active
+ * sample, like a chosen photo.  Nothing here is stored by the server.
+ */
+(function () {
+  'use strict';
+
+  var SIDE_MIN = 480, SIDE_MAX = 960, SIDE_START = 640;
+  var BUDGET_MS = 80;       /* server time per frame the size adapts to */
+  var WINDOW_MS = 3000;     /* fps and latency over the last few seconds */
+
+  var t = function (k, v) { return BV.i18n.t(k, v); };
+  var $ = function (id) { return document.getElementById(id); };
+  var st = { stream: null, running: false, busy: false, side: SIDE_START, last: null, frame: null,
+             done: [], fails: 0, timer: null, capturing: false, frames: 0 };
+
+  function show(el, on) { el.hidden = !on; }
+
+  function classColour(i) {
+    var v = getComputedStyle(document.documentElement).getPropertyValue('--k' + (i % 6));
+    return (v && v.trim()) || '#d55e00';
+  }
+
+  function setError(msg) {
+    var box = $('live-error');
+    box.textContent = msg || '';
+    show(box, !!msg);
+  }
+
+  /* The boxes and the field outline over the video, in the sent frame's pixels. */
+  function drawOverlay(r, fw, fh) {
+    var cv = $('live-overlay'), ctx = cv.getContext('2d');
+    cv.width = fw;
+    cv.height = fh;
+    ctx.clearRect(0, 0, fw, fh);
+    if (!r) return;
+    var names = Object.keys(r.thresholds || r.counts || {});
+    ctx.lineWidth = Math.max(1.5, fw / 320);
+    (r.boxes || []).forEach(function (b) {
+      ctx.strokeStyle = classColour(Math.max(0, names.indexOf(b['class'])));
+      ctx.strokeRect(b.x, b.y, b.w, b.h);
+    });
+    var f = r.fov;
+    if (f && (f.shape === 'circle' || f.w < fw - 1 || f.h < fh - 1)) {
+      ctx.strokeStyle = '#ffbf47';
+      ctx.setLineDash([8, 6]);
+      ctx.beginPath();
+      if (f.shape === 'circle') ctx.arc(f.cx, f.cy, f.r, 0, 2 * Math.PI);
+      else ctx.rect(f.x, f.y, f.w, f.h);
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
+  }
+
+  function median(a) {
+    if (!a.length) return 0;
+    var s = a.slice().sort(function (x, y) { return x - y; });
+    return s[Math.floor(s.length / 2)];
+  }
+
+  function renderCounts() {
+    var box = $('live-counts'), r = st.last;
+    BV.dom.clear(box);
+    if (!r) return;
+    Object.keys(r.counts).forEach(function (k, i) {
+      var item = BV.dom.h('span', { 'class': 'live-count', 'data-class': k }, [
+        BV.dom.h('span', { 'class': 'swatch k' + (i % 6), 'aria-hidden': 'true' }),
+        BV.dom.h('span', { text: (BV.i18n.has('class.' + k) ? t('class.' + k) : k) + ': ' }),
+        BV.dom.h('strong', { 'class': 'n', text: String(r.counts[k]) })
+      ]);
+      box.appendChild(item);
+    });
+  }
+
+  function renderStats() {
+    var now = performance.now();
+    st.done = st.done.filter(function (d) { return now - d.at < WINDOW_MS; });
+    var span = st.done.length > 1 ? (st.done[st.done.length - 1].at - st.done[0].at) / 1000 : 0;
+    var fps = span > 0 ? (st.done.length - 1) / span : 0;
+    var lat = median(st.done.map(function (d) { return d.ms; }));
+    var el = $('live-stats');
+    el.textContent = st.running ? t('live.stats', { fps: BV.i18n.num(fps, 1), ms: Math.round(lat),
+                                                side: st.frame ? Math.max(st.frame.w, st.frame.h) : st.side }) : '';
+    el.setAttribute('data-fps', fps.toFixed(2));
+    el.setAttribute('data-latency', String(Math.round(lat)));
+  }
+
+  function renderWarnings(list) {
+    var ul = $('live-warnings');
+    BV.dom.clear(ul);
+    (list || []).forEach(function (w) {
+      ul.appendChild(BV.dom.h('li', { 'data-warning': w, text: t('live.warn.' + w) }));
+    });
+  }
+
+  function render() {
+    renderCounts();
+    renderStats();
+    renderWarnings(st.warnings);
+  }
+
+  /* The current video frame, long side at most side px (0: full size), as a JPEG blob. */
+  function grab(side, quality) {
+    var v = $('live-video'), vw = v.videoWidth, vh = v.videoHeight;
+    var s = side > 0 ? Math.min(1, side / Math.max(vw, vh)) : 1;
+    var cv = document.createElement('canvas');
+    cv.width = Math.max(1, Math.round(vw * s));
+    cv.height = Math.max(1, Math.round(vh * s));
+    cv.getContext('2d').drawImage(v, 0, 0, cv.width, cv.height);
+    return new Promise(function (resolve) {
+      cv.toBlob(function (b) { resolve({ blob: b, w: cv.width, h: cv.height }); }, 'image/jpeg', quality);
+    });
+  }
+
+  function parse(resp) {
+    return resp.text().then(function (text) {
+      var j = null;
+      try { j = JSON.parse(text); } catch (e) { j = null; }
+      if (resp.ok && j) return j;
+      var err = new Error((j && j.error && j.error.message) || 'HTTP ' + resp.status);
+      err.code = (j && j.error && j.error.code) || 'http_' + resp.status;
+      err.status = resp.status;
+      throw err;
+    });
+  }
+
+  function schedule(ms) {
+    clearTimeout(st.timer);
+    if (st.running) st.timer = setTimeout(tick, ms || 0);
+  }
+
+  function adapt(serverMs) {
+    if (serverMs > BUDGET_MS * 1.5 && st.side > SIDE_MIN) st.side = Math.max(SIDE_MIN, Math.round(st.side * 0.8));
+    else if (serverMs < BUDGET_MS / 2 && st.side < SIDE_MAX) st.side = Math.min(SIDE_MAX, Math.round(st.side * 1.1));
+    /* never past the camera's own size */
+    var v = $('live-video'), full = Math.max(v.videoWidth, v.videoHeight);
+    if (full > 0) st.side = Math.min(st.side, Math.max(SIDE_MIN, full));
+  }
+
+  function tick() {
+    var v = $('live-video');
+    if (!st.running || st.busy) return;
+    if (v.readyState < 2 || !v.videoWidth) { schedule(100); return; }
+    st.busy = true;
+    var t0 = performance.now();
+    grab(st.side, 0.85).then(function (f) {
+      var form = new FormData();
+      form.append('image', f.blob, 'frame.jpg');
+      return fetch('/api/detect', { method: 'POST', body: form, cache: 'no-store',
+                                    headers: { 'Accept': 'application/json' } })
+        .then(parse).then(function (r) {
+          st.fails = 0;
+          st.frames++;
+          st.last = r;
+          st.frame = f;
+          st.warnings = r.warnings;
+          st.done.push({ at: performance.now(), ms: performance.now() - t0 });
+          drawOverlay(r, f.w, f.h);
+          adapt(r.timings_ms ? r.timings_ms.total : 0);
+          setError(null);
+          render();
+          return 0;
+        }, function (err) {
+          /* no smear in view is a state of the slide, not a failure */
+          if (err.status === 422) {
+            st.warnings = [err.code === 'cells_too_small' ? 'small' : 'nosmear'];
+            st.last = null;
+            drawOverlay(null, f.w, f.h);
+            render();
+            return 0;
+          }
+          st.fails++;
+          if (err.status === 503 || err.status === 502) return 500;
+          if (st.fails >= 3) { setError(t('live.failed', { msg: err.message })); stop(); }
+          return 1000;
+        });
+    }).catch(function () { st.fails++; return 1000; }).then(function (wait) {
+      st.busy = false;
+      schedule(wait);
+    });
+  }
+
+  function start() {
+    setError(null);
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      setError(t('live.insecure'));
+      return;
+    }
+    navigator.mediaDevices.getUserMedia({
+      audio: false,
+      video: { facingMode: { ideal: 'environment' }, width: { ideal: 1920 }, height: { ideal: 1080 } }
+    }).then(function (stream) {
+      var v = $('live-video');
+      st.stream = stream;
+      st.running = true;
+      st.side = SIDE_START;
+      st.done = [];
+      v.srcObject = stream;
+      var p = v.play();
+      if (p && p.catch) p.catch(function () { /* autoplay: muted, so it plays */ });
+      show($('live-stage'), true);
+      show($('live-start'), false);
+      show($('live-stop'), true);
+      $('live-capture').disabled = false;
+      schedule(0);
+    }, function (err) {
+      setError(t(err && err.name === 'NotAllowedError' ? 'live.denied' : 'live.nocamera'));
+    });
+  }
+
+  function stop() {
+    st.running = false;
+    clearTimeout(st.timer);
+    if (st.stream) st.stream.getTracks().forEach(function (tr) { tr.stop(); });
+    st.stream = null;
+    $('live-video').srcObject = null;
+    show($('live-stage'), false);
+    show($('live-start'), true);
+    show($('live-stop'), false);
+    $('live-capture').disabled = true;
+    renderStats();
+  }
+
+  function captureState(s, text) {
+    var el = $('live-capture-state');
+    el.setAttribute('data-state', s);
+    el.textContent = text;
+  }
+
+  /* A full-resolution still through the normal analyze path (into the active sample). */
+  function capture() {
+    if (!st.running || st.capturing) return;
+    st.capturing = true;
+    $('live-capture').disabled = true;
+    captureState('busy', t('live.capturing'));
+    grab(0, 0.92).then(function (f) {
+      var file = new File([f.blob], 'live-' + new Date().toISOString().replace(/[:.]/g, '-') + '.jpg',
+                          { type: 'image/jpeg' });
+      var th = $('threshold-input'), um = $('um-per-px-input');
+      return BV.api.analyze(file, {
+        threshold: th && th.value.trim() ? th.value.trim().replace(',', '.') : null,
+        umPerPx: um && um.value.trim() ? um.value.trim() : null,
+        sample: BV.samples && BV.samples.activeId ? BV.samples.activeId() : null
+      }).promise;
+    }).then(function (r) {
+      captureState('done', t('live.captured'));
+      if (BV.app && BV.app.showResult) BV.app.showResult(r);
+    }, function (err) {
+      captureState('error', '');
+      setError(BV.app && BV.app.errorText ? BV.app.errorText(err) : err.message);
+    }).then(function () {
+      st.capturing = false;
+      $('live-capture').disabled = !st.running;
+    });
+  }
+
+  function init() {
+    if (!$('live')) return;
+    $('live-start').addEventListener('click', start);
+    $('live-stop').addEventListener('click', stop);
+    $('live-capture').addEventListener('click', capture);
+    document.addEventListener('visibilitychange', function () { if (document.hidden && st.running) stop(); });
+    /* re-word the running figures when the language changes */
+    document.querySelectorAll('.lang button').forEach(function (b) { b.addEventListener('click', render); });
+  }
+
+  window.BV = window.BV || {};
+  window.BV.live = { state: st, start: start, stop: stop, capture: capture };
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
+  else init();
+})();

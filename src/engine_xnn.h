@@ -1,0 +1,61 @@
+/* engine_xnn.h: a Darknet YOLO network run on XNNPACK operators (fp32, int8) */
+#ifndef BV_ENGINE_XNN_H
+#define BV_ENGINE_XNN_H
+
+#include <stddef.h>
+
+struct network;			/* darknet's, read once at load */
+struct engine_xnn;
+
+/* One candidate box, as darknet's get_network_boxes() gives it: centre
+ * and size in network pixels, prob[] per class (0 below the threshold). */
+struct engine_det {
+	float	 x, y, w, h;
+	float	 objectness;
+	float	*prob;
+	int	 sort_class;
+};
+
+/* 1 when this build has XNNPACK, else 0 (engine_xnn_new() then fails). */
+int	 engine_xnn_available(void);
+
+/*
+ * Map net's layers onto XNNPACK operators: fp32 (calib == NULL), or int8
+ * with the activation ranges in the calibration file calib (written by
+ * engine_xnn_calib_write()).  threads sizes the process's one thread pool
+ * when this is its first engine.  net is only read, and may be freed once
+ * this returns.  NULL with a message naming the layer in err when a layer
+ * cannot be mapped.  engine_xnn_free(NULL) is a no-op.
+ */
+struct engine_xnn *engine_xnn_new(struct network *net, const char *calib,
+		    int threads, char *err, size_t errsz);
+void		 engine_xnn_free(struct engine_xnn *);
+
+/* Forward planar float RGB (3 x h x w, the darknet input layout). */
+int		 engine_xnn_forward(struct engine_xnn *, const float *input);
+
+/*
+ * Boxes of the last forward with darknet's semantics (objectness >
+ * thresh, prob = objectness * class > thresh else 0), then its
+ * do_nms_sort() at nms when nms > 0.  *out is one allocation (prob arrays
+ * inside it; caller frees it with free()).  0, or -1 on allocation failure.
+ */
+int		 engine_xnn_boxes(struct engine_xnn *, float thresh, float nms,
+		    struct engine_det **out, int *n);
+
+/* Output layers (yolo) and one's values after the last forward, in
+ * darknet's layout (that layer's output array); -1 if k is out of range. */
+int		 engine_xnn_outputs(const struct engine_xnn *);
+int		 engine_xnn_output(const struct engine_xnn *, int k, float *dst,
+		    size_t n, int *layer);
+
+/* Calibration (fp32 engine only): record each layer's activation range
+ * over the forwards done since engine_xnn_calib_start(); write them. */
+void		 engine_xnn_calib_start(struct engine_xnn *);
+int		 engine_xnn_calib_write(const struct engine_xnn *,
+		    const char *path, char *err, size_t errsz);
+
+/* "fp32" or "int8". */
+const char	*engine_xnn_precision(const struct engine_xnn *);
+
+#endif /* BV_ENGINE_XNN_H */
