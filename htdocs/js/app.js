@@ -247,6 +247,7 @@
       if (a.getAttribute('data-view') === view) a.setAttribute('aria-current', 'page');
       else a.removeAttribute('aria-current');
     });
+    if (BV.report) BV.report.view(view);
     if (m && (!state.result || state.result.id !== m[1])) openResult(m[1]);
     if (view === 'history') loadHistory();
     if (view === 'samples' && BV.samples && BV.samples.show) BV.samples.show($('samples-root'), ms ? ms[1] : null);
@@ -411,6 +412,10 @@
     }), t('chart.desc', { list: classes.map(function (c) { return classLabel(c) + ' ' + (counts[c] || 0); }).join(', ') }));
 
     renderInfo(r);
+    if (BV.report) BV.report.result({ result: r, counts: counts, classes: classes,
+      thresholds: state.override === null ? thresholdsText(r, saved) : i18n.num(state.override, 2),
+      savedThresholds: thresholdsText(r, saved), review: reviewText(r), reviewed: reviewed(r),
+      reviewedBy: reviewed(r) ? r.review.by || null : null });
 
     var urls = r.urls || {};
     $('dl-image').href = urls.image || '#';
@@ -979,6 +984,7 @@
       state.selected.delete(r.id);
       if (state.result && state.result.id === r.id) {
         state.result = null;
+        if (BV.report) BV.report.result(null);
         show($('result'), false);
         $('result-empty').textContent = t('result.empty');
         show($('result-empty'), true);

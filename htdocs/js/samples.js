@@ -243,6 +243,7 @@
 
   function renderList() {
     var root = state.root;
+    if (BV.report) BV.report.sample(null);
     while (root.firstChild) root.removeChild(root.firstChild);
     var details = h('details', { 'class': 'new-sample' }, [h('summary', { 'class': 'button', text: t('smp.new') })]);
     details.appendChild(createForm());
@@ -427,6 +428,7 @@
     edit.appendChild(createForm(s));
     root.appendChild(edit);
     root.appendChild(summaryView(sum, s.id));
+    if (BV.report) BV.report.sample(data);
   }
 
   function loadSample(id) {

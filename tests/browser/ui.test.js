@@ -797,21 +797,118 @@ test('history lists results newest first, CSV of a selection, delete removes on 
   assert.ok(!list.results.some((r) => r.id === mine[0]));
 });
 
-test('printable report: counts, chart, image, model, disclaimer; no controls', { skip: NO_IMAGES }, async () => {
+/* Pages of a PDF: its /Type /Page objects, not the /Type /Pages tree above them. */
+function pdfPages(buf) {
+  return (buf.toString('latin1').match(/\/Type\s*\/Page(?![A-Za-z])/g) || []).length;
+}
+
+/* Print the report in view as A4 in this language: exactly one page, nothing clipped. */
+async function printOnePage(p, lang, name) {
+  await p.click('.lang button[data-lang="' + lang + '"]');
+  await p.waitForFunction((l) => document.documentElement.lang === l, lang);
+  await p.waitForFunction(() => Array.from(document.querySelectorAll('#print-report img')).every((i) => i.complete));
+  const vp = p.viewportSize();
+  /* The screenshot at the printable width of A4 (210 - 2 x 12 mm at 96 px/in): as on paper. */
+  await p.setViewportSize({ width: 703, height: 1032 });
+  await p.emulateMedia({ media: 'print' });
+  try {
+    assert.equal(await p.isVisible('#print-report .rp-page'), true, 'the report prints');
+    assert.equal(await p.isVisible('.tabs'), false);
+    assert.equal(await p.isVisible('#main'), false, 'the screen layout does not print');
+    const fit = await p.$eval('#print-report .rp-page', (e) => ({ sh: e.scrollHeight, ch: e.clientHeight,
+      sw: e.scrollWidth, cw: e.clientWidth, doc: document.documentElement.scrollWidth, vw: window.innerWidth }));
+    assert.ok(fit.sh <= fit.ch + 1, 'nothing cut off the foot of the page: ' + JSON.stringify(fit));
+    assert.ok(fit.sw <= fit.cw + 1 && fit.doc <= fit.vw, 'nothing cut off the right edge: ' + JSON.stringify(fit));
+    const text = await p.textContent('#print-report');
+    assert.doesNotMatch(text, /map50|ap50|count_mae|mape|\bsplit\b|images_seen/, 'no developer terms');
+    assert.match(text, /BloodView/);
+    await p.screenshot({ path: path.join(ARTIFACTS, name + '-' + lang + '.png'), animations: 'disabled' });
+    const pdf = await p.pdf({ format: 'A4' });
+    fs.writeFileSync(path.join(ARTIFACTS, name + '-' + lang + '.pdf'), pdf);
+    const pages = pdfPages(pdf);
+    console.log('# ' + name + '-' + lang + '.pdf: ' + pages + ' page(s), ' + pdf.length + ' bytes');
+    assert.equal(pages, 1, name + ' in ' + lang + ' prints on one A4 page');
+    return text;
+  } finally {
+    await p.emulateMedia({ media: 'screen' });
+    await p.setViewportSize(vp);
+  }
+}
+
+test('printed report of one result: one A4 page in English and Spanish, like a lab report', { skip: NO_IMAGES }, async () => {
   const u = uploaded[1];
   await page.goto(base + '/#/result/' + u.id);
   await page.waitForSelector('#result:not([hidden])');
-  await page.emulateMedia({ media: 'print' });
-  assert.equal(await page.isVisible('#counts-body'), true);
-  assert.equal(await page.isVisible('#chart'), true);
-  assert.equal(await page.isVisible('#base-img'), true);
-  assert.equal(await page.isVisible('.disclaimer'), true);
-  assert.equal(await page.isVisible('.tabs'), false);
-  assert.equal(await page.isVisible('#conf-slider'), false);
-  assert.match(await page.textContent('#info'), /Measured accuracy/);
-  await page.screenshot({ path: path.join(ARTIFACTS, 'print-report.png'), fullPage: true, animations: 'disabled' });
-  await page.pdf({ path: path.join(ARTIFACTS, 'report.pdf'), format: 'A4' });
-  await page.emulateMedia({ media: 'screen' });
+  await page.waitForSelector(`#print-report .rp-result[data-result="${u.id}"]`, { state: 'attached' });
+  const counts = await page.$$eval('#counts-body tr', (trs) => Object.fromEntries(
+    trs.map((tr) => [tr.getAttribute('data-class'), tr.querySelector('td.count').textContent])));
+  const printed = await page.$$eval('#print-report tbody tr[data-class]', (trs) => Object.fromEntries(
+    trs.map((tr) => [tr.getAttribute('data-class'), tr.querySelector('td').textContent])));
+  assert.deepEqual(printed, counts, 'the report counts what the page shows');
+  const model = await (await page.request.get(base + '/api/model')).json();
+  if (model.trained && model.metrics && model.metrics.ap50)
+    await page.waitForFunction(() => /average precision/.test(document.querySelector('#print-report .rp-acc').textContent));
+  const en = await printOnePage(page, 'en', 'report-result');
+  assert.match(en, /Blood cell count report/);
+  assert.match(en, /confirm or refer per local protocol/);
+  assert.match(en, /Operator:/);
+  assert.match(en, /Reviewed by:/);
+  if (model.trained && model.metrics && model.metrics.ap50 && typeof model.metrics.ap50.RBC === 'number')
+    assert.match(en, new RegExp('average precision of ' + Math.round(model.metrics.ap50.RBC * 100) + ' % for red cells'));
+  const es = await printOnePage(page, 'es', 'report-result');
+  assert.match(es, /Informe de conteo de células sanguíneas/);
+  assert.match(es, /confirme o derive según el protocolo local/);
+  assert.match(es, /Operador:/);
+  await page.click('.lang button[data-lang="en"]');
+  /* The old name of the English PDF, for whoever looks for it. */
+  fs.copyFileSync(path.join(ARTIFACTS, 'report-result-en.pdf'), path.join(ARTIFACTS, 'report.pdf'));
+});
+
+test('printed report of a 10-field sample: one A4 page in English and Spanish', { skip: NO_IMAGES }, async (t) => {
+  const probe = await page.request.get(base + '/api/samples');
+  if (probe.status() !== 200) return t.skip('the server has no /api/samples');
+  const smp = await (await page.request.post(base + '/api/samples', { data: { code: 'PRINT-10', age: 30, age_unit: 'years',
+    sex: 'female', hemoglobin: 11.2, hemoglobin_unit: 'g/dL', altitude_m: 3400, note: 'Finger prick, morning.' } })).json();
+  assert.ok(smp.id, JSON.stringify(smp));
+  const third = path.join(DATASET, 'BCCD/JPEGImages/BloodImage_00002.jpg');
+  const files = [IMAGE1, IMAGE2].concat(fs.existsSync(third) ? [third] : []);
+  const results = [];
+  try {
+    for (let i = 0; i < 10; i++) {
+      const f = files[i % files.length];
+      const r = await page.request.post(base + '/api/analyze', { timeout: 120000, multipart: {
+        image: { name: path.basename(f), mimeType: 'image/jpeg', buffer: fs.readFileSync(f) }, sample: smp.id } });
+      assert.equal(r.status(), 200, 'field ' + (i + 1));
+      results.push((await r.json()).id);
+    }
+    await page.goto(base + '/#/samples/' + smp.id);
+    await page.waitForSelector('.sample-table');
+    await page.waitForSelector(`#print-report .rp-sample[data-sample="${smp.id}"]`, { state: 'attached' });
+    assert.equal(await page.$$eval('#print-report .rp-thumb img', (l) => l.length), 10, 'ten field images');
+    const sum = (await (await page.request.get(base + '/api/samples/' + smp.id)).json()).summary;
+    assert.equal(sum.fields, 10);
+    const en = await printOnePage(page, 'en', 'report-sample');
+    assert.match(en, /PRINT-10/);
+    assert.match(en, /based on the haemoglobin entered/);
+    assert.match(en, /confirm or refer per local protocol/);
+    assert.match(en, new RegExp(sum.screening.result === 'likely' ? 'Anaemia likely' : 'Anaemia'));
+    assert.match(plain(en), new RegExp(String(sum.totals.RBC)), 'the RBC total');
+    for (const c of ['RBC', 'WBC', 'Platelets']) {
+      const est = sum.estimates && sum.estimates[c];
+      if (est && est.plausible === false) assert.match(en, /implausible — check field selection or calibration/);
+    }
+    /* The screening box comes before the counts table. */
+    assert.ok(await page.$eval('#print-report .rp-screen', (b) =>
+      !!(b.compareDocumentPosition(document.querySelector('#print-report .rp-table')) & Node.DOCUMENT_POSITION_FOLLOWING)));
+    const es = await printOnePage(page, 'es', 'report-sample');
+    assert.match(es, /según la hemoglobina ingresada/);
+    assert.match(es, /confirme o derive según el protocolo local/);
+    assert.match(es, /Tamizaje de anemia/);
+    await page.click('.lang button[data-lang="en"]');
+  } finally {
+    await page.request.delete(base + '/api/samples/' + smp.id);
+    for (const id of results) await page.request.delete(base + '/api/results/' + id);
+  }
 });
 
 test('360 px phone: no sideways scrolling, upload and result usable', { skip: NO_IMAGES }, async () => {
