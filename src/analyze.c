@@ -18,6 +18,7 @@
 
 #include "analyze.h"
 #include "annotate.h"
+#include "classifier.h"
 #include "clinical.h"
 #include "config.h"
 #include "detector.h"
@@ -33,6 +34,7 @@
 #include "scan.h"
 #include "thresholds.h"
 #include "timing.h"
+#include "wbctype.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -216,6 +218,18 @@ upload_decode(void *arg, double factor, struct img *out, int *nomem)
 }
 
 
+/* The detector's white-cell class, or -1. */
+static int
+wbc_class(const struct app *app)
+{
+	int	 c;
+
+	for (c = 0; c < detector_classes(app->det); c++)
+		if (strcmp(detector_class_name(app->det, c), "WBC") == 0)
+			return c;
+	return -1;
+}
+
 void
 analyze_handle(struct app *app, const struct http_request *req,
     struct http_response *resp)
@@ -230,6 +244,7 @@ analyze_handle(struct app *app, const struct http_request *req,
 	enum img_type			 type;
 	enum img_err			 ierr;
 	struct det_box			*boxes = NULL;
+	struct wbc_type			*types = NULL;
 	struct annot_box		*ab = NULL;
 	unsigned char			*jpg = NULL, *tjpg = NULL, *pjpg = NULL;
 	size_t				 jpglen = 0, tjpglen = 0, pjpglen = 0;
@@ -240,7 +255,7 @@ analyze_handle(struct app *app, const struct http_request *req,
 	const double			*thr;
 	double				*uniform = NULL;
 	double				 t0, t1, t2, t3, threshold = cfg->threshold;
-	int				 has_threshold = 0, ncls, W = 0, H = 0;
+	int				 has_threshold = 0, ncls, W = 0, H = 0, wbc;
 	double				 dfac = 1, um = 0;
 	enum scale_source		 usrc = SCALE_NONE;
 	enum scan_err			 derr;
@@ -396,6 +411,14 @@ analyze_handle(struct app *app, const struct http_request *req,
 	}
 	boxes = dr.boxes;
 	nboxes = dr.n;
+	/* the white-cell differential, on the display copy before drawing */
+	if (app->wbc != NULL && nboxes > 0 && (wbc = wbc_class(app)) >= 0 &&
+	    ((types = calloc(nboxes, sizeof(*types))) == NULL ||
+	    wbctype_run(app->wbc, &im, dfac, boxes, nboxes, wbc, thr,
+	    types) == -1)) {
+		http_error(resp, 500, "internal", "Internal error.");
+		goto out;
+	}
 	t2 = timing_ms();
 
 	/* annotate a copy of what is counted, then re-encode */
@@ -442,6 +465,10 @@ analyze_handle(struct app *app, const struct http_request *req,
 	}
 	result = build_result(app, id, W, H, mime, threshold, thr, boxes,
 	    nboxes, sample_id);
+	if (result != NULL && types != NULL)
+		json_object_set_new(result, "differential", wbctype_annotate(
+		    app->wbc, json_object_get(result, "detections"), types,
+		    nboxes));
 	if (result != NULL) {
 		json_object_set_new(result, "scale",
 		    pipeline_scale_json(&dr.scale));
@@ -515,6 +542,7 @@ out:
 	free(ab);
 	free(uniform);
 	free(boxes);
+	free(types);
 	imgio_free(&im);
 	imgio_free(&thumb);
 	multipart_free(mp);

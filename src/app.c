@@ -2,6 +2,7 @@
 
 #include "app.h"
 #include "analyze.h"
+#include "classifier.h"
 #include "config.h"
 #include "detect.h"
 #include "detector.h"
@@ -38,6 +39,24 @@ handle_health(struct app *app, struct http_response *resp)
 	http_json(resp, ok ? 200 : 503, json_pack("{s:s,s:b,s:b,s:s}",
 	    "status", ok ? "ok" : "unhealthy", "model_loaded", loaded,
 	    "results_writable", writable, "version", PACKAGE_VERSION));
+}
+
+/* The white-cell classifier as /api/model lists it, or null. */
+static json_t *
+wbc_json(const struct app *app)
+{
+	json_t	*names, *m;
+	int	 k;
+
+	if (app->wbc == NULL)
+		return json_null();
+	names = json_array();
+	for (k = 0; k < classifier_classes(app->wbc); k++)
+		json_array_append_new(names, json_string(
+		    classifier_class_name(app->wbc, k)));
+	m = json_object_get(app->model_info, "wbc_classifier");
+	return json_pack("{s:o,s:i,s:O?}", "classes", names, "input",
+	    classifier_input_size(app->wbc), "metrics", m);
 }
 
 static void
@@ -78,6 +97,8 @@ handle_model(struct app *app, struct http_response *resp)
 	if (o != NULL)
 		json_object_set_new(o, "engine", json_string(
 		    detector_engine_name(detector_engine(app->det))));
+	if (o != NULL)
+		json_object_set_new(o, "wbc_classifier", wbc_json(app));
 	http_json(resp, 200, o);
 }
 

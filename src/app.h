@@ -8,6 +8,7 @@ struct config;
 struct detector;
 struct clinical;
 struct thresholds;
+struct classifier;
 
 /*
  * Built once at start-up by main.c, read-only while serving
@@ -23,6 +24,7 @@ struct app {
 	json_t			*model_info;	/* models/<name>.json: name, trained, metrics */
 	const char		*model_name;
 	const struct thresholds	*thresholds;	/* per-class defaults; set when det is */
+	struct classifier	*wbc;		/* white-cell types; NULL: none */
 };
 
 /*

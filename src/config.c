@@ -44,6 +44,9 @@ static const struct ckey keys[] = {
 	{ "model_weights",	  C_PATH,   OFF(model_weights), 0, 0 },
 	{ "model_names",	  C_PATH,   OFF(model_names), 0, 0 },
 	{ "model_info",		  C_PATH,   OFF(model_info), 0, 0 },
+	{ "wbc_cfg",		  C_PATH,   OFF(wbc_cfg), 0, 0 },
+	{ "wbc_weights",	  C_PATH,   OFF(wbc_weights), 0, 0 },
+	{ "wbc_names",		  C_PATH,   OFF(wbc_names), 0, 0 },
 	{ "results_dir",	  C_PATH,   OFF(results_dir), 0, 0 },
 	{ "clinical_calibration", C_PATH,   OFF(clinical_calibration), 0, 0 },
 	{ "clinical_reference",	  C_PATH,   OFF(clinical_reference), 0, 0 },
@@ -76,6 +79,12 @@ config_defaults(struct config *cfg)
 	snprintf(cfg->model_names, sizeof(cfg->model_names), "%s/bccd.names",
 	    BV_MODELSDIR);
 	snprintf(cfg->model_info, sizeof(cfg->model_info), "%s/bccd.json",
+	    BV_MODELSDIR);
+	snprintf(cfg->wbc_cfg, sizeof(cfg->wbc_cfg), "%s/v2-wbc.cfg",
+	    BV_MODELSDIR);
+	snprintf(cfg->wbc_weights, sizeof(cfg->wbc_weights),
+	    "%s/v2-wbc.weights", BV_MODELSDIR);
+	snprintf(cfg->wbc_names, sizeof(cfg->wbc_names), "%s/v2-wbc.names",
 	    BV_MODELSDIR);
 	snprintf(cfg->results_dir, sizeof(cfg->results_dir), "%s",
 	    BV_RESULTSDIR);

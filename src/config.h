@@ -20,6 +20,9 @@ struct config {
 	char	model_weights[CONFIG_PATH_MAX];
 	char	model_names[CONFIG_PATH_MAX];
 	char	model_info[CONFIG_PATH_MAX];	/* JSON: name, trained, metrics */
+	char	wbc_cfg[CONFIG_PATH_MAX];	/* white-cell classifier; "" = none */
+	char	wbc_weights[CONFIG_PATH_MAX];
+	char	wbc_names[CONFIG_PATH_MAX];
 	char	results_dir[CONFIG_PATH_MAX];
 	char	clinical_calibration[CONFIG_PATH_MAX];
 	char	clinical_reference[CONFIG_PATH_MAX];

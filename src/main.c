@@ -11,6 +11,7 @@
 
 #include "app.h"
 #include "config.h"
+#include "classifier.h"
 #include "detector.h"
 #include "log.h"
 #include "results.h"
@@ -430,6 +431,18 @@ main(int argc, char *argv[])
 		    json_is_true(json_object_get(app.model_info, "trained")) ?
 		    "trained" : "untrained");
 	}
+	/* the white-cell differential is optional: counts work without it */
+	if (app.det != NULL && cfg.wbc_cfg[0] != '\0') {
+		app.wbc = classifier_new(cfg.wbc_cfg, cfg.wbc_weights,
+		    cfg.wbc_names, err, sizeof(err));
+		if (app.wbc == NULL)
+			log_warnx("white-cell classifier not loaded: %s", err);
+		else
+			log_info("white-cell classifier %s: %d classes, %dx%d",
+			    cfg.wbc_cfg, classifier_classes(app.wbc),
+			    classifier_input_size(app.wbc),
+			    classifier_input_size(app.wbc));
+	}
 	app.clinical = clinical_load(cfg.clinical_calibration,
 	    cfg.clinical_reference, err, sizeof(err));
 	if (app.clinical == NULL)
@@ -466,6 +479,7 @@ main(int argc, char *argv[])
 done:
 	clinical_free(app.clinical);
 	thresholds_free(&thr);
+	classifier_free(app.wbc);
 	detector_free(app.det);
 	json_decref(app.model_info);
 	magic_close(cookie);

@@ -108,6 +108,29 @@ else
 	bad "BCCD image -> $code $(head -c 300 "$work/body")"
 fi
 
+# --- the white-cell differential ---------------------------------------------
+# Every counted WBC carries wbc_type (a type, or "untyped" when the
+# classifier's best is its reject class or unsure), the differential adds up.
+if [ -f "$work/r1.json" ] && [ "$(json "$work/m" 'j.get("wbc_classifier") is not None')" = True ]; then
+	check=$(json "$work/r1.json" 'all(("wbc_type" in d) == (d["class"] == "WBC" and d["confidence"] >= j["thresholds"]["WBC"]) for d in j["detections"]) and
+	    all(d["wbc_type"]["class"] in j["differential"]["classes"] + ["untyped"] and abs(sum(d["wbc_type"]["scores"].values()) - 1) < 0.01 for d in j["detections"] if "wbc_type" in d) and
+	    j["differential"]["typed"] + j["differential"]["untyped"] == j["counts"]["WBC"] and
+	    sum(j["differential"]["by"].values()) == j["differential"]["typed"]')
+	[ "$check" = True ] && ok "each counted WBC typed or untyped, differential adds up" ||
+	    bad "differential: $(json "$work/r1.json" 'j.get("differential")')"
+	# a PBC smear (the classifier's own stain): its centred basophil
+	pbc=$BV_DATASET/../pbc-detect/images
+	b=$(ls "$pbc" 2>/dev/null | grep '^BA_' | head -n 1)
+	if [ -n "$b" ]; then
+		post "$pbc/$b"
+		[ "$code" = 200 ] && [ "$(json "$work/body" '[d["wbc_type"]["class"] for d in j["detections"] if "wbc_type" in d]')" = "['basophil']" ] &&
+		    ok "PBC $b: its white cell typed basophil" ||
+		    bad "PBC $b: $code $(json "$work/body" '[d.get("wbc_type") for d in j.get("detections", [])]' 2>/dev/null)"
+	fi
+else
+	echo "# no white-cell classifier configured: differential not checked"
+fi
+
 # --- other good inputs -------------------------------------------------------
 post "$work/smear.png"
 [ "$code" = 200 ] && [ "$(json "$work/body" 'j["image"]["type"]')" = image/png ] &&

@@ -1,0 +1,31 @@
+/* classifier.h: a Darknet classifier network behind an opaque handle */
+#ifndef BV_CLASSIFIER_H
+#define BV_CLASSIFIER_H
+
+#include <stddef.h>
+
+struct classifier;
+
+/*
+ * Load a square-input classifier (cfg ending in [softmax], one output per
+ * line of names).  Checks the files first (darknet exit()s on a missing
+ * one).  NULL with a message in err on failure.
+ */
+struct classifier *classifier_new(const char *cfg, const char *weights,
+		    const char *names, char *err, size_t errsz);
+void		 classifier_free(struct classifier *);
+
+/* Input side n (n x n planar float RGB in [0, 1]) and its buffer. */
+int		 classifier_input_size(const struct classifier *);
+float		*classifier_input(struct classifier *);
+
+/*
+ * Forward what the input buffer holds; probs gets one probability per
+ * class (classifier_classes() of them).  0, or -1 on a non-finite output.
+ */
+int		 classifier_run(struct classifier *, float *probs);
+
+int		 classifier_classes(const struct classifier *);
+const char	*classifier_class_name(const struct classifier *, int cls);
+
+#endif /* BV_CLASSIFIER_H */
