@@ -212,6 +212,11 @@ config_set(struct config *cfg, const char *key, const char *value,
 	}
 	if (k->type == C_PATH) {
 		dst = (char *)cfg + k->off;
+		/* an empty wbc_cfg turns the white-cell classifier off */
+		if (value[0] == '\0' && k->off == OFF(wbc_cfg)) {
+			dst[0] = '\0';
+			return 0;
+		}
 		if (value[0] == '/' || basedir == NULL || basedir[0] == '\0')
 			n = snprintf(dst, CONFIG_PATH_MAX, "%s", value);
 		else

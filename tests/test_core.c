@@ -70,6 +70,11 @@ test_config(const char *dir)
 	CHECK(cfg.max_side == 8192);
 	CHECK(cfg.max_pixels == 50000000L);
 	CHECK(cfg.auto_scale == 1);
+	CHECK(strstr(cfg.wbc_cfg, "v2-wbc.cfg") != NULL);
+	CHECK(config_set(&cfg, "wbc_cfg", "", NULL, err, sizeof(err)) == 0 &&
+	    cfg.wbc_cfg[0] == '\0');
+	CHECK(config_set(&cfg, "model_cfg", "", NULL, err, sizeof(err)) == -1);
+	config_defaults(&cfg);
 	CHECK(cfg.display_pixels >= 4032L * 3024);
 
 	snprintf(path, sizeof(path), "%s/ok.conf", dir);
