@@ -514,14 +514,35 @@
     if (r.scale && typeof r.scale === 'object')
       row(t('info.scale'), scaleText(r.scale), scaleUnsure(r) ? 'warn scale' : 'scale');
     if (r.fov && typeof r.fov === 'object') row(t('info.fov'), fovText(r.fov), 'fov-text');
+    if (r.differential && typeof r.differential === 'object') row(t('info.wbcTypes'), differentialText(r.differential), 'wbc-types');
     row(t('info.review'), reviewText(r), reviewed(r) ? 'review-info reviewed' : 'review-info');
     if (r.sample) row(t('info.sample'), r.sample);
     row(t('info.id'), r.id, 'mono');
   }
 
+  /* A white cell's type as the classifier gave it (result.json wbc_type), or ''. */
+  function wbcTypeText(wt) {
+    if (!wt || typeof wt !== 'object' || typeof wt['class'] !== 'string') return '';
+    if (wt['class'] === 'untyped') return t('wbc.untyped');
+    return t('wbc.type', { type: t('wbc.t.' + wt['class']), pct: pct(wt.confidence, 0) });
+  }
+
+  /* The result's differential: "neutrophil 2, lymphocyte 1 · 1 untyped" (types with a count only). */
+  function differentialText(df) {
+    var by = df.by || {}, parts = [];
+    (df.classes || Object.keys(by)).forEach(function (c) {
+      if (by[c] > 0) parts.push(t('wbc.t.' + c) + ' ' + by[c]);
+    });
+    var text = parts.length ? parts.join(', ') : t('wbc.noneTyped');
+    if (df.untyped > 0) text += ' · ' + t('wbc.untypedCount', { n: df.untyped });
+    return text + ' · ' + t('wbc.caveat');
+  }
+
   function boxInfo(det, asTitle) {
     var text = !det ? '' : det.added ? t('box.added', { cls: classLabel(det['class']) })
       : t(det.reviewed ? 'box.reviewed' : 'box.info', { cls: classLabel(det['class']), pct: pct(det.confidence, 0) });
+    var wt = det && !det.reviewed && !det.added ? wbcTypeText(det.wbc_type) : '';
+    if (wt) text += ' · ' + wt;
     if (!asTitle) $('box-info').textContent = text;
     return text;
   }
