@@ -1,4 +1,4 @@
-/* bv-train.c: train a Darknet YOLO cfg on BCCD with mosaic, EMA and cosine LR */
+/* bv-train.c: train Darknet YOLO detectors and cell classifiers (mosaic, EMA, cosine LR) */
 /*
  * libdarknet 2018 does the forward/backward/update (train_network()); this
  * program does everything around it that the stock `darknet detector train`
@@ -13,8 +13,14 @@
  *   - checkpoints (weights, EMA, momentum, state) written to a fresh
  *     directory and published by renaming a "latest" symlink, so a kill at
  *     any moment leaves a complete previous checkpoint;
- *   - VOC mAP@0.5 on the validation list, keeping best.weights (EMA).
- * Subcommands: `anchors` (k-means on label boxes) and `--init-only`.
+ *   - VOC mAP@0.5 on the validation list(s), keeping best.weights (EMA).
+ * v2 (models/README.md, "Model v2"): per-image cell scale (list scale=),
+ * ignore regions in the YOLO loss (border=ignore, cells cut by mosaic
+ * tiles), white balance, blur, vignetting, noise and JPEG augmentation.
+ * Subcommands: `anchors` (k-means on label boxes), `--init-only`, `eval`
+ * (mAP of a weights file on lists), `classify` / `classify-eval` (the
+ * white-cell classifier on pbc-cells) and `classify-e2e` (detector then
+ * classifier on whole images).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -2093,6 +2099,41 @@ cmd_classify_eval(const struct opts *o)
 	return 0;
 }
 
+/* The classifier's answer on each labelled WBC box (class 1) of s, counted
+ * in hist[]; *n counts the boxes. */
+static void
+cls_gt_boxes(network *cls, const struct sample *s, float margin, int ncls,
+    float *buf, long *hist, int *n)
+{
+	size_t plane = (size_t)s->im.w * s->im.h;
+	unsigned char *rgb = malloc(plane * 3);
+
+	if (rgb == NULL)
+		return;
+	for (size_t k = 0; k < plane; k++)
+		for (int ch = 0; ch < 3; ch++)
+			rgb[k * 3 + ch] = (unsigned char)lrintf(
+			    clamp01(s->im.data[ch * plane + k]) * 255);
+	for (int b = 0; b < s->nb; b++) {
+		const float *bx = s->b + b * 5;
+		struct cellcrop cc;
+		float *p;
+		int best = 0;
+
+		if ((int)bx[0] != 1 || cellcrop_geom(bx[1], bx[2], bx[3], bx[4],
+		    margin, s->im.w, s->im.h, &cc) == -1)
+			continue;
+		cellcrop_sample(rgb, s->im.w, s->im.h, &cc, cls->w, buf);
+		p = network_predict(cls, buf);
+		for (int k = 1; k < ncls; k++)
+			if (p[k] > p[best])
+				best = k;
+		hist[best]++;
+		(*n)++;
+	}
+	free(rgb);
+}
+
 /*
  * `bv-train classify-e2e`: detector then classifier on whole images whose
  * list lines carry wbc=CLASS (the class of the image's centred white
@@ -2100,7 +2141,9 @@ cmd_classify_eval(const struct opts *o)
  * cell scale; among WBC detections at --wbc-thresh, the one nearest the
  * image centre, if its centre lies within 20 % of the shorter side of it;
  * its crop (cellcrop_geom, --margin) classified.  Prints how many centred
- * cells were found and typed correctly, and the confusion matrix.
+ * cells were found and typed correctly, and the confusion matrix.  Lines
+ * without wbc= (e.g. BCCD, no white-cell types) only get the classifier's
+ * answers on their labelled WBC boxes counted, per class.
  */
 static int
 cmd_classify_e2e(const struct opts *o)
@@ -2109,7 +2152,8 @@ cmd_classify_e2e(const struct opts *o)
 	network *det, *cls;
 	struct clsm cm;
 	float *buf;
-	int ncls, found = 0, right = 0, total = 0;
+	int ncls, found = 0, right = 0, total = 0, untyped = 0;
+	long hist[CLS_MAXC] = { 0 };
 
 	if ((ncls = names_load(o->names, names, CLS_MAXC)) < 2)
 		return 1;
@@ -2146,7 +2190,11 @@ cmd_classify_e2e(const struct opts *o)
 			detection *dets;
 			int nd = 0, truth = -1, pred = -1;
 
-			for (int c = 0; c < ncls && s->wbc != NULL; c++)
+			if (s->wbc == NULL) {
+				cls_gt_boxes(cls, s, o->margin, ncls, buf, hist, &untyped);
+				continue;
+			}
+			for (int c = 0; c < ncls; c++)
 				if (strcmp(names[c], s->wbc) == 0)
 					truth = c;
 			if (truth < 0) {
@@ -2222,6 +2270,12 @@ cmd_classify_e2e(const struct opts *o)
 	}
 	printf("# detector %s, classifier %s, WBC threshold %.2f, margin %.2f\n",
 	    o->weights, o->cls_weights, o->wbc_thresh, o->margin);
+	if (untyped > 0) {
+		printf("labelled WBC boxes of images without wbc=: %d, typed as:", untyped);
+		for (int c = 0; c < ncls; c++)
+			printf(" %s %ld", names[c], hist[c]);
+		printf("\n");
+	}
 	printf("centred white cells: %d, found %d (%.4f), typed correctly %d "
 	    "(%.4f of all, %.4f of found)\n", total, found,
 	    total ? (double)found / total : NAN, right,
