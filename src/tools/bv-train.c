@@ -1648,6 +1648,15 @@ struct cellset {
 	int n;
 };
 
+static void
+cellset_free(struct cellset *cs)
+{
+	for (int i = 0; i < cs->n; i++)
+		free(cs->c[i].px);
+	free(cs->c);
+	memset(cs, 0, sizeof *cs);
+}
+
 static int
 names_load(const char *path, char names[][32], int max)
 {
@@ -2096,6 +2105,8 @@ cmd_classify_eval(const struct opts *o)
 	printf("forward %.2f ms per crop (1 thread unless --threads)\n",
 	    (timing_ms() - t0) / cs.n);
 	free(buf);
+	cellset_free(&cs);
+	free_network(net);
 	return 0;
 }
 
