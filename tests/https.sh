@@ -55,7 +55,6 @@ printf '%s\n' "$hdr" | grep -q '^HTTP/[0-9.]* 200' &&
     printf '%s\n' "$hdr" | grep -qi '^Content-Security-Policy:' &&
     ok "the page over HTTPS, with its security headers" || bad "HTTPS page: $hdr"
 img=${BV_DATASET:-}/BCCD/JPEGImages/BloodImage_00001.jpg
-[ -f "$img" ] || img=$top_srcdir/tests/data/bccd/BloodImage_00001.jpg
 if [ -f "$img" ]; then
 	code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$tls/bloodview.crt" \
 	    -H "Origin: $https" -H 'Sec-Fetch-Site: same-origin' -F "image=@$img" "$https/api/detect")

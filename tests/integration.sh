@@ -6,8 +6,6 @@ set -u
 command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
 img=$BV_DATASET/BCCD/JPEGImages/BloodImage_00001.jpg
-# without the dataset: the copy shipped in tests/data (tests/data/README.md)
-[ -f "$img" ] || img=$top_srcdir/tests/data/bccd/BloodImage_00001.jpg
 if [ ! -f "$img" ]; then
 	echo "SKIP: BCCD dataset not found at $BV_DATASET"
 	exit 77

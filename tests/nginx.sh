@@ -6,7 +6,6 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$NGINX" ] || { echo "SKIP: nginx is not installed"; exit 77; }
 command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
 img=$BV_DATASET/BCCD/JPEGImages/BloodImage_00001.jpg
-[ -f "$img" ] || img=$top_srcdir/tests/data/bccd/BloodImage_00001.jpg
 [ -f "$img" ] || { echo "SKIP: BCCD dataset not found at $BV_DATASET"; exit 77; }
 . "$top_srcdir/tests/lib/server.sh"
 

@@ -13,7 +13,6 @@ command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
 imgs=${BV_DATASET:-}/BCCD/JPEGImages
 # without the dataset: the three fields shipped in tests/data
-[ -f "$imgs/BloodImage_00001.jpg" ] || imgs=${top_srcdir:-.}/tests/data/bccd
 for n in 00001 00002 00003; do
 	if [ ! -f "$imgs/BloodImage_$n.jpg" ]; then
 		echo "SKIP: BCCD dataset not found at ${BV_DATASET:-(unset)}"

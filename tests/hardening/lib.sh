@@ -20,12 +20,11 @@ hd_need() { # commands the test needs, else skip
 	done
 }
 
-# The BCCD image: from the dataset, else the copy shipped in tests/data.
+# The BCCD image, read from the dataset (never committed here).
 hd_need_dataset() {
 	HD_IMG=$BV_DATASET/BCCD/JPEGImages/BloodImage_00001.jpg
-	[ -f "$HD_IMG" ] || HD_IMG=$top_srcdir/tests/data/bccd/BloodImage_00001.jpg
 	if [ ! -f "$HD_IMG" ]; then
-		echo "SKIP: BCCD image found neither at $BV_DATASET nor in tests/data"
+		echo "SKIP: BCCD dataset not found at $BV_DATASET"
 		exit 77
 	fi
 }
