@@ -235,10 +235,8 @@ analyze_handle(struct app *app, const struct http_request *req,
     struct http_response *resp)
 {
 	const struct config		*cfg = app->cfg;
-	struct multipart_limits		 mlim;
 	struct multipart		*mp = NULL;
 	const struct multipart_part	*part, *p;
-	enum multipart_err		 merr;
 	struct img_limits		 ilim;
 	struct img			 im = { 0, 0, NULL }, thumb = { 0, 0, NULL };
 	enum img_type			 type;
@@ -249,7 +247,7 @@ analyze_handle(struct app *app, const struct http_request *req,
 	unsigned char			*jpg = NULL, *tjpg = NULL, *pjpg = NULL;
 	size_t				 jpglen = 0, tjpglen = 0, pjpglen = 0;
 	size_t				 nboxes = 0, i, ns;
-	char				 boundary[80], mime[64], id[ID_LEN + 1];
+	char				 mime[64], id[ID_LEN + 1];
 	char				 sample[ID_LEN + 1], *js = NULL;
 	const char			*sample_id = NULL;
 	const double			*thr;
@@ -274,25 +272,8 @@ analyze_handle(struct app *app, const struct http_request *req,
 		    "The model is not loaded; see the server log.");
 		return;
 	}
-	if (multipart_boundary(req->content_type, boundary,
-	    sizeof(boundary)) != MULTIPART_OK) {
-		http_error(resp, 400, "bad_multipart",
-		    "Send the image as multipart/form-data.");
+	if ((mp = pipeline_parse_form(app, req, resp, "image")) == NULL)
 		return;
-	}
-	multipart_limits_default(&mlim);
-	mlim.max_parts = cfg->max_parts;
-	mp = multipart_parse(req->body, req->body_len, boundary, &mlim, &merr);
-	if (mp == NULL) {
-		snprintf(resp->note, sizeof(resp->note), "multipart: %s",
-		    multipart_strerror(merr));
-		if (merr == MULTIPART_ERR_NOMEM)
-			http_error(resp, 500, "internal", "Internal error.");
-		else
-			http_error(resp, 400, "bad_multipart",
-			    "The upload is malformed or incomplete.");
-		return;
-	}
 	if ((part = multipart_find(mp, "image")) == NULL) {
 		http_error(resp, 400, "missing_field",
 		    "No file in the field named \"image\".");

@@ -167,10 +167,8 @@ detect_handle(struct app *app, const struct http_request *req,
     struct http_response *resp)
 {
 	const struct config		*cfg = app->cfg;
-	struct multipart_limits		 mlim;
 	struct multipart		*mp = NULL;
 	const struct multipart_part	*part;
-	enum multipart_err		 merr;
 	struct img_limits		 ilim;
 	struct img			 im = { 0, 0, NULL };
 	enum img_type			 type;
@@ -180,7 +178,7 @@ detect_handle(struct app *app, const struct http_request *req,
 	struct scan_model		 sm;
 	struct scan_opts		 so;
 	json_t				*o = NULL, *warn;
-	char				 boundary[80], mime[64];
+	char				 mime[64];
 	double				 t0, t1, t2, sharp, mean, share;
 	int				 W = 0, H = 0, nrbc;
 
@@ -196,25 +194,8 @@ detect_handle(struct app *app, const struct http_request *req,
 		frame_too_large(resp);
 		return;
 	}
-	if (multipart_boundary(req->content_type, boundary,
-	    sizeof(boundary)) != MULTIPART_OK) {
-		http_error(resp, 400, "bad_multipart",
-		    "Send the frame as multipart/form-data.");
+	if ((mp = pipeline_parse_form(app, req, resp, "frame")) == NULL)
 		return;
-	}
-	multipart_limits_default(&mlim);
-	mlim.max_parts = cfg->max_parts;
-	if ((mp = multipart_parse(req->body, req->body_len, boundary, &mlim,
-	    &merr)) == NULL) {
-		snprintf(resp->note, sizeof(resp->note), "multipart: %s",
-		    multipart_strerror(merr));
-		if (merr == MULTIPART_ERR_NOMEM)
-			http_error(resp, 500, "internal", "Internal error.");
-		else
-			http_error(resp, 400, "bad_multipart",
-			    "The upload is malformed or incomplete.");
-		return;
-	}
 	if ((part = multipart_find(mp, "image")) == NULL || part->len == 0) {
 		http_error(resp, 400, "missing_field",
 		    "No frame in the field named \"image\".");

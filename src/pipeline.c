@@ -9,15 +9,49 @@
 #include "detector.h"
 #include "fov.h"
 #include "http.h"
+#include "config.h"
+#include "multipart.h"
 #include "scale.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 static double
 round1(double v)
 {
 	return round(v * 10) / 10;
+}
+
+struct multipart *
+pipeline_parse_form(const struct app *app, const struct http_request *req,
+    struct http_response *resp, const char *what)
+{
+	struct multipart_limits	 mlim;
+	struct multipart	*mp;
+	enum multipart_err	 merr;
+	char			 boundary[80], msg[80];
+
+	if (multipart_boundary(req->content_type, boundary,
+	    sizeof(boundary)) != MULTIPART_OK) {
+		snprintf(msg, sizeof(msg), "Send the %s as multipart/form-data.",
+		    what);
+		http_error(resp, 400, "bad_multipart", msg);
+		return NULL;
+	}
+	multipart_limits_default(&mlim);
+	mlim.max_parts = app->cfg->max_parts;
+	mp = multipart_parse(req->body, req->body_len, boundary, &mlim, &merr);
+	if (mp == NULL) {
+		snprintf(resp->note, sizeof(resp->note), "multipart: %s",
+		    multipart_strerror(merr));
+		if (merr == MULTIPART_ERR_NOMEM)
+			http_error(resp, 500, "internal", "Internal error.");
+		else
+			http_error(resp, 400, "bad_multipart",
+			    "The upload is malformed or incomplete.");
+	}
+	return mp;
 }
 
 void

@@ -8,6 +8,18 @@
 #include "imgcheck.h"
 #include "scan.h"
 
+struct http_request;
+struct multipart;
+
+/*
+ * Parse req's multipart/form-data body with the configured limits.  NULL
+ * with resp filled (400 bad_multipart, 500 on no memory) on failure; what
+ * names the file in the message ("image", "frame").
+ */
+struct multipart *pipeline_parse_form(const struct app *app,
+	    const struct http_request *req, struct http_response *resp,
+	    const char *what);
+
 /* Fill resp with the status and error code of an image check or decode. */
 void	 pipeline_image_error(struct http_response *resp, enum img_err e);
 
