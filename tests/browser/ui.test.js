@@ -775,7 +775,11 @@ test('history lists results newest first, CSV of a selection, delete removes on 
   await page.click(`li[data-id="${mine[0]}"] a.button`);
   await page.waitForFunction((id) => location.hash === '#/result/' + id, mine[0]);
   await page.waitForSelector('#result:not([hidden])');
-  assertShown(await shown(page), expected(uploaded[0], uploaded[0].thresholds));
+  /* the view shows the previous result until the opened one has loaded */
+  const want = expected(uploaded[0], uploaded[0].thresholds);
+  await page.waitForFunction((n) => Number(document.getElementById('count-total').textContent) === n,
+    Object.values(want).reduce((a, b) => a + b, 0), { timeout: 15000 }).catch(() => {});
+  assertShown(await shown(page), want);
 
   /* Delete: two presses, then the server no longer has it. */
   await page.goto(base + '/#/history');
