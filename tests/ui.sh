@@ -38,8 +38,14 @@ fi
 bv_server_start
 
 # The analyses run on the CPU next to other work: allow minutes, not seconds.
-node --test --test-reporter=tap --test-timeout=600000 "$browser_dir/ui.test.js"
-rc=$?
+# ui.test.js and every ui-*.test.js beside it (one feature a file), one
+# after the other: they share this server.
+rc=0
+for t in "$browser_dir"/ui.test.js "$browser_dir"/ui-*.test.js; do
+	[ -f "$t" ] || continue
+	echo "# $(basename "$t")"
+	node --test --test-reporter=tap --test-timeout=600000 "$t" || rc=1
+done
 if [ $rc != 0 ]; then
 	echo "--- backend log ---"
 	tail -n 40 "$BV_LOG" 2>/dev/null
