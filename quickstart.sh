@@ -7,7 +7,8 @@
 # BV_SANITIZE=1 to run the suite a second time under ASan+UBSan (CI does).
 # run: BV_BIND=0.0.0.0 to serve the LAN, BV_TLS_PORT (default 8443) for
 # HTTPS with a self-signed certificate (BV_TLS_NAMES: more names for it,
-# BV_TLS=0: none).
+# BV_TLS=0: none).  Serving beyond this computer asks once for the clinic
+# password (kept in state/password.conf; BV_NO_PASSWORD=1: none).
 set -eu
 
 top=$(cd "$(dirname "$0")" && pwd)
@@ -17,7 +18,7 @@ state=${BV_STATE:-$top/state}
 port=${BV_PORT:-8080}
 
 PKGS_BUILD="build-essential autoconf automake pkg-config curl python3 \
-libfcgi-dev libmagic-dev libjansson-dev libjpeg62-turbo-dev libpng-dev \
+libfcgi-dev libcrypt-dev libmagic-dev libjansson-dev libjpeg62-turbo-dev libpng-dev \
 libopenblas-dev darknet libxnnpack-dev libpthreadpool-dev lighttpd \
 lighttpd-mod-openssl openssl"
 PKGS_TEST="chromium valgrind clang libclang-rt-dev wrk nginx-light"
@@ -74,6 +75,23 @@ case $cmd in
 run)
 	apt_install $PKGS_BUILD
 	build
+	# The LAN gets the clinic password by default (bv-passwd(1)): asked
+	# once, kept in state/password.conf, which mkconf-local.sh reads.
+	case ${BV_BIND:-127.0.0.1} in
+	127.*|localhost|::1) ;;
+	*)	if [ ! -s "$state/password.conf" ] && [ "${BV_NO_PASSWORD:-0}" != 1 ]; then
+			if [ ! -t 0 ]; then
+				say "serving $BV_BIND needs the clinic password: run this in a terminal once, or BV_NO_PASSWORD=1"
+				exit 1
+			fi
+			mkdir -p "$state" && : > "$state/password.conf"
+			say "serving the LAN: choose the clinic password (at least 8 characters)"
+			# as root, lighttpd runs the backend as www-data
+			g=; [ "$(id -u)" = 0 ] && g="-g www-data"
+			"$build/bv-passwd" -c "$state/password.conf" $g ||
+			    { rm -f "$state/password.conf"; exit 1; }
+		fi ;;
+	esac
 	# HTTPS too (phones give the live camera only to secure pages):
 	# state/tls/bloodview.crt, made once; BV_TLS=0 turns it off
 	tls=

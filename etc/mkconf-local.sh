@@ -23,7 +23,29 @@ clinical_reference = $src/etc/reference-ranges.json
 threads = 1
 ${BV_ALLOWED_HOSTS:+allowed_hosts = $BV_ALLOWED_HOSTS}
 ${BV_EXTRA_CONF:-}
+$(cat "$state/password.conf" 2>/dev/null)
 EOC
+
+# The clinic password (src/login.c): with a password_hash, every /results/
+# file is first put to bloodview-authorize (a FastCGI authorizer: one small
+# process, no model), whose 401 is the answer without a session.
+# Without one the block is left out, so nothing changes; BV_AUTHORIZER=1
+# keeps it (the installed lighttpd-bloodview.conf always has it).
+authz=
+if [ "${BV_AUTHORIZER:-0}" = 1 ] ||
+    grep -q '^[[:space:]]*password_hash[[:space:]]*=' "$state/bloodview.conf"; then
+	authz=",
+\"/results/\" => ((
+	\"bin-path\" => \"${BV_BACKEND_WRAPPER:-}$build/cgi-bin/bloodview-authorize -c $state/bloodview.conf\",
+	\"socket\" => \"$state/bloodview-auth.sock\",
+	\"mode\" => \"authorizer\",
+	\"max-procs\" => 1,
+	\"check-local\" => \"disable\",
+	\"connect-timeout\" => ${BV_FCGI_TIMEOUT:-60},
+	\"write-timeout\" => ${BV_FCGI_TIMEOUT:-60},
+	\"read-timeout\" => ${BV_FCGI_TIMEOUT:-60}
+))"
+fi
 
 # The same host names for lighttpd (static files and results), as a regex.
 host_names=
@@ -106,7 +128,8 @@ fastcgi.server = ( "/api/" => ((
 	"write-timeout" => ${BV_FCGI_TIMEOUT:-60},
 	"read-timeout" => ${BV_FCGI_TIMEOUT:-60},
 	"bin-environment" => ( "OPENBLAS_NUM_THREADS" => "1" )
-)))
+))$authz
+)
 EOC
 
 # HTTPS (browsers give a camera only to secure pages): with BV_TLS_PORT and

@@ -7,6 +7,7 @@
 #include "detect.h"
 #include "detector.h"
 #include "ids.h"
+#include "login.h"
 #include "results.h"
 #include "review.h"
 #include "samples.h"
@@ -99,27 +100,98 @@ handle_model(struct app *app, struct http_response *resp)
 		    detector_engine_name(detector_engine(app->det))));
 	if (o != NULL)
 		json_object_set_new(o, "wbc_classifier", wbc_json(app));
+	/* The report's header (bloodview.conf clinic_name); null: none. */
+	if (o != NULL)
+		json_object_set_new(o, "clinic_name", cfg->clinic_name[0] ?
+		    json_string(cfg->clinic_name) : json_null());
 	http_json(resp, 200, o);
+}
+
+/* 1 if s is a whole number (digits only) in [min, max], stored in *out. */
+static int
+whole_in(const char *s, size_t min, size_t max, size_t *out)
+{
+	size_t	 n = strspn(s, "0123456789");
+
+	if (n == 0 || n > 9 || s[n] != '\0')
+		return 0;
+	*out = (size_t)strtoul(s, NULL, 10);
+	return *out >= min && *out <= max;
+}
+
+/*
+ * The results list's query (docs/api.md): offset, limit, code, from, to.
+ * A bad one is refused naming it, never replaced by a default: 0, or -1
+ * with resp filled.
+ */
+static int
+results_params(const struct http_request *req, struct results_query *q,
+    struct http_response *resp)
+{
+	char		 buf[64], msg[128];
+	const char	*bad = NULL, *why = NULL;
+	size_t		 n;
+
+	memset(q, 0, sizeof(*q));
+	q->limit = 50;
+	if (http_query_get(req->query, "offset", buf, sizeof(buf)) == 0 &&
+	    !whole_in(buf, 0, RESULTS_OFFSET_MAX, &q->offset))
+		bad = "offset", why = "a whole number from 0 to 10000000";
+	else if (http_query_get(req->query, "limit", buf, sizeof(buf)) == 0 &&
+	    !whole_in(buf, 1, RESULTS_LIMIT_MAX, &q->limit))
+		bad = "limit", why = "a whole number from 1 to 1000";
+	else if (http_query_get(req->query, "code", buf, sizeof(buf)) == 0) {
+		/* a sample code's alphabet (samples_validate()); "": any */
+		n = strlen(buf);
+		if (n > RESULTS_CODE_MAX || strspn(buf, "ABCDEFGHIJKLMNOPQRS"
+		    "TUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != n)
+			bad = "code", why = "up to 32 characters from A-Z "
+			    "a-z 0-9 . _ -";
+		else
+			memcpy(q->code, buf, n + 1);
+	}
+	if (bad == NULL && http_query_get(req->query, "from", buf,
+	    sizeof(buf)) == 0 && buf[0] != '\0') {
+		if (!results_date_valid(buf))
+			bad = "from", why = "a date written YYYY-MM-DD";
+		else
+			memcpy(q->from, buf, sizeof(q->from));
+	}
+	if (bad == NULL && http_query_get(req->query, "to", buf,
+	    sizeof(buf)) == 0 && buf[0] != '\0') {
+		if (!results_date_valid(buf))
+			bad = "to", why = "a date written YYYY-MM-DD";
+		else if (q->from[0] != '\0' && strcmp(buf, q->from) < 0)
+			bad = "to", why = "a date on or after from";
+		else
+			memcpy(q->to, buf, sizeof(q->to));
+	}
+	if (bad == NULL)
+		return 0;
+	snprintf(msg, sizeof(msg), "Parameter \"%s\": %s.", bad, why);
+	http_error_i18n(resp, 400, "bad_request", msg, json_pack(
+	    "[{s:s,s:{s:s}}]", "code", "query_invalid", "params", "field",
+	    bad));
+	return -1;
 }
 
 static void
 handle_results(struct app *app, const struct http_request *req,
     struct http_response *resp)
 {
-	char		 buf[16];
-	long		 limit = 50;
+	struct results_query	 q;
+	json_t			*o;
 
 	if (strcmp(req->method, "GET") != 0) {
 		method_not_allowed(resp, "GET");
 		return;
 	}
-	if (http_query_get(req->query, "limit", buf, sizeof(buf)) == 0) {
-		limit = strtol(buf, NULL, 10);
-		if (limit < 1 || limit > 1000)
-			limit = 50;
-	}
-	http_json(resp, 200, json_pack("{s:o}", "results",
-	    results_list(app->results_fd, (size_t)limit)));
+	if (results_params(req, &q, resp) == -1)
+		return;
+	if ((o = results_query(app->results_fd, &q)) == NULL)
+		http_error(resp, 500, "internal", "Internal error.");
+	else
+		http_json(resp, 200, o);
 }
 
 static void
@@ -200,6 +272,9 @@ app_handle(struct app *app, const struct http_request *req,
 	const char	*path = req->path;
 
 	if (check_request(app, req, resp) == -1)
+		return;
+	/* the clinic password: its routes, and 401 without a session */
+	if (login_check(app, req, resp))
 		return;
 	if (strcmp(path, "/api/analyze") == 0) {
 		if (strcmp(req->method, "POST") != 0)

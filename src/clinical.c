@@ -254,8 +254,10 @@ out:
 }
 
 /*
- * "check": true marks an entry (or a whole section) written from memory
- * and not yet verified against its source: shown as unverified.
+ * "check": true marks an entry (or a whole section) not verified against
+ * a source text: shown as unverified.  Either level marking it is enough
+ * here; only "wbc_differential" lets a group's "check": false override
+ * its section (load_wbc()).
  */
 static int
 unverified(const json_t *o, const json_t *section)
@@ -264,9 +266,82 @@ unverified(const json_t *o, const json_t *section)
 	    json_is_true(json_object_get(section, "check"));
 }
 
+/* 1 if sources (the file's "sources") has an entry whose "id" is id. */
+static int
+source_known(const json_t *sources, const char *id)
+{
+	size_t	 i;
+
+	if (id == NULL || *id == '\0')
+		return 0;
+	for (i = 0; i < json_array_size(sources); i++)
+		if (json_is_string(json_object_get(json_array_get(sources, i),
+		    "id")) && strcmp(json_string_value(json_object_get(
+		    json_array_get(sources, i), "id")), id) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+nonempty_string(const json_t *j)
+{
+	return json_is_string(j) && json_string_length(j) > 0;
+}
+
+/*
+ * An entry's optional "cite": a list of {"values": [names], "source": id,
+ * "where": place, "text": the sentence or table row quoted}.  Each item
+ * must name numbers of the entry (keys), a source of the file, and quote
+ * something.  The numbers whose bit is set in need (those of an entry not
+ * marked "check": true) must each be named by some item: nothing is shown
+ * as verified without the text it was verified against.
+ */
+static int
+check_cite(const json_t *o, const json_t *sources, const char *const *keys,
+    size_t nkeys, unsigned need, char *why, size_t whysz)
+{
+	const json_t	*arr = json_object_get(o, "cite"), *e, *vals;
+	const char	*name;
+	unsigned	 seen = 0;
+	size_t		 i, j, k;
+
+	if (arr != NULL && !json_is_array(arr))
+		return seterr(why, whysz, "cite: an array is required"), -1;
+	for (i = 0; i < json_array_size(arr); i++) {
+		e = json_array_get(arr, i);
+		vals = json_object_get(e, "values");
+		if (!json_is_object(e) || !source_known(sources,
+		    json_string_value(json_object_get(e, "source"))) ||
+		    !nonempty_string(json_object_get(e, "text")) ||
+		    !json_is_array(vals) || json_array_size(vals) == 0)
+			return seterr(why, whysz, "cite[%zu]: needs values, "
+			    "source (an id of \"sources\") and text (the "
+			    "sentence quoted)", i), -1;
+		for (j = 0; j < json_array_size(vals); j++) {
+			name = json_string_value(json_array_get(vals, j));
+			for (k = 0; k < nkeys; k++)
+				if (name != NULL && strcmp(name, keys[k]) == 0)
+					break;
+			if (k == nkeys)
+				return seterr(why, whysz, "cite[%zu]: values[%zu]"
+				    " names no number of this entry", i, j), -1;
+			seen |= 1u << k;
+		}
+	}
+	for (k = 0; k < nkeys; k++)
+		if ((need & (1u << k)) && !(seen & (1u << k)))
+			return seterr(why, whysz, "%s has neither \"check\": "
+			    "true nor a cite", keys[k]), -1;
+	return 0;
+}
+
 static int
 load_groups(struct clinical *c, const json_t *sec, char *why, size_t whysz)
 {
+	static const char *const keys[] = {
+		"anaemia_below", "mild_from", "moderate_from"
+	};
+	char			 cwhy[160];
 	const json_t		*arr = json_object_get(sec, "groups");
 	struct est_hb_group	*g;
 	const json_t		*o, *j;
@@ -305,6 +380,10 @@ load_groups(struct clinical *c, const json_t *sec, char *why, size_t whysz)
 		if (!(g->anaemia_below >= g->mild_from &&
 		    g->mild_from >= g->moderate_from))
 			goto bad;
+		if (check_cite(o, c->sources, keys, 3, g->unverified ? 0 : 7,
+		    cwhy, sizeof(cwhy)) == -1)
+			return seterr(why, whysz, "groups[%zu] (%s): %s", i,
+			    g->id, cwhy), -1;
 	}
 	return 0;
 bad:
@@ -343,6 +422,8 @@ load_steps(const json_t *obj, const char *fromkey, struct est_step **out,
 static int
 load_ranges(struct clinical *c, const json_t *sec, char *why, size_t whysz)
 {
+	static const char *const keys[] = { "low", "high" };
+	char			 cwhy[160];
 	const json_t		*arr = json_object_get(sec, "ranges");
 	struct est_range	*r;
 	const json_t		*o;
@@ -370,14 +451,142 @@ load_ranges(struct clinical *c, const json_t *sec, char *why, size_t whysz)
 			    "high", i), -1;
 		r->cls = cls;
 		r->unverified = unverified(o, sec);
+		if (check_cite(o, c->sources, keys, 2, r->unverified ? 0 : 3,
+		    cwhy, sizeof(cwhy)) == -1)
+			return seterr(why, whysz, "ranges[%zu]: %s", i, cwhy),
+			    -1;
 	}
 	return 0;
+}
+
+const char *
+clinical_wbc_class_name(enum clinical_wbc_class k)
+{
+	static const char *const names[CLINICAL_NWBC] = {
+		"neutrophil", "lymphocyte", "monocyte", "eosinophil",
+		"basophil"
+	};
+
+	return (k >= 0 && k < CLINICAL_NWBC) ? names[k] : "?";
+}
+
+/* o[key] as [low, high] with 0 <= low <= high <= max; -1 otherwise. */
+static int
+get_interval(const json_t *o, const char *key, double max, double out[2])
+{
+	const json_t	*a = json_object_get(o, key);
+
+	if (!json_is_array(a) || json_array_size(a) != 2 ||
+	    !json_is_number(json_array_get(a, 0)) ||
+	    !json_is_number(json_array_get(a, 1)))
+		return -1;
+	out[0] = json_number_value(json_array_get(a, 0));
+	out[1] = json_number_value(json_array_get(a, 1));
+	return (out[0] < 0 || out[1] < out[0] || out[1] > max) ? -1 : 0;
+}
+
+/*
+ * Optional "wbc_differential": per age group and class, pct and per_ul
+ * intervals.  A group's "check" overrides the section's; "pct_check"
+ * marks the percentages alone.  Absent section: no groups, no error.
+ */
+static int
+load_wbc(struct clinical *c, const json_t *sec, char *why, size_t whysz)
+{
+	static const char *const keys[2 * CLINICAL_NWBC] = {
+		"neutrophil.pct", "neutrophil.per_ul",
+		"lymphocyte.pct", "lymphocyte.per_ul",
+		"monocyte.pct", "monocyte.per_ul",
+		"eosinophil.pct", "eosinophil.per_ul",
+		"basophil.pct", "basophil.per_ul"
+	};
+	struct clinical_wbc_group	*g;
+	const json_t			*arr, *o, *cls, *j;
+	char				 cwhy[160];
+	unsigned			 need;
+	size_t				 i;
+	int				 k, sec_check;
+
+	if (sec == NULL)
+		return 0;
+	arr = json_object_get(sec, "groups");
+	if (!json_is_object(sec) || !json_is_array(arr) ||
+	    json_array_size(arr) == 0)
+		return seterr(why, whysz, "groups: a non-empty array is "
+		    "required"), -1;
+	sec_check = json_is_true(json_object_get(sec, "check"));
+	c->nwbc = json_array_size(arr);
+	if ((c->wbc = calloc(c->nwbc, sizeof(*c->wbc))) == NULL)
+		return seterr(why, whysz, "out of memory"), -1;
+	for (i = 0; i < c->nwbc; i++) {
+		g = &c->wbc[i];
+		o = json_array_get(arr, i);
+		get_str(o, "group", g->group, sizeof(g->group));
+		if (g->group[0] == '\0' || get_num(o, "age_min_months", -1, 0,
+		    &g->age_min_months) == -1 || g->age_min_months < 0 ||
+		    get_num(o, "age_max_months", -1, 0,
+		    &g->age_max_months) == -1 ||
+		    (g->age_max_months >= 0 &&
+		    g->age_max_months <= g->age_min_months))
+			return seterr(why, whysz, "groups[%zu]: needs group, "
+			    "age_min_months >= 0 and age_max_months (null or "
+			    "above age_min_months)", i), -1;
+		g->unverified = sec_check;
+		if ((j = json_object_get(o, "check")) != NULL) {
+			if (!json_is_boolean(j))
+				return seterr(why, whysz, "groups[%zu]: check "
+				    "must be true or false", i), -1;
+			g->unverified = json_is_true(j);
+		}
+		j = json_object_get(o, "pct_check");
+		if (j != NULL && !json_is_boolean(j))
+			return seterr(why, whysz, "groups[%zu]: pct_check "
+			    "must be true or false", i), -1;
+		g->pct_unverified = g->unverified || json_is_true(j);
+		cls = json_object_get(o, "classes");
+		for (k = 0; k < CLINICAL_NWBC; k++) {
+			j = json_object_get(cls, clinical_wbc_class_name(k));
+			if (get_interval(j, "pct", 100, g->pct[k]) == -1 ||
+			    get_interval(j, "per_ul", 1e6, g->per_ul[k]) == -1)
+				return seterr(why, whysz, "groups[%zu]: "
+				    "classes.%s needs pct [low, high] within "
+				    "0-100 and per_ul [low, high] >= 0", i,
+				    clinical_wbc_class_name(k)), -1;
+		}
+		for (need = 0, k = 0; k < CLINICAL_NWBC; k++)
+			need |= (g->pct_unverified ? 0u : 1u << (2 * k)) |
+			    (g->unverified ? 0u : 1u << (2 * k + 1));
+		if (check_cite(o, c->sources, keys, 2 * CLINICAL_NWBC, need,
+		    cwhy, sizeof(cwhy)) == -1)
+			return seterr(why, whysz, "groups[%zu] (%s): %s", i,
+			    g->group, cwhy), -1;
+	}
+	return 0;
+}
+
+const struct clinical_wbc_group *
+clinical_wbc_find(const struct clinical *c, double age_months)
+{
+	size_t	 i;
+
+	if (c == NULL || age_months < 0)
+		return NULL;
+	for (i = 0; i < c->nwbc; i++)
+		if (age_months >= c->wbc[i].age_min_months &&
+		    (c->wbc[i].age_max_months < 0 ||
+		    age_months < c->wbc[i].age_max_months))
+			return &c->wbc[i];
+	return NULL;
 }
 
 static int
 load_reference(struct clinical *c, const char *path, char *err,
     size_t errsz)
 {
+	static const char *const altitude_keys[] = { "steps" };
+	static const char *const smoking_keys[] = {
+		"steps", "unknown_amount_g_l"
+	};
 	json_t		*root, *o;
 	char		 why[200];
 	const char	*where = "";
@@ -400,8 +609,11 @@ load_reference(struct clinical *c, const char *path, char *err,
 	if (load_steps(json_object_get(root, where), "from_m", &c->altitude,
 	    &c->naltitude, why, sizeof(why)) == -1)
 		goto bad;
-	c->altitude_unverified = unverified(json_object_get(root, where),
-	    NULL);
+	o = json_object_get(root, where);
+	c->altitude_unverified = unverified(o, NULL);
+	if (check_cite(o, c->sources, altitude_keys, 1,
+	    c->altitude_unverified ? 0 : 1, why, sizeof(why)) == -1)
+		goto bad;
 	where = "smoking_adjustment";
 	o = json_object_get(root, where);
 	if (load_steps(o, "from_packs_per_day", &c->smoking, &c->nsmoking,
@@ -413,9 +625,16 @@ load_reference(struct clinical *c, const char *path, char *err,
 		    "required");
 		goto bad;
 	}
+	if (check_cite(o, c->sources, smoking_keys, 2,
+	    c->smoking_unverified ? 0 : 3, why, sizeof(why)) == -1)
+		goto bad;
 	c->rules.smoking_unknown_g_l = v;
 	where = "reference_ranges";
 	if (load_ranges(c, json_object_get(root, where), why,
+	    sizeof(why)) == -1)
+		goto bad;
+	where = "wbc_differential";
+	if (load_wbc(c, json_object_get(root, where), why,
 	    sizeof(why)) == -1)
 		goto bad;
 	rc = 0;
@@ -461,6 +680,7 @@ clinical_free(struct clinical *c)
 	free(c->altitude);
 	free(c->smoking);
 	free(c->ranges);
+	free(c->wbc);
 	json_decref(c->sources);
 	free(c);
 }

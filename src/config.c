@@ -28,7 +28,7 @@
 #endif
 
 enum ctype { C_PATH, C_DOUBLE, C_SIZE, C_INT, C_LONG, C_CLASSES, C_HOSTS,
-	C_ENGINE };
+	C_ENGINE, C_LISTEN, C_ADDRS, C_HASH, C_TEXT };
 
 struct ckey {
 	const char	*name;
@@ -66,6 +66,16 @@ static const struct ckey keys[] = {
 	{ "auto_scale",		  C_INT,    OFF(auto_scale), 0, 1 },
 	{ "allowed_hosts",	  C_HOSTS,  OFF(allowed_hosts), 0, 0 },
 	{ "engine",		  C_ENGINE, OFF(engine), 0, 0 },
+	{ "listen",		  C_LISTEN, OFF(listen), 0, 0 },
+	{ "listen_allow",	  C_ADDRS,  OFF(listen_allow), 0, 0 },
+	{ "detect_max_inflight",  C_INT,    OFF(detect_max_inflight), 0, 1000 },
+	{ "detect_max_fps",	  C_DOUBLE, OFF(detect_max_fps), 0, 1000 },
+	{ "detect_gate_file",	  C_PATH,   OFF(detect_gate_file), 0, 0 },
+	{ "camera",		  C_INT,    OFF(camera), 0, 1 },
+	{ "password_hash",	  C_HASH,   OFF(password_hash), 0, 0 },
+	{ "session_minutes",	  C_INT,    OFF(session_minutes), 1, 525600 },
+	{ "login_attempts",	  C_INT,    OFF(login_attempts), 1, 1000 },
+	{ "clinic_name",	  C_TEXT,   OFF(clinic_name), 0, 0 },
 };
 
 void
@@ -106,6 +116,10 @@ config_defaults(struct config *cfg)
 	cfg->display_pixels = 12600000L;	/* 4032 x 3024 kept whole */
 	cfg->auto_scale = 1;
 	snprintf(cfg->engine, sizeof(cfg->engine), "xnnpack-int8");
+	cfg->session_minutes = 720;
+	cfg->login_attempts = 5;
+	cfg->detect_max_inflight = 1;	/* the live page sends one at a time */
+	cfg->detect_max_fps = 0;	/* etc/bloodview.conf: 30 */
 }
 
 static int
@@ -191,6 +205,81 @@ parse_class_thresholds(struct config *cfg, const struct ckey *k,
 	return 0;
 }
 
+/*
+ * listen = /run/bloodview.sock (a UNIX socket, absolute path), or
+ * HOST:PORT / :PORT (FastCGI over TCP, for backends on other hosts behind
+ * one web server).  Empty: take the socket lighttpd or systemd hands over
+ * on stdin.
+ */
+static int
+parse_listen(struct config *cfg, const struct ckey *k, const char *value,
+    char *err, size_t errsz)
+{
+	const char	*colon;
+	char		*end;
+	long		 port;
+
+	if (value[0] == '\0' || value[0] == '/') {
+		if (strlen(value) >= sizeof(cfg->listen)) {
+			snprintf(err, errsz, "%s: path too long", k->name);
+			return -1;
+		}
+		snprintf(cfg->listen, sizeof(cfg->listen), "%s", value);
+		return 0;
+	}
+	colon = strrchr(value, ':');
+	if (colon == NULL || colon[1] == '\0' ||
+	    strspn(value, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:") != strlen(value) ||
+	    strlen(value) >= sizeof(cfg->listen)) {
+		snprintf(err, errsz, "%s: \"%s\" is not HOST:PORT, :PORT or "
+		    "an absolute socket path", k->name, value);
+		return -1;
+	}
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || errno != 0 || port < 1 || port > 65535) {
+		snprintf(err, errsz, "%s: port \"%s\" is not in [1, 65535]",
+		    k->name, colon + 1);
+		return -1;
+	}
+	snprintf(cfg->listen, sizeof(cfg->listen), "%s", value);
+	return 0;
+}
+
+/* 1 if s is well-formed UTF-8 (RFC 3629) without control characters. */
+static int
+text_ok(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	int			 n, i;
+	unsigned long		 c;
+
+	while (*p != '\0') {
+		if (*p < 0x80) {
+			if (*p < 0x20 || *p == 0x7f)
+				return 0;
+			p++;
+			continue;
+		}
+		n = *p >= 0xf0 ? 3 : *p >= 0xe0 ? 2 : *p >= 0xc2 ? 1 : 0;
+		if (n == 0 || *p > 0xf4)
+			return 0;
+		c = *p++ & (0x3f >> n);
+		for (i = 0; i < n; i++, p++) {
+			if ((*p & 0xc0) != 0x80)
+				return 0;
+			c = c << 6 | (*p & 0x3f);
+		}
+		/* overlong, surrogates, C1 controls, past U+10FFFF */
+		if ((n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
+		    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff ||
+		    (c >= 0x80 && c < 0xa0))
+			return 0;
+	}
+	return 1;
+}
+
 int
 config_set(struct config *cfg, const char *key, const char *value,
     const char *basedir, char *err, size_t errsz)
@@ -242,6 +331,35 @@ config_set(struct config *cfg, const char *key, const char *value,
 		snprintf((char *)cfg + k->off, CONFIG_PATH_MAX, "%s", value);
 		return 0;
 	}
+	if (k->type == C_LISTEN)
+		return parse_listen(cfg, k, value, err, errsz);
+	if (k->type == C_ADDRS) {
+		/* IPv4/IPv6 literals, comma-separated, as libfcgi reads them */
+		i = strspn(value, "0123456789abcdefABCDEF.:,");
+		if (value[i] != '\0' || strlen(value) >= CONFIG_PATH_MAX) {
+			snprintf(err, errsz, "%s: \"%s\" is not a comma-"
+			    "separated list of IP addresses", key, value);
+			return -1;
+		}
+		snprintf((char *)cfg + k->off, CONFIG_PATH_MAX, "%s", value);
+		return 0;
+	}
+	if (k->type == C_HASH) {
+		/*
+		 * crypt(3) output ($id$...: [./0-9A-Za-z$]); whether this
+		 * libcrypt takes it is checked at start-up (auth.c).
+		 */
+		i = strspn(value, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./$");
+		if (value[i] != '\0' || (value[0] != '\0' && value[0] != '$') ||
+		    strlen(value) >= CONFIG_HASH_MAX) {
+			snprintf(err, errsz, "%s: not a crypt(3) hash (write "
+			    "it with bv-passwd)", key);
+			return -1;
+		}
+		snprintf((char *)cfg + k->off, CONFIG_HASH_MAX, "%s", value);
+		return 0;
+	}
 	if (k->type == C_ENGINE) {
 		/* names as detector_engine_parse() knows them */
 		if (strcmp(value, "darknet") != 0 &&
@@ -252,6 +370,17 @@ config_set(struct config *cfg, const char *key, const char *value,
 			return -1;
 		}
 		snprintf((char *)cfg + k->off, CONFIG_ENGINE_MAX, "%s", value);
+		return 0;
+	}
+	if (k->type == C_TEXT) {
+		/* shown as it is (report header): UTF-8, no control bytes */
+		if (strlen(value) >= CONFIG_TEXT_MAX || !text_ok(value)) {
+			snprintf(err, errsz, "%s: at most %d bytes of UTF-8 "
+			    "text without control characters", key,
+			    CONFIG_TEXT_MAX - 1);
+			return -1;
+		}
+		snprintf((char *)cfg + k->off, CONFIG_TEXT_MAX, "%s", value);
 		return 0;
 	}
 	/* written so that NaN ("nan" parses) is out of range too */
@@ -279,6 +408,10 @@ config_set(struct config *cfg, const char *key, const char *value,
 	case C_CLASSES:
 	case C_HOSTS:
 	case C_ENGINE:
+	case C_LISTEN:
+	case C_ADDRS:
+	case C_HASH:
+	case C_TEXT:
 		break;
 	}
 	return 0;

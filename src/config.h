@@ -8,6 +8,8 @@
 #define CONFIG_CLASSES_MAX 32		/* entries in class_thresholds */
 #define CONFIG_CLASS_NAME_MAX 64
 #define CONFIG_ENGINE_MAX 16
+#define CONFIG_HASH_MAX 256		/* password_hash (crypt(3) output) */
+#define CONFIG_TEXT_MAX 129		/* clinic_name: 128 bytes and its NUL */
 
 /* One "NAME:VALUE" of class_thresholds. */
 struct config_class_threshold {
@@ -55,6 +57,36 @@ struct config {
 	 */
 	char	allowed_hosts[CONFIG_PATH_MAX];
 	char	engine[CONFIG_ENGINE_MAX];	/* darknet, xnnpack, xnnpack-int8 */
+	/*
+	 * listen: the FastCGI socket to open ("" = the one on stdin): an
+	 * absolute UNIX socket path, or HOST:PORT / :PORT for TCP.
+	 * listen_allow: the web servers' addresses that may connect over TCP
+	 * (libfcgi's FCGI_WEB_SERVER_ADDRS; "" = any).
+	 */
+	char	listen[CONFIG_PATH_MAX];
+	char	listen_allow[CONFIG_PATH_MAX];
+	/*
+	 * Live frames (POST /api/detect) per client address, across the
+	 * backend processes of this host: at most detect_max_inflight at once
+	 * and detect_max_fps a second (a token bucket, one second of burst);
+	 * 0 turns either off.  detect_gate_file: the small shared file that
+	 * holds the counts ("" = a POSIX shared-memory object named after
+	 * results_dir).  camera: 1 when bv-capture serves a camera under
+	 * /camera/ (GET /api/health says so, and the live page offers it).
+	 */
+	int	detect_max_inflight;
+	double	detect_max_fps;
+	char	detect_gate_file[CONFIG_PATH_MAX];
+	int	camera;
+	/*
+	 * The clinic password (login.c): its crypt(3) hash ("" = off, the
+	 * default), the idle minutes after which a session ends, and the
+	 * failed logins from one address before each try must wait.
+	 */
+	char	password_hash[CONFIG_HASH_MAX];
+	int	session_minutes;
+	int	login_attempts;
+	char	clinic_name[CONFIG_TEXT_MAX];	/* report header; "" = none */
 };
 
 /* Fill cfg with the built-in defaults (paths from configure). */

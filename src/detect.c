@@ -7,14 +7,18 @@
  * it says whether the frame is worth capturing: a Laplacian-variance focus
  * measure and its mean brightness inside the field, and how many red
  * cells overlap (a thick area of the smear, where counts are unreliable).
+ * Before any of it, the client's share is checked (clientgate.c): a few
+ * frames in flight and a frame rate per address, across all backends.
  */
 
 #include "detect.h"
+#include "clientgate.h"
 #include "config.h"
 #include "detector.h"
 #include "fov.h"
 #include "imgcheck.h"
 #include "imgio.h"
+#include "log.h"
 #include "multipart.h"
 #include "pipeline.h"
 #include "scan.h"
@@ -155,6 +159,57 @@ build_answer(const struct app *app, int W, int H, const char *mime,
 	return o;
 }
 
+/*
+ * The per-client gate, opened at the first frame and kept for the
+ * process's life (a process-lifetime object like the model; the shared
+ * state outlives the process on purpose).  gate_failed: it could not be
+ * opened, said once in the log, and frames pass unbounded.
+ */
+static struct clientgate	*gate;
+static int			 gate_failed;
+
+/* 0: the frame may go on; -1: resp holds the 429. */
+static int
+gate_enter(const struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	const struct config		*cfg = app->cfg;
+	struct clientgate_limits	 lim;
+	enum clientgate_verdict		 v;
+	char				 err[256], msg[160], ra[16];
+	int				 retry;
+
+	lim.max_inflight = cfg->detect_max_inflight;
+	lim.max_fps = cfg->detect_max_fps;
+	if (lim.max_inflight <= 0 && lim.max_fps <= 0)
+		return 0;
+	if (gate == NULL && !gate_failed &&
+	    clientgate_open(&gate, cfg->detect_gate_file, cfg->results_dir,
+	    err, sizeof(err)) == -1) {
+		log_warnx("live frames are not bounded per client: %s", err);
+		gate_failed = 1;
+	}
+	if (gate == NULL)
+		return 0;
+	v = clientgate_enter(gate, req->remote_addr, &lim, timing_ms(),
+	    &retry);
+	if (v == CLIENTGATE_PASS)
+		return 0;
+	if (v == CLIENTGATE_INFLIGHT)
+		snprintf(msg, sizeof(msg), "At most %d live frames in flight "
+		    "per client; wait for an answer before the next frame.",
+		    lim.max_inflight);
+	else
+		snprintf(msg, sizeof(msg), "At most %g live frames a second "
+		    "per client; send the next frame later.", lim.max_fps);
+	http_error(resp, 429, "too_many_frames", msg);
+	snprintf(ra, sizeof(ra), "%d", retry);
+	http_add_header(resp, "Retry-After", ra);
+	snprintf(resp->note, sizeof(resp->note), "frame refused: %s",
+	    v == CLIENTGATE_INFLIGHT ? "in flight" : "rate");
+	return -1;
+}
+
 static void
 frame_too_large(struct http_response *resp)
 {
@@ -194,8 +249,10 @@ detect_handle(struct app *app, const struct http_request *req,
 		frame_too_large(resp);
 		return;
 	}
-	if ((mp = pipeline_parse_form(app, req, resp, "frame")) == NULL)
+	if (gate_enter(app, req, resp) == -1)
 		return;
+	if ((mp = pipeline_parse_form(app, req, resp, "frame")) == NULL)
+		goto out;
 	if ((part = multipart_find(mp, "image")) == NULL || part->len == 0) {
 		http_error(resp, 400, "missing_field",
 		    "No frame in the field named \"image\".");
@@ -270,6 +327,7 @@ detect_handle(struct app *app, const struct http_request *req,
 	http_json(resp, 200, o);
 	o = NULL;
 out:
+	clientgate_leave(gate);
 	json_decref(o);
 	free(dr.boxes);
 	imgio_free(&im);

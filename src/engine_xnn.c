@@ -28,7 +28,10 @@
  *   feeding a yolo layer run in fp32 on a dequantised input, as box
  *   coordinates and logits need the precision and those layers cost
  *   little.  Max-pool, upsample and route copies between buffers of
- *   different quantisation go through 256-entry tables.
+ *   different quantisation go through 256-entry tables.  A shortcut is one
+ *   pass over both inputs' int8 values (their real sum, activated,
+ *   requantised to its buffer): XNNPACK's add_nd_qs8 takes dense tensors
+ *   only, and a shortcut's input may sit in a route's buffer at a stride.
  *
  * One pthreadpool and one xnn_initialize() per process, shared by every
  * engine (reference counted).
@@ -44,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #ifdef HAVE_XNNPACK
 
@@ -51,6 +55,9 @@
 #include <xnnpack.h>
 
 #define ROUTE_MAX	16
+#define CHUNK_MAX	16
+/* Packed weights per convolution operator: see conv_chunks() */
+#define CHUNK_BYTES	(1024 * 1024)
 #define CALIB_MAGIC	"bloodview-int8-calibration 1"
 
 enum xl_type { XL_CONV, XL_MAXPOOL, XL_UPSAMPLE, XL_ROUTE, XL_SHORTCUT,
@@ -76,6 +83,9 @@ struct xlayer {
 	int		 src;			/* input layer, -1: network input */
 	struct loc	 out;
 	xnn_operator_t	 op, aux;
+	xnn_operator_t	 more[CHUNK_MAX];	/* conv: output-channel chunks
+						 * after op's */
+	int		 nmore;
 	/* int8 */
 	int		 f32head;		/* conv feeding yolo: fp32 */
 	int		 f32in;			/* first conv: fp32, quantised out */
@@ -109,6 +119,7 @@ struct engine_xnn {
 	float		*scratchf;
 	float		*in32;			/* int8 engine: fp32 NHWC input */
 	size_t		 nscratch8, nscratchf;
+	double		*prof;			/* ms per layer, or NULL */
 };
 
 static pthreadpool_t	pool;
@@ -530,30 +541,82 @@ xfail(enum xnn_status st, const struct xlayer *x, const char *what,
 	return -1;
 }
 
+/*
+ * Output channels per operator.  XNNPACK walks a convolution's rows in
+ * tiles of a few pixels and, per tile, all its output channels: every
+ * tile reads all the packed weights again.  Once those outgrow the L2
+ * cache (yolov3-tiny's 3x3x512x1024 layer: 19 MB in fp32, 4.7 MB in
+ * int8, re-read ~40 times for 169 pixels) the layer is bound by memory,
+ * not arithmetic.  Split into operators of at most CHUNK_BYTES of
+ * weights each, writing their channels into the same output at its pixel
+ * stride, every tile re-reads weights from L2 (half of these cores' 2 MB;
+ * 384 KB-1 MB measured alike).  Each output channel's arithmetic is
+ * unchanged (the shipped model's outputs stay bit for bit).  Grouped
+ * convolutions stay whole.
+ */
+static int
+conv_chunks(const layer *l, size_t esize, int *per)
+{
+	size_t	 bytes = (size_t)l->n * (size_t)(l->c / l->groups) * l->size *
+	    l->size * esize;
+	int	 n = (int)((bytes + CHUNK_BYTES - 1) / CHUNK_BYTES), c;
+
+	if (l->groups != 1 || n <= 1) {
+		*per = l->n;
+		return 1;
+	}
+	if (n > CHUNK_MAX + 1)
+		n = CHUNK_MAX + 1;
+	c = (l->n + n - 1) / n;
+	c = (c + 15) / 16 * 16;		/* whole 16-channel kernel tiles */
+	if (c >= l->n) {
+		*per = l->n;
+		return 1;
+	}
+	*per = c;
+	return (l->n + c - 1) / c;
+}
+
+static xnn_operator_t *
+chunk_op(struct xlayer *x, int k)
+{
+	return k == 0 ? &x->op : &x->more[k - 1];
+}
+
 static int
 make_conv_f32(struct engine_xnn *e, struct xlayer *x, const layer *l,
     const float *in, size_t instride, char *err, size_t errsz)
 {
-	enum xnn_status	 st;
-	float		*w, *b;
+	enum xnn_status	 st = xnn_status_success;
+	float		*w, *b, *dst = loc_ptr(e, &x->out);
 	uint32_t	 p = (uint32_t)l->pad;
+	size_t		 per = (size_t)(l->c / l->groups) * l->size * l->size;
+	int		 k, nk, cper, c0, nc;
 
 	if (fold_conv(l, &w, &b) == -1) {
 		snprintf(err, errsz, "out of memory");
 		return -1;
 	}
-	st = xnn_create_convolution2d_nhwc_f32(p, p, p, p, (uint32_t)l->size,
-	    (uint32_t)l->size, (uint32_t)l->stride, (uint32_t)l->stride, 1, 1,
-	    (uint32_t)l->groups, (size_t)(l->c / l->groups),
-	    (size_t)(l->n / l->groups), instride, x->out.stride, w, b,
-	    x->act == XA_RELU ? 0.0f : -INFINITY, INFINITY, 0, &x->op);
+	nk = conv_chunks(l, sizeof(float), &cper);
+	for (k = 0; k < nk && st == xnn_status_success; k++) {
+		c0 = k * cper;
+		nc = l->n - c0 < cper ? l->n - c0 : cper;
+		st = xnn_create_convolution2d_nhwc_f32(p, p, p, p,
+		    (uint32_t)l->size, (uint32_t)l->size, (uint32_t)l->stride,
+		    (uint32_t)l->stride, 1, 1, (uint32_t)l->groups,
+		    (size_t)(l->c / l->groups), nk > 1 ? (size_t)nc :
+		    (size_t)(l->n / l->groups), instride, x->out.stride,
+		    w + (size_t)c0 * per, b + c0, x->act == XA_RELU ? 0.0f :
+		    -INFINITY, INFINITY, 0, chunk_op(x, k));
+		if (st != xnn_status_success)
+			break;
+		x->nmore = k;
+		st = xnn_setup_convolution2d_nhwc_f32(*chunk_op(x, k), 1,
+		    (size_t)x->h, (size_t)x->w, in, dst + c0, pool);
+	}
 	free(w);
 	free(b);
 	if (xfail(st, x, "convolution", err, errsz) == -1)
-		return -1;
-	st = xnn_setup_convolution2d_nhwc_f32(x->op, 1, (size_t)x->h,
-	    (size_t)x->w, in, loc_ptr(e, &x->out), pool);
-	if (xfail(st, x, "convolution setup", err, errsz) == -1)
 		return -1;
 	if (x->act == XA_LEAKY) {
 		st = xnn_create_leaky_relu_nc_f32((size_t)x->oc,
@@ -606,7 +669,7 @@ make_conv_qc8(struct engine_xnn *e, struct xlayer *x, const layer *l,
 	float		*w = NULL, *b = NULL, *ks = NULL, m, os;
 	int8_t		*wq = NULL, omin;
 	int32_t		*bq = NULL;
-	int		 ozp, rc = -1;
+	int		 ozp, rc = -1, q, nk, cper, c0, nc;
 	uint32_t	 p = (uint32_t)l->pad;
 	void		*dst;
 
@@ -642,18 +705,27 @@ make_conv_qc8(struct engine_xnn *e, struct xlayer *x, const layer *l,
 		dst = loc_ptr(e, &x->out);
 	}
 	omin = x->act == XA_RELU ? (int8_t)ozp : -128;
-	st = xnn_create_convolution2d_nhwc_qc8(p, p, p, p, (uint32_t)l->size,
-	    (uint32_t)l->size, (uint32_t)l->stride, (uint32_t)l->stride, 1, 1,
-	    (uint32_t)l->groups, (size_t)(l->c / l->groups),
-	    (size_t)(l->n / l->groups), in.stride,
-	    x->via_scratch ? (size_t)x->oc : x->out.stride, (int8_t)bi->zp,
-	    bi->scale, ks, wq, bq, (int8_t)ozp, os, omin, 127, 0, &x->op);
-	if (xfail(st, x, "qc8 convolution", err, errsz) == -1)
-		goto out;
-	st = xnn_setup_convolution2d_nhwc_qc8(x->op, 1, (size_t)x->h,
-	    (size_t)x->w, loc_ptr(e, &in), dst, pool);
-	if (xfail(st, x, "qc8 convolution setup", err, errsz) == -1)
-		goto out;
+	nk = conv_chunks(l, 1, &cper);
+	for (q = 0; q < nk; q++) {
+		c0 = q * cper;
+		nc = l->n - c0 < cper ? l->n - c0 : cper;
+		st = xnn_create_convolution2d_nhwc_qc8(p, p, p, p,
+		    (uint32_t)l->size, (uint32_t)l->size, (uint32_t)l->stride,
+		    (uint32_t)l->stride, 1, 1, (uint32_t)l->groups,
+		    (size_t)(l->c / l->groups), nk > 1 ? (size_t)nc :
+		    (size_t)(l->n / l->groups), in.stride,
+		    x->via_scratch ? (size_t)x->oc : x->out.stride,
+		    (int8_t)bi->zp, bi->scale, ks + c0, wq + (size_t)c0 * per,
+		    bq + c0, (int8_t)ozp, os, omin, 127, 0, chunk_op(x, q));
+		if (xfail(st, x, "qc8 convolution", err, errsz) == -1)
+			goto out;
+		x->nmore = q;
+		st = xnn_setup_convolution2d_nhwc_qc8(*chunk_op(x, q), 1,
+		    (size_t)x->h, (size_t)x->w, loc_ptr(e, &in),
+		    (int8_t *)dst + c0, pool);
+		if (xfail(st, x, "qc8 convolution setup", err, errsz) == -1)
+			goto out;
+	}
 	rc = 0;
 	goto out;
 oom:
@@ -751,7 +823,75 @@ struct task {
 	float			 mul, add, neg;	/* requant: see requant_row */
 };
 
-/* One output row of a nearest upsample. */
+/*
+ * d[i] = lut[s[i] + 128]: every int8 -> int8 step (requantisation with
+ * or without leaky, max-pool and route moves, upsample) is a 256-entry
+ * table.  With AVX-512 VBMI a table is four registers and 64 bytes take
+ * two vpermi2b and a blend; elsewhere (and on arm64) the plain loop, and
+ * a leaky convolution's pass stays the vectorised float one (requant_s8,
+ * which built its table: the same bytes either way).
+ */
+static void
+lut_plain(const int8_t *s, int8_t *d, size_t n, const int8_t *lut)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		d[i] = lut[s[i] + 128];
+}
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#include <immintrin.h>
+
+static void __attribute__((target("avx512f,avx512bw,avx512vbmi")))
+lut_vbmi(const int8_t *s, int8_t *d, size_t n, const int8_t *lut)
+{
+	const __m512i	 t0 = _mm512_loadu_si512(lut),
+			 t1 = _mm512_loadu_si512(lut + 64),
+			 t2 = _mm512_loadu_si512(lut + 128),
+			 t3 = _mm512_loadu_si512(lut + 192),
+			 flip = _mm512_set1_epi8((char)0x80);
+	__m512i		 v, lo, hi;
+	__mmask64	 m;
+	size_t		 i;
+
+	for (i = 0; i < n; i += 64) {
+		m = n - i >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << (n - i)) - 1;
+		/* index s + 128: the sign bit flipped */
+		v = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, s + i), flip);
+		lo = _mm512_permutex2var_epi8(t0, v, t1);
+		hi = _mm512_permutex2var_epi8(t2, v, t3);
+		_mm512_mask_storeu_epi8(d + i, m, _mm512_mask_blend_epi8(
+		    _mm512_movepi8_mask(v), lo, hi));
+	}
+}
+
+/* 1 when tables run vectorised (then they beat the float pass). */
+static int
+lut_fast(void)
+{
+	static int	 vbmi = -1;
+
+	if (vbmi == -1)
+		vbmi = __builtin_cpu_supports("avx512vbmi") &&
+		    __builtin_cpu_supports("avx512bw");
+	return vbmi;
+}
+
+static void
+lut8(const int8_t *s, int8_t *d, size_t n, const int8_t *lut)
+{
+	if (lut_fast())
+		lut_vbmi(s, d, n, lut);
+	else
+		lut_plain(s, d, n, lut);
+}
+#else
+#define lut8 lut_plain
+#define lut_fast() 0
+#endif
+
+/* One row of a nearest upsample. */
 static void
 up_row(void *ctx, size_t oy)
 {
@@ -768,15 +908,10 @@ up_row(void *ctx, size_t oy)
 
 			for (ch = 0; ch < t->c; ch++)
 				d[ch] = x->upscale * s[ch];
-		} else {
-			const int8_t *s = (const int8_t *)t->src +
-			    (iy * x->w + ix) * t->ss;
-			int8_t *d = (int8_t *)t->dst + (oy * x->ow + ox) *
-			    t->ds;
-
-			for (ch = 0; ch < t->c; ch++)
-				d[ch] = t->lut[s[ch] + 128];
-		}
+		} else
+			lut8((const int8_t *)t->src + (iy * x->w + ix) * t->ss,
+			    (int8_t *)t->dst + (oy * x->ow + ox) * t->ds, t->c,
+			    t->lut);
 	}
 }
 
@@ -785,22 +920,21 @@ static void
 lut_row(void *ctx, size_t y)
 {
 	const struct task	*t = ctx;
-	size_t			 px, ch, p0 = y * (size_t)t->w;
+	size_t			 px, p0 = y * (size_t)t->w;
 
+	if (t->lut != NULL && t->ss == t->c && t->ds == t->c) {
+		lut8((const int8_t *)t->src + p0 * t->c, (int8_t *)t->dst +
+		    p0 * t->c, t->c * t->w, t->lut);
+		return;
+	}
 	for (px = p0; px < p0 + (size_t)t->w; px++) {
-		if (t->lut == NULL) {
+		if (t->lut == NULL)
 			memcpy((float *)t->dst + px * t->ds,
 			    (const float *)t->src + px * t->ss,
 			    t->c * sizeof(float));
-			continue;
-		}
-		{
-			const int8_t *s = (const int8_t *)t->src + px * t->ss;
-			int8_t *d = (int8_t *)t->dst + px * t->ds;
-
-			for (ch = 0; ch < t->c; ch++)
-				d[ch] = t->lut[s[ch] + 128];
-		}
+		else
+			lut8((const int8_t *)t->src + px * t->ss,
+			    (int8_t *)t->dst + px * t->ds, t->c, t->lut);
 	}
 }
 
@@ -852,6 +986,25 @@ requant_s8(const int8_t *restrict s, int8_t *restrict d, size_t c,
 	}
 }
 
+/* int8 shortcut: (a - za) * ma + (b - zb) * mb, activated, requantised. */
+static void VECTORISE
+shortcut_s8(const int8_t *restrict a, const int8_t *restrict b,
+    int8_t *restrict d, size_t c, float za, float ma, float zb, float mb,
+    float add, float neg)
+{
+	size_t	 ch;
+	float	 v;
+
+	for (ch = 0; ch < c; ch++) {
+		v = ((float)a[ch] - za) * ma + ((float)b[ch] - zb) * mb;
+		v = v < 0 ? v * neg : v;
+		v = v + add;
+		v = v < 0 ? 0 : v;
+		v = v > 255.5f ? 255.5f : v;
+		d[ch] = (int8_t)((int)v - 128);
+	}
+}
+
 /*
  * One row of pixels, activated and requantised: v = src - zero point (int8)
  * or src (float); v *= neg where v < 0 (leaky .1, relu 0, linear 1); out
@@ -864,6 +1017,17 @@ requant_row(void *ctx, size_t y)
 	const struct task	*t = ctx;
 	size_t			 px, p0 = y * (size_t)t->w;
 
+	if (t->ds == t->c) {		/* a dense destination: one call */
+		if (t->srcf)
+			requant_f32((const float *)t->src + p0 * t->c,
+			    (int8_t *)t->dst + p0 * t->c, t->c * t->w, t->mul,
+			    t->add, t->neg);
+		else
+			requant_s8((const int8_t *)t->src + p0 * t->c,
+			    (int8_t *)t->dst + p0 * t->c, t->c * t->w,
+			    (float)t->zi, t->mul, t->add, t->neg);
+		return;
+	}
 	for (px = p0; px < p0 + (size_t)t->w; px++) {
 		if (t->srcf)
 			requant_f32((const float *)t->src + px * t->c,
@@ -900,6 +1064,32 @@ shortcut_row(void *ctx, size_t y)
 			d[ch] = v;
 		}
 	}
+}
+
+/*
+ * One row of an int8 shortcut: alpha * prev + beta * from in the output's
+ * quantisation (v = prev's and from's real values scaled by 1 / out
+ * scale, so the activation's sign is the real one's).
+ */
+static void
+shortcut8_row(void *ctx, size_t y)
+{
+	const struct task	*t = ctx;
+	const struct xlayer	*x = t->x;
+	const struct loc	*fl = &t->e->l[x->from].out;
+	const struct xbuf	*ba = &t->e->b[t->e->l[x->src].out.buf],
+				*bb = &t->e->b[fl->buf],
+				*bo = &t->e->b[x->out.buf];
+	const int8_t		*fp = loc_ptr(t->e, fl);
+	size_t			 px, p0 = y * (size_t)x->ow;
+	float			 ma = x->alpha * ba->scale / bo->scale,
+				 mb = x->beta * bb->scale / bo->scale;
+
+	for (px = p0; px < p0 + (size_t)x->ow; px++)
+		shortcut_s8((const int8_t *)t->src + px * t->ss,
+		    fp + px * fl->stride, (int8_t *)t->dst + px * t->ds,
+		    t->c, (float)ba->zp, ma, (float)bb->zp, mb,
+		    (float)bo->zp + 128.5f, t->neg);
 }
 
 static void
@@ -949,6 +1139,28 @@ requant_move(const struct engine_xnn *e, const struct xlayer *x,
 	t.mul = (t.srcf ? 1 : si) / bo->scale;
 	t.add = (float)bo->zp + 128.5f;
 	run_rows(requant_row, &t, (size_t)x->oh);
+}
+
+/*
+ * The table of a leaky int8 convolution's pass from scratch (its
+ * pre-activation quantisation) to its place: requant_s8() itself on the
+ * 256 values, so the result is the one the float pass would give.
+ */
+static int
+conv_lut(const struct engine_xnn *e, struct xlayer *x)
+{
+	const struct xbuf *bo = &e->b[x->out.buf];
+	int8_t		 in[256];
+	int		 q;
+
+	if ((x->lut = malloc(256)) == NULL)
+		return -1;
+	for (q = 0; q < 256; q++)
+		in[q] = (int8_t)(q - 128);
+	requant_s8(in, x->lut, 256, (float)x->pre_zp, x->pre_scale /
+	    bo->scale, (float)bo->zp + 128.5f, x->act == XA_LEAKY ? .1f :
+	    x->act == XA_RELU ? 0 : 1);
+	return 0;
 }
 
 /* ---- calibration ------------------------------------------------------ */
@@ -1081,12 +1293,6 @@ build(struct engine_xnn *e, network *net, const char *calib, char *err,
 		 * activation quantises it */
 		if (e->l[0].type == XL_CONV && !e->l[0].f32head)
 			e->l[0].f32in = 1;
-		for (i = 0; i < e->nl; i++)
-			if (e->l[i].type == XL_SHORTCUT) {
-				snprintf(err, errsz, "layer %d (shortcut): not "
-				    "supported by the int8 engine", i);
-				return -1;
-			}
 	}
 	if (plan(e) == -1)
 		goto oom;
@@ -1180,6 +1386,8 @@ build(struct engine_xnn *e, network *net, const char *calib, char *err,
 			} else if (make_conv_qc8(e, x, &net->layers[i], err,
 			    errsz) == -1)
 				return -1;
+			else if (x->via_scratch && conv_lut(e, x) == -1)
+				goto oom;
 			break;
 		case XL_MAXPOOL:
 			if (make_maxpool(e, x, &net->layers[i], err, errsz)
@@ -1198,6 +1406,16 @@ build(struct engine_xnn *e, network *net, const char *calib, char *err,
 		case XL_ROUTE:
 			if (make_route(e, x, err, errsz) == -1)
 				return -1;
+			break;
+		case XL_SHORTCUT:
+			if (e->int8 && (e->b[in.buf].f32 ||
+			    e->b[e->l[x->from].out.buf].f32 ||
+			    e->b[x->out.buf].f32)) {
+				snprintf(err, errsz, "layer %d (shortcut): an "
+				    "input also feeds a yolo layer, not "
+				    "supported by the int8 engine", i);
+				return -1;
+			}
 			break;
 		default:
 			break;
@@ -1251,7 +1469,7 @@ fail:
 void
 engine_xnn_free(struct engine_xnn *e)
 {
-	int	 i;
+	int	 i, k;
 
 	if (e == NULL)
 		return;
@@ -1260,6 +1478,8 @@ engine_xnn_free(struct engine_xnn *e)
 			xnn_delete_operator(e->l[i].op);
 		if (e->l[i].aux != NULL)
 			xnn_delete_operator(e->l[i].aux);
+		for (k = 0; k < e->l[i].nmore; k++)
+			xnn_delete_operator(e->l[i].more[k]);
 		free(e->l[i].lut);
 	}
 	for (i = 0; i < e->nbuf; i++)
@@ -1331,16 +1551,46 @@ route_forward(struct engine_xnn *e, struct xlayer *x)
 	}
 }
 
+static double
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+int
+engine_xnn_layers(const struct engine_xnn *e)
+{
+	return e->nl;
+}
+
+void
+engine_xnn_profile(struct engine_xnn *e, double *ms)
+{
+	e->prof = ms;
+}
+
 int
 engine_xnn_forward(struct engine_xnn *e, const float *input)
 {
 	struct xlayer	*x;
 	struct task	 t;
 	struct loc	 in, tmp;
-	int		 i;
+	double		 t0 = 0;
+	int		 i, k;
 
+	if (e->prof != NULL)
+		t0 = now_ms();
 	load_input(e, input);
 	for (i = 0; i < e->nl; i++) {
+		if (e->prof != NULL && i > 0) {
+			double t1 = now_ms();
+
+			e->prof[i - 1] += t1 - t0;
+			t0 = t1;
+		}
 		x = &e->l[i];
 		in = in_loc(e, x);
 		switch (x->type) {
@@ -1350,12 +1600,20 @@ engine_xnn_forward(struct engine_xnn *e, const float *input)
 				return -1;
 			if (xnn_run_operator(x->op, pool) != xnn_status_success)
 				return -1;
+			for (k = 0; k < x->nmore; k++)
+				if (xnn_run_operator(x->more[k], pool) !=
+				    xnn_status_success)
+					return -1;
 			if (e->calib)
 				range_of(e, &x->out, (size_t)x->ow * x->oh,
 				    (size_t)x->oc, &x->pre_lo, &x->pre_hi);
 			if (x->f32in)
 				requant_move(e, x, e->scratchf, 0, 0);
-			else if (x->via_scratch)
+			else if (x->via_scratch && lut_fast())
+				lut_move(e, e->scratch8, (size_t)x->oc,
+				    &x->out, (size_t)x->oc, x->lut, x->ow,
+				    x->oh);
+			else if (x->via_scratch)	/* the same values */
 				requant_move(e, x, e->scratch8, x->pre_scale,
 				    x->pre_zp);
 			else if (x->aux != NULL && !x->f32head &&
@@ -1395,7 +1653,10 @@ engine_xnn_forward(struct engine_xnn *e, const float *input)
 			t.dst = loc_ptr(e, &x->out);
 			t.ds = x->out.stride;
 			t.c = (size_t)x->oc;
-			run_rows(shortcut_row, &t, (size_t)x->oh);
+			t.neg = x->act == XA_LEAKY ? .1f : x->act == XA_RELU ?
+			    0 : 1;
+			run_rows(e->int8 ? shortcut8_row : shortcut_row, &t,
+			    (size_t)x->oh);
 			break;
 		default:
 			break;
@@ -1406,6 +1667,8 @@ engine_xnn_forward(struct engine_xnn *e, const float *input)
 			    &x->out_lo, &x->out_hi);
 		}
 	}
+	if (e->prof != NULL)
+		e->prof[e->nl - 1] += now_ms() - t0;
 	return 0;
 }
 
@@ -1615,6 +1878,20 @@ engine_xnn_precision(const struct engine_xnn *e)
 }
 
 #else /* !HAVE_XNNPACK */
+
+int
+engine_xnn_layers(const struct engine_xnn *e)
+{
+	(void)e;
+	return 0;
+}
+
+void
+engine_xnn_profile(struct engine_xnn *e, double *ms)
+{
+	(void)e;
+	(void)ms;
+}
 
 int
 engine_xnn_available(void)

@@ -55,6 +55,12 @@ void		 engine_xnn_calib_start(struct engine_xnn *);
 int		 engine_xnn_calib_write(const struct engine_xnn *,
 		    const char *path, char *err, size_t errsz);
 
+/* Layers (darknet's count); with ms != NULL every later forward adds
+ * each layer's wall time to ms[layer] (the input's load counts in layer
+ * 0); NULL stops it.  For bv-bench --profile. */
+int		 engine_xnn_layers(const struct engine_xnn *);
+void		 engine_xnn_profile(struct engine_xnn *, double *ms);
+
 /* "fp32" or "int8". */
 const char	*engine_xnn_precision(const struct engine_xnn *);
 

@@ -16,12 +16,13 @@ struct http_request {
 	const char		*content_type;	/* header value or "" */
 	const unsigned char	*body;		/* request body (may be NULL) */
 	size_t			 body_len;
-	const char		*remote_addr;	/* for logs only */
+	const char		*remote_addr;	/* logs, login backoff */
 	const char		*host;		/* Host header or "" */
 	const char		*origin;	/* Origin header or "" */
 	const char		*fetch_site;	/* Sec-Fetch-Site header or "" */
 	const char		*scheme;	/* "http" or "https" */
 	const char		*server_port;	/* SERVER_PORT or "" */
+	const char		*cookie;	/* Cookie header or "" (login.c) */
 };
 
 /*

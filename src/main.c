@@ -10,6 +10,7 @@
  */
 
 #include "app.h"
+#include "auth.h"
 #include "config.h"
 #include "classifier.h"
 #include "detector.h"
@@ -97,6 +98,7 @@ status_text(int status)
 	case 200: return "OK";
 	case 201: return "Created";
 	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
@@ -106,6 +108,7 @@ status_text(int status)
 	case 415: return "Unsupported Media Type";
 	case 421: return "Misdirected Request";
 	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
 	case 503: return "Service Unavailable";
 	case 507: return "Insufficient Storage";
 	default: return status < 500 ? "Error" : "Internal Server Error";
@@ -212,6 +215,7 @@ serve_one(struct app *app, struct io *io)
 	req.origin = io_param(io, "HTTP_ORIGIN");
 	req.fetch_site = io_param(io, "HTTP_SEC_FETCH_SITE");
 	req.server_port = io_param(io, "SERVER_PORT");
+	req.cookie = io_param(io, "HTTP_COOKIE");
 	req.scheme = io_param(io, "REQUEST_SCHEME");
 	if (*req.scheme == '\0')
 		req.scheme = strcasecmp(io_param(io, "HTTPS"), "on") == 0 ?
@@ -375,6 +379,14 @@ main(int argc, char *argv[])
 			log_warnx("option: %s", err);
 			return 1;
 		}
+	/* a hash no login could match would lock everyone out: say so */
+	if (cfg.password_hash[0] != '\0' &&
+	    !auth_hash_usable(cfg.password_hash)) {
+		log_warnx("config: password_hash is not a yescrypt (or other "
+		    "current crypt(3)) hash this libcrypt takes: set it again "
+		    "with bv-passwd");
+		return 1;
+	}
 	openblas_set_num_threads(cfg.threads);
 
 	memset(&app, 0, sizeof(app));
@@ -448,6 +460,16 @@ main(int argc, char *argv[])
 	if (app.clinical == NULL)
 		log_warnx("clinical data not loaded: %s", err);
 
+	/* -s wins over the config's listen; libfcgi reads the allow-list in
+	 * FCGX_Init() and refuses other peers on a TCP socket */
+	if (sock == NULL && cfg.listen[0] != '\0')
+		sock = cfg.listen;
+	if (cfg.listen_allow[0] != '\0' &&
+	    setenv("FCGI_WEB_SERVER_ADDRS", cfg.listen_allow, 1) == -1) {
+		log_warn("setenv");
+		rc = 1;
+		goto done;
+	}
 	if (FCGX_Init() != 0) {
 		log_warnx("FCGX_Init failed");
 		rc = 1;
@@ -459,6 +481,9 @@ main(int argc, char *argv[])
 			rc = 1;
 			goto done;
 		}
+		log_info("listening on %s%s%s", sock,
+		    cfg.listen_allow[0] != '\0' ? ", web servers " : "",
+		    cfg.listen_allow);
 	} else if (FCGX_IsCGI()) {
 		/* one-shot CGI: the request is in the environment and stdin */
 		io.req = NULL;

@@ -41,6 +41,34 @@ json_t	*results_load(int dirfd, const char *id);
 /* New array of summaries of at most limit results, newest first. */
 json_t	*results_list(int dirfd, size_t limit);
 
+#define RESULTS_CODE_MAX	32	/* a sample code's length (samples) */
+#define RESULTS_LIMIT_MAX	1000	/* results one page may hold */
+#define RESULTS_OFFSET_MAX	10000000
+
+/*
+ * One page of the results list: the results whose sample code contains
+ * code (ignoring case; "" any) and whose "created" day (UTC) lies in
+ * [from, to] ("YYYY-MM-DD", "" open), newest first, from offset on.
+ */
+struct results_query {
+	size_t	offset;
+	size_t	limit;
+	char	code[RESULTS_CODE_MAX + 1];
+	char	from[11];
+	char	to[11];
+};
+
+/*
+ * New object {"results": [...], "total", "offset", "limit"}: the page of
+ * q (each summary as results_list()'s plus "samples": [{"id", "code"}],
+ * the samples holding it), total the number of results q matches.  NULL
+ * only on ENOMEM.  The caller owns the reference.
+ */
+json_t	*results_query(int dirfd, const struct results_query *q);
+
+/* 1 if s is a real calendar date written "YYYY-MM-DD", else 0. */
+int	results_date_valid(const char *s);
+
 /*
  * Remove leftovers of interrupted commits and deletes, but never a
  * temporary a live process still holds locked; returns how many.

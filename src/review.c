@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -182,30 +183,24 @@ bump(json_t *counts, const char *name)
 	    (json_is_integer(n) ? json_integer_value(n) : 0) + 1));
 }
 
-json_t *
-review_counts(const json_t *result, const json_t *changes)
+/*
+ * cls[i] (n entries): what detection i of result counts as once changes
+ * are applied, NULL when it is not counted.
+ */
+static void
+counted_as(const json_t *result, const json_t *changes, const char **cls,
+    size_t n)
 {
 	const json_t	*dets = json_object_get(result, "detections");
 	const json_t	*d, *ch;
-	json_t		*counts, *classes;
-	const char	**cls = NULL, *op, *name;
-	size_t		 i, n = json_array_size(dets);
+	const char	*op, *name;
+	size_t		 i;
 	json_int_t	 k;
 
-	counts = json_object();
-	classes = classes_of(result);
-	for (i = 0; i < json_array_size(classes); i++)
-		if ((name = json_string_value(json_array_get(classes, i))))
-			json_object_set_new(counts, name, json_integer(0));
-	json_decref(classes);
-	/* cls[i]: what detection i counts as; NULL: not counted. */
-	if (n > 0 && (cls = calloc(n, sizeof(*cls))) == NULL) {
-		json_decref(counts);
-		return NULL;
-	}
 	for (i = 0; i < n; i++) {
 		d = json_array_get(dets, i);
 		name = json_string_value(json_object_get(d, "class"));
+		cls[i] = NULL;
 		if (name != NULL && json_number_value(json_object_get(d,
 		    "confidence")) >= threshold_of(result, name))
 			cls[i] = name;
@@ -215,21 +210,204 @@ review_counts(const json_t *result, const json_t *changes)
 		op = json_string_value(json_object_get(ch, "op"));
 		name = json_string_value(json_object_get(ch, "class"));
 		k = json_integer_value(json_object_get(ch, "detection"));
-		if (op == NULL)
+		if (op == NULL || k < 0 || (size_t)k >= n)
 			continue;
-		if (strcmp(op, "add") == 0 && name != NULL)
-			bump(counts, name);
-		else if (k >= 0 && (size_t)k < n && strcmp(op, "delete") == 0)
+		if (strcmp(op, "delete") == 0)
 			cls[k] = NULL;
-		else if (k >= 0 && (size_t)k < n &&
-		    strcmp(op, "reclassify") == 0)
+		else if (strcmp(op, "reclassify") == 0)
 			cls[k] = name;
+	}
+}
+
+json_t *
+review_counts(const json_t *result, const json_t *changes)
+{
+	const json_t	*ch;
+	json_t		*counts, *classes;
+	const char	**cls = NULL, *op, *name;
+	size_t		 i, n = json_array_size(json_object_get(result,
+			    "detections"));
+
+	counts = json_object();
+	classes = classes_of(result);
+	for (i = 0; i < json_array_size(classes); i++)
+		if ((name = json_string_value(json_array_get(classes, i))))
+			json_object_set_new(counts, name, json_integer(0));
+	json_decref(classes);
+	if (n > 0 && (cls = calloc(n, sizeof(*cls))) == NULL) {
+		json_decref(counts);
+		return NULL;
+	}
+	counted_as(result, changes, cls, n);
+	for (i = 0; i < json_array_size(changes); i++) {
+		ch = json_array_get(changes, i);
+		op = json_string_value(json_object_get(ch, "op"));
+		name = json_string_value(json_object_get(ch, "class"));
+		if (op != NULL && strcmp(op, "add") == 0 && name != NULL)
+			bump(counts, name);
 	}
 	for (i = 0; i < n; i++)
 		if (cls[i] != NULL)
 			bump(counts, cls[i]);
 	free(cls);
 	return counts;
+}
+
+/* ---- white-cell types ------------------------------------------------ */
+
+/*
+ * The types a person may give a white cell: the classifier's classes
+ * (models/v2-wbc.names) less its reject class "platelet" (a platelet
+ * clump boxed as a WBC is reclassified or deleted, not typed), and
+ * "untyped" for a cell the person cannot type either.
+ */
+static const char *const wbc_types[] = {
+	"neutrophil", "lymphocyte", "monocyte", "eosinophil", "basophil",
+	"ig", "erythroblast", "untyped", NULL
+};
+#define REVIEW_WBC_TYPES_TEXT	"neutrophil, lymphocyte, monocyte, " \
+	"eosinophil, basophil, ig, erythroblast, untyped"
+
+/* The stored name of type s (any case), or NULL if it is not one. */
+static const char *
+wbc_type_name(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; s != NULL && wbc_types[i] != NULL; i++)
+		if (strcasecmp(s, wbc_types[i]) == 0)
+			return wbc_types[i];
+	return NULL;
+}
+
+/* A type as a change or a detection gives it: a string or {"class"}. */
+static const char *
+type_of(const json_t *j)
+{
+	if (json_is_string(j))
+		return json_string_value(j);
+	return json_string_value(json_object_get(j, "class"));
+}
+
+/*
+ * The reviewed differential of result (which has the classifier's
+ * "differential") under changes: every counted WBC, as review_counts()
+ * counts them, by its type: the person's when a change gives one, else
+ * the classifier's when the detector called it a WBC too, else untyped
+ * (made a WBC by hand and not typed).  As samples_diff.c reads a field.
+ */
+static json_t *
+reviewed_differential(const json_t *result, const json_t *changes)
+{
+	const json_t	*dets = json_object_get(result, "detections");
+	const json_t	*df = json_object_get(result, "differential");
+	const json_t	*ch;
+	json_t		*by, *out;
+	const char	**cls = NULL, **type = NULL, *op, *name, *was, *t;
+	unsigned char	*person = NULL;
+	size_t		 i, n = json_array_size(dets);
+	json_int_t	 k, typed = 0, untyped = 0, reviewed = 0;
+
+	if (n > 0 && ((cls = calloc(n, sizeof(*cls))) == NULL ||
+	    (type = calloc(n, sizeof(*type))) == NULL ||
+	    (person = calloc(n, 1)) == NULL)) {
+		free(cls);
+		free(type);
+		return NULL;
+	}
+	by = json_object();
+	for (i = 0; i < json_array_size(json_object_get(df, "classes")); i++)
+		if ((name = json_string_value(json_array_get(json_object_get(
+		    df, "classes"), i))) != NULL)
+			json_object_set_new(by, name, json_integer(0));
+	counted_as(result, changes, cls, n);
+	for (i = 0; i < n; i++)
+		type[i] = type_of(json_object_get(json_array_get(dets, i),
+		    "wbc_type"));
+	for (i = 0; i < json_array_size(changes); i++) {
+		ch = json_array_get(changes, i);
+		op = json_string_value(json_object_get(ch, "op"));
+		name = json_string_value(json_object_get(ch, "class"));
+		t = wbc_type_name(type_of(json_object_get(ch, "wbc_type")));
+		k = json_integer_value(json_object_get(ch, "detection"));
+		if (op == NULL || name == NULL || strcmp(name, "WBC") != 0)
+			continue;
+		if (strcmp(op, "add") == 0) {
+			if (t != NULL && strcmp(t, "untyped") != 0) {
+				bump(by, t);
+				typed++;
+				reviewed++;
+			} else
+				untyped++;
+			continue;
+		}
+		if (strcmp(op, "reclassify") != 0 || k < 0 || (size_t)k >= n)
+			continue;
+		was = json_string_value(json_object_get(json_array_get(dets,
+		    (size_t)k), "class"));
+		if (t != NULL) {
+			type[k] = t;
+			person[k] = 1;
+		} else if (was == NULL || strcmp(was, "WBC") != 0)
+			type[k] = NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (cls[i] == NULL || strcmp(cls[i], "WBC") != 0)
+			continue;
+		if (type[i] != NULL && wbc_type_name(type[i]) != NULL &&
+		    strcmp(type[i], "untyped") != 0) {
+			bump(by, wbc_type_name(type[i]));
+			typed++;
+			reviewed += person[i];
+		} else
+			untyped++;
+	}
+	free(cls);
+	free(type);
+	free(person);
+	out = json_pack("{s:o,s:I,s:I,s:I}", "by", by, "typed", typed,
+	    "untyped", untyped, "reviewed", reviewed);
+	if (out != NULL && json_object_get(df, "classes") != NULL)
+		json_object_set(out, "classes", json_object_get(df, "classes"));
+	if (out != NULL && json_object_get(df, "min_confidence") != NULL)
+		json_object_set(out, "min_confidence", json_object_get(df,
+		    "min_confidence"));
+	return out;
+}
+
+/*
+ * Show the types a person set on result's detections: "wbc_type" becomes
+ * {"class", "by": "review"}, the classifier's moves to
+ * "detector_wbc_type".
+ */
+static void
+mark_types(json_t *result, const json_t *changes)
+{
+	json_t		*dets = json_object_get(result, "detections"), *d;
+	const json_t	*ch;
+	const char	*op, *name, *t;
+	size_t		 i;
+	json_int_t	 k;
+
+	for (i = 0; i < json_array_size(changes); i++) {
+		ch = json_array_get(changes, i);
+		op = json_string_value(json_object_get(ch, "op"));
+		name = json_string_value(json_object_get(ch, "class"));
+		t = wbc_type_name(type_of(json_object_get(ch, "wbc_type")));
+		k = json_integer_value(json_object_get(ch, "detection"));
+		if (op == NULL || strcmp(op, "reclassify") != 0 || t == NULL ||
+		    name == NULL || strcmp(name, "WBC") != 0 || k < 0 ||
+		    (d = json_array_get(dets, (size_t)k)) == NULL)
+			continue;
+		/* Merged twice: the classifier's is already moved. */
+		if (json_object_get(d, "wbc_type") != NULL &&
+		    json_object_get(json_object_get(d, "wbc_type"),
+		    "by") == NULL)
+			json_object_set(d, "detector_wbc_type",
+			    json_object_get(d, "wbc_type"));
+		json_object_set_new(d, "wbc_type", json_pack("{s:s,s:s}",
+		    "class", t, "by", "review"));
+	}
 }
 
 /* {"reclassified", "deleted", "added"}: how many of each. */
@@ -331,13 +509,14 @@ review_check(const json_t *result, const json_t *changes, char *err,
 	const json_t	*dets = json_object_get(result, "detections");
 	const json_t	*ch, *box;
 	json_t		*out = NULL, *classes, *nb, *params = NULL;
-	const char	*op, *name, *was, *code = NULL;
+	const char	*op, *name, *was, *type, *code = NULL;
 	/* What a client may send; the stored (normalised) forms included. */
-	static const char *const add_keys[] = { "op", "class", "box", NULL };
+	static const char *const add_keys[] = { "op", "class", "box",
+	    "wbc_type", NULL };
 	static const char *const del_keys[] = { "op", "detection", "class",
 	    NULL };
 	static const char *const rec_keys[] = { "op", "detection", "class",
-	    "from", NULL };
+	    "from", "wbc_type", NULL };
 	unsigned char	*seen = NULL;
 	size_t		 i, n = json_array_size(dets);
 	json_int_t	 k = -1;
@@ -364,6 +543,17 @@ review_check(const json_t *result, const json_t *changes, char *err,
 			code = "review_change_invalid";
 			break;
 		}
+		/* A type: only on a WBC added or reclassified, one we know. */
+		type = NULL;
+		if (json_object_get(ch, "wbc_type") != NULL && (strcmp(op,
+		    "add") == 0 || strcmp(op, "reclassify") == 0 || strcmp(op,
+		    "delete") == 0) && (strcmp(op, "delete") == 0 ||
+		    name == NULL || strcmp(name, "WBC") != 0 ||
+		    (type = wbc_type_name(json_string_value(json_object_get(ch,
+		    "wbc_type")))) == NULL)) {
+			code = "review_wbc_type_invalid";
+			break;
+		}
 		if (strcmp(op, "add") == 0) {
 			box = json_object_get(ch, "box");
 			if (!keys_ok(ch, add_keys) || !has_class(classes,
@@ -386,8 +576,9 @@ review_check(const json_t *result, const json_t *changes, char *err,
 				code = "review_outside_field";
 				break;
 			}
-			json_array_append_new(out, json_pack("{s:s,s:s,s:o}",
-			    "op", "add", "class", name, "box", nb));
+			json_array_append_new(out, json_pack("{s:s,s:s,s:o,s:s*}",
+			    "op", "add", "class", name, "box", nb, "wbc_type",
+			    type));
 			continue;
 		}
 		if (strcmp(op, "delete") != 0 && strcmp(op, "reclassify") != 0) {
@@ -421,9 +612,9 @@ review_check(const json_t *result, const json_t *changes, char *err,
 			    "review_class_invalid" : "review_change_invalid";
 			break;
 		}
-		json_array_append_new(out, json_pack("{s:s,s:I,s:s,s:s?}",
+		json_array_append_new(out, json_pack("{s:s,s:I,s:s,s:s?,s:s*}",
 		    "op", "reclassify", "detection", k, "class", name,
-		    "from", was));
+		    "from", was, "wbc_type", type));
 	}
 	if (code == NULL) {
 		free(seen);
@@ -443,6 +634,12 @@ review_check(const json_t *result, const json_t *changes, char *err,
 		    "class")));
 		json_object_set_new(params, "class", json_string(
 		    json_string_value(json_object_get(ch, "class"))));
+	} else if (strcmp(code, "review_wbc_type_invalid") == 0) {
+		snprintf(err, errsz, "Change %zu: \"wbc_type\" goes only on a "
+		    "WBC that is added or reclassified, and must be one of "
+		    "%s.", i, REVIEW_WBC_TYPES_TEXT);
+		json_object_set_new(params, "allowed", json_string(
+		    REVIEW_WBC_TYPES_TEXT));
 	} else if (strcmp(code, "review_box_invalid") == 0)
 		snprintf(err, errsz, "Change %zu: \"box\" needs numbers x, y, "
 		    "w, h (at least 1 px) with its centre inside the image.",
@@ -570,7 +767,7 @@ fail:
 void
 review_merge(int results_fd, const char *id, json_t *result)
 {
-	json_t	*rv, *counts;
+	json_t	*rv, *counts, *df;
 
 	if (result == NULL)
 		return;
@@ -585,6 +782,16 @@ review_merge(int results_fd, const char *id, json_t *result)
 		    json_object_get(result, "counts"));
 		json_object_set_new(result, "counts", counts);
 	}
+	/* The types a person set: on their boxes and in the differential. */
+	if (json_is_object(json_object_get(result, "differential")) &&
+	    json_object_get(result, "detector_differential") == NULL &&
+	    (df = reviewed_differential(result, json_object_get(rv,
+	    "changes"))) != NULL) {
+		json_object_set(result, "detector_differential",
+		    json_object_get(result, "differential"));
+		json_object_set_new(result, "differential", df);
+	}
+	mark_types(result, json_object_get(rv, "changes"));
 	json_object_set_new(result, "review", json_pack("{s:O?,s:O?,s:O?,"
 	    "s:O?,s:O?,s:O?}", "version", json_object_get(rv, "version"),
 	    "base", json_object_get(rv, "base"),

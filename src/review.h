@@ -42,7 +42,10 @@ json_t	*review_load(int results_fd, const char *id);
  * Check a client's change list against result (its detections, classes,
  * image and field of view).  Returns a new normalised list the caller
  * owns, or NULL with an English message in err and, when msgs is not
- * NULL, the same as a new [{"code","params"}] list in *msgs.
+ * NULL, the same as a new [{"code","params"}] list in *msgs.  An add or
+ * reclassify change to "WBC" may carry "wbc_type" (a person's type of the
+ * cell: one of the classifier's types less its reject class, or
+ * "untyped"), stored in lower case.
  */
 json_t	*review_check(const json_t *result, const json_t *changes, char *err,
 	    size_t errsz, json_t **msgs);
@@ -69,7 +72,12 @@ enum review_err review_save(int results_fd, const char *id, int base,
  * Make result (id's result.json, modified in place) say what its latest
  * review says: "counts" become the reviewed ones, the detector's move to
  * "detector_counts", and "review" is {"version","base","by","at",
- * "changes","summary"}, or null when the result was never reviewed.
+ * "changes","summary"}, or null when the result was never reviewed.  A
+ * white-cell type a person set ("wbc_type" of a change) shows on its
+ * detection as {"class", "by": "review"} (the classifier's moved to
+ * "detector_wbc_type"), and a classified result's "differential" is
+ * recounted under the review (the classifier's kept in
+ * "detector_differential").
  */
 void	 review_merge(int results_fd, const char *id, json_t *result);
 

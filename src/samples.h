@@ -22,6 +22,31 @@ enum samples_err {
 };
 
 /*
+ * How a field (an attached result) was chosen: a random field of the
+ * monolayer, or one chosen around white cells.  Density estimates use
+ * random fields only (a field chosen for its white cells overstates
+ * them and says nothing of the red cells' density); the differential
+ * uses every field.
+ */
+enum samples_selection {
+	SAMPLES_SEL_RANDOM = 0,
+	SAMPLES_SEL_TARGETED
+};
+
+/* "random", "targeted" */
+const char	*samples_selection_name(enum samples_selection s);
+
+/* The enum value of a name above, or -1 (NULL too). */
+int		 samples_selection_from_name(const char *name);
+
+/*
+ * How result_id was chosen in sample (its "field_selection"); random when
+ * the sample says nothing (stored before fields were marked).
+ */
+enum samples_selection samples_field_selection(const json_t *sample,
+	    const char *result_id);
+
+/*
  * The store.  Samples live in <results>/samples/<id>.json; every change is
  * a read-modify-write under an exclusive flock(2) on samples/.lock and is
  * published by writing a temporary file, fsync, rename, fsync of the
@@ -41,7 +66,8 @@ enum samples_err samples_create(int results_fd, json_t *sample,
 
 /*
  * Replace the facts of sample id with sample (an object from
- * samples_validate()), keeping its "id", "created" and "results" and
+ * samples_validate()), keeping its "id", "created", "results",
+ * "field_selection" and "new_field_selection" and
  * setting "edited" to now: the summary, recomputed on every read, follows.
  * On SAMPLES_OK sample holds the stored object.
  */
@@ -55,11 +81,34 @@ json_t	*samples_load(int results_fd, const char *id);
 int	 samples_exists(int results_fd, const char *id);
 
 /*
- * Append result_id to sample_id's results (no-op if already there).
- * SAMPLES_ERR_NOTFOUND if either is absent.
+ * Append result_id to sample_id's results (no-op if already there: its
+ * marking stays), marked as the sample's "new_field_selection" says
+ * (random unless set).  SAMPLES_ERR_NOTFOUND if either is absent.
  */
 enum samples_err samples_attach(int results_fd, const char *sample_id,
 	    const char *result_id);
+
+/*
+ * samples_attach() with the field marked selection (an enum
+ * samples_selection), or, when selection is -1, as the sample says.  The
+ * id and its marking are written together.
+ */
+enum samples_err samples_attach_as(int results_fd, const char *sample_id,
+	    const char *result_id, int selection);
+
+/*
+ * Mark result_id of sample_id as chosen by selection.
+ * SAMPLES_ERR_NOTFOUND if the sample is absent or does not hold it.
+ */
+enum samples_err samples_mark(int results_fd, const char *sample_id,
+	    const char *result_id, enum samples_selection selection);
+
+/*
+ * Set how the fields attached to sample id from now on without an
+ * explicit marking (analysed into it) are marked: "new_field_selection".
+ */
+enum samples_err samples_set_new_selection(int results_fd, const char *id,
+	    enum samples_selection selection);
 
 /*
  * Whether sample id can take one more result now: SAMPLES_OK,
@@ -126,6 +175,22 @@ json_t	*samples_validate(const json_t *in, const struct clinical *c,
  */
 json_t	*samples_summary(int results_fd, const json_t *sample,
 	    const struct clinical *c);
+
+/*
+ * samples_summary() whose "differential" also compares with the
+ * reference intervals in wbc_ref (the "wbc_differential" block of the
+ * reference data; NULL: none shown).
+ */
+json_t	*samples_summary_ref(int results_fd, const json_t *sample,
+	    const struct clinical *c, const json_t *wbc_ref);
+
+/*
+ * The "wbc_differential" block of the reference data file at path, read
+ * on the first call and kept for the process's lifetime (borrowed, like
+ * the rest of the reference data: a change needs a restart).  NULL when
+ * the file has no such block or cannot be read.
+ */
+const json_t *samples_wbc_reference(const char *path);
 
 /*
  * Route handler for /api/samples and below.  Returns 0 without touching

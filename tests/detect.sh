@@ -8,12 +8,11 @@ set -u
 
 command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
-img=${BV_DATASET:-}/BCCD/JPEGImages/BloodImage_00001.jpg
-img2=${BV_DATASET:-}/BCCD/JPEGImages/BloodImage_00003.jpg
-if [ ! -f "$img" ] || [ ! -f "$img2" ]; then
-	echo "SKIP: BCCD dataset not found at ${BV_DATASET:-}"
-	exit 77
-fi
+# two BCCD fields, or without the dataset two smears drawn by tests/gen-smear
+. "$top_srcdir/tests/lib/images.sh"
+img=$(bv_test_image 1) || exit 99
+img2=$(bv_test_image 3) || exit 99
+echo "# test images: $(bv_test_images) $img $img2"
 gen=$top_builddir/tests/gen-frame
 [ -x "$gen" ] || { echo "ERROR: $gen not built"; exit 99; }
 

@@ -54,7 +54,10 @@ hdr=$(curl -s -D - -o /dev/null --cacert "$tls/bloodview.crt" "$https/" | tr -d 
 printf '%s\n' "$hdr" | grep -q '^HTTP/[0-9.]* 200' &&
     printf '%s\n' "$hdr" | grep -qi '^Content-Security-Policy:' &&
     ok "the page over HTTPS, with its security headers" || bad "HTTPS page: $hdr"
-img=${BV_DATASET:-}/BCCD/JPEGImages/BloodImage_00001.jpg
+# a BCCD field, or without the dataset a smear drawn by tests/gen-smear
+. "$top_srcdir/tests/lib/images.sh"
+img=$(bv_test_image 1) || exit 99
+echo "# test image: $(bv_test_images) $img"
 if [ -f "$img" ]; then
 	code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$tls/bloodview.crt" \
 	    -H "Origin: $https" -H 'Sec-Fetch-Site: same-origin' -F "image=@$img" "$https/api/detect")

@@ -5,8 +5,10 @@ set -u
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$NGINX" ] || { echo "SKIP: nginx is not installed"; exit 77; }
 command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
-img=$BV_DATASET/BCCD/JPEGImages/BloodImage_00001.jpg
-[ -f "$img" ] || { echo "SKIP: BCCD dataset not found at $BV_DATASET"; exit 77; }
+# a BCCD field, or without the dataset a smear drawn by tests/gen-smear
+. "$top_srcdir/tests/lib/images.sh"
+img=$(bv_test_image 1) || exit 99
+echo "# test image: $(bv_test_images) $img"
 . "$top_srcdir/tests/lib/server.sh"
 
 state=$(mktemp -d /tmp/bv-nginx.XXXXXX)

@@ -11,14 +11,10 @@ if [ ! -f "$lib" ]; then
 fi
 command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
-imgs=${BV_DATASET:-}/BCCD/JPEGImages
-# without the dataset: the three fields shipped in tests/data
-for n in 00001 00002 00003; do
-	if [ ! -f "$imgs/BloodImage_$n.jpg" ]; then
-		echo "SKIP: BCCD dataset not found at ${BV_DATASET:-(unset)}"
-		exit 77
-	fi
-done
+# BCCD fields, or smears drawn by tests/gen-smear without the dataset
+. "$top_srcdir/tests/lib/images.sh"
+imgs=$(bv_test_image_dir 00001 00002 00003) || exit 99
+echo "# images: $(bv_test_images)"
 . "$lib"
 
 bv_server_start
@@ -300,6 +296,124 @@ PY
 pyrc=$?
 sed 's/^/    /' "$work/py3.out"
 [ "$pyrc" = 0 ] && ok "the sample uses the reviewed counts and says so" || bad "reviewed counts in the sample"
+
+# 3c. Field marking: the first field marked "chosen around white cells"
+#     leaves the density estimates (random fields only); the differential
+#     still counts every field, its numbers recomputed here.
+rmark=$(echo $rids | cut -d' ' -f1)
+api PUT "/api/samples/$sid/results/$rmark" -H 'Content-Type: application/json' \
+    --data-binary '{"selection":"around"}'
+m=$(json "$work/body" '(j["error"]["message_i18n"][0]["code"], j["error"]["message_i18n"][0]["params"]["field"])')
+[ "$code" = 400 ] && [ "$m" = "('selection_invalid', 'selection')" ] &&
+    ok "a wrong marking -> 400 selection_invalid naming the field" || bad "bad marking -> $code $m"
+api PUT "/api/samples/$sid/results/$rmark" -H 'Content-Type: application/json' \
+    --data-binary '{"selection":"targeted"}'
+[ "$code" = 200 ] && ok "mark a field targeted -> 200" || bad "mark -> $code: $(head -c 300 "$work/body")"
+# shellcheck disable=SC2086
+python3 - "$work/body" "$BV_RESULTS" "$rmark" <<'PY' >"$work/py4.out" 2>&1
+import json, os, sys
+body = json.load(open(sys.argv[1])); s = body["summary"]; res = sys.argv[2]; marked = sys.argv[3]
+fails = []
+def check(cond, what):
+    print(("ok: " if cond else "FAIL: ") + what)
+    if not cond: fails.append(what)
+sel = {f["result"]: f["selection"] for f in s["per_field"]}
+check(sel[marked] == "targeted" and sorted(sel.values()) == ["random", "random", "targeted"],
+      "per_field selection %s" % sel)
+check(body["sample"]["field_selection"][marked] == "targeted", "stored with the attachment")
+check((s["selection"]["random"], s["selection"]["targeted"]) == (2, 1) and
+      s["selection"]["text_i18n"][0]["code"] == "selection_some_targeted", "selection: %s" % s["selection"]["text"])
+random = [f for f in s["per_field"] if f["selection"] == "random"]
+for k in ("RBC", "WBC", "Platelets"):
+    e = s["estimates"].get(k)
+    if e is None:
+        check(False, "%s estimate missing" % k); continue
+    p = e["formula_i18n"][0]["params"]
+    mean = sum(f["counts"][k] for f in random) / len(random)
+    check(p["fields"] == 2 and abs(p["mean"] - round(mean, 3)) < 1e-9,
+          "%s estimate from the 2 random fields: mean %s (%s)" % (k, p["mean"], e["formula"]))
+# The differential from each field's detections and review.
+want, untyped = {}, 0
+for f in s["per_field"]:
+    r = json.load(open(os.path.join(res, f["result"], "result.json")))
+    gone = set()
+    if f["review_version"]:
+        rv = json.load(open(os.path.join(res, f["result"], "review-%d.json" % f["review_version"])))
+        gone = {c["detection"] for c in rv["changes"] if c["op"] == "delete"}
+    for i, d in enumerate(r["detections"]):
+        if i in gone or d["class"] != "WBC" or d["confidence"] < r["thresholds"]["WBC"]:
+            continue
+        t = d.get("wbc_type", {}).get("class", "untyped")
+        if t == "untyped": untyped += 1
+        else: want[t] = want.get(t, 0) + 1
+dv = s["differential"]
+typed = sum(want.values())
+check(dv["typed"] == typed and dv["untyped"] == untyped, "typed %d, untyped %d (recomputed %d, %d)" % (dv["typed"], dv["untyped"], typed, untyped))
+check(dv["typed"] + dv["untyped"] == s["totals"]["WBC"], "typed + untyped = the sample's WBC total %d" % s["totals"]["WBC"])
+check(all(dv["counts"][k] == want.get(k, 0) for k in dv["classes"]), "counts per type %s" % dv["counts"])
+if typed:
+    check(all(abs(dv["percent"][k] - round(100.0 * want.get(k, 0) / typed, 1)) < 1e-9 for k in dv["classes"]), "percent %s" % dv["percent"])
+check(dv["complete"] == (typed >= 100) and dv["progress"] == [typed, 100], "100-cell rule: progress %s" % dv["progress"])
+check(dv["complete"] or ("%d/100" % typed) in dv["text"], "says %s" % dv["text"])
+check(all(x["class"] in ("ig", "erythroblast") and want.get(x["class"], 0) > 0 for x in dv["flags"]) and
+      len(dv["flags"]) == sum(1 for k in ("ig", "erythroblast") if want.get(k)), "review flags %s" % [x["class"] for x in dv["flags"]])
+w = s["flags"].get("WBC", {}).get("flag")
+if dv["per_ul"] is None:
+    check(dv["per_ul_withheld"] and dv["per_ul_withheld_i18n"], "per uL withheld: %s" % dv["per_ul_withheld"])
+else:
+    check(w != "implausible" and all(abs(dv["per_ul"][k] - dv["percent"][k] / 100 * s["estimates"]["WBC"]["per_ul"]) <= 0.5 + 0.0005 * s["estimates"]["WBC"]["per_ul"] for k in dv["classes"]),
+          "per uL = %% x WBC estimate %s" % dv["per_ul"])
+sys.exit(1 if fails else 0)
+PY
+pyrc=$?
+sed 's/^/    /' "$work/py4.out"
+[ "$pyrc" = 0 ] && ok "marked field out of the estimates; differential matches the fields" || bad "field marking / differential"
+# Fields analysed into the sample from now on are marked as the sample says.
+api PUT "/api/samples/$sid/selection" -H 'Content-Type: application/json' --data-binary '{"selection":"targeted"}'
+[ "$code" = 200 ] && [ "$(json "$work/body" 'j["sample"]["new_field_selection"]')" = targeted ] &&
+    ok "new fields will be marked targeted -> 200" || bad "set new field marking -> $code"
+c=$(curl -s -o "$work/r4" -w '%{http_code}' -F "image=@$imgs/BloodImage_00002.jpg" -F "sample=$sid" "$BV_URL/api/analyze")
+if [ "$c" = 200 ]; then
+	r4=$(json "$work/r4" 'j["id"]')
+	api GET "/api/samples/$sid"
+	m=$(json "$work/body" "[f['selection'] for f in j['summary']['per_field'] if f['result'] == '$r4']")
+	[ "$m" = "['targeted']" ] && ok "a field analysed into it is marked targeted" || bad "new field marked $m"
+	api DELETE "/api/samples/$sid/results/$r4"
+	[ "$code" = 200 ] && [ "$(json "$work/body" "'$r4' in j['sample'].get('field_selection', {})")" = False ] &&
+	    ok "removing the field drops its marking" || bad "remove marked field -> $code"
+else
+	bad "analyse into the targeted sample -> $c"
+fi
+
+# 3d. A chamber sample with the technician's manual counts: the arithmetic
+#     recomputed here from the profile's depth; half a count refused naming it.
+api POST /api/samples -H 'Content-Type: application/json' --data-binary \
+    '{"code":"IT-CH-1","preparation":"chamber","manual_counts":{"WBC":{"cells":123,"squares":4,"square":"large","dilution":20}}}'
+if [ "$code" = 201 ]; then
+	chid=$(json "$work/body" 'j["id"]')
+	api GET "/api/samples/$chid"
+	python3 - "$work/body" "$top_srcdir/etc/clinical.json" <<'PY' >"$work/py5.out" 2>&1
+import json, sys
+b = json.load(open(sys.argv[1])); cal = json.load(open(sys.argv[2]))
+prof = [p for p in cal["profiles"] if p["name"] == b["sample"]["profile"]][0]
+m = b["summary"]["manual"]["WBC"]
+want = round(123 / (4 * 1.0 * prof["depth_mm"]) * 20)
+ok = m["per_ul"] == want and m["formula"].endswith("= %d" % want) and b["summary"]["detector_note_i18n"][0]["code"] == "chamber_not_validated"
+print(("ok: " if ok else "FAIL: ") + "manual WBC %s (want %d): %s" % (m["per_ul"], want, m["formula"]))
+sys.exit(0 if ok else 1)
+PY
+	pyrc=$?
+	sed 's/^/    /' "$work/py5.out"
+	[ "$pyrc" = 0 ] && ok "chamber manual counts: cells / (squares x area x depth) x dilution" || bad "manual counts"
+	api DELETE "/api/samples/$chid"
+else
+	bad "create chamber sample -> $code: $(head -c 300 "$work/body")"
+fi
+api POST /api/samples -H 'Content-Type: application/json' --data-binary \
+    '{"code":"IT-CH-2","preparation":"chamber","manual_counts":{"WBC":{"cells":12,"squares":12,"square":"large"}}}'
+m=$(json "$work/body" '(j["error"]["message_i18n"][0]["code"], j["error"]["message_i18n"][0]["params"]["field"])')
+[ "$code" = 400 ] && [ "$m" = "('manual_squares_invalid', 'manual_counts.WBC.squares')" ] &&
+    ok "12 large squares (the ruling has 9) -> 400 naming manual_counts.WBC.squares" || bad "bad manual count -> $code $m"
 
 # 4. List, delete.
 api GET /api/samples

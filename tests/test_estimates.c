@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "check.h"
 
 #define NEAR(a, b, eps)	CHECK(fabs((a) - (b)) <= (eps))
@@ -193,135 +195,249 @@ screen(const struct est_person *p, double *adjusted)
 	return r.screen;
 }
 
-/* Below the cutoff: likely; at it: not indicated (WHO: "below"). */
-static void
-check_cutoff(double age_months, enum est_sex sex, int pregnant,
-    int trimester, double cutoff, const char *group_id)
-{
-	struct est_person	 p = person(age_months, sex, cutoff - 1);
-	struct est_hb_result	 r;
+/*
+ * The WHO groups as cited in etc/reference-ranges.json ("cite", quoted
+ * in docs/reference-data.md): age band in completed months, cutoff
+ * (anaemia below it), mild from, moderate from; severe below that.
+ */
+static const struct who_group {
+	const char	*id;
+	double		 age_lo, age_hi;	/* first and last month in it */
+	enum est_sex	 sex;
+	int		 pregnant, trimester;
+	double		 below, mild, moderate;
+} who_groups[] = {
+	{ "pregnant_t1", 15 * 12, 49 * 12, EST_SEX_FEMALE, 1, 1, 110, 100, 70 },
+	{ "pregnant_t2", 15 * 12, 49 * 12, EST_SEX_FEMALE, 1, 2, 105, 95, 70 },
+	{ "pregnant_t3", 15 * 12, 49 * 12, EST_SEX_FEMALE, 1, 3, 110, 100, 70 },
+	{ "child_6_23m", 6, 23, EST_SEX_UNKNOWN, 0, 0, 105, 95, 70 },
+	{ "child_24_59m", 24, 59, EST_SEX_UNKNOWN, 0, 0, 110, 100, 70 },
+	{ "child_5_11y", 60, 143, EST_SEX_UNKNOWN, 0, 0, 115, 110, 80 },
+	{ "child_12_14y", 144, 179, EST_SEX_UNKNOWN, 0, 0, 120, 110, 80 },
+	{ "women_15y", 180, 90 * 12, EST_SEX_FEMALE, 0, 0, 120, 110, 80 },
+	{ "men_15y", 180, 90 * 12, EST_SEX_MALE, 0, 0, 130, 110, 80 },
+};
+#define NWHO	(sizeof(who_groups) / sizeof(who_groups[0]))
 
-	p.pregnant = pregnant;
-	p.trimester = trimester;
-	est_anaemia(&p, &clin->rules, EST_FLAG_NONE, &r);
-	CHECK(r.screen == EST_SCREEN_LIKELY);
-	CHECK(r.group != NULL && strcmp(r.group->id, group_id) == 0);
-	if (r.group == NULL || strcmp(r.group->id, group_id) != 0)
-		fprintf(stderr, "  age %g mo sex %d: group %s, want %s\n",
-		    age_months, sex, r.group ? r.group->id : "none",
-		    group_id);
-	p.hb_g_l = cutoff;
-	est_anaemia(&p, &clin->rules, EST_FLAG_NONE, &r);
-	CHECK(r.screen == EST_SCREEN_NOT_INDICATED);
-	NEAR(r.group ? r.group->anaemia_below : -1, cutoff, 0);
+/* Screen a person of group w aged age with haemoglobin hb (g/L). */
+static void
+screen_who(const struct who_group *w, double age, double hb,
+    struct est_hb_result *r)
+{
+	struct est_person	 p = person(age, w->sex, hb);
+
+	p.pregnant = w->pregnant;
+	p.trimester = w->trimester;
+	est_anaemia(&p, &clin->rules, EST_FLAG_NONE, r);
 }
 
+/* The result's group is w; says which otherwise. */
+static void
+check_group(const struct est_hb_result *r, const struct who_group *w,
+    double age, double hb)
+{
+	CHECK(r->group != NULL && strcmp(r->group->id, w->id) == 0);
+	if (r->group == NULL || strcmp(r->group->id, w->id) != 0)
+		fprintf(stderr, "  %s at %g mo, Hb %g: group %s\n", w->id,
+		    age, hb, r->group ? r->group->id : "none");
+}
+
+/*
+ * Every cutoff on both sides, at both ends of the group's age band: Hb
+ * exactly at the cutoff is not anaemia (WHO: "below"), 0.1 g/L under it
+ * is, and so is 0.1 g/dL (1 g/L) under it.
+ */
 static void
 test_who_cutoffs(void)
 {
-	/* Children: age bands in completed months, either sex. */
-	check_cutoff(6, EST_SEX_FEMALE, 0, 0, 105, "child_6_23m");
-	check_cutoff(23, EST_SEX_MALE, 0, 0, 105, "child_6_23m");
-	check_cutoff(24, EST_SEX_FEMALE, 0, 0, 110, "child_24_59m");
-	check_cutoff(59, EST_SEX_UNKNOWN, 0, 0, 110, "child_24_59m");
-	check_cutoff(60, EST_SEX_MALE, 0, 0, 115, "child_5_11y");
-	check_cutoff(11 * 12 + 11, EST_SEX_FEMALE, 0, 0, 115, "child_5_11y");
-	check_cutoff(12 * 12, EST_SEX_FEMALE, 0, 0, 120, "child_12_14y");
-	check_cutoff(14 * 12 + 11, EST_SEX_MALE, 0, 0, 120, "child_12_14y");
-	/* 15 years: split by sex. */
-	check_cutoff(15 * 12, EST_SEX_FEMALE, 0, 0, 120, "women_15y");
-	check_cutoff(40 * 12, EST_SEX_FEMALE, 0, 0, 120, "women_15y");
-	check_cutoff(15 * 12, EST_SEX_MALE, 0, 0, 130, "men_15y");
-	check_cutoff(70 * 12, EST_SEX_MALE, 0, 0, 130, "men_15y");
-	/* Pregnancy by trimester: 110, 105, 110. */
-	check_cutoff(25 * 12, EST_SEX_FEMALE, 1, 1, 110, "pregnant_t1");
-	check_cutoff(25 * 12, EST_SEX_FEMALE, 1, 2, 105, "pregnant_t2");
-	check_cutoff(25 * 12, EST_SEX_FEMALE, 1, 3, 110, "pregnant_t3");
+	struct est_hb_result	 r;
+	const struct who_group	*w;
+	double			 ages[2];
+	size_t			 i, a;
+
+	CHECK(clin->ngroups == NWHO);
+	for (i = 0; i < NWHO; i++) {
+		w = &who_groups[i];
+		ages[0] = w->age_lo;
+		ages[1] = w->age_hi;
+		for (a = 0; a < 2; a++) {
+			screen_who(w, ages[a], w->below, &r);
+			check_group(&r, w, ages[a], w->below);
+			CHECK(r.screen == EST_SCREEN_NOT_INDICATED);
+			NEAR(r.group ? r.group->anaemia_below : -1, w->below,
+			    0);
+			screen_who(w, ages[a], w->below - 0.1, &r);
+			CHECK(r.screen == EST_SCREEN_LIKELY);
+			CHECK(r.severity == EST_SEV_MILD);
+			screen_who(w, ages[a], w->below - 1, &r);
+			CHECK(r.screen == EST_SCREEN_LIKELY);
+		}
+	}
+	/* Age edges between groups, completed months: 5|6, 23|24, ... */
+	{
+		static const struct {
+			double		 age;
+			enum est_sex	 sex;
+			const char	*id;	/* NULL: no group */
+		} e[] = {
+			{ 5, EST_SEX_MALE, NULL },
+			{ 6, EST_SEX_MALE, "child_6_23m" },
+			{ 23, EST_SEX_FEMALE, "child_6_23m" },
+			{ 24, EST_SEX_FEMALE, "child_24_59m" },
+			{ 59, EST_SEX_UNKNOWN, "child_24_59m" },
+			{ 60, EST_SEX_UNKNOWN, "child_5_11y" },
+			{ 143, EST_SEX_MALE, "child_5_11y" },
+			{ 144, EST_SEX_MALE, "child_12_14y" },
+			{ 179, EST_SEX_FEMALE, "child_12_14y" },
+			{ 180, EST_SEX_FEMALE, "women_15y" },
+			{ 180, EST_SEX_MALE, "men_15y" },
+			{ 180, EST_SEX_UNKNOWN, NULL },
+		};
+		struct est_person	 p;
+
+		for (i = 0; i < sizeof(e) / sizeof(e[0]); i++) {
+			p = person(e[i].age, e[i].sex, 100);
+			est_anaemia(&p, &clin->rules, EST_FLAG_NONE, &r);
+			if (e[i].id == NULL)
+				CHECK(r.group == NULL &&
+				    r.screen == EST_SCREEN_CANNOT_TELL);
+			else
+				CHECK(r.group != NULL &&
+				    strcmp(r.group->id, e[i].id) == 0);
+		}
+	}
 	/* A pregnant woman of unknown age still gets the pregnancy cutoff. */
-	check_cutoff(-1, EST_SEX_FEMALE, 1, 2, 105, "pregnant_t2");
+	screen_who(&who_groups[1], -1, 105, &r);
+	check_group(&r, &who_groups[1], -1, 105);
+	CHECK(r.screen == EST_SCREEN_NOT_INDICATED);
+	screen_who(&who_groups[1], -1, 104.9, &r);
+	CHECK(r.screen == EST_SCREEN_LIKELY);
 }
 
+/*
+ * Every severity band edge of every group: mild from mild_from, 0.1 g/L
+ * under it moderate; moderate from moderate_from, 0.1 under it severe.
+ */
 static void
 test_severity(void)
 {
-	struct est_person	 p;
 	struct est_hb_result	 r;
-	static const struct {
-		double			 age;
-		enum est_sex		 sex;
+	const struct who_group	*w;
+	size_t			 i, j;
+	struct {
 		double			 hb;
 		enum est_severity	 sev;
-	} c[] = {
-		/* Non-pregnant women: mild 110-119, moderate 80-109, < 80. */
-		{ 300, EST_SEX_FEMALE, 119, EST_SEV_MILD },
-		{ 300, EST_SEX_FEMALE, 110, EST_SEV_MILD },
-		{ 300, EST_SEX_FEMALE, 109, EST_SEV_MODERATE },
-		{ 300, EST_SEX_FEMALE, 80, EST_SEV_MODERATE },
-		{ 300, EST_SEX_FEMALE, 79, EST_SEV_SEVERE },
-		/* Men: mild 110-129. */
-		{ 300, EST_SEX_MALE, 129, EST_SEV_MILD },
-		{ 300, EST_SEX_MALE, 109, EST_SEV_MODERATE },
-		/* Children 24-59 months: mild 100-109, moderate 70-99. */
-		{ 30, EST_SEX_MALE, 100, EST_SEV_MILD },
-		{ 30, EST_SEX_MALE, 99, EST_SEV_MODERATE },
-		{ 30, EST_SEX_MALE, 69, EST_SEV_SEVERE },
-		/* Children 6-23 months: mild 95-104. */
-		{ 12, EST_SEX_FEMALE, 95, EST_SEV_MILD },
-		{ 12, EST_SEX_FEMALE, 94, EST_SEV_MODERATE },
-		{ 12, EST_SEX_FEMALE, 70, EST_SEV_MODERATE },
-		{ 12, EST_SEX_FEMALE, 69, EST_SEV_SEVERE },
-	};
-	size_t			 i;
+	} c[5];
 
-	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		p = person(c[i].age, c[i].sex, c[i].hb);
-		est_anaemia(&p, &clin->rules, EST_FLAG_NONE, &r);
-		CHECK(r.screen == EST_SCREEN_LIKELY);
-		CHECK(r.severity == c[i].sev);
-		if (r.severity != c[i].sev)
-			fprintf(stderr, "  case %zu: severity %s\n", i,
-			    est_severity_name(r.severity));
+	for (i = 0; i < NWHO; i++) {
+		w = &who_groups[i];
+		c[0].hb = w->below - 0.1;	c[0].sev = EST_SEV_MILD;
+		c[1].hb = w->mild;		c[1].sev = EST_SEV_MILD;
+		c[2].hb = w->mild - 0.1;	c[2].sev = EST_SEV_MODERATE;
+		c[3].hb = w->moderate;		c[3].sev = EST_SEV_MODERATE;
+		c[4].hb = w->moderate - 0.1;	c[4].sev = EST_SEV_SEVERE;
+		for (j = 0; j < 5; j++) {
+			screen_who(w, w->age_lo, c[j].hb, &r);
+			check_group(&r, w, w->age_lo, c[j].hb);
+			CHECK(r.screen == EST_SCREEN_LIKELY);
+			CHECK(r.severity == c[j].sev);
+			if (r.severity != c[j].sev)
+				fprintf(stderr, "  %s Hb %g: %s\n", w->id,
+				    c[j].hb, est_severity_name(r.severity));
+		}
+		NEAR(r.group ? r.group->mild_from : -1, w->mild, 0);
+		NEAR(r.group ? r.group->moderate_from : -1, w->moderate, 0);
 	}
+	/* The lowest haemoglobin still says severe. */
+	screen_who(&who_groups[8], 300, 1, &r);
+	CHECK(r.severity == EST_SEV_SEVERE);
 }
+
+/* The altitude table as shipped (unverified): band from (m), g/L. */
+static const double alt_from[] = {
+	0, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500
+};
+static const double alt_g_l[] = { 0, 4, 8, 11, 14, 18, 21, 25, 29, 33 };
+#define NALT	(sizeof(alt_from) / sizeof(alt_from[0]))
 
 static void
 test_altitude(void)
 {
 	struct est_person	 p;
-	double			 adj;
+	double			 adj, hi;
+	size_t			 i;
 
-	/* Table steps as shipped: none below 500 m, then 4, 8, ... g/L. */
-	NEAR(est_step_lookup(clin->altitude, clin->naltitude, 0), 0, 0);
-	NEAR(est_step_lookup(clin->altitude, clin->naltitude, 499), 0, 0);
-	NEAR(est_step_lookup(clin->altitude, clin->naltitude, 500), 4, 0);
-	NEAR(est_step_lookup(clin->altitude, clin->naltitude, 999), 4, 0);
-	NEAR(est_step_lookup(clin->altitude, clin->naltitude, 1000), 8, 0);
-	NEAR(est_step_lookup(clin->altitude, clin->naltitude, 2500), 18, 0);
+	CHECK(clin->naltitude == NALT);
+	for (i = 0; i < NALT && i < clin->naltitude; i++) {
+		NEAR(clin->altitude[i].from, alt_from[i], 0);
+		NEAR(clin->altitude[i].g_l, alt_g_l[i], 0);
+	}
+	/*
+	 * Every band's lower edge (its from, inclusive) and upper edge (1 m
+	 * and 0.1 m under the next band's from), and the metre after.
+	 */
+	for (i = 0; i < NALT; i++) {
+		NEAR(est_step_lookup(clin->altitude, clin->naltitude,
+		    alt_from[i]), alt_g_l[i], 0);
+		NEAR(est_step_lookup(clin->altitude, clin->naltitude,
+		    alt_from[i] + 1), alt_g_l[i], 0);
+		hi = i + 1 < NALT ? alt_from[i + 1] : 8848;
+		NEAR(est_step_lookup(clin->altitude, clin->naltitude, hi - 1),
+		    alt_g_l[i], 0);
+		NEAR(est_step_lookup(clin->altitude, clin->naltitude,
+		    hi - 0.1), alt_g_l[i], 0);
+		if (i + 1 < NALT)
+			NEAR(est_step_lookup(clin->altitude, clin->naltitude,
+			    hi), alt_g_l[i + 1], 0);
+	}
+	/* The highland clinics' edges named in the issue. */
+	NEAR(est_step_lookup(clin->altitude, clin->naltitude, 2999), 18, 0);
 	NEAR(est_step_lookup(clin->altitude, clin->naltitude, 3000), 21, 0);
-	NEAR(est_step_lookup(clin->altitude, clin->naltitude, 4500), 33, 0);
-	NEAR(est_step_lookup(clin->altitude, clin->naltitude, 6000), 33, 0);
+	NEAR(est_step_lookup(clin->altitude, clin->naltitude, 3400), 21, 0);
+	NEAR(est_step_lookup(clin->altitude, clin->naltitude, 3499), 21, 0);
+	NEAR(est_step_lookup(clin->altitude, clin->naltitude, 3500), 25, 0);
+	NEAR(est_step_lookup(clin->altitude, clin->naltitude, 499), 0, 0);
 	NEAR(est_step_lookup(clin->altitude, clin->naltitude, -100), 0, 0);
 
-	/* Woman, Hb 125 g/L: fine at sea level... */
+	/*
+	 * The screening turns at a band edge.  Woman, cutoff 120: Hb 138 at
+	 * 2999 m: 138 - 18 = 120, at the cutoff, not indicated; at 3000 m:
+	 * 138 - 21 = 117, anaemia; at 3400 m the same 117.
+	 */
+	p = person(30 * 12, EST_SEX_FEMALE, 138);
+	p.has_altitude = 1;
+	p.altitude_m = 2999;
+	CHECK(screen(&p, &adj) == EST_SCREEN_NOT_INDICATED);
+	NEAR(adj, 120, 0);
+	p.altitude_m = 3000;
+	CHECK(screen(&p, &adj) == EST_SCREEN_LIKELY);
+	NEAR(adj, 117, 0);
+	p.altitude_m = 3400;
+	CHECK(screen(&p, &adj) == EST_SCREEN_LIKELY);
+	NEAR(adj, 117, 0);
+	/* At 3500 m, Hb 145: 145 - 25 = 120, not indicated; 144.9: 119.9. */
+	p.altitude_m = 3500;
+	p.hb_g_l = 145;
+	CHECK(screen(&p, &adj) == EST_SCREEN_NOT_INDICATED);
+	NEAR(adj, 120, 0);
+	p.hb_g_l = 144.9;
+	CHECK(screen(&p, &adj) == EST_SCREEN_LIKELY);
+	NEAR(adj, 119.9, 1e-9);
+	/* Woman, Hb 125: fine at sea level and at 499 m... */
 	p = person(30 * 12, EST_SEX_FEMALE, 125);
 	CHECK(screen(&p, &adj) == EST_SCREEN_NOT_INDICATED);
 	NEAR(adj, 125, 0);
-	/* ...and at 400 m (below the first step)... */
 	p.has_altitude = 1;
-	p.altitude_m = 400;
+	p.altitude_m = 499;
 	CHECK(screen(&p, &adj) == EST_SCREEN_NOT_INDICATED);
-	/* ...but at 2000 m: 125 - 14 = 111 < 120, mild anaemia. */
-	p.altitude_m = 2000;
-	CHECK(screen(&p, &adj) == EST_SCREEN_LIKELY);
-	NEAR(adj, 111, 0);
-	/* At 1000 m: 125 - 8 = 117 < 120. */
-	p.altitude_m = 1000;
-	CHECK(screen(&p, &adj) == EST_SCREEN_LIKELY);
-	NEAR(adj, 117, 0);
-	/* At 500 m: 125 - 4 = 121, not indicated. */
+	NEAR(adj, 125, 0);
+	/* ...125 - 4 = 121 at 500 m, 125 - 8 = 117 < 120 at 1000 m. */
 	p.altitude_m = 500;
 	CHECK(screen(&p, &adj) == EST_SCREEN_NOT_INDICATED);
 	NEAR(adj, 121, 0);
+	p.altitude_m = 1000;
+	CHECK(screen(&p, &adj) == EST_SCREEN_LIKELY);
+	NEAR(adj, 117, 0);
 	/* Child 3 years at 3500 m, Hb 130: 130 - 25 = 105 < 110. */
 	p = person(36, EST_SEX_MALE, 130);
 	p.has_altitude = 1;
@@ -335,27 +451,33 @@ test_smoking(void)
 {
 	struct est_person	 p;
 	struct est_hb_result	 r;
+	static const struct {
+		double	 packs;		/* < 0: amount unknown */
+		double	 g_l;
+	} s[] = {
+		{ -1, 3 }, { 0, 3 }, { 0.5, 3 }, { 0.99, 3 }, { 1, 5 },
+		{ 1.99, 5 }, { 2, 7 }, { 2.5, 7 }, { 10, 7 },
+	};
 	double			 adj;
+	size_t			 i;
 
-	/* Man, Hb 133 g/L: not anaemic as a non-smoker. */
+	/* The table as shipped (unverified): 3 / 5 / 7 g/L, unknown 3. */
+	CHECK(clin->nsmoking == 3);
+	NEAR(clin->rules.smoking_unknown_g_l, 3, 0);
+	/* Man, Hb 133 g/L: not anaemic as a non-smoker, nothing taken off. */
 	p = person(40 * 12, EST_SEX_MALE, 133);
 	CHECK(screen(&p, &adj) == EST_SCREEN_NOT_INDICATED);
-	/* Smoker, amount unknown: -3 -> 130, still not indicated. */
+	NEAR(adj, 133, 0);
+	/* Each step's edges: 133 - 3 = 130 at the cutoff; 133 - 5 = 128. */
 	p.smoker = 1;
-	CHECK(screen(&p, &adj) == EST_SCREEN_NOT_INDICATED);
-	NEAR(adj, 130, 0);
-	/* Half a packet a day: -3. */
-	p.packs_per_day = 0.5;
-	CHECK(screen(&p, &adj) == EST_SCREEN_NOT_INDICATED);
-	NEAR(adj, 130, 0);
-	/* One packet a day: -5 -> 128 < 130, likely. */
-	p.packs_per_day = 1;
-	CHECK(screen(&p, &adj) == EST_SCREEN_LIKELY);
-	NEAR(adj, 128, 0);
-	/* Two or more: -7 -> 126. */
-	p.packs_per_day = 2.5;
-	CHECK(screen(&p, &adj) == EST_SCREEN_LIKELY);
-	NEAR(adj, 126, 0);
+	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+		p.packs_per_day = s[i].packs;
+		est_anaemia(&p, &clin->rules, EST_FLAG_NONE, &r);
+		NEAR(r.smoking_adj, s[i].g_l, 0);
+		NEAR(r.adjusted, 133 - s[i].g_l, 0);
+		CHECK(r.screen == (133 - s[i].g_l < 130 ?
+		    EST_SCREEN_LIKELY : EST_SCREEN_NOT_INDICATED));
+	}
 	/* Altitude and smoking add up: 150 at 3000 m, 2 packs: 150-21-7=122. */
 	p = person(40 * 12, EST_SEX_MALE, 150);
 	p.has_altitude = 1;
@@ -530,11 +652,18 @@ test_envelope(void)
 	CHECK(est_flag_estimate(EST_PLT, r, 0) == EST_FLAG_LOW);
 }
 
-/* "check": true in the shipped data: unverified, entry by entry. */
+/*
+ * "check": true in the shipped data, entry by entry, as
+ * docs/reference-data.md lists it: the two groups whose severity bands
+ * were not found in a source, the altitude and smoking tables, every
+ * reference range; of the white-cell differential only the adult
+ * absolute counts are verified.
+ */
 static void
 test_unverified(void)
 {
-	size_t	 i;
+	const struct clinical_wbc_group	*w;
+	size_t				 i;
 
 	for (i = 0; i < clin->ngroups; i++) {
 		const struct est_hb_group *g = &clin->groups[i];
@@ -544,10 +673,338 @@ test_unverified(void)
 		CHECK(g->unverified == check);
 	}
 	CHECK(clin->altitude_unverified == 1);
-	CHECK(clin->smoking_unverified == 0);
+	CHECK(clin->smoking_unverified == 1);
 	/* The whole reference_ranges section is marked. */
+	CHECK(clin->nranges == 12);
 	for (i = 0; i < clin->nranges; i++)
 		CHECK(clin->ranges[i].unverified == 1);
+	CHECK(clin->nwbc == 5);
+	for (i = 0; i < clin->nwbc; i++) {
+		w = &clin->wbc[i];
+		CHECK(w->unverified == (strcmp(w->group, "adult") != 0));
+		CHECK(w->pct_unverified == 1);
+	}
+}
+
+/* The shipped file as JSON, to read its citations or make bad copies. */
+static json_t *
+shipped_reference(const char *dir)
+{
+	char		 path[1024];
+	json_error_t	 e;
+
+	snprintf(path, sizeof(path), "%s/etc/reference-ranges.json", dir);
+	return json_load_file(path, 0, &e);
+}
+
+/* The cite item of entry o naming value, or NULL. */
+static const json_t *
+cite_for(const json_t *o, const char *value)
+{
+	const json_t	*c = json_object_get(o, "cite"), *v;
+	size_t		 i, j;
+
+	for (i = 0; i < json_array_size(c); i++) {
+		v = json_object_get(json_array_get(c, i), "values");
+		for (j = 0; j < json_array_size(v); j++)
+			if (strcmp(json_string_value(json_array_get(v, j)),
+			    value) == 0)
+				return json_array_get(c, i);
+	}
+	return NULL;
+}
+
+static int
+text_has(const json_t *cite, const char *what)
+{
+	const char	*t = json_string_value(json_object_get(cite, "text"));
+
+	return t != NULL && strstr(t, what) != NULL;
+}
+
+/*
+ * The quoted texts say the numbers the server uses: each verified cutoff
+ * "Hb <N g/L", each verified band row "mild lo - hi | moderate lo - hi",
+ * each adult absolute count "lo-hi".
+ */
+static void
+test_citations(const char *dir)
+{
+	json_t		*root = shipped_reference(dir);
+	const json_t	*groups, *g, *c, *w;
+	const struct est_hb_group *hg;
+	char		 want[64];
+	size_t		 i;
+	int		 k;
+
+	CHECK(root != NULL);
+	if (root == NULL)
+		return;
+	groups = json_object_get(json_object_get(root, "hemoglobin_cutoffs"),
+	    "groups");
+	CHECK(json_array_size(groups) == clin->ngroups);
+	for (i = 0; i < json_array_size(groups) && i < clin->ngroups; i++) {
+		g = json_array_get(groups, i);
+		hg = &clin->groups[i];
+		/* Every cutoff has its quote, verified group or not. */
+		c = cite_for(g, "anaemia_below");
+		snprintf(want, sizeof(want), "Hb <%g g/L", hg->anaemia_below);
+		CHECK(c != NULL && text_has(c, want));
+		CHECK_STR(json_string_value(json_object_get(c, "source")),
+		    "bmj_bp_anaemia");
+		if (hg->unverified) {
+			CHECK(cite_for(g, "mild_from") == NULL);
+			continue;
+		}
+		c = cite_for(g, "mild_from");
+		CHECK(c != NULL && c == cite_for(g, "moderate_from"));
+		snprintf(want, sizeof(want), "| %g - %g | %g - %g |",
+		    hg->mild_from, hg->anaemia_below - 1, hg->moderate_from,
+		    hg->mild_from - 1);
+		CHECK(c != NULL && text_has(c, want));
+		if (c == NULL || !text_has(c, want))
+			fprintf(stderr, "  %s: no \"%s\" quoted\n", hg->id,
+			    want);
+	}
+	/* The adult white-cell counts as quoted from Henry's. */
+	w = json_array_get(json_object_get(json_object_get(root,
+	    "wbc_differential"), "groups"), 4);
+	CHECK_STR(json_string_value(json_object_get(w, "group")), "adult");
+	for (k = 0; k < CLINICAL_NWBC && clin->nwbc == 5; k++) {
+		snprintf(want, sizeof(want), "%s.per_ul",
+		    clinical_wbc_class_name(k));
+		c = cite_for(w, want);
+		snprintf(want, sizeof(want), " %g-%g ",
+		    clin->wbc[4].per_ul[k][0], clin->wbc[4].per_ul[k][1]);
+		CHECK(c != NULL && text_has(c, want));
+	}
+	/* Every cite names a listed source and quotes something. */
+	CHECK(cite_for(json_object_get(root, "altitude_adjustment"),
+	    "steps") != NULL);
+	json_decref(root);
+}
+
+/* Load the shipped calibration with reference r written to a temp file. */
+static struct clinical *
+load_copy(const char *dir, json_t *r, char *err, size_t errsz)
+{
+	struct clinical	*c;
+	char		 cal[1024], path[1024];
+
+	snprintf(cal, sizeof(cal), "%s/etc/clinical.json", dir);
+	snprintf(path, sizeof(path), "/tmp/test_estimates_ref.%ld.json",
+	    (long)getpid());
+	if (json_dump_file(r, path, 0) == -1) {
+		snprintf(err, errsz, "cannot write the temporary copy");
+		return NULL;
+	}
+	c = clinical_load(cal, path, err, errsz);
+	unlink(path);
+	return c;
+}
+
+/* Expect the copy refused with an error holding both strings. */
+static void
+check_refused(const char *dir, json_t *r, const char *a, const char *b)
+{
+	struct clinical	*c;
+	char		 err[512];
+
+	c = load_copy(dir, r, err, sizeof(err));
+	CHECK(c == NULL);
+	CHECK(c == NULL && strstr(err, a) != NULL && strstr(err, b) != NULL);
+	if (c != NULL || strstr(err, a) == NULL || strstr(err, b) == NULL)
+		fprintf(stderr, "  want \"%s\" ... \"%s\", got \"%s\"\n", a, b,
+		    c == NULL ? err : "(loaded)");
+	clinical_free(c);
+}
+
+#define SECTION(r, name)	json_object_get((r), (name))
+#define GROUP(r, sec, i)	json_array_get(json_object_get(SECTION((r), \
+	    (sec)), "groups"), (i))
+
+/* Nothing is shown as verified without the text it was checked against. */
+static void
+test_cite_rules(const char *dir)
+{
+	struct clinical	*c;
+	json_t		*r, *o;
+	char		 err[512];
+
+	/* A verified group without its band quote: refused, named. */
+	if ((r = shipped_reference(dir)) == NULL) {
+		CHECK(!"cannot read the shipped file");
+		return;
+	}
+	o = GROUP(r, "hemoglobin_cutoffs", 8);
+	json_array_remove(json_object_get(o, "cite"), 1);
+	check_refused(dir, r, "groups[8] (men_15y)", "mild_from has neither");
+	/* ...accepted once marked "check": true. */
+	json_object_set_new(o, "check", json_true());
+	c = load_copy(dir, r, err, sizeof(err));
+	CHECK(c != NULL && c->groups[8].unverified == 1);
+	clinical_free(c);
+	/* A cite of a source the file does not list. */
+	json_object_set_new(json_array_get(json_object_get(o, "cite"), 0),
+	    "source", json_string("wikipedia"));
+	check_refused(dir, r, "groups[8]", "an id of \"sources\"");
+	json_decref(r);
+
+	/* A cite naming a number the entry does not have. */
+	r = shipped_reference(dir);
+	o = json_array_get(json_object_get(GROUP(r, "hemoglobin_cutoffs", 0),
+	    "cite"), 0);
+	json_array_append_new(json_object_get(o, "values"),
+	    json_string("anemia_below"));
+	check_refused(dir, r, "groups[0] (pregnant_t1)", "names no number");
+	json_decref(r);
+
+	/* A quote that says nothing. */
+	r = shipped_reference(dir);
+	json_object_set_new(json_array_get(json_object_get(GROUP(r,
+	    "hemoglobin_cutoffs", 4), "cite"), 0), "text", json_string(""));
+	check_refused(dir, r, "groups[4]", "text");
+	json_decref(r);
+
+	/* The altitude table unmarked keeps its one quote: accepted... */
+	r = shipped_reference(dir);
+	json_object_del(SECTION(r, "altitude_adjustment"), "check");
+	c = load_copy(dir, r, err, sizeof(err));
+	CHECK(c != NULL && c->altitude_unverified == 0);
+	clinical_free(c);
+	/* ...without it: refused. */
+	json_object_del(SECTION(r, "altitude_adjustment"), "cite");
+	check_refused(dir, r, "altitude_adjustment", "steps has neither");
+	json_decref(r);
+
+	/* Smoking unmarked: steps are quoted, the unknown amount too. */
+	r = shipped_reference(dir);
+	o = SECTION(r, "smoking_adjustment");
+	json_object_del(o, "check");
+	json_array_remove(json_object_get(json_array_get(json_object_get(o,
+	    "cite"), 0), "values"), 1);
+	check_refused(dir, r, "smoking_adjustment",
+	    "unknown_amount_g_l has neither");
+	json_decref(r);
+
+	/* A reference range unmarked needs its own quote. */
+	r = shipped_reference(dir);
+	json_object_del(SECTION(r, "reference_ranges"), "check");
+	check_refused(dir, r, "reference_ranges: ranges[0]",
+	    "low has neither");
+	json_decref(r);
+}
+
+/* The white-cell differential block: optional, strict when present. */
+static void
+test_wbc(const char *dir)
+{
+	const struct clinical_wbc_group	*g;
+	struct clinical			*c;
+	json_t				*r, *o;
+	char				 err[512];
+
+	/* Groups by age, first match, ends as documented. */
+	CHECK(clinical_wbc_find(clin, 5) == NULL);
+	CHECK(clinical_wbc_find(clin, -1) == NULL);
+	CHECK(clinical_wbc_find(NULL, 300) == NULL);
+	g = clinical_wbc_find(clin, 6);
+	CHECK(g != NULL && strcmp(g->group, "child_6_23m") == 0);
+	g = clinical_wbc_find(clin, 23.9);
+	CHECK(g != NULL && strcmp(g->group, "child_6_23m") == 0);
+	g = clinical_wbc_find(clin, 24);
+	CHECK(g != NULL && strcmp(g->group, "child_2_5y") == 0);
+	g = clinical_wbc_find(clin, 72);
+	CHECK(g != NULL && strcmp(g->group, "child_6_11y") == 0);
+	g = clinical_wbc_find(clin, 215);
+	CHECK(g != NULL && strcmp(g->group, "adolescent") == 0);
+	g = clinical_wbc_find(clin, 216);
+	CHECK(g != NULL && strcmp(g->group, "adult") == 0);
+	g = clinical_wbc_find(clin, 90 * 12);
+	CHECK(g != NULL && strcmp(g->group, "adult") == 0);
+	/* Adult absolute counts (Henry's): neutrophils 1800-7800/uL ... */
+	CHECK(g != NULL && g->per_ul[CLINICAL_NEUTROPHIL][0] == 1800 &&
+	    g->per_ul[CLINICAL_NEUTROPHIL][1] == 7800);
+	CHECK(g != NULL && g->per_ul[CLINICAL_LYMPHOCYTE][0] == 1000 &&
+	    g->per_ul[CLINICAL_LYMPHOCYTE][1] == 4800);
+	CHECK(g != NULL && g->per_ul[CLINICAL_MONOCYTE][1] == 800);
+	CHECK(g != NULL && g->per_ul[CLINICAL_EOSINOPHIL][1] == 450);
+	CHECK(g != NULL && g->per_ul[CLINICAL_BASOPHIL][1] == 200);
+	CHECK(g != NULL && g->pct[CLINICAL_BASOPHIL][0] == 0 &&
+	    g->pct[CLINICAL_BASOPHIL][1] == 1);
+	CHECK_STR(clinical_wbc_class_name(CLINICAL_EOSINOPHIL), "eosinophil");
+	CHECK_STR(clinical_wbc_class_name(CLINICAL_NWBC), "?");
+
+	/* Section absent: loads, no groups. */
+	r = shipped_reference(dir);
+	json_object_del(r, "wbc_differential");
+	c = load_copy(dir, r, err, sizeof(err));
+	CHECK(c != NULL && c->nwbc == 0 && clinical_wbc_find(c, 300) == NULL);
+	clinical_free(c);
+	json_decref(r);
+
+	/* The adult group without its lymphocyte quote: refused. */
+	r = shipped_reference(dir);
+	o = GROUP(r, "wbc_differential", 4);
+	json_array_remove(json_object_get(o, "cite"), 3);
+	check_refused(dir, r, "groups[4] (adult)",
+	    "lymphocyte.per_ul has neither");
+	/* Its percentages claimed verified without a quote: refused. */
+	json_decref(r);
+	r = shipped_reference(dir);
+	o = GROUP(r, "wbc_differential", 4);
+	json_object_set_new(o, "pct_check", json_false());
+	check_refused(dir, r, "groups[4] (adult)",
+	    "neutrophil.pct has neither");
+	json_decref(r);
+
+	/* A group's "check": false overrides the section's; absent inherits. */
+	r = shipped_reference(dir);
+	json_object_del(GROUP(r, "wbc_differential", 0), "check");
+	json_object_set_new(GROUP(r, "wbc_differential", 0), "pct_check",
+	    json_false());
+	c = load_copy(dir, r, err, sizeof(err));
+	CHECK(c != NULL && c->wbc[0].unverified == 1 &&
+	    c->wbc[0].pct_unverified == 1 && c->wbc[4].unverified == 0);
+	clinical_free(c);
+	/* Section unmarked: the group without its own "check" needs cites. */
+	json_object_set_new(SECTION(r, "wbc_differential"), "check",
+	    json_false());
+	check_refused(dir, r, "groups[0] (child_6_23m)",
+	    "neutrophil.pct has neither");
+	json_decref(r);
+
+	/* Intervals: high below low, a percentage over 100, a missing class. */
+	r = shipped_reference(dir);
+	o = json_object_get(json_object_get(GROUP(r, "wbc_differential", 1),
+	    "classes"), "monocyte");
+	json_object_set_new(o, "per_ul", json_pack("[i,i]", 1000, 200));
+	check_refused(dir, r, "wbc_differential: groups[1]",
+	    "classes.monocyte");
+	json_object_set_new(o, "per_ul", json_pack("[i,i]", 200, 1000));
+	json_object_set_new(o, "pct", json_pack("[i,i]", 2, 110));
+	check_refused(dir, r, "groups[1]", "classes.monocyte");
+	json_object_del(json_object_get(GROUP(r, "wbc_differential", 1),
+	    "classes"), "monocyte");
+	check_refused(dir, r, "groups[1]", "classes.monocyte");
+	json_decref(r);
+
+	/* Ages: an upper bound not above the lower one. */
+	r = shipped_reference(dir);
+	json_object_set_new(GROUP(r, "wbc_differential", 2), "age_max_months",
+	    json_integer(72));
+	check_refused(dir, r, "wbc_differential: groups[2]", "age_max_months");
+	json_object_set_new(GROUP(r, "wbc_differential", 2), "check",
+	    json_string("yes"));
+	json_object_set_new(GROUP(r, "wbc_differential", 2), "age_max_months",
+	    json_integer(144));
+	check_refused(dir, r, "groups[2]", "check must be");
+	json_decref(r);
+	r = shipped_reference(dir);
+	json_object_set_new(SECTION(r, "wbc_differential"), "groups",
+	    json_array());
+	check_refused(dir, r, "wbc_differential", "non-empty");
+	json_decref(r);
 }
 
 static void
@@ -661,6 +1118,9 @@ main(void)
 	test_ranges();
 	test_envelope();
 	test_unverified();
+	test_citations(dir);
+	test_cite_rules(dir);
+	test_wbc(dir);
 	test_clinical_load(dir);
 	clinical_free(clin);
 	return check_done("test_estimates");

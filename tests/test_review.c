@@ -386,6 +386,158 @@ test_route(void)
 	}
 }
 
+/* The fixture with classifier types: WBC 3 a neutrophil, a differential. */
+static void
+add_types(const char *id)
+{
+	char	 path[512];
+	json_t	*r = load_result(id);
+
+	CHECK(r != NULL);
+	json_object_set_new(json_array_get(json_object_get(r, "detections"),
+	    3), "wbc_type", json_pack("{s:s,s:s,s:f}", "class", "neutrophil",
+	    "best", "neutrophil", "confidence", 0.9));
+	json_object_set_new(r, "differential", json_pack("{s:{s:i,s:i},s:i,"
+	    "s:i,s:[ss],s:f}", "by", "neutrophil", 1, "lymphocyte", 0,
+	    "typed", 1, "untyped", 0, "classes", "neutrophil", "lymphocyte",
+	    "min_confidence", 0.6));
+	snprintf(path, sizeof(path), "%s/%s/result.json", tmpdir, id);
+	CHECK(json_dump_file(r, path, 0) == 0);
+	json_decref(r);
+}
+
+/* A person's white-cell type: checked, normalised, merged downstream. */
+static void
+test_types(void)
+{
+	char		 id[ID_LEN + 1], path[128];
+	json_t		*r, *c, *o, *d, *df;
+	const char	*code;
+	size_t		 i;
+	int		 st;
+	static const char *const refused[] = {
+		/* Not a type; the classifier's reject class; not a string. */
+		"[{\"op\":\"reclassify\",\"detection\":3,\"class\":\"WBC\","
+		"\"wbc_type\":\"blast\"}]",
+		"[{\"op\":\"reclassify\",\"detection\":3,\"class\":\"WBC\","
+		"\"wbc_type\":\"platelet\"}]",
+		"[{\"op\":\"reclassify\",\"detection\":3,\"class\":\"WBC\","
+		"\"wbc_type\":{\"class\":\"monocyte\"}}]",
+		"[{\"op\":\"reclassify\",\"detection\":3,\"class\":\"WBC\","
+		"\"wbc_type\":null}]",
+		/* On a red cell, on a deletion, on an added platelet. */
+		"[{\"op\":\"reclassify\",\"detection\":0,\"class\":\"RBC\","
+		"\"wbc_type\":\"lymphocyte\"}]",
+		"[{\"op\":\"delete\",\"detection\":3,\"wbc_type\":"
+		"\"lymphocyte\"}]",
+		"[{\"op\":\"add\",\"class\":\"Platelets\",\"box\":{\"x\":50,"
+		"\"y\":300,\"w\":20,\"h\":20},\"wbc_type\":\"monocyte\"}]",
+	};
+
+	make_result(id);
+	add_types(id);
+	r = load_result(id);
+	CHECK(r != NULL);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		c = check_changes(r, refused[i], &code);
+		CHECK(c == NULL);
+		CHECK_STR(code, "review_wbc_type_invalid");
+		json_decref(c);
+	}
+
+	/*
+	 * WBC 3 stays a WBC, only its type changes (any case, stored in
+	 * lower case); RBC 2 made a WBC typed "untyped"; an added WBC
+	 * typed monocyte.
+	 */
+	c = check_changes(r, "[{\"op\":\"reclassify\",\"detection\":3,"
+	    "\"class\":\"WBC\",\"wbc_type\":\"Lymphocyte\"},"
+	    "{\"op\":\"reclassify\",\"detection\":2,\"class\":\"WBC\","
+	    "\"wbc_type\":\"untyped\"},"
+	    "{\"op\":\"add\",\"class\":\"WBC\",\"box\":{\"x\":20,\"y\":300,"
+	    "\"w\":100,\"h\":100},\"wbc_type\":\"monocyte\"}]", &code);
+	CHECK(c != NULL && json_array_size(c) == 3);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(c, 0),
+	    "wbc_type")), "lymphocyte");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(c, 0),
+	    "from")), "WBC");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(c, 1),
+	    "wbc_type")), "untyped");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(c, 2),
+	    "wbc_type")), "monocyte");
+	json_decref(c);
+	/* An unknown op stays an invalid change, whatever it carries. */
+	c = check_changes(r, "[{\"op\":\"move\",\"detection\":3,"
+	    "\"class\":\"WBC\",\"wbc_type\":\"monocyte\"}]", &code);
+	CHECK(c == NULL);
+	CHECK_STR(code, "review_change_invalid");
+	/* No type given: none stored. */
+	c = check_changes(r, "[{\"op\":\"reclassify\",\"detection\":3,"
+	    "\"class\":\"WBC\"}]", &code);
+	CHECK(c != NULL && json_object_get(json_array_get(c, 0),
+	    "wbc_type") == NULL);
+	json_decref(c);
+	json_decref(r);
+
+	/* Saved, then read back as the result route reads it. */
+	snprintf(path, sizeof(path), "/api/results/%s/review", id);
+	o = req("PUT", path, "{\"version\":0,\"by\":\"ana\",\"changes\":["
+	    "{\"op\":\"reclassify\",\"detection\":3,\"class\":\"WBC\","
+	    "\"wbc_type\":\"lymphocyte\"},{\"op\":\"add\",\"class\":\"WBC\","
+	    "\"box\":{\"x\":20,\"y\":300,\"w\":100,\"h\":100},\"wbc_type\":"
+	    "\"monocyte\"}]}", &st);
+	CHECK(st == 200);
+	CHECK(count(o, "counts", "WBC") == 2);
+	json_decref(o);
+	o = req("PUT", path, "{\"version\":1,\"by\":\"ana\",\"changes\":["
+	    "{\"op\":\"reclassify\",\"detection\":3,\"class\":\"WBC\","
+	    "\"wbc_type\":\"platelet\"}]}", &st);
+	CHECK(st == 400);
+	CHECK_STR(err_code(o), "review_wbc_type_invalid");
+	CHECK(strstr(json_string_value(json_object_get(json_object_get(o,
+	    "error"), "message")), "Change 0") != NULL);
+	json_decref(o);
+
+	r = load_result(id);
+	CHECK(r != NULL);
+	review_merge(rfd, id, r);
+	review_merge(rfd, id, r);	/* twice: the same view */
+	d = json_array_get(json_object_get(r, "detections"), 3);
+	CHECK_STR(json_string_value(json_object_get(json_object_get(d,
+	    "wbc_type"), "class")), "lymphocyte");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(d,
+	    "wbc_type"), "by")), "review");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(d,
+	    "detector_wbc_type"), "class")), "neutrophil");
+	df = json_object_get(r, "differential");
+	CHECK(count(df, "by", "lymphocyte") == 1);
+	CHECK(count(df, "by", "monocyte") == 1);
+	CHECK(count(df, "by", "neutrophil") == 0);
+	CHECK(json_integer_value(json_object_get(df, "typed")) == 2);
+	CHECK(json_integer_value(json_object_get(df, "untyped")) == 0);
+	CHECK(json_integer_value(json_object_get(df, "reviewed")) == 2);
+	CHECK(json_integer_value(json_object_get(json_object_get(
+	    json_object_get(r, "detector_differential"), "by"),
+	    "neutrophil")) == 1);
+	json_decref(r);
+
+	/* A WBC typed lymphocyte made a red cell: its type no longer counts. */
+	o = req("PUT", path, "{\"version\":1,\"by\":\"ana\",\"changes\":["
+	    "{\"op\":\"reclassify\",\"detection\":3,\"class\":\"RBC\"},"
+	    "{\"op\":\"reclassify\",\"detection\":1,\"class\":\"WBC\"}]}", &st);
+	CHECK(st == 200);
+	json_decref(o);
+	r = load_result(id);
+	review_merge(rfd, id, r);
+	df = json_object_get(r, "differential");
+	CHECK(json_integer_value(json_object_get(df, "typed")) == 0);
+	CHECK(json_integer_value(json_object_get(df, "untyped")) == 1);
+	CHECK_STR(json_string_value(json_object_get(json_object_get(
+	    json_array_get(json_object_get(r, "detections"), 3), "wbc_type"),
+	    "class")), "neutrophil");
+	json_decref(r);
+}
+
 /* Two processes saving the same version at once: exactly one lands. */
 static void
 test_race(void)
@@ -439,6 +591,7 @@ main(void)
 	app.results_dir = tmpdir;
 	test_check();
 	test_route();
+	test_types();
 	test_race();
 	close(rfd);
 	rc = check_done("test_review");

@@ -688,7 +688,7 @@ test_summary_smear(void)
 	CHECK(json_array_size(json_object_get(sum, "sources")) >= 3);
 
 	/* Every sentence also as codes, with the same numbers. */
-	CHECK(check_i18n(sum) == 18);	/* + review, unverified */
+	CHECK(check_i18n(sum) == 21);	/* + review, unverified, selection, differential (2) */
 	o = path_obj(sum, "screening", "reason_i18n", NULL);
 	p = msg_params(o, 0, "hemoglobin_below_cutoff");
 	CHECK(pnum(p, "adjusted_g_l") == 115 && pnum(p, "cutoff_g_l") == 130);
@@ -756,7 +756,7 @@ test_summary_smear(void)
 	CHECK(pnum(p, "field_diameter_um") == 180 &&
 	    pnum(p, "width_px") == 640 && pnum(p, "height_px") == 480 &&
 	    pnum(p, "um_per_px") == 0.1 && pnum(p, "images_per_field") == 8.28);
-	CHECK(check_i18n(sum) == 17);	/* + review, unverified */
+	CHECK(check_i18n(sum) == 20);	/* + review, unverified, selection, differential (2) */
 	json_decref(sum);
 	/* The profile removed from clinical.json. */
 	json_object_set_new(s, "profile", json_string("gone"));
@@ -1019,7 +1019,7 @@ test_summary_chamber(void)
 	CHECK_STR(only_code(sum, "screening", "reason_i18n", NULL),
 	    "no_hemoglobin");
 	/* The same, as codes. */
-	CHECK(check_i18n(sum) == 17);	/* + review, unverified */
+	CHECK(check_i18n(sum) == 21);	/* + review, unverified, selection, differential (2), detector_note */
 	p = msg_params(path_obj(sum, "estimates", "RBC", "formula_i18n"), 0,
 	    "chamber_density");
 	CHECK_STR(pstr(p, "class"), "RBC");
@@ -1221,6 +1221,575 @@ test_summary_unverified(void)
 	json_decref(s);
 }
 
+/* ---- white-cell differential and field marking ---------------------- */
+
+/*
+ * Make a result whose detections are the WBC boxes of types (one per
+ * entry: a type name, "untyped", or "-" for a box below the WBC
+ * threshold, 0.2 < 0.3, with no type) followed by nrbc RBC boxes; counts
+ * as the detector writes them (the counted boxes).  The classifier ran
+ * (a "differential" member) unless no_classifier.
+ */
+static void
+make_typed(char *id, const char *const *types, int n, int nrbc, int plt,
+    int no_classifier)
+{
+	char	*extra, *p;
+	size_t	 cap = 600 + (size_t)(n + nrbc) * 200;
+	int	 i, counted = 0;
+
+	if ((extra = malloc(cap)) == NULL) {
+		CHECK(!"out of memory");
+		return;
+	}
+	p = extra;
+	p += sprintf(p, "\"thresholds\":{\"RBC\":0.3,\"WBC\":0.3,"
+	    "\"Platelets\":0.3},\"classes\":[\"RBC\",\"WBC\",\"Platelets\"],"
+	    "\"detections\":[");
+	for (i = 0; i < n; i++) {
+		if (strcmp(types[i], "-") == 0)
+			p += sprintf(p, "%s{\"class\":\"WBC\",\"confidence\":0.2,"
+			    "\"box\":{\"x\":1,\"y\":1,\"w\":9,\"h\":9}}",
+			    i ? "," : "");
+		else {
+			p += sprintf(p, "%s{\"class\":\"WBC\",\"confidence\":0.9,"
+			    "\"box\":{\"x\":1,\"y\":1,\"w\":9,\"h\":9},"
+			    "\"wbc_type\":{\"class\":\"%s\",\"best\":\"%s\","
+			    "\"confidence\":0.9,\"scores\":{}}}", i ? "," : "",
+			    types[i], strcmp(types[i], "untyped") == 0 ?
+			    "platelet" : types[i]);
+			counted++;
+		}
+	}
+	for (i = 0; i < nrbc; i++)
+		p += sprintf(p, "%s{\"class\":\"RBC\",\"confidence\":0.8,"
+		    "\"box\":{\"x\":1,\"y\":1,\"w\":9,\"h\":9}}",
+		    i || n ? "," : "");
+	p += sprintf(p, "]%s", no_classifier ? "" : ",\"differential\":{}");
+	make_result_x(id, nrbc, counted, plt, 640, 480, extra);
+	free(extra);
+}
+
+/* Write review-1.json of result id with these changes (a JSON list). */
+static void
+make_review(const char *id, const char *changes)
+{
+	char	 path[512];
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "%s/%s/review-1.json", tmpdir, id);
+	if ((f = fopen(path, "w")) == NULL) {
+		CHECK(!"cannot write review-1.json");
+		return;
+	}
+	fprintf(f, "{\"version\":1,\"base\":0,\"by\":\"T. Tech\",\"at\":"
+	    "\"2026-12-01T10:00:00Z\",\"changes\":%s}\n", changes);
+	fclose(f);
+}
+
+static double
+diff_num(json_t *sum, const char *a, const char *b)
+{
+	return path_num(sum, "differential", a, b);
+}
+
+static void
+test_differential(void)
+{
+	static const char *const ta[] = { "neutrophil", "neutrophil",
+		"neutrophil", "neutrophil", "neutrophil", "neutrophil",
+		"lymphocyte", "lymphocyte", "untyped", "-" };
+	static const char *const tb[] = { "ig", "monocyte", "lymphocyte" };
+	static const char *const t1[] = { "neutrophil" };
+	char	 sid[ID_LEN + 1], ra[ID_LEN + 1], rb[ID_LEN + 1];
+	char	 rr[30][ID_LEN + 1], err[256], ch[600];
+	json_t	*s, *sum, *l;
+	double	 wbc;
+	int	 missing, i;
+
+	s = valid("{\"code\":\"D-1\",\"age\":30,\"age_unit\":\"years\","
+	    "\"sex\":\"female\"}", err, sizeof(err), &missing);
+	CHECK(s != NULL);
+	CHECK(samples_create(rfd, s, sid, sizeof(sid)) == SAMPLES_OK);
+	json_decref(s);
+	/* Two fields chosen around white cells, crowded with red cells. */
+	make_typed(ra, ta, 10, 500, 40, 0);
+	make_typed(rb, tb, 3, 500, 40, 0);
+	CHECK(samples_attach_as(rfd, sid, ra, SAMPLES_SEL_TARGETED) ==
+	    SAMPLES_OK);
+	/* New fields follow the sample's choice. */
+	CHECK(samples_set_new_selection(rfd, sid, SAMPLES_SEL_TARGETED) ==
+	    SAMPLES_OK);
+	CHECK(samples_attach(rfd, sid, rb) == SAMPLES_OK);
+	CHECK(samples_set_new_selection(rfd, sid, SAMPLES_SEL_RANDOM) ==
+	    SAMPLES_OK);
+	/*
+	 * The review of rb: the monocyte deleted, the lymphocyte retyped a
+	 * neutrophil, an eosinophil and an untyped WBC added, a red cell
+	 * made a WBC (untyped: nobody typed it).
+	 */
+	snprintf(ch, sizeof(ch), "[{\"op\":\"delete\",\"detection\":1,"
+	    "\"class\":\"WBC\"},{\"op\":\"reclassify\",\"detection\":2,"
+	    "\"class\":\"WBC\",\"from\":\"WBC\",\"wbc_type\":\"neutrophil\"},"
+	    "{\"op\":\"add\",\"class\":\"WBC\",\"box\":{\"x\":5,\"y\":5,"
+	    "\"w\":20,\"h\":20},\"wbc_type\":\"eosinophil\"},{\"op\":\"add\","
+	    "\"class\":\"WBC\",\"box\":{\"x\":50,\"y\":5,\"w\":20,\"h\":20}},"
+	    "{\"op\":\"reclassify\",\"detection\":3,\"class\":\"WBC\","
+	    "\"from\":\"RBC\"}]");
+	make_review(rb, ch);
+	/* 30 random monolayer fields: 20 RBC each, one WBC in all. */
+	for (i = 0; i < 30; i++) {
+		make_typed(rr[i], t1, i == 0, 20, 2, 0);
+		CHECK(samples_attach(rfd, sid, rr[i]) == SAMPLES_OK);
+	}
+	s = samples_load(rfd, sid);
+	CHECK(samples_field_selection(s, ra) == SAMPLES_SEL_TARGETED);
+	CHECK(samples_field_selection(s, rb) == SAMPLES_SEL_TARGETED);
+	CHECK(samples_field_selection(s, rr[7]) == SAMPLES_SEL_RANDOM);
+	sum = samples_summary(rfd, s, clin);
+	CHECK(sum != NULL);
+	/* Totals are every field's; the review's WBC count agrees. */
+	CHECK(path_num(sum, "totals", "WBC", NULL) == 9 + 5 + 1);
+	CHECK(diff_num(sum, "typed", NULL) == 8 + 3 + 1);
+	CHECK(diff_num(sum, "untyped", NULL) == 1 + 2);
+	CHECK(diff_num(sum, "typed", NULL) + diff_num(sum, "untyped", NULL) ==
+	    path_num(sum, "totals", "WBC", NULL));
+	CHECK(diff_num(sum, "reviewed_types", NULL) == 2);
+	CHECK(diff_num(sum, "counts", "neutrophil") == 6 + 1 + 1);
+	CHECK(diff_num(sum, "counts", "lymphocyte") == 2);
+	CHECK(diff_num(sum, "counts", "monocyte") == 0);
+	CHECK(diff_num(sum, "counts", "eosinophil") == 1);
+	CHECK(diff_num(sum, "counts", "ig") == 1);
+	/* Percentages of the typed cells, to one decimal. */
+	CHECK(diff_num(sum, "percent", "neutrophil") == 66.7);
+	CHECK(diff_num(sum, "percent", "lymphocyte") == 16.7);
+	CHECK(diff_num(sum, "percent", "ig") == 8.3);
+	CHECK(diff_num(sum, "percent", "basophil") == 0);
+	/* The 100-cell rule, and nothing flagged while incomplete. */
+	CHECK(json_is_false(path_obj(sum, "differential", "complete", NULL)));
+	CHECK_STR(path_str(sum, "differential", "text", NULL) ?
+	    strstr(path_str(sum, "differential", "text", NULL),
+	    "Differential needs >= 100 typed white cells: 12/100.") ?
+	    "found" : path_str(sum, "differential", "text", NULL) : NULL,
+	    "found");
+	CHECK(json_integer_value(json_array_get(path_obj(sum, "differential",
+	    "progress", NULL), 0)) == 12);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(path_obj(
+	    sum, "differential", "text_i18n", NULL), 0), "code")),
+	    "diff_incomplete");
+	/* IG present: flagged for review; no erythroblast. */
+	l = path_obj(sum, "differential", "flags", NULL);
+	CHECK(json_array_size(l) == 1);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(l, 0),
+	    "class")), "ig");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(
+	    json_array_get(l, 0), "text_i18n"), 0), "code")), "diff_flag_ig");
+	/* No reference block given: none shown. */
+	CHECK(json_is_null(path_obj(sum, "differential", "reference", NULL)));
+	/* Estimates from the 30 random fields only. */
+	CHECK(path_num(sum, "selection", "random", NULL) == 30);
+	CHECK(path_num(sum, "selection", "targeted", NULL) == 2);
+	CHECK_STR(only_code(sum, "selection", "text_i18n", NULL),
+	    "selection_some_targeted");
+	CHECK(path_num(sum, "estimates", "RBC", "per_ul") == 20.0 * 20 *
+	    15000);
+	wbc = path_num(sum, "estimates", "WBC", "per_ul");
+	CHECK(wbc == 10000);
+	CHECK(json_is_true(path_obj(sum, "stability", "stable", NULL)));
+	/* Absolute counts: % x the WBC estimate. */
+	CHECK(diff_num(sum, "per_ul", "neutrophil") == 6667);
+	CHECK(diff_num(sum, "per_ul", "ig") == 833);
+	CHECK(json_is_null(path_obj(sum, "differential", "per_ul_withheld",
+	    NULL)));
+	for (i = 0; i < 32; i++)
+		CHECK_STR(json_string_value(json_object_get(json_array_get(
+		    json_object_get(sum, "per_field"), (size_t)i),
+		    "selection")), i < 2 ? "targeted" : "random");
+	check_i18n(sum);
+	json_decref(sum);
+
+	/* Every field targeted: no estimate, the /uL withheld, saying why. */
+	for (i = 0; i < 30; i++)
+		CHECK(samples_mark(rfd, sid, rr[i], SAMPLES_SEL_TARGETED) ==
+		    SAMPLES_OK);
+	json_decref(s);
+	s = samples_load(rfd, sid);
+	sum = samples_summary(rfd, s, clin);
+	CHECK(json_object_size(json_object_get(sum, "estimates")) == 0);
+	CHECK_STR(only_code(sum, "estimates_unavailable_i18n", NULL, NULL),
+	    "no_random_fields");
+	CHECK_STR(only_code(sum, "selection", "text_i18n", NULL),
+	    "selection_none_random");
+	CHECK(json_is_null(path_obj(sum, "differential", "per_ul", NULL)));
+	CHECK_STR(only_code(sum, "differential", "per_ul_withheld_i18n", NULL),
+	    "no_random_fields");
+	CHECK(diff_num(sum, "typed", NULL) == 12);	/* still counted */
+	check_i18n(sum);
+	json_decref(sum);
+
+	/* An implausible WBC estimate withholds the /uL too. */
+	CHECK(samples_mark(rfd, sid, ra, SAMPLES_SEL_RANDOM) == SAMPLES_OK);
+	json_decref(s);
+	s = samples_load(rfd, sid);
+	sum = samples_summary(rfd, s, clin);
+	CHECK_STR(path_str(sum, "flags", "WBC", "flag"), "implausible");
+	CHECK(json_is_null(path_obj(sum, "differential", "per_ul", NULL)));
+	CHECK_STR(only_code(sum, "differential", "per_ul_withheld_i18n", NULL),
+	    "diff_per_ul_implausible");
+	check_i18n(sum);
+	json_decref(sum);
+	/* Marking a result the sample does not hold: not found. */
+	CHECK(samples_mark(rfd, sid, sid, SAMPLES_SEL_RANDOM) ==
+	    SAMPLES_ERR_NOTFOUND);
+	/* Taking a field out drops its marking; an edit keeps the others. */
+	CHECK(samples_detach(rfd, sid, ra) == SAMPLES_OK);
+	json_decref(s);
+	s = samples_load(rfd, sid);
+	CHECK(json_object_get(json_object_get(s, "field_selection"), ra) ==
+	    NULL);
+	json_decref(s);
+	s = valid("{\"code\":\"D-1b\"}", err, sizeof(err), &missing);
+	CHECK(samples_update(rfd, sid, s) == SAMPLES_OK);
+	json_decref(s);
+	s = samples_load(rfd, sid);
+	CHECK(samples_field_selection(s, rb) == SAMPLES_SEL_TARGETED);
+	CHECK_STR(json_string_value(json_object_get(s, "new_field_selection")),
+	    "random");
+	json_decref(s);
+	CHECK(samples_remove(rfd, sid) == SAMPLES_OK);
+}
+
+/*
+ * Reference intervals: compared only on a complete differential; none
+ * for an unknown age; "check": true shown as unverified.
+ */
+static void
+test_differential_reference(void)
+{
+	const char	*types[100];
+	char		 sid[ID_LEN + 1], r[2][ID_LEN + 1], err[256];
+	json_t		*s, *sum, *ref, *c;
+	int		 missing, i;
+	static const char *const one[] = { "lymphocyte", "erythroblast" };
+
+	ref = json_loads("{\"source\":\"test-source\",\"check\":true,"
+	    "\"groups\":[{\"group\":\"children\",\"age_min_months\":6,"
+	    "\"age_max_months\":216,\"classes\":{\"neutrophil\":{\"pct\":"
+	    "[20,60]}}},{\"group\":\"adults\",\"age_min_months\":216,"
+	    "\"classes\":{\"neutrophil\":{\"pct\":[40,75],\"per_ul\":"
+	    "[2000,7500]},\"lymphocyte\":{\"pct\":[20,45]}}}]}", 0, NULL);
+	CHECK(ref != NULL);
+	for (i = 0; i < 100; i++)
+		types[i] = i < 80 ? "neutrophil" : "lymphocyte";
+	s = valid("{\"code\":\"D-2\",\"age\":40,\"age_unit\":\"years\","
+	    "\"sex\":\"male\"}", err, sizeof(err), &missing);
+	CHECK(samples_create(rfd, s, sid, sizeof(sid)) == SAMPLES_OK);
+	json_decref(s);
+	make_typed(r[0], types, 99, 20, 2, 0);
+	CHECK(samples_attach(rfd, sid, r[0]) == SAMPLES_OK);
+	s = samples_load(rfd, sid);
+	/* 99 typed cells: incomplete, intervals shown, nothing flagged. */
+	sum = samples_summary_ref(rfd, s, clin, ref);
+	CHECK(diff_num(sum, "typed", NULL) == 99);
+	CHECK(json_is_false(path_obj(sum, "differential", "complete", NULL)));
+	c = path_obj(sum, "differential", "reference", NULL);
+	CHECK_STR(json_string_value(json_object_get(c, "group")), "adults");
+	CHECK(json_is_true(json_object_get(c, "unverified")));
+	CHECK_STR(json_string_value(json_object_get(c, "source")),
+	    "test-source");
+	c = json_object_get(json_object_get(c, "classes"), "neutrophil");
+	CHECK(json_number_value(json_array_get(json_object_get(c, "pct"),
+	    1)) == 75);
+	CHECK(json_is_null(json_object_get(c, "pct_flag")));
+	CHECK(json_is_null(json_object_get(c, "per_ul_flag")));
+	CHECK(strstr(path_str(sum, "differential", "text", NULL),
+	    "Incomplete: not compared") != NULL);
+	check_i18n(sum);
+	json_decref(sum);
+	json_decref(s);
+
+	/* The 100th cell, and an erythroblast: complete, flagged. */
+	make_typed(r[1], one, 2, 20, 2, 0);
+	CHECK(samples_attach(rfd, sid, r[1]) == SAMPLES_OK);
+	s = samples_load(rfd, sid);
+	sum = samples_summary_ref(rfd, s, clin, ref);
+	CHECK(diff_num(sum, "typed", NULL) == 101);
+	CHECK(json_is_true(path_obj(sum, "differential", "complete", NULL)));
+	CHECK_STR(json_string_value(json_object_get(json_array_get(path_obj(
+	    sum, "differential", "text_i18n", NULL), 0), "code")),
+	    "diff_complete");
+	c = json_object_get(path_obj(sum, "differential", "reference",
+	    "classes"), "neutrophil");
+	/* 80 of 101 = 79.2 % > 75: high; lymphocytes 20 of 101 = 19.8 % < 20. */
+	CHECK(diff_num(sum, "percent", "neutrophil") == 79.2);
+	CHECK_STR(json_string_value(json_object_get(c, "pct_flag")), "high");
+	c = json_object_get(path_obj(sum, "differential", "reference",
+	    "classes"), "lymphocyte");
+	CHECK(diff_num(sum, "percent", "lymphocyte") == 19.8);
+	CHECK_STR(json_string_value(json_object_get(c, "pct_flag")), "low");
+	CHECK(strstr(path_str(sum, "differential", "text", NULL),
+	    "Outside the reference interval") != NULL);
+	CHECK(json_array_size(path_obj(sum, "differential", "flags", NULL)) ==
+	    1);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(path_obj(
+	    sum, "differential", "flags", NULL), 0), "class")),
+	    "erythroblast");
+	CHECK(strstr(path_str(sum, "differential", "text", NULL),
+	    "Unverified") != NULL);
+	check_i18n(sum);
+	json_decref(sum);
+	json_decref(s);
+
+	/* A group's own "check" wins; "pct_check" covers percentages only. */
+	json_object_set_new(json_array_get(json_object_get(ref, "groups"), 1),
+	    "check", json_false());
+	json_object_set_new(json_array_get(json_object_get(ref, "groups"), 1),
+	    "pct_check", json_true());
+	s = samples_load(rfd, sid);
+	sum = samples_summary_ref(rfd, s, clin, ref);
+	c = path_obj(sum, "differential", "reference", NULL);
+	CHECK(json_is_true(json_object_get(c, "pct_unverified")));
+	CHECK(json_is_false(json_object_get(c, "per_ul_unverified")));
+	CHECK(strstr(path_str(sum, "differential", "text", NULL),
+	    "the percentage intervals are not yet checked") != NULL);
+	check_i18n(sum);
+	json_decref(sum);
+	json_decref(s);
+
+	/* Age unknown: no group, said so. */
+	s = samples_load(rfd, sid);
+	json_object_set_new(s, "age_months", json_null());
+	sum = samples_summary_ref(rfd, s, clin, ref);
+	CHECK(json_is_null(path_obj(sum, "differential", "reference", NULL)));
+	CHECK(strstr(path_str(sum, "differential", "text", NULL),
+	    "age unknown") != NULL);
+	json_decref(sum);
+	/* A child: the children's group, its own interval. */
+	json_object_set_new(s, "age_months", json_real(30));
+	sum = samples_summary_ref(rfd, s, clin, ref);
+	CHECK_STR(path_str(sum, "differential", "reference", "group"),
+	    "children");
+	json_decref(sum);
+	json_decref(s);
+	CHECK(samples_remove(rfd, sid) == SAMPLES_OK);
+
+	/* Fields analysed without the classifier: said so, all untyped. */
+	s = valid("{\"code\":\"D-3\"}", err, sizeof(err), &missing);
+	CHECK(samples_create(rfd, s, sid, sizeof(sid)) == SAMPLES_OK);
+	json_decref(s);
+	make_result(r[0], 20, 3, 2, 640, 480);
+	CHECK(samples_attach(rfd, sid, r[0]) == SAMPLES_OK);
+	s = samples_load(rfd, sid);
+	sum = samples_summary_ref(rfd, s, clin, ref);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(path_obj(
+	    sum, "differential", "text_i18n", NULL), 0), "code")),
+	    "diff_no_classifier");
+	CHECK(diff_num(sum, "typed", NULL) == 0);
+	CHECK(json_is_null(path_obj(sum, "differential", "percent",
+	    "neutrophil")));
+	check_i18n(sum);
+	json_decref(sum);
+	json_decref(s);
+	CHECK(samples_remove(rfd, sid) == SAMPLES_OK);
+	json_decref(ref);
+}
+
+/* Field marking through the routes. */
+static void
+test_routes_selection(void)
+{
+	struct app	 app;
+	json_t		*o;
+	int		 st;
+	char		 path[160], body[128], sid[ID_LEN + 1];
+	char		 r1[ID_LEN + 1], r2[ID_LEN + 1], r3[ID_LEN + 1];
+
+	memset(&app, 0, sizeof(app));
+	app.results_fd = rfd;
+	app.results_dir = tmpdir;
+	app.clinical = clin;
+	o = req(&app, "POST", "/api/samples", "{\"code\":\"M-1\"}", &st, NULL,
+	    0);
+	CHECK(st == 201);
+	CHECK_STR(path_str(o, "new_field_selection", NULL, NULL), "random");
+	snprintf(sid, sizeof(sid), "%s", path_str(o, "id", NULL, NULL) ?
+	    path_str(o, "id", NULL, NULL) : "");
+	json_decref(o);
+	make_result(r1, 20, 0, 2, 640, 480);
+	make_result(r2, 20, 5, 2, 640, 480);
+	make_result(r3, 20, 0, 2, 640, 480);
+
+	snprintf(path, sizeof(path), "/api/samples/%s/results", sid);
+	snprintf(body, sizeof(body), "{\"result\":\"%s\"}", r1);
+	o = req(&app, "POST", path, body, &st, NULL, 0);
+	CHECK(st == 200);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(path_obj(o,
+	    "summary", "per_field", NULL), 0), "selection")), "random");
+	json_decref(o);
+	snprintf(body, sizeof(body), "{\"result\":\"%s\",\"selection\":"
+	    "\"targeted\"}", r2);
+	o = req(&app, "POST", path, body, &st, NULL, 0);
+	CHECK(st == 200);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(path_obj(o,
+	    "summary", "per_field", NULL), 1), "selection")), "targeted");
+	CHECK(path_num(o, "summary", "selection", "targeted") == 1);
+	CHECK_STR(path_str(o, "sample", "field_selection", r2), "targeted");
+	json_decref(o);
+	/* A wrong marking names the field; nothing is attached. */
+	snprintf(body, sizeof(body), "{\"result\":\"%s\",\"selection\":"
+	    "\"around\"}", r3);
+	o = req(&app, "POST", path, body, &st, NULL, 0);
+	CHECK(st == 400);
+	CHECK_STR(only_code(o, "error", "message_i18n", NULL),
+	    "selection_invalid");
+	CHECK_STR(pstr(json_object_get(json_array_get(path_obj(o, "error",
+	    "message_i18n", NULL), 0), "params"), "field"), "selection");
+	json_decref(o);
+	snprintf(body, sizeof(body), "{\"result\":\"%s\",\"colour\":1}", r3);
+	o = req(&app, "POST", path, body, &st, NULL, 0);
+	CHECK(st == 400);
+	CHECK_STR(only_code(o, "error", "message_i18n", NULL),
+	    "unknown_field");
+	json_decref(o);
+	o = samples_load(rfd, sid);
+	CHECK(json_array_size(json_object_get(o, "results")) == 2);
+	json_decref(o);
+
+	/* Re-mark a field. */
+	snprintf(path, sizeof(path), "/api/samples/%s/results/%s", sid, r2);
+	o = req(&app, "PUT", path, "{\"selection\":\"random\"}", &st, NULL, 0);
+	CHECK(st == 200);
+	CHECK(path_num(o, "summary", "selection", "targeted") == 0);
+	json_decref(o);
+	o = req(&app, "PUT", path, "{}", &st, NULL, 0);
+	CHECK(st == 400);
+	CHECK_STR(path_str(o, "error", "code", NULL), "missing_field");
+	json_decref(o);
+	snprintf(path, sizeof(path), "/api/samples/%s/results/%s", sid, r3);
+	o = req(&app, "PUT", path, "{\"selection\":\"random\"}", &st, NULL, 0);
+	CHECK(st == 404);
+	json_decref(o);
+
+	/* Fields analysed into the sample from now on: targeted. */
+	snprintf(path, sizeof(path), "/api/samples/%s/selection", sid);
+	o = req(&app, "PUT", path, "{\"selection\":\"targeted\"}", &st, NULL,
+	    0);
+	CHECK(st == 200);
+	CHECK_STR(path_str(o, "sample", "new_field_selection", NULL),
+	    "targeted");
+	json_decref(o);
+	o = req(&app, "GET", path, NULL, &st, NULL, 0);
+	CHECK(st == 405);
+	json_decref(o);
+	CHECK(samples_attach(rfd, sid, r3) == SAMPLES_OK);
+	o = samples_load(rfd, sid);
+	CHECK(samples_field_selection(o, r3) == SAMPLES_SEL_TARGETED);
+	CHECK(samples_field_selection(o, r1) == SAMPLES_SEL_RANDOM);
+	json_decref(o);
+	CHECK(samples_remove(rfd, sid) == SAMPLES_OK);
+}
+
+/* Manual chamber counts: checked, the arithmetic written out, flagged. */
+static void
+test_manual_counts(void)
+{
+	static const struct {
+		const char	*mc, *code, *field;
+	} bad[] = {
+		{ "{\"WBC\":{\"cells\":-1,\"squares\":4,\"square\":\"large\"}}",
+		  "manual_cells_invalid", "manual_counts.WBC.cells" },
+		{ "{\"WBC\":{\"cells\":1.5,\"squares\":4,\"square\":\"large\"}}",
+		  "manual_cells_invalid", "manual_counts.WBC.cells" },
+		{ "{\"WBC\":{\"cells\":10,\"squares\":10,\"square\":\"large\"}}",
+		  "manual_squares_invalid", "manual_counts.WBC.squares" },
+		{ "{\"RBC\":{\"cells\":10,\"squares\":0,\"square\":\"medium\"}}",
+		  "manual_squares_invalid", "manual_counts.RBC.squares" },
+		{ "{\"RBC\":{\"cells\":10,\"squares\":5,\"square\":\"huge\"}}",
+		  "manual_square_invalid", "manual_counts.RBC.square" },
+		{ "{\"Platelets\":{\"cells\":10,\"squares\":5,\"square\":"
+		  "\"small\",\"dilution\":0}}", "manual_dilution_invalid",
+		  "manual_counts.Platelets.dilution" },
+		{ "{\"MONO\":{\"cells\":10,\"squares\":5,\"square\":\"small\"}}",
+		  "manual_counts_invalid", "manual_counts.MONO" },
+		{ "{\"WBC\":{\"cells\":10,\"squares\":5,\"square\":\"small\","
+		  "\"x\":1}}", "manual_counts_invalid", "manual_counts.WBC" },
+		{ "[]", "manual_counts_invalid", "manual_counts" },
+	};
+	char	 js[600], err[256], sid[ID_LEN + 1];
+	json_t	*s, *sum, *m, *p;
+	int	 missing;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(js, sizeof(js), "{\"code\":\"C-1\",\"preparation\":"
+		    "\"chamber\",\"manual_counts\":%s}", bad[i].mc);
+		s = valid(js, err, sizeof(err), &missing);
+		CHECK(s == NULL);
+		p = msg_params(last_msgs, 0, bad[i].code);
+		CHECK_STR(pstr(p, "field"), bad[i].field);
+		CHECK(strstr(err, bad[i].field) != NULL);
+		json_decref(s);
+	}
+	CHECK(pnum(msg_params(last_msgs, 0, "manual_counts_invalid"), "max") ==
+	    -12345);
+	s = valid("{\"code\":\"C-1\",\"manual_counts\":{\"WBC\":{\"cells\":1,"
+	    "\"squares\":1,\"square\":\"large\"}}}", err, sizeof(err),
+	    &missing);
+	CHECK(s == NULL);
+	CHECK_STR(pstr(msg_params(last_msgs, 0, "manual_counts_not_chamber"),
+	    "field"), "manual_counts");
+
+	/* WBC 123 in 4 large squares at 1:20, RBC 450 in 5 medium at 1:200. */
+	s = valid("{\"code\":\"C-2\",\"preparation\":\"chamber\",\"sex\":"
+	    "\"female\",\"age\":30,\"age_unit\":\"years\",\"manual_counts\":"
+	    "{\"WBC\":{\"cells\":123,\"squares\":4,\"square\":\"large\","
+	    "\"dilution\":20},\"RBC\":{\"cells\":450,\"squares\":5,"
+	    "\"square\":\"medium\"}}}", err, sizeof(err), &missing);
+	CHECK(s != NULL);
+	CHECK(path_num(s, "manual_counts", "WBC", "cells") == 123);
+	CHECK(json_is_null(path_obj(s, "manual_counts", "RBC", "dilution")));
+	CHECK(samples_create(rfd, s, sid, sizeof(sid)) == SAMPLES_OK);
+	json_decref(s);
+	s = samples_load(rfd, sid);
+	/* No image yet: the manual counts stand alone. */
+	sum = samples_summary(rfd, s, clin);
+	m = json_object_get(sum, "manual");
+	CHECK(path_num(m, "WBC", "per_ul", NULL) == 6150);
+	CHECK_STR(path_str(m, "WBC", "formula", NULL), "WBC/\xc2\xb5L = 123 "
+	    "cells counted \xc3\xb7 (4 large squares \xc3\x97 1 mm\xc2\xb2 "
+	    "\xc3\x97 0.1 mm deep) \xc3\x97 dilution 20 = 6150");
+	CHECK(path_num(m, "RBC", "per_ul", NULL) == 4500000);
+	CHECK(path_num(m, "RBC", "dilution", NULL) == 200);
+	CHECK(json_object_get(m, "Platelets") == NULL);
+	CHECK_STR(path_str(m, "WBC", "flag", "flag"), "normal");
+	CHECK(json_is_true(path_obj(m, "RBC", "plausible", NULL)));
+	CHECK_STR(only_code(sum, "detector_note_i18n", NULL, NULL),
+	    "chamber_not_validated");
+	CHECK_STR(only_code(sum, "estimates_unavailable_i18n", NULL, NULL),
+	    "no_fields");
+	check_i18n(sum);
+	json_decref(sum);
+	/* Implausible by hand too: never flagged high or low. */
+	json_object_set_new(json_object_get(json_object_get(s,
+	    "manual_counts"), "WBC"), "cells", json_integer(100000));
+	sum = samples_summary(rfd, s, clin);
+	CHECK_STR(path_str(json_object_get(sum, "manual"), "WBC", "flag",
+	    "flag"), "implausible");
+	json_decref(sum);
+	json_decref(s);
+	CHECK(samples_remove(rfd, sid) == SAMPLES_OK);
+
+	/* A smear says nothing of chambers. */
+	s = valid("{\"code\":\"C-3\"}", err, sizeof(err), &missing);
+	CHECK(samples_create(rfd, s, sid, sizeof(sid)) == SAMPLES_OK);
+	sum = samples_summary(rfd, s, clin);
+	CHECK(json_is_null(json_object_get(sum, "manual")));
+	CHECK(json_is_null(json_object_get(sum, "detector_note")));
+	json_decref(sum);
+	json_decref(s);
+	CHECK(samples_remove(rfd, sid) == SAMPLES_OK);
+}
+
 static void
 test_routes(void)
 {
@@ -1407,7 +1976,7 @@ test_routes(void)
 		CHECK(st == 404);
 		json_decref(o);
 		o = req(&app, "GET", dpath, NULL, &st, hdr, sizeof(hdr));
-		CHECK(st == 405 && strstr(hdr, "Allow: DELETE") != NULL);
+		CHECK(st == 405 && strstr(hdr, "Allow: PUT, DELETE") != NULL);
 		json_decref(o);
 		snprintf(dpath, sizeof(dpath), "%s/..%%2Fx", path);
 		o = req(&app, "DELETE", dpath, NULL, &st, NULL, 0);
@@ -1465,7 +2034,20 @@ main(void)
 	test_summary_chamber();
 	test_summary_chamber_fov();
 	test_summary_unverified();
+	test_differential();
+	test_differential_reference();
+	test_manual_counts();
+	{
+		/* The shipped block, if any: read once, kept, well formed. */
+		const json_t	*b = samples_wbc_reference(ref);
+
+		CHECK(b == samples_wbc_reference(ref));
+		CHECK(b == NULL || json_is_array(json_object_get(b, "groups")));
+		CHECK(samples_wbc_reference("/nonexistent/ref.json") == NULL);
+		CHECK(samples_wbc_reference(NULL) == NULL);
+	}
 	test_routes();
+	test_routes_selection();
 	close(rfd);
 	clinical_free(clin);
 	rc = check_done("test_samples");

@@ -18,6 +18,7 @@
   function codeForStatus(status) {
     switch (status) {
       case 0: return 'network';
+      case 401: return 'login_required';
       case 404: return 'not_found';
       case 405: return 'method_not_allowed';
       case 409: return 'conflict';
@@ -35,6 +36,8 @@
     var body = null;
     try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
     if (status >= 200 && status < 300 && body !== null) return body;
+    /* the clinic password (login.js): show the login form */
+    if (status === 401 && window.BV.login) window.BV.login.required();
     if (body && body.error && typeof body.error.code === 'string')
       throw ApiError(body.error.code, status, body.error.message, body.error.message_i18n);
     throw ApiError(status >= 200 && status < 300 ? 'internal' : codeForStatus(status), status);

@@ -23,11 +23,15 @@
     running: null,        /* item being uploaded */
     localImages: new Map(), /* result id -> object URL of the uploaded file, this session only */
     history: [],
+    historyTotal: 0,      /* results the History's search matches (GET /api/results "total") */
+    hq: { code: '', from: '', to: '', offset: 0 },   /* the History's search and page */
+    hsError: null,        /* [key, field key] of the search form's refusal, or null */
     selected: new Set(),  /* history ids selected for CSV */
     view: 'analyze',
     armed: null,          /* history id whose Delete was pressed once */
     armTimer: null,
     blobImages: false,    /* whether the page's CSP lets <img> show blob: URLs (local previews) */
+    samplesOn: false,     /* the server has samples (GET /api/samples answered): "Add to sample…" */
     draft: { touched: {}, adds: [] },  /* the review being edited (see "review" below) */
     edit: { on: false, undo: [], pick: null }
   };
@@ -86,6 +90,24 @@
   }
 
   function isNum(v) { return typeof v === 'number' && isFinite(v); }
+
+  /* A JSON request api.js does not offer (the paged list, attaching); failures as api.js's ApiError. */
+  function jsonRequest(method, url, body) {
+    var opts = { method: method, headers: { Accept: 'application/json' }, cache: 'no-store' };
+    if (body !== undefined) { opts.headers['Content-Type'] = 'application/json'; opts.body = JSON.stringify(body); }
+    return fetch(url, opts).then(function (res) {
+      return res.text().then(function (text) {
+        var b = null;
+        try { b = text ? JSON.parse(text) : null; } catch (e) { b = null; }
+        if (res.ok && b !== null) return b;
+        /* the clinic password (login.js), as api.js does */
+        if (res.status === 401 && BV.login) BV.login.required();
+        var e = b && b.error;
+        throw api.ApiError(e && typeof e.code === 'string' ? e.code : res.status === 404 ? 'not_found' : 'internal',
+                           res.status, e && e.message, e && e.message_i18n);
+      });
+    }, function () { throw api.ApiError('network', 0); });
+  }
 
   /* ---------- scale and field of view (result "scale", "fov"; docs/api.md) ---------- */
 
@@ -293,7 +315,8 @@
     state.hidden = new Set();
     state.draft = draftFrom(r);
     state.edit.undo = [];
-    if (!same) { state.edit.on = false; viewer.editing = false; }
+    if (!same) { state.edit.on = false; viewer.editing = false; closeAttach(); }
+    show($('attach-btn'), state.samplesOn);
     showError($('review-error'), null);
     var slider = $('conf-slider');
     var min = typeof r.min_confidence === 'number' ? r.min_confidence : 0;
@@ -366,6 +389,7 @@
 
     var shown = all.filter(function (c) { return !state.hidden.has(c.det['class']); });
     viewer.draw(shown, classIndex);
+    renderGallery(r, all);
     renderReview();
     var warn = $('scale-warning');
     warn.textContent = scaleUnsure(r) ? t('scale.unsure', { reason: scaleReason(r.scale) }) : '';
@@ -474,7 +498,8 @@
     function fmt(v, k) {
       if (/thresh/i.test(k) && typeof v === 'number') return i18n.num(v, 2);   /* not a score */
       var score = /ap|map|prec|recall|f1|acc/i.test(k) || !Number.isInteger(v);
-      return typeof v === 'number' && v >= 0 && v <= 1 && score ? pct(v, 1) + ' %' : String(v);
+      if (typeof v === 'number' && v >= 0 && v <= 1 && score) return pct(v, 1) + ' %';
+      return typeof v === 'number' ? numUpTo(v, 3) : String(v);   /* the page's decimal separator */
     }
     Object.keys(m).forEach(function (k) {
       var v = m[k];
@@ -516,13 +541,16 @@
     if (r.fov && typeof r.fov === 'object') row(t('info.fov'), fovText(r.fov), 'fov-text');
     if (r.differential && typeof r.differential === 'object') row(t('info.wbcTypes'), differentialText(r.differential), 'wbc-types');
     row(t('info.review'), reviewText(r), reviewed(r) ? 'review-info reviewed' : 'review-info');
-    if (r.sample) row(t('info.sample'), r.sample);
+    if (r.sample && sampleCodes[r.sample] === undefined) askCodes();
+    if (r.sample) row(t('info.sample'), sampleCodes[r.sample] || r.sample, 'sample-info');
+    if (attachedHere[r.id]) row(t('info.sample'), t('attach.in', { codes: attachedHere[r.id].join(t('list.sep')) }), 'attached-info');
     row(t('info.id'), r.id, 'mono');
   }
 
   /* A white cell's type as the classifier gave it (result.json wbc_type), or ''. */
   function wbcTypeText(wt) {
     if (!wt || typeof wt !== 'object' || typeof wt['class'] !== 'string') return '';
+    if (wt.by === 'review') return personType(wt['class']);
     if (wt['class'] === 'untyped') return t('wbc.untyped');
     return t('wbc.type', { type: t('wbc.t.' + wt['class']), pct: pct(wt.confidence, 0) });
   }
@@ -538,10 +566,16 @@
     return text + ' · ' + t('wbc.caveat');
   }
 
+  /* A type a person gave (PUT .../review "wbc_type"): "lymphocyte, set by a person". */
+  function personType(type) {
+    var name = type === 'untyped' ? t('wbc.untyped') : i18n.has('wbc.t.' + type) ? t('wbc.t.' + type) : type;
+    return t('wbc.byPerson', { type: name });
+  }
+
   function boxInfo(det, asTitle) {
     var text = !det ? '' : det.added ? t('box.added', { cls: classLabel(det['class']) })
       : t(det.reviewed ? 'box.reviewed' : 'box.info', { cls: classLabel(det['class']), pct: pct(det.confidence, 0) });
-    var wt = det && !det.reviewed && !det.added ? wbcTypeText(det.wbc_type) : '';
+    var wt = det && det['class'] === 'WBC' ? wbcTypeText(det.wbc_type) : '';
     if (wt) text += ' · ' + wt;
     if (!asTitle) $('box-info').textContent = text;
     return text;
@@ -558,8 +592,10 @@
   function draftFrom(r) {
     var d = { touched: {}, adds: [] };
     ((r && r.review && r.review.changes) || []).forEach(function (c) {
-      if (c.op === 'add') d.adds.push({ 'class': c['class'], box: c.box });
-      else if (c.op === 'delete' || c.op === 'reclassify') d.touched[c.detection] = { op: c.op, 'class': c['class'] };
+      var wt = typeof c.wbc_type === 'string' ? c.wbc_type : undefined;
+      if (c.op === 'add') d.adds.push(typed({ 'class': c['class'], box: c.box }, wt));
+      else if (c.op === 'delete') d.touched[c.detection] = { op: c.op, 'class': c['class'] };
+      else if (c.op === 'reclassify') d.touched[c.detection] = typed({ op: c.op, 'class': c['class'] }, wt);
     });
     return d;
   }
@@ -568,10 +604,30 @@
     var out = [];
     Object.keys(d.touched).map(Number).sort(function (a, b) { return a - b; }).forEach(function (i) {
       var c = d.touched[i];
-      out.push(c.op === 'delete' ? { op: 'delete', detection: i } : { op: 'reclassify', detection: i, 'class': c['class'] });
+      out.push(c.op === 'delete' ? { op: 'delete', detection: i }
+        : typed({ op: 'reclassify', detection: i, 'class': c['class'] }, c.wbc_type));
     });
-    d.adds.forEach(function (a) { out.push({ op: 'add', 'class': a['class'], box: a.box }); });
+    d.adds.forEach(function (a) { out.push(typed({ op: 'add', 'class': a['class'], box: a.box }, a.wbc_type)); });
     return out;
+  }
+
+  /* change with its white-cell type wt, kept only on a WBC (the server refuses it elsewhere). */
+  function typed(change, wt) {
+    if (wt && change['class'] === 'WBC') change.wbc_type = wt;
+    return change;
+  }
+
+  /* The classifier's type of det (result.json), whatever a review says. */
+  function classifierType(det) {
+    if (det.detector_wbc_type) return det.detector_wbc_type;
+    return det.wbc_type && det.wbc_type.by !== 'review' ? det.wbc_type : undefined;
+  }
+
+  /* The type a cell shows: the person's in the draft, else the classifier's while it is still its WBC. */
+  function shownType(det, c) {
+    if (c && c.wbc_type) return { 'class': c.wbc_type, by: 'review' };
+    if (c && c['class'] !== det['class']) return undefined;
+    return classifierType(det);
   }
 
   function reviewed(r) { return !!(r && r.review && typeof r.review === 'object'); }
@@ -587,11 +643,12 @@
     (r.detections || []).forEach(function (det, i) {
       var c = d.touched[i];
       if (c && c.op === 'delete') return;
-      if (c) out.push({ i: i, det: Object.assign({}, det, { 'class': c['class'], reviewed: true }) });
-      else if (passes(det, th)) out.push({ i: i, det: det });
+      if (c) out.push({ i: i, det: Object.assign({}, det, { 'class': c['class'], reviewed: true, wbc_type: shownType(det, c) }) });
+      else if (passes(det, th)) out.push({ i: i, det: det.wbc_type && det.wbc_type.by ? Object.assign({}, det, { wbc_type: shownType(det) }) : det });
     });
     d.adds.forEach(function (a, k) {
-      out.push({ i: 'a' + k, det: { 'class': a['class'], confidence: null, box: a.box, added: true, reviewed: true } });
+      out.push({ i: 'a' + k, det: { 'class': a['class'], confidence: null, box: a.box, added: true, reviewed: true,
+        wbc_type: a.wbc_type && a['class'] === 'WBC' ? { 'class': a.wbc_type, by: 'review' } : undefined } });
     });
     return out;
   }
@@ -651,11 +708,46 @@
     state.edit.pick = c;
     if (k !== -1 && k !== null && k !== undefined) {
       remember();
-      if (typeof k === 'number') state.draft.touched[k] = { op: 'reclassify', 'class': c };
-      else if (state.draft.adds[Number(String(k).slice(1))]) state.draft.adds[Number(String(k).slice(1))]['class'] = c;
+      var was = typeof k === 'number' ? state.draft.touched[k] : state.draft.adds[Number(String(k).slice(1))];
+      var wt = was && c === 'WBC' ? was.wbc_type : undefined;
+      if (typeof k === 'number') state.draft.touched[k] = typed({ op: 'reclassify', 'class': c }, wt);
+      else if (was) { was['class'] = c; if (!wt) delete was.wbc_type; }
     }
     render();
     if (k !== -1) viewer.select(k);
+  }
+
+  /* The class of the selected box as the draft has it, or null. */
+  function selectedClass() {
+    var k = selectedKey(), r = state.result;
+    if (k === -1 || k === null || k === undefined || !r) return null;
+    if (typeof k !== 'number') { var a = state.draft.adds[Number(String(k).slice(1))]; return a ? a['class'] : null; }
+    var c = state.draft.touched[k];
+    if (c) return c.op === 'delete' ? null : c['class'];
+    return r.detections && r.detections[k] ? r.detections[k]['class'] : null;
+  }
+
+  /* The person's type of the selected box in the draft, or undefined. */
+  function selectedType() {
+    var k = selectedKey();
+    if (k === -1 || k === null || k === undefined) return undefined;
+    var c = typeof k === 'number' ? state.draft.touched[k] : state.draft.adds[Number(String(k).slice(1))];
+    return c ? c.wbc_type : undefined;
+  }
+
+  /* Give the selected white cell type wt: a reclassify WBC -> WBC when it was the detector's. */
+  function chooseType(wt) {
+    var k = selectedKey();
+    if (selectedClass() !== 'WBC') return;
+    remember();
+    if (typeof k === 'number') state.draft.touched[k] = typed({ op: 'reclassify', 'class': 'WBC' }, wt);
+    else state.draft.adds[Number(String(k).slice(1))].wbc_type = wt;
+    render();
+    viewer.select(k);
+    renderReview();
+    /* The buttons were drawn again: keep the keyboard where it was. */
+    var again = $('review-types').querySelector('[data-type="' + wt + '"]');
+    if (again) again.focus();
   }
 
   function deleteSelected() {
@@ -720,10 +812,166 @@
         'aria-pressed': c === pick ? 'true' : 'false', onclick: function () { choose(c); } },
         [h('kbd', { text: String(n + 1) }), ' ' + classLabel(c) + ' (' + classAbbr(c) + ')']));
     });
+    renderTypes();
     $('review-delete').disabled = k === -1 || k === null || k === undefined;
     $('review-undo').disabled = !state.edit.undo.length;
     $('review-save').disabled = !dirty() && reviewed(r);
     $('review-changes').textContent = changes.length ? t('review.draft', { list: changeSummary(changes) }) : '';
+    markGallery();
+  }
+
+  /* The white-cell types a person may give (src/review.c), shown while a WBC box is selected. */
+  var WBC_TYPES = ['neutrophil', 'lymphocyte', 'monocyte', 'eosinophil', 'basophil', 'ig', 'erythroblast', 'untyped'];
+
+  function renderTypes() {
+    var box = $('review-types');
+    if (!box) {
+      box = h('div', { 'class': 'review-types', id: 'review-types', role: 'group' });
+      $('review-classes').parentNode.insertBefore(box, $('review-classes').nextSibling);
+    }
+    box.setAttribute('aria-label', t('review.types'));
+    clear(box);
+    var on = selectedClass() === 'WBC', cur = selectedType();
+    show(box, on);
+    if (!on) return;
+    box.appendChild(h('span', { 'class': 'review-types-label', text: t('review.types') }));
+    WBC_TYPES.forEach(function (wt) {
+      box.appendChild(h('button', { type: 'button', 'class': 'pick wtype', 'data-type': wt,
+        'aria-pressed': wt === cur ? 'true' : 'false', onclick: function () { chooseType(wt); },
+        text: wt === 'untyped' ? t('wbc.untyped') : t('wbc.t.' + wt) }));
+    });
+  }
+
+  /* ---------- cell gallery: every counted cell of one type, lowest confidence first ---------- */
+
+  /*
+   * Small crops cut here from the image shown (a canvas each, nothing asked of the server), in
+   * tabs by type.  The detector's cells come by confidence, lowest first, so the doubtful ones
+   * are checked first; those a person already corrected or added come last.  A tap selects the
+   * cell's box in the review editor (turned on), zoomed into view, for the usual type buttons,
+   * Delete and Undo.
+   */
+  var GALLERY_STEP = 60;     /* crops drawn at once; "Show more" adds as many again */
+  var CROP_PX = 72;          /* a crop's CSS size */
+  var gallery = { id: null, cls: null, limit: GALLERY_STEP, crops: new Map(), all: [] };
+
+  function cellOrder(a, b) {
+    var pa = a.det.reviewed ? 1 : 0, pb = b.det.reviewed ? 1 : 0;
+    if (pa !== pb) return pa - pb;
+    if (!pa && a.det.confidence !== b.det.confidence) return a.det.confidence - b.det.confidence;
+    var ia = typeof a.i === 'number' ? a.i : 1e9 + Number(String(a.i).slice(1));
+    var ib = typeof b.i === 'number' ? b.i : 1e9 + Number(String(b.i).slice(1));
+    return ia - ib;
+  }
+
+  /* The crop of det's box (with a margin) from img, drawn once per image and box. */
+  function cropOf(img, r, det) {
+    var b = det.box, key = img.currentSrc + '|' + b.x + ',' + b.y + ',' + b.w + ',' + b.h;
+    var c = gallery.crops.get(key);
+    if (c) return c;
+    var dpr = Math.min(2, window.devicePixelRatio || 1), n = Math.round(CROP_PX * dpr);
+    c = h('canvas', { 'class': 'crop', width: String(n), height: String(n), 'aria-hidden': 'true' });
+    var ctx = c.getContext('2d');
+    /* Boxes are in the JSON's image pixels; the image shown may be a smaller copy. */
+    var fx = img.naturalWidth / ((r.image && r.image.width) || img.naturalWidth);
+    var fy = img.naturalHeight / ((r.image && r.image.height) || img.naturalHeight);
+    var side = Math.max(b.w, b.h, 1) * 1.4, sx = b.x + b.w / 2 - side / 2, sy = b.y + b.h / 2 - side / 2;
+    ctx.fillStyle = '#d9dde3';
+    ctx.fillRect(0, 0, n, n);
+    try { ctx.drawImage(img, sx * fx, sy * fy, side * fx, side * fy, 0, 0, n, n); } catch (e) { /* not drawable */ }
+    ctx.lineWidth = 2 * dpr;
+    ctx.strokeStyle = 'rgba(0,0,0,.55)';
+    ctx.strokeRect((b.x - sx) / side * n, (b.y - sy) / side * n, b.w / side * n, b.h / side * n);
+    ctx.lineWidth = dpr;
+    ctx.strokeStyle = '#fff';
+    ctx.strokeRect((b.x - sx) / side * n, (b.y - sy) / side * n, b.w / side * n, b.h / side * n);
+    gallery.crops.set(key, c);
+    return c;
+  }
+
+  /* A white cell's type for its crop: "neutrophil 82 %", "type unsure", or ''. */
+  function typeCaption(wt) {
+    if (!wt || typeof wt !== 'object' || typeof wt['class'] !== 'string') return '';
+    if (wt.by === 'review') return personType(wt['class']);
+    if (wt['class'] === 'untyped') return t('wbc.untyped');
+    var name = i18n.has('wbc.t.' + wt['class']) ? t('wbc.t.' + wt['class']) : wt['class'];
+    return isNum(wt.confidence) ? name + ' ' + pct(wt.confidence, 0) + ' %' : name;
+  }
+
+  function renderGallery(r, all) {
+    var box = $('gallery');
+    show(box, !!r);
+    if (!r) return;
+    if (gallery.id !== r.id) { gallery.id = r.id; gallery.crops = new Map(); gallery.limit = GALLERY_STEP; }
+    gallery.all = all;
+    var classes = classesOf(r), by = {};
+    if (classes.indexOf(gallery.cls) < 0) gallery.cls = classes[0] || null;
+    classes.forEach(function (c) { by[c] = []; });
+    all.forEach(function (x) { if (by[x.det['class']]) by[x.det['class']].push(x); });
+    var tabs = $('gallery-tabs');
+    clear(tabs);
+    classes.forEach(function (c, k) {
+      var on = c === gallery.cls;
+      tabs.appendChild(h('button', { type: 'button', role: 'tab', id: 'gallery-tab-' + k, 'class': 'gtab k' + k,
+        'aria-selected': on ? 'true' : 'false', 'aria-controls': 'gallery-panel', tabindex: on ? '0' : '-1',
+        'data-class': c, title: classLabel(c),
+        onclick: function () { galleryTab(c); } },
+        [h('span', { 'class': 'swatch k' + k, 'aria-hidden': 'true' }), classAbbr(c) + ' ',
+         h('span', { 'class': 'gtab-n', text: String(by[c].length) })]));
+    });
+    $('gallery-panel').setAttribute('aria-labelledby', 'gallery-tab-' + classes.indexOf(gallery.cls));
+    var list = (by[gallery.cls] || []).slice().sort(cellOrder);
+    var img = $('base-img'), ready = img.complete && img.naturalWidth > 0;
+    var ul = $('gallery-list');
+    clear(ul);
+    $('gallery-empty').textContent = !list.length ? t('gallery.empty') : ready ? '' : t('gallery.noImage');
+    show($('gallery-empty'), !list.length || !ready);
+    list.slice(0, gallery.limit).forEach(function (x) {
+      var d = x.det, own = !d.reviewed && !d.added;
+      var type = d['class'] === 'WBC' ? typeCaption(d.wbc_type) : '';
+      var label = t(d.added ? 'gallery.cellAdded' : d.reviewed ? 'gallery.cellReviewed' : 'gallery.cell',
+        { cls: classLabel(d['class']), pct: own ? pct(d.confidence, 0) : '' }) + (type ? ' · ' + type : '');
+      ul.appendChild(h('li', {}, [h('button', { type: 'button', 'class': 'crop-btn', 'data-i': String(x.i),
+        'data-confidence': own ? String(d.confidence) : '', 'aria-pressed': 'false', 'aria-label': label, title: label,
+        onclick: function () { pickCell(x.i, d['class']); } },
+        [ready ? cropOf(img, r, d) : h('span', { 'class': 'crop crop-wait', 'aria-hidden': 'true' }),
+         h('span', { 'class': 'crop-cap', text: own ? pct(d.confidence, 0) + ' %' : t(d.added ? 'gallery.added' : 'gallery.reviewed') }),
+         type ? h('span', { 'class': 'crop-type', text: type }) : null])]));
+    });
+    var more = list.length - Math.min(list.length, gallery.limit);
+    $('gallery-more').textContent = t('gallery.more', { n: Math.min(more, GALLERY_STEP) });
+    show($('gallery-more'), more > 0);
+    markGallery();
+  }
+
+  function galleryTab(c) {
+    gallery.cls = c;
+    gallery.limit = GALLERY_STEP;
+    if (state.result) renderGallery(state.result, gallery.all);
+    var again = $('gallery-tabs').querySelector('[data-class="' + c + '"]');
+    if (again) again.focus();
+  }
+
+  /* The selected box's crop pressed, the others not. */
+  function markGallery() {
+    var k = selectedKey();
+    document.querySelectorAll('#gallery-list .crop-btn').forEach(function (b) {
+      var on = k !== -1 && k !== null && k !== undefined && b.getAttribute('data-i') === String(k);
+      b.setAttribute('aria-pressed', on ? 'true' : 'false');
+      b.classList.toggle('selected', on);
+    });
+  }
+
+  /* A crop tapped: its box selected for correction, shown on the image. */
+  function pickCell(i, cls) {
+    if (state.hidden.has(cls)) { state.hidden.delete(cls); render(); }
+    if (!state.edit.on) setEditing(true);
+    viewer.select(i);
+    viewer.reveal(i);
+    renderReview();
+    /* On a phone the image is above the gallery: bring it and the type buttons into view. */
+    var vp = $('viewer').querySelector('.viewport').getBoundingClientRect();
+    if (vp.top < 0 || vp.bottom > window.innerHeight) $('viewer').querySelector('.viewport').scrollIntoView({ block: 'start' });
   }
 
   function saveReview() {
@@ -918,20 +1166,92 @@
 
   /* ---------- history ---------- */
 
+  /*
+   * One page of GET /api/results at a time (offset, limit, and the search: sample code, from,
+   * to; docs/api.md).  The search is what the form held when Search was pressed; paging keeps
+   * it.  An answer to an older request than the latest is dropped.
+   */
+  var HISTORY_PAGE = 25;
+  var historySeq = 0;
+
+  function historyUrl(q) {
+    var p = ['limit=' + HISTORY_PAGE, 'offset=' + q.offset];
+    if (q.code) p.push('code=' + encodeURIComponent(q.code));
+    if (q.from) p.push('from=' + encodeURIComponent(q.from));
+    if (q.to) p.push('to=' + encodeURIComponent(q.to));
+    return '/api/results?' + p.join('&');
+  }
+
   function loadHistory() {
-    var status = $('history-status');
+    var status = $('history-status'), seq = ++historySeq, q = state.hq;
     status.textContent = t('history.loading');
     showError($('history-error'), null);
-    return api.results(100).then(function (body) {
-      state.history = (body && body.results) || [];
+    return jsonRequest('GET', historyUrl(q)).then(function (body) {
+      if (seq !== historySeq) return;
+      var list = (body && body.results) || [];
+      var total = body && typeof body.total === 'number' ? body.total : list.length;
+      /* Past the end (results deleted meanwhile): the last page there is. */
+      if (!list.length && q.offset > 0 && total > 0) {
+        q.offset = Math.floor((total - 1) / HISTORY_PAGE) * HISTORY_PAGE;
+        return loadHistory();
+      }
+      state.history = list;
+      state.historyTotal = total;
       var ids = new Set(state.history.map(function (r) { return r.id; }));
       state.selected.forEach(function (id) { if (!ids.has(id)) state.selected.delete(id); });
       renderHistory();
     }, function (err) {
+      if (seq !== historySeq) return;
       status.textContent = '';
       showError($('history-error'), err);
     });
   }
+
+  /* The search form's values, or null with the field marked and the reason shown. */
+  function historySearch() {
+    var code = $('hs-code').value.trim(), from = $('hs-from').value, to = $('hs-to').value;
+    var bad = null, msg = null;
+    ['hs-code', 'hs-from', 'hs-to'].forEach(function (id) { $(id).removeAttribute('aria-invalid'); });
+    if (code && !/^[A-Za-z0-9._-]{1,32}$/.test(code)) { bad = 'hs-code'; msg = ['history.codeInvalid']; }
+    else if (from && !/^\d{4}-\d{2}-\d{2}$/.test(from)) { bad = 'hs-from'; msg = ['history.dateInvalid', 'history.from']; }
+    else if (to && !/^\d{4}-\d{2}-\d{2}$/.test(to)) { bad = 'hs-to'; msg = ['history.dateInvalid', 'history.to']; }
+    else if (from && to && to < from) { bad = 'hs-to'; msg = ['history.dateOrder']; }
+    state.hsError = msg;
+    searchErrorText();
+    if (bad) { $(bad).setAttribute('aria-invalid', 'true'); $(bad).focus(); return null; }
+    return { code: code, from: from, to: to, offset: 0 };
+  }
+
+  /* The search form's refusal in this language (kept as keys, so a language switch rewords it). */
+  function searchErrorText() {
+    var m = state.hsError;
+    $('hs-error').textContent = m ? t(m[0], m[1] ? { field: t(m[1]) } : undefined) : '';
+    show($('hs-error'), !!m);
+  }
+
+  function searchHistory(ev) {
+    if (ev) ev.preventDefault();
+    var q = historySearch();
+    if (!q) return;
+    state.hq = q;
+    loadHistory();
+  }
+
+  function clearSearch() {
+    $('hs-code').value = $('hs-from').value = $('hs-to').value = '';
+    historySearch();
+    state.hq = { code: '', from: '', to: '', offset: 0 };
+    loadHistory();
+  }
+
+  function historyPage(step) {
+    var o = state.hq.offset + step * HISTORY_PAGE;
+    if (o < 0 || o >= state.historyTotal) return;
+    state.hq.offset = o;
+    loadHistory().then(function () { $('history-title').scrollIntoView({ block: 'nearest' }); });
+  }
+
+  function filtered(q) { return !!(q.code || q.from || q.to); }
 
   function countsLine(counts) {
     return Object.keys(counts || {}).map(function (c) { return classAbbr(c) + ' ' + counts[c]; }).join(' · ');
@@ -940,7 +1260,13 @@
   function renderHistory() {
     var list = $('history-list');
     clear(list);
-    $('history-status').textContent = state.history.length ? '' : t('history.empty');
+    $('history-status').textContent = state.history.length ? '' : t(filtered(state.hq) ? 'history.noMatch' : 'history.empty');
+    var off = state.hq.offset, total = state.historyTotal || 0;
+    show($('history-pager'), total > 0);
+    $('history-range').textContent = state.history.length ? t('history.range', { a: i18n.num(off + 1),
+      b: i18n.num(off + state.history.length), n: i18n.num(total) }) : '';
+    $('history-prev').disabled = off <= 0;
+    $('history-next').disabled = off + state.history.length >= total;
     state.history.forEach(function (r) {
       var urls = r.urls || {};
       var armed = state.armed === r.id;
@@ -962,15 +1288,107 @@
           h('div', { 'class': 'h-date', text: i18n.date(r.created) }),
           h('div', { 'class': 'h-counts', text: countsLine(r.counts) }),
           r.reviewed ? h('div', { 'class': 'tag reviewed', text: t('history.reviewed') }) : null,
-          r.sample ? h('div', { 'class': 'tag', text: t('history.sample', { id: r.sample }) }) : null
+          sampleTags(r)
         ]),
         h('div', { 'class': 'h-actions' }, [
           h('a', { 'class': 'button small', href: '#/result/' + r.id, text: t('history.open') }),
+          state.samplesOn ? h('button', { type: 'button', 'class': 'button small attach-btn', text: t('attach.button'),
+            onclick: function (ev) { openAttach(r.id, ev.currentTarget.closest('li'), ev.currentTarget); } }) : null,
           del
         ])
       ]));
     });
     updateSelection();
+  }
+
+  /* The samples holding a result, by code (the list's "samples": the samples' own lists decide). */
+  function sampleTags(r) {
+    var list = Array.isArray(r.samples) ? r.samples
+      : r.sample ? [{ id: r.sample, code: sampleCodes[r.sample] || r.sample }] : [];
+    if (!list.length) return null;
+    return h('div', { 'class': 'h-samples' }, list.map(function (x) {
+      return h('span', { 'class': 'tag sample-tag', 'data-sample': x.id, text: t('history.sample', { id: x.code || x.id }) });
+    }));
+  }
+
+  /* ---------- add an existing result to a sample (POST /api/samples/{id}/results) ---------- */
+
+  var sampleCodes = {};          /* sample id -> code, from GET /api/samples */
+  var attachedHere = {};         /* result id -> codes of the samples it was added to on this page */
+  var codesAsked = false;
+
+  /* Sample codes for ids the page shows (a result's "sample"), asked once. */
+  function askCodes() {
+    if (codesAsked || !BV.samples) return;
+    codesAsked = true;
+    api.samples().then(function (body) {
+      ((body && body.samples) || []).forEach(function (x) { sampleCodes[x.id] = x.code; });
+      if (state.result) renderInfo(state.result);
+    }, function () { /* ids stay */ });
+  }
+
+  function closeAttach() {
+    var old = $('attach-panel');
+    if (old) old.remove();
+  }
+
+  /* A refusal worded from its message codes where this page knows them (sample full, gone). */
+  function attachErrorText(err) {
+    return err && err.i18n && i18n.knows(err.i18n) ? i18n.msgs(err.i18n, err.message) : errorText(err);
+  }
+
+  /* The "Add to sample…" panel for result rid, inside host; opener gets the focus back on Cancel. */
+  function openAttach(rid, host, opener) {
+    closeAttach();
+    var sel = h('select', { id: 'attach-select', 'class': 'attach-select', disabled: 'disabled' });
+    var add = h('button', { type: 'button', 'class': 'button primary', id: 'attach-add', text: t('attach.add'), disabled: 'disabled' });
+    var cancel = h('button', { type: 'button', 'class': 'button', id: 'attach-cancel', text: t('attach.cancel') });
+    var msg = h('p', { 'class': 'hint attach-msg', id: 'attach-msg', role: 'status', text: t('attach.loading') });
+    var err = h('p', { 'class': 'error attach-error', id: 'attach-error', role: 'alert', hidden: 'hidden' });
+    var panel = h('div', { 'class': 'attach-panel', id: 'attach-panel', 'data-result': rid }, [
+      h('label', { 'for': 'attach-select', text: t('attach.label') }), sel,
+      h('div', { 'class': 'attach-actions' }, [add, cancel]), msg, err]);
+    host.appendChild(panel);
+    cancel.addEventListener('click', function () { closeAttach(); if (opener) opener.focus(); });
+    add.addEventListener('click', function () {
+      var sid = sel.value, code = sampleCodes[sid] || sid;
+      add.disabled = true;
+      show(err, false);
+      jsonRequest('POST', '/api/samples/' + encodeURIComponent(sid) + '/results', { result: rid }).then(function () {
+        closeAttach();
+        var mine = attachedHere[rid] = attachedHere[rid] || [];
+        if (mine.indexOf(code) < 0) mine.push(code);
+        notice(t('attach.done', { code: code }));
+        if (state.view === 'history') loadHistory();
+        if (state.result && state.result.id === rid) renderInfo(state.result);
+        if (opener && document.body.contains(opener)) opener.focus();
+      }, function (e) {
+        add.disabled = false;
+        err.textContent = attachErrorText(e);
+        show(err, true);
+      });
+    });
+    api.samples().then(function (body) {
+      if (!document.body.contains(panel)) return;
+      var list = (body && body.samples) || [];
+      list.forEach(function (x) { sampleCodes[x.id] = x.code; });
+      if (!list.length) { msg.textContent = t('attach.none'); return; }
+      list.forEach(function (x) {
+        sel.appendChild(h('option', { value: x.id, text: t('attach.option',
+          { code: x.code, n: i18n.num(x.fields || 0), date: i18n.date(x.created) }) }));
+      });
+      var active = BV.samples && BV.samples.activeId ? BV.samples.activeId() : null;
+      if (active && list.some(function (x) { return x.id === active; })) sel.value = active;
+      msg.textContent = '';
+      sel.disabled = false;
+      add.disabled = false;
+      sel.focus();
+    }, function (e) {
+      if (!document.body.contains(panel)) return;
+      msg.textContent = '';
+      err.textContent = attachErrorText(e);
+      show(err, true);
+    });
   }
 
   function updateSelection() {
@@ -1047,6 +1465,8 @@
     if (state.result) { render(); noteBase(baseImage(state.result), state.result); }
     else $('result-empty').textContent = t('result.empty');
     renderQueue();
+    closeAttach();
+    searchErrorText();
     if (state.history.length || state.view === 'history') renderHistory();
     updateSelection();
     ['upload-error', 'history-error', 'review-error'].forEach(function (id) {
@@ -1134,6 +1554,31 @@
     });
 
     $('history-refresh').addEventListener('click', loadHistory);
+    $('history-search').addEventListener('submit', searchHistory);
+    $('hs-clear').addEventListener('click', clearSearch);
+    $('history-prev').addEventListener('click', function () { historyPage(-1); });
+    $('history-next').addEventListener('click', function () { historyPage(1); });
+    ['hs-code', 'hs-from', 'hs-to'].forEach(function (id) {
+      $(id).addEventListener('input', function () { $(id).removeAttribute('aria-invalid'); });
+    });
+    $('gallery-more').addEventListener('click', function () {
+      gallery.limit += GALLERY_STEP;
+      if (state.result) renderGallery(state.result, gallery.all);
+    });
+    /* Arrow keys move between the gallery's tabs (WAI-ARIA tabs pattern). */
+    $('gallery-tabs').addEventListener('keydown', function (ev) {
+      if (!state.result || (ev.key !== 'ArrowLeft' && ev.key !== 'ArrowRight')) return;
+      var cls = classesOf(state.result), k = cls.indexOf(gallery.cls);
+      galleryTab(cls[(k + (ev.key === 'ArrowRight' ? 1 : cls.length - 1)) % cls.length]);
+      ev.preventDefault();
+    });
+    /* Crops are cut from the image shown: draw them once it has loaded. */
+    $('base-img').addEventListener('load', function () {
+      if (state.result) renderGallery(state.result, gallery.all);
+    });
+    $('attach-btn').addEventListener('click', function (ev) {
+      if (state.result) openAttach(state.result.id, $('attach-slot'), ev.currentTarget);
+    });
     $('history-csv').addEventListener('click', historyCsv);
     $('select-all').addEventListener('change', function (ev) {
       state.selected = new Set(ev.target.checked ? state.history.map(function (r) { return r.id; }) : []);
@@ -1144,7 +1589,12 @@
     api.model().then(function (m) { state.model = m; render(); }, function () { state.model = null; });
     /* The samples view appears once both its page module (js/samples.js, setting BV.samples)
        and the backend's /api/samples exist. */
-    if (BV.samples) api.samples().then(function () { show($('nav-samples'), true); }, function () { /* off */ });
+    if (BV.samples) api.samples().then(function () {
+      show($('nav-samples'), true);
+      state.samplesOn = true;
+      show($('attach-btn'), !!state.result);
+      if (state.view === 'history' && state.history.length) renderHistory();
+    }, function () { /* off */ });
 
     window.addEventListener('hashchange', route);
     setLanguage(i18n.lang, false);

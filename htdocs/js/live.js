@@ -6,6 +6,14 @@
  * server time (shrinks above the budget, grows back below it).  "Capture
  * field" sends a full-resolution still through /api/analyze, into the active
  * sample, like a chosen photo.  Nothing here is stored by the server.
+ *
+ * Two sources: this device's camera (getUserMedia), or, when the server says
+ * a box camera runs (GET /api/health "camera") and bv-capture answers at
+ * /camera/health, the USB microscope camera on the box: its MJPEG stream is
+ * shown, and each frame sent is a fresh /camera/snapshot.jpg, as it came
+ * from the camera unless it must shrink to the adapted size.  Frames go at
+ * most every MIN_INTERVAL_MS, under the server's per-client rate, and a 429
+ * waits the Retry-After it gives.
  */
 (function () {
   'use strict';
@@ -13,13 +21,15 @@
   var SIDE_MIN = 480, SIDE_MAX = 960, SIDE_START = 640;
   var BUDGET_MS = 80;       /* server time per frame the size adapts to */
   var WINDOW_MS = 3000;     /* fps and latency over the last few seconds */
+  var MIN_INTERVAL_MS = 40; /* at most 25 frames/s: under detect_max_fps (30) */
 
   var t = function (k, v) { return BV.i18n.t(k, v); };
   var $ = function (id) { return document.getElementById(id); };
   var st = { stream: null, running: false, busy: false, side: SIDE_START, last: null, frame: null,
-             done: [], fails: 0, timer: null, capturing: false, frames: 0 };
+             done: [], fails: 0, timer: null, capturing: false, frames: 0,
+             source: 'phone', camera: null, img: null, sentAt: 0, cam: { w: 0, h: 0 }, camFrame: null };
 
-  function show(el, on) { el.hidden = !on; }
+  function show(el, on) { if (el) el.hidden = !on; }
 
   function classColour(i) {
     var v = getComputedStyle(document.documentElement).getPropertyValue('--k' + (i % 6));
@@ -104,8 +114,52 @@
     renderWarnings(st.warnings);
   }
 
+  /* An image (ImageBitmap) drawn with its long side at most side px, as a JPEG blob. */
+  function encode(src, w, h, side, quality) {
+    var s = side > 0 ? Math.min(1, side / Math.max(w, h)) : 1;
+    var cv = document.createElement('canvas');
+    cv.width = Math.max(1, Math.round(w * s));
+    cv.height = Math.max(1, Math.round(h * s));
+    cv.getContext('2d').drawImage(src, 0, 0, cv.width, cv.height);
+    return new Promise(function (resolve) {
+      cv.toBlob(function (b) { resolve({ blob: b, w: cv.width, h: cv.height }); }, 'image/jpeg', quality);
+    });
+  }
+
+  /*
+   * The box camera's newest frame: sent as the camera made it unless it must
+   * shrink.  live: the same frame as the last one sent comes back as
+   * { same: true } (X-Frame, the helper's frame number): nothing to detect.
+   */
+  function grabBox(side, quality, live) {
+    return fetch('/camera/snapshot.jpg', { cache: 'no-store' }).then(function (r) {
+      if (!r.ok) {
+        var e = new Error('camera HTTP ' + r.status);
+        e.status = r.status;
+        e.camera = true;
+        throw e;
+      }
+      var n = r.headers.get('X-Frame');
+      if (live && n && n === st.camFrame) return null;
+      if (live) st.camFrame = n;
+      return r.blob();
+    }).then(function (blob) {
+      if (!blob) return { same: true };
+      return createImageBitmap(blob).then(function (bm) {
+        var w = bm.width, h = bm.height;
+        st.cam = { w: w, h: h };
+        if (side <= 0 || Math.max(w, h) <= side) {
+          bm.close();
+          return { blob: blob, w: w, h: h };
+        }
+        return encode(bm, w, h, side, quality).then(function (f) { bm.close(); return f; });
+      });
+    });
+  }
+
   /* The current video frame, long side at most side px (0: full size), as a JPEG blob. */
   function grab(side, quality) {
+    if (st.source === 'box') return grabBox(side, quality, side > 0);
     var v = $('live-video'), vw = v.videoWidth, vh = v.videoHeight;
     var s = side > 0 ? Math.min(1, side / Math.max(vw, vh)) : 1;
     var cv = document.createElement('canvas');
@@ -125,6 +179,7 @@
       var err = new Error((j && j.error && j.error.message) || 'HTTP ' + resp.status);
       err.code = (j && j.error && j.error.code) || 'http_' + resp.status;
       err.status = resp.status;
+      err.retryAfter = parseInt(resp.headers.get('Retry-After') || '', 10) || 1;
       throw err;
     });
   }
@@ -138,17 +193,22 @@
     if (serverMs > BUDGET_MS * 1.5 && st.side > SIDE_MIN) st.side = Math.max(SIDE_MIN, Math.round(st.side * 0.8));
     else if (serverMs < BUDGET_MS / 2 && st.side < SIDE_MAX) st.side = Math.min(SIDE_MAX, Math.round(st.side * 1.1));
     /* never past the camera's own size */
-    var v = $('live-video'), full = Math.max(v.videoWidth, v.videoHeight);
+    var v = $('live-video');
+    var full = st.source === 'box' ? Math.max(st.cam.w, st.cam.h) : Math.max(v.videoWidth, v.videoHeight);
     if (full > 0) st.side = Math.min(st.side, Math.max(SIDE_MIN, full));
   }
 
   function tick() {
     var v = $('live-video');
     if (!st.running || st.busy) return;
-    if (v.readyState < 2 || !v.videoWidth) { schedule(100); return; }
+    if (st.source !== 'box' && (v.readyState < 2 || !v.videoWidth)) { schedule(100); return; }
+    var since = performance.now() - st.sentAt;
+    if (since < MIN_INTERVAL_MS) { schedule(MIN_INTERVAL_MS - since); return; }
     st.busy = true;
     var t0 = performance.now();
+    st.sentAt = t0;
     grab(st.side, 0.85).then(function (f) {
+      if (f.same) return 20;     /* the box camera has no newer frame yet */
       var form = new FormData();
       form.append('image', f.blob, 'frame.jpg');
       return fetch('/api/detect', { method: 'POST', body: form, cache: 'no-store',
@@ -174,19 +234,51 @@
             render();
             return 0;
           }
+          /* over the per-client bound (another tab?): wait as told, not a failure */
+          if (err.status === 429) return err.retryAfter * 1000;
           st.fails++;
           if (err.status === 503 || err.status === 502) return 500;
           if (st.fails >= 3) { setError(t('live.failed', { msg: err.message })); stop(); }
           return 1000;
         });
-    }).catch(function () { st.fails++; return 1000; }).then(function (wait) {
+    }).catch(function (err) {
+      st.fails++;
+      /* the box camera went away: say so rather than retry for ever */
+      if (err && err.camera && st.fails >= 3) { setError(t('live.cameragone')); stop(); }
+      return 1000;
+    }).then(function (wait) {
       st.busy = false;
       schedule(wait);
     });
   }
 
+  /* The box camera: its MJPEG stream on the stage, frames from its snapshots. */
+  function startBox() {
+    var v = $('live-video'), stage = $('live-stage');
+    var img = BV.dom.h('img', { id: 'live-camera', 'class': 'live-camera', alt: '' });
+    img.style.display = 'block';
+    img.style.width = '100%';
+    img.style.height = 'auto';
+    img.src = '/camera/stream.mjpeg?t=' + Date.now();
+    stage.insertBefore(img, $('live-overlay'));
+    st.img = img;
+    v.hidden = true;
+    st.running = true;
+    st.side = SIDE_START;
+    st.done = [];
+    st.fails = 0;
+    st.camFrame = null;
+    show(stage, true);
+    show($('live-start'), false);
+    show($('live-stop'), true);
+    show($('live-source'), false);
+    $('live-capture').disabled = false;
+    schedule(0);
+  }
+
   function start() {
     setError(null);
+    if (st.source === 'box') { startBox(); return; }
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       setError(t('live.insecure'));
       return;
@@ -219,6 +311,10 @@
     if (st.stream) st.stream.getTracks().forEach(function (tr) { tr.stop(); });
     st.stream = null;
     $('live-video').srcObject = null;
+    $('live-video').hidden = false;
+    /* out of the page: the stream's connection closes */
+    if (st.img) { st.img.removeAttribute('src'); st.img.remove(); st.img = null; }
+    show($('live-source'), !!st.camera);
     show($('live-stage'), false);
     show($('live-start'), true);
     show($('live-stop'), false);
@@ -259,8 +355,46 @@
     });
   }
 
+  /*
+   * Offer the box camera beside this device's when the server says one runs
+   * and bv-capture answers (never probed otherwise: no 404 on boxes without).
+   */
+  function offerBox(info) {
+    st.camera = info;
+    var radio = function (value, key) {
+      var input = BV.dom.h('input', { type: 'radio', name: 'live-source', value: value,
+                                      checked: value === st.source ? 'checked' : null });
+      input.addEventListener('change', function () { if (input.checked) st.source = value; });
+      return BV.dom.h('label', { 'class': 'live-source-option' }, [
+        input, ' ', BV.dom.h('span', { 'data-i18n': key, text: t(key) })
+      ]);
+    };
+    var box = BV.dom.h('fieldset', { id: 'live-source', 'class': 'live-source' }, [
+      BV.dom.h('legend', { 'data-i18n': 'live.source', text: t('live.source') }),
+      radio('phone', 'live.source.phone'), ' ', radio('box', 'live.source.box'),
+      BV.dom.h('span', { 'class': 'hint', id: 'live-source-info',
+                         text: ' ' + info.width + '\u00d7' + info.height + ', ' + info.format })
+    ]);
+    var tools = document.querySelector('#live .live-tools');
+    tools.parentNode.insertBefore(box, tools);
+  }
+
+  function probeBox() {
+    fetch('/api/health', { cache: 'no-store', headers: { 'Accept': 'application/json' } })
+      .then(function (r) { return r.json(); })
+      .then(function (h) {
+        if (!h || h.camera !== true) return null;
+        return fetch('/camera/health', { cache: 'no-store' }).then(function (r) {
+          return r.ok ? r.json() : null;
+        });
+      })
+      .then(function (info) { if (info && info.frames > 0) offerBox(info); })
+      .catch(function () { /* no box camera: this device's only */ });
+  }
+
   function init() {
     if (!$('live')) return;
+    probeBox();
     $('live-start').addEventListener('click', start);
     $('live-stop').addEventListener('click', stop);
     $('live-capture').addEventListener('click', capture);
@@ -270,7 +404,7 @@
   }
 
   window.BV = window.BV || {};
-  window.BV.live = { state: st, start: start, stop: stop, capture: capture };
+  window.BV.live = { state: st, start: start, stop: stop, capture: capture, probeBox: probeBox };
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
   else init();

@@ -68,8 +68,12 @@
       ids.appendChild(h('dt', { text: r[0] }));
       ids.appendChild(h('dd', { text: r[1], 'class': r[2] || null }));
     });
+    /* The clinic's name as bloodview.conf gives it (clinic_name, in GET /api/model), else the product's. */
+    var clinic = state.model && typeof state.model.clinic_name === 'string' && state.model.clinic_name
+      ? state.model.clinic_name : null;
     return h('header', { 'class': 'rp-head' }, [
-      h('div', { 'class': 'rp-clinic' }, [h('strong', { text: 'BloodView' }), h('span', { text: title })]),
+      h('div', { 'class': 'rp-clinic' }, [h('strong', { 'class': 'rp-clinic-name', text: clinic || 'BloodView' }),
+        h('span', { text: title + (clinic ? ' · BloodView' : '') })]),
       ids]);
   }
 
@@ -203,11 +207,38 @@
       wrap.appendChild(h('figure', { 'class': 'rp-thumb', 'data-result': f.result }, [
         h('img', { src: '/results/' + encodeURIComponent(f.result) + '/thumb.jpg', alt: '' }),
         h('figcaption', { text: (i + 1) + ' · ' + CLASSES.map(function (c) {
-          return t('abbr.' + c) + ' ' + num((f.counts || {})[c]); }).join(' ') + (f.review_version > 0 ? ' ✓' : '') })]));
+          return t('abbr.' + c) + ' ' + num((f.counts || {})[c]); }).join(' ') + (f.review_version > 0 ? ' ✓' : '') +
+          (f.selection === 'targeted' ? ' · ' + t('smp.sel.short.targeted') : '') })]));
     });
     if (fields.length > MAX_THUMBS)
       wrap.appendChild(h('p', { 'class': 'rp-small', text: t('rp.moreFields', { n: fields.length - MAX_THUMBS }) }));
     return wrap;
+  }
+
+  /*
+   * The sample's white-cell differential in two short lines: the types seen with count and %
+   * (per µL when the WBC estimate is valid), the 100-cell rule, the reference comparison (never
+   * on an incomplete count), and the cells to review.
+   */
+  function differentialLines(dv) {
+    var msgs = i18n.msgs, ref = dv.reference, seen = [];
+    (dv.classes || []).forEach(function (c) {
+      var n = (dv.counts || {})[c] || 0;
+      if (!n) return;
+      var r = ref && ref.classes ? ref.classes[c] : null;
+      var flag = r && r.pct_flag && r.pct_flag !== 'normal' ? r.pct_flag : r && r.per_ul_flag && r.per_ul_flag !== 'normal' ? r.per_ul_flag : null;
+      seen.push(t('wbc.t.' + c) + ' ' + num(n) + ' (' + num(dv.percent[c], 1) + ' %' +
+        (dv.per_ul ? ', ' + num(dv.per_ul[c]) + '/µL' : '') + ')' + (flag ? ' ' + t('smp.flag.' + flag) : ''));
+    });
+    if (dv.untyped) seen.push(t('smp.diff.untyped') + ' ' + num(dv.untyped));
+    var out = [h('p', { 'class': 'rp-diff', 'data-complete': String(!!dv.complete) }, [
+      h('strong', { text: t('smp.diff.rp') + ' (' + t('smp.diff.progress', { typed: num(dv.typed || 0), min: num(dv.required || 100) }) +
+        ', ' + t(dv.complete ? 'smp.diff.complete' : 'smp.diff.incomplete') + '): ' }), seen.join(' · ') || '–'])];
+    var notes = [msgs(dv.text_i18n, dv.text)];
+    (dv.flags || []).forEach(function (f) { notes.push(msgs(f.text_i18n, f.text)); });
+    if (!dv.per_ul && dv.per_ul_withheld && dv.typed) notes.push(t('smp.diff.perUlWithheld') + ': ' + msgs(dv.per_ul_withheld_i18n, dv.per_ul_withheld));
+    out.push(h('p', { 'class': 'rp-small rp-diff-notes', text: notes.join(' ') }));
+    return out;
   }
 
   function reviewers(sum) {
@@ -225,7 +256,18 @@
     page.appendChild(screeningBox(sum, s));
     page.appendChild(h('h3', { text: t('rp.counts', { n: sum.fields || 0 }) }));
     page.appendChild(estimatesTable(sum));
+    if (sum.manual && Object.keys(sum.manual).length)
+      page.appendChild(h('p', { 'class': 'rp-diff rp-manual' }, [h('strong', { text: t('smp.manual.rp') + ': ' }),
+        CLASSES.filter(function (c) { return sum.manual[c]; }).map(function (c) {
+          var m = sum.manual[c], fl = m.flag || {};
+          return label(c) + ' ' + num(m.per_ul) + '/µL (' + msgs(m.formula_i18n, m.formula) + ')' +
+            (fl.flag && fl.flag !== 'none' ? ' ' + t('smp.flag.' + fl.flag) : '');
+        }).join(' · ')]));
+    if (sum.differential && sum.fields > 0 && (s.preparation !== 'chamber' || sum.differential.typed > 0))
+      differentialLines(sum.differential).forEach(function (e) { page.appendChild(e); });
     var notes = h('div', { 'class': 'rp-notes' });
+    if (sum.selection && sum.selection.text) notes.appendChild(h('p', { text: msgs(sum.selection.text_i18n, sum.selection.text) }));
+    if (sum.detector_note) notes.appendChild(h('p', { text: msgs(sum.detector_note_i18n, sum.detector_note) }));
     if (sum.stability && !sum.stability.stable)
       notes.appendChild(h('p', {}, [h('strong', { text: t('smp.unstable') + ' ' }), msgs(sum.stability.warning_i18n, sum.stability.warning)]));
     if (sum.review && sum.review.text) notes.appendChild(h('p', { text: msgs(sum.review.text_i18n, sum.review.text) }));

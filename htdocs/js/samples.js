@@ -120,6 +120,20 @@
     /* Text fields, not type=number: a Spanish Chromium turns "10,2" in a number field into 102. */
     var dilution = h('input', { name: 'dilution', type: 'text', inputmode: 'decimal', autocomplete: 'off' });
     var dilRow = field(t('smp.dilution'), dilution, t('smp.dilutionHint'));
+    /* A chamber: the counts the technician made by eye, per cell type (the detector is not validated there). */
+    var MANUAL = [['WBC', 'large'], ['RBC', 'medium'], ['Platelets', 'medium']];
+    var manual = h('fieldset', { 'class': 'manual-counts' }, [h('legend', { text: t('smp.manual') }),
+      h('p', { 'class': 'hint', text: t('smp.manualHint') })]);
+    MANUAL.forEach(function (m) {
+      var c = m[0], n = 'manual_counts.' + c + '.';
+      var sq = select(n + 'square', ['large', 'medium', 'small'].map(function (v) { return [v, t('smp.manual.sq.' + v)]; }));
+      sq.value = m[1];
+      manual.appendChild(h('div', { 'class': 'manual-row', 'data-class': c }, [h('strong', { text: t('class.' + c) }),
+        field(t('smp.manual.cells'), h('input', { name: n + 'cells', type: 'text', inputmode: 'numeric', autocomplete: 'off' })),
+        field(t('smp.manual.squares'), h('input', { name: n + 'squares', type: 'text', inputmode: 'numeric', autocomplete: 'off' })),
+        field(t('smp.manual.square'), sq),
+        field(t('smp.manual.dilution'), h('input', { name: n + 'dilution', type: 'text', inputmode: 'decimal', autocomplete: 'off' }))]));
+    });
     function fillProfiles() {
       while (profile.firstChild) profile.removeChild(profile.firstChild);
       var ps = (state.profiles && state.profiles.profiles) || [];
@@ -129,6 +143,7 @@
       var def = state.profiles && state.profiles.default_profile && state.profiles.default_profile[prep.value];
       if (def) profile.value = def;
       dilRow.hidden = prep.value !== 'chamber';
+      manual.hidden = prep.value !== 'chamber';
     }
     prep.addEventListener('change', fillProfiles);
     var pregnant = h('input', { name: 'pregnant', type: 'checkbox' });
@@ -140,6 +155,7 @@
       field(t('smp.preparation'), prep),
       field(t('smp.profile'), profile),
       dilRow,
+      manual,
       h('div', { 'class': 'form-row' }, [h('div', { 'class': 'form-row pair' }, [
         field(t('smp.age'), h('input', { name: 'age', type: 'text', inputmode: 'decimal', autocomplete: 'off',
           'aria-describedby': 'smp-age-echo' })),
@@ -197,6 +213,22 @@
       numField('altitude_m', t('smp.altitude'));
       if (trimester.value) body.trimester = Number(trimester.value);
       if (prep.value === 'chamber') numField('dilution', t('smp.dilution'));
+      /* Manual counts: a row counts once it has cells and squares; half a row is refused here. */
+      if (prep.value === 'chamber') MANUAL.forEach(function (m) {
+        var c = m[0], n = 'manual_counts.' + c + '.', row = {};
+        var cells = parseNumber(f[n + 'cells'].value), squares = parseNumber(f[n + 'squares'].value);
+        if (bad || (cells.value === null && squares.value === null && !cells.error && !squares.error)) return;
+        [['cells', t('smp.manual.cells')], ['squares', t('smp.manual.squares')], ['dilution', t('smp.manual.dilution')]].forEach(function (x) {
+          var r = parseNumber(f[n + x[0]].value), label = t('class.' + c) + ' · ' + x[1];
+          if (bad) return;
+          if (r.error) bad = { el: f[n + x[0]], text: t('smp.num.' + r.error, { field: label, v: f[n + x[0]].value.trim(),
+            whole: r.whole, decimal: r.decimal }) };
+          else if (r.value !== null) row[x[0]] = r.value;
+          else if (x[0] !== 'dilution') bad = { el: f[n + x[0]], text: t('smp.manual.missing', { field: label }) };
+        });
+        row.square = f[n + 'square'].value;
+        if (!bad) (body.manual_counts = body.manual_counts || {})[c] = row;
+      });
       while (out.firstChild) out.removeChild(out.firstChild);
       form.querySelectorAll('[aria-invalid]').forEach(function (el) { el.removeAttribute('aria-invalid'); });
       if (bad) {
@@ -236,6 +268,14 @@
       f.altitude_m.value = asTyped(s.altitude_m);
       smoker.checked = !!s.smoker;
       f.note.value = s.note || '';
+      Object.keys(s.manual_counts || {}).forEach(function (c) {
+        var m = s.manual_counts[c], n = 'manual_counts.' + c + '.';
+        if (!f[n + 'cells']) return;
+        f[n + 'cells'].value = asTyped(m.cells);
+        f[n + 'squares'].value = asTyped(m.squares);
+        f[n + 'square'].value = m.square;
+        f[n + 'dilution'].value = asTyped(m.dilution);
+      });
     }
     echo();
     return form;
@@ -289,7 +329,98 @@
     return dl;
   }
 
-  function summaryView(sum, sid) {
+  /* A choice of how fields were chosen: random monolayer or around white cells. */
+  function selectionSelect(value, cls) {
+    var s = h('select', { 'class': cls });
+    ['random', 'targeted'].forEach(function (v) {
+      s.appendChild(h('option', { value: v, text: t('smp.sel.' + v) }));
+    });
+    s.value = value === 'targeted' ? 'targeted' : 'random';
+    return s;
+  }
+
+  /* "lo–hi" of a reference interval, with its flag when the differential was compared. */
+  function refText(iv, flag, d) {
+    if (!iv) return '';
+    return num(iv[0], d) + '–' + num(iv[1], d) + (flag && flag !== 'normal' ? ' (' + t('smp.flag.' + flag) + ')' : '');
+  }
+
+  /*
+   * The white-cell differential over every field: counts and % of the typed cells, per µL only
+   * from a valid WBC estimate, the 100-cell rule with its progress, cells to review (IG,
+   * erythroblasts), and the reference intervals, never flagged on an incomplete count.
+   */
+  function differentialView(dv) {
+    var msgs = i18n.msgs, ref = dv.reference, classes = dv.classes || [];
+    var box = h('div', { 'class': 'differential', 'data-complete': String(!!dv.complete), 'data-typed': String(dv.typed || 0) });
+    box.appendChild(h('h3', {}, [t('smp.diff') + ' ', h('span', { 'class': 'tag ' + (dv.complete ? 'diff-complete' : 'diff-incomplete'),
+      text: t(dv.complete ? 'smp.diff.complete' : 'smp.diff.incomplete') })]));
+    var req = dv.required || 100, typed = dv.typed || 0;
+    box.appendChild(h('p', { 'class': 'diff-progress' }, [
+      h('progress', { max: String(req), value: String(Math.min(typed, req)), 'aria-hidden': 'true' }), ' ',
+      h('span', { text: t('smp.diff.progress', { typed: num(typed), min: num(req) }) })]));
+    box.appendChild(h('p', { 'class': 'diff-text', text: msgs(dv.text_i18n, dv.text) }));
+    (dv.flags || []).forEach(function (f) {
+      box.appendChild(h('p', { 'class': 'warn-box diff-flag', 'data-class': f.class }, [h('strong', { text: t('smp.diff.review') + ': ' }),
+        msgs(f.text_i18n, f.text)]));
+    });
+    var table = h('table', { 'class': 'counts diff-table' });
+    table.appendChild(h('thead', {}, [h('tr', {}, [
+      h('th', { scope: 'col', text: t('smp.diff.type') }), h('th', { scope: 'col', 'class': 'num', text: t('smp.diff.count') }),
+      h('th', { scope: 'col', 'class': 'num', text: t('smp.diff.pct') }), h('th', { scope: 'col', 'class': 'num', text: t('smp.diff.perUl') }),
+      ref ? h('th', { scope: 'col', text: t('smp.diff.ref') + (ref.unverified ? ' (' + t('smp.unverified') + ')' : '') }) : null])]));
+    var tb = h('tbody');
+    classes.forEach(function (c) {
+      var r = ref && ref.classes ? ref.classes[c] : null, pct = dv.percent ? dv.percent[c] : null;
+      var flagged = r && ((r.pct_flag && r.pct_flag !== 'normal') || (r.per_ul_flag && r.per_ul_flag !== 'normal'));
+      tb.appendChild(h('tr', { 'data-type': c, 'class': flagged ? 'diff-out' : '' }, [
+        h('th', { scope: 'row', text: t('wbc.t.' + c) }),
+        h('td', { 'class': 'num', text: num((dv.counts || {})[c]) }),
+        h('td', { 'class': 'num pct', text: pct === null || pct === undefined ? '–' : num(pct, 1) }),
+        h('td', { 'class': 'num per-ul', text: dv.per_ul ? num(dv.per_ul[c]) : '–' }),
+        ref ? h('td', { 'class': 'ref', text: r ? [refText(r.pct, r.pct_flag, 0) ? refText(r.pct, r.pct_flag, 0) + ' %' : '',
+          refText(r.per_ul, r.per_ul_flag, 0) ? refText(r.per_ul, r.per_ul_flag, 0) + ' /µL' : ''].filter(Boolean).join(' · ') : '–' }) : null]));
+    });
+    tb.appendChild(h('tr', { 'data-type': 'untyped', 'class': 'untyped' }, [h('th', { scope: 'row', text: t('smp.diff.untyped') }),
+      h('td', { 'class': 'num', text: num(dv.untyped || 0) }), h('td', { 'class': 'num', text: '–' }), h('td', { 'class': 'num', text: '–' }),
+      ref ? h('td', { text: '' }) : null]));
+    table.appendChild(tb);
+    box.appendChild(table);
+    if (!dv.per_ul && dv.per_ul_withheld)
+      box.appendChild(h('p', { 'class': 'hint per-ul-withheld' }, [h('strong', { text: t('smp.diff.perUlWithheld') + ': ' }),
+        msgs(dv.per_ul_withheld_i18n, dv.per_ul_withheld)]));
+    box.appendChild(h('p', { 'class': 'hint', text: t('wbc.caveat') }));
+    return box;
+  }
+
+  /* The technician's chamber counts: per µL, the arithmetic, the flag (plausibility first). */
+  function manualView(mc) {
+    var msgs = i18n.msgs, box = h('div', { 'class': 'manual' }, [h('h3', { text: t('smp.manual') })]);
+    var tb = h('tbody');
+    ['RBC', 'WBC', 'Platelets'].forEach(function (c) {
+      var m = mc[c];
+      if (!m) return;
+      var fl = m.flag || {};
+      tb.appendChild(h('tr', { 'data-class': c }, [h('th', { scope: 'row', text: t('class.' + c) }),
+        h('td', { 'class': 'num', text: num(m.cells) }),
+        h('td', { 'class': 'num per-ul' + (m.plausible === false ? ' implausible' : ''), text: num(m.per_ul) }),
+        h('td', { 'class': 'flag flag-' + (fl.flag || 'none') }, [fl.flag ? t('smp.flag.' + fl.flag) : '–',
+          fl.range_unverified && fl.flag !== 'implausible' ? h('span', { 'class': 'tag unverified', text: t('smp.unverified') }) : null])]));
+    });
+    box.appendChild(h('table', { 'class': 'counts manual-table' }, [h('thead', {}, [h('tr', {}, [
+      h('th', { scope: 'col', text: t('counts.class') }), h('th', { scope: 'col', 'class': 'num', text: t('smp.manual.cells') }),
+      h('th', { scope: 'col', 'class': 'num', text: t('smp.perUl') }), h('th', { scope: 'col', text: t('smp.flag') })])]), tb]));
+    ['RBC', 'WBC', 'Platelets'].forEach(function (c) {
+      var m = mc[c];
+      if (!m) return;
+      box.appendChild(h('p', { 'class': 'mono manual-formula', 'data-class': c, text: msgs(m.formula_i18n, m.formula) }));
+      if (m.flag && m.flag.text && m.flag.flag !== 'none')
+        box.appendChild(h('p', { 'class': 'hint flag-text', text: msgs(m.flag.text_i18n, m.flag.text) }));
+    });
+    return box;
+  }
+
+  function summaryView(sum, sid, s) {
     var classes = ['RBC', 'WBC', 'Platelets'];
     var wrap = h('div', { 'class': 'sample-summary' });
     wrap.appendChild(h('p', { 'class': 'fields', text: t('smp.fieldsN', { n: sum.fields }) }));
@@ -323,8 +454,18 @@
     table.appendChild(tb);
     wrap.appendChild(table);
     wrap.appendChild(h('p', { 'class': 'hint ci-method', text: msgs(sum.ci_method_i18n, sum.ci_method) }));
+    if (sum.detector_note)
+      wrap.appendChild(h('p', { 'class': 'warn-box detector-note', text: msgs(sum.detector_note_i18n, sum.detector_note) }));
+    if (sum.manual && Object.keys(sum.manual).length) wrap.appendChild(manualView(sum.manual));
     if (sum.estimates_unavailable)
       wrap.appendChild(h('p', { 'class': 'warn-box unavailable', text: msgs(sum.estimates_unavailable_i18n, sum.estimates_unavailable) }));
+    /* Which fields the estimates use: random monolayer fields only. */
+    if (sum.selection && sum.selection.text)
+      wrap.appendChild(h('p', { 'class': 'warn-box selection-note', 'data-targeted': String(sum.selection.targeted || 0),
+        text: msgs(sum.selection.text_i18n, sum.selection.text) }));
+    /* Stained smear fields are what the classifier types; a chamber's unstained cells are not. */
+    if (sum.differential && sum.fields > 0 && (!s || s.preparation !== 'chamber' || sum.differential.typed > 0))
+      wrap.appendChild(differentialView(sum.differential));
 
     /* Every formula with its numbers, as the server computed it.  Texts from the data files
        (profile label, WHO group, source note) are translated only while unedited (i18n.label). */
@@ -375,9 +516,19 @@
           request('DELETE', '/api/samples/' + encodeURIComponent(sid) + '/results/' + encodeURIComponent(f.result))
             .then(renderSample, function (err) { rm.disabled = false; state.root.appendChild(errorBox(err)); });
         });
-        ol.appendChild(h('li', { 'data-result': f.result }, [h('a', { href: '#/result/' + f.result, text: f.result }),
+        /* How the field was chosen: editable, the summary follows. */
+        var sel = selectionSelect(f.selection || 'random', 'field-selection');
+        sel.addEventListener('change', function () {
+          sel.disabled = true;
+          request('PUT', '/api/samples/' + encodeURIComponent(sid) + '/results/' + encodeURIComponent(f.result),
+            { selection: sel.value }).then(renderSample, function (err) { sel.disabled = false; state.root.appendChild(errorBox(err)); });
+        });
+        ol.appendChild(h('li', { 'data-result': f.result, 'data-selection': f.selection || 'random' }, [
+          h('a', { href: '#/result/' + f.result, text: f.result }),
           ' — ' + classes.map(function (c) { return t('abbr.' + c) + ' ' + num(f.counts[c]); }).join(' · '),
-          f.review_version > 0 ? h('span', { 'class': 'tag reviewed', text: t('history.reviewed') }) : null, ' ', rm]));
+          f.review_version > 0 ? h('span', { 'class': 'tag reviewed', text: t('history.reviewed') }) : null, ' ',
+          h('label', { 'class': 'field-mark' }, [h('span', { 'class': 'visually-hidden', text: t('smp.sel.label') + ' ' }), sel]),
+          ' ', rm]));
       });
       wrap.appendChild(h('h3', { text: t('smp.fields') }));
       wrap.appendChild(ol);
@@ -418,16 +569,22 @@
         location.hash = '#/samples';
       }, function (err) { del.disabled = false; root.appendChild(errorBox(err)); });
     });
+    /* How the fields analysed into this sample from now on are marked (stored with the sample). */
+    var nsel = selectionSelect(s.new_field_selection, 'new-field-selection');
+    nsel.id = 'sample-new-selection';
+    nsel.addEventListener('change', function () { markNew(s.id, s.code, nsel); });
     root.appendChild(h('div', { 'class': 'actions no-print' }, [
       h('button', { type: 'button', 'class': 'button primary', id: 'sample-add', text: t('smp.add'),
-        onclick: function () { setActive({ id: s.id, code: s.code }); location.hash = '#/analyze'; } }),
+        onclick: function () { setActive({ id: s.id, code: s.code, selection: s.new_field_selection }); location.hash = '#/analyze'; } }),
       h('button', { type: 'button', 'class': 'button', text: t('print'), onclick: function () { window.print(); } }),
       del]));
     /* Correct a fact (a mistyped age, the haemoglobin measured later): the summary follows. */
     var edit = h('details', { 'class': 'edit-sample no-print' }, [h('summary', { 'class': 'button', id: 'sample-edit', text: t('smp.edit') })]);
     edit.appendChild(createForm(s));
     root.appendChild(edit);
-    root.appendChild(summaryView(sum, s.id));
+    root.appendChild(h('p', { 'class': 'field-mark-new no-print' }, [h('label', { 'for': 'sample-new-selection', text: t('smp.sel.new') + ' ' }), nsel,
+      h('span', { 'class': 'hint', text: ' ' + t('smp.sel.hint') })]));
+    root.appendChild(summaryView(sum, s.id, s));
     if (BV.report) BV.report.sample(data);
   }
 
@@ -456,9 +613,24 @@
     if (!id || !/^[A-Za-z0-9_-]{22}$/.test(id)) { if (id !== null) urlSample(null); return; }
     state.active = { id: id, code: id };   /* uploads go there at once; the code follows */
     request('GET', '/api/samples/' + encodeURIComponent(id)).then(function (d) {
-      if (state.active && state.active.id === id) setActive({ id: id, code: d.sample.code });
+      if (state.active && state.active.id === id)
+        setActive({ id: id, code: d.sample.code, selection: d.sample.new_field_selection });
     }, function (err) {
       if (err.status === 404 && state.active && state.active.id === id) setActive(null);
+    });
+  }
+
+  /* PUT the sample's marking of new fields from select sel; the sample page and the bar follow. */
+  function markNew(id, code, sel) {
+    sel.disabled = true;
+    return request('PUT', '/api/samples/' + encodeURIComponent(id) + '/selection', { selection: sel.value }).then(function (d) {
+      sel.disabled = false;
+      if (state.active && state.active.id === id) setActive({ id: id, code: code, selection: d.sample.new_field_selection });
+      if (state.current && state.current.sample.id === id && state.root && !state.root.closest('[hidden]')) renderSample(d);
+    }, function (err) {
+      sel.disabled = false;
+      var bar = document.getElementById('active-sample');
+      (bar && bar.contains(sel) ? bar : state.root).appendChild(errorBox(err));
     });
   }
 
@@ -471,6 +643,13 @@
     bar.hidden = !a;
     if (!a) return;
     bar.appendChild(h('span', { text: t('smp.activeBar', { code: a.code }) + ' ' }));
+    /* What the next fields are: random monolayer unless the technician says otherwise. */
+    var sel = selectionSelect(a.selection, 'active-selection');
+    sel.id = 'active-selection';
+    sel.addEventListener('change', function () { markNew(a.id, a.code, sel); });
+    bar.appendChild(h('label', { 'class': 'field-mark', 'for': 'active-selection', text: t('smp.sel.label') + ': ' }));
+    bar.appendChild(sel);
+    bar.appendChild(document.createTextNode(' '));
     bar.appendChild(h('a', { 'class': 'button small', href: '#/samples/' + a.id, text: t('smp.view') }));
     bar.appendChild(h('button', { type: 'button', 'class': 'button small', text: t('smp.stop'),
       onclick: function () { setActive(null); } }));

@@ -143,6 +143,25 @@
 
   Viewer.prototype.reset = function () { this.scale = 1; this.tx = 0; this.ty = 0; this.apply(); };
 
+  /*
+   * Bring drawn box i into view (the cell gallery's tap): centred, zoomed in until the box is
+   * about a quarter of the viewport's smaller side, never zoomed out.  False if i is not drawn.
+   */
+  Viewer.prototype.reveal = function (i) {
+    var found = null;
+    this.dets.forEach(function (d) { if (d.i === i) found = d; });
+    var vb = this.svg.viewBox && this.svg.viewBox.baseVal;
+    if (!found || !vb || !vb.width) return false;
+    var vw = this.viewport.clientWidth, vh = this.viewport.clientHeight;
+    var k = this.stage.offsetWidth / vb.width, b = found.det.box;
+    var want = Math.min(vw, vh) / (4 * Math.max(b.w, b.h, 1) * k);
+    this.scale = Math.min(MAX_SCALE, Math.max(this.scale, want, 1));
+    this.tx = vw / 2 - (b.x + b.w / 2) * k * this.scale;
+    this.ty = vh / 2 - (b.y + b.h / 2) * k * this.scale;
+    this.apply();
+    return true;
+  };
+
   Viewer.prototype.local = function (ev) {
     var r = this.viewport.getBoundingClientRect();
     return { x: ev.clientX - r.left, y: ev.clientY - r.top };

@@ -4,10 +4,18 @@
  * alternate between libdarknet's own math (blasgemm_set_stock(1)) and the
  * accelerated path (OpenBLAS gemm and our loops), and then the same
  * network mapped onto XNNPACK in fp32 and (when the weights have an int8
- * calibration file) int8, so machine noise hits all alike.  Prints
+ * calibration file) int8, so machine noise hits all alike.  Each XNNPACK
+ * engine is timed twice per round: "cold", its first forward after the
+ * other engines (and a 100 ms pause) have had the caches, and "warm",
+ * the forward right after it (a busy server's case).  Prints
  * medians and their ratios to stock, then the whole request pipeline
  * (decode, detect, annotate, encode) as the backend runs it, per engine.
  * A benchmark, not a test: it asserts nothing.
+ *
+ * --profile adds each layer's median time per XNNPACK engine; --only E
+ * (stock, blas, fp32, int8) runs that forward alone, runs times, and
+ * prints its median: for instruction counts under callgrind, where the
+ * other paths would only add noise and hours.
  */
 
 #include "annotate.h"
@@ -42,6 +50,64 @@ median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+static const char *
+layer_kind(const layer *l)
+{
+	switch (l->type) {
+	case CONVOLUTIONAL:
+		return "conv";
+	case MAXPOOL:
+		return "maxpool";
+	case ROUTE:
+		return "route";
+	case UPSAMPLE:
+		return "upsample";
+	case SHORTCUT:
+		return "shortcut";
+	case YOLO:
+		return "yolo";
+	default:
+		return "other";
+	}
+}
+
+/* Per-layer medians of runs forwards of e (its first forward is done). */
+static int
+profile(struct engine_xnn *e, network *net, const float *input, int runs,
+    const char *name)
+{
+	double	*acc, *col, sum = 0, m;
+	int	 nl = engine_xnn_layers(e), r, i;
+
+	acc = calloc((size_t)nl * runs, sizeof(*acc));
+	col = calloc((size_t)runs, sizeof(*col));
+	if (acc == NULL || col == NULL) {
+		free(acc);
+		free(col);
+		return -1;
+	}
+	for (r = 0; r < runs; r++) {
+		engine_xnn_profile(e, acc + (size_t)r * nl);
+		engine_xnn_forward(e, input);
+	}
+	engine_xnn_profile(e, NULL);
+	printf("per layer, xnnpack %s (median of %d, ms):\n", name, runs);
+	for (i = 0; i < nl; i++) {
+		for (r = 0; r < runs; r++)
+			col[r] = acc[(size_t)r * nl + i];
+		m = median(col, runs);
+		sum += m;
+		printf("  %3d %-8s %3dx%3dx%4d -> %3dx%3dx%4d %8.3f\n", i,
+		    layer_kind(&net->layers[i]), net->layers[i].w,
+		    net->layers[i].h, net->layers[i].c, net->layers[i].out_w,
+		    net->layers[i].out_h, net->layers[i].out_c, m);
+	}
+	printf("  sum of medians %.3f ms\n", sum);
+	free(acc);
+	free(col);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -54,15 +120,33 @@ main(int argc, char *argv[])
 	network			*net;
 	unsigned char		*buf, *jpg;
 	size_t			 len, n, jlen, i;
-	double			*ts, *ta, *tp, *tx, *tq, t, tpx[3];
+	double			*ts, *ta, *tp, *tx, *tq, *txw, *tqw, t,
+				 tpx[3];
 	float			*input;
 	char			 err[512], calib[1024];
 	struct engine_xnn	*ex = NULL, *eq = NULL;
-	int			 runs = 20, threads = 2, r, w, h, k;
+	int			 runs = 20, threads = 2, r, w, h, k, prof = 0;
+	const char		*only = NULL;
 
+	while (argc > 1 && strncmp(argv[1], "--", 2) == 0) {
+		if (strcmp(argv[1], "--profile") == 0)
+			prof = 1;
+		else if (strcmp(argv[1], "--only") == 0 && argc > 2 &&
+		    (strcmp(argv[2], "stock") == 0 || strcmp(argv[2],
+		    "blas") == 0 || strcmp(argv[2], "fp32") == 0 ||
+		    strcmp(argv[2], "int8") == 0)) {
+			only = argv[2];
+			argc--;
+			argv++;
+		} else
+			break;
+		argc--;
+		argv++;
+	}
 	if (argc < 5) {
-		fprintf(stderr, "usage: bv-bench model.cfg model.weights "
-		    "model.names image.jpg [runs] [threads]\n");
+		fprintf(stderr, "usage: bv-bench [--profile] [--only stock|"
+		    "blas|fp32|int8] model.cfg model.weights model.names "
+		    "image.jpg [runs] [threads]\n");
 		return 2;
 	}
 	if (argc > 5)
@@ -92,17 +176,55 @@ main(int argc, char *argv[])
 	tp = calloc((size_t)runs, sizeof(double));
 	tx = calloc((size_t)runs, sizeof(double));
 	tq = calloc((size_t)runs, sizeof(double));
+	txw = calloc((size_t)runs, sizeof(double));
+	tqw = calloc((size_t)runs, sizeof(double));
 	if (input == NULL || ts == NULL || ta == NULL || tp == NULL ||
-	    tx == NULL || tq == NULL)
+	    tx == NULL || tq == NULL || txw == NULL || tqw == NULL)
 		return 1;
 	imgio_letterbox(&im, w, h, input, &lb);
-	if ((ex = engine_xnn_new(net, NULL, threads, err, sizeof(err))) ==
+	if ((only == NULL || strcmp(only, "fp32") == 0) &&
+	    (ex = engine_xnn_new(net, NULL, threads, err, sizeof(err))) ==
 	    NULL)
 		fprintf(stderr, "xnnpack fp32: %s\n", err);
-	if (detector_calib_path(argv[2], calib, sizeof(calib)) == 0 &&
+	if ((only == NULL || strcmp(only, "int8") == 0) &&
+	    detector_calib_path(argv[2], calib, sizeof(calib)) == 0 &&
 	    (eq = engine_xnn_new(net, calib, threads, err, sizeof(err))) ==
 	    NULL)
 		fprintf(stderr, "xnnpack int8: %s\n", err);
+	if (only != NULL) {
+		double	*tt = strcmp(only, "stock") == 0 ? ts :
+			    strcmp(only, "blas") == 0 ? ta : ex != NULL ? tx :
+			    tq;
+
+		blasgemm_set_stock(strcmp(only, "stock") == 0);
+		for (r = 0; r <= runs; r++) {	/* run 0: warm-up */
+			t = timing_ms();
+			if (ex != NULL)
+				engine_xnn_forward(ex, input);
+			else if (eq != NULL)
+				engine_xnn_forward(eq, input);
+			else
+				network_predict(net, input);
+			if (r > 0)
+				tt[r - 1] = timing_ms() - t;
+		}
+		printf("bv-bench --only %s: median %.3f ms (%d runs, %d "
+		    "threads)\n", only, median(tt, runs), runs, threads);
+		free_network(net);
+		engine_xnn_free(ex);
+		engine_xnn_free(eq);
+		free(tx);
+		free(tq);
+		free(txw);
+		free(tqw);
+		free(ts);
+		free(ta);
+		free(tp);
+		free(input);
+		imgio_free(&im);
+		free(buf);
+		return 0;
+	}
 	if (ex != NULL)
 		engine_xnn_forward(ex, input);	/* warm-up */
 	if (eq != NULL)
@@ -124,13 +246,23 @@ main(int argc, char *argv[])
 			t = timing_ms();
 			engine_xnn_forward(ex, input);
 			tx[r] = timing_ms() - t;
+			t = timing_ms();
+			engine_xnn_forward(ex, input);
+			txw[r] = timing_ms() - t;
 		}
 		if (eq != NULL) {
 			t = timing_ms();
 			engine_xnn_forward(eq, input);
 			tq[r] = timing_ms() - t;
+			t = timing_ms();
+			engine_xnn_forward(eq, input);
+			tqw[r] = timing_ms() - t;
 		}
 	}
+	if (prof && ex != NULL)
+		profile(ex, net, input, runs, "fp32");
+	if (prof && eq != NULL)
+		profile(eq, net, input, runs, "int8");
 	free_network(net);
 	engine_xnn_free(ex);
 	engine_xnn_free(eq);
@@ -182,11 +314,21 @@ main(int argc, char *argv[])
 	    median(ta, runs));
 	printf("speed-up stock/ours:          %8.2fx\n", t / median(ta, runs));
 	if (ex != NULL)
-		printf("forward, xnnpack fp32:        median %8.2f ms  "
-		    "%6.2fx stock\n", median(tx, runs), t / median(tx, runs));
+		printf("forward, xnnpack fp32 cold:   median %8.2f ms  "
+		    "%6.2fx stock\n"
+		    "forward, xnnpack fp32 warm:   median %8.2f ms  "
+		    "%6.2fx stock\n", median(tx, runs), t / median(tx, runs),
+		    median(txw, runs), t / median(txw, runs));
 	if (eq != NULL)
-		printf("forward, xnnpack int8:        median %8.2f ms  "
-		    "%6.2fx stock\n", median(tq, runs), t / median(tq, runs));
+		printf("forward, xnnpack int8 cold:   median %8.2f ms  "
+		    "%6.2fx stock\n"
+		    "forward, xnnpack int8 warm:   median %8.2f ms  "
+		    "%6.2fx stock\n", median(tq, runs), t / median(tq, runs),
+		    median(tqw, runs), t / median(tqw, runs));
+	if (ex != NULL && eq != NULL)
+		printf("int8 / fp32 speed-up:         cold %.2fx, warm %.2fx\n",
+		    median(tx, runs) / median(tq, runs), median(txw, runs) /
+		    median(tqw, runs));
 	for (k = 0; k < 3; k++)
 		if (tpx[k] >= 0)
 			printf("whole request, %-13s median %8.2f ms "
@@ -195,6 +337,8 @@ main(int argc, char *argv[])
 			    tpx[k]);
 	free(tx);
 	free(tq);
+	free(txw);
+	free(tqw);
 	free(ts);
 	free(ta);
 	free(tp);

@@ -25,7 +25,7 @@ root=$work/root
 build=$work/build
 triplet=aarch64-linux-gnu
 DEV="darknet libfcgi-dev libmagic-dev libjansson-dev libjpeg62-turbo-dev
-libpng-dev libopenblas-dev libxnnpack-dev libpthreadpool-dev"
+libpng-dev libopenblas-dev libxnnpack-dev libpthreadpool-dev libcrypt-dev"
 
 say() { printf 'arm64: %s\n' "$*"; }
 mkdir -p "$work"
@@ -62,9 +62,10 @@ if [ ! -f "$root/.complete" ]; then
 	(cd "$work/debs" && xargs apt-get download -qq < "$work/packages.txt")
 	# The C library's development files come from the cross toolchain
 	# (libc6-dev-arm64-cross): libc6-dev's libc.so script names host paths.
+	# libcrypt-dev is not part of that toolchain: it comes from here.
 	for d in "$work"/debs/*.deb; do
 		case ${d##*/} in
-		libc6-dev_*|libcrypt-dev_*|linux-libc-dev_*) continue ;;
+		libc6-dev_*|linux-libc-dev_*) continue ;;
 		esac
 		dpkg-deb -x "$d" "$root"
 	done

@@ -1091,7 +1091,7 @@ test('every sentence of the samples API, hints and refusals, is worded in Spanis
     BV.i18n.set('en');
     return r;
   }), ['Cámara de Neubauer mejorada, objetivo 40x, cámara calibrada', 'Our Neubauer, 40x', 'hombres de 15 años o más',
-    'La hemoglobina ajustada de 131.5 g/L está en o por encima del punto de corte de la OMS de 130 g/L para adult men.',
+    'La hemoglobina ajustada de 131,5 g/L está en o por encima del punto de corte de la OMS de 130 g/L para adult men.',
     'English as sent']);
 
   /* The form in Spanish: the refusal in Spanish, the field it names marked and focused. */
@@ -1327,7 +1327,7 @@ test('sample form in Spanish: decimal commas in every number, "3.400" refused na
     [168, 95, s.created, 200]);
   assert.ok(edited.sample.edited, 'the edit is dated');
   assert.equal(edited.summary.screening.group_id, 'child_12_14y', 'the summary follows the edit');
-  await page.waitForFunction(() => /9\.5 g\/dL/.test(document.querySelector('#samples-root .info').textContent));
+  await page.waitForFunction(() => /9,5 g\/dL/.test(document.querySelector('#samples-root .info').textContent));
   /* The parser alone: the same rules in English. */
   assert.deepEqual(await page.evaluate(() => ['10,2', '10.2', '0,125', '1,5', '3.400', '3,400', '1.234,5', 'abc', '', '-0,5', '12.5000']
     .map((v) => BV.samples.parseNumber(v)).map((r) => r.error || r.value)),

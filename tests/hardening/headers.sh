@@ -9,7 +9,10 @@
 set -u
 . "$top_srcdir/tests/hardening/lib.sh"
 hd_need curl python3
-hd_need_dataset
+# a BCCD field, or without the dataset a smear drawn by tests/gen-smear
+. "$top_srcdir/tests/lib/images.sh"
+HD_IMG=$(bv_test_image 1) || exit 99
+echo "# test image: $(bv_test_images) $HD_IMG"
 hd_start
 hd_hostile "$HD_WORK"
 w=$HD_WORK

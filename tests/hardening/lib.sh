@@ -21,12 +21,11 @@ hd_need() { # commands the test needs, else skip
 }
 
 # The BCCD image, read from the dataset (never committed here).
+# hd_need_dataset: HD_IMG, a BCCD field, or a smear drawn by
+# tests/gen-smear when the dataset is absent (tests/lib/images.sh)
 hd_need_dataset() {
-	HD_IMG=$BV_DATASET/BCCD/JPEGImages/BloodImage_00001.jpg
-	if [ ! -f "$HD_IMG" ]; then
-		echo "SKIP: BCCD dataset not found at $BV_DATASET"
-		exit 77
-	fi
+	. "$top_srcdir/tests/lib/images.sh"
+	HD_IMG=$(bv_test_image 1) || exit 99
 }
 
 # hd_hostile DIR: the generated hostile and valid files
