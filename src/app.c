@@ -37,9 +37,12 @@ handle_health(struct app *app, struct http_response *resp)
 		    results_writable(app->results_fd);
 	int	 ok = loaded && writable;
 
-	http_json(resp, ok ? 200 : 503, json_pack("{s:s,s:b,s:b,s:s}",
+	/* camera: the box's microscope camera is offered to the live page
+	 * (bv-capture behind /camera/) */
+	http_json(resp, ok ? 200 : 503, json_pack("{s:s,s:b,s:b,s:s,s:b}",
 	    "status", ok ? "ok" : "unhealthy", "model_loaded", loaded,
-	    "results_writable", writable, "version", PACKAGE_VERSION));
+	    "results_writable", writable, "version", PACKAGE_VERSION,
+	    "camera", app->cfg->camera));
 }
 
 /* The white-cell classifier as /api/model lists it, or null. */

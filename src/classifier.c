@@ -4,10 +4,13 @@
  * bv-train classify).  Like detector.c, this file keeps darknet.h to
  * itself: darknet's global names and its exit() on a missing file stay
  * out of the rest of the server.  The crop is the caller's (wbctype.c,
- * with the geometry training used); this only runs the net.
+ * with the geometry training used); this only runs the net: on XNNPACK
+ * (fp32, engine_xnn.c; the same outputs within 1e-5, tests/test_engine)
+ * when this build has it and every layer maps, else on libdarknet.
  */
 
 #include "classifier.h"
+#include "engine_xnn.h"
 
 #include <darknet.h>
 
@@ -26,6 +29,8 @@ struct classifier {
 	int	 classes;
 	char	*names[CLS_NAMES_MAX];
 	float	*input;
+	struct engine_xnn *xnn;	/* NULL: libdarknet runs it */
+	char	 why[256];	/* why not XNNPACK */
 };
 
 struct classifier *
@@ -77,6 +82,17 @@ classifier_new(const char *cfg, const char *weights, const char *names,
 		snprintf(err, errsz, "out of memory");
 		goto fail;
 	}
+	/* the faster engine when it maps every layer (then darknet's copy of
+	 * the weights is freed: the engine keeps its own); else darknet's */
+	if (engine_xnn_available())
+		c->xnn = engine_xnn_new(c->net, NULL, 1, c->why,
+		    sizeof(c->why));
+	else
+		snprintf(c->why, sizeof(c->why), "built without XNNPACK");
+	if (c->xnn != NULL) {
+		free_network(c->net);
+		c->net = NULL;
+	}
 	return c;
 fail:
 	classifier_free(c);
@@ -90,6 +106,7 @@ classifier_free(struct classifier *c)
 
 	if (c == NULL)
 		return;
+	engine_xnn_free(c->xnn);
 	if (c->net != NULL)
 		free_network(c->net);
 	for (i = 0; i < CLS_NAMES_MAX; i++)
@@ -116,6 +133,16 @@ classifier_run(struct classifier *c, float *probs)
 	float	*p;
 	int	 i;
 
+	if (c->xnn != NULL) {
+		if (engine_xnn_forward(c->xnn, c->input) == -1 ||
+		    engine_xnn_result(c->xnn, probs, (size_t)c->classes) !=
+		    c->classes)
+			return -1;
+		for (i = 0; i < c->classes; i++)
+			if (!isfinite(probs[i]))
+				return -1;
+		return 0;
+	}
 	p = network_predict(c->net, c->input);
 	for (i = 0; i < c->classes; i++) {
 		if (!isfinite(p[i]))
@@ -135,4 +162,12 @@ const char *
 classifier_class_name(const struct classifier *c, int cls)
 {
 	return cls >= 0 && cls < c->classes ? c->names[cls] : "?";
+}
+
+const char *
+classifier_engine(const struct classifier *c, const char **why)
+{
+	if (why != NULL)
+		*why = c->xnn != NULL ? "" : c->why;
+	return c->xnn != NULL ? "xnnpack" : "darknet";
 }

@@ -28,4 +28,8 @@ int		 classifier_run(struct classifier *, float *probs);
 int		 classifier_classes(const struct classifier *);
 const char	*classifier_class_name(const struct classifier *, int cls);
 
+/* "xnnpack" (fp32) or "darknet": what runs it; *why (may be NULL) says
+ * why not XNNPACK ("" when it is). */
+const char	*classifier_engine(const struct classifier *, const char **why);
+
 #endif /* BV_CLASSIFIER_H */

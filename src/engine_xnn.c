@@ -15,6 +15,9 @@
  *   formula (x - mean) / (sqrt(var) + 1e-6) * scale + bias.  Leaky ReLU
  *   (slope 0.1, darknet's) is XNNPACK's leaky op in place on the output;
  *   ReLU is the convolution's output clamp.
+ * - Classifiers: darknet's (global) avgpool is XNNPACK's global average
+ *   pooling, a last one-group softmax is darknet's loop (fp32 engine only;
+ *   engine_xnn_result() reads it).
  * - Upsample (nearest, times darknet's scale) and shortcut are our loops,
  *   spread on the same thread pool; so is the yolo decode, which follows
  *   darknet's get_yolo_detections() and do_nms_sort() step by step.
@@ -61,7 +64,7 @@
 #define CALIB_MAGIC	"bloodview-int8-calibration 1"
 
 enum xl_type { XL_CONV, XL_MAXPOOL, XL_UPSAMPLE, XL_ROUTE, XL_SHORTCUT,
-	XL_YOLO };
+	XL_YOLO, XL_AVGPOOL, XL_SOFTMAX };
 enum xl_act { XA_LINEAR, XA_LEAKY, XA_RELU };
 
 struct loc {
@@ -324,6 +327,27 @@ read_layers(struct engine_xnn *e, network *net, char *err, size_t errsz)
 				return -1;
 			}
 			break;
+		case AVGPOOL:		/* darknet's is global */
+			x->type = XL_AVGPOOL;
+			if (x->ow != 1 || x->oh != 1 || x->oc != x->c) {
+				snprintf(err, errsz, "layer %d (avgpool): "
+				    "unexpected shape", i);
+				return -1;
+			}
+			break;
+		case SOFTMAX:
+			x->type = XL_SOFTMAX;
+			if (l->groups != 1 || l->temperature != 1 || l->w > 1
+			    || l->h > 1 || i != net->n - 1) {
+				snprintf(err, errsz, "layer %d (softmax): only a "
+				    "last, one-group softmax of a 1x1 input is "
+				    "supported by the xnnpack engine", i);
+				return -1;
+			}
+			/* darknet gives a softmax its input's count alone */
+			x->w = x->h = x->ow = x->oh = 1;
+			x->c = x->oc = l->inputs;
+			break;
 		case YOLO:
 			x->type = XL_YOLO;
 			x->n = l->n;
@@ -537,7 +561,7 @@ xfail(enum xnn_status st, const struct xlayer *x, const char *what,
 	snprintf(err, errsz, "layer %d (%s): xnnpack %s failed (status %d)",
 	    x->dn, type_name(x->type == XL_CONV ? CONVOLUTIONAL :
 	    x->type == XL_MAXPOOL ? MAXPOOL : x->type == XL_ROUTE ? ROUTE :
-	    SHORTCUT), what, (int)st);
+	    x->type == XL_AVGPOOL ? AVGPOOL : SHORTCUT), what, (int)st);
 	return -1;
 }
 
@@ -550,7 +574,7 @@ xfail(enum xnn_status st, const struct xlayer *x, const char *what,
  * not arithmetic.  Split into operators of at most CHUNK_BYTES of
  * weights each, writing their channels into the same output at its pixel
  * stride, every tile re-reads weights from L2 (half of these cores' 2 MB;
- * 384 KB-1 MB measured alike).  Each output channel's arithmetic is
+ * 192 KB-1 MB measured alike).  Each output channel's arithmetic is
  * unchanged (the shipped model's outputs stay bit for bit).  Grouped
  * convolutions stay whole.
  */
@@ -1289,6 +1313,15 @@ build(struct engine_xnn *e, network *net, const char *calib, char *err,
 				}
 				e->l[i].f32head = 1;
 			}
+		for (i = 0; i < e->nl; i++)
+			if (e->l[i].type == XL_AVGPOOL ||
+			    e->l[i].type == XL_SOFTMAX) {
+				snprintf(err, errsz, "layer %d (%s): not "
+				    "supported by the int8 engine", i,
+				    e->l[i].type == XL_AVGPOOL ? "avgpool" :
+				    "softmax");
+				return -1;
+			}
 		/* 3 input channels make a slow qc8 kernel: fp32, then the
 		 * activation quantises it */
 		if (e->l[0].type == XL_CONV && !e->l[0].f32head)
@@ -1407,6 +1440,23 @@ build(struct engine_xnn *e, network *net, const char *calib, char *err,
 			if (make_route(e, x, err, errsz) == -1)
 				return -1;
 			break;
+		case XL_AVGPOOL: {
+			enum xnn_status st;
+
+			st = xnn_create_global_average_pooling_nwc_f32(
+			    (size_t)x->c, in.stride, x->out.stride, -INFINITY,
+			    INFINITY, 0, &x->op);
+			if (xfail(st, x, "global average pooling", err, errsz)
+			    == -1)
+				return -1;
+			st = xnn_setup_global_average_pooling_nwc_f32(x->op, 1,
+			    (size_t)x->w * x->h, loc_ptr(e, &in),
+			    loc_ptr(e, &x->out), pool);
+			if (xfail(st, x, "global average pooling setup", err,
+			    errsz) == -1)
+				return -1;
+			break;
+		}
 		case XL_SHORTCUT:
 			if (e->int8 && (e->b[in.buf].f32 ||
 			    e->b[e->l[x->from].out.buf].f32 ||
@@ -1532,6 +1582,25 @@ load_input(struct engine_xnn *e, const float *in)
 	}
 }
 
+/* darknet's softmax() (temperature 1), its double exp() included. */
+static void
+softmax_forward(const float *in, float *out, size_t n)
+{
+	float	 largest = -INFINITY, sum = 0, v;
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (in[i] > largest)
+			largest = in[i];
+	for (i = 0; i < n; i++) {
+		v = (float)exp((double)(in[i] - largest));
+		sum += v;
+		out[i] = v;
+	}
+	for (i = 0; i < n; i++)
+		out[i] /= sum;
+}
+
 static void
 route_forward(struct engine_xnn *e, struct xlayer *x)
 {
@@ -1644,6 +1713,14 @@ engine_xnn_forward(struct engine_xnn *e, const float *input)
 		case XL_ROUTE:
 			route_forward(e, x);
 			break;
+		case XL_AVGPOOL:
+			if (xnn_run_operator(x->op, pool) != xnn_status_success)
+				return -1;
+			break;
+		case XL_SOFTMAX:
+			softmax_forward(loc_ptr(e, &in), loc_ptr(e, &x->out),
+			    (size_t)x->c);
+			break;
 		case XL_SHORTCUT:
 			memset(&t, 0, sizeof(t));
 			t.e = e;
@@ -1688,6 +1765,23 @@ yolo_raw(const struct engine_xnn *e, const struct xlayer *x, size_t px,
 	const float	*p = loc_ptr(e, &x->out);
 
 	return p[px * x->out.stride + (size_t)a * (x->classes + 5) + k];
+}
+
+int
+engine_xnn_result(const struct engine_xnn *e, float *dst, size_t n)
+{
+	const struct xlayer *x = &e->l[e->nl - 1];
+	const float	*p;
+	size_t		 hw = (size_t)x->ow * x->oh, px, ch;
+
+	if (x->type == XL_YOLO || (e->int8 && !e->b[x->out.buf].f32) ||
+	    n < hw * x->oc)
+		return -1;
+	p = loc_ptr(e, &x->out);
+	for (px = 0; px < hw; px++)	/* NHWC -> darknet's CHW */
+		for (ch = 0; ch < (size_t)x->oc; ch++)
+			dst[ch * hw + px] = p[px * x->out.stride + ch];
+	return (int)(hw * x->oc);
 }
 
 int
@@ -1878,6 +1972,15 @@ engine_xnn_precision(const struct engine_xnn *e)
 }
 
 #else /* !HAVE_XNNPACK */
+
+int
+engine_xnn_result(const struct engine_xnn *e, float *dst, size_t n)
+{
+	(void)e;
+	(void)dst;
+	(void)n;
+	return -1;
+}
 
 int
 engine_xnn_layers(const struct engine_xnn *e)

@@ -49,6 +49,12 @@ int		 engine_xnn_outputs(const struct engine_xnn *);
 int		 engine_xnn_output(const struct engine_xnn *, int k, float *dst,
 		    size_t n, int *layer);
 
+/* A classifier's output (its last layer, e.g. a softmax after a global
+ * avgpool; fp32 engine), in darknet's layout: the count written, or -1
+ * when the last layer is a yolo layer or dst is shorter. */
+int		 engine_xnn_result(const struct engine_xnn *, float *dst,
+		    size_t n);
+
 /* Calibration (fp32 engine only): record each layer's activation range
  * over the forwards done since engine_xnn_calib_start(); write them. */
 void		 engine_xnn_calib_start(struct engine_xnn *);

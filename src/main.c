@@ -320,7 +320,7 @@ main(int argc, char *argv[])
 	magic_t		 cookie;
 	char		 err[512], name[CONFIG_PATH_MAX], *dot, *slash;
 	const char	*cfgpath = BV_SYSCONFDIR "/bloodview.conf";
-	const char	*sock = NULL;
+	const char	*sock = NULL, *eng, *why;
 	int		 ch, cfg_given = 0, listen_fd = 0, rc = 0;
 	struct {
 		const char *key, *val;
@@ -449,11 +449,15 @@ main(int argc, char *argv[])
 		    cfg.wbc_names, err, sizeof(err));
 		if (app.wbc == NULL)
 			log_warnx("white-cell classifier not loaded: %s", err);
-		else
-			log_info("white-cell classifier %s: %d classes, %dx%d",
-			    cfg.wbc_cfg, classifier_classes(app.wbc),
+		else {
+			eng = classifier_engine(app.wbc, &why);
+			log_info("white-cell classifier %s: %d classes, "
+			    "%dx%d, engine %s%s%s", cfg.wbc_cfg,
+			    classifier_classes(app.wbc),
 			    classifier_input_size(app.wbc),
-			    classifier_input_size(app.wbc));
+			    classifier_input_size(app.wbc), eng,
+			    why[0] != '\0' ? ": " : "", why);
+		}
 	}
 	app.clinical = clinical_load(cfg.clinical_calibration,
 	    cfg.clinical_reference, err, sizeof(err));

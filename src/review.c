@@ -161,9 +161,8 @@ keys_ok(const json_t *o, const char *const *keys)
 	return 1;
 }
 
-/* The saved threshold of class name: "thresholds", else "threshold". */
-static double
-threshold_of(const json_t *result, const char *name)
+double
+review_threshold(const json_t *result, const char *name)
 {
 	const json_t	*t = json_object_get(json_object_get(result,
 			    "thresholds"), name);
@@ -202,7 +201,7 @@ counted_as(const json_t *result, const json_t *changes, const char **cls,
 		name = json_string_value(json_object_get(d, "class"));
 		cls[i] = NULL;
 		if (name != NULL && json_number_value(json_object_get(d,
-		    "confidence")) >= threshold_of(result, name))
+		    "confidence")) >= review_threshold(result, name))
 			cls[i] = name;
 	}
 	for (i = 0; i < json_array_size(changes); i++) {

@@ -59,6 +59,10 @@ json_t	*review_check(const json_t *result, const json_t *changes, char *err,
  */
 json_t	*review_counts(const json_t *result, const json_t *changes);
 
+/* The threshold result.json saved for class name ("thresholds", else the
+ * global "threshold", else 0): what an untouched detection is counted by. */
+double	 review_threshold(const json_t *result, const char *name);
+
 /*
  * Save review (an object holding "by" and "changes") as version base + 1
  * of result id, adding "version", "base", "at", "counts",

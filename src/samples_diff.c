@@ -20,6 +20,7 @@
  * docs/api.md); "check": true there is shown as unverified.
  */
 
+#include "review.h"
 #include "samples.h"
 #include "samples_int.h"
 
@@ -53,18 +54,6 @@ type_of(const json_t *j)
 	return json_string_value(json_object_get(j, "class"));
 }
 
-/* The saved threshold of class name, as review.c reads it. */
-static double
-threshold_of(const json_t *result, const char *name)
-{
-	const json_t	*t = json_object_get(json_object_get(result,
-			    "thresholds"), name);
-
-	if (json_is_number(t))
-		return json_number_value(t);
-	t = json_object_get(result, "threshold");
-	return json_is_number(t) ? json_number_value(t) : 0;
-}
 
 int
 samples_diff_field(const json_t *result, struct samples_diff *acc)
@@ -89,7 +78,7 @@ samples_diff_field(const json_t *result, struct samples_diff *acc)
 		d = json_array_get(dets, i);
 		name = json_string_value(json_object_get(d, "class"));
 		if (name != NULL && json_number_value(json_object_get(d,
-		    "confidence")) >= threshold_of(result, name))
+		    "confidence")) >= review_threshold(result, name))
 			cls[i] = name;
 		type[i] = type_of(json_object_get(d, "wbc_type"));
 	}

@@ -546,7 +546,11 @@ stability_json(const struct est_stats *rbc, size_t n,
 			    "fields", (json_int_t)n, "min_fields",
 			    (json_int_t)min_fields));
 	}
-	return json_pack("{s:b,s:s,s:o,s:s?,s:o}", "stable", stable,
+	/* the numbers too, for progress ("field 4 of 10, 84/200 RBC") */
+	return json_pack("{s:b,s:o,s:I,s:o,s:I,s:s,s:o,s:s?,s:o}", "stable",
+	    stable, "rbc", jnum(rbc->total, 0), "fields", (json_int_t)n,
+	    "min_rbc", jnum(min_rbc, 0), "min_fields",
+	    (json_int_t)min_fields,
 	    "rule", rule, "rule_i18n", msg_list("stability_rule",
 	    json_pack("{s:o,s:I}", "min_rbc", jnum(min_rbc, 0),
 	    "min_fields", (json_int_t)min_fields)),

@@ -3,6 +3,7 @@
 #include "field.h"
 #include "imgcheck.h"
 
+#include <png.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,4 +82,54 @@ field_zoom(const struct img *im, double f, struct img *out, int *pox,
 	if (poy != NULL)
 		*poy = oy;
 	return 0;
+}
+
+int
+field_save_jpeg(const char *path, const struct img *im)
+{
+	unsigned char	*jpg;
+	size_t		 len;
+	FILE		*f;
+	int		 rc = -1;
+
+	if (imgio_encode_jpeg(im, 92, &jpg, &len) == -1)
+		return -1;
+	if ((f = fopen(path, "wb")) != NULL) {
+		if (fwrite(jpg, 1, len, f) == len)
+			rc = 0;
+		if (fclose(f) != 0)
+			rc = -1;
+	}
+	free(jpg);
+	return rc;
+}
+
+int
+field_save_png(const char *path, const struct img *im)
+{
+	png_structp	 png;
+	png_infop	 info;
+	FILE		*f;
+	int		 y;
+	volatile int	 rc = -1;
+
+	if ((f = fopen(path, "wb")) == NULL)
+		return -1;
+	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	info = png ? png_create_info_struct(png) : NULL;
+	if (png != NULL && info != NULL && setjmp(png_jmpbuf(png)) == 0) {
+		png_init_io(png, f);
+		png_set_IHDR(png, info, (png_uint_32)im->w, (png_uint_32)im->h,
+		    8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+		    PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+		png_write_info(png, info);
+		for (y = 0; y < im->h; y++)
+			png_write_row(png, im->rgb + (size_t)y * im->w * 3);
+		png_write_end(png, NULL);
+		rc = 0;
+	}
+	png_destroy_write_struct(&png, &info);
+	if (fclose(f) != 0)
+		rc = -1;
+	return rc;
 }

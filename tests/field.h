@@ -1,4 +1,4 @@
-/* field.h: test photos from smear images: load a JPEG, change the magnification */
+/* field.h: test photos from smear images: load, change the magnification, save */
 #ifndef BV_TEST_FIELD_H
 #define BV_TEST_FIELD_H
 
@@ -16,5 +16,9 @@ int	field_load(const char *path, struct img *im);
  */
 int	field_zoom(const struct img *im, double f, struct img *out, int *ox,
 	    int *oy);
+
+/* Write im to path as a JPEG (quality 92) or a PNG (RGB8); 0 or -1. */
+int	field_save_jpeg(const char *path, const struct img *im);
+int	field_save_png(const char *path, const struct img *im);
 
 #endif

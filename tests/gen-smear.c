@@ -22,10 +22,10 @@
  * "CLASS x y w h whole" (its bounding box in pixels, whole 1 or 0).
  */
 
+#include "field.h"
 #include "imgio.h"
 
 #include <math.h>
-#include <png.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -434,56 +434,6 @@ smear_render(struct smear_canvas *cv, struct img *im)
 	return 0;
 }
 
-static int
-smear_save_png(const char *path, const struct img *im)
-{
-	png_structp	 png;
-	png_infop	 info;
-	FILE		*f;
-	int		 y;
-	volatile int	 rc = -1;
-
-	if ((f = fopen(path, "wb")) == NULL)
-		return -1;
-	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-	info = png ? png_create_info_struct(png) : NULL;
-	if (png != NULL && info != NULL && setjmp(png_jmpbuf(png)) == 0) {
-		png_init_io(png, f);
-		png_set_IHDR(png, info, (png_uint_32)im->w, (png_uint_32)im->h,
-		    8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
-		    PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-		png_write_info(png, info);
-		for (y = 0; y < im->h; y++)
-			png_write_row(png, im->rgb + (size_t)y * im->w * 3);
-		png_write_end(png, NULL);
-		rc = 0;
-	}
-	png_destroy_write_struct(&png, &info);
-	if (fclose(f) != 0)
-		rc = -1;
-	return rc;
-}
-
-static int
-smear_save_jpeg(const char *path, const struct img *im)
-{
-	unsigned char	*jpg;
-	size_t		 len;
-	FILE		*f;
-	int		 rc = -1;
-
-	if (imgio_encode_jpeg(im, 92, &jpg, &len) == -1)
-		return -1;
-	if ((f = fopen(path, "wb")) != NULL) {
-		if (fwrite(jpg, 1, len, f) == len)
-			rc = 0;
-		if (fclose(f) != 0)
-			rc = -1;
-	}
-	free(jpg);
-	return rc;
-}
-
 /*
  * The outline of a red cell reaches up to e + k3 = 10 % beyond r (5 %
  * on average): its box is taken 5 % beyond r, white cells and platelets
@@ -567,7 +517,7 @@ main(int argc, char **argv)
 		smear_print("Platelets", &plt[i], 1.0, cv.w, cv.h);
 	dot = strrchr(out, '.');
 	rc = dot != NULL && strcmp(dot, ".png") == 0 ?
-	    smear_save_png(out, &im) : smear_save_jpeg(out, &im);
+	    field_save_png(out, &im) : field_save_jpeg(out, &im);
 	free(im.rgb);
 	if (rc == -1) {
 		perror(out);

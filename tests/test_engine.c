@@ -14,6 +14,8 @@
  *    the random cfg, its shortcut (leaky, and linear) included.
  * 5. A convolution large enough to be split into output-channel chunks,
  *    fp32 and int8.
+ * 6. Classifiers (global avgpool + softmax): a random one and the shipped
+ *    white-cell classifier, engine_xnn_result() against network_predict.
  * Exit 77 when the build has no XNNPACK.
  */
 
@@ -166,7 +168,7 @@ static const char unsupported_cfg[] =
     "[net]\nbatch=1\nsubdivisions=1\nwidth=32\nheight=32\nchannels=3\n"
     "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\nstride=1\n"
 	"pad=1\nactivation=leaky\n"
-    "[avgpool]\n"
+    "[reorg]\nstride=2\n"
     "[convolutional]\nfilters=8\nsize=1\nstride=1\npad=1\n"
 	"activation=linear\n"
     "[yolo]\nmask=0\nanchors=10,12\nclasses=3\nnum=1\n";
@@ -283,7 +285,7 @@ test_unsupported(const char *dir)
 	e = engine_xnn_new(net, NULL, 1, err, sizeof(err));
 	CHECK(e == NULL);
 	printf("unsupported cfg: \"%s\"\n", err);
-	CHECK(strstr(err, "layer 1 (avgpool)") != NULL);
+	CHECK(strstr(err, "layer 1 (reorg)") != NULL);
 	free_network(net);
 	d = detector_open(cfg, wts, names, DETECTOR_XNNPACK, 1, err,
 	    sizeof(err));
@@ -657,6 +659,104 @@ test_chunks(const char *dir)
 	unlink(calib);
 }
 
+static const char cls_cfg[] =
+    "[net]\nbatch=1\nsubdivisions=1\nwidth=32\nheight=32\nchannels=3\n"
+    "[convolutional]\nbatch_normalize=1\nfilters=16\nsize=3\nstride=1\n"
+	"pad=1\nactivation=leaky\n"
+    "[maxpool]\nsize=2\nstride=2\n"
+    "[convolutional]\nfilters=5\nsize=1\nstride=1\npad=1\n"
+	"activation=linear\n"
+    "[avgpool]\n"
+    "[softmax]\ngroups=1\n";
+
+/* Max |engine - darknet| of a classifier's output on n random inputs. */
+static double
+compare_classifier(network *net, struct engine_xnn *e, int n)
+{
+	size_t	 sz = (size_t)net->w * net->h * net->c;
+	float	*in = malloc(sz * sizeof(*in)), *p, out[64];
+	double	 worst = 0, d, sum;
+	int	 r, i, k;
+	size_t	 j;
+
+	if (in == NULL)
+		return INFINITY;
+	for (r = 0; r < n; r++) {
+		for (j = 0; j < sz; j++)
+			in[j] = frand(0, 1);
+		p = network_predict(net, in);
+		if (engine_xnn_forward(e, in) == -1 ||
+		    (k = engine_xnn_result(e, out, 64)) !=
+		    net->layers[net->n - 1].outputs) {
+			worst = INFINITY;
+			break;
+		}
+		sum = 0;
+		for (i = 0; i < k; i++) {
+			d = fabs((double)out[i] - p[i]);
+			if (!(d <= worst))
+				worst = isnan(d) ? INFINITY : d;
+			sum += out[i];
+		}
+		if (fabs(sum - 1) > 1e-5)	/* a softmax: sums to 1 */
+			worst = INFINITY;
+	}
+	free(in);
+	return worst;
+}
+
+static void
+test_classifier(const char *dir, const char *top)
+{
+	char		 cfg[1024], wts[1024], err[512];
+	network		*net;
+	struct engine_xnn *e;
+	double		 diff;
+	float		 out[8];
+
+	snprintf(cfg, sizeof(cfg), "%s/cls.cfg", dir);
+	CHECK(write_file(cfg, cls_cfg) == 0);
+	net = parse_network_cfg(cfg);
+	set_batch_network(net, 1);
+	randomise(net);
+	e = engine_xnn_new(net, NULL, 1, err, sizeof(err));
+	if (e == NULL)
+		fprintf(stderr, "classifier cfg: %s\n", err);
+	CHECK(e != NULL);
+	if (e != NULL) {
+		diff = compare_classifier(net, e, 3);
+		printf("random classifier: max |xnnpack - darknet| %.3g\n",
+		    diff);
+		CHECK(diff <= 1e-5);
+		CHECK(engine_xnn_result(e, out, 4) == -1);	/* too short */
+	}
+	engine_xnn_free(e);
+	free_network(net);
+	unlink(cfg);
+
+	/* the shipped white-cell classifier (models/v2-wbc.*) */
+	snprintf(cfg, sizeof(cfg), "%s/models/v2-wbc.cfg", top);
+	snprintf(wts, sizeof(wts), "%s/models/v2-wbc.weights", top);
+	if (access(cfg, R_OK) != 0 || access(wts, R_OK) != 0) {
+		printf("white-cell classifier not found, skipped\n");
+		return;
+	}
+	net = load_network(cfg, wts, 0);
+	set_batch_network(net, 1);
+	e = engine_xnn_new(net, NULL, 1, err, sizeof(err));
+	if (e == NULL)
+		fprintf(stderr, "v2-wbc: %s\n", err);
+	CHECK(e != NULL);
+	if (e != NULL) {
+		diff = compare_classifier(net, e, 3);
+		printf("v2-wbc classifier: max |xnnpack - darknet| %.3g\n",
+		    diff);
+		CHECK(diff <= 1e-5);
+	}
+	engine_xnn_free(e);
+	free_network(net);
+}
+
 int
 main(void)
 {
@@ -678,6 +778,7 @@ main(void)
 	test_random_int8(dir, "leaky");
 	test_random_int8(dir, "linear");
 	test_chunks(dir);
+	test_classifier(dir, top);
 	test_unsupported(dir);
 	rc = test_bccd(top, ds);
 	rmdir(dir);

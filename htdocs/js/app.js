@@ -1068,6 +1068,7 @@
       try { state.localImages.set(r.id, URL.createObjectURL(item.file)); } catch (e) { /* no preview */ }
       showResult(r);
       revealResult();
+      if (BV.samples && BV.samples.refreshActive) BV.samples.refreshActive();
     }, function (err) {
       if (err.code === 'busy' && (item.retries || 0) < 3 && item.status !== 'cancelled') {
         item.retries = (item.retries || 0) + 1;

@@ -575,7 +575,7 @@
     nsel.addEventListener('change', function () { markNew(s.id, s.code, nsel); });
     root.appendChild(h('div', { 'class': 'actions no-print' }, [
       h('button', { type: 'button', 'class': 'button primary', id: 'sample-add', text: t('smp.add'),
-        onclick: function () { setActive({ id: s.id, code: s.code, selection: s.new_field_selection }); location.hash = '#/analyze'; } }),
+        onclick: function () { setActive({ id: s.id, code: s.code, selection: s.new_field_selection, stability: sum && sum.stability }); location.hash = '#/analyze'; } }),
       h('button', { type: 'button', 'class': 'button', text: t('print'), onclick: function () { window.print(); } }),
       del]));
     /* Correct a fact (a mistyped age, the haemoglobin measured later): the summary follows. */
@@ -614,7 +614,8 @@
     state.active = { id: id, code: id };   /* uploads go there at once; the code follows */
     request('GET', '/api/samples/' + encodeURIComponent(id)).then(function (d) {
       if (state.active && state.active.id === id)
-        setActive({ id: id, code: d.sample.code, selection: d.sample.new_field_selection });
+        setActive({ id: id, code: d.sample.code, selection: d.sample.new_field_selection,
+          stability: d.summary && d.summary.stability });
     }, function (err) {
       if (err.status === 404 && state.active && state.active.id === id) setActive(null);
     });
@@ -625,7 +626,9 @@
     sel.disabled = true;
     return request('PUT', '/api/samples/' + encodeURIComponent(id) + '/selection', { selection: sel.value }).then(function (d) {
       sel.disabled = false;
-      if (state.active && state.active.id === id) setActive({ id: id, code: code, selection: d.sample.new_field_selection });
+      if (state.active && state.active.id === id)
+        setActive({ id: id, code: code, selection: d.sample.new_field_selection,
+          stability: (d.summary && d.summary.stability) || state.active.stability });
       if (state.current && state.current.sample.id === id && state.root && !state.root.closest('[hidden]')) renderSample(d);
     }, function (err) {
       sel.disabled = false;
@@ -653,6 +656,27 @@
     bar.appendChild(h('a', { 'class': 'button small', href: '#/samples/' + a.id, text: t('smp.view') }));
     bar.appendChild(h('button', { type: 'button', 'class': 'button small', text: t('smp.stop'),
       onclick: function () { setActive(null); } }));
+    bar.appendChild(h('span', { 'class': 'active-progress', id: 'active-progress', 'aria-live': 'polite' }));
+    showProgress(a.stability);
+  }
+
+  /* "Random fields: 4 of 10 · 84/200 RBC" in the bar: how far the stability rule is from being met. */
+  function showProgress(st) {
+    var el = document.getElementById('active-progress');
+    if (!el || !st || typeof st.fields !== 'number') return;
+    el.textContent = ' ' + t(st.stable ? 'smp.progressDone' : 'smp.progress', {
+      fields: num(st.fields), min_fields: num(st.min_fields), rbc: num(st.rbc), min_rbc: num(st.min_rbc) });
+  }
+
+  /* After an image went into the active sample: its new numbers. */
+  function refreshProgress(id) {
+    request('GET', '/api/samples/' + encodeURIComponent(id)).then(function (d) {
+      if (!state.active || state.active.id !== id || !d || !d.summary) return;
+      state.active.stability = d.summary.stability;
+      showProgress(d.summary.stability);
+    }, function (err) {
+      if (err.status === 404 && state.active && state.active.id === id) setActive(null);
+    });
   }
 
   BV.samples = {
@@ -669,6 +693,8 @@
       else if (!state.id) renderList();
     },
     activeId: function () { return state.active ? state.active.id : null; },
+    /* after an image went into the active sample */
+    refreshActive: function () { if (state.active) refreshProgress(state.active.id); },
     restore: restoreActive,
     parseNumber: parseNumber
   

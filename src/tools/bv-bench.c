@@ -191,6 +191,12 @@ main(int argc, char *argv[])
 	    (eq = engine_xnn_new(net, calib, threads, err, sizeof(err))) ==
 	    NULL)
 		fprintf(stderr, "xnnpack int8: %s\n", err);
+	if (only != NULL && ((strcmp(only, "fp32") == 0 && ex == NULL) ||
+	    (strcmp(only, "int8") == 0 && eq == NULL))) {
+		fprintf(stderr, "bv-bench: no %s engine for this network\n",
+		    only);
+		return 1;
+	}
 	if (only != NULL) {
 		double	*tt = strcmp(only, "stock") == 0 ? ts :
 			    strcmp(only, "blas") == 0 ? ta : ex != NULL ? tx :
@@ -268,12 +274,14 @@ main(int argc, char *argv[])
 	engine_xnn_free(eq);
 
 	/* the whole request, per engine (darknet: the accelerated path) */
-	for (k = 0; k < 3; k++) {
+	for (k = 0; k < 3; k++)
 		tpx[k] = -1;
+	for (k = 0; k < 3; k++) {
 		if ((det = detector_open(argv[1], argv[2], argv[3],
 		    (enum detector_engine)k, threads, err, sizeof(err))) == NULL) {
-			fprintf(stderr, "%s\n", err);
-			return 1;
+			/* not a detector (a classifier): forwards only */
+			fprintf(stderr, "no whole request: %s\n", err);
+			break;
 		}
 		if (detector_engine(det) != (enum detector_engine)k) {
 			detector_free(det);

@@ -46,6 +46,7 @@
 #include "detector.h"
 #include "imgcheck.h"
 #include "imgio.h"
+#include "perturb.h"
 #include "scan.h"
 #include "voc.h"
 #include "vocap.h"
@@ -68,6 +69,8 @@ struct eval_img {
 struct eval_opts {
 	const char *cfg, *weights, *names, *dataset, *split, *dets_dir;
 	float thr[NCLS], ap_thresh, nms, hue, gain, rescale, zoom;
+	float blur, od[3];      /* --blur SIGMA, --od-gain R,G,B (1,1,1 none) */
+	int jpeg;               /* --jpeg Q: a JPEG round trip (0 none) */
 	int json, tune, threads, limit, stock, per_image;
 	int letterbox;          /* 1: the old single pass, no scale search */
 	int area;               /* 1: working copy by area average (--resample area) */
@@ -76,44 +79,6 @@ struct eval_opts {
 	const char *engine;     /* --engine: darknet, xnnpack, xnnpack-int8 */
 	double rbc_net_px;      /* the model's trained red-cell size */
 };
-
-/* Shift hue by deg degrees and multiply value by gain, in place. */
-static void
-perturb_colour(struct img *im, float deg, float gain)
-{
-	size_t n = (size_t)im->w * im->h;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char *p = im->rgb + 3 * i;
-		float r = p[0] / 255.f, g = p[1] / 255.f, b = p[2] / 255.f;
-		float mx = fmaxf(r, fmaxf(g, b)), mn = fminf(r, fminf(g, b));
-		float d = mx - mn, h = 0, s = mx > 0 ? d / mx : 0, v = mx, f, q, t, pp;
-		int k;
-
-		if (d > 0)
-			h = mx == r ? (g - b) / d : mx == g ? (b - r) / d + 2 : (r - g) / d + 4;
-		h = h / 6 + deg / 360.f;
-		h -= floorf(h);
-		v = fminf(1, v * gain);
-		h *= 6;
-		k = (int)h % 6;
-		f = h - (int)h;
-		pp = v * (1 - s);
-		q = v * (1 - s * f);
-		t = v * (1 - s * (1 - f));
-		switch (k) {
-		case 0: r = v; g = t; b = pp; break;
-		case 1: r = q; g = v; b = pp; break;
-		case 2: r = pp; g = v; b = t; break;
-		case 3: r = pp; g = q; b = v; break;
-		case 4: r = t; g = pp; b = v; break;
-		default: r = v; g = pp; b = q; break;
-		}
-		p[0] = (unsigned char)lrintf(r * 255);
-		p[1] = (unsigned char)lrintf(g * 255);
-		p[2] = (unsigned char)lrintf(b * 255);
-	}
-}
 
 /* Bilinear resize by factor f into a new image; -1 on failure. */
 static int
@@ -491,6 +456,8 @@ usage(void)
 	    "  [--thresh T | --thresh-rbc T --thresh-wbc T --thresh-plt T] [--nms 0.45]\n"
 	    "  [--ap-thresh 0.005] [--threads 2] [--tune] [--json] [--limit N]\n"
 	    "  [--hue DEG] [--gain F] [--rescale F] [--zoom F] [--stock] [--per-image]\n"
+	    "  [--blur SIGMA] [--jpeg Q] [--od-gain R,G,B]   (defocus, JPEG round trip,\n"
+	    "   stain-like optical-density gains per channel)\n"
 	    "  [--letterbox] [--wide N [--eyepiece WxH]] [--rbc-net-px 47]\n"
 	    "  [--resample bilinear|area]   (the tiled path's working copy)\n"
 	    "  [--dets-dir DIR]   (DIR/<id>.txt: class conf xmin ymin xmax ymax)\n"
@@ -503,7 +470,7 @@ main(int argc, char **argv)
 {
 	struct eval_opts o = {
 		.split = "test", .thr = { 0.25f, 0.25f, 0.25f }, .ap_thresh = 0.005f,
-		.nms = 0.45f, .gain = 1, .rescale = 1, .zoom = 1, .threads = 2,
+		.nms = 0.45f, .gain = 1, .od = { 1, 1, 1 }, .rescale = 1, .zoom = 1, .threads = 2,
 		.rbc_net_px = 47,
 	};
 	char path[PATH_MAX], line[256], err[512], ds[PATH_MAX];
@@ -549,6 +516,14 @@ main(int argc, char **argv)
 		else if (strcmp(a, "--limit") == 0) o.limit = atoi(v);
 		else if (strcmp(a, "--hue") == 0) o.hue = strtof(v, NULL);
 		else if (strcmp(a, "--gain") == 0) o.gain = strtof(v, NULL);
+		else if (strcmp(a, "--blur") == 0) o.blur = strtof(v, NULL);
+		else if (strcmp(a, "--jpeg") == 0) o.jpeg = atoi(v);
+		else if (strcmp(a, "--od-gain") == 0) {
+			if (sscanf(v, "%f,%f,%f", &o.od[0], &o.od[1], &o.od[2]) != 3) {
+				usage();
+				return 2;
+			}
+		}
 		else if (strcmp(a, "--rescale") == 0) o.rescale = strtof(v, NULL);
 		else if (strcmp(a, "--zoom") == 0) o.zoom = strtof(v, NULL);
 		else if (strcmp(a, "--engine") == 0) o.engine = v;
@@ -564,6 +539,9 @@ main(int argc, char **argv)
 		else { usage(); return 2; }
 	}
 	if (!o.cfg || !o.weights || !o.names || !o.dataset || o.gain <= 0 ||
+	    o.blur < 0 || o.blur > 8 || o.jpeg < 0 || o.jpeg > 100 ||
+	    !(o.od[0] > 0 && o.od[1] > 0 && o.od[2] > 0 && o.od[0] <= 4 &&
+	    o.od[1] <= 4 && o.od[2] <= 4) ||
 	    o.rescale <= 0.05f || o.rescale > 4 ||
 	    !(o.zoom >= 0.25f && o.zoom <= 4) || o.wide < 0 || o.wide > 8 ||
 	    (o.wide > 0 && o.zoom != 1) || (o.eye_w > 0 && o.wide == 0) ||
@@ -644,6 +622,13 @@ main(int argc, char **argv)
 		}
 		if (o.hue != 0 || o.gain != 1)
 			perturb_colour(&src[nsrc - 1].im, o.hue, o.gain);
+		if (o.od[0] != 1 || o.od[1] != 1 || o.od[2] != 1)
+			perturb_od_gain(&src[nsrc - 1].im, o.od);
+		if ((o.blur > 0 && perturb_blur(&src[nsrc - 1].im, o.blur) == -1) ||
+		    (o.jpeg > 0 && perturb_jpeg(&src[nsrc - 1].im, o.jpeg) == -1)) {
+			fprintf(stderr, "bv-eval: %s: perturbation failed\n", path);
+			goto cleanup;
+		}
 		if (o.rescale != 1 && o.wide == 0) {
 			struct img *im = &src[nsrc - 1].im;
 			struct voc_ann *g = &src[nsrc - 1].gt;
@@ -814,10 +799,12 @@ main(int argc, char **argv)
 		    "\"count_mae\":{\"RBC\":%.3f,\"WBC\":%.3f,\"Platelets\":%.3f},"
 		    "\"rbc_mape_percent\":%.2f,\"wbc_exact_share\":%.4f,"
 		    "\"forward_ms\":%.2f,\"stock\":%s,\"threads\":%d,\"hue\":%g,\"gain\":%g,"
-		    "\"rescale\":%g,\"zoom\":%g}\n", o.split, n, map, ap[0], ap[1], ap[2],
+		    "\"rescale\":%g,\"zoom\":%g,\"blur\":%g,\"jpeg\":%d,"
+		    "\"od_gain\":[%g,%g,%g]}\n", o.split, n, map, ap[0], ap[1], ap[2],
 		    o.thr[0], o.thr[1], o.thr[2], cnt.mae[0], cnt.mae[1], cnt.mae[2],
 		    cnt.rbc_mape, cnt.wbc_exact, n > 1 ? tot_ms / (n - 1) : ev[0].ms,
-		    o.stock ? "true" : "false", o.threads, o.hue, o.gain, o.rescale, o.zoom);
+		    o.stock ? "true" : "false", o.threads, o.hue, o.gain, o.rescale, o.zoom,
+		    o.blur, o.jpeg, o.od[0], o.od[1], o.od[2]);
 	} else {
 		printf("split %s: %d images (hue %+g deg, gain %g, rescale %g, zoom %g)\n",
 		    o.split, n, o.hue, o.gain, o.rescale, o.zoom);

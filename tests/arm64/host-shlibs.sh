@@ -24,4 +24,10 @@ gcc -shared -o "$tmp/needs.so" -Wl,--no-as-needed \
     $(sed 's/^/-l:/' "$tmp/needed")
 mkdir -p "$tmp/debian"
 : > "$tmp/debian/control"
-(cd "$tmp" && dpkg-shlibdeps -O "$tmp/needs.so") | grep '^shlibs:Depends='
+# The stand-in needs no symbols, so libc6's version is raised to the
+# newest GLIBC_x.y symbol version the arm64 files require.
+glibc=$(find "$pkg" -type f -exec readelf -V {} + 2>/dev/null |
+    sed -n 's/.*Name: GLIBC_\([0-9][0-9.]*\).*/\1/p' | sort -t. -k1,1n -k2,2n |
+    tail -n 1)
+(cd "$tmp" && dpkg-shlibdeps -O "$tmp/needs.so") | grep '^shlibs:Depends=' |
+    sed "s/libc6 (>= [^)]*)/libc6 (>= ${glibc:-2.36})/"

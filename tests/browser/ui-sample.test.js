@@ -213,6 +213,12 @@ test('sample: the differential and field marking on the page and in the report, 
     results.push(rid);
     api = await sample(smp.id);
     assert.equal(api.summary.per_field.find((f) => f.result === rid).selection, 'targeted', 'the upload is marked targeted');
+    /* The bar's progress follows the sample's stability numbers after the upload. */
+    const st = api.summary.stability;
+    assert.equal(typeof st.fields, 'number');
+    const want = 'Random fields: ' + st.fields + ' of ' + st.min_fields + ' · ' + st.rbc + '/' + st.min_rbc + ' RBC';
+    await page.waitForFunction((w) => (document.getElementById('active-progress') || {}).textContent === ' ' + w,
+      want, { timeout: 30000 });
     /* Back to random from the bar, after a reload (the active sample is in the URL). */
     await page.reload();
     await page.waitForSelector('html.ready');

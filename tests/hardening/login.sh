@@ -120,7 +120,10 @@ BV_EXTRA_CONF="$line
 session_minutes = 60
 login_attempts = 5"
 BV_SERVER_PROCS=2
-export BV_EXTRA_CONF BV_SERVER_PROCS
+# /camera/ proxied to a port where no bv-capture runs: behind the
+# authorizer, 401 without a session, the proxy's 503 with one
+BV_CAMERA_PORT=$(bv_free_port)
+export BV_EXTRA_CONF BV_SERVER_PROCS BV_CAMERA_PORT
 hd_start
 w=$HD_WORK
 grep -q "mode.*authorizer" "$BV_STATE/lighttpd.conf" || { echo "ERROR: no authorizer in lighttpd.conf"; exit 99; }
@@ -133,6 +136,8 @@ v0=$(hd_visible)
 req POST /api/analyze -F "image=@$HD_IMG"; expect "on, no session: analyze" 401 login_required
 [ "$(hd_visible)" = "$v0" ] && ok "nothing stored by it" || bad "a result was stored"
 req POST /api/samples -H "$JSON" --data-binary '{"code":"X"}'; expect "on, no session: new sample" 401 login_required
+req GET /camera/snapshot.jpg; expect "on, no session: the box camera's snapshot" 401 login_required
+req GET /camera/stream.mjpeg; expect "on, no session: the box camera's stream" 401 login_required
 req GET /api/health; expect "on: /api/health stays public" 200 -
 req GET /; expect "on: the page stays public" 200 -
 req GET /api/session
@@ -176,6 +181,9 @@ for p in /api/results /api/model /api/samples "/api/results/$id" \
 	req GET "$p" -H "$C"; expect "on, session: GET $p" 200 -
 done
 grep -qi '^content-type: application/json' "$w/h" && ok "result.json served as the file" || bad "result.json type"
+req GET /camera/snapshot.jpg -H "$C"
+[ "$c" = 503 ] && ok "on, session: /camera/ passes the authorizer (503: no bv-capture here)" ||
+    bad "on, session: /camera/ -> $c"
 req GET /api/session -H "$C"
 [ "$(hd_json "$w/b" 'j["logged_in"]')" = True ] && ok "/api/session: logged in" || bad "session: $(cat "$w/b")"
 # every backend honours it: 16 at once over the two processes and the authorizer
