@@ -22,7 +22,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #ifndef BV_SYSCONFDIR
@@ -30,23 +29,11 @@
 #endif
 
 static const char *
-param(FCGX_Request *r, const char *name)
+param(void *ctx, const char *name)
 {
-	const char	*v = FCGX_GetParam(name, r->envp);
+	const char	*v = FCGX_GetParam(name, ((FCGX_Request *)ctx)->envp);
 
 	return v ? v : "";
-}
-
-static const char *
-status_text(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 401: return "Unauthorized";
-	case 421: return "Misdirected Request";
-	case 503: return "Service Unavailable";
-	default: return "Error";
-	}
 }
 
 static void
@@ -55,34 +42,15 @@ serve(struct app *app, FCGX_Request *r)
 	struct http_request	 req;
 	struct http_response	 resp;
 	char			 path[1024], head[256];
-	const char		*uri, *q;
 	int			 n;
 
-	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
-	uri = param(r, "REQUEST_URI");
-	q = strchr(uri, '?');
-	snprintf(path, sizeof(path), "%.*s",
-	    (int)(q ? (size_t)(q - uri) : strlen(uri)), uri);
-	req.method = param(r, "REQUEST_METHOD");
-	req.path = path;
-	req.query = "";
-	req.content_type = "";
-	req.remote_addr = param(r, "REMOTE_ADDR");
-	req.host = param(r, "HTTP_HOST");
-	req.origin = param(r, "HTTP_ORIGIN");
-	req.fetch_site = param(r, "HTTP_SEC_FETCH_SITE");
-	req.server_port = param(r, "SERVER_PORT");
-	req.cookie = param(r, "HTTP_COOKIE");
-	req.scheme = param(r, "REQUEST_SCHEME");
-	if (*req.scheme == '\0')
-		req.scheme = strcasecmp(param(r, "HTTPS"), "on") == 0 ?
-		    "https" : "http";
+	http_request_from_params(&req, param, r, path, sizeof(path));
 	login_authorize(app, &req, &resp);
 	/* snprintf, not FCGX_FPrintF: libfcgi's own printf lacks %zu */
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\nContent-Type: %s"
 	    "\r\nContent-Length: %zu\r\nCache-Control: no-store\r\n\r\n",
-	    resp.status, status_text(resp.status),
+	    resp.status, http_status_text(resp.status),
 	    resp.content_type ? resp.content_type : "application/json",
 	    resp.body_len);
 	if (n < 0 || (size_t)n >= sizeof(head))

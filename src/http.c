@@ -277,3 +277,57 @@ http_response_free(struct http_response *resp)
 	resp->body = NULL;
 	resp->body_len = 0;
 }
+
+void
+http_request_from_params(struct http_request *req,
+    const char *(*get)(void *, const char *), void *ctx, char *path,
+    size_t pathsz)
+{
+	const char	*uri, *q;
+
+	memset(req, 0, sizeof(*req));
+	uri = get(ctx, "REQUEST_URI");
+	if (*uri == '\0')
+		uri = get(ctx, "SCRIPT_NAME");
+	q = strchr(uri, '?');
+	snprintf(path, pathsz, "%.*s",
+	    (int)(q ? (size_t)(q - uri) : strlen(uri)), uri);
+	req->method = get(ctx, "REQUEST_METHOD");
+	req->path = path;
+	req->query = get(ctx, "QUERY_STRING");
+	req->content_type = get(ctx, "CONTENT_TYPE");
+	req->remote_addr = get(ctx, "REMOTE_ADDR");
+	req->host = get(ctx, "HTTP_HOST");
+	req->origin = get(ctx, "HTTP_ORIGIN");
+	req->fetch_site = get(ctx, "HTTP_SEC_FETCH_SITE");
+	req->server_port = get(ctx, "SERVER_PORT");
+	req->cookie = get(ctx, "HTTP_COOKIE");
+	req->scheme = get(ctx, "REQUEST_SCHEME");
+	if (*req->scheme == '\0')
+		req->scheme = strcasecmp(get(ctx, "HTTPS"), "on") == 0 ?
+		    "https" : "http";
+}
+
+const char *
+http_status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 411: return "Length Required";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 421: return "Misdirected Request";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
+	case 507: return "Insufficient Storage";
+	default: return status < 500 ? "Error" : "Internal Server Error";
+	}
+}

@@ -87,4 +87,18 @@ int	http_is_json(const char *content_type);
 
 void	http_response_free(struct http_response *resp);
 
+/*
+ * Fill req's request line and headers from CGI/FastCGI parameters, each
+ * read through get(ctx, name) ("" when not set): method, path (REQUEST_URI
+ * up to its '?', else SCRIPT_NAME; copied into path, pathsz bytes), query,
+ * content type, client, Host, Origin, Sec-Fetch-Site, port, Cookie and
+ * scheme (REQUEST_SCHEME, else HTTPS=on).  body is left to the caller.
+ */
+void	http_request_from_params(struct http_request *req,
+	    const char *(*get)(void *ctx, const char *name), void *ctx,
+	    char *path, size_t pathsz);
+
+/* The reason phrase for a status line ("Not Found"). */
+const char *http_status_text(int status);
+
 #endif /* BV_HTTP_H */

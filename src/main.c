@@ -33,7 +33,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,8 +50,9 @@ struct io {
 };
 
 static const char *
-io_param(struct io *io, const char *name)
+io_param(void *ctx, const char *name)
 {
+	struct io	*io = ctx;
 	const char	*v;
 
 	v = io->req ? FCGX_GetParam(name, io->envp) : getenv(name);
@@ -91,30 +91,6 @@ io_write(struct io *io, const char *buf, size_t len)
 		fwrite(buf, 1, len, stdout);
 }
 
-static const char *
-status_text(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 411: return "Length Required";
-	case 413: return "Payload Too Large";
-	case 415: return "Unsupported Media Type";
-	case 421: return "Misdirected Request";
-	case 422: return "Unprocessable Content";
-	case 429: return "Too Many Requests";
-	case 503: return "Service Unavailable";
-	case 507: return "Insufficient Storage";
-	default: return status < 500 ? "Error" : "Internal Server Error";
-	}
-}
-
 /*
  * The security headers (X-Content-Type-Options, CSP, Referrer-Policy) are
  * the web server's: it adds them to every response, its own errors and
@@ -133,7 +109,7 @@ send_response(struct io *io, const char *method,
 	    "Content-Length: %zu\r\n"
 	    "Cache-Control: no-store\r\n"
 	    "%s\r\n",
-	    resp->status, status_text(resp->status),
+	    resp->status, http_status_text(resp->status),
 	    resp->content_type ? resp->content_type : "application/json",
 	    resp->body_len, resp->headers);
 	if (n < 0 || (size_t)n >= sizeof(head))
@@ -193,33 +169,13 @@ serve_one(struct app *app, struct io *io)
 	struct http_response	 resp;
 	unsigned char		*body = NULL;
 	char			 path[1024];
-	const char		*uri, *q, *method;
+	const char		*method;
 	size_t			 len = 0, got = 0;
 	double			 t0 = timing_ms();
 
-	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
-	method = io_param(io, "REQUEST_METHOD");
-	uri = io_param(io, "REQUEST_URI");
-	if (*uri == '\0')
-		uri = io_param(io, "SCRIPT_NAME");
-	q = strchr(uri, '?');
-	snprintf(path, sizeof(path), "%.*s",
-	    (int)(q ? (size_t)(q - uri) : strlen(uri)), uri);
-	req.method = method;
-	req.path = path;
-	req.query = io_param(io, "QUERY_STRING");
-	req.content_type = io_param(io, "CONTENT_TYPE");
-	req.remote_addr = io_param(io, "REMOTE_ADDR");
-	req.host = io_param(io, "HTTP_HOST");
-	req.origin = io_param(io, "HTTP_ORIGIN");
-	req.fetch_site = io_param(io, "HTTP_SEC_FETCH_SITE");
-	req.server_port = io_param(io, "SERVER_PORT");
-	req.cookie = io_param(io, "HTTP_COOKIE");
-	req.scheme = io_param(io, "REQUEST_SCHEME");
-	if (*req.scheme == '\0')
-		req.scheme = strcasecmp(io_param(io, "HTTPS"), "on") == 0 ?
-		    "https" : "http";
+	http_request_from_params(&req, io_param, io, path, sizeof(path));
+	method = req.method;
 
 	if (parse_length(io_param(io, "CONTENT_LENGTH"), &len) == -1) {
 		http_error(&resp, 400, "bad_request",
