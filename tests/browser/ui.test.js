@@ -790,11 +790,13 @@ test('history lists results newest first, CSV of a selection, delete removes on 
   await page.click(del);
   assert.equal((await resp).status(), 200);
   await page.waitForSelector(`li[data-id="${mine[0]}"]`, { state: 'detached' });
-  /* lighttpd's stat cache may serve a deleted file for about a second: allow up to 3 s. */
+  /* lighttpd's stat cache may serve a deleted file for about a second: allow up to 3 s.
+   * A file unlinked while lighttpd sends it ends that connection (ECONNRESET): ask again. */
   let gone = 0;
   for (let t = 0; t < 15 && gone !== 404; t++) {
     if (t) await new Promise((r) => setTimeout(r, 200));
-    gone = (await page.request.get(base + uploaded[0].urls.json)).status();
+    gone = await page.request.get(base + uploaded[0].urls.json).then((r) => r.status(),
+      (e) => { if (!/ECONNRESET|socket hang up/.test(String(e))) throw e; return 'reset'; });
   }
   assert.equal(gone, 404);
   const list = await (await page.request.get(base + '/api/results')).json();
