@@ -28,7 +28,7 @@ ${BV_EXTRA_CONF:-}
 $(cat "$state/password.conf" 2>/dev/null)
 EOC
 
-# The clinic password (src/login.c): with a password_hash, every /results/
+# The clinic password (src/routes/login.c): with a password_hash, every /results/
 # file is first put to bloodview-authorize (a FastCGI authorizer: one small
 # process, no model), whose 401 is the answer without a session.
 # Without one the block is left out, so nothing changes; BV_AUTHORIZER=1
@@ -124,7 +124,7 @@ setenv.add-response-header = (
 }
 # A foreign Host (a DNS-rebinding page's own name) reaches nothing here:
 # the backend answers 421 to every such request (allowed_hosts; IP
-# literals and localhost always pass, as in src/http.c).
+# literals and localhost always pass, as in src/base/http.c).
 \$HTTP["host"] !~ "^(?i)(|localhost|[0-9.]+|\\[[0-9a-f:.]+\\]$host_names)\\.?(:[0-9]+)?\$" {
 	url.rewrite-once = ( "" => "/api/misdirected" )
 }

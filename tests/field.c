@@ -1,7 +1,7 @@
 /* field.c: test photos from smear images: load a JPEG, change the magnification */
 
 #include "field.h"
-#include "imgcheck.h"
+#include "image/imgcheck.h"
 
 #include <png.h>
 #include <math.h>

@@ -2,7 +2,7 @@
 #ifndef BV_TEST_FIELD_H
 #define BV_TEST_FIELD_H
 
-#include "imgio.h"
+#include "image/imgio.h"
 
 /* Decode the JPEG at path (default limits) into im; 0 or -1. */
 int	field_load(const char *path, struct img *im);

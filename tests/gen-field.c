@@ -22,7 +22,7 @@
  */
 
 #include "field.h"
-#include "imgio.h"
+#include "image/imgio.h"
 
 #include <math.h>
 #include <stdio.h>

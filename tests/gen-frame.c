@@ -8,8 +8,8 @@
  * planes (U and V at half size): what --use-file-for-fake-video-capture reads.
  */
 
-#include "imgcheck.h"
-#include "imgio.h"
+#include "image/imgcheck.h"
+#include "image/imgio.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -23,7 +23,7 @@
  */
 
 #include "field.h"
-#include "imgio.h"
+#include "image/imgio.h"
 
 #include <math.h>
 #include <stdint.h>

@@ -15,7 +15,7 @@
 #include <jpeglib.h>
 #include <png.h>
 
-#include "imgio.h"
+#include "image/imgio.h"
 #include "hostile.h"
 
 const char hostile_svg[] =

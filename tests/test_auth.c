@@ -1,6 +1,6 @@
 /* test_auth.c: the clinic password's mechanism: yescrypt, cookies, sessions, backoff */
 
-#include "auth.h"
+#include "auth/auth.h"
 #include "check.h"
 
 #include <dirent.h>

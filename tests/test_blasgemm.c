@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "blasgemm.h"
+#include "engine/blasgemm.h"
 
 /* From darknet.h, declared loosely so that this test needs only the
  * library: calling them directly makes libdarknet a link-time dependency,

@@ -3,7 +3,7 @@
 #define _DEFAULT_SOURCE
 
 #include "check.h"
-#include "../src/clientgate.h"
+#include "../src/auth/clientgate.h"
 
 #include <signal.h>
 #include <stdio.h>

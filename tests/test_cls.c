@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "tools/cellcrop.h"
+#include "vision/cellcrop.h"
 #include "tools/clsmetrics.h"
 
 #define NEAR(a, b) CHECK(fabs((double)(a) - (double)(b)) < 1e-6)

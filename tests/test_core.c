@@ -1,11 +1,11 @@
 /* test_core.c: unit tests for config, thresholds, ids, http helpers and the results store */
 
-#include "config.h"
-#include "http.h"
-#include "ids.h"
-#include "log.h"
-#include "results.h"
-#include "thresholds.h"
+#include "base/config.h"
+#include "base/http.h"
+#include "store/ids.h"
+#include "base/log.h"
+#include "store/results.h"
+#include "clinical/thresholds.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -372,7 +372,7 @@ test_http(void)
 	CHECK_STR(buf, "%4");
 }
 
-/* Host allow-list, same-origin writes, JSON content type (src/http.c). */
+/* Host allow-list, same-origin writes, JSON content type (src/base/http.c). */
 static void
 test_http_origin(void)
 {

@@ -1,11 +1,11 @@
 /* test_detect.c: the live route's frame-quality measures (focus, overlap) */
 /*
- * Includes src/detect.c to reach its static overlap_share(); the route
+ * Includes src/routes/detect.c to reach its static overlap_share(); the route
  * itself is tested through lighttpd (tests/detect.sh).
  */
 
 #include "check.h"
-#include "../src/detect.c"
+#include "../src/routes/detect.c"
 
 /* An w x h frame: flat grey, or a checkerboard of cells c px with contrast a. */
 static unsigned char *

@@ -19,11 +19,11 @@
  * Exit 77 when the build has no XNNPACK.
  */
 
-#include "config.h"
-#include "detector.h"
-#include "engine_xnn.h"
-#include "imgcheck.h"
-#include "imgio.h"
+#include "base/config.h"
+#include "vision/detector.h"
+#include "engine/engine_xnn.h"
+#include "image/imgcheck.h"
+#include "image/imgio.h"
 #include "tools/toolutil.h"
 #include "check.h"
 

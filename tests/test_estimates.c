@@ -5,8 +5,8 @@
  * code.  Every expected number below is worked out by hand in a comment.
  */
 
-#include "clinical.h"
-#include "estimates.h"
+#include "clinical/clinical.h"
+#include "clinical/estimates.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fov.h"
-#include "timing.h"
+#include "vision/fov.h"
+#include "base/timing.h"
 #include "check.h"
 
 #define T_PI	3.14159265358979323846

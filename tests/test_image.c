@@ -21,11 +21,11 @@
 #include <magic.h>
 #include <png.h>
 
-#include "imgcheck.h"
-#include "imgio.h"
-#include "annotate.h"
+#include "image/imgcheck.h"
+#include "image/imgio.h"
+#include "vision/annotate.h"
 #include "hostile.h"
-#include "timing.h"
+#include "base/timing.h"
 
 static int failures;
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../src/multipart.c"
+#include "../src/base/multipart.c"
 
 #include "check.h"
 

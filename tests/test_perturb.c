@@ -1,5 +1,5 @@
 /* test_perturb.c: bv-eval's robustness perturbations (src/tools/perturb.c) */
-#include "perturb.h"
+#include "tools/perturb.h"
 #include "check.h"
 
 #include <math.h>

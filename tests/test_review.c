@@ -4,12 +4,12 @@
 #define _GNU_SOURCE		/* mkdtemp under -std=c11 */
 #endif
 
-#include "app.h"
-#include "http.h"
-#include "ids.h"
-#include "results.h"
-#include "review.h"
-#include "samples.h"
+#include "server/app.h"
+#include "base/http.h"
+#include "store/ids.h"
+#include "store/results.h"
+#include "store/review.h"
+#include "store/samples.h"
 
 #include <errno.h>
 #include <fcntl.h>

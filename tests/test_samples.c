@@ -4,13 +4,13 @@
 #define _GNU_SOURCE		/* mkdtemp, utimensat under -std=c11 */
 #endif
 
-#include "app.h"
-#include "clinical.h"
-#include "estimates.h"
-#include "http.h"
-#include "ids.h"
-#include "results.h"
-#include "samples.h"
+#include "server/app.h"
+#include "clinical/clinical.h"
+#include "clinical/estimates.h"
+#include "base/http.h"
+#include "store/ids.h"
+#include "store/results.h"
+#include "store/samples.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -11,11 +11,11 @@
  */
 
 #include "check.h"
-#include "blasgemm.h"
-#include "detector.h"
+#include "engine/blasgemm.h"
+#include "vision/detector.h"
 #include "field.h"
-#include "imgio.h"
-#include "scan.h"
+#include "image/imgio.h"
+#include "vision/scan.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -9,10 +9,10 @@
  */
 
 #include "check.h"
-#include "detector.h"
-#include "imgio.h"
-#include "scale.h"
-#include "tiles.h"
+#include "vision/detector.h"
+#include "image/imgio.h"
+#include "vision/scale.h"
+#include "vision/tiles.h"
 
 #include <math.h>
 #include <stdint.h>

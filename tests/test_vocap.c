@@ -2,7 +2,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "vocap.h"
+#include "tools/vocap.h"
 
 static int failures;
 

@@ -820,7 +820,7 @@
     markGallery();
   }
 
-  /* The white-cell types a person may give (src/review.c), shown while a WBC box is selected. */
+  /* The white-cell types a person may give (src/store/review.c), shown while a WBC box is selected. */
   var WBC_TYPES = ['neutrophil', 'lymphocyte', 'monocyte', 'eosinophil', 'basophil', 'ig', 'erythroblast', 'untyped'];
 
   function renderTypes() {

@@ -18,14 +18,14 @@
  * other paths would only add noise and hours.
  */
 
-#include "annotate.h"
-#include "blasgemm.h"
-#include "detector.h"
-#include "engine_xnn.h"
-#include "imgcheck.h"
-#include "imgio.h"
-#include "toolutil.h"
-#include "timing.h"
+#include "vision/annotate.h"
+#include "engine/blasgemm.h"
+#include "vision/detector.h"
+#include "engine/engine_xnn.h"
+#include "image/imgcheck.h"
+#include "image/imgio.h"
+#include "tools/toolutil.h"
+#include "base/timing.h"
 
 #include <darknet.h>
 

@@ -7,10 +7,10 @@
  * split is refused.
  */
 
-#include "detector.h"
-#include "imgcheck.h"
-#include "imgio.h"
-#include "toolutil.h"
+#include "vision/detector.h"
+#include "image/imgcheck.h"
+#include "image/imgio.h"
+#include "tools/toolutil.h"
 
 #include <limits.h>
 #include <stdio.h>

@@ -27,7 +27,7 @@
 
 #define _DEFAULT_SOURCE
 
-#include "capture.h"
+#include "capture/capture.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -24,8 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "voc.h"
-#include "toolutil.h"
+#include "tools/voc.h"
+#include "tools/toolutil.h"
 
 static const char *const splits[] = { "train", "val", "trainval", "test" };
 

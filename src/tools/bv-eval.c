@@ -42,16 +42,16 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "blasgemm.h"
-#include "detector.h"
-#include "imgcheck.h"
-#include "imgio.h"
-#include "perturb.h"
-#include "scan.h"
-#include "voc.h"
-#include "vocap.h"
-#include "toolutil.h"
-#include "timing.h"
+#include "engine/blasgemm.h"
+#include "vision/detector.h"
+#include "image/imgcheck.h"
+#include "image/imgio.h"
+#include "tools/perturb.h"
+#include "vision/scan.h"
+#include "tools/voc.h"
+#include "tools/vocap.h"
+#include "tools/toolutil.h"
+#include "base/timing.h"
 
 #define EVAL_MAX_FILE (64L << 20)
 #define NCLS VOC_NCLASSES

@@ -14,7 +14,7 @@
  * start: restart them afterwards.
  */
 
-#include "auth.h"
+#include "auth/auth.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -42,13 +42,13 @@
 
 #include <darknet.h>
 
-#include "blasgemm.h"
-#include "cellcrop.h"
-#include "clsmetrics.h"
-#include "imgio.h"
-#include "vocap.h"
-#include "toolutil.h"
-#include "timing.h"
+#include "engine/blasgemm.h"
+#include "vision/cellcrop.h"
+#include "tools/clsmetrics.h"
+#include "image/imgio.h"
+#include "tools/vocap.h"
+#include "tools/toolutil.h"
+#include "base/timing.h"
 
 #define MAXLINE 4096
 
@@ -89,7 +89,8 @@ rng_scale(float s)
 /* ------------------------------------------------------------ dataset */
 
 /*
- * A list line is "IMAGE [scale=F] [border=ignore]".  scale is the image's
+ * A list line is "IMAGE [scale=F] [border=ignore] [labels=partial]".
+ * scale is the image's
  * cell scale: network-input pixels per image pixel at the reference input
  * size (--scale-ref, 288), i.e. the scale at which its red cells come out
  * ~47 px like BCCD letterboxed to 288 (0.45); the scale augmentation is
@@ -100,6 +101,9 @@ rng_scale(float s)
  * convention is taught on them.  An ignore region is stored with
  * cls = -1 - class (negative): never a truth, never a negative in the
  * objectness loss, and a "difficult" box in validation.
+ * labels=partial (v3: BCCD images whose own boxes leave out many red
+ * cells) adds one ignore region over the whole image: its boxes are
+ * taught as objects, and nothing in it is taught as background.
  */
 struct sample {
 	char *path;
@@ -141,12 +145,32 @@ label_path(const char *img, char *out, size_t outsz)
 	return 0;
 }
 
+/* labels=partial: one ignore region (class 0's) over the whole image. */
+static int
+sample_add_whole_ignore(struct sample *s, int cap)
+{
+	if (s->nb == cap) {
+		float *nb = realloc(s->b, (cap + 1) * 5 * sizeof *nb);
+
+		if (nb == NULL)
+			return -1;
+		s->b = nb;
+	}
+	s->b[s->nb * 5 + 0] = -1;
+	s->b[s->nb * 5 + 1] = 0;
+	s->b[s->nb * 5 + 2] = 0;
+	s->b[s->nb * 5 + 3] = (float)s->im.w;
+	s->b[s->nb * 5 + 4] = (float)s->im.h;
+	s->nb++;
+	return 0;
+}
+
 static int
 sample_load(struct sample *s, char *spec)
 {
 	char lp[PATH_MAX], line[256], *path, *tok, *save = NULL;
 	FILE *f;
-	int cap = 0, border_ignore = 0;
+	int cap = 0, border_ignore = 0, partial = 0;
 
 	memset(s, 0, sizeof *s);
 	path = strtok_r(spec, " \t", &save);
@@ -155,6 +179,8 @@ sample_load(struct sample *s, char *spec)
 			s->scale = strtof(tok + 6, NULL);
 		else if (strcmp(tok, "border=ignore") == 0)
 			border_ignore = 1;
+		else if (strcmp(tok, "labels=partial") == 0)
+			partial = 1;
 		else if (strncmp(tok, "wbc=", 4) == 0 && s->wbc == NULL)
 			s->wbc = strdup(tok + 4);
 		else {
@@ -208,7 +234,7 @@ sample_load(struct sample *s, char *spec)
 		s->nb++;
 	}
 	fclose(f);
-	return 0;
+	return partial ? sample_add_whole_ignore(s, cap) : 0;
 }
 
 static int
@@ -2312,7 +2338,7 @@ usage(void)
 	    "  --wb 1 (per-channel gain, e.g. 1.15) --cam-p 0.3 (probability of each:)\n"
 	    "  --blur 0 (max sigma px, <= 2.8) --vignette 0 (max falloff) --noise 0 (max sigma)\n"
 	    "  --jpeg-min 0 (lowest quality) --border-aspect 0.7 --v1-step\n"
-	    "list lines: IMAGE [scale=F] [border=ignore]\n"
+	    "list lines: IMAGE [scale=F] [border=ignore] [labels=partial]\n"
 	    "       bv-train eval --cfg CFG --weights W --list LIST [--list LIST]\n"
 	    "         [--scale-ref 288] [--border-aspect 0.7] [--threads 1]\n"
 	    "       bv-train classify --cfg CFG --data PBC_CELLS --names NAMES --out DIR\n"

@@ -2,7 +2,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "clsmetrics.h"
+#include "tools/clsmetrics.h"
 
 int
 clsm_init(struct clsm *cm, int n)

@@ -7,8 +7,8 @@
  * before detection (src/tools/eval-robustness.sh runs the table).
  */
 
-#include "perturb.h"
-#include "imgcheck.h"
+#include "tools/perturb.h"
+#include "image/imgcheck.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
 #ifndef BV_PERTURB_H
 #define BV_PERTURB_H
 
-#include "imgio.h"
+#include "image/imgio.h"
 
 /* Shift hue by deg degrees and multiply HSV value by gain, in place. */
 void	perturb_colour(struct img *im, float deg, float gain);

@@ -1,6 +1,6 @@
 /* toolutil.c: helpers shared by the command-line model tools */
 
-#include "toolutil.h"
+#include "tools/toolutil.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -18,9 +18,9 @@
 
 #include <magic.h>
 
-#include "annotate.h"
-#include "imgcheck.h"
-#include "imgio.h"
+#include "vision/annotate.h"
+#include "image/imgcheck.h"
+#include "image/imgio.h"
 
 #define FUZZ_NET	24
 

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "multipart.h"
+#include "base/multipart.h"
 
 #define FUZZ_BOUNDARY	"bvfuzz"
 

@@ -1,0 +1,335 @@
+/* detect.c: one live frame, top to bottom: parse, validate, decode, detect, answer */
+/*
+ * The live camera's route.  A frame goes through the same checks and the
+ * same detection as an upload (imgcheck, imgio, scan_detect(), the same
+ * operating thresholds), under tighter limits, and nothing of it touches
+ * the disk: no id, no result, no log of its pixels.  On top of the counts
+ * it says whether the frame is worth capturing: a Laplacian-variance focus
+ * measure and its mean brightness inside the field, and how many red
+ * cells overlap (a thick area of the smear, where counts are unreliable).
+ * Before any of it, the client's share is checked (clientgate.c): a few
+ * frames in flight and a frame rate per address, across all backends.
+ */
+
+#include "routes/detect.h"
+#include "auth/clientgate.h"
+#include "base/config.h"
+#include "vision/detector.h"
+#include "vision/fov.h"
+#include "image/imgcheck.h"
+#include "image/imgio.h"
+#include "base/log.h"
+#include "base/multipart.h"
+#include "vision/pipeline.h"
+#include "vision/scan.h"
+#include "clinical/thresholds.h"
+#include "base/timing.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static double
+round1(double v)
+{
+	return round(v * 10) / 10;
+}
+
+double
+detect_sharpness(const unsigned char *rgb, int w, int h, const struct fov *f,
+    double *mean)
+{
+	double		 s = 0, s2 = 0, g = 0, l;
+	long		 n = 0;
+	int		 x, y, c, u, d, lf, r;
+	const unsigned char *p;
+
+#define GREY(q)	((299 * (q)[0] + 587 * (q)[1] + 114 * (q)[2]) / 1000)
+	*mean = 0;
+	for (y = 1; y < h - 1; y++)
+		for (x = 1; x < w - 1; x++) {
+			if (f != NULL && !fov_contains(f, x + 0.5, y + 0.5))
+				continue;
+			p = rgb + ((size_t)y * w + x) * 3;
+			c = GREY(p);
+			u = GREY(p - (size_t)w * 3);
+			d = GREY(p + (size_t)w * 3);
+			lf = GREY(p - 3);
+			r = GREY(p + 3);
+			l = 4.0 * c - u - d - lf - r;
+			s += l;
+			s2 += l * l;
+			g += c;
+			n++;
+		}
+#undef GREY
+	if (n < 2)
+		return 0;
+	*mean = g / n;
+	return (s2 - s * s / n) / (n - 1);
+}
+
+/*
+ * Share of the counted red cells whose box overlaps another's by more
+ * than a third of the smaller box (touching cells do not count).
+ */
+static double
+overlap_share(const struct det_box *v, size_t n, const double *thr,
+    int rbc, int *nrbc)
+{
+	size_t	 i, j, hit = 0;
+	char	*mark;
+	double	 ix, iy, a;
+
+	*nrbc = 0;
+	if (n == 0 || (mark = calloc(n, 1)) == NULL)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (v[i].cls != rbc || round(v[i].conf * 1000) / 1000 <
+		    thr[rbc])
+			continue;
+		(*nrbc)++;
+		for (j = i + 1; j < n; j++) {
+			if (v[j].cls != rbc || round(v[j].conf * 1000) /
+			    1000 < thr[rbc])
+				continue;
+			ix = fmin(v[i].x + v[i].w, v[j].x + v[j].w) -
+			    fmax(v[i].x, v[j].x);
+			iy = fmin(v[i].y + v[i].h, v[j].y + v[j].h) -
+			    fmax(v[i].y, v[j].y);
+			a = fmin(v[i].w * v[i].h, v[j].w * v[j].h);
+			if (ix > 0 && iy > 0 && ix * iy > a / 3)
+				mark[i] = mark[j] = 1;
+		}
+	}
+	for (i = 0; i < n; i++)
+		hit += mark[i];
+	free(mark);
+	return *nrbc > 0 ? (double)hit / *nrbc : 0;
+}
+
+/* The answer: counts and counted boxes at the operating thresholds. */
+static json_t *
+build_answer(const struct app *app, int W, int H, const char *mime,
+    const struct scan_result *dr, const double *thr)
+{
+	const struct detector	*det = app->det;
+	json_t			*o, *counts, *boxes, *tv;
+	const char		*name;
+	int			 c;
+	size_t			 i;
+
+	counts = json_object();
+	tv = json_object();
+	for (c = 0; c < detector_classes(det); c++) {
+		json_object_set_new(counts, detector_class_name(det, c),
+		    json_integer(0));
+		json_object_set_new(tv, detector_class_name(det, c),
+		    json_real(thr[c]));
+	}
+	boxes = json_array();
+	for (i = 0; i < dr->n; i++) {
+		const struct det_box *b = &dr->boxes[i];
+		double conf = round(b->conf * 1000) / 1000;
+
+		/* the rule of /api/analyze: the rounded score counts */
+		if (conf < thr[b->cls])
+			continue;
+		name = detector_class_name(det, b->cls);
+		json_object_set_new(counts, name, json_integer(
+		    json_integer_value(json_object_get(counts, name)) + 1));
+		json_array_append_new(boxes, json_pack(
+		    "{s:s,s:f,s:f,s:f,s:f,s:f}", "class", name,
+		    "confidence", conf, "x", round1(b->x), "y", round1(b->y),
+		    "w", round1(b->w), "h", round1(b->h)));
+	}
+	o = json_pack("{s:{s:i,s:i,s:s},s:s,s:o,s:o,s:o}",
+	    "image", "width", W, "height", H, "type", mime,
+	    "model", app->model_name, "thresholds", tv, "counts", counts,
+	    "boxes", boxes);
+	if (o != NULL) {
+		json_object_set_new(o, "scale", pipeline_scale_json(&dr->scale));
+		json_object_set_new(o, "fov", pipeline_fov_json(&dr->fov,
+		    dr->scale.um_per_px));
+		json_object_set_new(o, "working", json_pack("{s:i,s:i,s:i}",
+		    "width", dr->work_w, "height", dr->work_h,
+		    "tiles", dr->tiles));
+	}
+	return o;
+}
+
+/*
+ * The per-client gate, opened at the first frame and kept for the
+ * process's life (a process-lifetime object like the model; the shared
+ * state outlives the process on purpose).  gate_failed: it could not be
+ * opened, said once in the log, and frames pass unbounded.
+ */
+static struct clientgate	*gate;
+static int			 gate_failed;
+
+/* 0: the frame may go on; -1: resp holds the 429. */
+static int
+gate_enter(const struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	const struct config		*cfg = app->cfg;
+	struct clientgate_limits	 lim;
+	enum clientgate_verdict		 v;
+	char				 err[256], msg[160], ra[16];
+	int				 retry;
+
+	lim.max_inflight = cfg->detect_max_inflight;
+	lim.max_fps = cfg->detect_max_fps;
+	if (lim.max_inflight <= 0 && lim.max_fps <= 0)
+		return 0;
+	if (gate == NULL && !gate_failed &&
+	    clientgate_open(&gate, cfg->detect_gate_file, cfg->results_dir,
+	    err, sizeof(err)) == -1) {
+		log_warnx("live frames are not bounded per client: %s", err);
+		gate_failed = 1;
+	}
+	if (gate == NULL)
+		return 0;
+	v = clientgate_enter(gate, req->remote_addr, &lim, timing_ms(),
+	    &retry);
+	if (v == CLIENTGATE_PASS)
+		return 0;
+	if (v == CLIENTGATE_INFLIGHT)
+		snprintf(msg, sizeof(msg), "At most %d live frames in flight "
+		    "per client; wait for an answer before the next frame.",
+		    lim.max_inflight);
+	else
+		snprintf(msg, sizeof(msg), "At most %g live frames a second "
+		    "per client; send the next frame later.", lim.max_fps);
+	http_error(resp, 429, "too_many_frames", msg);
+	snprintf(ra, sizeof(ra), "%d", retry);
+	http_add_header(resp, "Retry-After", ra);
+	snprintf(resp->note, sizeof(resp->note), "frame refused: %s",
+	    v == CLIENTGATE_INFLIGHT ? "in flight" : "rate");
+	return -1;
+}
+
+static void
+frame_too_large(struct http_response *resp)
+{
+	http_error(resp, 413, "frame_too_large",
+	    "A live frame is at most 2 MB; send a smaller JPEG.");
+}
+
+void
+detect_handle(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	const struct config		*cfg = app->cfg;
+	struct multipart		*mp = NULL;
+	const struct multipart_part	*part;
+	struct img_limits		 ilim;
+	struct img			 im = { 0, 0, NULL };
+	enum img_type			 type;
+	enum img_err			 ierr;
+	enum scan_err			 derr;
+	struct scan_result		 dr;
+	struct scan_model		 sm;
+	struct scan_opts		 so;
+	json_t				*o = NULL, *warn;
+	char				 mime[64];
+	double				 t0, t1, t2, sharp, mean, share;
+	int				 W = 0, H = 0, nrbc;
+
+	t0 = timing_ms();
+	memset(&dr, 0, sizeof(dr));
+	if (app->det == NULL) {
+		http_error(resp, 503, "not_ready",
+		    "The model is not loaded; see the server log.");
+		return;
+	}
+	/* refuse a big body before parsing it: 4 KB is room for the form */
+	if (req->body_len > DETECT_MAX_BYTES + 4096) {
+		frame_too_large(resp);
+		return;
+	}
+	if (gate_enter(app, req, resp) == -1)
+		return;
+	if ((mp = pipeline_parse_form(app, req, resp, "frame")) == NULL)
+		goto out;
+	if ((part = multipart_find(mp, "image")) == NULL || part->len == 0) {
+		http_error(resp, 400, "missing_field",
+		    "No frame in the field named \"image\".");
+		goto out;
+	}
+	if (part->len > DETECT_MAX_BYTES) {
+		frame_too_large(resp);
+		goto out;
+	}
+
+	/* validate: bytes, then header, then decode, under the frame limits */
+	ilim.max_side = cfg->max_side < DETECT_MAX_SIDE ? cfg->max_side :
+	    DETECT_MAX_SIDE;
+	ilim.max_pixels = (long)ilim.max_side * ilim.max_side;
+	if (ilim.max_pixels > cfg->max_pixels)
+		ilim.max_pixels = cfg->max_pixels;
+	if ((ierr = imgcheck_sniff(app->magic, part->data, part->len, &type,
+	    mime, sizeof(mime))) != IMG_OK ||
+	    (ierr = imgcheck_probe(part->data, part->len, type, &ilim,
+	    &W, &H)) != IMG_OK ||
+	    (ierr = imgio_decode(part->data, part->len, type, &ilim,
+	    &im)) != IMG_OK) {
+		pipeline_image_error(resp, ierr);
+		snprintf(resp->note, sizeof(resp->note), "frame: %s",
+		    img_strerror(ierr));
+		goto out;
+	}
+	W = im.w;
+	H = im.h;
+	t1 = timing_ms();
+
+	/* scale, field of view, detection: as analyze, on the whole frame */
+	pipeline_model_scale(app, &sm);
+	scan_opts_default(&so, (float)cfg->min_confidence, (float)cfg->nms);
+	so.auto_scale = cfg->auto_scale;
+	if ((derr = scan_detect(app->det, &sm, &so, &im, 1.0, W, H, 0,
+	    SCALE_NONE, NULL, NULL, &dr)) != SCAN_OK) {
+		pipeline_detect_error(resp, derr);
+		snprintf(resp->note, sizeof(resp->note), "frame: detect %d",
+		    (int)derr);
+		goto out;
+	}
+	t2 = timing_ms();
+
+	/* is the frame worth capturing? */
+	sharp = detect_sharpness(im.rgb, im.w, im.h, &dr.fov, &mean);
+	share = overlap_share(dr.boxes, dr.n, app->thresholds->v, sm.rbc_cls,
+	    &nrbc);
+	if ((o = build_answer(app, W, H, mime, &dr, app->thresholds->v)) ==
+	    NULL || (warn = json_array()) == NULL) {
+		http_error(resp, 500, "internal", "Internal error.");
+		goto out;
+	}
+	if (sharp < DETECT_FOCUS_MIN)
+		json_array_append_new(warn, json_string("focus"));
+	if (mean < 40)
+		json_array_append_new(warn, json_string("dark"));
+	else if (mean > 235)
+		json_array_append_new(warn, json_string("bright"));
+	if (nrbc >= DETECT_OVERLAP_MIN && share >= DETECT_OVERLAP_SHARE)
+		json_array_append_new(warn, json_string("overlap"));
+	json_object_set_new(o, "quality", json_pack("{s:f,s:f,s:f,s:i}",
+	    "sharpness", round1(sharp), "brightness", round1(mean),
+	    "rbc_overlap", round(share * 1000) / 1000, "rbc", nrbc));
+	json_object_set_new(o, "warnings", warn);
+	json_object_set_new(o, "timings_ms", json_pack("{s:f,s:f,s:f,s:f}",
+	    "decode", round1(t1 - t0), "scale", round1(dr.t_scale),
+	    "detect", round1(t2 - t1), "total", round1(timing_ms() - t0)));
+	snprintf(resp->note, sizeof(resp->note), "frame %dx%d boxes=%zu "
+	    "tiles=%d sharp=%.0f detect=%.1fms", W, H, dr.n, dr.tiles, sharp,
+	    t2 - t1);
+	http_json(resp, 200, o);
+	o = NULL;
+out:
+	clientgate_leave(gate);
+	json_decref(o);
+	free(dr.boxes);
+	imgio_free(&im);
+	multipart_free(mp);
+}

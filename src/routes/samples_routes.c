@@ -1,0 +1,434 @@
+/* samples_routes.c: the /api/samples HTTP handlers */
+
+#include "store/samples.h"
+#include "store/samples_int.h"
+#include "server/app.h"
+#include "clinical/clinical.h"
+#include "base/config.h"
+#include "base/http.h"
+#include "store/ids.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- routes ---------------------------------------------------------- */
+
+static void
+store_error(struct http_response *resp, enum samples_err e)
+{
+	switch (e) {
+	case SAMPLES_ERR_NOTFOUND:
+		http_error_i18n(resp, 404, "not_found", "No such sample or "
+		    "result.", msg_list("sample_or_result_not_found", NULL));
+		break;
+	case SAMPLES_ERR_LIMIT:
+		http_error_i18n(resp, 400, "bad_request", "The sample already "
+		    "holds the maximum number of results.",
+		    msg_list("sample_full", json_pack("{s:i}", "max",
+		    SAMPLES_MAX_RESULTS)));
+		break;
+	case SAMPLES_ERR_FULL:
+		http_error(resp, 507, "storage_full",
+		    "The results directory is full.");
+		break;
+	default:
+		http_error(resp, 500, "internal", "Internal error.");
+		break;
+	}
+}
+
+void
+samples_analyze_error(struct http_response *resp, enum samples_err e)
+{
+	if (e == SAMPLES_ERR_NOTFOUND)
+		/* not_found alone would read "no such result" */
+		http_error_i18n(resp, 404, "not_found", "No such sample.",
+		    msg_list("sample_not_found", NULL));
+	else
+		store_error(resp, e);
+}
+
+static void
+method_not_allowed(struct http_response *resp, const char *allow)
+{
+	http_add_header(resp, "Allow", allow);
+	http_error(resp, 405, "method_not_allowed",
+	    "Method not allowed for this route.");
+}
+
+/* Parse the body as a JSON object; NULL after filling resp with a 400. */
+static json_t *
+body_json(const struct http_request *req, struct http_response *resp)
+{
+	json_error_t	 jerr;
+	json_t		*o;
+	char		 msg[200];
+
+	if (req->body == NULL || req->body_len == 0) {
+		http_error_i18n(resp, 400, "bad_request", "A JSON body is "
+		    "required.", msg_list("body_required", NULL));
+		return NULL;
+	}
+	/*
+	 * A cross-site form can send text/plain or urlencoded bodies without
+	 * a CORS preflight, never application/json: insist on it.
+	 */
+	if (!http_is_json(req->content_type)) {
+		http_error_i18n(resp, 415, "json_required", "Send the body "
+		    "as Content-Type: application/json.",
+		    msg_list("json_required", NULL));
+		return NULL;
+	}
+	if (req->body_len > SAMPLES_BODY_MAX) {
+		http_error_i18n(resp, 413, "too_large", "The JSON body is too "
+		    "large.", msg_list("body_too_large", json_pack("{s:i}",
+		    "max_bytes", SAMPLES_BODY_MAX)));
+		return NULL;
+	}
+	o = json_loadb((const char *)req->body, req->body_len,
+	    JSON_REJECT_DUPLICATES, &jerr);
+	if (o == NULL) {
+		/* jansson's words: technical, and English in every language. */
+		snprintf(msg, sizeof(msg), "The body is not valid JSON (%s).",
+		    jerr.text);
+		http_error_i18n(resp, 400, "bad_request", msg,
+		    msg_list("body_not_json", json_pack("{s:s}", "error",
+		    jerr.text)));
+		return NULL;
+	}
+	if (!json_is_object(o)) {
+		json_decref(o);
+		http_error_i18n(resp, 400, "bad_request", "The body must be a "
+		    "JSON object.", msg_list("body_not_object", NULL));
+		return NULL;
+	}
+	return o;
+}
+
+static void
+route_create(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	json_t			*in, *s, *msgs;
+	char			 err[240], id[ID_LEN + 1], loc[64];
+	int			 missing;
+	enum samples_err	 e;
+
+	if ((in = body_json(req, resp)) == NULL)
+		return;
+	s = samples_validate(in, app->clinical, err, sizeof(err), &missing,
+	    &msgs);
+	json_decref(in);
+	if (s == NULL) {
+		http_error_i18n(resp, 400, missing ? "missing_field" :
+		    "bad_request", err, msgs);
+		return;
+	}
+	if ((e = samples_create(app->results_fd, s, id, sizeof(id))) !=
+	    SAMPLES_OK) {
+		json_decref(s);
+		store_error(resp, e);
+		return;
+	}
+	snprintf(loc, sizeof(loc), "/api/samples/%s", id);
+	http_add_header(resp, "Location", loc);
+	http_json(resp, 201, s);
+}
+
+static void route_show(struct app *, const char *, struct http_response *,
+	    int);
+
+/* PUT /api/samples/{id}: the whole sample again, checked like a new one. */
+static void
+route_update(struct app *app, const char *id, const struct http_request *req,
+    struct http_response *resp)
+{
+	json_t			*in, *s, *msgs;
+	char			 err[240];
+	int			 missing;
+	enum samples_err	 e;
+
+	if ((in = body_json(req, resp)) == NULL)
+		return;
+	s = samples_validate(in, app->clinical, err, sizeof(err), &missing,
+	    &msgs);
+	json_decref(in);
+	if (s == NULL) {
+		http_error_i18n(resp, 400, missing ? "missing_field" :
+		    "bad_request", err, msgs);
+		return;
+	}
+	e = samples_update(app->results_fd, id, s);
+	json_decref(s);
+	if (e != SAMPLES_OK) {
+		store_error(resp, e);
+		return;
+	}
+	route_show(app, id, resp, 200);
+}
+
+static void
+route_show(struct app *app, const char *id, struct http_response *resp,
+    int status)
+{
+	json_t	*s, *sum;
+
+	if ((s = samples_load(app->results_fd, id)) == NULL) {
+		store_error(resp, errno == ENOENT ? SAMPLES_ERR_NOTFOUND :
+		    SAMPLES_ERR_IO);
+		return;
+	}
+	if ((sum = samples_summary_ref(app->results_fd, s, app->clinical,
+	    app->clinical != NULL && app->cfg != NULL ?
+	    samples_wbc_reference(app->cfg->clinical_reference) : NULL)) ==
+	    NULL) {
+		json_decref(s);
+		store_error(resp, SAMPLES_ERR_IO);
+		return;
+	}
+	http_json(resp, status, json_pack("{s:o,s:o}", "sample", s,
+	    "summary", sum));
+}
+
+/* 400 naming an unexpected member of a body. */
+static void
+unknown_field(struct http_response *resp, const char *key)
+{
+	char	 msg[120];
+	int	 cut = utf8_cut(key, 40);
+
+	snprintf(msg, sizeof(msg), "Unknown field \"%.*s\".", cut, key);
+	http_error_i18n(resp, 400, "bad_request", msg, msg_list(
+	    "unknown_field", json_pack("{s:s#}", "field", key, cut)));
+}
+
+/*
+ * The "selection" of body in: an enum samples_selection, -1 when absent
+ * and not required, -2 after filling resp with a 400 naming the field.
+ */
+static int
+selection_of(const json_t *in, int required, struct http_response *resp)
+{
+	const json_t	*j = json_object_get(in, "selection");
+	int		 s;
+
+	if ((j == NULL || json_is_null(j)) && !required)
+		return -1;
+	if ((s = samples_selection_from_name(json_string_value(j))) >= 0)
+		return s;
+	http_error_i18n(resp, 400, j == NULL ? "missing_field" :
+	    "bad_request", "Field \"selection\" must be \"random\" (a random "
+	    "monolayer field) or \"targeted\" (chosen around white cells).",
+	    msg_list("selection_invalid", json_pack("{s:s}", "field",
+	    "selection")));
+	return -2;
+}
+
+/*
+ * PUT /api/samples/{id}/results/{rid} {"selection"}: re-mark one field;
+ * PUT /api/samples/{id}/selection {"selection"}: how fields analysed into
+ * the sample from now on are marked (rid NULL).
+ */
+static void
+route_mark(struct app *app, const char *id, const char *rid,
+    const struct http_request *req, struct http_response *resp)
+{
+	json_t			*in, *v;
+	const char		*k;
+	int			 sel;
+	enum samples_err	 e;
+
+	if ((in = body_json(req, resp)) == NULL)
+		return;
+	json_object_foreach(in, k, v)
+		if (strcmp(k, "selection") != 0) {
+			unknown_field(resp, k);	/* k is in's: before */
+			json_decref(in);
+			return;
+		}
+	sel = selection_of(in, 1, resp);
+	json_decref(in);
+	if (sel < 0)
+		return;
+	e = rid != NULL ? samples_mark(app->results_fd, id, rid,
+	    (enum samples_selection)sel) : samples_set_new_selection(
+	    app->results_fd, id, (enum samples_selection)sel);
+	if (e != SAMPLES_OK) {
+		store_error(resp, e);
+		return;
+	}
+	route_show(app, id, resp, 200);
+}
+
+static void
+route_attach(struct app *app, const char *id, const struct http_request *req,
+    struct http_response *resp)
+{
+	json_t			*in;
+	const char		*rid, *k;
+	json_t			*v;
+	int			 sel;
+	enum samples_err	 e;
+
+	if ((in = body_json(req, resp)) == NULL)
+		return;
+	json_object_foreach(in, k, v)
+		if (strcmp(k, "result") != 0 && strcmp(k, "selection") != 0) {
+			unknown_field(resp, k);	/* k is in's: before */
+			json_decref(in);
+			return;
+		}
+	rid = json_string_value(json_object_get(in, "result"));
+	if (rid == NULL) {
+		json_decref(in);
+		http_error_i18n(resp, 400, "missing_field",
+		    "Field \"result\" (a result id) is required.",
+		    msg_list("result_required", json_pack("{s:s}", "field",
+		    "result")));
+		return;
+	}
+	if (!id_valid(rid)) {
+		json_decref(in);
+		http_error_i18n(resp, 404, "not_found", "No such result.",
+		    msg_list("result_not_found", NULL));
+		return;
+	}
+	if ((sel = selection_of(in, 0, resp)) == -2) {
+		json_decref(in);
+		return;
+	}
+	e = samples_attach_as(app->results_fd, id, rid, sel);
+	json_decref(in);
+	if (e != SAMPLES_OK) {
+		store_error(resp, e);
+		return;
+	}
+	route_show(app, id, resp, 200);
+}
+
+int
+samples_route(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	static const char	 prefix[] = "/api/samples";
+	const char		*rest, *m = req->method;
+	char			 id[ID_LEN + 1], buf[16];
+	size_t			 limit = 100;
+	long			 l;
+	char			*end;
+	json_t			*list;
+	enum samples_err	 e;
+
+	if (strncmp(req->path, prefix, sizeof(prefix) - 1) != 0)
+		return 0;
+	rest = req->path + sizeof(prefix) - 1;
+	if (*rest != '\0' && *rest != '/')
+		return 0;		/* "/api/samplesX" is not ours */
+
+	if (*rest == '\0' || strcmp(rest, "/") == 0) {
+		if (strcmp(m, "GET") == 0) {
+			if (http_query_get(req->query, "limit", buf,
+			    sizeof(buf)) == 0) {
+				l = strtol(buf, &end, 10);
+				if (*buf == '\0' || *end != '\0' || l < 1 ||
+				    l > 1000) {
+					http_error_i18n(resp, 400,
+					    "bad_request", "limit must be 1 "
+					    "to 1000.", msg_list(
+					    "limit_invalid", json_pack(
+					    "{s:i}", "max", 1000)));
+					return 1;
+				}
+				limit = (size_t)l;
+			}
+			if ((list = samples_list(app->results_fd, limit)) ==
+			    NULL)
+				store_error(resp, SAMPLES_ERR_IO);
+			else
+				http_json(resp, 200, json_pack("{s:o}",
+				    "samples", list));
+		} else if (strcmp(m, "POST") == 0)
+			route_create(app, req, resp);
+		else
+			method_not_allowed(resp, "GET, POST");
+		return 1;
+	}
+	rest++;
+	if (strcmp(rest, "profiles") == 0) {
+		if (strcmp(m, "GET") != 0)
+			method_not_allowed(resp, "GET");
+		else if (app->clinical == NULL)
+			http_error_i18n(resp, 503, "not_ready", "Calibration "
+			    "and reference data are not loaded.",
+			    msg_list("clinical_not_loaded", NULL));
+		else
+			http_json(resp, 200,
+			    clinical_profiles_json(app->clinical));
+		return 1;
+	}
+	/* Ids are checked before they reach any path. */
+	if (strlen(rest) < ID_LEN) {
+		http_error_i18n(resp, 404, "not_found", "No such sample.",
+		    msg_list("sample_not_found", NULL));
+		return 1;
+	}
+	memcpy(id, rest, ID_LEN);
+	id[ID_LEN] = '\0';
+	rest += ID_LEN;
+	if (!id_valid(id)) {
+		http_error_i18n(resp, 404, "not_found", "No such sample.",
+		    msg_list("sample_not_found", NULL));
+		return 1;
+	}
+	if (*rest == '\0') {
+		if (strcmp(m, "GET") == 0)
+			route_show(app, id, resp, 200);
+		else if (strcmp(m, "PUT") == 0)
+			route_update(app, id, req, resp);
+		else if (strcmp(m, "DELETE") == 0) {
+			if ((e = samples_remove(app->results_fd, id)) !=
+			    SAMPLES_OK)
+				store_error(resp, e);
+			else
+				http_json(resp, 200, json_pack("{s:s}",
+				    "deleted", id));
+		} else
+			method_not_allowed(resp, "GET, PUT, DELETE");
+		return 1;
+	}
+	if (strcmp(rest, "/results") == 0) {
+		if (strcmp(m, "POST") == 0)
+			route_attach(app, id, req, resp);
+		else
+			method_not_allowed(resp, "POST");
+		return 1;
+	}
+	if (strcmp(rest, "/selection") == 0) {
+		if (strcmp(m, "PUT") == 0)
+			route_mark(app, id, NULL, req, resp);
+		else
+			method_not_allowed(resp, "PUT");
+		return 1;
+	}
+	/* "/results/<result id>": take a field out, or re-mark it. */
+	if (strncmp(rest, "/results/", 9) == 0) {
+		if (strcmp(m, "DELETE") != 0 && strcmp(m, "PUT") != 0)
+			method_not_allowed(resp, "PUT, DELETE");
+		else if (!id_valid(rest + 9))
+			http_error_i18n(resp, 404, "not_found", "No such result.",
+			    msg_list("result_not_found", NULL));
+		else if (strcmp(m, "PUT") == 0)
+			route_mark(app, id, rest + 9, req, resp);
+		else if ((e = samples_detach(app->results_fd, id, rest + 9)) !=
+		    SAMPLES_OK)
+			store_error(resp, e);
+		else
+			route_show(app, id, resp, 200);
+		return 1;
+	}
+	http_error_i18n(resp, 404, "not_found", "No such route.",
+	    msg_list("route_not_found", NULL));
+	return 1;
+}

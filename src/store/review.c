@@ -1,0 +1,990 @@
+/* review.c: a person's corrections of a result, stored as versions beside the detector's output */
+/*
+ * A technician checks the boxes of a result and fixes them: a box of the
+ * wrong class is reclassified, a false one deleted, a missed cell added.
+ * The detector's result.json stays as it was (version 0); each save is a
+ * new file review-N.json in the result's directory holding the whole list
+ * of changes against version 0, who made it and when, and the counts it
+ * gives.  Readers (the result route, the results list, sample summaries)
+ * merge the latest version into the result, so everything downstream uses
+ * the reviewed counts and can say so.
+ *
+ * Two people saving at once: a save names the version it edits ("base");
+ * it is refused (409) unless that is still the latest, and the new file is
+ * published with link(2), which fails when the name already exists, so of
+ * two concurrent saves of one version exactly one lands.  Changes refer
+ * to detections by their index in result.json's "detections", which never
+ * changes.
+ */
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE		/* linkat(2), openat(2) under -std=c11 */
+#endif
+
+#include "store/review.h"
+#include "server/app.h"
+#include "store/fsutil.h"
+#include "base/http.h"
+#include "store/ids.h"
+#include "store/results.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define REVIEW_BY_MAX		64
+#define REVIEW_BODY_MAX		(1024 * 1024)
+
+/* ---- store ----------------------------------------------------------- */
+
+static int
+open_result(int results_fd, const char *id)
+{
+	if (!id_valid(id)) {
+		errno = ENOENT;
+		return -1;
+	}
+	return openat(results_fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+}
+
+/* Versions are contiguous (N + 1 is only made once N exists). */
+static int
+current_in(int dfd)
+{
+	struct stat	 st;
+	char		 name[32];
+	int		 v;
+
+	for (v = 1; v <= REVIEW_MAX_VERSIONS; v++) {
+		snprintf(name, sizeof(name), "review-%d.json", v);
+		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+			break;
+	}
+	return v - 1;
+}
+
+int
+review_current(int results_fd, const char *id)
+{
+	int	 dfd, v;
+
+	if ((dfd = open_result(results_fd, id)) < 0)
+		return -1;
+	v = current_in(dfd);
+	close(dfd);
+	return v;
+}
+
+json_t *
+review_load(int results_fd, const char *id)
+{
+	char	 path[ID_LEN + 32];
+	int	 v;
+
+	if ((v = review_current(results_fd, id)) <= 0)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/review-%d.json", id, v);
+	return fsutil_load_json(results_fd, path);
+}
+
+static void
+now_iso(char *buf, size_t bufsz)
+{
+	time_t		 t = time(NULL);
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static enum review_err
+errno_err(int e)
+{
+	if (e == ENOENT)
+		return REVIEW_ERR_NOTFOUND;
+	return (e == ENOSPC || e == EDQUOT) ? REVIEW_ERR_FULL : REVIEW_ERR_IO;
+}
+
+/* ---- counting -------------------------------------------------------- */
+
+/* The result's class names: "classes", else the keys of "counts". */
+static json_t *
+classes_of(const json_t *result)
+{
+	const json_t	*c = json_object_get(result, "classes");
+	const char	*k;
+	json_t		*v, *out;
+
+	if (json_is_array(c) && json_array_size(c) > 0)
+		return json_incref((json_t *)c);
+	out = json_array();
+	json_object_foreach((json_t *)json_object_get(result, "counts"), k, v)
+		json_array_append_new(out, json_string(k));
+	return out;
+}
+
+static int
+has_class(const json_t *classes, const char *name)
+{
+	const char	*c;
+	size_t		 i;
+
+	for (i = 0; name != NULL && i < json_array_size(classes); i++)
+		if ((c = json_string_value(json_array_get(classes, i))) !=
+		    NULL && strcmp(c, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* 1 if every member of o is named in keys (NULL-terminated). */
+static int
+keys_ok(const json_t *o, const char *const *keys)
+{
+	const char	*k;
+	json_t		*v;
+	size_t		 i;
+
+	json_object_foreach((json_t *)o, k, v) {
+		for (i = 0; keys[i] != NULL && strcmp(keys[i], k) != 0; i++)
+			;
+		if (keys[i] == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+double
+review_threshold(const json_t *result, const char *name)
+{
+	const json_t	*t = json_object_get(json_object_get(result,
+			    "thresholds"), name);
+
+	if (json_is_number(t))
+		return json_number_value(t);
+	t = json_object_get(result, "threshold");
+	return json_is_number(t) ? json_number_value(t) : 0;
+}
+
+static void
+bump(json_t *counts, const char *name)
+{
+	json_t	*n = json_object_get(counts, name);
+
+	json_object_set_new(counts, name, json_integer(
+	    (json_is_integer(n) ? json_integer_value(n) : 0) + 1));
+}
+
+/*
+ * cls[i] (n entries): what detection i of result counts as once changes
+ * are applied, NULL when it is not counted.
+ */
+static void
+counted_as(const json_t *result, const json_t *changes, const char **cls,
+    size_t n)
+{
+	const json_t	*dets = json_object_get(result, "detections");
+	const json_t	*d, *ch;
+	const char	*op, *name;
+	size_t		 i;
+	json_int_t	 k;
+
+	for (i = 0; i < n; i++) {
+		d = json_array_get(dets, i);
+		name = json_string_value(json_object_get(d, "class"));
+		cls[i] = NULL;
+		if (name != NULL && json_number_value(json_object_get(d,
+		    "confidence")) >= review_threshold(result, name))
+			cls[i] = name;
+	}
+	for (i = 0; i < json_array_size(changes); i++) {
+		ch = json_array_get(changes, i);
+		op = json_string_value(json_object_get(ch, "op"));
+		name = json_string_value(json_object_get(ch, "class"));
+		k = json_integer_value(json_object_get(ch, "detection"));
+		if (op == NULL || k < 0 || (size_t)k >= n)
+			continue;
+		if (strcmp(op, "delete") == 0)
+			cls[k] = NULL;
+		else if (strcmp(op, "reclassify") == 0)
+			cls[k] = name;
+	}
+}
+
+json_t *
+review_counts(const json_t *result, const json_t *changes)
+{
+	const json_t	*ch;
+	json_t		*counts, *classes;
+	const char	**cls = NULL, *op, *name;
+	size_t		 i, n = json_array_size(json_object_get(result,
+			    "detections"));
+
+	counts = json_object();
+	classes = classes_of(result);
+	for (i = 0; i < json_array_size(classes); i++)
+		if ((name = json_string_value(json_array_get(classes, i))))
+			json_object_set_new(counts, name, json_integer(0));
+	json_decref(classes);
+	if (n > 0 && (cls = calloc(n, sizeof(*cls))) == NULL) {
+		json_decref(counts);
+		return NULL;
+	}
+	counted_as(result, changes, cls, n);
+	for (i = 0; i < json_array_size(changes); i++) {
+		ch = json_array_get(changes, i);
+		op = json_string_value(json_object_get(ch, "op"));
+		name = json_string_value(json_object_get(ch, "class"));
+		if (op != NULL && strcmp(op, "add") == 0 && name != NULL)
+			bump(counts, name);
+	}
+	for (i = 0; i < n; i++)
+		if (cls[i] != NULL)
+			bump(counts, cls[i]);
+	free(cls);
+	return counts;
+}
+
+/* ---- white-cell types ------------------------------------------------ */
+
+/*
+ * The types a person may give a white cell: the classifier's classes
+ * (models/v2-wbc.names) less its reject class "platelet" (a platelet
+ * clump boxed as a WBC is reclassified or deleted, not typed), and
+ * "untyped" for a cell the person cannot type either.
+ */
+static const char *const wbc_types[] = {
+	"neutrophil", "lymphocyte", "monocyte", "eosinophil", "basophil",
+	"ig", "erythroblast", "untyped", NULL
+};
+#define REVIEW_WBC_TYPES_TEXT	"neutrophil, lymphocyte, monocyte, " \
+	"eosinophil, basophil, ig, erythroblast, untyped"
+
+/* The stored name of type s (any case), or NULL if it is not one. */
+static const char *
+wbc_type_name(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; s != NULL && wbc_types[i] != NULL; i++)
+		if (strcasecmp(s, wbc_types[i]) == 0)
+			return wbc_types[i];
+	return NULL;
+}
+
+/* A type as a change or a detection gives it: a string or {"class"}. */
+static const char *
+type_of(const json_t *j)
+{
+	if (json_is_string(j))
+		return json_string_value(j);
+	return json_string_value(json_object_get(j, "class"));
+}
+
+/*
+ * The reviewed differential of result (which has the classifier's
+ * "differential") under changes: every counted WBC, as review_counts()
+ * counts them, by its type: the person's when a change gives one, else
+ * the classifier's when the detector called it a WBC too, else untyped
+ * (made a WBC by hand and not typed).  As samples_diff.c reads a field.
+ */
+static json_t *
+reviewed_differential(const json_t *result, const json_t *changes)
+{
+	const json_t	*dets = json_object_get(result, "detections");
+	const json_t	*df = json_object_get(result, "differential");
+	const json_t	*ch;
+	json_t		*by, *out;
+	const char	**cls = NULL, **type = NULL, *op, *name, *was, *t;
+	unsigned char	*person = NULL;
+	size_t		 i, n = json_array_size(dets);
+	json_int_t	 k, typed = 0, untyped = 0, reviewed = 0;
+
+	if (n > 0 && ((cls = calloc(n, sizeof(*cls))) == NULL ||
+	    (type = calloc(n, sizeof(*type))) == NULL ||
+	    (person = calloc(n, 1)) == NULL)) {
+		free(cls);
+		free(type);
+		return NULL;
+	}
+	by = json_object();
+	for (i = 0; i < json_array_size(json_object_get(df, "classes")); i++)
+		if ((name = json_string_value(json_array_get(json_object_get(
+		    df, "classes"), i))) != NULL)
+			json_object_set_new(by, name, json_integer(0));
+	counted_as(result, changes, cls, n);
+	for (i = 0; i < n; i++)
+		type[i] = type_of(json_object_get(json_array_get(dets, i),
+		    "wbc_type"));
+	for (i = 0; i < json_array_size(changes); i++) {
+		ch = json_array_get(changes, i);
+		op = json_string_value(json_object_get(ch, "op"));
+		name = json_string_value(json_object_get(ch, "class"));
+		t = wbc_type_name(type_of(json_object_get(ch, "wbc_type")));
+		k = json_integer_value(json_object_get(ch, "detection"));
+		if (op == NULL || name == NULL || strcmp(name, "WBC") != 0)
+			continue;
+		if (strcmp(op, "add") == 0) {
+			if (t != NULL && strcmp(t, "untyped") != 0) {
+				bump(by, t);
+				typed++;
+				reviewed++;
+			} else
+				untyped++;
+			continue;
+		}
+		if (strcmp(op, "reclassify") != 0 || k < 0 || (size_t)k >= n)
+			continue;
+		was = json_string_value(json_object_get(json_array_get(dets,
+		    (size_t)k), "class"));
+		if (t != NULL) {
+			type[k] = t;
+			person[k] = 1;
+		} else if (was == NULL || strcmp(was, "WBC") != 0)
+			type[k] = NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (cls[i] == NULL || strcmp(cls[i], "WBC") != 0)
+			continue;
+		if (type[i] != NULL && wbc_type_name(type[i]) != NULL &&
+		    strcmp(type[i], "untyped") != 0) {
+			bump(by, wbc_type_name(type[i]));
+			typed++;
+			reviewed += person[i];
+		} else
+			untyped++;
+	}
+	free(cls);
+	free(type);
+	free(person);
+	out = json_pack("{s:o,s:I,s:I,s:I}", "by", by, "typed", typed,
+	    "untyped", untyped, "reviewed", reviewed);
+	if (out != NULL && json_object_get(df, "classes") != NULL)
+		json_object_set(out, "classes", json_object_get(df, "classes"));
+	if (out != NULL && json_object_get(df, "min_confidence") != NULL)
+		json_object_set(out, "min_confidence", json_object_get(df,
+		    "min_confidence"));
+	return out;
+}
+
+/*
+ * Show the types a person set on result's detections: "wbc_type" becomes
+ * {"class", "by": "review"}, the classifier's moves to
+ * "detector_wbc_type".
+ */
+static void
+mark_types(json_t *result, const json_t *changes)
+{
+	json_t		*dets = json_object_get(result, "detections"), *d;
+	const json_t	*ch;
+	const char	*op, *name, *t;
+	size_t		 i;
+	json_int_t	 k;
+
+	for (i = 0; i < json_array_size(changes); i++) {
+		ch = json_array_get(changes, i);
+		op = json_string_value(json_object_get(ch, "op"));
+		name = json_string_value(json_object_get(ch, "class"));
+		t = wbc_type_name(type_of(json_object_get(ch, "wbc_type")));
+		k = json_integer_value(json_object_get(ch, "detection"));
+		if (op == NULL || strcmp(op, "reclassify") != 0 || t == NULL ||
+		    name == NULL || strcmp(name, "WBC") != 0 || k < 0 ||
+		    (d = json_array_get(dets, (size_t)k)) == NULL)
+			continue;
+		/* Merged twice: the classifier's is already moved. */
+		if (json_object_get(d, "wbc_type") != NULL &&
+		    json_object_get(json_object_get(d, "wbc_type"),
+		    "by") == NULL)
+			json_object_set(d, "detector_wbc_type",
+			    json_object_get(d, "wbc_type"));
+		json_object_set_new(d, "wbc_type", json_pack("{s:s,s:s}",
+		    "class", t, "by", "review"));
+	}
+}
+
+/* {"reclassified", "deleted", "added"}: how many of each. */
+static json_t *
+summary_of(const json_t *changes)
+{
+	json_int_t	 r = 0, d = 0, a = 0;
+	const char	*op;
+	size_t		 i;
+
+	for (i = 0; i < json_array_size(changes); i++) {
+		op = json_string_value(json_object_get(json_array_get(changes,
+		    i), "op"));
+		if (op == NULL)
+			continue;
+		r += strcmp(op, "reclassify") == 0;
+		d += strcmp(op, "delete") == 0;
+		a += strcmp(op, "add") == 0;
+	}
+	return json_pack("{s:I,s:I,s:I}", "reclassified", r, "deleted", d,
+	    "added", a);
+}
+
+/* ---- checking a change list ----------------------------------------- */
+
+static json_t *
+msg1(const char *code, json_t *params)
+{
+	return json_pack("[{s:s,s:o}]", "code", code, "params",
+	    params != NULL ? params : json_object());
+}
+
+static double
+round1(double x)
+{
+	return round(x * 10) / 10;
+}
+
+/* Whether image point (x, y) lies in the result's field of view (none: yes). */
+static int
+in_field(const json_t *fov, double x, double y)
+{
+	const char	*shape = json_string_value(json_object_get(fov, "shape"));
+	double		 cx, cy, r, fx, fy, fw, fh;
+
+	if (shape == NULL)
+		return 1;
+	if (strcmp(shape, "circle") == 0) {
+		cx = json_number_value(json_object_get(fov, "cx"));
+		cy = json_number_value(json_object_get(fov, "cy"));
+		r = json_number_value(json_object_get(fov, "r"));
+		return (x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r;
+	}
+	if (strcmp(shape, "rect") == 0) {
+		fx = json_number_value(json_object_get(fov, "x"));
+		fy = json_number_value(json_object_get(fov, "y"));
+		fw = json_number_value(json_object_get(fov, "w"));
+		fh = json_number_value(json_object_get(fov, "h"));
+		return x >= fx && x <= fx + fw && y >= fy && y <= fy + fh;
+	}
+	return 1;
+}
+
+static int
+num_member(const json_t *o, const char *key, double *v)
+{
+	const json_t	*j = json_object_get(o, key);
+
+	if (!json_is_number(j))
+		return -1;
+	*v = json_number_value(j);
+	return isfinite(*v) ? 0 : -1;
+}
+
+/* A normalised box {"x","y","w","h"} inside the image, or NULL. */
+static json_t *
+check_box(const json_t *result, const json_t *box)
+{
+	const json_t	*img = json_object_get(result, "image");
+	double		 x, y, w, h, iw, ih;
+
+	if (!json_is_object(box) || json_object_size(box) != 4 ||
+	    num_member(box, "x", &x) == -1 || num_member(box, "y", &y) == -1 ||
+	    num_member(box, "w", &w) == -1 || num_member(box, "h", &h) == -1 ||
+	    num_member(img, "width", &iw) == -1 ||
+	    num_member(img, "height", &ih) == -1)
+		return NULL;
+	if (!(w >= 1 && h >= 1 && w <= iw && h <= ih && x >= -w / 2 &&
+	    y >= -h / 2 && x + w / 2 <= iw && y + h / 2 <= ih))
+		return NULL;
+	return json_pack("{s:f,s:f,s:f,s:f}", "x", round1(x), "y", round1(y),
+	    "w", round1(w), "h", round1(h));
+}
+
+json_t *
+review_check(const json_t *result, const json_t *changes, char *err,
+    size_t errsz, json_t **msgs)
+{
+	const json_t	*dets = json_object_get(result, "detections");
+	const json_t	*ch, *box;
+	json_t		*out = NULL, *classes, *nb, *params = NULL;
+	const char	*op, *name, *was, *type, *code = NULL;
+	/* What a client may send; the stored (normalised) forms included. */
+	static const char *const add_keys[] = { "op", "class", "box",
+	    "wbc_type", NULL };
+	static const char *const del_keys[] = { "op", "detection", "class",
+	    NULL };
+	static const char *const rec_keys[] = { "op", "detection", "class",
+	    "from", "wbc_type", NULL };
+	unsigned char	*seen = NULL;
+	size_t		 i, n = json_array_size(dets);
+	json_int_t	 k = -1;
+
+	if (msgs != NULL)
+		*msgs = NULL;
+	classes = classes_of(result);
+	if (!json_is_array(changes) ||
+	    json_array_size(changes) > REVIEW_MAX_CHANGES) {
+		snprintf(err, errsz, "Field \"changes\" must be a list of at "
+		    "most %d changes.", REVIEW_MAX_CHANGES);
+		code = "review_changes_invalid";
+		params = json_pack("{s:s,s:i}", "field", "changes", "max",
+		    REVIEW_MAX_CHANGES);
+		goto fail;
+	}
+	if ((seen = calloc(n + 1, 1)) == NULL || (out = json_array()) == NULL)
+		goto nomem;
+	for (i = 0; i < json_array_size(changes); i++) {
+		ch = json_array_get(changes, i);
+		op = json_string_value(json_object_get(ch, "op"));
+		name = json_string_value(json_object_get(ch, "class"));
+		if (!json_is_object(ch) || op == NULL) {
+			code = "review_change_invalid";
+			break;
+		}
+		/* A type: only on a WBC added or reclassified, one we know. */
+		type = NULL;
+		if (json_object_get(ch, "wbc_type") != NULL && (strcmp(op,
+		    "add") == 0 || strcmp(op, "reclassify") == 0 || strcmp(op,
+		    "delete") == 0) && (strcmp(op, "delete") == 0 ||
+		    name == NULL || strcmp(name, "WBC") != 0 ||
+		    (type = wbc_type_name(json_string_value(json_object_get(ch,
+		    "wbc_type")))) == NULL)) {
+			code = "review_wbc_type_invalid";
+			break;
+		}
+		if (strcmp(op, "add") == 0) {
+			box = json_object_get(ch, "box");
+			if (!keys_ok(ch, add_keys) || !has_class(classes,
+			    name)) {
+				code = name != NULL && !has_class(classes,
+				    name) ? "review_class_invalid" :
+				    "review_change_invalid";
+				break;
+			}
+			if ((nb = check_box(result, box)) == NULL) {
+				code = "review_box_invalid";
+				break;
+			}
+			if (!in_field(json_object_get(result, "fov"),
+			    json_number_value(json_object_get(nb, "x")) +
+			    json_number_value(json_object_get(nb, "w")) / 2,
+			    json_number_value(json_object_get(nb, "y")) +
+			    json_number_value(json_object_get(nb, "h")) / 2)) {
+				json_decref(nb);
+				code = "review_outside_field";
+				break;
+			}
+			json_array_append_new(out, json_pack("{s:s,s:s,s:o,s:s*}",
+			    "op", "add", "class", name, "box", nb, "wbc_type",
+			    type));
+			continue;
+		}
+		if (strcmp(op, "delete") != 0 && strcmp(op, "reclassify") != 0) {
+			code = "review_change_invalid";
+			break;
+		}
+		if (!json_is_integer(json_object_get(ch, "detection")) ||
+		    (k = json_integer_value(json_object_get(ch,
+		    "detection"))) < 0 || (size_t)k >= n) {
+			code = "review_detection_invalid";
+			break;
+		}
+		if (seen[k]) {
+			code = "review_detection_twice";
+			break;
+		}
+		seen[k] = 1;
+		was = json_string_value(json_object_get(json_array_get(dets,
+		    (size_t)k), "class"));
+		if (strcmp(op, "delete") == 0) {
+			if (!keys_ok(ch, del_keys)) {
+				code = "review_change_invalid";
+				break;
+			}
+			json_array_append_new(out, json_pack("{s:s,s:I,s:s?}",
+			    "op", "delete", "detection", k, "class", was));
+			continue;
+		}
+		if (!keys_ok(ch, rec_keys) || !has_class(classes, name)) {
+			code = name != NULL && !has_class(classes, name) ?
+			    "review_class_invalid" : "review_change_invalid";
+			break;
+		}
+		json_array_append_new(out, json_pack("{s:s,s:I,s:s,s:s?,s:s*}",
+		    "op", "reclassify", "detection", k, "class", name,
+		    "from", was, "wbc_type", type));
+	}
+	if (code == NULL) {
+		free(seen);
+		json_decref(classes);
+		return out;
+	}
+	params = json_pack("{s:s,s:I}", "field", "changes", "index",
+	    (json_int_t)i);
+	if (strcmp(code, "review_change_invalid") == 0)
+		snprintf(err, errsz, "Change %zu: an object with \"op\" "
+		    "\"reclassify\" (\"detection\", \"class\"), \"delete\" "
+		    "(\"detection\") or \"add\" (\"class\", \"box\") is "
+		    "required.", i);
+	else if (strcmp(code, "review_class_invalid") == 0) {
+		snprintf(err, errsz, "Change %zu: \"%s\" is not a class of "
+		    "this result.", i, json_string_value(json_object_get(ch,
+		    "class")));
+		json_object_set_new(params, "class", json_string(
+		    json_string_value(json_object_get(ch, "class"))));
+	} else if (strcmp(code, "review_wbc_type_invalid") == 0) {
+		snprintf(err, errsz, "Change %zu: \"wbc_type\" goes only on a "
+		    "WBC that is added or reclassified, and must be one of "
+		    "%s.", i, REVIEW_WBC_TYPES_TEXT);
+		json_object_set_new(params, "allowed", json_string(
+		    REVIEW_WBC_TYPES_TEXT));
+	} else if (strcmp(code, "review_box_invalid") == 0)
+		snprintf(err, errsz, "Change %zu: \"box\" needs numbers x, y, "
+		    "w, h (at least 1 px) with its centre inside the image.",
+		    i);
+	else if (strcmp(code, "review_outside_field") == 0)
+		snprintf(err, errsz, "Change %zu: the added cell lies outside "
+		    "the counted field of view.", i);
+	else if (strcmp(code, "review_detection_twice") == 0) {
+		snprintf(err, errsz, "Change %zu: detection %lld is changed "
+		    "twice.", i, (long long)k);
+		json_object_set_new(params, "detection", json_integer(k));
+	} else {
+		snprintf(err, errsz, "Change %zu: \"detection\" must be the "
+		    "index of one of the result's %zu detections.", i, n);
+		json_object_set_new(params, "detections", json_integer(
+		    (json_int_t)n));
+	}
+fail:
+	if (msgs != NULL)
+		*msgs = msg1(code, params);
+	else
+		json_decref(params);
+	json_decref(out);
+	free(seen);
+	json_decref(classes);
+	return NULL;
+nomem:
+	snprintf(err, errsz, "Out of memory.");
+	json_decref(out);
+	free(seen);
+	json_decref(classes);
+	return NULL;
+}
+
+/* ---- saving and merging ---------------------------------------------- */
+
+enum review_err
+review_save(int results_fd, const char *id, int base, json_t *review,
+    int *current)
+{
+	char		 tmp[ID_LEN + 16], name[32], at[32], rnd[ID_LEN + 1];
+	json_t		*result;
+	char		*s = NULL;
+	int		 dfd, fd = -1, cur, e = 0;
+	enum review_err	 rc;
+
+	if ((dfd = open_result(results_fd, id)) < 0)
+		return errno_err(errno);
+	cur = current_in(dfd);
+	*current = cur;
+	if (base != cur) {
+		close(dfd);
+		return REVIEW_ERR_CONFLICT;
+	}
+	if (cur >= REVIEW_MAX_VERSIONS) {
+		close(dfd);
+		return REVIEW_ERR_LIMIT;
+	}
+	if ((result = fsutil_load_json(dfd, "result.json")) == NULL) {
+		e = errno;
+		close(dfd);
+		return errno_err(e);
+	}
+	now_iso(at, sizeof(at));
+	json_object_set_new(review, "version", json_integer(cur + 1));
+	json_object_set_new(review, "base", json_integer(cur));
+	json_object_set_new(review, "at", json_string(at));
+	json_object_set_new(review, "counts", review_counts(result,
+	    json_object_get(review, "changes")));
+	json_object_set(review, "detector_counts",
+	    json_object_get(result, "counts"));
+	json_object_set_new(review, "summary", summary_of(
+	    json_object_get(review, "changes")));
+	json_decref(result);
+
+	/* A private temporary name: two writers never share one. */
+	if (id_new(rnd) == -1) {
+		e = EIO;
+		goto fail;
+	}
+	snprintf(tmp, sizeof(tmp), ".rv-%s", rnd);
+	snprintf(name, sizeof(name), "review-%d.json", cur + 1);
+	if ((s = json_dumps(review, JSON_INDENT(1) | JSON_REAL_PRECISION(
+	    10))) == NULL) {
+		e = ENOMEM;
+		goto fail;
+	}
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644);
+	if (fd < 0 || fsutil_write_all(fd, s, strlen(s)) == -1 ||
+	    fsutil_write_all(fd, "\n", 1) == -1 || fsync(fd) == -1) {
+		e = errno;
+		goto fail;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		e = errno;
+		goto fail;
+	}
+	fd = -1;
+	if (linkat(dfd, tmp, dfd, name, 0) == -1) {
+		e = errno;
+		goto fail;
+	}
+	(void)unlinkat(dfd, tmp, 0);
+	(void)fsync(dfd);
+	free(s);
+	close(dfd);
+	return REVIEW_OK;
+fail:
+	if (fd >= 0)
+		close(fd);
+	(void)unlinkat(dfd, tmp, 0);
+	free(s);
+	if (e == EEXIST) {
+		/* Another save of the same version landed first. */
+		*current = current_in(dfd);
+		rc = REVIEW_ERR_CONFLICT;
+	} else
+		rc = errno_err(e);
+	close(dfd);
+	return rc;
+}
+
+void
+review_merge(int results_fd, const char *id, json_t *result)
+{
+	json_t	*rv, *counts, *df;
+
+	if (result == NULL)
+		return;
+	if ((rv = review_load(results_fd, id)) == NULL) {
+		json_object_set_new(result, "review", json_null());
+		return;
+	}
+	/* Recounted from the changes, so a hand-edited file cannot disagree. */
+	counts = review_counts(result, json_object_get(rv, "changes"));
+	if (counts != NULL) {
+		json_object_set(result, "detector_counts",
+		    json_object_get(result, "counts"));
+		json_object_set_new(result, "counts", counts);
+	}
+	/* The types a person set: on their boxes and in the differential. */
+	if (json_is_object(json_object_get(result, "differential")) &&
+	    json_object_get(result, "detector_differential") == NULL &&
+	    (df = reviewed_differential(result, json_object_get(rv,
+	    "changes"))) != NULL) {
+		json_object_set(result, "detector_differential",
+		    json_object_get(result, "differential"));
+		json_object_set_new(result, "differential", df);
+	}
+	mark_types(result, json_object_get(rv, "changes"));
+	json_object_set_new(result, "review", json_pack("{s:O?,s:O?,s:O?,"
+	    "s:O?,s:O?,s:O?}", "version", json_object_get(rv, "version"),
+	    "base", json_object_get(rv, "base"),
+	    "by", json_object_get(rv, "by"), "at", json_object_get(rv, "at"),
+	    "changes", json_object_get(rv, "changes"),
+	    "summary", json_object_get(rv, "summary")));
+	json_decref(rv);
+}
+
+/* ---- the route ------------------------------------------------------- */
+
+/* "by": 1 to REVIEW_BY_MAX bytes of UTF-8 text, no control characters. */
+static int
+by_ok(const char *s)
+{
+	size_t	 n = s != NULL ? strlen(s) : 0, i;
+
+	if (n == 0 || n > REVIEW_BY_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+static void
+bad(struct http_response *resp, int status, const char *code,
+    const char *msg, const char *i18n_code, json_t *params)
+{
+	http_error_i18n(resp, status, code, msg, msg1(i18n_code, params));
+}
+
+static void
+route_put(struct app *app, const struct http_request *req, const char *id,
+    struct http_response *resp)
+{
+	json_error_t	 jerr;
+	json_t		*in = NULL, *result = NULL, *changes = NULL, *msgs;
+	json_t		*rv = NULL, *v;
+	const char	*k, *by;
+	char		 err[240];
+	int		 cur = 0;
+	json_int_t	 base;
+
+	if (req->body == NULL || req->body_len == 0) {
+		bad(resp, 400, "bad_request", "A JSON body is required.",
+		    "body_required", NULL);
+		return;
+	}
+	if (req->body_len > REVIEW_BODY_MAX) {
+		bad(resp, 413, "too_large", "The JSON body is too large.",
+		    "body_too_large", json_pack("{s:i}", "max_bytes",
+		    REVIEW_BODY_MAX));
+		return;
+	}
+	in = json_loadb((const char *)req->body, req->body_len,
+	    JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(in)) {
+		bad(resp, 400, "bad_request", "The body must be a JSON object.",
+		    "body_not_object", NULL);
+		goto out;
+	}
+	json_object_foreach(in, k, v) {
+		if (strcmp(k, "version") != 0 && strcmp(k, "by") != 0 &&
+		    strcmp(k, "changes") != 0) {
+			snprintf(err, sizeof(err), "Unknown field \"%s\".", k);
+			bad(resp, 400, "bad_request", err, "unknown_field",
+			    json_pack("{s:s}", "field", k));
+			goto out;
+		}
+	}
+	v = json_object_get(in, "version");
+	if (v == NULL) {
+		bad(resp, 400, "missing_field", "Field \"version\" (the version "
+		    "this review edits: 0 for the detector's) is required.",
+		    "review_version_required", json_pack("{s:s}", "field",
+		    "version"));
+		goto out;
+	}
+	if (!json_is_integer(v) || (base = json_integer_value(v)) < 0 ||
+	    base > REVIEW_MAX_VERSIONS) {
+		bad(resp, 400, "bad_request", "Field \"version\" must be a "
+		    "whole number >= 0.", "review_version_invalid",
+		    json_pack("{s:s}", "field", "version"));
+		goto out;
+	}
+	by = json_string_value(json_object_get(in, "by"));
+	if (!by_ok(by)) {
+		bad(resp, 400,
+		    json_object_get(in, "by") ? "bad_request" : "missing_field",
+		    "Field \"by\": who reviewed, 1 to 64 bytes of text.",
+		    "review_by_invalid", json_pack("{s:s,s:i}", "field", "by",
+		    "max", REVIEW_BY_MAX));
+		goto out;
+	}
+	if ((result = results_load(app->results_fd, id)) == NULL) {
+		http_error_i18n(resp, 404, "not_found", "No such result.",
+		    msg1("result_not_found", NULL));
+		goto out;
+	}
+	if (json_object_get(in, "changes") == NULL) {
+		snprintf(err, sizeof(err), "Field \"changes\" must be a list "
+		    "of at most %d changes.", REVIEW_MAX_CHANGES);
+		bad(resp, 400, "missing_field", err, "review_changes_invalid",
+		    json_pack("{s:s,s:i}", "field", "changes", "max",
+		    REVIEW_MAX_CHANGES));
+		goto out;
+	}
+	changes = review_check(result, json_object_get(in, "changes"), err,
+	    sizeof(err), &msgs);
+	if (changes == NULL) {
+		http_error_i18n(resp, 400, "bad_request", err, msgs);
+		goto out;
+	}
+	rv = json_pack("{s:s,s:O}", "by", by, "changes", changes);
+	switch (review_save(app->results_fd, id, (int)base, rv, &cur)) {
+	case REVIEW_OK:
+		review_merge(app->results_fd, id, result);
+		snprintf(resp->note, sizeof(resp->note), "review %s v%d", id,
+		    cur + 1);
+		http_json(resp, 200, json_incref(result));
+		break;
+	case REVIEW_ERR_CONFLICT:
+		snprintf(err, sizeof(err), "This result was reviewed again "
+		    "meanwhile: the save edits version %lld, the latest is %d. "
+		    "Reload it and redo the changes.", (long long)base, cur);
+		bad(resp, 409, "conflict", err, "review_conflict",
+		    json_pack("{s:s,s:I,s:i}", "field", "version", "version",
+		    base, "current", cur));
+		break;
+	case REVIEW_ERR_LIMIT:
+		bad(resp, 409, "conflict", "This result has the most review "
+		    "versions it may have.", "review_too_many", json_pack(
+		    "{s:i}", "max", REVIEW_MAX_VERSIONS));
+		break;
+	case REVIEW_ERR_NOTFOUND:
+		http_error_i18n(resp, 404, "not_found", "No such result.",
+		    msg1("result_not_found", NULL));
+		break;
+	case REVIEW_ERR_FULL:
+		http_error(resp, 507, "storage_full",
+		    "The results directory is full.");
+		break;
+	default:
+		http_error(resp, 500, "internal", "Internal error.");
+		break;
+	}
+out:
+	json_decref(rv);
+	json_decref(changes);
+	json_decref(result);
+	json_decref(in);
+}
+
+int
+review_route(struct app *app, const struct http_request *req,
+    const char *rest, struct http_response *resp)
+{
+	char	 id[ID_LEN + 1];
+	json_t	*r, *rv;
+
+	if (strlen(rest) != ID_LEN + 7 || strcmp(rest + ID_LEN, "/review") != 0)
+		return 0;
+	memcpy(id, rest, ID_LEN);
+	id[ID_LEN] = '\0';
+	if (!id_valid(id)) {
+		http_error_i18n(resp, 404, "not_found", "No such result.",
+		    msg1("result_not_found", NULL));
+		return 1;
+	}
+	if (strcmp(req->method, "PUT") == 0) {
+		route_put(app, req, id, resp);
+		return 1;
+	}
+	if (strcmp(req->method, "GET") != 0) {
+		http_add_header(resp, "Allow", "GET, PUT");
+		http_error(resp, 405, "method_not_allowed",
+		    "This method is not allowed here.");
+		return 1;
+	}
+	if ((r = results_load(app->results_fd, id)) == NULL) {
+		http_error_i18n(resp, 404, "not_found", "No such result.",
+		    msg1("result_not_found", NULL));
+		return 1;
+	}
+	rv = review_load(app->results_fd, id);
+	review_merge(app->results_fd, id, r);
+	http_json(resp, 200, json_pack("{s:s,s:i,s:O,s:O?,s:O?}", "result", id,
+	    "version", rv ? (int)json_integer_value(json_object_get(rv,
+	    "version")) : 0, "review", json_object_get(r, "review"),
+	    "counts", json_object_get(r, "counts"),
+	    "detector_counts", json_object_get(r, rv ? "detector_counts" :
+	    "counts")));
+	json_decref(rv);
+	json_decref(r);
+	return 1;
+}

@@ -1,0 +1,692 @@
+/* samples.c: the sample store (files, flock, temporary + fsync + rename) */
+/*
+ * A sample is one preparation (a smear or a counting chamber) of one
+ * person, identified by a code, never a name, with the few facts the WHO
+ * anaemia cutoffs need, and the ids of the analysed images (fields) that
+ * belong to it.  The stored file holds only those facts and ids: the
+ * summary (samples_summary.c) is recomputed from each result.json on every
+ * request, so a deleted result or an edited calibration shows at once and
+ * nothing can go stale.  Store layout and locking: see samples.h.
+ */
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE		/* flock(2), openat(2) under -std=c11 */
+#endif
+
+#include "store/samples.h"
+#include "store/samples_int.h"
+#include "store/fsutil.h"
+#include "store/ids.h"
+#include "store/results.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SAMPLES_DIR		"samples"
+#define SAMPLES_LOCK		".lock"
+
+/* ---- store ----------------------------------------------------------- */
+
+static enum samples_err
+errno_err(int e)
+{
+	if (e == ENOENT)
+		return SAMPLES_ERR_NOTFOUND;
+	return (e == ENOSPC || e == EDQUOT) ? SAMPLES_ERR_FULL :
+	    SAMPLES_ERR_IO;
+}
+
+/* fd of <results>/samples, created on first use; -1 with errno. */
+static int
+open_dir(int results_fd, int create)
+{
+	int	 fd;
+
+	fd = openat(results_fd, SAMPLES_DIR, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 || errno != ENOENT || !create)
+		return fd;
+	if (mkdirat(results_fd, SAMPLES_DIR, 0755) == -1 && errno != EEXIST)
+		return -1;
+	return openat(results_fd, SAMPLES_DIR, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* Exclusive lock serialising writers of every sample; -1 with errno. */
+static int
+lock_take(int dirfd)
+{
+	int	 fd;
+
+	fd = openat(dirfd, SAMPLES_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) == -1) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+static void
+lock_release(int fd)
+{
+	if (fd >= 0)
+		close(fd);	/* closing the last fd drops the flock */
+}
+
+/*
+ * Publish obj as <id>.json: temporary file, fsync, rename, fsync of the
+ * directory (so the rename itself survives a crash).  Called under the
+ * lock, so one temporary name per id suffices.
+ */
+static int
+write_sample(int dirfd, const char *id, const json_t *obj)
+{
+	char	 tmp[ID_LEN + 16], name[ID_LEN + 8], *s;
+	int	 fd, e;
+
+	snprintf(tmp, sizeof(tmp), ".tmp-%s.json", id);
+	snprintf(name, sizeof(name), "%s.json", id);
+	if ((s = json_dumps(obj, JSON_INDENT(1))) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	(void)unlinkat(dirfd, tmp, 0);	/* leftover of a crashed writer */
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644);
+	if (fd < 0)
+		goto fail;
+	if (fsutil_write_all(fd, s, strlen(s)) == -1 ||
+	    fsutil_write_all(fd, "\n", 1) == -1 ||
+	    fsync(fd) == -1) {
+		e = errno;
+		close(fd);
+		errno = e;
+		goto fail_unlink;
+	}
+	if (close(fd) == -1 || renameat(dirfd, tmp, dirfd, name) == -1)
+		goto fail_unlink;
+	free(s);
+	return fsync(dirfd);
+fail_unlink:
+	e = errno;
+	(void)unlinkat(dirfd, tmp, 0);
+	errno = e;
+fail:
+	e = errno;
+	free(s);
+	errno = e;
+	return -1;
+}
+
+static json_t *
+read_sample(int dirfd, const char *id)
+{
+	char		 name[ID_LEN + 8];
+
+	if (!id_valid(id)) {
+		errno = ENOENT;
+		return NULL;
+	}
+	snprintf(name, sizeof(name), "%s.json", id);
+	return fsutil_load_json(dirfd, name);
+}
+
+static void
+now_iso(char *buf, size_t bufsz)
+{
+	time_t		 t = time(NULL);
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+enum samples_err
+samples_create(int results_fd, json_t *sample, char *id_out, size_t id_outsz)
+{
+	char			 id[ID_LEN + 1], created[32];
+	json_t			*head = NULL;
+	int			 dirfd, lockfd = -1;
+	enum samples_err	 rc;
+
+	if ((dirfd = open_dir(results_fd, 1)) < 0)
+		return errno_err(errno == ENOENT ? EIO : errno);
+	if (id_new(id) == -1) {
+		rc = SAMPLES_ERR_IO;
+		goto out;
+	}
+	now_iso(created, sizeof(created));
+	/* id and created first: the stored file reads top-down. */
+	if ((head = json_pack("{s:s,s:s}", "id", id, "created",
+	    created)) == NULL || json_object_update(head, sample) == -1 ||
+	    json_object_set_new(head, "results", json_array()) == -1 ||
+	    json_object_set_new(head, "field_selection", json_object()) == -1 ||
+	    json_object_set_new(head, "new_field_selection",
+	    json_string("random")) == -1 ||
+	    json_object_clear(sample) == -1 ||
+	    json_object_update(sample, head) == -1) {
+		rc = SAMPLES_ERR_IO;
+		goto out;
+	}
+	if ((lockfd = lock_take(dirfd)) < 0 ||
+	    write_sample(dirfd, id, sample) == -1) {
+		rc = errno_err(errno == ENOENT ? EIO : errno);
+		goto out;
+	}
+	snprintf(id_out, id_outsz, "%s", id);
+	rc = SAMPLES_OK;
+out:
+	json_decref(head);
+	lock_release(lockfd);
+	close(dirfd);
+	return rc;
+}
+
+enum samples_err
+samples_update(int results_fd, const char *id, json_t *sample)
+{
+	char			 edited[32];
+	json_t			*old = NULL, *head = NULL;
+	int			 dirfd, lockfd = -1;
+	enum samples_err	 rc;
+
+	if (!id_valid(id))
+		return SAMPLES_ERR_NOTFOUND;
+	if ((dirfd = open_dir(results_fd, 0)) < 0)
+		return errno_err(errno);
+	if ((lockfd = lock_take(dirfd)) < 0) {
+		rc = errno_err(errno == ENOENT ? EIO : errno);
+		goto out;
+	}
+	/* Under the lock: a field added meanwhile is kept. */
+	if ((old = read_sample(dirfd, id)) == NULL) {
+		rc = errno_err(errno);
+		goto out;
+	}
+	now_iso(edited, sizeof(edited));
+	if ((head = json_pack("{s:O?,s:O?,s:s}", "id", json_object_get(old,
+	    "id"), "created", json_object_get(old, "created"), "edited",
+	    edited)) == NULL || json_object_update(head, sample) == -1 ||
+	    json_object_set(head, "results", json_is_array(json_object_get(
+	    old, "results")) ? json_object_get(old, "results") :
+	    json_array()) == -1 ||
+	    (json_object_get(old, "field_selection") != NULL &&
+	    json_object_set(head, "field_selection", json_object_get(old,
+	    "field_selection")) == -1) ||
+	    (json_object_get(old, "new_field_selection") != NULL &&
+	    json_object_set(head, "new_field_selection", json_object_get(old,
+	    "new_field_selection")) == -1)) {
+		rc = SAMPLES_ERR_IO;
+		goto out;
+	}
+	if (write_sample(dirfd, id, head) == -1) {
+		rc = errno_err(errno == ENOENT ? EIO : errno);
+		goto out;
+	}
+	json_object_clear(sample);
+	json_object_update(sample, head);
+	rc = SAMPLES_OK;
+out:
+	json_decref(head);
+	json_decref(old);
+	lock_release(lockfd);
+	close(dirfd);
+	return rc;
+}
+
+json_t *
+samples_load(int results_fd, const char *id)
+{
+	json_t	*o;
+	int	 dirfd, e;
+
+	if ((dirfd = open_dir(results_fd, 0)) < 0)
+		return NULL;
+	o = read_sample(dirfd, id);
+	e = errno;
+	close(dirfd);
+	errno = e;	/* callers tell absent (ENOENT) from broken */
+	return o;
+}
+
+int
+samples_exists(int results_fd, const char *id)
+{
+	json_t	*o = samples_load(results_fd, id);
+
+	json_decref(o);
+	return o != NULL;
+}
+
+enum samples_err
+samples_room(int results_fd, const char *id)
+{
+	json_t			*o = samples_load(results_fd, id);
+	enum samples_err	 rc;
+
+	if (o == NULL)
+		return errno == ENOENT ? SAMPLES_ERR_NOTFOUND : SAMPLES_ERR_IO;
+	rc = json_array_size(json_object_get(o, "results")) >=
+	    SAMPLES_MAX_RESULTS ? SAMPLES_ERR_LIMIT : SAMPLES_OK;
+	json_decref(o);
+	return rc;
+}
+
+const char *
+samples_selection_name(enum samples_selection s)
+{
+	return s == SAMPLES_SEL_TARGETED ? "targeted" : "random";
+}
+
+int
+samples_selection_from_name(const char *name)
+{
+	if (name != NULL && strcmp(name, "random") == 0)
+		return SAMPLES_SEL_RANDOM;
+	if (name != NULL && strcmp(name, "targeted") == 0)
+		return SAMPLES_SEL_TARGETED;
+	return -1;
+}
+
+enum samples_selection
+samples_field_selection(const json_t *sample, const char *result_id)
+{
+	const char	*v = json_string_value(json_object_get(json_object_get(
+			    sample, "field_selection"), result_id));
+
+	/* A field of a sample stored before marking existed: random. */
+	return samples_selection_from_name(v) == SAMPLES_SEL_TARGETED ?
+	    SAMPLES_SEL_TARGETED : SAMPLES_SEL_RANDOM;
+}
+
+/* The marking new fields of sample o get: its "new_field_selection". */
+static enum samples_selection
+new_selection(const json_t *o)
+{
+	return samples_selection_from_name(json_string_value(json_object_get(o,
+	    "new_field_selection"))) == SAMPLES_SEL_TARGETED ?
+	    SAMPLES_SEL_TARGETED : SAMPLES_SEL_RANDOM;
+}
+
+/* Set o's "field_selection"[rid] to s; -1 on ENOMEM. */
+static int
+mark_field(json_t *o, const char *rid, enum samples_selection s)
+{
+	json_t	*m = json_object_get(o, "field_selection");
+
+	if (!json_is_object(m)) {
+		if ((m = json_object()) == NULL ||
+		    json_object_set_new(o, "field_selection", m) == -1)
+			return -1;
+	}
+	return json_object_set_new(m, rid, json_string(
+	    samples_selection_name(s)));
+}
+
+/* Index of rid in o's results, or -1. */
+static long
+result_index(const json_t *o, const char *rid)
+{
+	const json_t	*arr = json_object_get(o, "results");
+	const char	*v;
+	size_t		 i;
+
+	for (i = 0; i < json_array_size(arr); i++) {
+		v = json_string_value(json_array_get(arr, i));
+		if (v != NULL && strcmp(v, rid) == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
+enum samples_err
+samples_attach(int results_fd, const char *sample_id, const char *result_id)
+{
+	return samples_attach_as(results_fd, sample_id, result_id, -1);
+}
+
+enum samples_err
+samples_attach_as(int results_fd, const char *sample_id,
+    const char *result_id, int selection)
+{
+	json_t			*o = NULL, *arr;
+	int			 dirfd, lockfd = -1;
+	enum samples_err	 rc = SAMPLES_ERR_NOTFOUND;
+
+	if (!id_valid(sample_id) || !id_valid(result_id) ||
+	    !results_exists(results_fd, result_id))
+		return SAMPLES_ERR_NOTFOUND;
+	if ((dirfd = open_dir(results_fd, 0)) < 0)
+		return errno_err(errno);
+	if ((lockfd = lock_take(dirfd)) < 0) {
+		rc = errno_err(errno == ENOENT ? EIO : errno);
+		goto out;
+	}
+	/* Read under the lock: another writer may just have added a field. */
+	if ((o = read_sample(dirfd, sample_id)) == NULL) {
+		rc = errno_err(errno);
+		goto out;
+	}
+	if (!json_is_array(arr = json_object_get(o, "results"))) {
+		arr = json_array();
+		json_object_set_new(o, "results", arr);
+	}
+	if (result_index(o, result_id) >= 0) {
+		rc = SAMPLES_OK;	/* already there: its marking stays */
+		goto out;
+	}
+	if (json_array_size(arr) >= SAMPLES_MAX_RESULTS) {
+		rc = SAMPLES_ERR_LIMIT;
+		goto out;
+	}
+	/* The field and its marking land in one write: never one alone. */
+	if (json_array_append_new(arr, json_string(result_id)) == -1 ||
+	    mark_field(o, result_id, selection == SAMPLES_SEL_RANDOM ||
+	    selection == SAMPLES_SEL_TARGETED ?
+	    (enum samples_selection)selection : new_selection(o)) == -1) {
+		rc = SAMPLES_ERR_IO;
+		goto out;
+	}
+	rc = write_sample(dirfd, sample_id, o) == -1 ?
+	    errno_err(errno == ENOENT ? EIO : errno) : SAMPLES_OK;
+out:
+	json_decref(o);
+	lock_release(lockfd);
+	close(dirfd);
+	return rc;
+}
+
+enum samples_err
+samples_mark(int results_fd, const char *sample_id, const char *result_id,
+    enum samples_selection selection)
+{
+	json_t			*o = NULL;
+	int			 dirfd, lockfd = -1;
+	enum samples_err	 rc = SAMPLES_ERR_NOTFOUND;
+
+	if (!id_valid(sample_id) || !id_valid(result_id))
+		return SAMPLES_ERR_NOTFOUND;
+	if ((dirfd = open_dir(results_fd, 0)) < 0)
+		return errno_err(errno);
+	if ((lockfd = lock_take(dirfd)) < 0) {
+		rc = errno_err(errno == ENOENT ? EIO : errno);
+		goto out;
+	}
+	if ((o = read_sample(dirfd, sample_id)) == NULL) {
+		rc = errno_err(errno);
+		goto out;
+	}
+	if (result_index(o, result_id) < 0)
+		goto out;		/* not in this sample */
+	if (mark_field(o, result_id, selection) == -1) {
+		rc = SAMPLES_ERR_IO;
+		goto out;
+	}
+	rc = write_sample(dirfd, sample_id, o) == -1 ?
+	    errno_err(errno == ENOENT ? EIO : errno) : SAMPLES_OK;
+out:
+	json_decref(o);
+	lock_release(lockfd);
+	close(dirfd);
+	return rc;
+}
+
+enum samples_err
+samples_set_new_selection(int results_fd, const char *id,
+    enum samples_selection selection)
+{
+	json_t			*o = NULL;
+	int			 dirfd, lockfd = -1;
+	enum samples_err	 rc;
+
+	if (!id_valid(id))
+		return SAMPLES_ERR_NOTFOUND;
+	if ((dirfd = open_dir(results_fd, 0)) < 0)
+		return errno_err(errno);
+	if ((lockfd = lock_take(dirfd)) < 0) {
+		rc = errno_err(errno == ENOENT ? EIO : errno);
+		goto out;
+	}
+	if ((o = read_sample(dirfd, id)) == NULL) {
+		rc = errno_err(errno);
+		goto out;
+	}
+	if (json_object_set_new(o, "new_field_selection", json_string(
+	    samples_selection_name(selection))) == -1) {
+		rc = SAMPLES_ERR_IO;
+		goto out;
+	}
+	rc = write_sample(dirfd, id, o) == -1 ?
+	    errno_err(errno == ENOENT ? EIO : errno) : SAMPLES_OK;
+out:
+	json_decref(o);
+	lock_release(lockfd);
+	close(dirfd);
+	return rc;
+}
+
+enum samples_err
+samples_detach(int results_fd, const char *sample_id, const char *result_id)
+{
+	json_t			*o = NULL, *arr;
+	const char		*v;
+	size_t			 i;
+	int			 dirfd, lockfd = -1;
+	enum samples_err	 rc = SAMPLES_ERR_NOTFOUND;
+
+	if (!id_valid(sample_id) || !id_valid(result_id))
+		return SAMPLES_ERR_NOTFOUND;
+	if ((dirfd = open_dir(results_fd, 0)) < 0)
+		return errno_err(errno);
+	if ((lockfd = lock_take(dirfd)) < 0) {
+		rc = errno_err(errno == ENOENT ? EIO : errno);
+		goto out;
+	}
+	if ((o = read_sample(dirfd, sample_id)) == NULL) {
+		rc = errno_err(errno);
+		goto out;
+	}
+	arr = json_object_get(o, "results");
+	for (i = 0; i < json_array_size(arr); i++) {
+		v = json_string_value(json_array_get(arr, i));
+		if (v != NULL && strcmp(v, result_id) == 0)
+			break;
+	}
+	if (i == json_array_size(arr))
+		goto out;		/* not in this sample */
+	json_array_remove(arr, i);
+	json_object_del(json_object_get(o, "field_selection"), result_id);
+	rc = write_sample(dirfd, sample_id, o) == -1 ?
+	    errno_err(errno == ENOENT ? EIO : errno) : SAMPLES_OK;
+out:
+	json_decref(o);
+	lock_release(lockfd);
+	close(dirfd);
+	return rc;
+}
+
+enum samples_err
+samples_remove(int results_fd, const char *id)
+{
+	char			 name[ID_LEN + 8], tmp[ID_LEN + 16];
+	int			 dirfd, lockfd;
+	enum samples_err	 rc = SAMPLES_OK;
+
+	if (!id_valid(id))
+		return SAMPLES_ERR_NOTFOUND;
+	if ((dirfd = open_dir(results_fd, 0)) < 0)
+		return errno_err(errno);
+	snprintf(name, sizeof(name), "%s.json", id);
+	snprintf(tmp, sizeof(tmp), ".tmp-%s.json", id);
+	/* Under the lock, so a concurrent attach cannot resurrect it. */
+	if ((lockfd = lock_take(dirfd)) < 0)
+		rc = errno_err(errno == ENOENT ? EIO : errno);
+	else if (unlinkat(dirfd, name, 0) == -1 || fsync(dirfd) == -1)
+		rc = errno_err(errno);
+	else
+		(void)unlinkat(dirfd, tmp, 0);	/* a crashed writer's */
+	lock_release(lockfd);
+	close(dirfd);
+	return rc;
+}
+
+int
+samples_expire(int results_fd, int days)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 st;
+	char		 id[ID_LEN + 1];
+	time_t		 cutoff;
+	int		 fd, n = 0;
+
+	if (days <= 0 || (fd = open_dir(results_fd, 0)) < 0)
+		return 0;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return 0;
+	}
+	cutoff = time(NULL) - (time_t)days * 86400;
+	while ((de = readdir(d)) != NULL) {
+		if (strlen(de->d_name) != ID_LEN + 5 ||
+		    strcmp(de->d_name + ID_LEN, ".json") != 0)
+			continue;
+		memcpy(id, de->d_name, ID_LEN);
+		id[ID_LEN] = '\0';
+		if (!id_valid(id) || fstatat(dirfd(d), de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == -1 || st.st_mtime >= cutoff)
+			continue;
+		if (samples_remove(results_fd, id) == SAMPLES_OK)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static int
+digest_cmp(const void *a, const void *b)
+{
+	const char	*x, *y;
+
+	x = json_string_value(json_object_get(*(json_t *const *)a, "created"));
+	y = json_string_value(json_object_get(*(json_t *const *)b, "created"));
+	/* ISO 8601 UTC strings sort as times; newest first. */
+	return strcmp(y ? y : "", x ? x : "");
+}
+
+json_t *
+samples_list(int results_fd, size_t limit)
+{
+	DIR		*d;
+	struct dirent	*de;
+	json_t		*arr, *o, *dg, **v = NULL, **nv;
+	char		 id[ID_LEN + 1];
+	size_t		 n = 0, cap = 0, i, len;
+	int		 fd;
+
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	if ((fd = open_dir(results_fd, 0)) < 0)
+		return arr;		/* no sample yet */
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return arr;
+	}
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len != ID_LEN + 5 || strcmp(de->d_name + ID_LEN, ".json"))
+			continue;
+		memcpy(id, de->d_name, ID_LEN);
+		id[ID_LEN] = '\0';
+		if ((o = read_sample(dirfd(d), id)) == NULL)
+			continue;
+		dg = json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:I}",
+		    "id", json_object_get(o, "id"),
+		    "created", json_object_get(o, "created"),
+		    "code", json_object_get(o, "code"),
+		    "preparation", json_object_get(o, "preparation"),
+		    "profile", json_object_get(o, "profile"),
+		    "note", json_object_get(o, "note"),
+		    "fields", (json_int_t)json_array_size(
+		    json_object_get(o, "results")));
+		json_decref(o);
+		if (dg == NULL)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				json_decref(dg);
+				break;
+			}
+			v = nv;
+		}
+		v[n++] = dg;
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(v, n, sizeof(*v), digest_cmp);
+	for (i = 0; i < n; i++) {
+		if (i < limit)
+			json_array_append(arr, v[i]);
+		json_decref(v[i]);
+	}
+	free(v);
+	return arr;
+}
+
+int
+samples_add_result(const char *results_dir, const char *sample_id,
+    const char *result_id, char *err, size_t errsz)
+{
+	int			 fd;
+	enum samples_err	 rc;
+
+	if (!id_valid(sample_id) || !id_valid(result_id)) {
+		snprintf(err, errsz, "invalid sample or result id");
+		errno = EINVAL;
+		return -1;
+	}
+	fd = open(results_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errsz, "%s: %s", results_dir, strerror(errno));
+		return -1;
+	}
+	rc = samples_attach(fd, sample_id, result_id);
+	close(fd);
+	switch (rc) {
+	case SAMPLES_OK:
+		return 0;
+	case SAMPLES_ERR_NOTFOUND:
+		snprintf(err, errsz, "no sample %s or result %s", sample_id,
+		    result_id);
+		errno = ENOENT;
+		break;
+	case SAMPLES_ERR_LIMIT:
+		snprintf(err, errsz, "sample %s already holds %d results",
+		    sample_id, SAMPLES_MAX_RESULTS);
+		errno = EFBIG;
+		break;
+	case SAMPLES_ERR_FULL:
+		snprintf(err, errsz, "results directory full");
+		errno = ENOSPC;
+		break;
+	default:
+		snprintf(err, errsz, "cannot update sample %s", sample_id);
+		errno = EIO;
+		break;
+	}
+	return -1;
+}

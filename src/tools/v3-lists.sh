@@ -1,0 +1,85 @@
+#!/bin/sh
+# v3-lists.sh: training/validation/test lists for detector v3 (complete labels)
+#
+# usage: src/tools/v3-lists.sh [DATASETS [BV_CONVERT [OUT]]]
+#   (defaults ../shared/datasets, build/bv-convert, work/v3det; run from the
+#   repository root).  Writes nothing into the datasets and copies no image:
+#   bccd-complete's labels are laid beside symlinks to BCCD's JPEGs.
+#
+# Sources, each with its cell scale at the 288 reference (red cells ~47 px):
+#   bccd-complete  complete boxes for 181 BCCD train/val images (scale 0.45):
+#                  its train (124) trains, its val (57) validates;
+#   bccd           BCCD train/val images NOT in bccd-complete, BCCD's own
+#                  incomplete boxes, marked labels=partial (their boxes are
+#                  objects, nothing in them is taught as background);
+#   pbc-detect     complete TXL-PBC boxes, border-cut cells now positives
+#                  (scale 0.63); the v2 hold-out rule kept (50 images);
+#   raabin-detect  350 smartphone photos (RBC median 134 px: scale 0.35),
+#                  split by a seeded rule fixed before any training choice:
+#                  the 50 smallest sha256("bv-v3-test:" ID) are test, the
+#                  next 50 val, the other 250 train.
+# BCCD test is never listed except as bccd-test.txt (BCCD's own boxes).
+set -eu
+DS=${1:-../shared/datasets}
+CONVERT=${2:-build/bv-convert}
+OUT=${3:-work/v3det}
+BCCD_SCALE=0.45
+PBC_SCALE=0.63
+RAABIN_SCALE=0.35
+
+for d in bccd bccd-complete pbc-detect raabin-detect; do
+	[ -d "$DS/$d" ] || { echo "v3-lists: $DS/$d missing" >&2; exit 1; }
+done
+mkdir -p "$OUT"
+DS=$(cd "$DS" && pwd)
+"$CONVERT" -q "$DS/bccd" work/bccd
+# pbc-detect lists as v2 (hold-out rule unchanged), then without border=ignore.
+src/tools/v2-lists.sh "$DS" "$CONVERT" work/v2det >/dev/null
+for s in train val holdout; do
+	sed 's| border=ignore||' work/v2det/pbc-$s.txt > "$OUT/pbc-$s.txt"
+done
+
+# bccd-complete: images/X.jpg -> BCCD's JPEG, labels/X.txt a copy.
+BC="$OUT/bccdc"
+mkdir -p "$BC/images" "$BC/labels"
+BC=$(cd "$BC" && pwd)
+for s in train val; do
+	: > "$OUT/bccdc-$s.txt"
+	while read -r id; do
+		[ -n "$id" ] || continue
+		ln -sf "$DS/bccd/BCCD/JPEGImages/$id.jpg" "$BC/images/$id.jpg"
+		cp "$DS/bccd-complete/labels/$id.txt" "$BC/labels/$id.txt"
+		echo "$BC/images/$id.jpg scale=$BCCD_SCALE" >> "$OUT/bccdc-$s.txt"
+	done < "$DS/bccd-complete/$s.txt"
+done
+
+# BCCD train/val without complete boxes: partial labels.
+cat "$DS/bccd-complete/train.txt" "$DS/bccd-complete/val.txt" > "$OUT/bccdc.ids"
+grep -vF -f "$OUT/bccdc.ids" work/bccd/trainval.txt |
+    sed "s|\$| scale=$BCCD_SCALE labels=partial|" > "$OUT/bccd-partial.txt"
+sed "s|\$| scale=$BCCD_SCALE|" work/bccd/test.txt > "$OUT/bccd-test.txt"
+
+# raabin-detect: seeded split.
+RA="$DS/raabin-detect"
+while read -r f; do
+	[ -n "$f" ] || continue
+	id=$(basename "$f" .jpg)
+	h=$(printf 'bv-v3-test:%s' "$id" | sha256sum | cut -c1-16)
+	echo "$h $RA/$f scale=$RAABIN_SCALE"
+done < "$RA/all.txt" | sort | cut -d' ' -f2- > "$OUT/raabin-all.txt"
+head -n 50 "$OUT/raabin-all.txt" > "$OUT/raabin-test.txt"
+sed -n '51,100p' "$OUT/raabin-all.txt" > "$OUT/raabin-val.txt"
+tail -n +101 "$OUT/raabin-all.txt" > "$OUT/raabin-train.txt"
+
+# Training: bccd-complete twice (the stain the clinics' counts failed on),
+# partial BCCD once, PBC and Raabin once.  Validation: the three val lists.
+cat "$OUT/bccdc-train.txt" "$OUT/bccdc-train.txt" "$OUT/bccd-partial.txt" \
+    "$OUT/pbc-train.txt" "$OUT/raabin-train.txt" > "$OUT/train.txt"
+cat "$OUT/bccdc-val.txt" "$OUT/pbc-val.txt" "$OUT/raabin-val.txt" > "$OUT/val.txt"
+echo "v3-lists: train $(wc -l < "$OUT/train.txt") (bccd-complete" \
+    "$(wc -l < "$OUT/bccdc-train.txt") x2, bccd partial" \
+    "$(wc -l < "$OUT/bccd-partial.txt"), pbc $(wc -l < "$OUT/pbc-train.txt")," \
+    "raabin $(wc -l < "$OUT/raabin-train.txt")); val bccd-complete" \
+    "$(wc -l < "$OUT/bccdc-val.txt"), pbc $(wc -l < "$OUT/pbc-val.txt")," \
+    "raabin $(wc -l < "$OUT/raabin-val.txt"); test raabin" \
+    "$(wc -l < "$OUT/raabin-test.txt"), pbc hold-out $(wc -l < "$OUT/pbc-holdout.txt")"

@@ -1,0 +1,170 @@
+/* pipeline.c: pieces shared by the upload pipelines (analyze.c, detect.c) */
+/*
+ * Both routes validate, decode and detect the same way and answer with the
+ * same error codes and the same "scale" and "fov" objects; what they share
+ * lives here so neither copies the other.
+ */
+
+#include "vision/pipeline.h"
+#include "vision/detector.h"
+#include "vision/fov.h"
+#include "base/http.h"
+#include "base/config.h"
+#include "base/multipart.h"
+#include "vision/scale.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static double
+round1(double v)
+{
+	return round(v * 10) / 10;
+}
+
+struct multipart *
+pipeline_parse_form(const struct app *app, const struct http_request *req,
+    struct http_response *resp, const char *what)
+{
+	struct multipart_limits	 mlim;
+	struct multipart	*mp;
+	enum multipart_err	 merr;
+	char			 boundary[80], msg[80];
+
+	if (multipart_boundary(req->content_type, boundary,
+	    sizeof(boundary)) != MULTIPART_OK) {
+		snprintf(msg, sizeof(msg), "Send the %s as multipart/form-data.",
+		    what);
+		http_error(resp, 400, "bad_multipart", msg);
+		return NULL;
+	}
+	multipart_limits_default(&mlim);
+	mlim.max_parts = app->cfg->max_parts;
+	mp = multipart_parse(req->body, req->body_len, boundary, &mlim, &merr);
+	if (mp == NULL) {
+		snprintf(resp->note, sizeof(resp->note), "multipart: %s",
+		    multipart_strerror(merr));
+		if (merr == MULTIPART_ERR_NOMEM)
+			http_error(resp, 500, "internal", "Internal error.");
+		else
+			http_error(resp, 400, "bad_multipart",
+			    "The upload is malformed or incomplete.");
+	}
+	return mp;
+}
+
+void
+pipeline_image_error(struct http_response *resp, enum img_err e)
+{
+	switch (e) {
+	case IMG_ERR_TYPE:
+		http_error(resp, 415, "unsupported_type",
+		    "The file is not a JPEG or PNG image.");
+		break;
+	case IMG_ERR_PIXELS:
+		http_error(resp, 422, "too_many_pixels",
+		    "The image has too many pixels.");
+		break;
+	case IMG_ERR_CORRUPT:
+		http_error(resp, 422, "undecodable",
+		    "The image is damaged or incomplete and cannot be read.");
+		break;
+	default:
+		http_error(resp, 500, "internal", "Internal error.");
+		break;
+	}
+}
+
+/* The model's scale constants (models/<name>.json "scale"), or defaults. */
+void
+pipeline_model_scale(const struct app *app, struct scan_model *m)
+{
+	json_t	*o = json_object_get(app->model_info, "scale");
+	double	 v;
+	int	 c;
+
+	scan_model_default(m);
+	for (c = 0; c < detector_classes(app->det); c++) {
+		if (strcmp(detector_class_name(app->det, c), "RBC") == 0)
+			m->rbc_cls = c;
+		if (strcmp(detector_class_name(app->det, c), "WBC") == 0)
+			m->wbc_cls = c;
+	}
+	if ((v = json_number_value(json_object_get(o, "rbc_net_px"))) > 0)
+		m->rbc_net_px = v;
+	if ((v = json_number_value(json_object_get(o, "wbc_net_px"))) > 0)
+		m->wbc_net_px = v;
+	if ((v = json_number_value(json_object_get(o, "rbc_um"))) > 0)
+		m->rbc_um = v;
+}
+
+json_t *
+pipeline_scale_json(const struct scale_info *sc)
+{
+	const char	*why = scale_reason_name(sc->reason);
+
+	return json_pack("{s:s,s:o,s:o,s:f,s:s,s:o,s:i}",
+	    "source", scale_source_name(sc->source),
+	    "rbc_px", sc->rbc_px > 0 ? json_real(round1(sc->rbc_px)) :
+	    json_null(),
+	    "um_per_px", sc->um_per_px > 0 ? json_real(round(sc->um_per_px *
+	    1e5) / 1e5) : json_null(),
+	    "factor", round(sc->factor * 1e4) / 1e4,
+	    "status", sc->status == SCALE_OK ? "ok" : "unsure",
+	    "reason", why ? json_string(why) : json_null(),
+	    "rbc_measured", sc->nrbc);
+}
+
+json_t *
+pipeline_fov_json(const struct fov *f, double um_per_px)
+{
+	json_t	*o;
+
+	if (f->shape == FOV_CIRCLE)
+		o = json_pack("{s:s,s:f,s:f,s:f,s:b,s:f}", "shape", "circle",
+		    "cx", round1(f->cx), "cy", round1(f->cy), "r", round1(f->r),
+		    "clipped", f->clipped, "area_px", round(f->area_px));
+	else
+		o = json_pack("{s:s,s:f,s:f,s:f,s:f,s:f}", "shape", "rect",
+		    "x", round1(f->x), "y", round1(f->y), "w", round1(f->w),
+		    "h", round1(f->h), "area_px", round(f->area_px));
+	if (o != NULL && um_per_px > 0)
+		json_object_set_new(o, "area_um2", json_real(round1(f->area_px *
+		    um_per_px * um_per_px)));
+	return o;
+}
+
+void
+pipeline_detect_error(struct http_response *resp, enum scan_err e)
+{
+	switch (e) {
+	case SCAN_ERR_BLANK:
+		http_error_i18n(resp, 422, "not_a_smear",
+		    "The photo is blank or featureless: no smear to count.",
+		    json_pack("[{s:s,s:{}}]", "code", "not_a_smear_blank",
+		    "params"));
+		break;
+	case SCAN_ERR_NO_CELLS:
+		http_error_i18n(resp, 422, "not_a_smear",
+		    "No red cells were found at any magnification: the photo "
+		    "is not a blood smear, or it is out of focus.",
+		    json_pack("[{s:s,s:{}}]", "code", "not_a_smear_no_cells",
+		    "params"));
+		break;
+	case SCAN_ERR_TOO_SMALL:
+		http_error_i18n(resp, 422, "cells_too_small",
+		    "The cells are too small in this photo to be counted, even "
+		    "at full resolution: use a higher magnification or a "
+		    "camera with more pixels.", json_pack("[{s:s,s:{}}]",
+		    "code", "cells_too_small", "params"));
+		break;
+	case SCAN_ERR_DECODE:
+		http_error(resp, 422, "undecodable",
+		    "The image is damaged or incomplete and cannot be read.");
+		break;
+	default:
+		http_error(resp, 500, "internal", "Internal error.");
+		break;
+	}
+}

@@ -1,0 +1,38 @@
+/* pipeline.h: pieces shared by the upload pipelines (analyze.c, detect.c) */
+#ifndef BV_PIPELINE_H
+#define BV_PIPELINE_H
+
+#include <jansson.h>
+
+#include "server/app.h"
+#include "image/imgcheck.h"
+#include "vision/scan.h"
+
+struct http_request;
+struct multipart;
+
+/*
+ * Parse req's multipart/form-data body with the configured limits.  NULL
+ * with resp filled (400 bad_multipart, 500 on no memory) on failure; what
+ * names the file in the message ("image", "frame").
+ */
+struct multipart *pipeline_parse_form(const struct app *app,
+	    const struct http_request *req, struct http_response *resp,
+	    const char *what);
+
+/* Fill resp with the status and error code of an image check or decode. */
+void	 pipeline_image_error(struct http_response *resp, enum img_err e);
+
+/* Fill resp with the status and error code of a failed scan_detect(). */
+void	 pipeline_detect_error(struct http_response *resp, enum scan_err e);
+
+/* The model's scale constants (models/<name>.json "scale"), or defaults. */
+void	 pipeline_model_scale(const struct app *app, struct scan_model *m);
+
+/* The result's "scale" object (docs/api.md); a new reference, NULL on no memory. */
+json_t	*pipeline_scale_json(const struct scale_info *sc);
+
+/* The result's "fov" object, with area_um2 when um_per_px > 0; new reference. */
+json_t	*pipeline_fov_json(const struct fov *f, double um_per_px);
+
+#endif /* BV_PIPELINE_H */
