@@ -230,301 +230,390 @@ wbc_class(const struct app *app)
 	return -1;
 }
 
-void
-analyze_handle(struct app *app, const struct http_request *req,
-    struct http_response *resp)
-{
-	const struct config		*cfg = app->cfg;
-	struct multipart		*mp = NULL;
-	const struct multipart_part	*part, *p;
+/*
+ * One upload's state from the form to the commit: each step below fills
+ * its part or writes the one error the client sees and returns -1;
+ * analyze_free() releases whatever the steps got to.
+ */
+struct analyze {
+	const struct app		*app;
+	struct multipart		*mp;
+	const struct multipart_part	*part;		/* the image */
 	struct img_limits		 ilim;
-	struct img			 im = { 0, 0, NULL }, thumb = { 0, 0, NULL };
 	enum img_type			 type;
-	enum img_err			 ierr;
-	struct det_box			*boxes = NULL;
-	struct wbc_type			*types = NULL;
-	struct annot_box		*ab = NULL;
-	unsigned char			*jpg = NULL, *tjpg = NULL, *pjpg = NULL;
-	size_t				 jpglen = 0, tjpglen = 0, pjpglen = 0;
-	size_t				 nboxes = 0, i, ns;
-	char				 mime[64], id[ID_LEN + 1];
-	char				 sample[ID_LEN + 1], *js = NULL;
-	const char			*sample_id = NULL;
-	const double			*thr;
-	double				*uniform = NULL;
-	double				 t0, t1, t2, t3, threshold = cfg->threshold;
-	int				 has_threshold = 0, ncls, W = 0, H = 0, wbc;
-	double				 dfac = 1, um = 0;
-	enum scale_source		 usrc = SCALE_NONE;
-	enum scan_err			 derr;
+	char				 mime[64];
+	int				 W, H;		/* the photo's own size */
+	struct img			 im;		/* the display copy */
+	struct img			 thumb;
+	double				 dfac;		/* display / photo */
+	double				 threshold;
+	const double			*thr;		/* per class, counted with */
+	double				*uniform;	/* the request's, per class */
+	double				 um;		/* um/px given, or 0 */
+	enum scale_source		 usrc;
+	char				 sample[ID_LEN + 1];
+	const char			*sample_id;	/* NULL: none */
 	struct scan_result		 dr;
-	struct scan_model		 sm;
-	struct scan_opts		 so;
-	struct upload			 up;
-	json_t				*result = NULL, *timings;
-	struct result_file		 files[4];
-	enum results_err		 rerr;
-	enum samples_err		 serr;
+	struct det_box			*boxes;
+	size_t				 nboxes;
+	struct wbc_type			*types;
+	struct annot_box		*ab;
+	size_t				 ns;		/* boxes drawn (counted) */
+	unsigned char			*jpg, *tjpg, *pjpg;
+	size_t				 jpglen, tjpglen, pjpglen;
+	char				 id[ID_LEN + 1];
+	json_t				*result;
+	char				*js;
+	double				 t0, t1, t2, t3;
+};
 
-	t0 = timing_ms();
-	if (app->det == NULL) {
-		http_error(resp, 503, "not_ready",
-		    "The model is not loaded; see the server log.");
-		return;
-	}
-	if ((mp = pipeline_parse_form(app, req, resp, "image")) == NULL)
-		return;
-	if ((part = multipart_find(mp, "image")) == NULL) {
-		http_error(resp, 400, "missing_field",
-		    "No file in the field named \"image\".");
-		goto out;
-	}
-	if ((p = multipart_find(mp, "threshold")) != NULL) {
-		if (parse_threshold(p, &threshold) == -1) {
+static void
+analyze_internal(struct http_response *resp)
+{
+	http_error(resp, 500, "internal", "Internal error.");
+}
+
+/* The threshold and um_per_px fields, and the thresholds counted with. */
+static int
+analyze_fields(struct analyze *a, struct http_response *resp)
+{
+	const struct config		*cfg = a->app->cfg;
+	const struct multipart_part	*p;
+	int				 has_threshold = 0, ncls, i;
+
+	a->threshold = cfg->threshold;
+	if ((p = multipart_find(a->mp, "threshold")) != NULL) {
+		if (parse_threshold(p, &a->threshold) == -1) {
 			http_error(resp, 400, "bad_threshold",
 			    "The threshold must be a number between 0 and 1.");
-			goto out;
+			return -1;
 		}
 		has_threshold = 1;
 	}
-	if ((p = multipart_find(mp, "um_per_px")) != NULL && p->len > 0) {
-		if (parse_um_per_px(p, &um) == -1) {
+	if ((p = multipart_find(a->mp, "um_per_px")) != NULL && p->len > 0) {
+		if (parse_um_per_px(p, &a->um) == -1) {
 			http_error_i18n(resp, 400, "bad_request",
 			    "um_per_px must be a number of micrometres per pixel "
 			    "above 0 and at most 100 (\"0.1\" or \"0,1\").",
 			    json_pack("[{s:s,s:{}}]", "code",
 			    "um_per_px_invalid", "params"));
-			goto out;
+			return -1;
 		}
-		usrc = SCALE_REQUEST;
+		a->usrc = SCALE_REQUEST;
 	}
-	threshold = thresholds_clamp(threshold, cfg->min_confidence);
+	a->threshold = thresholds_clamp(a->threshold, cfg->min_confidence);
 	/* a request's threshold applies to every class; else the defaults */
-	ncls = detector_classes(app->det);
-	thr = app->thresholds->v;
+	ncls = detector_classes(a->app->det);
+	a->thr = a->app->thresholds->v;
 	if (has_threshold) {
-		if ((uniform = calloc((size_t)ncls + 1,
-		    sizeof(*uniform))) == NULL) {
-			http_error(resp, 500, "internal", "Internal error.");
-			goto out;
+		if ((a->uniform = calloc((size_t)ncls + 1,
+		    sizeof(*a->uniform))) == NULL) {
+			analyze_internal(resp);
+			return -1;
 		}
-		for (i = 0; i < (size_t)ncls; i++)
-			uniform[i] = threshold;
-		thr = uniform;
+		for (i = 0; i < ncls; i++)
+			a->uniform[i] = a->threshold;
+		a->thr = a->uniform;
 	}
-	if ((p = multipart_find(mp, "sample")) != NULL && p->len > 0) {
-		if (p->len != ID_LEN) {
-			http_error_i18n(resp, 400, "bad_request",
-			    "The sample id is not valid.", json_pack(
-			    "[{s:s,s:{}}]", "code", "sample_id_invalid",
-			    "params"));
-			goto out;
-		}
-		memcpy(sample, p->data, ID_LEN);
-		sample[ID_LEN] = '\0';
-		if (!id_valid(sample)) {
-			http_error_i18n(resp, 400, "bad_request",
-			    "The sample id is not valid.", json_pack(
-			    "[{s:s,s:{}}]", "code", "sample_id_invalid",
-			    "params"));
-			goto out;
-		}
-		/* full or absent: say so before detection, not after */
-		if ((serr = samples_room(app->results_fd, sample)) !=
-		    SAMPLES_OK) {
-			samples_analyze_error(resp, serr);
-			goto out;
-		}
-		sample_id = sample;
-		if (usrc == SCALE_NONE &&
-		    (um = profile_um_per_px(app, sample)) > 0)
-			usrc = SCALE_PROFILE;
-	}
+	return 0;
+}
 
-	/* validate: bytes, then header, then decode with limits */
+/* The optional sample field: valid, present and with room, before detection. */
+static int
+analyze_sample(struct analyze *a, struct http_response *resp)
+{
+	const struct multipart_part	*p;
+	enum samples_err		 serr;
+
+	if ((p = multipart_find(a->mp, "sample")) == NULL || p->len == 0)
+		return 0;
+	if (p->len == ID_LEN) {
+		memcpy(a->sample, p->data, ID_LEN);
+		a->sample[ID_LEN] = '\0';
+	}
+	if (p->len != ID_LEN || !id_valid(a->sample)) {
+		http_error_i18n(resp, 400, "bad_request",
+		    "The sample id is not valid.", json_pack(
+		    "[{s:s,s:{}}]", "code", "sample_id_invalid", "params"));
+		return -1;
+	}
+	/* full or absent: say so before detection, not after */
+	if ((serr = samples_room(a->app->results_fd, a->sample)) !=
+	    SAMPLES_OK) {
+		samples_analyze_error(resp, serr);
+		return -1;
+	}
+	a->sample_id = a->sample;
+	if (a->usrc == SCALE_NONE &&
+	    (a->um = profile_um_per_px(a->app, a->sample)) > 0)
+		a->usrc = SCALE_PROFILE;
+	return 0;
+}
+
+/* Validate the bytes, then the header, then decode the display copy. */
+static int
+analyze_decode(struct analyze *a, struct http_response *resp)
+{
+	const struct config		*cfg = a->app->cfg;
+	const struct multipart_part	*part = a->part;
+	enum img_err			 ierr;
+
 	if (part->len == 0) {
 		http_error(resp, 400, "missing_field", "The file is empty.");
-		goto out;
+		return -1;
 	}
-	ilim.max_side = cfg->max_side;
-	ilim.max_pixels = cfg->max_pixels;
-	if ((ierr = imgcheck_sniff(app->magic, part->data, part->len, &type,
-	    mime, sizeof(mime))) != IMG_OK ||
-	    (ierr = imgcheck_probe(part->data, part->len, type, &ilim,
-	    &W, &H)) != IMG_OK) {
-		pipeline_image_error(resp, ierr);
-		snprintf(resp->note, sizeof(resp->note), "image: %s",
-		    img_strerror(ierr));
-		goto out;
-	}
+	a->ilim.max_side = cfg->max_side;
+	a->ilim.max_pixels = cfg->max_pixels;
+	if ((ierr = imgcheck_sniff(a->app->magic, part->data, part->len,
+	    &a->type, a->mime, sizeof(a->mime))) != IMG_OK ||
+	    (ierr = imgcheck_probe(part->data, part->len, a->type, &a->ilim,
+	    &a->W, &a->H)) != IMG_OK)
+		goto fail;
 	/* the display copy: the photo itself unless it is very large */
-	dfac = fmin(1.0, sqrt((double)cfg->display_pixels / ((double)W * H)));
-	if ((ierr = dfac < 1 ? imgio_decode_scaled(part->data, part->len,
-	    type, &ilim, dfac, &im) : imgio_decode(part->data, part->len,
-	    type, &ilim, &im)) != IMG_OK) {
-		pipeline_image_error(resp, ierr);
-		snprintf(resp->note, sizeof(resp->note), "image: %s",
-		    img_strerror(ierr));
-		goto out;
-	}
+	a->dfac = fmin(1.0, sqrt((double)cfg->display_pixels /
+	    ((double)a->W * a->H)));
+	if ((ierr = a->dfac < 1 ? imgio_decode_scaled(part->data, part->len,
+	    a->type, &a->ilim, a->dfac, &a->im) : imgio_decode(part->data,
+	    part->len, a->type, &a->ilim, &a->im)) != IMG_OK)
+		goto fail;
 	/* the decoded size wins: EXIF orientation may swap the sides */
-	if (dfac < 1) {
-		dfac = (double)im.w / (im.w > im.h ? fmax(W, H) : fmin(W, H));
-		W = (int)lround(im.w / dfac);
-		H = (int)lround(im.h / dfac);
+	if (a->dfac < 1) {
+		a->dfac = (double)a->im.w / (a->im.w > a->im.h ?
+		    fmax(a->W, a->H) : fmin(a->W, a->H));
+		a->W = (int)lround(a->im.w / a->dfac);
+		a->H = (int)lround(a->im.h / a->dfac);
 	} else {
-		W = im.w;
-		H = im.h;
+		a->W = a->im.w;
+		a->H = a->im.h;
 	}
-	t1 = timing_ms();
+	return 0;
+fail:
+	pipeline_image_error(resp, ierr);
+	snprintf(resp->note, sizeof(resp->note), "image: %s",
+	    img_strerror(ierr));
+	return -1;
+}
 
-	/* scale, field of view, detection at the floor */
+/* Scale, field of view, detection at the floor; then white-cell types. */
+static int
+analyze_detect(struct analyze *a, struct http_response *resp)
+{
+	const struct app	*app = a->app;
+	struct scan_model	 sm;
+	struct scan_opts	 so;
+	struct upload		 up;
+	enum scan_err		 derr;
+	int			 wbc;
+
 	pipeline_model_scale(app, &sm);
-	scan_opts_default(&so, (float)cfg->min_confidence, (float)cfg->nms);
-	so.auto_scale = cfg->auto_scale;
-	up = (struct upload){ part, type, &ilim };
-	if ((derr = scan_detect(app->det, &sm, &so, &im, dfac, W, H, um, usrc,
-	    upload_decode, &up, &dr)) != SCAN_OK) {
+	scan_opts_default(&so, (float)app->cfg->min_confidence,
+	    (float)app->cfg->nms);
+	so.auto_scale = app->cfg->auto_scale;
+	up = (struct upload){ a->part, a->type, &a->ilim };
+	if ((derr = scan_detect(app->det, &sm, &so, &a->im, a->dfac, a->W,
+	    a->H, a->um, a->usrc, upload_decode, &up, &a->dr)) != SCAN_OK) {
 		pipeline_detect_error(resp, derr);
 		snprintf(resp->note, sizeof(resp->note), "detect: %d probes=%.100s",
-		    (int)derr, dr.probes);
-		goto out;
+		    (int)derr, a->dr.probes);
+		return -1;
 	}
-	boxes = dr.boxes;
-	nboxes = dr.n;
+	a->boxes = a->dr.boxes;
+	a->nboxes = a->dr.n;
 	/* the white-cell differential, on the display copy before drawing */
-	if (app->wbc != NULL && nboxes > 0 && (wbc = wbc_class(app)) >= 0 &&
-	    ((types = calloc(nboxes, sizeof(*types))) == NULL ||
-	    wbctype_run(app->wbc, &im, dfac, boxes, nboxes, wbc, thr,
-	    types) == -1)) {
-		http_error(resp, 500, "internal", "Internal error.");
-		goto out;
+	if (app->wbc != NULL && a->nboxes > 0 && (wbc = wbc_class(app)) >= 0 &&
+	    ((a->types = calloc(a->nboxes, sizeof(*a->types))) == NULL ||
+	    wbctype_run(app->wbc, &a->im, a->dfac, a->boxes, a->nboxes, wbc,
+	    a->thr, a->types) == -1)) {
+		analyze_internal(resp);
+		return -1;
 	}
-	t2 = timing_ms();
+	return 0;
+}
 
-	/* annotate a copy of what is counted, then re-encode */
-	if (nboxes > 0 &&
-	    (ab = calloc(nboxes, sizeof(*ab))) == NULL) {
-		http_error(resp, 500, "internal", "Internal error.");
-		goto out;
-	}
-	for (i = 0, ns = 0; i < nboxes; i++) {
-		if (round3(boxes[i].conf) < thr[boxes[i].cls])
+/* The thumbnail, the plain copy, then the annotated copy of what is counted. */
+static int
+analyze_draw(struct analyze *a, struct http_response *resp)
+{
+	const struct config	*cfg = a->app->cfg;
+	size_t			 i;
+
+	if (a->nboxes > 0 &&
+	    (a->ab = calloc(a->nboxes, sizeof(*a->ab))) == NULL)
+		goto fail;
+	for (i = 0, a->ns = 0; i < a->nboxes; i++) {
+		const struct det_box *b = &a->boxes[i];
+
+		if (round3(b->conf) < a->thr[b->cls])
 			continue;
-		ab[ns].cls = boxes[i].cls;
-		ab[ns].conf = boxes[i].conf;
-		ab[ns].x = boxes[i].x * dfac;
-		ab[ns].y = boxes[i].y * dfac;
-		ab[ns].w = boxes[i].w * dfac;
-		ab[ns].h = boxes[i].h * dfac;
-		ns++;
+		a->ab[a->ns] = (struct annot_box){ .cls = b->cls,
+		    .conf = b->conf, .x = b->x * a->dfac, .y = b->y * a->dfac,
+		    .w = b->w * a->dfac, .h = b->h * a->dfac };
+		a->ns++;
 	}
-	if (imgio_resize_fit(&im, cfg->thumb_size, cfg->thumb_size,
-	    &thumb) == -1 ||
-	    imgio_encode_jpeg(&thumb, 75, &tjpg, &tjpglen) == -1) {
-		http_error(resp, 500, "internal", "Internal error.");
-		goto out;
-	}
-	if (imgio_encode_jpeg(&im, cfg->jpeg_quality, &pjpg, &pjpglen) == -1) {
-		http_error(resp, 500, "internal", "Internal error.");
-		goto out;
-	}
+	if (imgio_resize_fit(&a->im, cfg->thumb_size, cfg->thumb_size,
+	    &a->thumb) == -1 ||
+	    imgio_encode_jpeg(&a->thumb, 75, &a->tjpg, &a->tjpglen) == -1 ||
+	    imgio_encode_jpeg(&a->im, cfg->jpeg_quality, &a->pjpg,
+	    &a->pjpglen) == -1)
+		goto fail;
 	/* outline the field, unless it is simply the whole frame */
-	if (dr.fov.shape == FOV_CIRCLE || dr.fov.w < W - 1 || dr.fov.h < H - 1)
-		fov_draw(&im, &dr.fov, dfac);
-	annotate_draw(&im, ab, ns);
-	if (imgio_encode_jpeg(&im, cfg->jpeg_quality, &jpg, &jpglen) == -1) {
-		http_error(resp, 500, "internal", "Internal error.");
-		goto out;
-	}
-	t3 = timing_ms();
+	if (a->dr.fov.shape == FOV_CIRCLE || a->dr.fov.w < a->W - 1 ||
+	    a->dr.fov.h < a->H - 1)
+		fov_draw(&a->im, &a->dr.fov, a->dfac);
+	annotate_draw(&a->im, a->ab, a->ns);
+	if (imgio_encode_jpeg(&a->im, cfg->jpeg_quality, &a->jpg,
+	    &a->jpglen) == -1)
+		goto fail;
+	return 0;
+fail:
+	analyze_internal(resp);
+	return -1;
+}
 
-	if (id_new(id) == -1) {
+/* A new id and the result's JSON, timings included. */
+static int
+analyze_json(struct analyze *a, struct http_response *resp)
+{
+	const struct app	*app = a->app;
+	json_t			*r;
+
+	if (id_new(a->id) == -1) {
 		log_warn("getrandom");
-		http_error(resp, 500, "internal", "Internal error.");
-		goto out;
+		analyze_internal(resp);
+		return -1;
 	}
-	result = build_result(app, id, W, H, mime, threshold, thr, boxes,
-	    nboxes, sample_id);
-	if (result != NULL && types != NULL)
-		json_object_set_new(result, "differential", wbctype_annotate(
-		    app->wbc, json_object_get(result, "detections"), types,
-		    nboxes));
-	if (result != NULL) {
-		json_object_set_new(result, "scale",
-		    pipeline_scale_json(&dr.scale));
-		json_object_set_new(result, "fov", pipeline_fov_json(&dr.fov,
-		    dr.scale.um_per_px));
-		json_object_set_new(result, "working", json_pack(
-		    "{s:i,s:i,s:i}", "width", dr.work_w, "height", dr.work_h,
-		    "tiles", dr.tiles));
-		if (dfac < 1)
-			json_object_set_new(result, "display", json_pack(
-			    "{s:i,s:i}", "width", im.w, "height", im.h));
+	if ((r = a->result = build_result(app, a->id, a->W, a->H, a->mime,
+	    a->threshold, a->thr, a->boxes, a->nboxes, a->sample_id)) == NULL) {
+		analyze_internal(resp);
+		return -1;
 	}
-	if (result == NULL) {
-		http_error(resp, 500, "internal", "Internal error.");
-		goto out;
+	if (a->types != NULL)
+		json_object_set_new(r, "differential", wbctype_annotate(
+		    app->wbc, json_object_get(r, "detections"), a->types,
+		    a->nboxes));
+	json_object_set_new(r, "scale", pipeline_scale_json(&a->dr.scale));
+	json_object_set_new(r, "fov", pipeline_fov_json(&a->dr.fov,
+	    a->dr.scale.um_per_px));
+	json_object_set_new(r, "working", json_pack("{s:i,s:i,s:i}",
+	    "width", a->dr.work_w, "height", a->dr.work_h,
+	    "tiles", a->dr.tiles));
+	if (a->dfac < 1)
+		json_object_set_new(r, "display", json_pack("{s:i,s:i}",
+		    "width", a->im.w, "height", a->im.h));
+	json_object_set_new(r, "timings_ms", json_pack(
+	    "{s:f,s:f,s:f,s:f,s:f}", "decode", round1(a->t1 - a->t0),
+	    "scale", round1(a->dr.t_scale), "detect", round1(a->t2 - a->t1),
+	    "encode", round1(a->t3 - a->t2),
+	    "total", round1(timing_ms() - a->t0)));
+	if ((a->js = json_dumps(r, JSON_INDENT(1) | JSON_ENSURE_ASCII |
+	    JSON_REAL_PRECISION(10))) == NULL) {
+		analyze_internal(resp);
+		return -1;
 	}
-	timings = json_pack("{s:f,s:f,s:f,s:f,s:f}",
-	    "decode", round1(t1 - t0), "scale", round1(dr.t_scale),
-	    "detect", round1(t2 - t1),
-	    "encode", round1(t3 - t2), "total", round1(timing_ms() - t0));
-	json_object_set_new(result, "timings_ms", timings);
-	if ((js = json_dumps(result, JSON_INDENT(1) | JSON_ENSURE_ASCII |
-	    JSON_REAL_PRECISION(10))) ==
-	    NULL) {
-		http_error(resp, 500, "internal", "Internal error.");
-		goto out;
-	}
-	files[0] = (struct result_file){ "annotated.jpg", jpg, jpglen };
-	files[1] = (struct result_file){ "thumb.jpg", tjpg, tjpglen };
-	files[2] = (struct result_file){ "plain.jpg", pjpg, pjpglen };
-	files[3] = (struct result_file){ "result.json", js, strlen(js) };
-	if ((rerr = results_commit(app->results_fd, id, files, 4)) !=
-	    RESULTS_OK) {
+	return 0;
+}
+
+/*
+ * Commit the result's directory, then attach it to its sample.  The
+ * result names its sample, so it must be in it before we answer: if the
+ * sample filled up or was deleted meanwhile, take the result back and say
+ * why; never a 200 the sample contradicts.
+ */
+static int
+analyze_commit(struct analyze *a, struct http_response *resp)
+{
+	int			 fd = a->app->results_fd;
+	struct result_file	 files[4];
+	enum results_err	 rerr;
+	enum samples_err	 serr;
+
+	files[0] = (struct result_file){ "annotated.jpg", a->jpg, a->jpglen };
+	files[1] = (struct result_file){ "thumb.jpg", a->tjpg, a->tjpglen };
+	files[2] = (struct result_file){ "plain.jpg", a->pjpg, a->pjpglen };
+	files[3] = (struct result_file){ "result.json", a->js, strlen(a->js) };
+	if ((rerr = results_commit(fd, a->id, files, 4)) != RESULTS_OK) {
 		if (rerr == RESULTS_ERR_FULL)
 			http_error(resp, 507, "storage_full",
 			    "The results disk is full; delete old results.");
 		else
 			http_error(resp, 503, "storage_unavailable",
 			    "Results cannot be saved; see the server log.");
-		goto out;
+		return -1;
 	}
-	/*
-	 * The result names its sample, so it must be in it before we answer:
-	 * if the sample filled up or was deleted meanwhile, take the result
-	 * back and say why; never a 200 the sample contradicts.
-	 */
-	if (sample_id != NULL && (serr = samples_attach(app->results_fd,
-	    sample_id, id)) != SAMPLES_OK) {
-		if (results_delete(app->results_fd, id) != RESULTS_OK)
-			log_warnx("sample %s: cannot take back %s", sample_id,
-			    id);
+	if (a->sample_id != NULL && (serr = samples_attach(fd, a->sample_id,
+	    a->id)) != SAMPLES_OK) {
+		if (results_delete(fd, a->id) != RESULTS_OK)
+			log_warnx("sample %s: cannot take back %s",
+			    a->sample_id, a->id);
 		snprintf(resp->note, sizeof(resp->note), "sample %s: attach "
-		    "%s failed (%d), result taken back", sample_id, id,
+		    "%s failed (%d), result taken back", a->sample_id, a->id,
 		    (int)serr);
 		samples_analyze_error(resp, serr);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+analyze_free(struct analyze *a)
+{
+	json_decref(a->result);
+	free(a->js);
+	free(a->jpg);
+	free(a->tjpg);
+	free(a->pjpg);
+	free(a->ab);
+	free(a->uniform);
+	free(a->boxes);
+	free(a->types);
+	imgio_free(&a->im);
+	imgio_free(&a->thumb);
+	multipart_free(a->mp);
+}
+
+void
+analyze_handle(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct analyze	 a;
+
+	memset(&a, 0, sizeof(a));
+	a.app = app;
+	a.dfac = 1;
+	a.usrc = SCALE_NONE;
+	a.t0 = timing_ms();
+	if (app->det == NULL) {
+		http_error(resp, 503, "not_ready",
+		    "The model is not loaded; see the server log.");
+		return;
+	}
+	if ((a.mp = pipeline_parse_form(app, req, resp, "image")) == NULL)
+		return;
+	if ((a.part = multipart_find(a.mp, "image")) == NULL) {
+		http_error(resp, 400, "missing_field",
+		    "No file in the field named \"image\".");
 		goto out;
 	}
+	if (analyze_fields(&a, resp) == -1 || analyze_sample(&a, resp) == -1 ||
+	    analyze_decode(&a, resp) == -1)
+		goto out;
+	a.t1 = timing_ms();
+	if (analyze_detect(&a, resp) == -1)
+		goto out;
+	a.t2 = timing_ms();
+	if (analyze_draw(&a, resp) == -1)
+		goto out;
+	a.t3 = timing_ms();
+	if (analyze_json(&a, resp) == -1 || analyze_commit(&a, resp) == -1)
+		goto out;
 	snprintf(resp->note, sizeof(resp->note),
 	    "id=%s %dx%d boxes=%zu shown=%zu scale=%s:%.3f tiles=%d "
-	    "decode=%.1fms detect=%.1fms encode=%.1fms probes=%.60s", id, W, H,
-	    nboxes, ns, scale_source_name(dr.scale.source), dr.scale.factor,
-	    dr.tiles, t1 - t0, t2 - t1, t3 - t2, dr.probes);
-	http_json(resp, 200, result);
-	result = NULL;
+	    "decode=%.1fms detect=%.1fms encode=%.1fms probes=%.60s", a.id,
+	    a.W, a.H, a.nboxes, a.ns, scale_source_name(a.dr.scale.source),
+	    a.dr.scale.factor, a.dr.tiles, a.t1 - a.t0, a.t2 - a.t1,
+	    a.t3 - a.t2, a.dr.probes);
+	http_json(resp, 200, a.result);
+	a.result = NULL;
 out:
-	json_decref(result);
-	free(js);
-	free(jpg);
-	free(tjpg);
-	free(pjpg);
-	free(ab);
-	free(uniform);
-	free(boxes);
-	free(types);
-	imgio_free(&im);
-	imgio_free(&thumb);
-	multipart_free(mp);
+	analyze_free(&a);
 }
