@@ -28,6 +28,8 @@
  * A photo the server would refuse (422) counts as no detections.
  * --stock times libdarknet's own math instead of blasgemm.c's.
  * Human table by default, one JSON object with --json.
+ * `bv-eval --count ...` (first argument) measures counts per source on
+ * lists with complete labels instead: evalcount.c.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -46,6 +48,7 @@
 #include "vision/detector.h"
 #include "image/imgcheck.h"
 #include "image/imgio.h"
+#include "tools/evalcount.h"
 #include "tools/perturb.h"
 #include "vision/scan.h"
 #include "tools/voc.h"
@@ -490,6 +493,8 @@ main(int argc, char **argv)
 	int n = 0, rc = 1, nsrc = 0, srccap = 0, nzq = 0, zq_in = 0, nrefused = 0;
 	FILE *f = NULL;
 
+	if (argc > 1 && strcmp(argv[1], "--count") == 0)
+		return evalcount_main(argc, argv);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
