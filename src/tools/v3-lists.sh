@@ -14,6 +14,7 @@
 #                  objects, nothing in them is taught as background);
 #   pbc-detect     complete TXL-PBC boxes, border-cut cells now positives
 #                  (scale 0.63); the v2 hold-out rule kept (50 images);
+# Everything is written under OUT (BCCD converted into OUT/bccd).
 #   raabin-detect  350 smartphone photos (RBC median 134 px: scale 0.35),
 #                  split by a seeded rule fixed before any training choice:
 #                  the 50 smallest sha256("bv-v3-test:" ID) are test, the
@@ -32,12 +33,20 @@ for d in bccd bccd-complete pbc-detect raabin-detect; do
 done
 mkdir -p "$OUT"
 DS=$(cd "$DS" && pwd)
-"$CONVERT" -q "$DS/bccd" work/bccd
-# pbc-detect lists as v2 (hold-out rule unchanged), then without border=ignore.
-src/tools/v2-lists.sh "$DS" "$CONVERT" work/v2det >/dev/null
-for s in train val holdout; do
-	sed 's| border=ignore||' work/v2det/pbc-$s.txt > "$OUT/pbc-$s.txt"
-done
+OUT=$(cd "$OUT" && pwd)
+"$CONVERT" -q "$DS/bccd" "$OUT/bccd"
+# pbc-detect: v2's hold-out rule (the 50 train images with the smallest
+# sha256("bv-v2-holdout:" NAME)); border-cut cells are truths now.
+PBC="$DS/pbc-detect"
+while read -r f; do
+	[ -n "$f" ] || continue
+	h=$(printf 'bv-v2-holdout:%s' "$(basename "$f" .jpg)" | sha256sum | cut -c1-16)
+	echo "$h $f"
+done < "$PBC/train.txt" | sort | head -n 50 | cut -d' ' -f2 | sort > "$OUT/pbc-holdout.names"
+pbc_line() { sed "s|^|$PBC/|; s|\$| scale=$PBC_SCALE|"; }
+grep -vxF -f "$OUT/pbc-holdout.names" "$PBC/train.txt" | pbc_line > "$OUT/pbc-train.txt"
+pbc_line < "$OUT/pbc-holdout.names" > "$OUT/pbc-holdout.txt"
+pbc_line < "$PBC/val.txt" > "$OUT/pbc-val.txt"
 
 # bccd-complete: images/X.jpg -> BCCD's JPEG, labels/X.txt a copy.
 BC="$OUT/bccdc"
@@ -55,9 +64,9 @@ done
 
 # BCCD train/val without complete boxes: partial labels.
 cat "$DS/bccd-complete/train.txt" "$DS/bccd-complete/val.txt" > "$OUT/bccdc.ids"
-grep -vF -f "$OUT/bccdc.ids" work/bccd/trainval.txt |
+grep -vF -f "$OUT/bccdc.ids" "$OUT/bccd/trainval.txt" |
     sed "s|\$| scale=$BCCD_SCALE labels=partial|" > "$OUT/bccd-partial.txt"
-sed "s|\$| scale=$BCCD_SCALE|" work/bccd/test.txt > "$OUT/bccd-test.txt"
+sed "s|\$| scale=$BCCD_SCALE|" "$OUT/bccd/test.txt" > "$OUT/bccd-test.txt"
 
 # raabin-detect: seeded split.
 RA="$DS/raabin-detect"
