@@ -6,8 +6,12 @@
  * size), must give a red-cell diameter that follows the factor within
  * 10 % of the image's own at 1.0,
  * through scan_detect() as the server runs it; a blank image is refused
- * and a 1-tile image takes the single pass.  Skips (77) without the
- * dataset.
+ * and a 1-tile image takes the single pass.  The scale remembered per
+ * microscope (scalemem.h): its table and keys without the dataset; then
+ * a sequence of photos from one microscope at zoom 1, 0.5 and 1 again is
+ * counted at the right scale each time, with exactly one search after
+ * each change, and the same counts a fresh search per photo gives.
+ * Skips (77) without the dataset.
  */
 
 #include "check.h"
@@ -16,11 +20,117 @@
 #include "field.h"
 #include "image/imgio.h"
 #include "vision/scan.h"
+#include "vision/scalemem.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The table alone: keys, sizes, least recently used out, forget. */
+static void
+memory_table(void)
+{
+	char	 k[SCALEMEM_KEY_MAX], name[16];
+	double	 v = 0;
+	int	 i;
+
+	scalemem_clear();
+	CHECK(scalemem_key(k, sizeof(k), "mic", "bench-2_a.b:c", 13) == 0);
+	CHECK_STR(k, "mic:bench-2_a.b:c");
+	CHECK(scalemem_key(k, sizeof(k), "mic", "a b", 3) == -1 && *k == '\0');
+	CHECK(scalemem_key(k, sizeof(k), "mic", "a/../b", 6) == -1);
+	CHECK(scalemem_key(k, sizeof(k), "mic", "", 0) == -1);
+	CHECK(scalemem_key(k, sizeof(k), "mic", NULL, 3) == -1);
+	memset(name, 'x', sizeof(name));
+	CHECK(scalemem_key(k, sizeof(k), "mic", name, SCALEMEM_ID_MAX + 1) ==
+	    -1);
+	CHECK(scalemem_get("mic:a", 640, 480, &v) == 0);
+	scalemem_put("mic:a", 640, 480, 100);
+	scalemem_put("", 640, 480, 100);		/* no key: nothing */
+	scalemem_put("mic:b", 640, 480, 0);		/* no size: nothing */
+	CHECK(scalemem_get("mic:a", 640, 480, &v) == 1 && v == 100);
+	CHECK(scalemem_get("mic:a", 320, 240, &v) == 0);	/* another size */
+	CHECK(scalemem_get("mic:b", 640, 480, &v) == 0);
+	scalemem_put("mic:a", 640, 480, 52);
+	CHECK(scalemem_get("mic:a", 640, 480, &v) == 1 && v == 52);
+	/* fill the table: "mic:a", used after "mic:0", outlives it */
+	for (i = 0; i < SCALEMEM_SLOTS; i++) {
+		snprintf(name, sizeof(name), "mic:%d", i);
+		scalemem_put(name, 640, 480, 10 + i);
+		if (i == 0)
+			CHECK(scalemem_get("mic:a", 640, 480, &v) == 1);
+	}
+	CHECK(scalemem_get("mic:a", 640, 480, &v) == 1 && v == 52);
+	CHECK(scalemem_get("mic:0", 640, 480, &v) == 0);	/* evicted */
+	CHECK(scalemem_get("mic:1", 640, 480, &v) == 1 && v == 11);
+	CHECK(scalemem_get("mic:31", 640, 480, &v) == 1 && v == 41);
+	scalemem_forget("mic:a", 640, 480);
+	CHECK(scalemem_get("mic:a", 640, 480, &v) == 0);
+	scalemem_clear();
+	CHECK(scalemem_get("mic:31", 640, 480, &v) == 0);
+}
+
+/* Counts at 0.5 (the server's thresholds are higher; this is the floor). */
+static size_t
+counted(const struct scan_result *r)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < r->n; i++)
+		n += r->boxes[i].conf >= 0.5f;
+	return n;
+}
+
+/*
+ * One microscope, zoom 1, 1, 0.5, 0.5, 0.5, 1, 1: right scale each time,
+ * one search after each change and none otherwise, the counts of a fresh
+ * search per photo.
+ */
+static void
+memory_sequence(struct detector *d, const struct scan_model *m,
+    const struct scan_opts *o, const struct img *im, double ref)
+{
+	static const double	 zs[] = { 1, 1, 0.5, 0.5, 0.5, 1, 1 };
+	static const int	 want[] = { 1, 0, 1, 0, 0, 1, 0 };
+	struct scan_result	 r, f;
+	struct img		 s;
+	size_t			 k;
+
+	scalemem_clear();
+	for (k = 0; k < sizeof(zs) / sizeof(zs[0]); k++) {
+		if (zs[k] == 1) {
+			s.w = im->w;
+			s.h = im->h;
+			s.rgb = malloc((size_t)s.w * s.h * 3);
+			CHECK(s.rgb != NULL);
+			memcpy(s.rgb, im->rgb, (size_t)s.w * s.h * 3);
+		} else
+			CHECK(field_zoom(im, zs[k], &s, NULL, NULL) == 0);
+		CHECK(scalemem_detect(d, m, o, &s, 1, s.w, s.h, "mic:test",
+		    NULL, NULL, &r) == SCAN_OK);
+		CHECK(scan_detect(d, m, o, &s, 1, s.w, s.h, 0, SCALE_NONE,
+		    NULL, NULL, &f) == SCAN_OK);
+		printf("  sequence zoom %.1f: %s, %d search(es), checked %d, "
+		    "%.1f px (%+.1f %%), factor %.3f (fresh %.3f), counted %zu "
+		    "(fresh %zu)\n", zs[k], scale_source_name(r.scale.source),
+		    r.searches, r.scale.checked, r.scale.rbc_px,
+		    100 * (r.scale.rbc_px / (ref * zs[k]) - 1), r.scale.factor,
+		    f.scale.factor, counted(&r), counted(&f));
+		CHECK(r.searches == want[k]);
+		CHECK(r.scale.source == (want[k] ? SCALE_AUTO :
+		    SCALE_REMEMBERED));
+		CHECK(r.scale.checked == 1);
+		CHECK(fabs(r.scale.rbc_px / (ref * zs[k]) - 1) <= 0.10);
+		CHECK(fabs(r.scale.factor / f.scale.factor - 1) <= 0.10);
+		/* the photo again: the counts of a fresh search */
+		CHECK(counted(&r) == counted(&f));
+		free(r.boxes);
+		free(f.boxes);
+		imgio_free(&s);
+	}
+	scalemem_clear();
+}
 
 int
 main(void)
@@ -39,6 +149,7 @@ main(void)
 	size_t		 i, k;
 	double		 ref;
 
+	memory_table();
 	if (ds == NULL || top == NULL)
 		return 77;
 	snprintf(path, sizeof(path), "%s/BCCD/JPEGImages/%s.jpg", ds, ids[0]);
@@ -69,6 +180,7 @@ main(void)
 		CHECK(ref > 90 && ref < 120);
 		printf("%s: %.1f px at 1.0\n", ids[i], ref);
 		free(r.boxes);
+		memory_sequence(d, &m, &o, &im, ref);
 		for (k = 0; k < sizeof(fs) / sizeof(fs[0]); k++) {
 			CHECK(imgio_resize_factor(&im, fs[k], &s) == 0);
 			CHECK(scan_detect(d, &m, &o, &s, 1, s.w, s.h, 0,

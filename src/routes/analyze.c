@@ -30,8 +30,10 @@
 #include "base/multipart.h"
 #include "vision/pipeline.h"
 #include "store/results.h"
+#include "routes/samples_routes.h"
 #include "store/samples.h"
 #include "vision/scan.h"
+#include "vision/scalemem.h"
 #include "clinical/thresholds.h"
 #include "base/timing.h"
 #include "vision/wbctype.h"
@@ -176,9 +178,13 @@ parse_um_per_px(const struct multipart_part *p, double *out)
 	return 0;
 }
 
-/* The um/px of sample's calibration profile, or 0. */
+/*
+ * The um/px of sample's calibration profile, or 0; a profile without one
+ * names the scale remembered for it in skey, unless skey is already set.
+ */
 static double
-profile_um_per_px(const struct app *app, const char *sample)
+profile_um_per_px(const struct app *app, const char *sample, char *skey,
+    size_t skeylen)
 {
 	const struct clinical_profile	*p;
 	json_t				*o;
@@ -191,6 +197,8 @@ profile_um_per_px(const struct app *app, const char *sample)
 	if ((name = json_string_value(json_object_get(o, "profile"))) !=
 	    NULL && (p = clinical_profile_find(app->clinical, name)) != NULL)
 		v = p->um_per_px;
+	if (name != NULL && !(v > 0) && *skey == '\0')
+		scalemem_key(skey, skeylen, "profile", name, strlen(name));
 	json_decref(o);
 	return v;
 }
@@ -251,6 +259,7 @@ struct analyze {
 	double				*uniform;	/* the request's, per class */
 	double				 um;		/* um/px given, or 0 */
 	enum scale_source		 usrc;
+	char				 skey[SCALEMEM_KEY_MAX]; /* scalemem.h */
 	char				 sample[ID_LEN + 1];
 	const char			*sample_id;	/* NULL: none */
 	struct scan_result		 dr;
@@ -301,6 +310,14 @@ analyze_fields(struct analyze *a, struct http_response *resp)
 		}
 		a->usrc = SCALE_REQUEST;
 	}
+	/* the microscope whose scale is remembered (scalemem.h) */
+	if ((p = multipart_find(a->mp, "microscope")) != NULL && p->len > 0 &&
+	    scalemem_key(a->skey, sizeof(a->skey), "mic", p->data,
+	    p->len) == -1) {
+		http_error(resp, 400, "bad_request", "The microscope id must be "
+		    "1 to 64 letters, digits, '-', '_', '.' or ':'.");
+		return -1;
+	}
 	a->threshold = thresholds_clamp(a->threshold, cfg->min_confidence);
 	/* a request's threshold applies to every class; else the defaults */
 	ncls = detector_classes(a->app->det);
@@ -345,7 +362,8 @@ analyze_sample(struct analyze *a, struct http_response *resp)
 	}
 	a->sample_id = a->sample;
 	if (a->usrc == SCALE_NONE &&
-	    (a->um = profile_um_per_px(a->app, a->sample)) > 0)
+	    (a->um = profile_um_per_px(a->app, a->sample, a->skey,
+	    sizeof(a->skey))) > 0)
 		a->usrc = SCALE_PROFILE;
 	return 0;
 }
@@ -410,7 +428,10 @@ analyze_detect(struct analyze *a, struct http_response *resp)
 	    (float)app->cfg->nms);
 	so.auto_scale = app->cfg->auto_scale;
 	up = (struct upload){ a->part, a->type, &a->ilim };
-	if ((derr = scan_detect(app->det, &sm, &so, &a->im, a->dfac, a->W,
+	/* no scale given: the microscope's remembered one, checked */
+	if ((derr = a->usrc == SCALE_NONE ? scalemem_detect(app->det, &sm, &so,
+	    &a->im, a->dfac, a->W, a->H, a->skey, upload_decode, &up,
+	    &a->dr) : scan_detect(app->det, &sm, &so, &a->im, a->dfac, a->W,
 	    a->H, a->um, a->usrc, upload_decode, &up, &a->dr)) != SCAN_OK) {
 		pipeline_detect_error(resp, derr);
 		snprintf(resp->note, sizeof(resp->note), "detect: %d probes=%.100s",
@@ -597,6 +618,10 @@ analyze_handle(struct app *app, const struct http_request *req,
 	if (analyze_fields(&a, resp) == -1 || analyze_sample(&a, resp) == -1 ||
 	    analyze_decode(&a, resp) == -1)
 		goto out;
+	/* no microscope named: the client's own (one browser, one bench) */
+	if (a.skey[0] == '\0' && req->remote_addr != NULL)
+		scalemem_key(a.skey, sizeof(a.skey), "client",
+		    req->remote_addr, strlen(req->remote_addr));
 	a.t1 = timing_ms();
 	if (analyze_detect(&a, resp) == -1)
 		goto out;

@@ -104,7 +104,7 @@ pipeline_scale_json(const struct scale_info *sc)
 {
 	const char	*why = scale_reason_name(sc->reason);
 
-	return json_pack("{s:s,s:o,s:o,s:f,s:s,s:o,s:i}",
+	return json_pack("{s:s,s:o,s:o,s:f,s:s,s:o,s:i,s:b}",
 	    "source", scale_source_name(sc->source),
 	    "rbc_px", sc->rbc_px > 0 ? json_real(round1(sc->rbc_px)) :
 	    json_null(),
@@ -113,7 +113,7 @@ pipeline_scale_json(const struct scale_info *sc)
 	    "factor", round(sc->factor * 1e4) / 1e4,
 	    "status", sc->status == SCALE_OK ? "ok" : "unsure",
 	    "reason", why ? json_string(why) : json_null(),
-	    "rbc_measured", sc->nrbc);
+	    "rbc_measured", sc->nrbc, "checked", sc->checked);
 }
 
 json_t *

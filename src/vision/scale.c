@@ -149,6 +149,8 @@ scale_source_name(enum scale_source s)
 		return "profile";
 	case SCALE_AUTO:
 		return "auto";
+	case SCALE_REMEMBERED:
+		return "remembered";
 	default:
 		return "none";
 	}

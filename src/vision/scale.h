@@ -11,7 +11,8 @@ enum scale_source {
 	SCALE_NONE = 0,		/* not known: the image was taken as it is */
 	SCALE_REQUEST,		/* the upload's um_per_px field */
 	SCALE_PROFILE,		/* the sample's calibration profile */
-	SCALE_AUTO		/* measured on the image's red cells */
+	SCALE_AUTO,		/* searched: measured on the image's red cells */
+	SCALE_REMEMBERED	/* the microscope's last measured scale (scalemem.h) */
 };
 
 enum scale_status {
@@ -37,6 +38,8 @@ struct scale_info {
 	double			 um_per_px;	/* 0 unless source is request/profile */
 	double			 factor;	/* working px per original px */
 	int			 nrbc;		/* red cells measured */
+	int			 checked;	/* 1: the red cells detected at the
+						   working scale confirm it (status ok) */
 };
 
 /* Red cells measured on one set of boxes. */

@@ -454,7 +454,11 @@ scan_detect(struct detector *d, const struct scan_model *mp,
 		out->scale.um_per_px = um;
 		f = um * m.rbc_net_px / m.rbc_um;
 		out->scale.rbc_px = m.rbc_um / um;
+	} else if (src == SCALE_REMEMBERED) {
+		out->scale.rbc_px = um;
+		f = m.rbc_net_px / um;
 	} else if (so.auto_scale) {
+		out->searches = 1;
 		if (scan_estimate(d, &m, &so, disp, &fd, &out->scale,
 		    &ov, &nov, &ovf, probes, &np) == -1)
 			goto out;
@@ -475,6 +479,7 @@ scan_detect(struct detector *d, const struct scan_model *mp,
 		f = f0;
 	}
 	out->t_scale = timing_ms() - t0;
+	out->chosen = f;
 	if (f > so.max_up) {
 		rc = SCAN_ERR_TOO_SMALL;
 		goto out;
@@ -548,6 +553,7 @@ scan_detect(struct detector *d, const struct scan_model *mp,
 			out->scale.reason = out->scale.source == SCALE_AUTO ?
 			    SCALE_R_SPREAD : SCALE_R_MISMATCH;
 		}
+		out->scale.checked = out->scale.status == SCALE_OK;
 	}
 	rc = SCAN_OK;
 out:

@@ -81,6 +81,9 @@ struct scan_result {
 	int			 tiles;	/* 0: the single letterboxed pass */
 	int			 work_w, work_h;
 	double			 t_scale;	/* ms spent finding the scale */
+	int			 searches;	/* scale searches run (scalemem.h) */
+	double			 chosen;	/* the scale step's factor, before
+						   the snap to the letterbox */
 	char			 probes[160];	/* "factor:n@median,..." for logs */
 };
 
@@ -105,7 +108,9 @@ typedef int (*scan_decode_fn)(void *arg, double factor, struct img *out,
  * Detect on a photo of W x H pixels, given as disp, its display copy
  * (dfac display px per original px; the photo itself when dfac is 1).
  * um (> 0) is the um/px the upload or the profile gave, src where from;
- * SCALE_NONE measures it (o->auto_scale) or takes the photo as it is.
+ * with SCALE_REMEMBERED, um is instead the remembered red-cell diameter in
+ * original px (scalemem.h); SCALE_NONE measures it (o->auto_scale, one
+ * search: out->searches 1) or takes the photo as it is.
  * Then: the field of view, the working copy (disp resampled, or decode()
  * called for a finer one), tiles.  A photo already within 15 % of the
  * network's scale gets the single letterboxed pass.  On SCAN_OK out->boxes
