@@ -30,7 +30,6 @@
 #include "base/multipart.h"
 #include "vision/pipeline.h"
 #include "store/results.h"
-#include "routes/samples_routes.h"
 #include "store/samples.h"
 #include "vision/scan.h"
 #include "vision/scalemem.h"
