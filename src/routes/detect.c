@@ -22,6 +22,7 @@
 #include "base/multipart.h"
 #include "vision/pipeline.h"
 #include "vision/scan.h"
+#include "vision/scalemem.h"
 #include "clinical/thresholds.h"
 #include "base/timing.h"
 
@@ -210,6 +211,23 @@ gate_enter(const struct app *app, const struct http_request *req,
 	return -1;
 }
 
+/*
+ * The key the live session's scale is remembered under (scalemem.h): the
+ * page's microscope field when it is a valid id, else the client's address.
+ */
+static const char *
+frame_scale_key(const struct multipart *mp, const struct http_request *req,
+    char *buf, size_t len)
+{
+	const struct multipart_part	*p = multipart_find(mp, "microscope");
+
+	if ((p == NULL || scalemem_key(buf, len, "mic", p->data, p->len) ==
+	    -1) && req->remote_addr != NULL)
+		scalemem_key(buf, len, "client", req->remote_addr,
+		    strlen(req->remote_addr));
+	return buf;
+}
+
 static void
 frame_too_large(struct http_response *resp)
 {
@@ -233,7 +251,7 @@ detect_handle(struct app *app, const struct http_request *req,
 	struct scan_model		 sm;
 	struct scan_opts		 so;
 	json_t				*o = NULL, *warn;
-	char				 mime[64];
+	char				 mime[64], skey[SCALEMEM_KEY_MAX];
 	double				 t0, t1, t2, sharp, mean, share;
 	int				 W = 0, H = 0, nrbc;
 
@@ -288,8 +306,9 @@ detect_handle(struct app *app, const struct http_request *req,
 	pipeline_model_scale(app, &sm);
 	scan_opts_default(&so, (float)cfg->min_confidence, (float)cfg->nms);
 	so.auto_scale = cfg->auto_scale;
-	if ((derr = scan_detect(app->det, &sm, &so, &im, 1.0, W, H, 0,
-	    SCALE_NONE, NULL, NULL, &dr)) != SCAN_OK) {
+	if ((derr = scalemem_detect(app->det, &sm, &so, &im, 1.0, W, H,
+	    frame_scale_key(mp, req, skey, sizeof(skey)), NULL, NULL,
+	    &dr)) != SCAN_OK) {
 		pipeline_detect_error(resp, derr);
 		snprintf(resp->note, sizeof(resp->note), "frame: detect %d",
 		    (int)derr);
