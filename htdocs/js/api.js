@@ -53,6 +53,22 @@
   }
 
   /*
+   * This browser's microscope id (docs/api.md "microscope"): made once, kept in localStorage, so
+   * the server remembers the working scale of the microscope this browser photographs through;
+   * '' where storage is off (the server then keys by address).
+   */
+  function microscopeId() {
+    try {
+      var id = window.localStorage.getItem('bloodview.microscope');
+      if (!id || !/^[A-Za-z0-9_.:-]{1,64}$/.test(id)) {
+        id = 'b' + Math.random().toString(36).slice(2, 12) + Date.now().toString(36);
+        window.localStorage.setItem('bloodview.microscope', id);
+      }
+      return id;
+    } catch (e) { return ''; }
+  }
+
+  /*
    * POST one file to /api/analyze.  XMLHttpRequest rather than fetch because only it reports
    * upload progress.  Returns {promise, abort}; onProgress(fraction) then onUploaded().
    */
@@ -67,6 +83,7 @@
       /* Decimal point already normalised by the page; the server takes "0,1" as well. */
       if (opts.umPerPx) form.append('um_per_px', String(opts.umPerPx));
       if (opts.sample) form.append('sample', opts.sample);
+      if (microscopeId()) form.append('microscope', microscopeId());
       xhr.open('POST', '/api/analyze');
       xhr.setRequestHeader('Accept', 'application/json');
       xhr.upload.onprogress = function (ev) {
@@ -89,6 +106,7 @@
   window.BV.api = {
     ApiError: ApiError,
     analyze: analyze,
+    microscopeId: microscopeId,
     model: function () { return request('GET', '/api/model'); },
     health: function () { return request('GET', '/api/health'); },
     results: function (limit) { return request('GET', '/api/results?limit=' + (limit || 100)); },

@@ -211,6 +211,7 @@
       if (f.same) return 20;     /* the box camera has no newer frame yet */
       var form = new FormData();
       form.append('image', f.blob, 'frame.jpg');
+      if (BV.api.microscopeId()) form.append('microscope', BV.api.microscopeId());
       return fetch('/api/detect', { method: 'POST', body: form, cache: 'no-store',
                                     headers: { 'Accept': 'application/json' } })
         .then(parse).then(function (r) {
