@@ -169,8 +169,7 @@
     } else {
       box.appendChild(h('p', { 'class': 'rp-screen-title' }, [h('strong', { text: t('smp.screening') + ': ' + t('smp.screen.' + sc.result) +
         (sc.severity ? ' · ' + t('smp.severity.' + sc.severity) : '') }),
-        ' ' + t('rp.basedOnHb'),
-        sc.cutoff_unverified || (sc.hemoglobin && sc.hemoglobin.altitude_unverified) ? ' (' + t('smp.unverified') + ')' : '']));
+        ' ' + t('rp.basedOnHb')]));
       box.appendChild(h('p', { text: msgs(sc.reason_i18n, sc.reason) }));
       if (sc.hemoglobin && sc.hemoglobin.formula)
         box.appendChild(h('p', { 'class': 'rp-small', text: msgs(sc.hemoglobin.formula_i18n, sc.hemoglobin.formula) }));
@@ -273,6 +272,11 @@
     if (sum.review && sum.review.text) notes.appendChild(h('p', { text: msgs(sum.review.text_i18n, sum.review.text) }));
     if (sum.estimates_unavailable) notes.appendChild(h('p', { text: msgs(sum.estimates_unavailable_i18n, sum.estimates_unavailable) }));
     if (sum.unverified && sum.unverified.text) notes.appendChild(h('p', { text: msgs(sum.unverified.text_i18n, sum.unverified.text) }));
+    /* The result with unverified reference data: a note beside, never in the screening box. */
+    var wu = sum.screening && sum.screening.with_unverified;
+    if (wu) notes.appendChild(h('p', { 'class': 'rp-with-unverified', text: t('smp.withUnverified') + ' (' +
+      (wu.uses || []).map(function (u) { return t('smp.uses.' + u); }).join(', ') + ', ' + t('smp.unverified') + '): ' +
+      t('smp.screen.' + wu.result) + (wu.severity ? ' · ' + t('smp.severity.' + wu.severity) : '') + '.' }));
     notes.appendChild(h('p', { text: t('rp.estimateNote') }));
     if (s.note) notes.appendChild(h('p', { text: t('smp.note') + ': ' + (s.note.length > 200 ? s.note.slice(0, 200) + '…' : s.note) }));
     page.appendChild(notes);

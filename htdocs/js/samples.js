@@ -420,6 +420,26 @@
     return box;
   }
 
+  /*
+   * A screening whose full result used reference data not yet verified: the result on verified
+   * data alone and the result with the unverified data, side by side, the latter tagged.
+   */
+  function screeningSplit(sc) {
+    var msgs = i18n.msgs, w = sc.with_unverified, wo = sc.without_unverified || {};
+    function said(r) { return t('smp.screen.' + r.result) + (r.severity ? ' · ' + t('smp.severity.' + r.severity) : ''); }
+    var uses = (w.uses || []).map(function (u) { return t('smp.uses.' + u); }).join(', ');
+    return h('div', { 'class': 'screen-split' }, [
+      h('h4', { text: t('smp.splitTitle') }),
+      h('p', { 'class': 'split-verified', 'data-result': wo.result, 'data-severity': wo.severity || '' }, [
+        h('strong', { text: t('smp.verifiedOnly') + ': ' }), said(wo)]),
+      h('p', { 'class': 'split-unverified', 'data-result': w.result, 'data-severity': w.severity || '' }, [
+        h('strong', { text: t('smp.withUnverified') + ' (' + uses + '): ' }), said(w), ' ',
+        h('span', { 'class': 'tag unverified', text: t('smp.unverified') })]),
+      h('p', { 'class': 'hint', text: msgs(w.reason_i18n, w.reason) }),
+      w.hemoglobin && w.hemoglobin.formula
+        ? h('p', { 'class': 'mono hint', text: msgs(w.hemoglobin.formula_i18n, w.hemoglobin.formula) }) : null]);
+  }
+
   function summaryView(sum, sid, s) {
     var classes = ['RBC', 'WBC', 'Platelets'];
     var wrap = h('div', { 'class': 'sample-summary' });
@@ -496,14 +516,13 @@
       var box = h('div', { 'class': 'screening screening-' + sc.result, 'data-result': sc.result }, [
         h('h3', { text: t('smp.screening') }),
         h('p', { 'class': 'screen-label' }, [h('strong', { text: t('smp.screen.' + sc.result) }),
-          sc.severity ? ' · ' + t('smp.severity.' + sc.severity) : '',
-          sc.cutoff_unverified || (sc.hemoglobin && sc.hemoglobin.altitude_unverified)
-            ? h('span', { 'class': 'tag unverified', text: t('smp.unverified') }) : null]),
+          sc.severity ? ' · ' + t('smp.severity.' + sc.severity) : '']),
         h('p', { 'class': 'screen-reason', text: msgs(sc.reason_i18n, sc.reason) })]);
       if (sc.group) box.appendChild(h('p', { 'class': 'hint', text: t('smp.group') + ': ' +
         (sc.group_id ? i18n.label('msg.group', sc.group_id, sc.group) : sc.group) }));
       if (sc.hemoglobin && sc.hemoglobin.formula)
         box.appendChild(h('p', { 'class': 'mono hb-formula', text: msgs(sc.hemoglobin.formula_i18n, sc.hemoglobin.formula) }));
+      if (sc.with_unverified) box.appendChild(screeningSplit(sc));
       wrap.appendChild(box);
     }
     if (sum.per_field && sum.per_field.length) {

@@ -685,6 +685,21 @@ clinical_free(struct clinical *c)
 	free(c);
 }
 
+void
+clinical_verified_rules(const struct clinical *c, struct est_hb_rules *out)
+{
+	*out = c->rules;
+	if (c->altitude_unverified) {
+		out->altitude = NULL;
+		out->naltitude = 0;
+	}
+	if (c->smoking_unverified) {
+		out->smoking = NULL;
+		out->nsmoking = 0;
+		out->smoking_unknown_g_l = 0;
+	}
+}
+
 const struct clinical_profile *
 clinical_profile_find(const struct clinical *c, const char *name)
 {

@@ -92,6 +92,15 @@ struct clinical *clinical_load(const char *path_calibration,
 /* Release c and everything it holds; NULL is a no-op. */
 void	clinical_free(struct clinical *c);
 
+/*
+ * c's anaemia rules less every adjustment not verified against its source
+ * (its steps left out, so it adds 0 g/L): the screening a headline may rest
+ * on.  The groups are c's; a group's own "unverified" is the caller's to
+ * check.  out borrows from c.
+ */
+void	clinical_verified_rules(const struct clinical *c,
+	    struct est_hb_rules *out);
+
 /* Profile named name, or NULL.  Borrowed from c. */
 const struct clinical_profile *clinical_profile_find(const struct clinical *c,
 	    const char *name);

@@ -678,6 +678,148 @@ unverified_json(const struct unverified *u)
 	    "text_i18n", l);
 }
 
+/* The haemoglobin arithmetic of r (has_hb), as JSON; null without. */
+static json_t *
+hb_json(const struct est_hb_result *r)
+{
+	if (!r->has_hb)
+		return json_null();
+	return json_pack("{s:f,s:f,s:f,s:f,s:f,s:s,s:o}",
+	    "measured_g_l", r->measured,
+	    "altitude_adjustment_g_l", r->altitude_adj,
+	    "smoking_adjustment_g_l", r->smoking_adj,
+	    "adjusted_g_l", r->adjusted,
+	    "cutoff_g_l", r->group->anaemia_below,
+	    "formula", r->formula,
+	    "formula_i18n", msg_list("hemoglobin_formula",
+	    json_pack("{s:f,s:f,s:f,s:f,s:s,s:s,s:f}",
+	    "measured_g_l", shown(r->measured, 1),
+	    "altitude_g_l", shown(r->altitude_adj, 1),
+	    "smoking_g_l", shown(r->smoking_adj, 1),
+	    "adjusted_g_l", shown(r->adjusted, 1),
+	    "group", r->group->id, "group_label", r->group->label,
+	    "cutoff_g_l", shown(r->group->anaemia_below, 1))));
+}
+
+/* r's result and severity (NULL unless anaemia is likely), as JSON. */
+static json_t *
+screen_pair(enum est_screen screen, enum est_severity sev)
+{
+	return json_pack("{s:s,s:s?}", "result", est_screen_name(screen),
+	    "severity", screen == EST_SCREEN_LIKELY ?
+	    est_severity_name(sev) : NULL);
+}
+
+/*
+ * The screening p got on verified reference data alone (c's verified rules;
+ * an unverified cutoff gives no result), into v, its reason words in *why.
+ */
+static void
+screening_verified(const struct est_person *p, const struct clinical *c,
+    enum est_flag rbc_flag, const struct unverified *u,
+    struct est_hb_result *v, json_t **why)
+{
+	struct est_hb_rules	 vr;
+
+	clinical_verified_rules(c, &vr);
+	est_anaemia(p, &vr, rbc_flag, v);
+	if (u->cutoff == NULL) {
+		*why = reason_i18n(v);
+		return;
+	}
+	v->screen = EST_SCREEN_CANNOT_TELL;
+	v->has_hb = 0;
+	snprintf(v->reason, sizeof(v->reason), "The haemoglobin cutoff "
+	    "for %s is not yet verified: no result is given on it alone.",
+	    u->cutoff->label);
+	*why = msg_list("cutoff_unverified_no_result", json_pack(
+	    "{s:s,s:s}", "group", u->cutoff->id, "group_label",
+	    u->cutoff->label));
+}
+
+/*
+ * r used reference data not yet verified (u) that changed its numbers: the
+ * headline of o (result, severity, reason, hemoglobin) is made to rest on
+ * verified data alone, "with_unverified" keeps r for the page to show
+ * beside it and "without_unverified" the verified result.  The headline's
+ * result is both results' when they agree, else "cannot tell"; its
+ * severity only when both give the same band.
+ */
+static void
+screening_split(json_t *o, const struct est_person *p,
+    const struct clinical *c, enum est_flag rbc_flag,
+    const struct est_hb_result *r, const struct unverified *u)
+{
+	static const char *const labels[] = {
+		"Cannot tell", "Anaemia not indicated", "Anaemia likely"
+	};
+	struct est_hb_result	 v;
+	enum est_screen		 head;
+	json_t			*uses, *why, *w;
+	int			 alt = u->altitude && r->altitude_adj != 0;
+	int			 smk = u->smoking && r->smoking_adj != 0;
+	size_t			 n;
+
+	if (u->cutoff == NULL && !alt && !smk)
+		return;
+	uses = json_array();
+	if (u->cutoff != NULL)
+		json_array_append_new(uses, json_string("hemoglobin_cutoff"));
+	if (alt)
+		json_array_append_new(uses, json_string("altitude_adjustment"));
+	if (smk)
+		json_array_append_new(uses, json_string("smoking_adjustment"));
+	w = screen_pair(r->screen, r->severity);
+	json_object_set_new(w, "reason", json_string(r->reason));
+	json_object_set_new(w, "reason_i18n", reason_i18n(r));
+	json_object_set_new(w, "hemoglobin", hb_json(r));
+	json_object_set_new(json_object_get(w, "hemoglobin"),
+	    "altitude_unverified", json_boolean(alt));
+	json_object_set_new(json_object_get(w, "hemoglobin"),
+	    "smoking_unverified", json_boolean(smk));
+	json_object_set_new(w, "uses", uses);
+	json_object_set_new(o, "with_unverified", w);
+
+	screening_verified(p, c, rbc_flag, u, &v, &why);
+	json_object_set_new(o, "without_unverified",
+	    screen_pair(v.screen, v.severity));
+	head = v.screen == r->screen ? v.screen : EST_SCREEN_CANNOT_TELL;
+	n = strlen(v.reason);
+	if (head != v.screen) {
+		snprintf(v.reason + n, sizeof(v.reason) - n, " With reference "
+		    "data not yet verified the result differs: cannot tell "
+		    "until that data is checked.");
+		msg_add(why, "screen_depends_on_unverified", NULL);
+	} else if (head == EST_SCREEN_LIKELY && v.severity != r->severity) {
+		snprintf(v.reason + n, sizeof(v.reason) - n, " The severity "
+		    "band depends on reference data not yet verified: not "
+		    "given.");
+		msg_add(why, "severity_depends_on_unverified", NULL);
+	}
+	n = strlen(v.reason);
+	if (alt) {
+		snprintf(v.reason + n, sizeof(v.reason) - n, " The altitude "
+		    "adjustment is left out here: it is not yet verified.");
+		msg_add(why, "altitude_left_out", NULL);
+	}
+	n = strlen(v.reason);
+	if (smk) {
+		snprintf(v.reason + n, sizeof(v.reason) - n, " The smoking "
+		    "adjustment is left out here: it is not yet verified.");
+		msg_add(why, "smoking_left_out", NULL);
+	}
+	json_object_set_new(o, "result", json_string(est_screen_name(head)));
+	json_object_set_new(o, "label", json_string(labels[head]));
+	if (head == EST_SCREEN_LIKELY && v.severity == r->severity)
+		json_object_set_new(o, "severity",
+		    json_string(est_severity_name(v.severity)));
+	else
+		json_object_del(o, "severity");
+	json_object_set_new(o, "reason", json_string(v.reason));
+	json_object_set_new(o, "reason_i18n", why);
+	json_object_set_new(o, "hemoglobin", hb_json(&v));
+}
+
 static json_t *
 screening_json(const json_t *sample, const struct clinical *c,
     enum est_flag rbc_flag, struct unverified *u)
@@ -711,23 +853,7 @@ screening_json(const json_t *sample, const struct clinical *c,
 		why = reason_i18n(&r);
 	}
 
-	hb = json_null();
-	if (r.has_hb)
-		hb = json_pack("{s:f,s:f,s:f,s:f,s:f,s:s,s:o}",
-		    "measured_g_l", r.measured,
-		    "altitude_adjustment_g_l", r.altitude_adj,
-		    "smoking_adjustment_g_l", r.smoking_adj,
-		    "adjusted_g_l", r.adjusted,
-		    "cutoff_g_l", r.group->anaemia_below,
-		    "formula", r.formula,
-		    "formula_i18n", msg_list("hemoglobin_formula",
-		    json_pack("{s:f,s:f,s:f,s:f,s:s,s:s,s:f}",
-		    "measured_g_l", shown(r.measured, 1),
-		    "altitude_g_l", shown(r.altitude_adj, 1),
-		    "smoking_g_l", shown(r.smoking_adj, 1),
-		    "adjusted_g_l", shown(r.adjusted, 1),
-		    "group", r.group->id, "group_label", r.group->label,
-		    "cutoff_g_l", shown(r.group->anaemia_below, 1))));
+	hb = hb_json(&r);
 	o = json_pack("{s:s,s:s,s:s?,s:s?,s:s?,s:s,s:o,s:o}",
 	    "result", est_screen_name(r.screen),
 	    "label", labels[r.screen],
@@ -754,6 +880,8 @@ screening_json(const json_t *sample, const struct clinical *c,
 		json_object_set_new(json_object_get(o, "hemoglobin"),
 		    "smoking_unverified", json_boolean(u->smoking));
 	}
+	if (c != NULL && r.has_hb)
+		screening_split(o, &p, c, rbc_flag, &r, u);
 	return o;
 }
 
