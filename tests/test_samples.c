@@ -688,7 +688,7 @@ test_summary_smear(void)
 	CHECK(json_array_size(json_object_get(sum, "sources")) >= 3);
 
 	/* Every sentence also as codes, with the same numbers. */
-	CHECK(check_i18n(sum) == 26);	/* + review, unverified, selection, differential (2), counting_frame, interval_method, interval_unavailable (3) */
+	CHECK(check_i18n(sum) == 21);	/* + review, unverified, selection, differential (2) */
 	o = path_obj(sum, "screening", "reason_i18n", NULL);
 	p = msg_params(o, 0, "hemoglobin_below_cutoff");
 	CHECK(pnum(p, "adjusted_g_l") == 115 && pnum(p, "cutoff_g_l") == 130);
@@ -756,7 +756,7 @@ test_summary_smear(void)
 	CHECK(pnum(p, "field_diameter_um") == 180 &&
 	    pnum(p, "width_px") == 640 && pnum(p, "height_px") == 480 &&
 	    pnum(p, "um_per_px") == 0.1 && pnum(p, "images_per_field") == 8.28);
-	CHECK(check_i18n(sum) == 25);	/* + review, unverified, selection, differential (2), counting_frame, interval_method, interval_unavailable (3) */
+	CHECK(check_i18n(sum) == 20);	/* + review, unverified, selection, differential (2) */
 	json_decref(sum);
 	/* The profile removed from clinical.json. */
 	json_object_set_new(s, "profile", json_string("gone"));
@@ -1183,8 +1183,14 @@ test_summary_unverified(void)
 	sum = samples_summary(rfd, s, clin);
 	CHECK(json_is_true(json_object_get(json_object_get(sum, "screening"),
 	    "cutoff_unverified")));
+	/* The headline rests on no unverified cutoff: cannot tell. */
+	CHECK_STR(json_string_value(json_object_get(json_object_get(sum,
+	    "screening"), "result")), "cannot_tell");
+	CHECK(json_is_null(json_object_get(json_object_get(sum, "screening"),
+	    "hemoglobin")));
 	CHECK(json_is_true(json_object_get(json_object_get(json_object_get(
-	    sum, "screening"), "hemoglobin"), "altitude_unverified")));
+	    json_object_get(sum, "screening"), "with_unverified"),
+	    "hemoglobin"), "altitude_unverified")));
 	u = json_object_get(sum, "unverified");
 	CHECK(json_array_size(json_object_get(u, "items")) == 2);
 	CHECK_STR(json_string_value(json_array_get(json_object_get(u,
@@ -1199,6 +1205,28 @@ test_summary_unverified(void)
 	    "trimester are not yet checked against the WHO 2024 guideline. "
 	    "Unverified: the altitude adjustment table is not yet checked "
 	    "against the WHO 2024 guideline.");
+	check_i18n(sum);
+	json_decref(sum);
+	json_decref(s);
+
+	/* 3rd trimester (verified cutoff) at 3800 m: with the table moderate, without it mild. */
+	s = valid("{\"code\":\"UV-3\",\"age\":25,\"age_unit\":\"years\","
+	    "\"sex\":\"female\",\"pregnant\":true,\"trimester\":3,"
+	    "\"hemoglobin\":10.5,\"hemoglobin_unit\":\"g/dL\","
+	    "\"altitude_m\":3800}", err, sizeof(err), &missing);
+	CHECK(samples_create(rfd, s, sid, sizeof(sid)) == SAMPLES_OK);
+	json_decref(s);
+	s = samples_load(rfd, sid);
+	sum = samples_summary(rfd, s, clin);
+	u = json_object_get(sum, "screening");
+	CHECK_STR(json_string_value(json_object_get(u, "result")), "likely");
+	CHECK(json_object_get(u, "severity") == NULL);
+	CHECK_STR(json_string_value(json_object_get(json_object_get(u,
+	    "with_unverified"), "severity")), "moderate");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(u,
+	    "without_unverified"), "severity")), "mild");
+	CHECK(json_real_value(json_object_get(json_object_get(u,
+	    "hemoglobin"), "adjusted_g_l")) == 105);
 	check_i18n(sum);
 	json_decref(sum);
 	json_decref(s);
