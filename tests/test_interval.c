@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "clinical/interval.h"
+#include "clinical/countest.h"
 #include "check.h"
 
 static void
@@ -174,9 +175,78 @@ test_json(void)
 	json_decref(ce);
 }
 
+/* The summary's side: frame counts read back, the estimate's interval, flags. */
+static void
+test_countest(void)
+{
+	struct clinical_profile	 p;
+	struct est_range	 rg;
+	struct interval		 iv;
+	const char		*why;
+	double			 fr[EST_NCLASS], ratio;
+	json_t			*r, *ce, *o;
+
+	r = json_loads("{\"frame\": {\"valid\": true, \"area_px\": 100000, "
+	    "\"field_area_px\": 307200, \"counts\": {\"RBC\": 12, \"WBC\": 1, "
+	    "\"Platelets\": 0}}}", 0, NULL);
+	CHECK(countest_frame_read(r, fr, &ratio) == 0);
+	CHECK(fr[EST_RBC] == 12 && fr[EST_WBC] == 1 && fr[EST_PLT] == 0);
+	CHECK(ratio == 3.072);
+	json_object_set_new(json_object_get(r, "frame"), "valid",
+	    json_false());
+	CHECK(countest_frame_read(r, fr, &ratio) == -1 && ratio == 0 &&
+	    fr[EST_RBC] == 0);
+	json_decref(r);
+	CHECK(countest_frame_read(NULL, fr, &ratio) == -1);
+
+	memset(&p, 0, sizeof(p));
+	p.factor_sd_rel = 0.17;
+	p.factor_sd_unverified = 1;
+	ce = json_loads("{\"RBC\": {\"bias\": 0, \"sd_rel\": 0.05, "
+	    "\"sd_abs\": 2, \"fields\": 40, \"sources\": \"x val\"}}", 0, NULL);
+	/* test_estimate()'s first case: 2,551,190 to 5,448,810 */
+	o = countest_interval(ce, EST_RBC, 400, 10, 10000, &p, &iv, &why);
+	CHECK(why == NULL && json_is_object(o));
+	CHECK(json_integer_value(json_object_get(o, "lo")) == 2551190);
+	CHECK(json_integer_value(json_object_get(o, "hi")) == 5448810);
+	CHECK(json_is_true(json_object_get(json_object_get(o, "components"),
+	    "factor_sd_unverified")));
+	json_decref(o);
+	/* no measured error for WBC: null, and why */
+	o = countest_interval(ce, EST_WBC, 20, 10, 100, &p, &iv, &why);
+	CHECK(json_is_null(o) && why != NULL && iv.hi == 0);
+	CHECK_STR(countest_unavailable_code(why), "interval_no_count_error");
+	json_decref(o);
+
+	/* RBC 4.0-5.5 M/uL; the interval 2.55-5.45 M reaches across 4.0 M */
+	memset(&rg, 0, sizeof(rg));
+	rg.low = 4.0e6;
+	rg.high = 5.5e6;
+	iv = (struct interval){ 4.0e6, 2551190, 5448810 };
+	o = countest_cannot_tell(EST_RBC, EST_FLAG_LOW, &rg, &iv);
+	CHECK(o != NULL);
+	CHECK_STR(json_string_value(json_object_get(o, "flag")),
+	    "cannot_tell");
+	CHECK_STR(json_string_value(json_object_get(o, "point_flag")), "low");
+	json_decref(o);
+	/* wholly below the range: the low flag stands */
+	iv = (struct interval){ 3.0e6, 2.6e6, 3.4e6 };
+	CHECK(countest_cannot_tell(EST_RBC, EST_FLAG_LOW, &rg, &iv) == NULL);
+	/* high, with the interval reaching down into the range */
+	iv = (struct interval){ 6.0e6, 5.0e6, 7.0e6 };
+	o = countest_cannot_tell(EST_RBC, EST_FLAG_HIGH, &rg, &iv);
+	CHECK(o != NULL);
+	json_decref(o);
+	CHECK(countest_cannot_tell(EST_RBC, EST_FLAG_NORMAL, &rg, &iv) ==
+	    NULL);
+	CHECK(countest_cannot_tell(EST_RBC, EST_FLAG_LOW, NULL, &iv) == NULL);
+	json_decref(ce);
+}
+
 int
 main(void)
 {
+	test_countest();
 	test_count();
 	test_estimate();
 	test_side();

@@ -181,6 +181,13 @@ load_profile(const json_t *o, struct clinical_profile *p, char *why,
 			return seterr(why, whysz, "a chamber profile needs "
 			    "um_per_px or field_area_mm2"), -1;
 	}
+	f = json_object_get(o, "factor_spread");
+	if (get_num(f, "sd_rel", 0, 0, &p->factor_sd_rel) == -1 ||
+	    p->factor_sd_rel > 1)
+		return seterr(why, whysz, "factor_spread.sd_rel must be a "
+		    "number from 0 to 1"), -1;
+	p->factor_sd_unverified = json_is_true(json_object_get(f,
+	    "unverified"));
 	return 0;
 }
 

@@ -27,6 +27,13 @@ struct clinical_profile {
 	double			 depth_mm;
 	double			 field_area_mm2;    /* 0: from um_per_px */
 	double			 default_dilution;
+	/*
+	 * Relative SD of the factor (smear) or of depth x dilution
+	 * (chamber): "factor_spread": {"sd_rel", "unverified"}; sd_rel 0
+	 * when not recorded.  interval.h adds it to each estimate's interval.
+	 */
+	double			 factor_sd_rel;
+	int			 factor_sd_unverified;
 };
 
 /* White-cell classes of the differential intervals, in file order. */

@@ -4,6 +4,7 @@
 #include "store/samples_int.h"
 #include "clinical/clinical.h"
 #include "clinical/estimates.h"
+#include "clinical/countest.h"
 #include "store/ids.h"
 #include "store/results.h"
 #include "store/review.h"
@@ -48,12 +49,15 @@ struct field {
 	double	w, h;		/* image pixels; 0 if unknown */
 	double	fov_um2;	/* measured field of view (result "fov"."area_um2"); 0 if none */
 	int	targeted;	/* chosen around white cells: no estimate */
+	double	frame[EST_NCLASS];	/* counting-frame counts */
+	double	frame_ratio;	/* field area / frame area; 0: no frame */
 };
 
 struct density {
 	int	ok;
 	double	per_ul;
 	double	lo, hi;		/* valid when has_ci */
+	double	scale;		/* cells/uL per unit of the mean per image */
 	int	has_ci;
 	char	formula[400];
 };
@@ -207,7 +211,7 @@ smear_density(const struct clinical_profile *p, enum est_class k,
 	char	 tot[32], mean[32], ip[32], fac[32], res[32];
 	double	 scale;
 
-	scale = ipf * p->factor[k];
+	out->scale = scale = ipf * p->factor[k];
 	out->per_ul = est_smear_per_ul(st->mean, ipf, p->factor[k]);
 	if (!(out->ok = out->per_ul >= 0))
 		return;
@@ -347,7 +351,7 @@ chamber_density(const struct clinical_profile *p, enum est_class k,
 	if (!(out->ok = out->per_ul >= 0))
 		return;
 	/* Mean per image to cells/uL: n images share the total area. */
-	scale = (double)st->n / (area * p->depth_mm) * dilution;
+	out->scale = scale = (double)st->n / (area * p->depth_mm) * dilution;
 	if (st->has_ci) {
 		out->lo = st->ci_lo * scale;
 		out->hi = st->ci_hi * scale;
@@ -1048,6 +1052,13 @@ samples_summary_ref(int results_fd, const json_t *sample,
 	char				 how[640];
 	const char			*rid, *prep_s;
 	int				 k, prep;
+	/* issue 20: frame counts, the detector's error, the intervals */
+	json_t				*cerr = NULL, *ct;
+	double				 counted[EST_NCLASS], rsum = 0;
+	size_t				 nframe = 0;
+	int				 use_frame;
+	struct interval			 iv;
+	const char			*ivwhy = NULL;
 
 	memset(d, 0, sizeof(d));
 	memset(&unv, 0, sizeof(unv));
@@ -1083,6 +1094,10 @@ samples_summary_ref(int results_fd, const json_t *sample,
 		if (!num_or_null(json_object_get(r, "fov"), "area_um2",
 		    &f[n].fov_um2) || !(f[n].fov_um2 > 0))
 			f[n].fov_um2 = 0;
+		countest_frame_read(r, f[n].frame, &f[n].frame_ratio);
+		if (cerr == NULL && json_is_object(json_object_get(r,
+		    "count_error")))
+			cerr = json_deep_copy(json_object_get(r, "count_error"));
 		f[n].targeted = samples_field_selection(sample, rid) ==
 		    SAMPLES_SEL_TARGETED;
 		if (!f[n].targeted)
@@ -1113,6 +1128,12 @@ samples_summary_ref(int results_fd, const json_t *sample,
 		json_decref(r);
 		n++;
 	}
+	/* Densities count in the counting frames when every field has one. */
+	for (i = 0; i < nr; i++) {
+		nframe += fr[i].frame_ratio > 0;
+		rsum += fr[i].frame_ratio;
+	}
+	use_frame = nr > 0 && nframe == nr;
 	totals = json_object();
 	stats = json_object();
 	for (k = 0; k < EST_NCLASS; k++) {
@@ -1120,8 +1141,12 @@ samples_summary_ref(int results_fd, const json_t *sample,
 			x[i] = f[i].count[k];
 		est_stats(x, n, &st[k]);
 		/* Estimates: the random fields only. */
-		for (i = 0; i < nr; i++)
-			x[i] = fr[i].count[k];
+		for (i = 0, counted[k] = 0; i < nr; i++) {
+			x[i] = use_frame ? fr[i].frame[k] * fr[i].frame_ratio :
+			    fr[i].count[k];
+			counted[k] += use_frame ? fr[i].frame[k] :
+			    fr[i].count[k];
+		}
 		est_stats(x, nr, &se[k]);
 		json_object_set_new(totals, est_class_name(k),
 		    json_integer((json_int_t)llround(st[k].total)));
@@ -1140,6 +1165,12 @@ samples_summary_ref(int results_fd, const json_t *sample,
 	    c));
 	json_object_set_new(sum, "selection", selection_json(nr, n - nr));
 	json_object_set_new(sum, "review", review_json(nreviewed, n));
+	json_object_set_new(sum, "counting_frame", countest_frame_json(
+	    use_frame, nframe, nr));
+	json_object_set_new(sum, "interval_method", json_string(
+	    countest_interval_method));
+	json_object_set_new(sum, "interval_method_i18n", msg_list(
+	    "interval_method", NULL));
 
 	/* Densities. */
 	prep_s = json_string_value(json_object_get(sample, "preparation"));
@@ -1199,6 +1230,15 @@ samples_summary_ref(int results_fd, const json_t *sample,
 		    json_pack("[I,I]", (json_int_t)llround(d[k].lo),
 		    (json_int_t)llround(d[k].hi)) : json_null());
 		json_object_set_new(est, est_class_name(k), o);
+		json_object_set_new(o, "interval95", countest_interval(cerr, k,
+		    counted[k], nr, counted[k] > 0 ? d[k].per_ul / counted[k] :
+		    d[k].scale * (use_frame ? rsum / nr : 1) / nr, prof, &iv,
+		    &ivwhy));
+		json_object_set_new(o, "interval_unavailable", ivwhy ?
+		    json_string(ivwhy) : json_null());
+		json_object_set_new(o, "interval_unavailable_i18n", ivwhy ?
+		    msg_list(countest_unavailable_code(ivwhy), NULL) :
+		    json_null());
 
 		range = est_range_find(c->ranges, c->nranges, k,
 		    sex_of(sample), age);
@@ -1212,6 +1252,13 @@ samples_summary_ref(int results_fd, const json_t *sample,
 			o = json_pack("{s:s,s:s,s:o}", "flag",
 			    est_flag_name(fl[k]), "text", sn->en, "text_i18n",
 			    msg_list(sn->code, NULL));
+		}
+		/* no low or high the interval does not bear out */
+		if (ivwhy == NULL && (ct = countest_cannot_tell(k, fl[k], range,
+		    &iv)) != NULL) {
+			json_decref(o);
+			o = ct;
+			fl[k] = EST_FLAG_NONE;
 		}
 		if (range != NULL) {
 			json_object_set_new(o, "range_per_ul",
@@ -1272,8 +1319,10 @@ samples_summary_ref(int results_fd, const json_t *sample,
 	free(f);
 	free(fr);
 	free(x);
+	json_decref(cerr);
 	return sum;
 fail:
+	json_decref(cerr);
 	json_decref(sum);
 	free(f);
 	free(fr);

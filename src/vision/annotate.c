@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "vision/annotate.h"
+#include "vision/countframe.h"
 
 static const unsigned char class_rgb[ANNOTATE_NCLASSES][3] = {
 	{ 0xd5, 0x5e, 0x00 },	/* RBC: vermillion */
@@ -181,4 +182,44 @@ annotate_draw(struct img *im, const struct annot_box *boxes, size_t n)
 	fs = 1 + m / 600;
 	for (i = 0; i < n; i++)
 		draw_box(im, &boxes[i], thick, fs);
+}
+
+/* A dashed horizontal (vertical when vert) line from a to b at c. */
+static void
+dash_line(struct img *im, int vert, int c, int a, int b, int thick,
+    const unsigned char rgb[3])
+{
+	int	 on = 4 * thick, off = 3 * thick, p, e;
+
+	for (p = a; p < b; p += on + off) {
+		e = p + on < b ? p + on : b;
+		if (vert)
+			fill_rect(im, c, p, c + thick, e, rgb);
+		else
+			fill_rect(im, p, c, e, c + thick, rgb);
+	}
+}
+
+void
+annotate_frame(struct img *im, const struct countframe *cf, double s)
+{
+	static const unsigned char green[3] = { 0x00, 0x9e, 0x73 };
+	int	 x0, y0, x1, y1, thick;
+
+	if (im == NULL || im->rgb == NULL || cf == NULL || !cf->valid)
+		return;
+	if (!(s > 0))
+		s = 1;
+	if (coord((float)(cf->x0 * s), &x0) == -1 ||
+	    coord((float)(cf->y0 * s), &y0) == -1 ||
+	    coord((float)(cf->x1 * s), &x1) == -1 ||
+	    coord((float)(cf->y1 * s), &y1) == -1 || x1 <= x0 || y1 <= y0)
+		return;
+	thick = 1 + (im->w < im->h ? im->w : im->h) / 320;
+	/* inclusion: the top and left edges, solid, drawn inside the frame */
+	fill_rect(im, x0, y0, x1, y0 + thick, green);
+	fill_rect(im, x0, y0, x0 + thick, y1, green);
+	/* exclusion: right and bottom, dashed, outside the frame, extended */
+	dash_line(im, 1, x1, 0, y1 + thick, thick, green);
+	dash_line(im, 0, y1, 0, x1, thick, green);
 }

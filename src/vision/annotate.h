@@ -34,4 +34,18 @@ int		 annotate_class_color(int cls, unsigned char rgb[3]);
 void		 annotate_draw(struct img *im, const struct annot_box *boxes,
 		    size_t n);
 
+struct countframe;
+
+/*
+ * Draw the counting frame cf (countframe.h; nothing when it is not
+ * valid) in bluish green #009E73 (Okabe-Ito; no class box has it): the
+ * inclusion edges, top and left, solid; the exclusion edges, right and
+ * bottom, dashed, and dashed on beyond the frame as the rule has them,
+ * the right line up to the top of the image, the bottom line left to
+ * its left side.  s maps cf's coordinates to im's (s <= 0 is taken as
+ * 1).  Clipped to im.
+ */
+void		 annotate_frame(struct img *im, const struct countframe *cf,
+		    double s);
+
 #endif /* BV_ANNOTATE_H */

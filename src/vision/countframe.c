@@ -74,6 +74,18 @@ countframe_make(const struct fov *f, double inset, struct countframe *out)
 	out->area_px = (x1 - x0) * (y1 - y0);
 }
 
+double
+countframe_inset(const struct scale_info *sc, double rbc_net_px)
+{
+	if (sc == NULL)
+		return 0;
+	if (sc->rbc_px > 0 && isfinite(sc->rbc_px))
+		return sc->rbc_px;
+	if (sc->factor > 0 && rbc_net_px > 0)
+		return rbc_net_px / sc->factor;
+	return 0;
+}
+
 /* The box meets [x0, x1] x [y0, y1], edges included. */
 static int
 meets_frame(const struct countframe *cf, double bx0, double by0, double bx1,
@@ -110,11 +122,11 @@ countframe_counts(const struct countframe *cf, double bx0, double by0,
 
 /* Per-class counts in cf of the boxes shown (what the JSON says). */
 static json_t *
-frame_counts(const struct countframe *cf, const char *const *names, int nc,
+frame_counts(const struct countframe *cf, const json_t *classes,
     const struct det_box *v, size_t n, const double *thr)
 {
 	json_t	*o = json_object();
-	int	 c, *k;
+	int	 c, *k, nc = (int)json_array_size(classes);
 	size_t	 i;
 
 	if (o == NULL || (k = calloc((size_t)nc + 1, sizeof(*k))) == NULL) {
@@ -132,15 +144,16 @@ frame_counts(const struct countframe *cf, const char *const *names, int nc,
 		k[v[i].cls] += countframe_counts(cf, x0, y0, x1, y1);
 	}
 	for (c = 0; c < nc; c++)
-		json_object_set_new(o, names[c], json_integer(k[c]));
+		json_object_set_new(o, json_string_value(json_array_get(
+		    classes, (size_t)c)), json_integer(k[c]));
 	free(k);
 	return o;
 }
 
 json_t *
 countframe_json(const struct countframe *cf, const struct fov *f,
-    const char *const *names, int nclasses, const struct det_box *v,
-    size_t n, const double *thr, double um_per_px)
+    const json_t *classes, const struct det_box *v, size_t n,
+    const double *thr, double um_per_px)
 {
 	json_t	*o;
 
@@ -153,7 +166,7 @@ countframe_json(const struct countframe *cf, const struct fov *f,
 	    "rect", "x0", cf->x0, "y0", cf->y0, "x1", cf->x1, "y1", cf->y1,
 	    "inset_px", round1(cf->inset), "area_px", round(cf->area_px),
 	    "field_area_px", round(f->area_px),
-	    "counts", frame_counts(cf, names, nclasses, v, n, thr));
+	    "counts", frame_counts(cf, classes, v, n, thr));
 	if (o != NULL)
 		json_object_set_new(o, "area_um2", um_per_px > 0 ?
 		    json_real(round1(cf->area_px * um_per_px * um_per_px)) :

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "vision/fov.h"
+#include "vision/scale.h"
 
 struct det_box;
 struct img;
@@ -44,6 +45,14 @@ void	 countframe_make(const struct fov *f, double inset,
 	    struct countframe *out);
 
 /*
+ * The inset: about one red-cell diameter in the photo's pixels, from the
+ * working scale (sc->rbc_px, the scale ruler's median red cell), else
+ * the network's trained red-cell size rbc_net_px over sc->factor
+ * (network px per photo px); 0 when neither is known.
+ */
+double	 countframe_inset(const struct scale_info *sc, double rbc_net_px);
+
+/*
  * Gundersen's rule for the box [bx0, bx1] x [by0, by1]: 1 when the box
  * meets the frame (inside it, or touching an inclusion edge) and touches
  * neither exclusion line (the right and bottom edges and their
@@ -57,13 +66,14 @@ int	 countframe_counts(const struct countframe *cf, double bx0, double by0,
 /*
  * The result's "frame" object (docs/api.md): the frame, its area in px^2
  * and, when um_per_px > 0, in um^2, the field's area it stands for and
- * the per-class counts (names[0 .. nclasses - 1]) of the boxes v
+ * the per-class counts (classes: the result's array of class names,
+ * indexed by class id; each a string) of the boxes v
  * (confidence rounded to 3 decimals at or above thr[class], corners
  * rounded to 0.1 px as the JSON shows them).  Invalid: {"valid": false, "reason": ...}.  New reference, NULL
  * on no memory.
  */
 json_t	*countframe_json(const struct countframe *cf, const struct fov *f,
-	    const char *const *names, int nclasses, const struct det_box *v,
-	    size_t n, const double *thr, double um_per_px);
+	    const json_t *classes, const struct det_box *v, size_t n,
+	    const double *thr, double um_per_px);
 
 #endif /* BV_COUNTFRAME_H */
