@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "tools/countcal.h"
+#include "clinical/countcal.h"
 
 static int
 near(double a, double b, double tol)

@@ -14,8 +14,11 @@
  * cells, the pooled signed bias sum(n - L) / sum(L), the mean signed and
  * absolute per-field relative error, the share of fields within 10 % and
  * 20 %, and the 95 % interval's coverage (the share of fields whose
- * labelled count lies in the interval, countcal.h's error model) with its
- * mean width relative to the label.
+ * labelled count lies in the interval of interval_count(), the product's
+ * rule) with its mean width relative to the label; then the same bias in
+ * Gundersen's counting frame (countframe.h: labelled and detected boxes
+ * alike counted by the frame's rule, the frame made from the field of view
+ * and the working scale as the server makes it).
  *
  * Thresholds and the error model come from --model-json ("thresholds",
  * "count_error"), overridden by --thresh-*.  --tune chooses each class's
@@ -37,10 +40,12 @@
 
 #include "engine/blasgemm.h"
 #include "image/imgio.h"
-#include "tools/countcal.h"
+#include "clinical/countcal.h"
+#include "clinical/interval.h"
 #include "tools/evalcount.h"
 #include "tools/toolutil.h"
 #include "tools/voc.h"
+#include "vision/countframe.h"
 #include "vision/detector.h"
 #include "vision/scan.h"
 
@@ -54,8 +59,7 @@ struct ec_opts {
 	const char *src_name[EC_MAX_SRC], *src_list[EC_MAX_SRC];
 	int nsrc, threads, tune, json;
 	float thr[EC_NCLS];
-	struct cc_error err[EC_NCLS];
-	int have_err[EC_NCLS];
+	struct interval_error err[EC_NCLS];
 };
 
 /* Fields of one class over every image, scores owned here. */
@@ -86,25 +90,37 @@ ec_label_path(const char *img, char *out, size_t sz)
 	    (int)(dot - (j + skip)), j + skip) < sz ? 0 : -1;
 }
 
-/* Labelled cells per class of one image (YOLO text; a box of no area is skipped). */
+/* One image's labelled boxes in pixels (YOLO text; no-area boxes skipped). */
+struct ec_lab {
+	int	 n;
+	int	 cls[512];
+	double	 b[512][4];
+};
+
 static int
-ec_labels(const char *img, int *lab)
+ec_labels(const char *img, int w, int h, struct ec_lab *lab)
 {
 	char lp[PATH_MAX], line[256];
 	FILE *f;
 
-	memset(lab, 0, EC_NCLS * sizeof *lab);
+	lab->n = 0;
 	if (ec_label_path(img, lp, sizeof lp) == -1 || (f = fopen(lp, "r")) == NULL) {
 		fprintf(stderr, "bv-eval: no label file for %s\n", img);
 		return -1;
 	}
-	while (fgets(line, sizeof line, f) != NULL) {
+	while (fgets(line, sizeof line, f) != NULL && lab->n < 512) {
 		int c;
-		float x, y, w, h;
+		float x, y, bw, bh;
 
-		if (sscanf(line, "%d %f %f %f %f", &c, &x, &y, &w, &h) == 5 &&
-		    c >= 0 && c < EC_NCLS && w > 0 && h > 0)
-			lab[c]++;
+		if (sscanf(line, "%d %f %f %f %f", &c, &x, &y, &bw, &bh) != 5 ||
+		    c < 0 || c >= EC_NCLS || bw <= 0 || bh <= 0)
+			continue;
+		lab->cls[lab->n] = c;
+		lab->b[lab->n][0] = (x - bw / 2) * w;
+		lab->b[lab->n][1] = (y - bh / 2) * h;
+		lab->b[lab->n][2] = (x + bw / 2) * w;
+		lab->b[lab->n][3] = (y + bh / 2) * h;
+		lab->n++;
 	}
 	fclose(f);
 	return 0;
@@ -126,21 +142,72 @@ ec_push(struct ec_class *k, int src, int label, float *score, size_t n)
 	return 0;
 }
 
-/* Detect one image as the server does; its scores go to cls[] per class. */
+/*
+ * One image's fields into cls[] (whole photo) and frm[] (counting frame):
+ * labels per class, detection scores per class.
+ */
 static int
-ec_image(struct detector *det, const char *path, int src, struct ec_class *cls)
+ec_fields(const struct ec_lab *lab, const struct det_box *d, size_t nd,
+    const struct countframe *cf, int src, struct ec_class *cls,
+    struct ec_class *frm)
+{
+	for (int c = 0; c < EC_NCLS; c++) {
+		float *sa = malloc((nd + 1) * sizeof *sa), *sf = malloc((nd + 1) * sizeof *sf);
+		size_t na = 0, nf = 0;
+		int la = 0, lf = 0;
+
+		if (sa == NULL || sf == NULL) {
+			free(sa);
+			free(sf);
+			return -1;
+		}
+		for (int k = 0; k < lab->n; k++)
+			if (lab->cls[k] == c) {
+				la++;
+				lf += cf->valid && countframe_counts(cf, lab->b[k][0],
+				    lab->b[k][1], lab->b[k][2], lab->b[k][3]);
+			}
+		for (size_t k = 0; k < nd; k++)
+			if (d[k].cls == c) {
+				sa[na++] = d[k].conf;
+				if (cf->valid && countframe_counts(cf, d[k].x, d[k].y,
+				    d[k].x + d[k].w, d[k].y + d[k].h))
+					sf[nf++] = d[k].conf;
+			}
+		if (ec_push(&cls[c], src, la, sa, na) == -1) {
+			free(sa);
+			free(sf);
+			return -1;
+		}
+		if (!cf->valid) {
+			free(sf);
+			continue;	/* no frame: no frame field */
+		}
+		if (ec_push(&frm[c], src, lf, sf, nf) == -1) {
+			free(sf);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Detect one image as the server does and add its fields. */
+static int
+ec_image(struct detector *det, const char *path, int src, struct ec_class *cls,
+    struct ec_class *frm)
 {
 	unsigned char *buf;
-	size_t len, nper[EC_NCLS] = { 0 };
+	size_t len;
 	struct img im;
 	struct scan_model m;
 	struct scan_opts so;
 	struct scan_result r;
-	float *sc[EC_NCLS];
-	int lab[EC_NCLS], rc = -1;
+	struct countframe cf;
+	static struct ec_lab lab;
 	enum scan_err e;
+	int rc;
 
-	if (ec_labels(path, lab) == -1 || tool_read_file(path, EC_MAX_FILE, &buf, &len) == -1)
+	if (tool_read_file(path, EC_MAX_FILE, &buf, &len) == -1)
 		return -1;
 	if (imgio_decode(buf, len, IMG_JPEG, NULL, &im) != IMG_OK) {
 		free(buf);
@@ -148,6 +215,10 @@ ec_image(struct detector *det, const char *path, int src, struct ec_class *cls)
 		return -1;
 	}
 	free(buf);
+	if (ec_labels(path, im.w, im.h, &lab) == -1) {
+		imgio_free(&im);
+		return -1;
+	}
 	scan_model_default(&m);
 	scan_opts_default(&so, EC_FLOOR, 0.45f);
 	memset(&r, 0, sizeof r);
@@ -156,28 +227,18 @@ ec_image(struct detector *det, const char *path, int src, struct ec_class *cls)
 	if (e == SCAN_ERR_NOMEM)
 		return -1;
 	if (e != SCAN_OK)
-		r.n = 0;	/* refused: counts nothing */
-	for (int c = 0; c < EC_NCLS; c++)
-		if ((sc[c] = malloc((r.n + 1) * sizeof **sc)) == NULL)
-			goto out;
-	for (size_t k = 0; k < r.n; k++)
-		if (r.boxes[k].cls >= 0 && r.boxes[k].cls < EC_NCLS)
-			sc[r.boxes[k].cls][nper[r.boxes[k].cls]++] = r.boxes[k].conf;
-	for (int c = 0; c < EC_NCLS; c++) {
-		if (ec_push(&cls[c], src, lab[c], sc[c], nper[c]) == -1)
-			goto out;
-		sc[c] = NULL;
-	}
-	rc = 0;
-out:
-	for (int c = 0; c < EC_NCLS && rc == -1; c++)
-		free(sc[c]);
+		r.n = 0;	/* refused: counts nothing, and no frame */
+	memset(&cf, 0, sizeof cf);
+	if (e == SCAN_OK)
+		countframe_make(&r.fov, countframe_inset(&r.scale, m.rbc_net_px), &cf);
+	rc = ec_fields(&lab, r.boxes, r.n, &cf, src, cls, frm);
 	free(r.boxes);
 	return rc;
 }
 
 static int
-ec_source(struct detector *det, const char *list, int src, struct ec_class *cls)
+ec_source(struct detector *det, const char *list, int src, struct ec_class *cls,
+    struct ec_class *frm)
 {
 	char line[PATH_MAX + 256];
 	FILE *f = fopen(list, "r");
@@ -191,7 +252,7 @@ ec_source(struct detector *det, const char *list, int src, struct ec_class *cls)
 		line[strcspn(line, " \t\r\n")] = '\0';
 		if (line[0] == '\0')
 			continue;
-		if (ec_image(det, line, src, cls) == -1) {
+		if (ec_image(det, line, src, cls, frm) == -1) {
 			fclose(f);
 			return -1;
 		}
@@ -201,33 +262,24 @@ ec_source(struct detector *det, const char *list, int src, struct ec_class *cls)
 	return n;
 }
 
-/* The 95 % interval of the labelled count given the count n (countcal.h's model). */
-static void
-ec_interval(const struct cc_error *e, int n, int *lo, int *hi)
-{
-	double c = n / (1 + e->bias);
-	double hw = 1.96 * sqrt(e->sd_rel * c * e->sd_rel * c + e->sd_abs * e->sd_abs);
-
-	*lo = (int)lround(fmax(0, c - hw));
-	*hi = (int)lround(c + hw);
-}
-
 /* Coverage and mean relative width of the interval over src's fields. */
 static void
-ec_coverage(const struct ec_class *k, int src, float t, const struct cc_error *e,
-    double *cover, double *width)
+ec_coverage(const struct ec_class *k, int src, float t,
+    const struct interval_error *e, double *cover, double *width)
 {
 	int n = 0, in = 0;
 
 	*width = 0;
 	for (size_t i = 0; i < k->n; i++) {
-		int lo, hi, L = k->f[i].label;
+		int L = k->f[i].label;
+		struct interval iv;
 
 		if (src >= 0 && k->f[i].src != src)
 			continue;
-		ec_interval(e, cc_count(&k->f[i], t), &lo, &hi);
-		in += L >= lo && L <= hi;
-		*width += (double)(hi - lo) / (L > 1 ? L : 1);
+		if (interval_count(cc_count(&k->f[i], t), e, &iv) == -1)
+			continue;
+		in += L >= iv.lo && L <= iv.hi;
+		*width += (iv.hi - iv.lo) / (L > 1 ? L : 1);
 		n++;
 	}
 	*cover = n ? (double)in / n : NAN;
@@ -247,60 +299,60 @@ ec_read_model_json(struct ec_opts *o)
 	th = json_object_get(root, "thresholds");
 	ce = json_object_get(root, "count_error");
 	for (int c = 0; c < EC_NCLS; c++) {
-		json_t *v = json_object_get(th, ec_key[c]), *e = json_object_get(ce, ec_key[c]);
+		json_t *v = json_object_get(th, ec_key[c]);
 
 		if (json_is_number(v) && o->thr[c] < 0)
 			o->thr[c] = (float)json_number_value(v);
-		if (json_is_object(e)) {
-			o->err[c].bias = json_number_value(json_object_get(e, "bias"));
-			o->err[c].sd_rel = json_number_value(json_object_get(e, "sd_rel"));
-			o->err[c].sd_abs = json_number_value(json_object_get(e, "sd_abs"));
-			o->have_err[c] = 1;
-		}
+		interval_error_parse(ce, ec_key[c], &o->err[c]);
 	}
 	json_decref(root);
 	return 0;
 }
 
-/* One table row: source src (< 0: all) of class c. */
+/* One table row: source src of class c, whole photo (k) and frame (fk). */
 static void
-ec_row(const struct ec_opts *o, const struct ec_class *k, int c, int src)
+ec_row(const struct ec_opts *o, const struct ec_class *k,
+    const struct ec_class *fk, int c, int src)
 {
 	struct cc_fields fs;
-	long lab;
+	long lab, flab;
 	double b = cc_bias(k->f, k->n, src, o->thr[c], &lab), cover = NAN, width = NAN;
+	double fb = cc_bias(fk->f, fk->n, src, o->thr[c], &flab);
 
 	cc_field_stats(k->f, k->n, src, o->thr[c], &fs);
-	if (o->have_err[c])
+	if (o->err[c].valid)
 		ec_coverage(k, src, o->thr[c], &o->err[c], &cover, &width);
 	if (o->json) {
 		printf("%s{\"source\":\"%s\",\"class\":\"%s\",\"fields\":%d,\"labelled\":%ld,"
 		    "\"threshold\":%.2f,\"bias\":%.4f,\"mean_rel\":%.4f,\"mape\":%.2f,"
 		    "\"within10\":%.3f,\"within20\":%.3f,\"coverage95\":%.3f,"
-		    "\"width_rel\":%.3f}", src == 0 && c == 0 ? "" : ",\n",
-		    src < 0 ? "all" : o->src_name[src], ec_key[c], fs.n, lab,
-		    o->thr[c], isnan(b) ? 0 : b, fs.mean_rel, fs.mape, fs.within10,
-		    fs.within20, isnan(cover) ? -1 : cover, isnan(width) ? -1 : width);
+		    "\"width_rel\":%.3f,\"frame_labelled\":%ld,\"frame_bias\":%.4f}",
+		    src == 0 && c == 0 ? "" : ",\n", o->src_name[src], ec_key[c],
+		    fs.n, lab, o->thr[c], isnan(b) ? 0 : b, fs.mean_rel, fs.mape,
+		    fs.within10, fs.within20, isnan(cover) ? -1 : cover,
+		    isnan(width) ? -1 : width, flab, isnan(fb) ? 0 : fb);
 		return;
 	}
-	printf("%-14s %-9s %5d %7ld %5.2f %+7.1f%% %+7.1f%% %6.1f%% %6.0f%% %6.0f%% %7.0f%% %6.2f\n",
-	    src < 0 ? "all" : o->src_name[src], ec_key[c], fs.n, lab, o->thr[c],
-	    100 * b, 100 * fs.mean_rel, fs.mape, 100 * fs.within10,
-	    100 * fs.within20, 100 * cover, width);
+	printf("%-14s %-9s %5d %6ld %5.2f %+7.1f%% %+7.1f%% %6.1f%% %5.0f%% %5.0f%% %6.0f%% %5.2f %6ld %+7.1f%%\n",
+	    o->src_name[src], ec_key[c], fs.n, lab, o->thr[c], 100 * b,
+	    100 * fs.mean_rel, fs.mape, 100 * fs.within10, 100 * fs.within20,
+	    100 * cover, width, flab, 100 * fb);
 }
 
 static void
-ec_report(const struct ec_opts *o, const struct ec_class *cls)
+ec_report(const struct ec_opts *o, const struct ec_class *cls,
+    const struct ec_class *frm)
 {
 	if (o->json)
 		printf("{\"rows\":[\n");
 	else
-		printf("%-14s %-9s %5s %7s %5s %8s %8s %7s %7s %7s %8s %6s\n", "source",
-		    "class", "fields", "label", "thr", "bias", "meanrel", "MAPE",
-		    "in10%", "in20%", "cover95", "width");
+		printf("%-14s %-9s %5s %6s %5s %8s %8s %7s %6s %6s %7s %5s %6s %8s\n",
+		    "source", "class", "fields", "label", "thr", "bias", "meanrel",
+		    "MAPE", "in10%", "in20%", "cover95", "width", "frameL",
+		    "framebias");
 	for (int s = 0; s < o->nsrc; s++)
 		for (int c = 0; c < EC_NCLS; c++)
-			ec_row(o, &cls[c], c, s);
+			ec_row(o, &cls[c], &frm[c], c, s);
 	if (o->json)
 		printf("\n]}\n");
 }
@@ -323,11 +375,14 @@ ec_tune(struct ec_opts *o, const struct ec_class *cls)
 	}
 	printf("},\n \"count_error\": {");
 	for (int c = 0; c < EC_NCLS; c++) {
-		cc_error_fit(cls[c].f, cls[c].n, o->thr[c], &o->err[c]);
-		o->have_err[c] = 1;
+		struct cc_error e;
+
+		cc_error_fit(cls[c].f, cls[c].n, o->thr[c], &e);
+		o->err[c] = (struct interval_error){ 1, e.bias, e.sd_rel, e.sd_abs,
+		    e.fields, "" };
 		printf("%s\n  \"%s\": {\"bias\": %.4f, \"sd_rel\": %.4f, \"sd_abs\": %.3f, "
-		    "\"fields\": %d}", c ? "," : "", ec_key[c], o->err[c].bias,
-		    o->err[c].sd_rel, o->err[c].sd_abs, o->err[c].fields);
+		    "\"fields\": %d}", c ? "," : "", ec_key[c], e.bias, e.sd_rel,
+		    e.sd_abs, e.fields);
 	}
 	printf("\n }\n}\n");
 }
@@ -371,7 +426,7 @@ int
 evalcount_main(int argc, char **argv)
 {
 	struct ec_opts o = { 0 };
-	struct ec_class cls[EC_NCLS] = { { 0 } };
+	struct ec_class cls[EC_NCLS] = { { 0 } }, frm[EC_NCLS] = { { 0 } };
 	enum detector_engine de = DETECTOR_DARKNET;
 	struct detector *det = NULL;
 	char err[512];
@@ -396,17 +451,20 @@ evalcount_main(int argc, char **argv)
 		return 1;
 	}
 	for (int s = 0; s < o.nsrc; s++)
-		if (ec_source(det, o.src_list[s], s, cls) < 0)
+		if (ec_source(det, o.src_list[s], s, cls, frm) < 0)
 			goto out;
 	if (o.tune)
 		ec_tune(&o, cls);
-	ec_report(&o, cls);
+	ec_report(&o, cls, frm);
 	rc = 0;
 out:
 	for (int c = 0; c < EC_NCLS; c++) {
 		for (size_t i = 0; i < cls[c].n; i++)
 			free((void *)cls[c].f[i].score);
+		for (size_t i = 0; i < frm[c].n; i++)
+			free((void *)frm[c].f[i].score);
 		free(cls[c].f);
+		free(frm[c].f);
 	}
 	detector_free(det);
 	return rc;

@@ -2,7 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "tools/countcal.h"
+#include "clinical/countcal.h"
 
 int
 cc_count(const struct cc_field *f, float t)
