@@ -5,6 +5,7 @@
 #include "store/ids.h"
 #include "base/log.h"
 #include "store/results.h"
+#include "routes/results_routes.h"
 #include "clinical/thresholds.h"
 
 #include <dirent.h>

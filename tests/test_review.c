@@ -4,10 +4,12 @@
 #define _GNU_SOURCE		/* mkdtemp under -std=c11 */
 #endif
 
-#include "server/app.h"
+#include "base/context.h"
+#include "routes/review_routes.h"
 #include "base/http.h"
 #include "store/ids.h"
 #include "store/results.h"
+#include "routes/results_routes.h"
 #include "store/review.h"
 #include "store/samples.h"
 

@@ -4,7 +4,8 @@
 #define _GNU_SOURCE		/* mkdtemp, utimensat under -std=c11 */
 #endif
 
-#include "server/app.h"
+#include "base/context.h"
+#include "routes/samples_routes.h"
 #include "clinical/clinical.h"
 #include "clinical/estimates.h"
 #include "base/http.h"

@@ -59,6 +59,21 @@ http_error_i18n(struct http_response *resp, int status, const char *code,
 	http_json(resp, status, o);
 }
 
+json_t *
+http_msg1(const char *code, json_t *params)
+{
+	return json_pack("[{s:s,s:o}]", "code", code, "params",
+	    params != NULL ? params : json_object());
+}
+
+void
+http_method_not_allowed(struct http_response *resp, const char *allow)
+{
+	http_add_header(resp, "Allow", allow);
+	http_error(resp, 405, "method_not_allowed",
+	    "This method is not allowed here.");
+}
+
 void
 http_add_header(struct http_response *resp, const char *name,
     const char *value)

@@ -55,6 +55,15 @@ void	http_error(struct http_response *resp, int status,
 void	http_error_i18n(struct http_response *resp, int status,
 	    const char *code, const char *message, json_t *msgs);
 
+/*
+ * A one-message "message_i18n" list [{"code": code, "params": params}]
+ * (params NULL: {}); steals params' reference.  New reference.
+ */
+json_t	*http_msg1(const char *code, json_t *params);
+
+/* 405 method_not_allowed with the Allow header (allow: "GET, PUT"). */
+void	http_method_not_allowed(struct http_response *resp, const char *allow);
+
 /* Append one extra header line ("Allow: GET"). */
 void	http_add_header(struct http_response *resp, const char *name,
 	    const char *value);

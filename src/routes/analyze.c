@@ -32,6 +32,7 @@
 #include "store/results.h"
 #include "store/samples.h"
 #include "vision/scan.h"
+#include "routes/samples_routes.h"
 #include "vision/scalemem.h"
 #include "clinical/thresholds.h"
 #include "base/timing.h"

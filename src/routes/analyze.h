@@ -2,7 +2,8 @@
 #ifndef BV_ANALYZE_H
 #define BV_ANALYZE_H
 
-#include "server/app.h"
+#include "base/context.h"
+#include "base/http.h"
 
 /* POST /api/analyze: fills resp with the result or one error. */
 void	analyze_handle(struct app *app, const struct http_request *req,

@@ -161,15 +161,10 @@ build_answer(const struct app *app, int W, int H, const char *mime,
 }
 
 /*
- * The per-client gate, opened at the first frame and kept for the
- * process's life (a process-lifetime object like the model; the shared
- * state outlives the process on purpose).  gate_failed: it could not be
- * opened, said once in the log, and frames pass unbounded.
+ * 0: the frame may go on; -1: resp holds the 429.  The per-client gate
+ * is start-up's (app->gate, server/main.c); NULL: no bound configured, or
+ * it could not be opened (said once in the log), and frames pass.
  */
-static struct clientgate	*gate;
-static int			 gate_failed;
-
-/* 0: the frame may go on; -1: resp holds the 429. */
 static int
 gate_enter(const struct app *app, const struct http_request *req,
     struct http_response *resp)
@@ -177,22 +172,16 @@ gate_enter(const struct app *app, const struct http_request *req,
 	const struct config		*cfg = app->cfg;
 	struct clientgate_limits	 lim;
 	enum clientgate_verdict		 v;
-	char				 err[256], msg[160], ra[16];
+	char				 msg[160], ra[16];
 	int				 retry;
 
 	lim.max_inflight = cfg->detect_max_inflight;
 	lim.max_fps = cfg->detect_max_fps;
 	if (lim.max_inflight <= 0 && lim.max_fps <= 0)
 		return 0;
-	if (gate == NULL && !gate_failed &&
-	    clientgate_open(&gate, cfg->detect_gate_file, cfg->results_dir,
-	    err, sizeof(err)) == -1) {
-		log_warnx("live frames are not bounded per client: %s", err);
-		gate_failed = 1;
-	}
-	if (gate == NULL)
+	if (app->gate == NULL)
 		return 0;
-	v = clientgate_enter(gate, req->remote_addr, &lim, timing_ms(),
+	v = clientgate_enter(app->gate, req->remote_addr, &lim, timing_ms(),
 	    &retry);
 	if (v == CLIENTGATE_PASS)
 		return 0;
@@ -346,7 +335,7 @@ detect_handle(struct app *app, const struct http_request *req,
 	http_json(resp, 200, o);
 	o = NULL;
 out:
-	clientgate_leave(gate);
+	clientgate_leave(app->gate);
 	json_decref(o);
 	free(dr.boxes);
 	imgio_free(&im);

@@ -2,7 +2,8 @@
 #ifndef BV_DETECT_H
 #define BV_DETECT_H
 
-#include "server/app.h"
+#include "base/context.h"
+#include "base/http.h"
 
 struct fov;
 

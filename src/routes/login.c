@@ -14,7 +14,6 @@
  */
 
 #include "routes/login.h"
-#include "server/app.h"
 #include "auth/auth.h"
 #include "base/config.h"
 #include "base/http.h"
@@ -23,39 +22,56 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define LOGIN_BODY_MAX	4096
 
-/* The session directory, opened on first use; lives as long as the process. */
-static int	 state_fd = -1;
-
-static int
-state_dir(const struct app *app)
+void
+login_init(struct login *lg, const struct config *cfg, int results_fd,
+    const char *results_dir)
 {
-	if (state_fd < 0 && app->results_fd >= 0) {
-		state_fd = auth_state_open(app->results_fd);
-		if (state_fd < 0)
-			log_warn("session directory %s/%s", app->results_dir,
+	lg->cfg = cfg;
+	lg->results_fd = results_fd;
+	lg->results_dir = results_dir;
+	lg->session_fd = -1;
+}
+
+void
+login_close(struct login *lg)
+{
+	if (lg->session_fd >= 0)
+		close(lg->session_fd);
+	lg->session_fd = -1;
+}
+
+/* The session directory, opened on first use (none without a password). */
+static int
+state_dir(struct login *lg)
+{
+	if (lg->session_fd < 0 && lg->results_fd >= 0) {
+		lg->session_fd = auth_state_open(lg->results_fd);
+		if (lg->session_fd < 0)
+			log_warn("session directory %s/%s", lg->results_dir,
 			    AUTH_STATE_DIR);
 	}
-	return state_fd;
+	return lg->session_fd;
 }
 
 static int
-password_on(const struct app *app)
+password_on(struct login *lg)
 {
-	return app->cfg->password_hash[0] != '\0';
+	return lg->cfg->password_hash[0] != '\0';
 }
 
 static long
-idle_seconds(const struct app *app)
+idle_seconds(struct login *lg)
 {
-	return (long)app->cfg->session_minutes * 60;
+	return (long)lg->cfg->session_minutes * 60;
 }
 
 /* 1: the request carries a live session; 0: none; -1: cannot tell. */
 static int
-session_live(const struct app *app, const struct http_request *req)
+session_live(struct login *lg, const struct http_request *req)
 {
 	char	 ids[AUTH_COOKIES_MAX][AUTH_ID_HEX + 1];
 	size_t	 n, i;
@@ -64,11 +80,11 @@ session_live(const struct app *app, const struct http_request *req)
 	n = auth_cookie_sessions(req->cookie, ids, AUTH_COOKIES_MAX);
 	if (n == 0)
 		return 0;
-	if ((fd = state_dir(app)) < 0)
+	if ((fd = state_dir(lg)) < 0)
 		return -1;
 	for (i = 0; i < n && !live; i++)
 		live = auth_session_check(fd, ids[i], time(NULL),
-		    idle_seconds(app)) == AUTH_OK;
+		    idle_seconds(lg)) == AUTH_OK;
 	explicit_bzero(ids, sizeof(ids));
 	return live;
 }
@@ -145,26 +161,26 @@ login_body(const struct http_request *req, struct http_response *resp,
 
 /* End the sessions req's cookie names (logout, or a new login). */
 static void
-drop_sessions(const struct app *app, const struct http_request *req)
+drop_sessions(struct login *lg, const struct http_request *req)
 {
 	char	 ids[AUTH_COOKIES_MAX][AUTH_ID_HEX + 1];
 	size_t	 n, i;
 	int	 fd;
 
 	/* password off: no session directory to make */
-	n = password_on(app) ? auth_cookie_sessions(req->cookie, ids,
+	n = password_on(lg) ? auth_cookie_sessions(req->cookie, ids,
 	    AUTH_COOKIES_MAX) : 0;
-	if (n > 0 && (fd = state_dir(app)) >= 0)
+	if (n > 0 && (fd = state_dir(lg)) >= 0)
 		for (i = 0; i < n; i++)
 			(void)auth_session_delete(fd, ids[i]);
 	explicit_bzero(ids, sizeof(ids));
 }
 
 static void
-handle_login(struct app *app, const struct http_request *req,
+handle_login(struct login *lg, const struct http_request *req,
     struct http_response *resp)
 {
-	const struct config	*cfg = app->cfg;
+	const struct config	*cfg = lg->cfg;
 	struct auth_backoff	 b;
 	char			 id[AUTH_ID_HEX + 1];
 	const char		*pw;
@@ -179,14 +195,14 @@ handle_login(struct app *app, const struct http_request *req,
 		    "This method is not allowed here.");
 		return;
 	}
-	if (!password_on(app)) {
+	if (!password_on(lg)) {
 		http_error(resp, 404, "login_off",
 		    "No password is set on this server.");
 		return;
 	}
 	if ((o = login_body(req, resp, &pw)) == NULL)
 		return;
-	if ((fd = state_dir(app)) < 0) {
+	if ((fd = state_dir(lg)) < 0) {
 		http_error(resp, 503, "busy", "Sessions cannot be stored; "
 		    "try again.");
 		goto out;
@@ -227,8 +243,8 @@ handle_login(struct app *app, const struct http_request *req,
 	}
 	set_cookie(resp, req, id, 0);
 	explicit_bzero(id, sizeof(id));
-	drop_sessions(app, req);	/* a new id each login: no fixation */
-	if ((n = auth_sweep(fd, time(NULL), idle_seconds(app))) > 0)
+	drop_sessions(lg, req);	/* a new id each login: no fixation */
+	if ((n = auth_sweep(fd, time(NULL), idle_seconds(lg))) > 0)
 		log_info("sessions: removed %d expired record(s)", n);
 	snprintf(resp->note, sizeof(resp->note), "login ok");
 	http_json(resp, 200, json_pack("{s:b,s:i}", "logged_in", 1,
@@ -238,7 +254,7 @@ out:
 }
 
 static void
-handle_logout(struct app *app, const struct http_request *req,
+handle_logout(struct login *lg, const struct http_request *req,
     struct http_response *resp)
 {
 	if (strcmp(req->method, "POST") != 0) {
@@ -247,7 +263,7 @@ handle_logout(struct app *app, const struct http_request *req,
 		    "This method is not allowed here.");
 		return;
 	}
-	drop_sessions(app, req);
+	drop_sessions(lg, req);
 	set_cookie(resp, req, "", 1);
 	http_json(resp, 200, json_pack("{s:b}", "logged_out", 1));
 }
@@ -265,39 +281,39 @@ get_only(const struct http_request *req, struct http_response *resp)
 }
 
 int
-login_check(struct app *app, const struct http_request *req,
+login_check(struct login *lg, const struct http_request *req,
     struct http_response *resp)
 {
 	const char	*path = req->path;
 	int		 live;
 
 	if (strcmp(path, "/api/login") == 0) {
-		handle_login(app, req, resp);
+		handle_login(lg, req, resp);
 		return 1;
 	}
 	if (strcmp(path, "/api/logout") == 0) {
-		handle_logout(app, req, resp);
+		handle_logout(lg, req, resp);
 		return 1;
 	}
 	if (strcmp(path, "/api/session") == 0) {
 		if (get_only(req, resp)) {
-			live = password_on(app) ? session_live(app, req) : 0;
+			live = password_on(lg) ? session_live(lg, req) : 0;
 			http_json(resp, 200, json_pack("{s:b,s:b,s:i}",
-			    "password", password_on(app), "logged_in",
+			    "password", password_on(lg), "logged_in",
 			    live == 1, "session_minutes",
-			    app->cfg->session_minutes));
+			    lg->cfg->session_minutes));
 		}
 		return 1;
 	}
 	if (strcmp(path, "/api/authorize") == 0) {
 		if (get_only(req, resp))
-			login_authorize(app, req, resp);
+			login_authorize(lg, req, resp);
 		return 1;
 	}
 	/* health tells nothing about patients; monitors poll it */
-	if (!password_on(app) || strcmp(path, "/api/health") == 0)
+	if (!password_on(lg) || strcmp(path, "/api/health") == 0)
 		return 0;
-	if ((live = session_live(app, req)) == 1)
+	if ((live = session_live(lg, req)) == 1)
 		return 0;
 	if (live < 0)
 		http_error(resp, 503, "busy", "Sessions cannot be read; "
@@ -308,18 +324,18 @@ login_check(struct app *app, const struct http_request *req,
 }
 
 void
-login_authorize(struct app *app, const struct http_request *req,
+login_authorize(struct login *lg, const struct http_request *req,
     struct http_response *resp)
 {
 	int	 live;
 
-	if (!http_host_allowed(req->host, app->cfg->allowed_hosts)) {
+	if (!http_host_allowed(req->host, lg->cfg->allowed_hosts)) {
 		http_error(resp, 421, "misdirected",
 		    "This server does not answer to that host name; add it "
 		    "to allowed_hosts.");
 		return;
 	}
-	if (!password_on(app) || (live = session_live(app, req)) == 1) {
+	if (!password_on(lg) || (live = session_live(lg, req)) == 1) {
 		resp->status = 200;
 		return;
 	}

@@ -1,8 +1,9 @@
 /* samples_routes.c: the /api/samples HTTP handlers */
 
+#include "routes/samples_routes.h"
 #include "store/samples.h"
 #include "store/samples_int.h"
-#include "server/app.h"
+#include "base/context.h"
 #include "clinical/clinical.h"
 #include "base/config.h"
 #include "base/http.h"

@@ -9,6 +9,9 @@
 #include "store/ids.h"
 #include "routes/login.h"
 #include "store/results.h"
+#include "routes/results_routes.h"
+#include "routes/review_routes.h"
+#include "routes/samples_routes.h"
 #include "store/review.h"
 #include "store/samples.h"
 #include "clinical/thresholds.h"
@@ -20,14 +23,6 @@
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "0"
 #endif
-
-static void
-method_not_allowed(struct http_response *resp, const char *allow)
-{
-	http_add_header(resp, "Allow", allow);
-	http_error(resp, 405, "method_not_allowed",
-	    "This method is not allowed here.");
-}
 
 static void
 handle_health(struct app *app, struct http_response *resp)
@@ -110,131 +105,6 @@ handle_model(struct app *app, struct http_response *resp)
 	http_json(resp, 200, o);
 }
 
-/* 1 if s is a whole number (digits only) in [min, max], stored in *out. */
-static int
-whole_in(const char *s, size_t min, size_t max, size_t *out)
-{
-	size_t	 n = strspn(s, "0123456789");
-
-	if (n == 0 || n > 9 || s[n] != '\0')
-		return 0;
-	*out = (size_t)strtoul(s, NULL, 10);
-	return *out >= min && *out <= max;
-}
-
-/*
- * The results list's query (docs/api.md): offset, limit, code, from, to.
- * A bad one is refused naming it, never replaced by a default: 0, or -1
- * with resp filled.
- */
-static int
-results_params(const struct http_request *req, struct results_query *q,
-    struct http_response *resp)
-{
-	char		 buf[64], msg[128];
-	const char	*bad = NULL, *why = NULL;
-	size_t		 n;
-
-	memset(q, 0, sizeof(*q));
-	q->limit = 50;
-	if (http_query_get(req->query, "offset", buf, sizeof(buf)) == 0 &&
-	    !whole_in(buf, 0, RESULTS_OFFSET_MAX, &q->offset))
-		bad = "offset", why = "a whole number from 0 to 10000000";
-	else if (http_query_get(req->query, "limit", buf, sizeof(buf)) == 0 &&
-	    !whole_in(buf, 1, RESULTS_LIMIT_MAX, &q->limit))
-		bad = "limit", why = "a whole number from 1 to 1000";
-	else if (http_query_get(req->query, "code", buf, sizeof(buf)) == 0) {
-		/* a sample code's alphabet (samples_validate()); "": any */
-		n = strlen(buf);
-		if (n > RESULTS_CODE_MAX || strspn(buf, "ABCDEFGHIJKLMNOPQRS"
-		    "TUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != n)
-			bad = "code", why = "up to 32 characters from A-Z "
-			    "a-z 0-9 . _ -";
-		else
-			memcpy(q->code, buf, n + 1);
-	}
-	if (bad == NULL && http_query_get(req->query, "from", buf,
-	    sizeof(buf)) == 0 && buf[0] != '\0') {
-		if (!results_date_valid(buf))
-			bad = "from", why = "a date written YYYY-MM-DD";
-		else
-			memcpy(q->from, buf, sizeof(q->from));
-	}
-	if (bad == NULL && http_query_get(req->query, "to", buf,
-	    sizeof(buf)) == 0 && buf[0] != '\0') {
-		if (!results_date_valid(buf))
-			bad = "to", why = "a date written YYYY-MM-DD";
-		else if (q->from[0] != '\0' && strcmp(buf, q->from) < 0)
-			bad = "to", why = "a date on or after from";
-		else
-			memcpy(q->to, buf, sizeof(q->to));
-	}
-	if (bad == NULL)
-		return 0;
-	snprintf(msg, sizeof(msg), "Parameter \"%s\": %s.", bad, why);
-	http_error_i18n(resp, 400, "bad_request", msg, json_pack(
-	    "[{s:s,s:{s:s}}]", "code", "query_invalid", "params", "field",
-	    bad));
-	return -1;
-}
-
-static void
-handle_results(struct app *app, const struct http_request *req,
-    struct http_response *resp)
-{
-	struct results_query	 q;
-	json_t			*o;
-
-	if (strcmp(req->method, "GET") != 0) {
-		method_not_allowed(resp, "GET");
-		return;
-	}
-	if (results_params(req, &q, resp) == -1)
-		return;
-	if ((o = results_query(app->results_fd, &q)) == NULL)
-		http_error(resp, 500, "internal", "Internal error.");
-	else
-		http_json(resp, 200, o);
-}
-
-static void
-handle_result(struct app *app, const struct http_request *req,
-    const char *id, struct http_response *resp)
-{
-	json_t	*r;
-
-	if (!id_valid(id)) {
-		http_error(resp, 404, "not_found", "No such result.");
-		return;
-	}
-	if (strcmp(req->method, "GET") == 0) {
-		/* With its latest review merged in (docs/api.md). */
-		if ((r = results_load(app->results_fd, id)) == NULL)
-			http_error(resp, 404, "not_found", "No such result.");
-		else {
-			review_merge(app->results_fd, id, r);
-			http_json(resp, 200, r);
-		}
-		return;
-	}
-	if (strcmp(req->method, "DELETE") != 0) {
-		method_not_allowed(resp, "GET, DELETE");
-		return;
-	}
-	switch (results_delete(app->results_fd, id)) {
-	case RESULTS_OK:
-		snprintf(resp->note, sizeof(resp->note), "deleted %s", id);
-		http_json(resp, 200, json_pack("{s:s}", "deleted", id));
-		break;
-	case RESULTS_ERR_NOTFOUND:
-		http_error(resp, 404, "not_found", "No such result.");
-		break;
-	default:
-		http_error(resp, 500, "internal", "Internal error.");
-		break;
-	}
-}
-
 /*
  * Who may ask at all: a Host this box answers to (a DNS-rebinding page
  * reaches us under its own name: 421, RFC 9110 section 15.5.20), and for a
@@ -277,35 +147,35 @@ app_handle(struct app *app, const struct http_request *req,
 	if (check_request(app, req, resp) == -1)
 		return;
 	/* the clinic password: its routes, and 401 without a session */
-	if (login_check(app, req, resp))
+	if (login_check(app->login, req, resp))
 		return;
 	if (strcmp(path, "/api/analyze") == 0) {
 		if (strcmp(req->method, "POST") != 0)
-			method_not_allowed(resp, "POST");
+			http_method_not_allowed(resp, "POST");
 		else
 			analyze_handle(app, req, resp);
 	} else if (strcmp(path, "/api/detect") == 0) {
 		if (strcmp(req->method, "POST") != 0)
-			method_not_allowed(resp, "POST");
+			http_method_not_allowed(resp, "POST");
 		else
 			detect_handle(app, req, resp);
 	} else if (strcmp(path, "/api/health") == 0) {
 		if (strcmp(req->method, "GET") != 0 &&
 		    strcmp(req->method, "HEAD") != 0)
-			method_not_allowed(resp, "GET");
+			http_method_not_allowed(resp, "GET");
 		else
 			handle_health(app, resp);
 	} else if (strcmp(path, "/api/model") == 0) {
 		if (strcmp(req->method, "GET") != 0 &&
 		    strcmp(req->method, "HEAD") != 0)
-			method_not_allowed(resp, "GET");
+			http_method_not_allowed(resp, "GET");
 		else
 			handle_model(app, resp);
 	} else if (strcmp(path, "/api/results") == 0) {
-		handle_results(app, req, resp);
+		results_route_list(app, req, resp);
 	} else if (strncmp(path, "/api/results/", 13) == 0) {
 		if (!review_route(app, req, path + 13, resp))
-			handle_result(app, req, path + 13, resp);
+			results_route_one(app, req, path + 13, resp);
 	} else if (samples_route(app, req, resp)) {
 		/* handled */
 	} else

@@ -10,7 +10,6 @@
  * auth_request).
  */
 
-#include "server/app.h"
 #include "auth/auth.h"
 #include "base/config.h"
 #include "base/http.h"
@@ -37,7 +36,7 @@ param(void *ctx, const char *name)
 }
 
 static void
-serve(struct app *app, FCGX_Request *r)
+serve(struct login *lg, FCGX_Request *r)
 {
 	struct http_request	 req;
 	struct http_response	 resp;
@@ -46,7 +45,7 @@ serve(struct app *app, FCGX_Request *r)
 
 	memset(&resp, 0, sizeof(resp));
 	http_request_from_params(&req, param, r, path, sizeof(path));
-	login_authorize(app, &req, &resp);
+	login_authorize(lg, &req, &resp);
 	/* snprintf, not FCGX_FPrintF: libfcgi's own printf lacks %zu */
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\nContent-Type: %s"
 	    "\r\nContent-Length: %zu\r\nCache-Control: no-store\r\n\r\n",
@@ -69,11 +68,11 @@ int
 main(int argc, char *argv[])
 {
 	struct config	 cfg;
-	struct app	 app;
+	struct login	 lg;
 	FCGX_Request	 r;
 	char		 err[512];
 	const char	*cfgpath = BV_SYSCONFDIR "/bloodview.conf";
-	int		 ch, cfg_given = 0;
+	int		 ch, cfg_given = 0, results_fd;
 
 	log_init("bloodview-authorize");
 	while ((ch = getopt(argc, argv, "c:")) != -1) {
@@ -101,23 +100,22 @@ main(int argc, char *argv[])
 		    "takes: set it again with bv-passwd");
 		return 1;
 	}
-	memset(&app, 0, sizeof(app));
-	app.cfg = &cfg;
-	app.results_dir = cfg.results_dir;
-	app.results_fd = open(cfg.results_dir, O_RDONLY | O_DIRECTORY |
+	results_fd = open(cfg.results_dir, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC);
-	if (app.results_fd < 0 && cfg.password_hash[0] != '\0')
+	if (results_fd < 0 && cfg.password_hash[0] != '\0')
 		log_warn("results directory %s", cfg.results_dir);
+	login_init(&lg, &cfg, results_fd, cfg.results_dir);
 	if (FCGX_Init() != 0) {
 		log_warnx("FCGX_Init failed");
 		return 1;
 	}
 	FCGX_InitRequest(&r, 0, 0);
 	while (FCGX_Accept_r(&r) >= 0) {
-		serve(&app, &r);
+		serve(&lg, &r);
 		FCGX_Finish_r(&r);
 	}
-	if (app.results_fd >= 0)
-		close(app.results_fd);
+	login_close(&lg);
+	if (results_fd >= 0)
+		close(results_fd);
 	return 0;
 }

@@ -11,6 +11,8 @@
 
 #include "server/app.h"
 #include "auth/auth.h"
+#include "auth/clientgate.h"
+#include "routes/login.h"
 #include "base/config.h"
 #include "vision/classifier.h"
 #include "vision/detector.h"
@@ -264,57 +266,216 @@ usage(void)
 	exit(2);
 }
 
+/* Command-line options over the configuration; exits 2 on a bad one. */
+static void
+parse_options(int argc, char *argv[], struct config *cfg, const char **sock)
+{
+	static const struct {
+		int		 ch;
+		const char	*key;
+	} keys[] = { { 'm', "model_cfg" }, { 'w', "model_weights" },
+	    { 'n', "model_names" }, { 'r', "results_dir" } };
+	struct {
+		const char *key, *val;
+	} over[8];
+	const char	*cfgpath = BV_SYSCONFDIR "/bloodview.conf";
+	char		 err[512];
+	int		 ch, cfg_given = 0, nover = 0, i;
+	size_t		 k;
+
+	while ((ch = getopt(argc, argv, "c:m:w:n:r:s:")) != -1) {
+		if (ch == 'c') {
+			cfgpath = optarg;
+			cfg_given = 1;
+			continue;
+		}
+		if (ch == 's') {
+			*sock = optarg;
+			continue;
+		}
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]) &&
+		    keys[k].ch != ch; k++)
+			;
+		if (k == sizeof(keys) / sizeof(keys[0]))
+			usage();
+		over[nover].key = keys[k].key;
+		over[nover++].val = optarg;
+		if (nover == 8)
+			usage();
+	}
+	config_defaults(cfg);
+	if ((cfg_given || access(cfgpath, F_OK) == 0) &&
+	    config_load(cfg, cfgpath, err, sizeof(err)) == -1) {
+		log_warnx("config: %s", err);
+		exit(1);
+	}
+	for (i = 0; i < nover; i++)
+		if (config_set(cfg, over[i].key, over[i].val, ".", err,
+		    sizeof(err)) == -1) {
+			log_warnx("option: %s", err);
+			exit(1);
+		}
+}
+
+/* The results directory (made if missing), swept of interrupted commits. */
+static void
+start_results(struct app *app, const struct config *cfg)
+{
+	int	 n;
+
+	app->results_dir = cfg->results_dir;
+	if (mkdir(cfg->results_dir, 0755) == -1 && errno != EEXIST)
+		log_warn("mkdir %s", cfg->results_dir);
+	app->results_fd = open(cfg->results_dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC);
+	if (app->results_fd < 0)
+		log_warn("results directory %s", cfg->results_dir);
+	else if ((n = results_sweep(app->results_fd)) > 0)
+		log_info("removed %d interrupted result(s)", n);
+}
+
+/*
+ * The detector, its thresholds and the white-cell classifier.  A model
+ * that does not load leaves app->det NULL (the routes answer 503); -1
+ * only for a configuration error that must stop start-up.
+ */
+static int
+start_models(struct app *app, const struct config *cfg,
+    struct thresholds *thr, char name[CONFIG_PATH_MAX])
+{
+	enum detector_engine	 engine;
+	char			 err[512], *dot, *slash;
+	const char		*eng, *why;
+
+	/* model name: the weights' base name without extension */
+	slash = strrchr(cfg->model_weights, '/');
+	snprintf(name, CONFIG_PATH_MAX, "%s", slash ? slash + 1 :
+	    cfg->model_weights);
+	if ((dot = strrchr(name, '.')) != NULL)
+		*dot = '\0';
+	app->model_info = load_model_info(cfg->model_info);
+	app->model_name = json_string_value(json_object_get(app->model_info,
+	    "name"));
+	if (app->model_name == NULL)
+		app->model_name = name;
+	if (detector_engine_parse(cfg->engine, &engine) == -1)
+		engine = DETECTOR_DARKNET;
+	app->det = detector_open(cfg->model_cfg, cfg->model_weights,
+	    cfg->model_names, engine, cfg->threads, err, sizeof(err));
+	if (app->det == NULL) {
+		log_warnx("model not loaded: %s", err);
+		return 0;
+	}
+	log_info("model %s: engine %s, %d thread(s)", app->model_name,
+	    detector_engine_name(detector_engine(app->det)), cfg->threads);
+	if (load_thresholds(thr, cfg, app->det, app->model_info, err,
+	    sizeof(err)) == -1) {
+		log_warnx("config: %s", err);
+		return -1;
+	}
+	app->thresholds = thr;
+	log_info("model %s loaded (%d classes, %s)", app->model_name,
+	    detector_classes(app->det),
+	    json_is_true(json_object_get(app->model_info, "trained")) ?
+	    "trained" : "untrained");
+	/* the white-cell differential is optional: counts work without it */
+	if (cfg->wbc_cfg[0] == '\0')
+		return 0;
+	app->wbc = classifier_new(cfg->wbc_cfg, cfg->wbc_weights,
+	    cfg->wbc_names, err, sizeof(err));
+	if (app->wbc == NULL) {
+		log_warnx("white-cell classifier not loaded: %s", err);
+		return 0;
+	}
+	eng = classifier_engine(app->wbc, &why);
+	log_info("white-cell classifier %s: %d classes, %dx%d, engine %s%s%s",
+	    cfg->wbc_cfg, classifier_classes(app->wbc),
+	    classifier_input_size(app->wbc), classifier_input_size(app->wbc),
+	    eng, why[0] != '\0' ? ": " : "", why);
+	return 0;
+}
+
+/*
+ * The per-client bound on live frames, shared by this host's backend
+ * processes (clientgate.h).  Not opened: said once, and frames pass
+ * unbounded (the bound is a guard, not a reason to stop live mode).
+ */
+static void
+start_gate(struct app *app, const struct config *cfg)
+{
+	char	 err[256];
+
+	if (cfg->detect_max_inflight <= 0 && cfg->detect_max_fps <= 0)
+		return;
+	if (clientgate_open(&app->gate, cfg->detect_gate_file,
+	    cfg->results_dir, err, sizeof(err)) == -1) {
+		log_warnx("live frames are not bounded per client: %s", err);
+		app->gate = NULL;
+	}
+}
+
+/* Serve over FastCGI on sock (or the socket we were started on) or once as CGI. */
+static int
+serve(struct app *app, const struct config *cfg, const char *sock)
+{
+	struct io	 io;
+	FCGX_Request	 freq;
+	int		 listen_fd = 0;
+
+	/* -s wins over the config's listen; libfcgi reads the allow-list in
+	 * FCGX_Init() and refuses other peers on a TCP socket */
+	if (sock == NULL && cfg->listen[0] != '\0')
+		sock = cfg->listen;
+	if (cfg->listen_allow[0] != '\0' &&
+	    setenv("FCGI_WEB_SERVER_ADDRS", cfg->listen_allow, 1) == -1) {
+		log_warn("setenv");
+		return 1;
+	}
+	if (FCGX_Init() != 0) {
+		log_warnx("FCGX_Init failed");
+		return 1;
+	}
+	if (sock != NULL) {
+		if ((listen_fd = FCGX_OpenSocket(sock, 64)) < 0) {
+			log_warnx("cannot listen on %s", sock);
+			return 1;
+		}
+		log_info("listening on %s%s%s", sock,
+		    cfg->listen_allow[0] != '\0' ? ", web servers " : "",
+		    cfg->listen_allow);
+	} else if (FCGX_IsCGI()) {
+		/* one-shot CGI: the request is in the environment and stdin */
+		io.req = NULL;
+		io.envp = NULL;
+		serve_one(app, &io);
+		fflush(stdout);
+		return 0;
+	}
+	FCGX_InitRequest(&freq, listen_fd, 0);
+	maybe_expire(app);
+	while (FCGX_Accept_r(&freq) >= 0) {
+		io.req = &freq;
+		io.envp = freq.envp;
+		serve_one(app, &io);
+		FCGX_Finish_r(&freq);
+		maybe_expire(app);
+	}
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct config	 cfg;
 	struct app	 app;
+	struct login	 lg;
 	struct thresholds thr = { 0, NULL, NULL };
-	enum detector_engine engine;
-	struct io	 io;
-	FCGX_Request	 freq;
-	magic_t		 cookie;
-	char		 err[512], name[CONFIG_PATH_MAX], *dot, *slash;
-	const char	*cfgpath = BV_SYSCONFDIR "/bloodview.conf";
-	const char	*sock = NULL, *eng, *why;
-	int		 ch, cfg_given = 0, listen_fd = 0, rc = 0;
-	struct {
-		const char *key, *val;
-	} over[8];
-	int		 nover = 0, i;
+	magic_t		 cookie = NULL;
+	char		 err[512], name[CONFIG_PATH_MAX];
+	const char	*sock = NULL;
+	int		 rc = 1;
 
 	log_init("bloodview");
-	while ((ch = getopt(argc, argv, "c:m:w:n:r:s:")) != -1) {
-		switch (ch) {
-		case 'c':
-			cfgpath = optarg;
-			cfg_given = 1;
-			break;
-		case 'm':
-			over[nover].key = "model_cfg";
-			over[nover++].val = optarg;
-			break;
-		case 'w':
-			over[nover].key = "model_weights";
-			over[nover++].val = optarg;
-			break;
-		case 'n':
-			over[nover].key = "model_names";
-			over[nover++].val = optarg;
-			break;
-		case 'r':
-			over[nover].key = "results_dir";
-			over[nover++].val = optarg;
-			break;
-		case 's':
-			sock = optarg;
-			break;
-		default:
-			usage();
-		}
-		if (nover == 8)
-			usage();
-	}
 	if (getuid() == 0 || geteuid() == 0) {
 		log_warnx("refusing to run as root: run the backend as an "
 		    "unprivileged user (lighttpd server.username, or User= in "
@@ -322,19 +483,7 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-
-	config_defaults(&cfg);
-	if ((cfg_given || access(cfgpath, F_OK) == 0) &&
-	    config_load(&cfg, cfgpath, err, sizeof(err)) == -1) {
-		log_warnx("config: %s", err);
-		return 1;
-	}
-	for (i = 0; i < nover; i++)
-		if (config_set(&cfg, over[i].key, over[i].val, ".", err,
-		    sizeof(err)) == -1) {
-			log_warnx("option: %s", err);
-			return 1;
-		}
+	parse_options(argc, argv, &cfg, &sock);
 	/* a hash no login could match would lock everyone out: say so */
 	if (cfg.password_hash[0] != '\0' &&
 	    !auth_hash_usable(cfg.password_hash)) {
@@ -347,127 +496,35 @@ main(int argc, char *argv[])
 
 	memset(&app, 0, sizeof(app));
 	app.cfg = &cfg;
-	app.results_dir = cfg.results_dir;
-	if (mkdir(cfg.results_dir, 0755) == -1 && errno != EEXIST)
-		log_warn("mkdir %s", cfg.results_dir);
-	app.results_fd = open(cfg.results_dir, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC);
-	if (app.results_fd < 0)
-		log_warn("results directory %s", cfg.results_dir);
-	else if ((i = results_sweep(app.results_fd)) > 0)
-		log_info("removed %d interrupted result(s)", i);
-
+	start_results(&app, &cfg);
+	login_init(&lg, &cfg, app.results_fd, cfg.results_dir);
+	app.login = &lg;
 	if ((cookie = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS |
 	    MAGIC_NO_CHECK_ELF | MAGIC_ERROR)) == NULL ||
 	    magic_load(cookie, NULL) == -1) {
 		log_warnx("libmagic: %s", cookie ? magic_error(cookie) :
 		    "cannot open");
-		return 1;
+		goto done;
 	}
 	app.magic = cookie;
-
-	/* model name: the weights' base name without extension */
-	slash = strrchr(cfg.model_weights, '/');
-	snprintf(name, sizeof(name), "%s", slash ? slash + 1 :
-	    cfg.model_weights);
-	if ((dot = strrchr(name, '.')) != NULL)
-		*dot = '\0';
-	app.model_info = load_model_info(cfg.model_info);
-	app.model_name = json_string_value(json_object_get(app.model_info,
-	    "name"));
-	if (app.model_name == NULL)
-		app.model_name = name;
-	if (detector_engine_parse(cfg.engine, &engine) == -1)
-		engine = DETECTOR_DARKNET;
-	app.det = detector_open(cfg.model_cfg, cfg.model_weights,
-	    cfg.model_names, engine, cfg.threads, err, sizeof(err));
-	if (app.det == NULL)
-		log_warnx("model not loaded: %s", err);
-	else {
-		log_info("model %s: engine %s, %d thread(s)", app.model_name,
-		    detector_engine_name(detector_engine(app.det)),
-		    cfg.threads);
-		if (load_thresholds(&thr, &cfg, app.det, app.model_info, err,
-		    sizeof(err)) == -1) {
-			log_warnx("config: %s", err);
-			rc = 1;
-			goto done;
-		}
-		app.thresholds = &thr;
-		log_info("model %s loaded (%d classes, %s)", app.model_name,
-		    detector_classes(app.det),
-		    json_is_true(json_object_get(app.model_info, "trained")) ?
-		    "trained" : "untrained");
-	}
-	/* the white-cell differential is optional: counts work without it */
-	if (app.det != NULL && cfg.wbc_cfg[0] != '\0') {
-		app.wbc = classifier_new(cfg.wbc_cfg, cfg.wbc_weights,
-		    cfg.wbc_names, err, sizeof(err));
-		if (app.wbc == NULL)
-			log_warnx("white-cell classifier not loaded: %s", err);
-		else {
-			eng = classifier_engine(app.wbc, &why);
-			log_info("white-cell classifier %s: %d classes, "
-			    "%dx%d, engine %s%s%s", cfg.wbc_cfg,
-			    classifier_classes(app.wbc),
-			    classifier_input_size(app.wbc),
-			    classifier_input_size(app.wbc), eng,
-			    why[0] != '\0' ? ": " : "", why);
-		}
-	}
+	if (start_models(&app, &cfg, &thr, name) == -1)
+		goto done;
 	app.clinical = clinical_load(cfg.clinical_calibration,
 	    cfg.clinical_reference, err, sizeof(err));
 	if (app.clinical == NULL)
 		log_warnx("clinical data not loaded: %s", err);
-
-	/* -s wins over the config's listen; libfcgi reads the allow-list in
-	 * FCGX_Init() and refuses other peers on a TCP socket */
-	if (sock == NULL && cfg.listen[0] != '\0')
-		sock = cfg.listen;
-	if (cfg.listen_allow[0] != '\0' &&
-	    setenv("FCGI_WEB_SERVER_ADDRS", cfg.listen_allow, 1) == -1) {
-		log_warn("setenv");
-		rc = 1;
-		goto done;
-	}
-	if (FCGX_Init() != 0) {
-		log_warnx("FCGX_Init failed");
-		rc = 1;
-		goto done;
-	}
-	if (sock != NULL) {
-		if ((listen_fd = FCGX_OpenSocket(sock, 64)) < 0) {
-			log_warnx("cannot listen on %s", sock);
-			rc = 1;
-			goto done;
-		}
-		log_info("listening on %s%s%s", sock,
-		    cfg.listen_allow[0] != '\0' ? ", web servers " : "",
-		    cfg.listen_allow);
-	} else if (FCGX_IsCGI()) {
-		/* one-shot CGI: the request is in the environment and stdin */
-		io.req = NULL;
-		io.envp = NULL;
-		serve_one(&app, &io);
-		fflush(stdout);
-		goto done;
-	}
-	FCGX_InitRequest(&freq, listen_fd, 0);
-	maybe_expire(&app);
-	while (FCGX_Accept_r(&freq) >= 0) {
-		io.req = &freq;
-		io.envp = freq.envp;
-		serve_one(&app, &io);
-		FCGX_Finish_r(&freq);
-		maybe_expire(&app);
-	}
+	start_gate(&app, &cfg);
+	rc = serve(&app, &cfg, sock);
 done:
+	clientgate_free(app.gate);
 	clinical_free(app.clinical);
 	thresholds_free(&thr);
 	classifier_free(app.wbc);
 	detector_free(app.det);
 	json_decref(app.model_info);
-	magic_close(cookie);
+	if (cookie != NULL)
+		magic_close(cookie);
+	login_close(&lg);
 	if (app.results_fd >= 0)
 		close(app.results_fd);
 	return rc;

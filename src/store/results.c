@@ -18,8 +18,6 @@
 #include "store/fsutil.h"
 #include "store/ids.h"
 #include "base/log.h"
-#include "store/review.h"
-#include "store/samples.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -175,16 +173,10 @@ results_load(int dirfd, const char *id)
 	return fsutil_load_json(dirfd, path);
 }
 
-struct entry {
-	char		id[ID_LEN + 1];
-	time_t		mtime;
-	long		mtime_ns;	/* orders results made in one second */
-};
-
 static int
 entry_cmp(const void *a, const void *b)
 {
-	const struct entry *x = a, *y = b;
+	const struct results_entry *x = a, *y = b;
 
 	if (x->mtime != y->mtime)
 		return x->mtime < y->mtime ? 1 : -1;
@@ -193,13 +185,12 @@ entry_cmp(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
-/* Collect valid result ids with their result.json mtime. */
-static struct entry *
-scan(int dirfd, size_t *np)
+struct results_entry *
+results_scan(int dirfd, size_t *np)
 {
 	DIR		*d;
 	struct dirent	*de;
-	struct entry	*v = NULL, *nv;
+	struct results_entry	*v = NULL, *nv;
 	struct stat	 st;
 	char		 path[512];
 	size_t		 n = 0, cap = 0;
@@ -231,63 +222,10 @@ scan(int dirfd, size_t *np)
 		n++;
 	}
 	closedir(d);
+	if (v != NULL)
+		qsort(v, n, sizeof(*v), entry_cmp);
 	*np = n;
 	return v;
-}
-
-/* The list's summary of loaded result r (id), its latest review merged. */
-static json_t *
-summary(int dirfd, const char *id, json_t *r)
-{
-	/* Reviewed counts where a person corrected the boxes. */
-	review_merge(dirfd, id, r);
-	return json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:b}",
-	    "id", json_object_get(r, "id"),
-	    "created", json_object_get(r, "created"),
-	    "counts", json_object_get(r, "counts"),
-	    "image", json_object_get(r, "image"),
-	    "urls", json_object_get(r, "urls"),
-	    "sample", json_object_get(r, "sample"),
-	    "reviewed", json_is_object(json_object_get(r, "review")));
-}
-
-json_t *
-results_list(int dirfd, size_t limit)
-{
-	struct entry	*v;
-	json_t		*arr, *r, *s;
-	size_t		 n, i;
-
-	if ((arr = json_array()) == NULL)
-		return NULL;
-	v = scan(dirfd, &n);
-	if (v == NULL)
-		return arr;
-	qsort(v, n, sizeof(*v), entry_cmp);
-	for (i = 0; i < n && json_array_size(arr) < limit; i++) {
-		if ((r = results_load(dirfd, v[i].id)) == NULL)
-			continue;
-		s = summary(dirfd, v[i].id, r);
-		json_decref(r);
-		if (s != NULL)
-			json_array_append_new(arr, s);
-	}
-	free(v);
-	return arr;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static long
-days_from_civil(long y, long m, long d)
-{
-	long	era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
 }
 
 int
@@ -309,166 +247,6 @@ results_date_valid(const char *s)
 	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 	return y >= 1 && m >= 1 && m <= 12 && d >= 1 &&
 	    d <= mdays[m - 1] + (m == 2 && leap);
-}
-
-/* Seconds since the epoch of 00:00 UTC on date "YYYY-MM-DD" (valid). */
-static time_t
-date_start(const char *s)
-{
-	return (time_t)days_from_civil(atol(s), atol(s + 5), atol(s + 8)) *
-	    86400;
-}
-
-/* 1 if needle ("" always) is in hay, ignoring ASCII case. */
-static int
-contains_nocase(const char *hay, const char *needle)
-{
-	size_t	 i, n = strlen(needle);
-
-	for (; *hay != '\0'; hay++) {
-		for (i = 0; i < n && hay[i] != '\0' &&
-		    tolower((unsigned char)hay[i]) ==
-		    tolower((unsigned char)needle[i]); i++)
-			;
-		if (i == n)
-			return 1;
-	}
-	return n == 0;
-}
-
-/*
- * Which samples hold each result: {result id: [{"id", "code"}, ...]}.
- * The samples' own lists decide (a field can be attached later or taken
- * out), not the "sample" a result was analysed into.
- */
-static json_t *
-sample_index(int dirfd)
-{
-	json_t		*idx, *list, *d, *s, *ids, *arr, *who;
-	const char	*sid, *rid;
-	size_t		 i, k;
-
-	if ((idx = json_object()) == NULL)
-		return NULL;
-	if ((list = samples_list(dirfd, SIZE_MAX)) == NULL)
-		return idx;
-	json_array_foreach(list, i, d) {
-		if ((sid = json_string_value(json_object_get(d, "id"))) ==
-		    NULL || (s = samples_load(dirfd, sid)) == NULL)
-			continue;
-		ids = json_object_get(s, "results");
-		json_array_foreach(ids, k, who) {
-			if ((rid = json_string_value(who)) == NULL)
-				continue;
-			if ((arr = json_object_get(idx, rid)) == NULL) {
-				arr = json_array();
-				if (json_object_set_new(idx, rid, arr) == -1)
-					continue;
-			}
-			json_array_append_new(arr, json_pack("{s:s,s:O?}",
-			    "id", sid, "code", json_object_get(d, "code")));
-		}
-		json_decref(s);
-	}
-	json_decref(list);
-	return idx;
-}
-
-/* 1 if one of in (an array of {"id", "code"}, or NULL) has code in it. */
-static int
-code_matches(const json_t *in, const char *code)
-{
-	const json_t	*x;
-	const char	*c;
-	size_t		 i;
-
-	if (code[0] == '\0')
-		return 1;
-	json_array_foreach(in, i, x)
-		if ((c = json_string_value(json_object_get(x, "code"))) !=
-		    NULL && contains_nocase(c, code))
-			return 1;
-	return 0;
-}
-
-/* 1 if result r's "created" day is within q's dates. */
-static int
-date_matches(const json_t *r, const struct results_query *q)
-{
-	const char	*c = json_string_value(json_object_get(r, "created"));
-
-	if (c == NULL || strlen(c) < 10)
-		return 0;
-	return (q->from[0] == '\0' || strncmp(c, q->from, 10) >= 0) &&
-	    (q->to[0] == '\0' || strncmp(c, q->to, 10) <= 0);
-}
-
-json_t *
-results_query(int dirfd, const struct results_query *q)
-{
-	struct entry	*v;
-	json_t		*out, *arr, *idx, *in, *r, *s;
-	size_t		 n = 0, i, total = 0;
-	time_t		 lo = 0, hi = 0;
-	int		 dated = q->from[0] != '\0' || q->to[0] != '\0';
-
-	arr = json_array();
-	idx = sample_index(dirfd);
-	out = json_pack("{s:o,s:I,s:I}", "results", arr, "offset",
-	    (json_int_t)q->offset, "limit", (json_int_t)q->limit);
-	if (arr == NULL || idx == NULL || out == NULL) {
-		json_decref(idx);
-		json_decref(out);
-		return NULL;
-	}
-	/*
-	 * A result's created time is taken before its result.json is
-	 * written, so a result.json older than from's midnight cannot match
-	 * and one written days after to is not read either (no analysis
-	 * takes two days): only results near the dates are opened.
-	 */
-	if (q->from[0] != '\0')
-		lo = date_start(q->from);
-	if (q->to[0] != '\0')
-		hi = date_start(q->to) + 3 * 86400;
-	if ((v = scan(dirfd, &n)) != NULL)
-		qsort(v, n, sizeof(*v), entry_cmp);
-	for (i = 0; i < n; i++) {
-		in = json_object_get(idx, v[i].id);
-		if (!code_matches(in, q->code))
-			continue;
-		if ((q->from[0] != '\0' && v[i].mtime < lo) ||
-		    (q->to[0] != '\0' && v[i].mtime >= hi))
-			continue;
-		r = NULL;
-		if (dated) {
-			if ((r = results_load(dirfd, v[i].id)) == NULL)
-				continue;
-			if (!date_matches(r, q)) {
-				json_decref(r);
-				continue;
-			}
-		}
-		if (total++ < q->offset || total > q->offset + q->limit) {
-			json_decref(r);
-			continue;
-		}
-		if (r == NULL && (r = results_load(dirfd, v[i].id)) == NULL)
-			continue;
-		s = summary(dirfd, v[i].id, r);
-		json_decref(r);
-		if (s == NULL)
-			continue;
-		if (in != NULL)
-			json_object_set(s, "samples", in);
-		else
-			json_object_set_new(s, "samples", json_array());
-		json_array_append_new(arr, s);
-	}
-	free(v);
-	json_decref(idx);
-	json_object_set_new(out, "total", json_integer((json_int_t)total));
-	return out;
 }
 
 int
@@ -507,15 +285,15 @@ results_sweep(int dirfd)
 int
 results_expire(int dirfd, int days)
 {
-	struct entry	*v;
-	size_t		 n, i;
-	time_t		 cutoff;
-	int		 removed = 0;
+	struct results_entry	*v;
+	size_t			 n, i;
+	time_t			 cutoff;
+	int			 removed = 0;
 
 	if (days <= 0)
 		return 0;
 	cutoff = time(NULL) - (time_t)days * 86400;
-	if ((v = scan(dirfd, &n)) == NULL)
+	if ((v = results_scan(dirfd, &n)) == NULL)
 		return 0;
 	for (i = 0; i < n; i++)
 		if (v[i].mtime < cutoff &&

@@ -3,7 +3,10 @@
 #define BV_RESULTS_H
 
 #include <stddef.h>
+#include <time.h>
 #include <jansson.h>
+
+#include "store/ids.h"
 
 struct result_file {
 	const char	*name;		/* "result.json", "annotated.jpg", ... */
@@ -38,33 +41,18 @@ int	results_exists(int dirfd, const char *id);
  */
 json_t	*results_load(int dirfd, const char *id);
 
-/* New array of summaries of at most limit results, newest first. */
-json_t	*results_list(int dirfd, size_t limit);
-
-#define RESULTS_CODE_MAX	32	/* a sample code's length (samples) */
-#define RESULTS_LIMIT_MAX	1000	/* results one page may hold */
-#define RESULTS_OFFSET_MAX	10000000
-
-/*
- * One page of the results list: the results whose sample code contains
- * code (ignoring case; "" any) and whose "created" day (UTC) lies in
- * [from, to] ("YYYY-MM-DD", "" open), newest first, from offset on.
- */
-struct results_query {
-	size_t	offset;
-	size_t	limit;
-	char	code[RESULTS_CODE_MAX + 1];
-	char	from[11];
-	char	to[11];
+/* A stored result: its id and when its result.json was written. */
+struct results_entry {
+	char		id[ID_LEN + 1];
+	time_t		mtime;
+	long		mtime_ns;	/* orders results made in one second */
 };
 
 /*
- * New object {"results": [...], "total", "offset", "limit"}: the page of
- * q (each summary as results_list()'s plus "samples": [{"id", "code"}],
- * the samples holding it), total the number of results q matches.  NULL
- * only on ENOMEM.  The caller owns the reference.
+ * The stored results, newest first (then by id); *np gets their count.
+ * NULL with *np 0 when there are none or on no memory; the caller frees.
  */
-json_t	*results_query(int dirfd, const struct results_query *q);
+struct results_entry *results_scan(int dirfd, size_t *np);
 
 /* 1 if s is a real calendar date written "YYYY-MM-DD", else 0. */
 int	results_date_valid(const char *s);

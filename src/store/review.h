@@ -5,7 +5,6 @@
 #include <stddef.h>
 #include <jansson.h>
 
-struct app;
 struct http_request;
 struct http_response;
 
@@ -84,13 +83,5 @@ enum review_err review_save(int results_fd, const char *id, int base,
  * "detector_differential").
  */
 void	 review_merge(int results_fd, const char *id, json_t *result);
-
-/*
- * Route handler for /api/results/{id}/review (rest: the path after
- * "/api/results/").  Returns 0 without touching resp if the path is not
- * ours, else fills resp and returns 1.
- */
-int	 review_route(struct app *app, const struct http_request *req,
-	    const char *rest, struct http_response *resp);
 
 #endif /* BV_REVIEW_H */

@@ -118,13 +118,6 @@ enum samples_err samples_set_new_selection(int results_fd, const char *id,
 enum samples_err samples_room(int results_fd, const char *id);
 
 /*
- * Fill resp with the error for analysing into a sample that failed with
- * e (404 sample_not_found, 400 sample_full, 507, 500).
- */
-void	 samples_analyze_error(struct http_response *resp,
-	    enum samples_err e);
-
-/*
  * Take result_id out of sample_id's results (the result itself stays, as
  * does a deleted result's id until it is taken out).  SAMPLES_ERR_NOTFOUND
  * if the sample is absent or does not hold result_id.
@@ -191,12 +184,5 @@ json_t	*samples_summary_ref(int results_fd, const json_t *sample,
  * the file has no such block or cannot be read.
  */
 const json_t *samples_wbc_reference(const char *path);
-
-/*
- * Route handler for /api/samples and below.  Returns 0 without touching
- * resp if the path is not ours, else fills resp and returns 1.
- */
-int	 samples_route(struct app *app, const struct http_request *req,
-	    struct http_response *resp);
 
 #endif /* BV_SAMPLES_H */

@@ -4,7 +4,8 @@
 
 #include <jansson.h>
 
-#include "server/app.h"
+#include "base/context.h"
+#include "base/http.h"
 #include "image/imgcheck.h"
 #include "vision/scan.h"
 

@@ -1,0 +1,204 @@
+/* review_routes.c: GET and PUT /api/results/{id}/review: a person's corrections over HTTP */
+/*
+ * The HTTP side of store/review.c: parse and bound the body, check it
+ * against the result (review_check), save it as the next version
+ * (review_save) and answer with the merged result, or one error.
+ */
+
+#include "routes/review_routes.h"
+#include "base/context.h"
+#include "base/http.h"
+#include "store/ids.h"
+#include "store/results.h"
+#include "store/review.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define REVIEW_BY_MAX		64		/* bytes of "by" */
+#define REVIEW_BODY_MAX		(1024 * 1024)
+
+/* "by": 1 to REVIEW_BY_MAX bytes of UTF-8 text, no control characters. */
+static int
+by_ok(const char *s)
+{
+	size_t	 n = s != NULL ? strlen(s) : 0, i;
+
+	if (n == 0 || n > REVIEW_BY_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+static void
+bad(struct http_response *resp, int status, const char *code,
+    const char *msg, const char *i18n_code, json_t *params)
+{
+	http_error_i18n(resp, status, code, msg, http_msg1(i18n_code, params));
+}
+
+static void
+route_put(struct app *app, const struct http_request *req, const char *id,
+    struct http_response *resp)
+{
+	json_error_t	 jerr;
+	json_t		*in = NULL, *result = NULL, *changes = NULL, *msgs;
+	json_t		*rv = NULL, *v;
+	const char	*k, *by;
+	char		 err[240];
+	int		 cur = 0;
+	json_int_t	 base;
+
+	if (req->body == NULL || req->body_len == 0) {
+		bad(resp, 400, "bad_request", "A JSON body is required.",
+		    "body_required", NULL);
+		return;
+	}
+	if (req->body_len > REVIEW_BODY_MAX) {
+		bad(resp, 413, "too_large", "The JSON body is too large.",
+		    "body_too_large", json_pack("{s:i}", "max_bytes",
+		    REVIEW_BODY_MAX));
+		return;
+	}
+	in = json_loadb((const char *)req->body, req->body_len,
+	    JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(in)) {
+		bad(resp, 400, "bad_request", "The body must be a JSON object.",
+		    "body_not_object", NULL);
+		goto out;
+	}
+	json_object_foreach(in, k, v) {
+		if (strcmp(k, "version") != 0 && strcmp(k, "by") != 0 &&
+		    strcmp(k, "changes") != 0) {
+			snprintf(err, sizeof(err), "Unknown field \"%s\".", k);
+			bad(resp, 400, "bad_request", err, "unknown_field",
+			    json_pack("{s:s}", "field", k));
+			goto out;
+		}
+	}
+	v = json_object_get(in, "version");
+	if (v == NULL) {
+		bad(resp, 400, "missing_field", "Field \"version\" (the version "
+		    "this review edits: 0 for the detector's) is required.",
+		    "review_version_required", json_pack("{s:s}", "field",
+		    "version"));
+		goto out;
+	}
+	if (!json_is_integer(v) || (base = json_integer_value(v)) < 0 ||
+	    base > REVIEW_MAX_VERSIONS) {
+		bad(resp, 400, "bad_request", "Field \"version\" must be a "
+		    "whole number >= 0.", "review_version_invalid",
+		    json_pack("{s:s}", "field", "version"));
+		goto out;
+	}
+	by = json_string_value(json_object_get(in, "by"));
+	if (!by_ok(by)) {
+		bad(resp, 400,
+		    json_object_get(in, "by") ? "bad_request" : "missing_field",
+		    "Field \"by\": who reviewed, 1 to 64 bytes of text.",
+		    "review_by_invalid", json_pack("{s:s,s:i}", "field", "by",
+		    "max", REVIEW_BY_MAX));
+		goto out;
+	}
+	if ((result = results_load(app->results_fd, id)) == NULL) {
+		http_error_i18n(resp, 404, "not_found", "No such result.",
+		    http_msg1("result_not_found", NULL));
+		goto out;
+	}
+	if (json_object_get(in, "changes") == NULL) {
+		snprintf(err, sizeof(err), "Field \"changes\" must be a list "
+		    "of at most %d changes.", REVIEW_MAX_CHANGES);
+		bad(resp, 400, "missing_field", err, "review_changes_invalid",
+		    json_pack("{s:s,s:i}", "field", "changes", "max",
+		    REVIEW_MAX_CHANGES));
+		goto out;
+	}
+	changes = review_check(result, json_object_get(in, "changes"), err,
+	    sizeof(err), &msgs);
+	if (changes == NULL) {
+		http_error_i18n(resp, 400, "bad_request", err, msgs);
+		goto out;
+	}
+	rv = json_pack("{s:s,s:O}", "by", by, "changes", changes);
+	switch (review_save(app->results_fd, id, (int)base, rv, &cur)) {
+	case REVIEW_OK:
+		review_merge(app->results_fd, id, result);
+		snprintf(resp->note, sizeof(resp->note), "review %s v%d", id,
+		    cur + 1);
+		http_json(resp, 200, json_incref(result));
+		break;
+	case REVIEW_ERR_CONFLICT:
+		snprintf(err, sizeof(err), "This result was reviewed again "
+		    "meanwhile: the save edits version %lld, the latest is %d. "
+		    "Reload it and redo the changes.", (long long)base, cur);
+		bad(resp, 409, "conflict", err, "review_conflict",
+		    json_pack("{s:s,s:I,s:i}", "field", "version", "version",
+		    base, "current", cur));
+		break;
+	case REVIEW_ERR_LIMIT:
+		bad(resp, 409, "conflict", "This result has the most review "
+		    "versions it may have.", "review_too_many", json_pack(
+		    "{s:i}", "max", REVIEW_MAX_VERSIONS));
+		break;
+	case REVIEW_ERR_NOTFOUND:
+		http_error_i18n(resp, 404, "not_found", "No such result.",
+		    http_msg1("result_not_found", NULL));
+		break;
+	case REVIEW_ERR_FULL:
+		http_error(resp, 507, "storage_full",
+		    "The results directory is full.");
+		break;
+	default:
+		http_error(resp, 500, "internal", "Internal error.");
+		break;
+	}
+out:
+	json_decref(rv);
+	json_decref(changes);
+	json_decref(result);
+	json_decref(in);
+}
+
+int
+review_route(struct app *app, const struct http_request *req,
+    const char *rest, struct http_response *resp)
+{
+	char	 id[ID_LEN + 1];
+	json_t	*r, *rv;
+
+	if (strlen(rest) != ID_LEN + 7 || strcmp(rest + ID_LEN, "/review") != 0)
+		return 0;
+	memcpy(id, rest, ID_LEN);
+	id[ID_LEN] = '\0';
+	if (!id_valid(id)) {
+		http_error_i18n(resp, 404, "not_found", "No such result.",
+		    http_msg1("result_not_found", NULL));
+		return 1;
+	}
+	if (strcmp(req->method, "PUT") == 0) {
+		route_put(app, req, id, resp);
+		return 1;
+	}
+	if (strcmp(req->method, "GET") != 0) {
+		http_method_not_allowed(resp, "GET, PUT");
+		return 1;
+	}
+	if ((r = results_load(app->results_fd, id)) == NULL) {
+		http_error_i18n(resp, 404, "not_found", "No such result.",
+		    http_msg1("result_not_found", NULL));
+		return 1;
+	}
+	rv = review_load(app->results_fd, id);
+	review_merge(app->results_fd, id, r);
+	http_json(resp, 200, json_pack("{s:s,s:i,s:O,s:O?,s:O?}", "result", id,
+	    "version", rv ? (int)json_integer_value(json_object_get(rv,
+	    "version")) : 0, "review", json_object_get(r, "review"),
+	    "counts", json_object_get(r, "counts"),
+	    "detector_counts", json_object_get(r, rv ? "detector_counts" :
+	    "counts")));
+	json_decref(rv);
+	json_decref(r);
+	return 1;
+}
