@@ -1,6 +1,6 @@
 /* gen-smear.c: draw a synthetic stained blood smear from a seed (test images without the dataset) */
 /*
- * usage: gen-smear SEED OUT.jpg|OUT.png [W H]
+ * usage: gen-smear [--edges] SEED OUT.jpg|OUT.png [W H]
  *
  * Draws a field at BCCD's magnification (640x480 by default; red cells
  * about 100 px across, white cells about 190 px, platelets about 35 px):
@@ -9,7 +9,10 @@
  * oval, wobbly outlines, some overlapping, some cut by the frame), one
  * or two white cells (a pale lilac cytoplasm around a dark purple lobed
  * nucleus) and a few platelets (small purple granular clusters).  The
- * same SEED gives the same picture.  OUT ending in .png is written as an
+ * same SEED gives the same picture.  --edges also cuts two red cells by
+ * each of the four edges of the frame (centre inside, 15-45 % of the
+ * diameter outside), for the tests of whole-photo and counting-frame
+ * counts; without it the picture is what it always was.  OUT ending in .png is written as an
  * RGB PNG, anything else as a JPEG (quality 92).
  *
  * Stain is modelled as absorbance (Beer-Lambert): every object adds an
@@ -285,6 +288,52 @@ smear_dist(const struct smear_cell *a, double x, double y)
 	return sqrt((a->x - x) * (a->x - x) + (a->y - y) * (a->y - y));
 }
 
+/* c keeps clear of the n cells in v (the layout's overlap rule), and of w. */
+static int
+smear_clear(const struct smear_cell *c, const struct smear_cell *v, int n,
+    const struct smear_cell *w, int nw)
+{
+	int	 k;
+
+	for (k = 0; k < nw; k++)
+		if (smear_dist(&w[k], c->x, c->y) <= w[k].r + c->r * 0.85)
+			return 0;
+	for (k = 0; k < n; k++)
+		if (smear_dist(&v[k], c->x, c->y) <= 0.92 * (v[k].r + c->r))
+			return 0;
+	return 1;
+}
+
+/*
+ * --edges: two red cells on each edge of the frame (left, right, top,
+ * bottom), their centres inside it by 5-35 % of a diameter, so each is
+ * cut by that edge; appended to rbc[*nr].
+ */
+static void
+smear_edge_cells(struct smear_canvas *cv, struct smear_cell *rbc, int *nr,
+    const struct smear_cell *wbc, int nw)
+{
+	struct smear_rng *g = &cv->rng;
+	struct smear_cell c;
+	int		 e, j, tries;
+	double		 in, along;
+
+	for (e = 0; e < 4; e++)
+		for (j = 0; j < 2 && *nr < SMEAR_MAX_RBC; j++)
+			for (tries = 0; tries < 400; tries++) {
+				c.r = smear_range(g, 47, 56);
+				in = c.r * 2 * smear_range(g, 0.05, 0.35);
+				along = smear_range(g, c.r * 1.2, (e < 2 ?
+				    cv->h : cv->w) - c.r * 1.2);
+				c.x = e == 0 ? in : e == 1 ? cv->w - in : along;
+				c.y = e == 2 ? in : e == 3 ? cv->h - in : along;
+				if (!smear_clear(&c, rbc, *nr, wbc, nw))
+					continue;
+				rbc[(*nr)++] = c;
+				break;
+			}
+}
+
 /*
  * Where the cells lie.  White cells first, wholly inside the frame; red
  * cells by rejection sampling (most wholly inside the frame, some cut by
@@ -293,7 +342,8 @@ smear_dist(const struct smear_cell *a, double x, double y)
  */
 static void
 smear_layout(struct smear_canvas *cv, struct smear_cell *rbc, int *nr,
-    struct smear_cell *wbc, int *nw, struct smear_cell *plt, int *np)
+    struct smear_cell *wbc, int *nw, struct smear_cell *plt, int *np,
+    int edges)
 {
 	struct smear_rng *g = &cv->rng;
 	double		 x, y, r, need, edge, area;
@@ -318,7 +368,12 @@ smear_layout(struct smear_canvas *cv, struct smear_cell *rbc, int *nr,
 	/* 14 to 22 red cells and 2 to 5 platelets in 640 x 480 */
 	area = (double)cv->w * cv->h / (640 * 480);
 	want = (int)(smear_range(g, 14, 22) * area);
-	for (*nr = 0, tries = 0; *nr < want && *nr < SMEAR_MAX_RBC &&
+	*nr = 0;
+	if (edges) {
+		smear_edge_cells(cv, rbc, nr, wbc, *nw);
+		want += *nr;
+	}
+	for (tries = 0; *nr < want && *nr < SMEAR_MAX_RBC &&
 	    tries < 200 * want; tries++) {
 		r = smear_range(g, 47, 56);
 		/* most wholly inside; one try in eight at least half inside */
@@ -470,10 +525,16 @@ main(int argc, char **argv)
 	const char	*out, *dot;
 	char		*end;
 	unsigned long	 seed;
-	int		 nr, nw, np, i, nwhole = 0, rc;
+	int		 nr, nw, np, i, nwhole = 0, rc, edges = 0;
 
+	if (argc > 1 && strcmp(argv[1], "--edges") == 0) {
+		edges = 1;
+		argc--;
+		argv++;
+	}
 	if (argc != 3 && argc != 5) {
-		fprintf(stderr, "usage: gen-smear SEED OUT.jpg|OUT.png [W H]\n");
+		fprintf(stderr, "usage: gen-smear [--edges] SEED OUT.jpg|OUT.png "
+		    "[W H]\n");
 		return 2;
 	}
 	seed = strtoul(argv[1], &end, 10);
@@ -492,7 +553,7 @@ main(int argc, char **argv)
 		perror("gen-smear");
 		return 1;
 	}
-	smear_layout(&cv, rbc, &nr, wbc, &nw, plt, &np);
+	smear_layout(&cv, rbc, &nr, wbc, &nw, plt, &np, edges);
 	for (i = 0; i < nw; i++)
 		smear_draw_wbc(&cv, &wbc[i]);
 	for (i = 0; i < nr; i++)

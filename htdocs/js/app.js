@@ -324,6 +324,7 @@
     slider.max = '1';
     useSaved();
     viewer.setFov(r.fov);
+    viewer.setFrame(r.frame);
     var base = baseImage(r);
     setBase(base, r);
     show($('result'), true);
@@ -436,6 +437,8 @@
     }), t('chart.desc', { list: classes.map(function (c) { return classLabel(c) + ' ' + (counts[c] || 0); }).join(', ') }));
 
     renderInfo(r);
+    /* the intervals hold for the detector's counts at the saved thresholds only */
+    if (BV.trust) BV.trust.render(r, state.override === null && !reviewed(r) && !draftChanges(state.draft).length);
     if (BV.report) BV.report.result({ result: r, counts: counts, classes: classes,
       thresholds: state.override === null ? thresholdsText(r, saved) : i18n.num(state.override, 2),
       savedThresholds: thresholdsText(r, saved), review: reviewText(r), reviewed: reviewed(r),
@@ -539,6 +542,7 @@
     if (r.scale && typeof r.scale === 'object')
       row(t('info.scale'), scaleText(r.scale), scaleUnsure(r) ? 'warn scale' : 'scale');
     if (r.fov && typeof r.fov === 'object') row(t('info.fov'), fovText(r.fov), 'fov-text');
+    if (r.frame && typeof r.frame === 'object' && BV.trust) row(t('info.frame'), BV.trust.frameText(r.frame), 'frame-text');
     if (r.differential && typeof r.differential === 'object') row(t('info.wbcTypes'), differentialText(r.differential), 'wbc-types');
     row(t('info.review'), reviewText(r), reviewed(r) ? 'review-info reviewed' : 'review-info');
     if (r.sample && sampleCodes[r.sample] === undefined) askCodes();

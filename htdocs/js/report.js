@@ -87,7 +87,8 @@
 
   function footer(model, resultModel) {
     return [
-      h('p', { 'class': 'rp-acc' }, [h('strong', { text: t('rp.accuracy') + ': ' }), accuracySentence(model, resultModel)]),
+      h('p', { 'class': 'rp-acc' }, [h('strong', { text: t('rp.accuracy') + ': ' }), accuracySentence(model, resultModel),
+        ' ' + t('rp.acc.interval')]),
       h('p', { 'class': 'rp-disclaimer', text: t('disclaimer') }),
       h('p', { 'class': 'rp-printed', text: t('report.printed') + ': ' + i18n.date(new Date().toISOString()) })];
   }
@@ -115,9 +116,10 @@
       h('p', { 'class': 'rp-next' }, [h('strong', { text: t('rp.next') + ': ' }), t('rp.nextResult')])]));
     var tb = h('tbody');
     d.classes.forEach(function (c) {
-      var n = d.counts[c] || 0;
+      var n = d.counts[c] || 0, iv = (r.count_intervals || {})[c];
+      /* the interval belongs to the detector's count: not to one a slider or a review changed */
       tb.appendChild(h('tr', { 'data-class': c }, [h('th', { scope: 'row', text: label(c) }),
-        h('td', { 'class': 'num', text: String(n) }),
+        h('td', { 'class': 'num', text: BV.trust && iv && iv.count === n && !d.reviewed ? BV.trust.withInterval(n, iv) : String(n) }),
         h('td', { 'class': 'num', text: total ? i18n.num(n / total * 100, 1) + ' %' : '–' })]));
     });
     tb.appendChild(h('tr', { 'class': 'rp-total' }, [h('th', { scope: 'row', text: t('counts.total') }),
@@ -189,7 +191,7 @@
       tb.appendChild(h('tr', { 'data-class': c }, [h('th', { scope: 'row', text: label(c) }),
         h('td', { 'class': 'num', text: num((sum.totals || {})[c]) }),
         h('td', { 'class': 'num', text: num(st.mean, 1) + (typeof st.sd === 'number' ? ' ± ' + num(st.sd, 1) : '') }),
-        h('td', { 'class': 'num', text: est ? num(est.per_ul) : '–' }),
+        h('td', { 'class': 'num', text: est ? (BV.trust ? BV.trust.estimateText(est) : num(est.per_ul)) : '–' }),
         h('td', { 'class': 'num', text: range }),
         h('td', { 'class': 'rp-flag' + (est && est.plausible === false ? ' implausible' : ''), text: judged })]));
     });

@@ -486,6 +486,19 @@
     /* Stained smear fields are what the classifier types; a chamber's unstained cells are not. */
     if (sum.differential && sum.fields > 0 && (!s || s.preparation !== 'chamber' || sum.differential.typed > 0))
       wrap.appendChild(differentialView(sum.differential));
+    /* Each estimate with its 95 % interval, what the interval means, and the counting frame. */
+    if (BV.trust && sum.estimates && Object.keys(sum.estimates).length) {
+      wrap.appendChild(h('p', { 'class': 'estimate-intervals' }, [h('strong', { text: t('trust.title') + ': ' }),
+        classes.filter(function (c) { return sum.estimates[c]; }).map(function (c) {
+          var e = sum.estimates[c];
+          return t('class.' + c) + ' ' + BV.trust.estimateText(e) + ' /µL' + (e.interval95 ? '' : ' (' + BV.trust.estimateWhy(e) + ')');
+        }).join(' · ')]));
+      if (sum.interval_method)
+        wrap.appendChild(h('p', { 'class': 'hint interval-method', text: msgs(sum.interval_method_i18n, sum.interval_method) }));
+    }
+    if (sum.counting_frame && sum.counting_frame.text)
+      wrap.appendChild(h('p', { 'class': 'hint counting-frame', 'data-used': String(!!sum.counting_frame.used),
+        text: msgs(sum.counting_frame.text_i18n, sum.counting_frame.text) }));
 
     /* Every formula with its numbers, as the server computed it.  Texts from the data files
        (profile label, WHO group, source note) are translated only while unedited (i18n.label). */

@@ -49,6 +49,31 @@
     this.fov = fovShape(fov);
   };
 
+  /*
+   * The counting frame (a result's "frame", countframe.h; invalid or malformed: none): the
+   * inclusion edges (top, left) solid, the exclusion lines (right, bottom) dashed and carried on
+   * to the image's top and left as Gundersen's rule has them.  Drawn by draw().
+   */
+  Viewer.prototype.setFrame = function (f) {
+    var ok = function (v) { return typeof v === 'number' && isFinite(v); };
+    this.frame = f && f.valid === true && ok(f.x0) && ok(f.y0) && ok(f.x1) && ok(f.y1) && f.x1 > f.x0 && f.y1 > f.y0
+      ? { x0: f.x0, y0: f.y0, x1: f.x1, y1: f.y1 } : null;
+  };
+
+  function frameGroup(f) {
+    var g = document.createElementNS(SVGNS, 'g');
+    g.setAttribute('class', 'frame-layer');
+    [['frame-incl', f.x0, f.y0, f.x1, f.y0], ['frame-incl', f.x0, f.y0, f.x0, f.y1],
+     ['frame-excl', f.x1, 0, f.x1, f.y1], ['frame-excl', 0, f.y1, f.x1, f.y1]].forEach(function (l) {
+      var e = document.createElementNS(SVGNS, 'line');
+      e.setAttribute('class', l[0]);
+      e.setAttribute('x1', l[1]); e.setAttribute('y1', l[2]); e.setAttribute('x2', l[3]); e.setAttribute('y2', l[4]);
+      e.setAttribute('vector-effect', 'non-scaling-stroke');
+      g.appendChild(e);
+    });
+    return g;
+  }
+
   /* {tag, attrs} for a valid fov, else null. */
   function fovShape(f) {
     var ok = function (v) { return typeof v === 'number' && isFinite(v); };
@@ -79,6 +104,7 @@
     var self = this;
     while (this.svg.firstChild) this.svg.removeChild(this.svg.firstChild);
     if (this.fov) this.svg.appendChild(fovGroup(this.fov));
+    if (this.frame) this.svg.appendChild(frameGroup(this.frame));
     this.dets = dets.slice().sort(function (a, b) {
       return b.det.box.w * b.det.box.h - a.det.box.w * a.det.box.h;
     });

@@ -25,6 +25,8 @@
 #include "vision/fov.h"
 #include "store/ids.h"
 #include "image/imgcheck.h"
+#include "vision/countframe.h"
+#include "clinical/interval.h"
 #include "image/imgio.h"
 #include "base/log.h"
 #include "base/multipart.h"
@@ -255,6 +257,7 @@ struct analyze {
 	struct img			 thumb;
 	double				 dfac;		/* display / photo */
 	double				 threshold;
+	struct countframe		 cf;		/* densities count here */
 	const double			*thr;		/* per class, counted with */
 	double				*uniform;	/* the request's, per class */
 	double				 um;		/* um/px given, or 0 */
@@ -475,6 +478,8 @@ analyze_draw(struct analyze *a, struct http_response *resp)
 	    &a->thumb) == -1 ||
 	    imgio_encode_jpeg(&a->thumb, 75, &a->tjpg, &a->tjpglen) == -1 ||
 	    imgio_encode_jpeg(&a->im, cfg->jpeg_quality, &a->pjpg,
+	countframe_make(&a->dr.fov, countframe_inset(&a->dr.scale,
+	    sm.rbc_net_px), &a->cf);
 	    &a->pjpglen) == -1)
 		goto fail;
 	/* outline the field, unless it is simply the whole frame */
@@ -520,6 +525,7 @@ analyze_json(struct analyze *a, struct http_response *resp)
 	    "tiles", a->dr.tiles));
 	if (a->dfac < 1)
 		json_object_set_new(r, "display", json_pack("{s:i,s:i}",
+	annotate_frame(&a->im, &a->cf, a->dfac);
 		    "width", a->im.w, "height", a->im.h));
 	json_object_set_new(r, "timings_ms", json_pack(
 	    "{s:f,s:f,s:f,s:f,s:f}", "decode", round1(a->t1 - a->t0),
@@ -559,6 +565,15 @@ analyze_commit(struct analyze *a, struct http_response *resp)
 		else
 			http_error(resp, 503, "storage_unavailable",
 			    "Results cannot be saved; see the server log.");
+	/* the counting frame, and an interval on every count (issue 20) */
+	json_object_set_new(r, "frame", countframe_json(&a->cf, &a->dr.fov,
+	    json_object_get(r, "classes"), a->boxes, a->nboxes, a->thr,
+	    a->dr.scale.um_per_px));
+	json_object_set_new(r, "count_error", json_is_object(json_object_get(
+	    app->model_info, "count_error")) ? json_deep_copy(json_object_get(
+	    app->model_info, "count_error")) : json_null());
+	json_object_set_new(r, "count_intervals", interval_counts_json(
+	    json_object_get(r, "counts"), json_object_get(r, "count_error")));
 		return -1;
 	}
 	if (a->sample_id != NULL && (serr = samples_attach(fd, a->sample_id,
