@@ -24,6 +24,10 @@
 #include "vision/scan.h"
 #include "vision/scalemem.h"
 #include "clinical/thresholds.h"
+#include "clinical/interval.h"
+#include "base/count.h"
+#include "base/geom.h"
+#include "base/num.h"
 #include "base/timing.h"
 
 #include <math.h>
@@ -147,6 +151,9 @@ build_answer(const struct app *app, int W, int H, const char *mime,
 	}
 	o = json_pack("{s:{s:i,s:i,s:s},s:s,s:o,s:o,s:o}",
 	    "image", "width", W, "height", H, "type", mime,
+		/* each count's 95 % interval, as /api/analyze gives it */
+		json_object_set_new(o, "count_intervals", interval_counts_json(
+		    counts, json_object_get(app->model_info, "count_error")));
 	    "model", app->model_name, "thresholds", tv, "counts", counts,
 	    "boxes", boxes);
 	if (o != NULL) {
