@@ -1,0 +1,589 @@
+/* quality.c: is this picture a usable smear field? the scene gate and per-field quality flags */
+/*
+ * Everything is measured on two small copies of the picture made at the
+ * cells' own scale (the scale the detector found): a "fine" copy where a
+ * red cell is about 32 px across (focus) and a "coarse" one at about 16
+ * px (colour, texture, frequency, background, the cells' colour).  So a
+ * 640x480 BCCD field and a 12-megapixel eyepiece photo of the same smear
+ * give the same figures, and the cost stays a few milliseconds whatever
+ * the photo's size (each copy is capped and sampled, not fully read).
+ *
+ * The gate is a logistic regression over those statistics and the
+ * detector's own evidence (how many red cells, how alike in size and
+ * colour, how much of the field they fill), its weights in
+ * quality_model.h, written by bv-quality train from smear fields and
+ * pictures that are not smears (docs/quality.md).  The flags are plain
+ * rules, one measured value and one limit each (the table below), their
+ * limits measured in docs/quality.md.
+ */
+
+#include "vision/quality.h"
+#include "vision/detector.h"
+#include "vision/quality_model.h"
+#include "image/imgio.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The flags: name, limit, side, English sentence (%s: value, %s: limit). */
+static const struct flag_rule {
+	const char	*name;
+	double		 limit;
+	int		 below;		/* raised when value < limit */
+	int		 digits;	/* the value as shown */
+	const char	*text;
+} rules[QFLAG_N] = {
+	[QFLAG_FOCUS] = { "focus", 0.30, 1, 2,
+	    "Out of focus: edge sharpness %s, below %s. Turn the fine "
+	    "focus until the cell edges are sharp." },
+	[QFLAG_DARK] = { "dark", 0.30, 1, 2,
+	    "Under-exposed: the background is at %s of full brightness, "
+	    "below %s. Open the diaphragm or raise the light." },
+	[QFLAG_BRIGHT] = { "bright", 0.35, 0, 2,
+	    "Over-exposed: %s of the field is burnt white, above %s. Lower "
+	    "the light or the exposure." },
+	[QFLAG_THICK] = { "thick", 0.45, 0, 2,
+	    "Too thick: %s of the red-cell area is in clumps, above %s. Move "
+	    "toward the feathered edge, where cells just touch." },
+	[QFLAG_SPARSE] = { "sparse", 0.04, 1, 3,
+	    "Too sparse: red cells fill %s of the field, below %s. Move "
+	    "toward the body of the smear." },
+	[QFLAG_MAGNIFICATION] = { "magnification", 1.30, 0, 2,
+	    "Magnification implausible: red cells measure %s times (or "
+	    "1/%s) the size the scale implies, beyond %s. Check the "
+	    "objective and the calibration profile." },
+	[QFLAG_STAIN_BLUE] = { "stain_blue", 0.30, 0, 2,
+	    "Stain too blue: red cells absorb red light at %s of their "
+	    "density, above %s. Check the buffer pH and the staining time." },
+	[QFLAG_STAIN_PINK] = { "stain_pink", 0.72, 0, 2,
+	    "Stain too pink: green absorption is %s of the red cells' "
+	    "density, above %s. Check the buffer pH and the staining time." },
+	[QFLAG_STAIN_FADED] = { "stain_faded", 0.12, 1, 2,
+	    "Stain faded: red cells have an optical density of %s, below "
+	    "%s. Restain or use a fresher slide." },
+};
+
+static const char *const feature_names[QF_N] = {
+	"bright", "bright_sd", "background", "saturation", "green_min",
+	"red_green", "blue_green", "hue_entropy", "fine", "band", "edges",
+	"nrbc", "cover", "size_cv", "aspect", "conf", "contrast", "cell_cv",
+	"clump"
+};
+
+/* A reduced copy: grey and the three channels, 0..1, and the field mask. */
+struct plane {
+	int		 w, h;
+	float		*c[3], *l;
+	unsigned char	*m;
+	double		 k;		/* im px per plane px */
+};
+
+static void
+plane_free(struct plane *p)
+{
+	int	 i;
+
+	for (i = 0; i < 3; i++)
+		free(p->c[i]);
+	free(p->l);
+	free(p->m);
+	memset(p, 0, sizeof(*p));
+}
+
+static int
+plane_alloc(struct plane *p, int w, int h)
+{
+	size_t	 n = (size_t)w * h;
+	int	 i;
+
+	memset(p, 0, sizeof(*p));
+	p->w = w;
+	p->h = h;
+	for (i = 0; i < 3; i++)
+		if ((p->c[i] = malloc(n * sizeof(float))) == NULL)
+			goto fail;
+	if ((p->l = malloc(n * sizeof(float))) == NULL ||
+	    (p->m = malloc(n)) == NULL)
+		goto fail;
+	return 0;
+fail:
+	plane_free(p);
+	return -1;
+}
+
+/*
+ * p: im reduced by k (>= 1) in each direction, each pixel the mean of at
+ * most 4 x 4 samples of its block; m[i] = 1 inside the field.
+ */
+static int
+plane_from_img(const struct img *im, double k, const struct quality_input *in,
+    struct plane *p)
+{
+	int	 w = (int)(im->w / k), h = (int)(im->h / k), x, y, i, j, s;
+	size_t	 o;
+	double	 acc[3], st, x0, y0;
+
+	if (w < 4 || h < 4 || plane_alloc(p, w, h) == -1)
+		return -1;
+	p->k = k;
+	s = k >= 4 ? 4 : (int)k < 1 ? 1 : (int)k;
+	st = k / s;
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++) {
+			o = (size_t)y * w + x;
+			acc[0] = acc[1] = acc[2] = 0;
+			x0 = x * k;
+			y0 = y * k;
+			for (j = 0; j < s; j++)
+				for (i = 0; i < s; i++) {
+					const unsigned char *q = im->rgb + ((size_t)
+					    (int)(y0 + (j + 0.5) * st) * im->w +
+					    (int)(x0 + (i + 0.5) * st)) * 3;
+
+					acc[0] += q[0];
+					acc[1] += q[1];
+					acc[2] += q[2];
+				}
+			for (i = 0; i < 3; i++)
+				p->c[i][o] = (float)(acc[i] / (255.0 * s * s));
+			p->l[o] = (p->c[0][o] + p->c[1][o] + p->c[2][o]) / 3;
+			p->m[o] = in->fov == NULL || fov_contains(in->fov,
+			    (x + 0.5) * k / in->dfac, (y + 0.5) * k / in->dfac);
+		}
+	return 0;
+}
+
+/* Percentile q (0..1) of v over the mask, from a 256-bin histogram. */
+static double
+percentile(const float *v, const unsigned char *m, size_t n, double q)
+{
+	size_t	 hist[256] = { 0 }, tot = 0, acc = 0, i;
+	int	 b;
+
+	for (i = 0; i < n; i++)
+		if (m[i]) {
+			b = (int)(v[i] * 255 + 0.5);
+			hist[b < 0 ? 0 : b > 255 ? 255 : b]++;
+			tot++;
+		}
+	if (tot == 0)
+		return 0;
+	for (b = 0; b < 256; b++) {
+		acc += hist[b];
+		if (acc >= q * tot)
+			return b / 255.0;
+	}
+	return 1;
+}
+
+/* Colour statistics of the coarse copy. */
+static void
+colour_features(const struct plane *p, double *f, double *clipped)
+{
+	size_t	 n = (size_t)p->w * p->h, i, cnt = 0, col = 0, gmin = 0;
+	double	 s = 0, s2 = 0, sat = 0, rg = 0, bg = 0, hist[12] = { 0 }, e;
+	double	 r, g, b, mx, mn, l, hue, clip = 0;
+	int	 k;
+
+	for (i = 0; i < n; i++) {
+		if (!p->m[i])
+			continue;
+		r = p->c[0][i];
+		g = p->c[1][i];
+		b = p->c[2][i];
+		l = p->l[i];
+		mx = fmax(r, fmax(g, b));
+		mn = fmin(r, fmin(g, b));
+		cnt++;
+		s += l;
+		s2 += l * l;
+		sat += mx > 1e-3 ? (mx - mn) / mx : 0;
+		rg += (r - g) / (l + 0.02);
+		bg += (b - g) / (l + 0.02);
+		clip += mx >= 0.98;
+		if (mx - mn > 0.04) {
+			col++;
+			gmin += g <= r && g <= b;
+			hue = atan2(sqrt(3) * (g - b), 2 * r - g - b);
+			k = (int)((hue + M_PI) / (2 * M_PI) * 12);
+			hist[k < 0 ? 0 : k > 11 ? 11 : k]++;
+		}
+	}
+	if (cnt == 0)
+		return;
+	f[QF_BRIGHT] = s / cnt;
+	f[QF_BRIGHT_SD] = sqrt(fmax(0, s2 / cnt - f[QF_BRIGHT] *
+	    f[QF_BRIGHT]));
+	f[QF_BACKGROUND] = percentile(p->l, p->m, n, 0.9);
+	f[QF_SATURATION] = sat / cnt;
+	f[QF_GREEN_MIN] = col > 0 ? (double)gmin / col : 0;
+	f[QF_RED_GREEN] = rg / cnt;
+	f[QF_BLUE_GREEN] = bg / cnt;
+	e = 0;
+	for (k = 0; k < 12 && col > 0; k++)
+		if (hist[k] > 0)
+			e -= hist[k] / col * log(hist[k] / col);
+	f[QF_HUE_ENTROPY] = e / log(12);
+	*clipped = clip / cnt;
+}
+
+/* Sum of grey over the box [x0, x1) x [y0, y1) from the integral image. */
+static double
+box_sum(const double *ii, int w, int x0, int y0, int x1, int y1)
+{
+	size_t	 W = (size_t)w + 1;
+
+	return ii[(size_t)y1 * W + x1] - ii[(size_t)y0 * W + x1] -
+	    ii[(size_t)y1 * W + x0] + ii[(size_t)y0 * W + x0];
+}
+
+/* Texture and frequency: detail at 1 px, contrast at the cells' size, edges. */
+static int
+texture_features(const struct plane *p, double *f)
+{
+	int	 w = p->w, h = p->h, x, y;
+	size_t	 W = (size_t)w + 1, o, cnt = 0, edges = 0;
+	double	*ii, fine = 0, band = 0, b3, b9, gx, gy, sd;
+
+	if ((ii = calloc(W * (h + 1), sizeof(*ii))) == NULL)
+		return -1;
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++)
+			ii[(y + 1) * W + x + 1] = p->l[(size_t)y * w + x] +
+			    ii[y * W + x + 1] + ii[(y + 1) * W + x] -
+			    ii[y * W + x];
+	for (y = 4; y < h - 4; y++)
+		for (x = 4; x < w - 4; x++) {
+			o = (size_t)y * w + x;
+			if (!p->m[o])
+				continue;
+			b3 = box_sum(ii, w, x - 1, y - 1, x + 2, y + 2) / 9;
+			b9 = box_sum(ii, w, x - 4, y - 4, x + 5, y + 5) / 81;
+			fine += fabs(p->l[o] - b3);
+			band += fabs(b3 - b9);
+			gx = p->l[o + 1] - p->l[o - 1];
+			gy = p->l[o + w] - p->l[o - w];
+			edges += fabs(gx) + fabs(gy) > 0.16;
+			cnt++;
+		}
+	free(ii);
+	sd = f[QF_BRIGHT_SD] + 0.01;
+	if (cnt > 0) {
+		f[QF_FINE] = fine / cnt / sd;
+		f[QF_BAND] = band / cnt / sd;
+		f[QF_EDGES] = (double)edges / cnt;
+	}
+	return 0;
+}
+
+/*
+ * Focus: mean |Laplacian| at 1 px over the same at 3 px on the fine copy
+ * (red cells ~32 px): blur takes the fine detail first, and the ratio
+ * does not change with contrast or exposure.
+ */
+static double
+focus_ratio(const struct plane *p)
+{
+	int	 w = p->w, h = p->h, x, y;
+	size_t	 o;
+	double	 a = 0, b = 0;
+	const float *l = p->l;
+
+	for (y = 3; y < h - 3; y += 1)
+		for (x = 3; x < w - 3; x += 2) {
+			o = (size_t)y * w + x;
+			if (!p->m[o])
+				continue;
+			a += fabs(4 * l[o] - l[o - 1] - l[o + 1] - l[o - w] -
+			    l[o + w]);
+			b += fabs(4 * l[o] - l[o - 3] - l[o + 3] -
+			    l[o - 3 * (size_t)w] - l[o + 3 * (size_t)w]);
+		}
+	return b > 1e-9 ? a / b : 0;
+}
+
+static int
+counted_rbc(const struct quality_input *in, const struct det_box *b)
+{
+	return b->cls == in->rbc_cls &&
+	    round(b->conf * 1000) / 1000 >= in->thr[in->rbc_cls];
+}
+
+/* Share of counted red-cell area overlapping another by > 1/3 of the smaller. */
+static double
+clump_share(const struct quality_input *in)
+{
+	const struct det_box	*v = in->boxes;
+	size_t			 i, j;
+	double			 tot = 0, hit = 0, ix, iy, a;
+	int			 mark;
+
+	for (i = 0; i < in->n; i++) {
+		if (!counted_rbc(in, &v[i]))
+			continue;
+		tot += v[i].w * v[i].h;
+		for (j = 0, mark = 0; j < in->n && !mark; j++) {
+			if (j == i || !counted_rbc(in, &v[j]))
+				continue;
+			ix = fmin(v[i].x + v[i].w, v[j].x + v[j].w) -
+			    fmax(v[i].x, v[j].x);
+			iy = fmin(v[i].y + v[i].h, v[j].y + v[j].h) -
+			    fmax(v[i].y, v[j].y);
+			a = fmin(v[i].w * v[i].h, v[j].w * v[j].h);
+			mark = ix > 0 && iy > 0 && ix * iy > a / 3;
+		}
+		if (mark)
+			hit += v[i].w * v[i].h;
+	}
+	return tot > 0 ? hit / tot : 0;
+}
+
+/* Mean of channel c over the 3 x 3 plane pixels around (x, y), im px. */
+static double
+plane_at(const struct plane *p, int c, double x, double y)
+{
+	int	 px = (int)(x / p->k), py = (int)(y / p->k), i, j, n = 0;
+	double	 s = 0;
+	const float *v = c < 3 ? p->c[c] : p->l;
+
+	for (j = py - 1; j <= py + 1; j++)
+		for (i = px - 1; i <= px + 1; i++)
+			if (i >= 0 && j >= 0 && i < p->w && j < p->h) {
+				s += v[(size_t)j * p->w + i];
+				n++;
+			}
+	return n > 0 ? s / n : 0;
+}
+
+/* Red cells: the detector's evidence, and the stain measured on their centres. */
+static void
+cell_features(const struct quality_input *in, const struct plane *p,
+    double *f, struct quality *q, double *od)
+{
+	size_t	 i;
+	int	 n = 0, c;
+	double	 area = 0, s = 0, s2 = 0, asp = 0, conf = 0, sz, x, y, lc;
+	double	 lsum = 0, l2 = 0, ch[3] = { 0, 0, 0 }, bg;
+
+	for (i = 0; i < in->n; i++) {
+		const struct det_box *b = &in->boxes[i];
+
+		if (!counted_rbc(in, b) || b->w <= 0 || b->h <= 0)
+			continue;
+		n++;
+		area += b->w * b->h;
+		sz = sqrt(b->w * b->h);
+		s += sz;
+		s2 += sz * sz;
+		asp += fabs(log(b->w / b->h));
+		conf += b->conf;
+		x = (b->x + b->w / 2) * in->dfac;
+		y = (b->y + b->h / 2) * in->dfac;
+		lc = plane_at(p, 3, x, y);
+		lsum += lc;
+		l2 += lc * lc;
+		for (c = 0; c < 3; c++)
+			ch[c] += plane_at(p, c, x, y);
+	}
+	q->nrbc = n;
+	f[QF_NRBC] = log1p(n);
+	f[QF_COVER] = in->fov != NULL && in->fov->area_px > 0 ?
+	    fmin(2, area / in->fov->area_px) : 0;
+	f[QF_SIZE_CV] = n >= 3 ? sqrt(fmax(0, s2 / n - (s / n) * (s / n))) /
+	    (s / n) : 1;
+	f[QF_ASPECT] = n > 0 ? asp / n : 1;
+	f[QF_CONF] = n > 0 ? conf / n : 0;
+	f[QF_CONTRAST] = n > 0 ? lsum / n - f[QF_BACKGROUND] : 0;
+	f[QF_CELL_CV] = n >= 3 ? sqrt(fmax(0, l2 / n - (lsum / n) *
+	    (lsum / n))) / fmax(0.02, lsum / n) : 1;
+	f[QF_CLUMP] = clump_share(in);
+	/* optical density of the cells against the background, per channel */
+	for (c = 0; c < 3 && n > 0; c++) {
+		bg = percentile(p->c[c], p->m, (size_t)p->w * p->h, 0.9);
+		od[c] = fmax(0, -log(fmax(ch[c] / n, 0.004) / fmax(bg,
+		    0.004)));
+	}
+	q->value[QFLAG_SPARSE] = f[QF_COVER];
+	if (n >= 3 && in->scale != NULL && in->scale->um_per_px > 0 &&
+	    in->rbc_um > 0) {
+		double r = (s / n) * in->scale->um_per_px / in->rbc_um;
+
+		q->value[QFLAG_MAGNIFICATION] = r >= 1 ? r : 1 / r;
+	}
+}
+
+/* The reduction of the fine copy: red cells ~32 px, at most ~250k pixels. */
+static double
+fine_factor(const struct quality_input *in)
+{
+	const struct img	*im = in->im;
+	double			 k = 1, rbc;
+
+	rbc = in->scale != NULL ? in->scale->rbc_px * in->dfac : 0;
+	if (rbc > 0)
+		k = rbc / 32;
+	else
+		k = (im->w > im->h ? im->w : im->h) / 640.0;
+	if (k < 1)
+		k = 1;
+	while ((double)im->w * im->h / (k * k) > 250000)
+		k *= 1.25;
+	return k;
+}
+
+/* Raise the flags whose value passes its limit (NAN: not measured). */
+static void
+raise_flags(struct quality *q)
+{
+	int	 i;
+
+	q->flags = 0;
+	for (i = 0; i < QFLAG_N; i++) {
+		if (isnan(q->value[i]))
+			continue;
+		if (rules[i].below ? q->value[i] < rules[i].limit :
+		    q->value[i] > rules[i].limit)
+			q->flags |= 1u << i;
+	}
+}
+
+int
+quality_measure(const struct quality_input *in, struct quality *q)
+{
+	struct plane	 fine, coarse;
+	double		 k, clipped = 0, od[3] = { 0, 0, 0 }, sum;
+	int		 i, rc = -1;
+
+	memset(q, 0, sizeof(*q));
+	memset(&fine, 0, sizeof(fine));
+	memset(&coarse, 0, sizeof(coarse));
+	for (i = 0; i < QFLAG_N; i++)
+		q->value[i] = NAN;
+	k = fine_factor(in);
+	if (in->im == NULL || in->im->rgb == NULL ||
+	    plane_from_img(in->im, k, in, &fine) == -1 ||
+	    plane_from_img(in->im, 2 * k, in, &coarse) == -1)
+		goto out;
+	colour_features(&coarse, q->feat, &clipped);
+	if (texture_features(&coarse, q->feat) == -1)
+		goto out;
+	cell_features(in, &coarse, q->feat, q, od);
+	q->value[QFLAG_FOCUS] = focus_ratio(&fine);
+	q->value[QFLAG_DARK] = q->feat[QF_BACKGROUND];
+	q->value[QFLAG_BRIGHT] = clipped;
+	if (q->nrbc >= 3) {
+		q->value[QFLAG_THICK] = q->feat[QF_CLUMP];
+		sum = od[0] + od[1] + od[2];
+		q->value[QFLAG_STAIN_FADED] = sum;
+		if (sum > 0.05) {
+			q->value[QFLAG_STAIN_BLUE] = od[0] / sum;
+			q->value[QFLAG_STAIN_PINK] = od[1] / sum;
+		}
+	}
+	q->score = quality_score(q->feat);
+	q->smear = q->score >= quality_threshold();
+	raise_flags(q);
+	rc = 0;
+out:
+	plane_free(&fine);
+	plane_free(&coarse);
+	if (rc == -1) {
+		memset(q, 0, sizeof(*q));
+		q->smear = 1;
+		q->score = 1;
+	}
+	return rc;
+}
+
+double
+quality_score(const double feat[QF_N])
+{
+	double	 z = quality_model_bias, x;
+	int	 i;
+
+	for (i = 0; i < QF_N; i++) {
+		x = (feat[i] - quality_model_mean[i]) / quality_model_sd[i];
+		z += quality_model_w[i] * x;
+	}
+	return 1 / (1 + exp(-z));
+}
+
+double
+quality_threshold(void)
+{
+	return quality_model_threshold;
+}
+
+const char *
+quality_flag_name(enum quality_flag f)
+{
+	return f < QFLAG_N ? rules[f].name : "?";
+}
+
+const char *
+quality_feature_name(enum quality_feature f)
+{
+	return f < QF_N ? feature_names[f] : "?";
+}
+
+double
+quality_flag_limit(enum quality_flag f, int *below)
+{
+	if (f >= QFLAG_N)
+		return NAN;
+	if (below != NULL)
+		*below = rules[f].below;
+	return rules[f].limit;
+}
+
+int
+quality_poor(const struct quality *q)
+{
+	return q->flags != 0;
+}
+
+/* One flag as {flag, value, limit, text, text_i18n}. */
+static json_t *
+flag_json(const struct quality *q, int i)
+{
+	const struct flag_rule	*r = &rules[i];
+	double			 m = pow(10, r->digits);
+	double			 v = round(q->value[i] * m) / m;
+	char			 vs[32], ls[32], text[400], code[48];
+
+	snprintf(vs, sizeof(vs), "%.*f", r->digits, v);
+	snprintf(ls, sizeof(ls), "%.*f", r->digits, r->limit);
+	if (i == QFLAG_MAGNIFICATION)
+		snprintf(text, sizeof(text), r->text, vs, vs, ls);
+	else
+		snprintf(text, sizeof(text), r->text, vs, ls);
+	snprintf(code, sizeof(code), "quality_%s", r->name);
+	return json_pack("{s:s,s:f,s:f,s:s,s:[{s:s,s:{s:f,s:f}}]}",
+	    "flag", r->name, "value", v, "limit", r->limit, "text", text,
+	    "text_i18n", "code", code, "params", "value", v,
+	    "limit", r->limit);
+}
+
+json_t *
+quality_json(const struct quality *q)
+{
+	json_t	*o, *fl, *f;
+	int	 i;
+
+	if ((fl = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < QFLAG_N; i++) {
+		if (!(q->flags & (1u << i)))
+			continue;
+		if ((f = flag_json(q, i)) == NULL) {
+			json_decref(fl);
+			return NULL;
+		}
+		json_array_append_new(fl, f);
+	}
+	o = json_pack("{s:b,s:f,s:o}", "poor", quality_poor(q),
+	    "smear_score", round(q->score * 1000) / 1000, "flags", fl);
+	return o;
+}
