@@ -16,6 +16,7 @@
 #include "store/samples.h"
 #include "store/samples_int.h"
 #include "store/fsutil.h"
+#include "base/timing.h"
 #include "store/ids.h"
 #include "store/results.h"
 
@@ -40,8 +41,7 @@ errno_err(int e)
 {
 	if (e == ENOENT)
 		return SAMPLES_ERR_NOTFOUND;
-	return (e == ENOSPC || e == EDQUOT) ? SAMPLES_ERR_FULL :
-	    SAMPLES_ERR_IO;
+	return fsutil_errno_full(e) ? SAMPLES_ERR_FULL : SAMPLES_ERR_IO;
 }
 
 /* fd of <results>/samples, created on first use; -1 with errno. */
@@ -144,16 +144,6 @@ read_sample(int dirfd, const char *id)
 	return fsutil_load_json(dirfd, name);
 }
 
-static void
-now_iso(char *buf, size_t bufsz)
-{
-	time_t		 t = time(NULL);
-	struct tm	 tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 enum samples_err
 samples_create(int results_fd, json_t *sample, char *id_out, size_t id_outsz)
 {
@@ -168,7 +158,7 @@ samples_create(int results_fd, json_t *sample, char *id_out, size_t id_outsz)
 		rc = SAMPLES_ERR_IO;
 		goto out;
 	}
-	now_iso(created, sizeof(created));
+	timing_now_iso(created, sizeof(created));
 	/* id and created first: the stored file reads top-down. */
 	if ((head = json_pack("{s:s,s:s}", "id", id, "created",
 	    created)) == NULL || json_object_update(head, sample) == -1 ||
@@ -216,7 +206,7 @@ samples_update(int results_fd, const char *id, json_t *sample)
 		rc = errno_err(errno);
 		goto out;
 	}
-	now_iso(edited, sizeof(edited));
+	timing_now_iso(edited, sizeof(edited));
 	if ((head = json_pack("{s:O?,s:O?,s:s}", "id", json_object_get(old,
 	    "id"), "created", json_object_get(old, "created"), "edited",
 	    edited)) == NULL || json_object_update(head, sample) == -1 ||

@@ -11,6 +11,7 @@
  * smears, and on other stains (BCCD's) it mostly answers the reject class,
  * which must not read as a differential.
  */
+#include "base/count.h"
 
 #include "vision/wbctype.h"
 #include "vision/classifier.h"
@@ -47,8 +48,8 @@ wbctype_run(struct classifier *c, const struct img *im, double s,
 	for (i = 0; i < n; i++) {
 		memset(&out[i], 0, sizeof(out[i]));
 		out[i].cls = -1;
-		if (boxes[i].cls != wbc ||
-		    round(boxes[i].conf * 1000) / 1000 < thr[wbc])
+		if (boxes[i].cls != wbc || !count_counted(boxes[i].conf,
+		    thr[wbc]))
 			continue;
 		if (cellcrop_geom((float)(boxes[i].x * s),
 		    (float)(boxes[i].y * s), (float)((boxes[i].x +
