@@ -689,7 +689,7 @@ test_summary_smear(void)
 	CHECK(json_array_size(json_object_get(sum, "sources")) >= 3);
 
 	/* Every sentence also as codes, with the same numbers. */
-	CHECK(check_i18n(sum) == 26);	/* + review, unverified, selection, differential (2), counting_frame, interval_method, interval_unavailable (3) */
+	CHECK(check_i18n(sum) == 27);	/* + review, unverified, selection, differential (3: per_ul withheld below 20 typed), counting_frame, interval_method, interval_unavailable (3) */
 	o = path_obj(sum, "screening", "reason_i18n", NULL);
 	p = msg_params(o, 0, "hemoglobin_below_cutoff");
 	CHECK(pnum(p, "adjusted_g_l") == 115 && pnum(p, "cutoff_g_l") == 130);
@@ -757,7 +757,7 @@ test_summary_smear(void)
 	CHECK(pnum(p, "field_diameter_um") == 180 &&
 	    pnum(p, "width_px") == 640 && pnum(p, "height_px") == 480 &&
 	    pnum(p, "um_per_px") == 0.1 && pnum(p, "images_per_field") == 8.28);
-	CHECK(check_i18n(sum) == 25);	/* + review, unverified, selection, differential (2), counting_frame, interval_method, interval_unavailable (3) */
+	CHECK(check_i18n(sum) == 26);	/* + review, unverified, selection, differential (3: per_ul withheld below 20 typed), counting_frame, interval_method, interval_unavailable (3) */
 	json_decref(sum);
 	/* The profile removed from clinical.json. */
 	json_object_set_new(s, "profile", json_string("gone"));
@@ -1020,7 +1020,7 @@ test_summary_chamber(void)
 	CHECK_STR(only_code(sum, "screening", "reason_i18n", NULL),
 	    "no_hemoglobin");
 	/* The same, as codes. */
-	CHECK(check_i18n(sum) == 26);	/* + review, unverified, selection, differential (2), detector_note, counting_frame, interval_method, interval_unavailable (3) */
+	CHECK(check_i18n(sum) == 27);	/* + review, unverified, selection, differential (3: per_ul withheld below 20 typed), detector_note, counting_frame, interval_method, interval_unavailable (3) */
 	p = msg_params(path_obj(sum, "estimates", "RBC", "formula_i18n"), 0,
 	    "chamber_density");
 	CHECK_STR(pstr(p, "class"), "RBC");
@@ -1389,11 +1389,14 @@ test_differential(void)
 	CHECK(diff_num(sum, "counts", "monocyte") == 0);
 	CHECK(diff_num(sum, "counts", "eosinophil") == 1);
 	CHECK(diff_num(sum, "counts", "ig") == 1);
-	/* Percentages of the typed cells, to one decimal. */
-	CHECK(diff_num(sum, "percent", "neutrophil") == 66.7);
-	CHECK(diff_num(sum, "percent", "lymphocyte") == 16.7);
-	CHECK(diff_num(sum, "percent", "ig") == 8.3);
-	CHECK(diff_num(sum, "percent", "basophil") == 0);
+	/* 12 typed cells: coverage and counts, no percentage (from 20). */
+	CHECK(json_is_null(path_obj(sum, "differential", "percent",
+	    "neutrophil")));
+	CHECK(json_is_null(path_obj(sum, "differential", "percent",
+	    "basophil")));
+	CHECK(strstr(path_str(sum, "differential", "text", NULL),
+	    "Typed 12 of 15 white cells. Counts only: percentages from 20 "
+	    "typed white cells.") != NULL);
 	/* The 100-cell rule, and nothing flagged while incomplete. */
 	CHECK(json_is_false(path_obj(sum, "differential", "complete", NULL)));
 	CHECK_STR(path_str(sum, "differential", "text", NULL) ?
@@ -1425,11 +1428,10 @@ test_differential(void)
 	wbc = path_num(sum, "estimates", "WBC", "per_ul");
 	CHECK(wbc == 10000);
 	CHECK(json_is_true(path_obj(sum, "stability", "stable", NULL)));
-	/* Absolute counts: % x the WBC estimate. */
-	CHECK(diff_num(sum, "per_ul", "neutrophil") == 6667);
-	CHECK(diff_num(sum, "per_ul", "ig") == 833);
-	CHECK(json_is_null(path_obj(sum, "differential", "per_ul_withheld",
-	    NULL)));
+	/* Absolute counts are % x the WBC estimate: none from 12 cells. */
+	CHECK(json_is_null(path_obj(sum, "differential", "per_ul", NULL)));
+	CHECK_STR(only_code(sum, "differential", "per_ul_withheld_i18n", NULL),
+	    "diff_per_ul_few");
 	for (i = 0; i < 32; i++)
 		CHECK_STR(json_string_value(json_object_get(json_array_get(
 		    json_object_get(sum, "per_field"), (size_t)i),
@@ -1484,6 +1486,63 @@ test_differential(void)
 	CHECK(samples_field_selection(s, rb) == SAMPLES_SEL_TARGETED);
 	CHECK_STR(json_string_value(json_object_get(s, "new_field_selection")),
 	    "random");
+	json_decref(s);
+	CHECK(samples_remove(rfd, sid) == SAMPLES_OK);
+}
+
+/*
+ * The percentage rule: 19 typed cells (and one untyped) give counts and
+ * coverage only; the 20th typed cell brings percentages and /uL.
+ */
+static void
+test_differential_pct_min(void)
+{
+	const char	*types[21];
+	char		 sid[ID_LEN + 1], r[2][ID_LEN + 1], err[256];
+	static const char *const one[] = { "lymphocyte" };
+	json_t		*s, *sum;
+	int		 missing, i;
+
+	for (i = 0; i < 20; i++)
+		types[i] = i < 15 ? "neutrophil" : i < 19 ? "lymphocyte" :
+		    "untyped";
+	s = valid("{\"code\":\"D-20\"}", err, sizeof(err), &missing);
+	CHECK(samples_create(rfd, s, sid, sizeof(sid)) == SAMPLES_OK);
+	json_decref(s);
+	make_typed(r[0], types, 20, 20, 2, 0);
+	CHECK(samples_attach(rfd, sid, r[0]) == SAMPLES_OK);
+	s = samples_load(rfd, sid);
+	sum = samples_summary(rfd, s, clin);
+	CHECK(diff_num(sum, "typed", NULL) == 19);
+	CHECK(diff_num(sum, "counts", "neutrophil") == 15);
+	CHECK(diff_num(sum, "percent_from", NULL) == 20);
+	for (i = 0; i < 7; i++)
+		CHECK(json_is_null(path_obj(sum, "differential", "percent",
+		    json_string_value(json_array_get(path_obj(sum,
+		    "differential", "classes", NULL), (size_t)i)))));
+	CHECK(json_is_null(path_obj(sum, "differential", "per_ul", NULL)));
+	CHECK(strstr(path_str(sum, "differential", "text", NULL),
+	    "Typed 19 of 20 white cells. Counts only") != NULL);
+	check_i18n(sum);
+	json_decref(sum);
+	json_decref(s);
+
+	make_typed(r[1], one, 1, 20, 2, 0);
+	CHECK(samples_attach(rfd, sid, r[1]) == SAMPLES_OK);
+	s = samples_load(rfd, sid);
+	sum = samples_summary(rfd, s, clin);
+	CHECK(diff_num(sum, "typed", NULL) == 20);
+	CHECK(diff_num(sum, "percent", "neutrophil") == 75);
+	CHECK(diff_num(sum, "percent", "lymphocyte") == 25);
+	CHECK(diff_num(sum, "percent", "basophil") == 0);
+	CHECK(strstr(path_str(sum, "differential", "text", NULL),
+	    "Typed 20 of 21 white cells.") != NULL);
+	CHECK(strstr(path_str(sum, "differential", "text", NULL),
+	    "Counts only") == NULL);
+	/* still incomplete: nothing compared before 100 */
+	CHECK(json_is_false(path_obj(sum, "differential", "complete", NULL)));
+	check_i18n(sum);
+	json_decref(sum);
 	json_decref(s);
 	CHECK(samples_remove(rfd, sid) == SAMPLES_OK);
 }
@@ -2064,6 +2123,7 @@ main(void)
 	test_summary_chamber_fov();
 	test_summary_unverified();
 	test_differential();
+	test_differential_pct_min();
 	test_differential_reference();
 	test_manual_counts();
 	{

@@ -228,8 +228,9 @@
       if (!n) return;
       var r = ref && ref.classes ? ref.classes[c] : null;
       var flag = r && r.pct_flag && r.pct_flag !== 'normal' ? r.pct_flag : r && r.per_ul_flag && r.per_ul_flag !== 'normal' ? r.per_ul_flag : null;
-      seen.push(t('wbc.t.' + c) + ' ' + num(n) + ' (' + num(dv.percent[c], 1) + ' %' +
-        (dv.per_ul ? ', ' + num(dv.per_ul[c]) + '/µL' : '') + ')' + (flag ? ' ' + t('smp.flag.' + flag) : ''));
+      var pct = dv.percent && dv.percent[c] !== null && dv.percent[c] !== undefined ? num(dv.percent[c], 1) + ' %' : '';
+      var paren = [pct, dv.per_ul ? num(dv.per_ul[c]) + '/µL' : ''].filter(Boolean).join(', ');
+      seen.push(t('wbc.t.' + c) + ' ' + num(n) + (paren ? ' (' + paren + ')' : '') + (flag ? ' ' + t('smp.flag.' + flag) : ''));
     });
     if (dv.untyped) seen.push(t('smp.diff.untyped') + ' ' + num(dv.untyped));
     var out = [h('p', { 'class': 'rp-diff', 'data-complete': String(!!dv.complete) }, [

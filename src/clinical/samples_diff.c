@@ -10,9 +10,12 @@
  * total.  A cell the classifier rejected, or one nobody typed, is
  * "untyped": never guessed.
  *
- * Percentages are of the typed cells; the usual rule asks for at least
- * SAMPLES_DIFF_MIN typed cells before a differential is read, so below it
- * nothing is flagged high or low: the summary says it is incomplete.
+ * Coverage comes first ("typed 62 of 100 white cells").  Percentages
+ * (and the counts per uL made from them) are of the typed cells and are
+ * shown only from SAMPLES_DIFF_PCT_MIN typed cells: below it, counts
+ * only.  The usual rule asks for at least SAMPLES_DIFF_MIN typed cells
+ * before a differential is read, so below it nothing is flagged high or
+ * low: the summary says it is incomplete.
  * Absolute counts per uL need a valid WBC density estimate of the same
  * sample (random fields, plausible); otherwise they are withheld with
  * the estimate's reason.  Reference intervals come from the optional
@@ -312,6 +315,37 @@ samples_wbc_reference(const char *path)
 
 /* ---- the summary part ------------------------------------------------ */
 
+#define STR2(x)			#x
+#define STR(x)			STR2(x)
+#define SAMPLES_DIFF_PCT_MIN_S	STR(SAMPLES_DIFF_PCT_MIN)
+
+/*
+ * The coverage sentence ("Typed 62 of 100 white cells.") and, below
+ * SAMPLES_DIFF_PCT_MIN typed cells, that only counts are shown; appended
+ * to text and l.
+ */
+static void
+diff_coverage(const struct samples_diff *d, double typed, int pct_ok,
+    char *text, size_t textsz, json_t *l)
+{
+	size_t	 len = strlen(text);
+	double	 total = typed + d->untyped;
+
+	if (total <= 0)
+		return;
+	snprintf(text + len, textsz - len, "%sTyped %.0f of %.0f white "
+	    "cells.", len ? " " : "", typed, total);
+	msg_add(l, "diff_coverage", json_pack("{s:o,s:o}", "typed",
+	    jnum(typed, 0), "total", jnum(total, 0)));
+	if (pct_ok || typed <= 0)
+		return;
+	len = strlen(text);
+	snprintf(text + len, textsz - len, " Counts only: percentages from %d "
+	    "typed white cells.", SAMPLES_DIFF_PCT_MIN);
+	msg_add(l, "diff_counts_only", json_pack("{s:i}", "min",
+	    SAMPLES_DIFF_PCT_MIN));
+}
+
 json_t *
 samples_diff_json(const struct samples_diff *d, double wbc_per_ul,
     const char *withheld, json_t *withheld_i18n, const json_t *ref,
@@ -320,13 +354,14 @@ samples_diff_json(const struct samples_diff *d, double wbc_per_ul,
 	json_t	*counts, *pct, *perul, *flags, *l, *o, *rj;
 	double	 typed = 0, p[SAMPLES_DIFF_NTYPES], u[SAMPLES_DIFF_NTYPES];
 	char	 text[900], why[300];
-	int	 k, complete, has_per_ul;
+	int	 k, complete, pct_ok, has_per_ul;
 	size_t	 len;
 
 	for (k = 0; k < SAMPLES_DIFF_NTYPES; k++)
 		typed += d->count[k];
 	complete = typed >= SAMPLES_DIFF_MIN;
-	has_per_ul = wbc_per_ul >= 0 && typed > 0;
+	pct_ok = typed >= SAMPLES_DIFF_PCT_MIN;
+	has_per_ul = wbc_per_ul >= 0 && pct_ok;
 	counts = json_object();
 	pct = json_object();
 	perul = has_per_ul ? json_object() : json_null();
@@ -335,7 +370,7 @@ samples_diff_json(const struct samples_diff *d, double wbc_per_ul,
 		u[k] = has_per_ul ? p[k] / 100 * wbc_per_ul : 0;
 		json_object_set_new(counts, samples_diff_types[k],
 		    json_integer((json_int_t)llround(d->count[k])));
-		json_object_set_new(pct, samples_diff_types[k], typed > 0 ?
+		json_object_set_new(pct, samples_diff_types[k], pct_ok ?
 		    json_real(shown(p[k], 1)) : json_null());
 		if (has_per_ul)
 			json_object_set_new(perul, samples_diff_types[k],
@@ -361,11 +396,13 @@ samples_diff_json(const struct samples_diff *d, double wbc_per_ul,
 		msg_add(l, "diff_incomplete", json_pack("{s:o,s:i}", "typed",
 		    jnum(typed, 0), "min", SAMPLES_DIFF_MIN));
 	}
+	diff_coverage(d, typed, pct_ok, text, sizeof(text), l);
 	len = strlen(text);
 	if (d->untyped > 0) {
 		snprintf(text + len, sizeof(text) - len, " %.0f white cell%s "
-		    "not typed (the classifier was unsure or rejected the "
-		    "crop): not counted in the percentages.", d->untyped,
+		    "not typed (the classifier was unsure, the crop was unlike "
+		    "its training or cut): not counted in the percentages.",
+		    d->untyped,
 		    d->untyped == 1 ? "" : "s");
 		msg_add(l, "diff_untyped", json_pack("{s:o}", "untyped",
 		    jnum(d->untyped, 0)));
@@ -398,7 +435,7 @@ samples_diff_json(const struct samples_diff *d, double wbc_per_ul,
 		    jnum(d->count[k], 0)))));
 	}
 
-	o = json_pack("{s:[sssssss],s:o,s:o,s:o,s:I,s:I,s:I,s:i,s:b,s:s,"
+	o = json_pack("{s:[sssssss],s:o,s:o,s:o,s:I,s:I,s:I,s:i,s:i,s:b,s:s,"
 	    "s:o,s:o}", "classes", samples_diff_types[0],
 	    samples_diff_types[1], samples_diff_types[2],
 	    samples_diff_types[3], samples_diff_types[4],
@@ -407,7 +444,8 @@ samples_diff_json(const struct samples_diff *d, double wbc_per_ul,
 	    "typed", (json_int_t)llround(typed),
 	    "untyped", (json_int_t)llround(d->untyped),
 	    "reviewed_types", (json_int_t)llround(d->reviewed_types),
-	    "required", SAMPLES_DIFF_MIN, "complete", complete,
+	    "required", SAMPLES_DIFF_MIN, "percent_from", SAMPLES_DIFF_PCT_MIN,
+	    "complete", complete,
 	    "text", text, "text_i18n", l, "flags", flags);
 	if (o == NULL) {
 		json_decref(withheld_i18n);	/* steals it in every case */
@@ -416,10 +454,16 @@ samples_diff_json(const struct samples_diff *d, double wbc_per_ul,
 	}
 	json_object_set_new(o, "progress", json_pack("[I,i]",
 	    (json_int_t)llround(typed), SAMPLES_DIFF_MIN));
-	/* No typed cell: nothing to scale, whatever the WBC estimate. */
+	/* No typed cell: nothing to scale, whatever the WBC estimate; too
+	 * few: no percentage to scale. */
 	if (!has_per_ul && typed == 0 && withheld == NULL) {
 		withheld = "No typed white cell yet.";
 		withheld_i18n = msg_list("diff_per_ul_no_typed", NULL);
+	} else if (!has_per_ul && !pct_ok && withheld == NULL) {
+		withheld = "Fewer than " SAMPLES_DIFF_PCT_MIN_S " typed white "
+		    "cells: counts only.";
+		withheld_i18n = msg_list("diff_per_ul_few", json_pack("{s:i}",
+		    "min", SAMPLES_DIFF_PCT_MIN));
 	}
 	json_object_set_new(o, "per_ul_withheld", !has_per_ul && withheld ?
 	    json_string(withheld) : json_null());

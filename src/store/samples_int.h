@@ -122,6 +122,9 @@ samples_square_find(const char *name)
 #define SAMPLES_DIFF_ERYTHROBLAST	6
 /* The usual rule: a differential is read from at least 100 white cells. */
 #define SAMPLES_DIFF_MIN		100
+/* Below this many typed cells only counts are shown: a percentage of a
+ * few cells is no finding (1 of 2 cells would read "50 %"). */
+#define SAMPLES_DIFF_PCT_MIN		20
 
 extern const char *const samples_diff_types[SAMPLES_DIFF_NTYPES];
 

@@ -7,9 +7,21 @@
  * with the geometry training used); this only runs the net: on XNNPACK
  * (fp32, engine_xnn.c; the same outputs within 1e-5, tests/test_engine)
  * when this build has it and every layer maps, else on libdarknet.
+ *
+ * The abstention rule (wbcood.c) needs more than the softmax: the logits
+ * and the pooled features before the class layer.  For a cfg that ends
+ * in [convolutional] 1x1 linear to the classes, [avgpool], [softmax] (the
+ * shipped one), the engine runs the net up to the layer before that 1x1
+ * conv; this file averages that layer over space (the features) and
+ * applies the 1x1 conv to the average (the logits: the same numbers,
+ * since both are linear), then the softmax.  Any other [softmax] cfg runs
+ * whole, without features.  The calibration beside the weights
+ * (X.weights -> X.json, wbcood.h) is loaded here too, so one handle
+ * carries the network and how far to trust it.
  */
 
 #include "vision/classifier.h"
+#include "vision/wbcood.h"
 #include "engine/engine_xnn.h"
 
 #include <darknet.h>
@@ -31,7 +43,72 @@ struct classifier {
 	float	*input;
 	struct engine_xnn *xnn;	/* NULL: libdarknet runs it */
 	char	 why[256];	/* why not XNNPACK */
+	int	 nf;		/* pooled features (0: no split head) */
+	int	 flayer;	/* the features' layer (darknet path) */
+	float	*hw, *hb;	/* the 1x1 class layer: classes x nf, classes */
+	float	*fmap;		/* the features' layer output, CHW */
+	size_t	 fmapn;
+	float	*feat;
+	float	 logits[CLS_NAMES_MAX];
+	struct wbcood *ood;	/* the abstention rule (never NULL) */
 };
+
+/*
+ * If net ends in a 1x1 linear conv to the classes, an avgpool and the
+ * softmax, keep that conv's weights and note the layer before it: 0.
+ * -1 (nf stays 0) when the tail is another shape; ENOMEM also -1.
+ */
+static int
+split_head(struct classifier *c, network *net)
+{
+	layer	*f, *k;
+	int	 n = net->n;
+
+	if (n < 4 || net->layers[n - 2].type != AVGPOOL)
+		return -1;
+	f = &net->layers[n - 4];
+	k = &net->layers[n - 3];
+	if (k->type != CONVOLUTIONAL || k->size != 1 || k->stride != 1 ||
+	    k->pad != 0 || k->groups != 1 || k->batch_normalize ||
+	    k->activation != LINEAR || k->n != c->classes ||
+	    k->c != f->out_c || f->out_w < 1 || f->out_h < 1)
+		return -1;
+	c->fmapn = (size_t)f->outputs;
+	if ((c->hw = malloc((size_t)k->n * k->c * sizeof(float))) == NULL ||
+	    (c->hb = malloc((size_t)k->n * sizeof(float))) == NULL ||
+	    (c->feat = calloc((size_t)k->c, sizeof(float))) == NULL ||
+	    (c->fmap = malloc(c->fmapn * sizeof(float))) == NULL)
+		return -1;
+	memcpy(c->hw, k->weights, (size_t)k->n * k->c * sizeof(float));
+	memcpy(c->hb, k->biases, (size_t)k->n * sizeof(float));
+	c->nf = k->c;
+	c->flayer = n - 4;
+	return 0;
+}
+
+/*
+ * The calibration beside weights (X.weights -> X.json, else W.json); the
+ * uncalibrated rule (wbcood_default()) when there is none.  -1 with a
+ * message in err when the file is there but unreadable or wrong.
+ */
+static int
+load_ood(struct classifier *c, const char *weights, char *err, size_t errsz)
+{
+	char	 p[4096];
+	size_t	 len = strlen(weights);
+
+	if (len > 8 && strcmp(weights + len - 8, ".weights") == 0)
+		len -= 8;
+	if (snprintf(p, sizeof(p), "%.*s.json", (int)len, weights) >=
+	    (int)sizeof(p) || access(p, F_OK) == -1)
+		c->ood = wbcood_default((const char **)c->names, c->classes);
+	else
+		c->ood = wbcood_load(p, (const char **)c->names, c->classes,
+		    err, errsz);
+	if (c->ood == NULL && err[0] == '\0')
+		snprintf(err, errsz, "out of memory");
+	return c->ood != NULL ? 0 : -1;
+}
 
 struct classifier *
 classifier_new(const char *cfg, const char *weights, const char *names,
@@ -82,12 +159,23 @@ classifier_new(const char *cfg, const char *weights, const char *names,
 		snprintf(err, errsz, "out of memory");
 		goto fail;
 	}
+	if (split_head(c, c->net) == -1)
+		c->nf = 0;
+	err[0] = '\0';
+	if (load_ood(c, weights, err, errsz) == -1)
+		goto fail;
 	/* the faster engine when it maps every layer (then darknet's copy of
-	 * the weights is freed: the engine keeps its own); else darknet's */
-	if (engine_xnn_available())
+	 * the weights is freed: the engine keeps its own); else darknet's.
+	 * With a split head it maps the layers up to the features' only. */
+	if (engine_xnn_available()) {
+		int	 n = c->net->n;
+
+		if (c->nf > 0)
+			c->net->n = c->flayer + 1;
 		c->xnn = engine_xnn_new(c->net, NULL, 1, c->why,
 		    sizeof(c->why));
-	else
+		c->net->n = n;
+	} else
 		snprintf(c->why, sizeof(c->why), "built without XNNPACK");
 	if (c->xnn != NULL) {
 		free_network(c->net);
@@ -112,6 +200,11 @@ classifier_free(struct classifier *c)
 	for (i = 0; i < CLS_NAMES_MAX; i++)
 		free(c->names[i]);
 	free(c->input);
+	free(c->hw);
+	free(c->hb);
+	free(c->fmap);
+	free(c->feat);
+	wbcood_free(c->ood);
 	free(c);
 }
 
@@ -127,6 +220,26 @@ classifier_input(struct classifier *c)
 	return c->input;
 }
 
+/* Features (the mean over space of fmap, CHW) and logits from them. */
+static void
+head_forward(struct classifier *c, const float *fmap)
+{
+	size_t	 hw = c->fmapn / (size_t)c->nf, p;
+	int	 j, k;
+	double	 acc;
+
+	for (j = 0; j < c->nf; j++) {
+		for (acc = 0, p = 0; p < hw; p++)
+			acc += fmap[(size_t)j * hw + p];
+		c->feat[j] = (float)(acc / (double)hw);
+	}
+	for (k = 0; k < c->classes; k++) {
+		for (acc = c->hb[k], j = 0; j < c->nf; j++)
+			acc += (double)c->hw[(size_t)k * c->nf + j] * c->feat[j];
+		c->logits[k] = (float)acc;
+	}
+}
+
 int
 classifier_run(struct classifier *c, float *probs)
 {
@@ -134,21 +247,59 @@ classifier_run(struct classifier *c, float *probs)
 	int	 i;
 
 	if (c->xnn != NULL) {
-		if (engine_xnn_forward(c->xnn, c->input) == -1 ||
-		    engine_xnn_result(c->xnn, probs, (size_t)c->classes) !=
-		    c->classes)
+		if (engine_xnn_forward(c->xnn, c->input) == -1)
 			return -1;
-		for (i = 0; i < c->classes; i++)
-			if (!isfinite(probs[i]))
+		if (c->nf > 0) {
+			if (engine_xnn_result(c->xnn, c->fmap, c->fmapn) !=
+			    (int)c->fmapn)
 				return -1;
-		return 0;
-	}
-	p = network_predict(c->net, c->input);
-	for (i = 0; i < c->classes; i++) {
-		if (!isfinite(p[i]))
+			head_forward(c, c->fmap);
+		} else if (engine_xnn_result(c->xnn, probs,
+		    (size_t)c->classes) != c->classes)
 			return -1;
-		probs[i] = p[i];
+	} else {
+		p = network_predict(c->net, c->input);
+		if (c->nf > 0)
+			head_forward(c, c->net->layers[c->flayer].output);
+		else
+			memcpy(probs, p, (size_t)c->classes * sizeof(*p));
 	}
+	if (c->nf > 0)
+		wbcood_softmax(c->logits, c->classes, 1, probs);
+	else	/* no logits: log-probabilities stand for them (up to a
+		 * constant, which a softmax ignores) */
+		for (i = 0; i < c->classes; i++)
+			c->logits[i] = logf(fmaxf(probs[i], 1e-30f));
+	for (i = 0; i < c->classes; i++)
+		if (!isfinite(probs[i]) || !isfinite(c->logits[i]))
+			return -1;
+	return 0;
+}
+
+const float *
+classifier_logits(const struct classifier *c)
+{
+	return c->logits;
+}
+
+const float *
+classifier_features(const struct classifier *c, int *n)
+{
+	*n = c->nf;
+	return c->nf > 0 ? c->feat : NULL;
+}
+
+const struct wbcood *
+classifier_ood(const struct classifier *c)
+{
+	return c->ood;
+}
+
+int
+classifier_set_ood(struct classifier *c, struct wbcood *ood)
+{
+	wbcood_free(c->ood);
+	c->ood = ood;
 	return 0;
 }
 

@@ -5,11 +5,14 @@
 #include <stddef.h>
 
 struct classifier;
+struct wbcood;
 
 /*
  * Load a square-input classifier (cfg ending in [softmax], one output per
  * line of names).  Checks the files first (darknet exit()s on a missing
- * one).  NULL with a message in err on failure.
+ * one).  The calibration and out-of-distribution model beside the
+ * weights (X.weights -> X.json, wbcood.h) is loaded when present and
+ * valid (classifier_ood() says).  NULL with a message in err on failure.
  */
 struct classifier *classifier_new(const char *cfg, const char *weights,
 		    const char *names, char *err, size_t errsz);
@@ -24,6 +27,20 @@ float		*classifier_input(struct classifier *);
  * class (classifier_classes() of them).  0, or -1 on a non-finite output.
  */
 int		 classifier_run(struct classifier *, float *probs);
+
+/*
+ * After classifier_run(): its logits (classes of them) and its pooled
+ * features (the spatial mean of the layer before the 1x1 class layer;
+ * *n of them, 0 and NULL when the cfg has no such head).  Owned by c,
+ * valid until the next run.
+ */
+const float	*classifier_logits(const struct classifier *);
+const float	*classifier_features(const struct classifier *, int *n);
+
+/* The rule loaded with the network (never NULL); set_ood replaces it
+ * (c takes ood, not NULL; the old one is freed): for bv-calib-cls. */
+const struct wbcood *classifier_ood(const struct classifier *);
+int		 classifier_set_ood(struct classifier *, struct wbcood *ood);
 
 int		 classifier_classes(const struct classifier *);
 const char	*classifier_class_name(const struct classifier *, int cls);

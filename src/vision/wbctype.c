@@ -1,19 +1,17 @@
-/* wbctype.c: the white-cell differential: each counted WBC box typed by the classifier */
+/* wbctype.c: the white-cell differential: each counted WBC box typed by the classifier, or untyped with a reason */
 /*
  * A second stage after detection: every white cell that is counted gets
- * its crop classified (models/v2-wbc.*).  The crop follows
- * src/tools/cellcrop.h, the same code bv-train classify trained on, so
- * the server and training cannot drift apart.  Probabilities are the
- * classifier's softmax, shown as such: a confidence, not a measurement.
- * A crop the classifier puts in its reject class ("platelet": a platelet
- * clump boxed as a WBC) or below WBCTYPE_MIN_CONF is "untyped", not a
- * type: the classifier learned from one hospital's May-Grunwald-Giemsa
- * smears, and on other stains (BCCD's) it mostly answers the reject class,
- * which must not read as a differential.
+ * its crop classified (models/v2-wbc.*).  The crop follows cellcrop.h,
+ * the same code bv-train classify trained on, so the server and training
+ * cannot drift apart.  Whether the answer is shown as a type is
+ * wbcood.c's rule (calibrated confidence, the crop's stain and features
+ * against training's, a cut cell): otherwise the cell is "untyped" with
+ * the reason, and counted as such.  Probabilities are the classifier's,
+ * calibrated on validation crops: a confidence, not a measurement.
  */
-#include "base/count.h"
 
 #include "vision/wbctype.h"
+#include "base/count.h"
 #include "vision/classifier.h"
 #include "vision/detector.h"
 #include "image/imgio.h"
@@ -22,15 +20,32 @@
 #include <math.h>
 #include <string.h>
 
-#define WBCTYPE_REJECT		"platelet"
-#define WBCTYPE_MIN_CONF	0.6
-
-/* 1 if t is a type a person may read as one. */
+/* Classify and judge one crop of geometry g into t. */
 static int
-typed(const struct classifier *c, const struct wbc_type *t)
+judge_one(struct classifier *c, const struct img *im, const struct cellcrop *g,
+    int is_cut, struct wbc_type *t)
 {
-	return t->cls >= 0 && t->conf >= WBCTYPE_MIN_CONF &&
-	    strcmp(classifier_class_name(c, t->cls), WBCTYPE_REJECT) != 0;
+	struct wbcood_verdict v;
+	float		 stain[WBCOOD_NSTAIN];
+	const float	*feat;
+	int		 nf, side = classifier_input_size(c), have;
+
+	cellcrop_sample(im->rgb, im->w, im->h, g, side, classifier_input(c));
+	have = wbcood_stain(classifier_input(c), side, g, stain) == 0;
+	if (classifier_run(c, t->probs) == -1)
+		return -1;
+	feat = classifier_features(c, &nf);
+	/* too few pixels in the image for stain statistics: a cut crop */
+	wbcood_judge(classifier_ood(c), classifier_logits(c), feat, nf,
+	    have ? stain : NULL, is_cut || !have, &v);
+	memcpy(t->probs, v.probs, sizeof(t->probs));
+	t->cls = v.cls;
+	t->conf = v.conf;
+	t->reason = v.reason;
+	t->stain_z = v.stain_z;
+	t->dist = v.dist;
+	t->energy = v.energy;
+	return 0;
 }
 
 int
@@ -39,11 +54,10 @@ wbctype_run(struct classifier *c, const struct img *im, double s,
     struct wbc_type *out)
 {
 	struct cellcrop	 g;
+	double		 x0, y0, x1, y1;
 	size_t		 i;
-	int		 k, nc = classifier_classes(c), side;
 
-	side = classifier_input_size(c);
-	if (nc > WBCTYPE_MAX_CLASSES)
+	if (classifier_classes(c) > WBCTYPE_MAX_CLASSES)
 		return -1;
 	for (i = 0; i < n; i++) {
 		memset(&out[i], 0, sizeof(out[i]));
@@ -51,55 +65,65 @@ wbctype_run(struct classifier *c, const struct img *im, double s,
 		if (boxes[i].cls != wbc || !count_counted(boxes[i].conf,
 		    thr[wbc]))
 			continue;
-		if (cellcrop_geom((float)(boxes[i].x * s),
-		    (float)(boxes[i].y * s), (float)((boxes[i].x +
-		    boxes[i].w) * s), (float)((boxes[i].y + boxes[i].h) * s),
+		x0 = boxes[i].x * s;
+		y0 = boxes[i].y * s;
+		x1 = (boxes[i].x + boxes[i].w) * s;
+		y1 = (boxes[i].y + boxes[i].h) * s;
+		if (cellcrop_geom((float)x0, (float)y0, (float)x1, (float)y1,
 		    CELLCROP_MARGIN, im->w, im->h, &g) == -1)
 			continue;
-		cellcrop_sample(im->rgb, im->w, im->h, &g, side,
-		    classifier_input(c));
-		if (classifier_run(c, out[i].probs) == -1)
+		if (judge_one(c, im, &g, wbcood_cut(x0, y0, x1, y1, im->w, im->h),
+		    &out[i]) == -1)
 			return -1;
-		for (k = 0; k < nc; k++)
-			if (out[i].cls < 0 ||
-			    out[i].probs[k] > out[i].probs[out[i].cls])
-				out[i].cls = k;
-		out[i].conf = out[i].probs[out[i].cls];
 	}
 	return 0;
+}
+
+/* A number for JSON, 3 decimals; null when not finite. */
+static json_t *
+num3(double v)
+{
+	return isfinite(v) ? json_real(round(v * 1000) / 1000) : json_null();
 }
 
 json_t *
 wbctype_json(const struct classifier *c, const struct wbc_type *t)
 {
-	json_t	*scores;
-	int	 k;
+	json_t	*scores, *o;
+	int	 k, typed = t->reason == WBCOOD_TYPED;
 
 	if ((scores = json_object()) == NULL)
 		return NULL;
 	for (k = 0; k < classifier_classes(c); k++)
 		json_object_set_new(scores, classifier_class_name(c, k),
-		    json_real(round(t->probs[k] * 1000) / 1000));
-	return json_pack("{s:s,s:s,s:f,s:o}", "class", typed(c, t) ?
+		    num3(t->probs[k]));
+	o = json_pack("{s:s,s:s,s:o,s:o,s:{s:o,s:o,s:o}}", "class", typed ?
 	    classifier_class_name(c, t->cls) : "untyped", "best",
-	    classifier_class_name(c, t->cls), "confidence",
-	    round(t->conf * 1000) / 1000, "scores", scores);
+	    classifier_class_name(c, t->cls), "confidence", num3(t->conf),
+	    "scores", scores, "checks", "stain_z", num3(t->stain_z),
+	    "distance", num3(t->dist), "energy", num3(t->energy));
+	if (o != NULL && !typed)
+		json_object_set_new(o, "reason", json_string(
+		    wbcood_reason_name(t->reason)));
+	return o;
 }
 
 json_t *
 wbctype_annotate(const struct classifier *c, json_t *detections,
     const struct wbc_type *t, size_t n)
 {
-	json_t	*by, *names, *d;
+	json_t	*by, *names, *d, *why;
 	size_t	 i;
 	int	 k, ntyped = 0, untyped = 0;
 	const char *name;
+	const struct wbcood *m = classifier_ood(c);
 
 	by = json_object();
+	why = json_object();
 	names = json_array();
 	for (k = 0; k < classifier_classes(c); k++) {
 		name = classifier_class_name(c, k);
-		if (strcmp(name, WBCTYPE_REJECT) == 0)
+		if (strcmp(name, "platelet") == 0)	/* the reject class */
 			continue;
 		json_object_set_new(by, name, json_integer(0));
 		json_array_append_new(names, json_string(name));
@@ -108,16 +132,19 @@ wbctype_annotate(const struct classifier *c, json_t *detections,
 		if (t[i].cls < 0 || (d = json_array_get(detections, i)) == NULL)
 			continue;
 		json_object_set_new(d, "wbc_type", wbctype_json(c, &t[i]));
-		if (!typed(c, &t[i])) {
+		name = t[i].reason == WBCOOD_TYPED ?
+		    classifier_class_name(c, t[i].cls) :
+		    wbcood_reason_name(t[i].reason);
+		d = t[i].reason == WBCOOD_TYPED ? by : why;
+		json_object_set_new(d, name, json_integer(
+		    json_integer_value(json_object_get(d, name)) + 1));
+		if (t[i].reason == WBCOOD_TYPED)
+			ntyped++;
+		else
 			untyped++;
-			continue;
-		}
-		name = classifier_class_name(c, t[i].cls);
-		json_object_set_new(by, name, json_integer(
-		    json_integer_value(json_object_get(by, name)) + 1));
-		ntyped++;
 	}
-	return json_pack("{s:o,s:i,s:i,s:o,s:f}", "by", by, "typed", ntyped,
-	    "untyped", untyped, "classes", names, "min_confidence",
-	    WBCTYPE_MIN_CONF);
+	return json_pack("{s:o,s:i,s:i,s:o,s:o,s:f,s:f}", "by", by, "typed",
+	    ntyped, "untyped", untyped, "untyped_by", why, "classes", names,
+	    "min_confidence", round(wbcood_min_conf(m) * 1000) / 1000,
+	    "temperature", round(wbcood_temperature(m) * 1000) / 1000);
 }
