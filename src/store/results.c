@@ -5,7 +5,8 @@
  * start with a dot), fsyncs each file and the directory, then renames it to
  * <id>.  A delete renames <id> to ".del-<id>" before unlinking its files.
  * Interrupted commits or deletes leave only dot directories, which
- * results_sweep() clears at start-up.  Several processes share the
+ * results_sweep() clears at start-up, after each delete and every few
+ * minutes (the server's loop).  Several processes share the
  * directory (lighttpd max-procs), and one restarted after a crash sweeps
  * while its siblings commit: a writer holds an flock(2) on its temporary
  * directory from creation to rename, the kernel drops it when the writer
@@ -35,7 +36,8 @@
 static enum results_err
 errno_to_err(int e)
 {
-	return fsutil_errno_full(e) ? RESULTS_ERR_FULL : RESULTS_ERR_IO;
+	return (e == ENOSPC || e == EDQUOT) ? RESULTS_ERR_FULL :
+	    RESULTS_ERR_IO;
 }
 
 /* Unlink every plain file in subdirectory name of dirfd, then the directory. */
@@ -140,17 +142,65 @@ fail:
 	return errno_to_err(e);
 }
 
+int
+results_lock(int dirfd, const char *id)
+{
+	struct stat	 held, named;
+	int		 fd, e;
+
+	if (!id_valid(id)) {
+		errno = ENOENT;
+		return -1;
+	}
+	fd = openat(dirfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) == -1) {
+		if (errno != EINTR)
+			goto fail;
+	}
+	/* A delete that held it first has renamed it away meanwhile. */
+	if (fstat(fd, &held) == -1)
+		goto fail;
+	if (fstatat(dirfd, id, &named, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    named.st_ino != held.st_ino || named.st_dev != held.st_dev) {
+		errno = ENOENT;
+		goto fail;
+	}
+	return fd;
+fail:
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
 enum results_err
 results_delete(int dirfd, const char *id)
 {
 	char	 del[ID_LEN + 8];
+	int	 fd, rc, e;
 
-	snprintf(del, sizeof(del), ".del-%s", id);
-	if (renameat(dirfd, id, dirfd, del) == -1)
+	/* Locked: a review being saved into it finishes first, or finds it gone. */
+	if ((fd = results_lock(dirfd, id)) < 0)
 		return errno == ENOENT ? RESULTS_ERR_NOTFOUND :
 		    RESULTS_ERR_IO;
-	if (remove_tree(dirfd, del) == -1)
-		log_warn("results: remove %s", del);
+	snprintf(del, sizeof(del), ".del-%s", id);
+	if (renameat(dirfd, id, dirfd, del) == -1) {
+		e = errno;
+		close(fd);
+		return e == ENOENT ? RESULTS_ERR_NOTFOUND : RESULTS_ERR_IO;
+	}
+	rc = remove_tree(dirfd, del);
+	close(fd);
+	if (rc == -1) {
+		/* Hidden, but its files are still on disk: say so. */
+		log_warn("results: remove %s (a later sweep retries)", del);
+		return RESULTS_ERR_IO;
+	}
+	/* What an earlier failed delete left goes now, not at a restart. */
+	(void)results_sweep(dirfd);
 	return RESULTS_OK;
 }
 

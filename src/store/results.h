@@ -29,8 +29,23 @@ enum results_err {
 enum results_err results_commit(int dirfd, const char *id,
 	    const struct result_file *files, size_t n);
 
-/* Remove result id (renamed away first, so it vanishes at once). */
+/*
+ * Remove result id (renamed away first, so it vanishes at once) under
+ * results_lock().  RESULTS_ERR_IO when its files could not all be
+ * removed: it is hidden then, and results_sweep() (run by the next
+ * delete and periodically by the server) retries.
+ */
 enum results_err results_delete(int dirfd, const char *id);
+
+/*
+ * Open result id's directory and take its exclusive flock(2), which
+ * results_delete() holds from before the rename to the last unlink, so
+ * whoever writes into a result (a review) holds it too and never writes
+ * into one being deleted.  Returns the locked fd (the caller closes it,
+ * which unlocks), or -1 with errno (ENOENT: no such result, or deleted
+ * while we waited).
+ */
+int	results_lock(int dirfd, const char *id);
 
 /* 1 if result id exists. */
 int	results_exists(int dirfd, const char *id);

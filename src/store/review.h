@@ -27,7 +27,10 @@ enum review_err {
  * changes against version 0, written to a temporary file, fsynced and
  * hard-linked to its name (link(2) fails if the name exists, so of two
  * writers saving the same version at once exactly one wins and the other
- * gets REVIEW_ERR_CONFLICT, with no lock).  Ids must have passed
+ * gets REVIEW_ERR_CONFLICT).  A save holds results_lock() on the result,
+ * so a delete either waits for it or has removed the result first
+ * (REVIEW_ERR_NOTFOUND): never a review written into a result being
+ * deleted.  Ids must have passed
  * id_valid().
  */
 

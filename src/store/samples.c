@@ -16,9 +16,9 @@
 #include "store/samples.h"
 #include "store/samples_int.h"
 #include "store/fsutil.h"
-#include "base/timing.h"
 #include "store/ids.h"
 #include "store/results.h"
+#include "base/log.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -41,7 +41,8 @@ errno_err(int e)
 {
 	if (e == ENOENT)
 		return SAMPLES_ERR_NOTFOUND;
-	return fsutil_errno_full(e) ? SAMPLES_ERR_FULL : SAMPLES_ERR_IO;
+	return (e == ENOSPC || e == EDQUOT) ? SAMPLES_ERR_FULL :
+	    SAMPLES_ERR_IO;
 }
 
 /* fd of <results>/samples, created on first use; -1 with errno. */
@@ -89,7 +90,10 @@ lock_release(int fd)
 /*
  * Publish obj as <id>.json: temporary file, fsync, rename, fsync of the
  * directory (so the rename itself survives a crash).  Called under the
- * lock, so one temporary name per id suffices.
+ * lock, so one temporary name per id suffices.  Once the rename is done
+ * the new content is what every reader sees, so a failed fsync of the
+ * directory is logged, not returned: a caller told "failed" would undo
+ * work (take back a result) that the sample already lists.
  */
 static int
 write_sample(int dirfd, const char *id, const json_t *obj)
@@ -119,7 +123,9 @@ write_sample(int dirfd, const char *id, const json_t *obj)
 	if (close(fd) == -1 || renameat(dirfd, tmp, dirfd, name) == -1)
 		goto fail_unlink;
 	free(s);
-	return fsync(dirfd);
+	if (fsync(dirfd) == -1)
+		log_warn("samples: fsync after writing %s", name);
+	return 0;
 fail_unlink:
 	e = errno;
 	(void)unlinkat(dirfd, tmp, 0);
@@ -144,6 +150,16 @@ read_sample(int dirfd, const char *id)
 	return fsutil_load_json(dirfd, name);
 }
 
+static void
+now_iso(char *buf, size_t bufsz)
+{
+	time_t		 t = time(NULL);
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 enum samples_err
 samples_create(int results_fd, json_t *sample, char *id_out, size_t id_outsz)
 {
@@ -158,7 +174,7 @@ samples_create(int results_fd, json_t *sample, char *id_out, size_t id_outsz)
 		rc = SAMPLES_ERR_IO;
 		goto out;
 	}
-	timing_now_iso(created, sizeof(created));
+	now_iso(created, sizeof(created));
 	/* id and created first: the stored file reads top-down. */
 	if ((head = json_pack("{s:s,s:s}", "id", id, "created",
 	    created)) == NULL || json_object_update(head, sample) == -1 ||
@@ -206,7 +222,7 @@ samples_update(int results_fd, const char *id, json_t *sample)
 		rc = errno_err(errno);
 		goto out;
 	}
-	timing_now_iso(edited, sizeof(edited));
+	now_iso(edited, sizeof(edited));
 	if ((head = json_pack("{s:O?,s:O?,s:s}", "id", json_object_get(old,
 	    "id"), "created", json_object_get(old, "created"), "edited",
 	    edited)) == NULL || json_object_update(head, sample) == -1 ||
@@ -508,13 +524,21 @@ out:
 	return rc;
 }
 
-enum samples_err
-samples_remove(int results_fd, const char *id)
+/*
+ * Unlink sample id under the lock.  With cutoff not 0, only when its file
+ * is still older than cutoff, read under the lock: a field attached since
+ * the caller looked makes it new again, and it stays.  *removed says
+ * whether it went.
+ */
+static enum samples_err
+remove_if_old(int results_fd, const char *id, time_t cutoff, int *removed)
 {
 	char			 name[ID_LEN + 8], tmp[ID_LEN + 16];
+	struct stat		 st;
 	int			 dirfd, lockfd;
 	enum samples_err	 rc = SAMPLES_OK;
 
+	*removed = 0;
 	if (!id_valid(id))
 		return SAMPLES_ERR_NOTFOUND;
 	if ((dirfd = open_dir(results_fd, 0)) < 0)
@@ -524,13 +548,30 @@ samples_remove(int results_fd, const char *id)
 	/* Under the lock, so a concurrent attach cannot resurrect it. */
 	if ((lockfd = lock_take(dirfd)) < 0)
 		rc = errno_err(errno == ENOENT ? EIO : errno);
-	else if (unlinkat(dirfd, name, 0) == -1 || fsync(dirfd) == -1)
+	else if (cutoff != 0 && fstatat(dirfd, name, &st,
+	    AT_SYMLINK_NOFOLLOW) == -1)
 		rc = errno_err(errno);
-	else
+	else if (cutoff != 0 && st.st_mtime >= cutoff)
+		;			/* changed meanwhile: kept */
+	else if (unlinkat(dirfd, name, 0) == -1)
+		rc = errno_err(errno);
+	else {
+		*removed = 1;
+		if (fsync(dirfd) == -1)		/* gone for every reader */
+			log_warn("samples: fsync after removing %s", name);
 		(void)unlinkat(dirfd, tmp, 0);	/* a crashed writer's */
+	}
 	lock_release(lockfd);
 	close(dirfd);
 	return rc;
+}
+
+enum samples_err
+samples_remove(int results_fd, const char *id)
+{
+	int	 removed;
+
+	return remove_if_old(results_fd, id, 0, &removed);
 }
 
 int
@@ -541,7 +582,7 @@ samples_expire(int results_fd, int days)
 	struct stat	 st;
 	char		 id[ID_LEN + 1];
 	time_t		 cutoff;
-	int		 fd, n = 0;
+	int		 fd, n = 0, removed;
 
 	if (days <= 0 || (fd = open_dir(results_fd, 0)) < 0)
 		return 0;
@@ -556,10 +597,12 @@ samples_expire(int results_fd, int days)
 			continue;
 		memcpy(id, de->d_name, ID_LEN);
 		id[ID_LEN] = '\0';
+		/* a first look without the lock; decided under it */
 		if (!id_valid(id) || fstatat(dirfd(d), de->d_name, &st,
 		    AT_SYMLINK_NOFOLLOW) == -1 || st.st_mtime >= cutoff)
 			continue;
-		if (samples_remove(results_fd, id) == SAMPLES_OK)
+		if (remove_if_old(results_fd, id, cutoff, &removed) ==
+		    SAMPLES_OK && removed)
 			n++;
 	}
 	closedir(d);

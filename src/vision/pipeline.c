@@ -6,7 +6,6 @@
  */
 
 #include "vision/pipeline.h"
-#include "base/num.h"
 #include "vision/detector.h"
 #include "vision/fov.h"
 #include "base/http.h"
@@ -17,6 +16,12 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+static double
+round1(double v)
+{
+	return round(v * 10) / 10;
+}
 
 struct multipart *
 pipeline_parse_form(const struct app *app, const struct http_request *req,
@@ -101,7 +106,7 @@ pipeline_scale_json(const struct scale_info *sc)
 
 	return json_pack("{s:s,s:o,s:o,s:f,s:s,s:o,s:i,s:b}",
 	    "source", scale_source_name(sc->source),
-	    "rbc_px", sc->rbc_px > 0 ? json_real(num_round1(sc->rbc_px)) :
+	    "rbc_px", sc->rbc_px > 0 ? json_real(round1(sc->rbc_px)) :
 	    json_null(),
 	    "um_per_px", sc->um_per_px > 0 ? json_real(round(sc->um_per_px *
 	    1e5) / 1e5) : json_null(),
@@ -118,14 +123,14 @@ pipeline_fov_json(const struct fov *f, double um_per_px)
 
 	if (f->shape == FOV_CIRCLE)
 		o = json_pack("{s:s,s:f,s:f,s:f,s:b,s:f}", "shape", "circle",
-		    "cx", num_round1(f->cx), "cy", num_round1(f->cy), "r", num_round1(f->r),
+		    "cx", round1(f->cx), "cy", round1(f->cy), "r", round1(f->r),
 		    "clipped", f->clipped, "area_px", round(f->area_px));
 	else
 		o = json_pack("{s:s,s:f,s:f,s:f,s:f,s:f}", "shape", "rect",
-		    "x", num_round1(f->x), "y", num_round1(f->y), "w", num_round1(f->w),
-		    "h", num_round1(f->h), "area_px", round(f->area_px));
+		    "x", round1(f->x), "y", round1(f->y), "w", round1(f->w),
+		    "h", round1(f->h), "area_px", round(f->area_px));
 	if (o != NULL && um_per_px > 0)
-		json_object_set_new(o, "area_um2", json_real(num_round1(f->area_px *
+		json_object_set_new(o, "area_um2", json_real(round1(f->area_px *
 		    um_per_px * um_per_px)));
 	return o;
 }

@@ -349,7 +349,7 @@ w=$state
 i=0
 until curl -sf -o /dev/null "$BV_URL/api/health"; do
 	i=$((i + 1))
-	[ $i -gt 100 ] && { echo "ERROR: nginx/backend not up"; cat "$state/nginx/stderr" "$state/nginx/error.log" "$state/backend.log"; exit 99; }
+	[ $i -gt 1200 ] && { echo "ERROR: nginx/backend not up"; cat "$state/nginx/stderr" "$state/nginx/error.log" "$state/backend.log"; exit 99; }
 	sleep 0.1
 done
 req GET /api/results; expect "nginx: API without a session" 401 login_required

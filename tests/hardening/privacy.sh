@@ -57,7 +57,7 @@ touch -d '12 hours ago' "$BV_RESULTS/$recent/result.json"
 pid=$(backend)
 kill -TERM "$pid"
 i=0
-while [ $i -lt 50 ] && [ "$(backend)" = "$pid" -o -z "$(backend)" ]; do
+while [ $i -lt 1200 ] && [ "$(backend)" = "$pid" -o -z "$(backend)" ]; do
 	curl -s -o /dev/null "$BV_URL/api/health"
 	sleep 0.1; i=$((i + 1))
 done
@@ -81,7 +81,7 @@ curl -s -o /dev/null -X DELETE "$BV_URL/api/results/$fresh"
 alog=$BV_STATE/access.log
 # lighttpd buffers the access log and flushes it about once a second
 i=0
-while [ $i -lt 40 ] && ! grep -q "DELETE /api/results/$fresh " "$alog" 2>/dev/null; do
+while [ $i -lt 600 ] && ! grep -q "DELETE /api/results/$fresh " "$alog" 2>/dev/null; do
 	sleep 0.1; i=$((i + 1))
 done
 grep -q "\"GET /results/$fresh/annotated.jpg HTTP/1.1\" 200 " "$alog" 2>/dev/null &&

@@ -73,7 +73,7 @@ os.close(fd)
 PY
 holder=$!
 i=0
-while [ ! -e "$w/go.held" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+while [ ! -e "$w/go.held" ] && [ $i -lt 2400 ]; do sleep 0.05; i=$((i + 1)); done
 [ "$(id -u)" = 0 ] && chown www-data:www-data "$BV_RESULTS/samples/.lock"
 v0=$(hd_visible)
 pid=$(hd_backend_pid)

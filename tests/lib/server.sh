@@ -32,7 +32,7 @@ bv_server_start() {
 	BV_LIGHTTPD_PID=$!
 	trap bv_server_stop EXIT INT TERM
 	i=0
-	while [ $i -lt 100 ]; do
+	while [ $i -lt 1200 ]; do
 		if curl -s -o /dev/null "$BV_URL/api/health" 2>/dev/null; then
 			return 0
 		fi
