@@ -39,6 +39,8 @@
 #include "clinical/thresholds.h"
 #include "base/timing.h"
 #include "vision/wbctype.h"
+#include "clinical/micadapt.h"
+#include "store/micstore.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -263,6 +265,9 @@ struct analyze {
 	double				 um;		/* um/px given, or 0 */
 	enum scale_source		 usrc;
 	char				 skey[SCALEMEM_KEY_MAX]; /* scalemem.h */
+	char				 mic[MICSTORE_NAME_MAX + 1]; /* or "" */
+	double				*mthr;		/* its adapted thresholds */
+	int				 mic_version;	/* micadapt.h; 0: none */
 	char				 sample[ID_LEN + 1];
 	const char			*sample_id;	/* NULL: none */
 	struct scan_result		 dr;
@@ -368,6 +373,48 @@ analyze_sample(struct analyze *a, struct http_response *resp)
 	    (a->um = profile_um_per_px(a->app, a->sample, a->skey,
 	    sizeof(a->skey))) > 0)
 		a->usrc = SCALE_PROFILE;
+	return 0;
+}
+
+/*
+ * The microscope (docs/microscope.md): the upload's "microscope" field,
+ * else the sample's calibration profile; without a request threshold its
+ * adopted thresholds (micadapt.h) are what this upload counts with.
+ */
+static int
+analyze_microscope(struct analyze *a, struct http_response *resp)
+{
+	const struct app	*app = a->app;
+	const char		*names[64], *prof;
+	json_t			*o;
+	int			 ncls = detector_classes(app->det), c;
+
+	if (strncmp(a->skey, "mic:", 4) == 0)
+		snprintf(a->mic, sizeof(a->mic), "%s", a->skey + 4);
+	else if (a->sample_id != NULL && (o = samples_load(app->results_fd,
+	    a->sample_id)) != NULL) {
+		prof = json_string_value(json_object_get(o, "profile"));
+		if (micstore_name_valid(prof))
+			snprintf(a->mic, sizeof(a->mic), "%s", prof);
+		json_decref(o);
+	}
+	if (a->mic[0] == '\0' || a->uniform != NULL || ncls > 64)
+		return 0;
+	if ((a->mthr = calloc((size_t)ncls + 1, sizeof(*a->mthr))) == NULL) {
+		analyze_internal(resp);
+		return -1;
+	}
+	for (c = 0; c < ncls; c++) {
+		names[c] = detector_class_name(app->det, c);
+		a->mthr[c] = a->thr[c];
+	}
+	a->mic_version = micadapt_load_thresholds(app->results_fd, a->mic,
+	    app->model_name, names, ncls, a->mthr);
+	for (c = 0; c < ncls; c++)
+		a->mthr[c] = thresholds_clamp(a->mthr[c],
+		    app->cfg->min_confidence);
+	if (a->mic_version > 0)
+		a->thr = a->mthr;
 	return 0;
 }
 
@@ -517,6 +564,11 @@ analyze_json(struct analyze *a, struct http_response *resp)
 		json_object_set_new(r, "differential", wbctype_annotate(
 		    app->wbc, json_object_get(r, "detections"), a->types,
 		    a->nboxes));
+	json_object_set_new(r, "microscope", a->mic[0] ? json_string(a->mic) :
+	    json_null());
+	json_object_set_new(r, "adaptation", a->mic_version > 0 ? json_pack(
+	    "{s:s,s:i,s:s}", "microscope", a->mic, "version", a->mic_version,
+	    "kind", "thresholds") : json_null());
 	json_object_set_new(r, "scale", pipeline_scale_json(&a->dr.scale));
 	json_object_set_new(r, "fov", pipeline_fov_json(&a->dr.fov,
 	    a->dr.scale.um_per_px));
@@ -600,6 +652,7 @@ analyze_free(struct analyze *a)
 	free(a->pjpg);
 	free(a->ab);
 	free(a->uniform);
+	free(a->mthr);
 	free(a->boxes);
 	free(a->types);
 	imgio_free(&a->im);
@@ -631,6 +684,7 @@ analyze_handle(struct app *app, const struct http_request *req,
 		goto out;
 	}
 	if (analyze_fields(&a, resp) == -1 || analyze_sample(&a, resp) == -1 ||
+	    analyze_microscope(&a, resp) == -1 ||
 	    analyze_decode(&a, resp) == -1)
 		goto out;
 	/* no microscope named: the client's own (one browser, one bench) */

@@ -11,6 +11,8 @@
 #include "store/ids.h"
 #include "store/results.h"
 #include "store/review.h"
+#include "store/micstore.h"
+#include "base/log.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -71,12 +73,20 @@ route_put(struct app *app, const struct http_request *req, const char *id,
 	}
 	json_object_foreach(in, k, v) {
 		if (strcmp(k, "version") != 0 && strcmp(k, "by") != 0 &&
-		    strcmp(k, "changes") != 0) {
+		    strcmp(k, "changes") != 0 && strcmp(k, "checked") != 0) {
 			snprintf(err, sizeof(err), "Unknown field \"%s\".", k);
 			bad(resp, 400, "bad_request", err, "unknown_field",
 			    json_pack("{s:s}", "field", k));
 			goto out;
 		}
+	}
+	/* "every cell checked": a complete review, microscope.h's field */
+	if ((v = json_object_get(in, "checked")) != NULL &&
+	    !json_is_boolean(v)) {
+		bad(resp, 400, "bad_request", "Field \"checked\" must be true "
+		    "or false.", "review_checked_invalid", json_pack("{s:s}",
+		    "field", "checked"));
+		goto out;
 	}
 	v = json_object_get(in, "version");
 	if (v == NULL) {
@@ -121,10 +131,19 @@ route_put(struct app *app, const struct http_request *req, const char *id,
 		http_error_i18n(resp, 400, "bad_request", err, msgs);
 		goto out;
 	}
-	rv = json_pack("{s:s,s:O}", "by", by, "changes", changes);
+	rv = json_pack("{s:s,s:O,s:b}", "by", by, "changes", changes,
+	    "checked", json_is_true(json_object_get(in, "checked")));
 	switch (review_save(app->results_fd, id, (int)base, rv, &cur)) {
 	case REVIEW_OK:
 		review_merge(app->results_fd, id, result);
+		/* the microscope's list of checked fields follows the review */
+		if (json_is_string(json_object_get(result, "microscope")) &&
+		    micstore_mark(app->results_fd, json_string_value(
+		    json_object_get(result, "microscope")), id,
+		    json_is_true(json_object_get(in, "checked"))) == -1)
+			log_warn("microscope %s: checked field %s",
+			    json_string_value(json_object_get(result,
+			    "microscope")), id);
 		snprintf(resp->note, sizeof(resp->note), "review %s v%d", id,
 		    cur + 1);
 		http_json(resp, 200, json_incref(result));

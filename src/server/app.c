@@ -12,6 +12,7 @@
 #include "routes/results_routes.h"
 #include "routes/review_routes.h"
 #include "routes/samples_routes.h"
+#include "routes/microscope_routes.h"
 #include "store/review.h"
 #include "store/samples.h"
 #include "clinical/thresholds.h"
@@ -102,6 +103,10 @@ handle_model(struct app *app, struct http_response *resp)
 	if (o != NULL)
 		json_object_set_new(o, "clinic_name", cfg->clinic_name[0] ?
 		    json_string(cfg->clinic_name) : json_null());
+	/* Each microscope's measured error and adaptation (docs/microscope.md). */
+	if (o != NULL)
+		json_object_set_new(o, "microscopes",
+		    microscope_routes_model(app));
 	http_json(resp, 200, o);
 }
 
@@ -176,6 +181,8 @@ app_handle(struct app *app, const struct http_request *req,
 	} else if (strncmp(path, "/api/results/", 13) == 0) {
 		if (!review_route(app, req, path + 13, resp))
 			results_route_one(app, req, path + 13, resp);
+	} else if (microscope_route(app, req, resp)) {
+		/* handled */
 	} else if (samples_route(app, req, resp)) {
 		/* handled */
 	} else

@@ -214,6 +214,13 @@ counted_as(const json_t *result, const json_t *changes, const char **cls,
 	}
 }
 
+void
+review_counted_as(const json_t *result, const json_t *changes,
+    const char **cls, size_t n)
+{
+	counted_as(result, changes, cls, n);
+}
+
 json_t *
 review_counts(const json_t *result, const json_t *changes)
 {
@@ -789,5 +796,8 @@ review_merge(int results_fd, const char *id, json_t *result)
 	    "by", json_object_get(rv, "by"), "at", json_object_get(rv, "at"),
 	    "changes", json_object_get(rv, "changes"),
 	    "summary", json_object_get(rv, "summary")));
+	/* "every cell checked" (a complete review): microscope.h's fields */
+	json_object_set_new(json_object_get(result, "review"), "checked",
+	    json_boolean(json_is_true(json_object_get(rv, "checked"))));
 	json_decref(rv);
 }

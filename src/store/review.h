@@ -61,6 +61,14 @@ json_t	*review_check(const json_t *result, const json_t *changes, char *err,
  */
 json_t	*review_counts(const json_t *result, const json_t *changes);
 
+/*
+ * cls[i] for each of result's n detections: the class it counts as once
+ * changes are applied (a string result or changes own), or NULL when it
+ * is not counted: review_counts()'s rule, for whoever needs the boxes.
+ */
+void	 review_counted_as(const json_t *result, const json_t *changes,
+	    const char **cls, size_t n);
+
 /* The threshold result.json saved for class name ("thresholds", else the
  * global "threshold", else 0): what an untouched detection is counted by. */
 double	 review_threshold(const json_t *result, const char *name);

@@ -1,0 +1,85 @@
+/* micadapt.h: per-microscope operating thresholds from the checked fields: choose, adopt or refuse, roll back */
+#ifndef BV_MICADAPT_H
+#define BV_MICADAPT_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "clinical/microscope.h"
+
+/* Fewest checked fields an adaptation is tried on (6 to fit, 3 held out). */
+#define MICADAPT_MIN_FIELDS	9
+/* Fewest reviewed cells of a class on each side of the split. */
+#define MICADAPT_MIN_CELLS	10
+/* The thresholds tried: MICADAPT_LO (or min_confidence), + step, ... */
+#define MICADAPT_LO		0.05f
+#define MICADAPT_HI		0.95f
+#define MICADAPT_STEP		0.01f
+
+/*
+ * The held-out split: fields in the order of an FNV-1a hash of their
+ * result id, every third held out (held[i] = 1), so the split is fixed
+ * for a set of fields whatever order they come in, and a field keeps its
+ * side as others are added unless the ones around it in the hash order
+ * change.
+ */
+void	 micadapt_split(const char *const *ids, size_t nf,
+	    unsigned char *held);
+
+/* One class's choice. */
+struct micadapt_class {
+	int	 tried;			/* enough cells on both sides */
+	int	 adopted;		/* better on the held-out fields */
+	float	 cur, chosen;		/* in use now; chosen on the fit side */
+	double	 held_before, held_after;	/* held-out bias at cur, chosen */
+	long	 fit_cells, held_cells;
+};
+
+/*
+ * Choose class cls's threshold on the fields not held out (cc_choose:
+ * the least |bias|, ties to the higher threshold, from max(lo,
+ * MICADAPT_LO) to MICADAPT_HI by MICADAPT_STEP) and adopt it only when
+ * its held-out |bias| is lower than cur's.  0, or -1 on ENOMEM.
+ */
+int	 micadapt_choose(const struct mic_field *f, size_t nf,
+	    const unsigned char *held, int cls, float cur, float lo,
+	    struct micadapt_class *out);
+
+/*
+ * Record an adaptation in a microscope's state (micstore.h): a new
+ * version {"version", "at", "kind": "thresholds", "model", "fields",
+ * "held_out", "based_on", "adopted", "thresholds", "classes"} whose
+ * thresholds are the chosen ones for adopted classes and cur for the
+ * rest; "current" moves to it only when a class was adopted.  Returns the
+ * new version number, or -1 (ENOMEM, or ENOSPC: too many versions).
+ */
+int	 micadapt_record(json_t *state, const char *model, size_t nf,
+	    size_t nheld, const char *const *names, int ncls,
+	    const struct micadapt_class *cl);
+
+/*
+ * Roll back: "current" goes to the adopted version before it, or 0 (the
+ * model's own thresholds); the step is logged in "rollbacks".  Returns
+ * the new current version, or -1 with errno ENOENT when nothing is
+ * adopted now.
+ */
+int	 micadapt_rollback(json_t *state);
+
+/*
+ * The thresholds state's current version sets for model: thr[c] replaced
+ * for each named class; thr untouched when no version is current or it
+ * was made for another model.  Returns the version applied, or 0.
+ */
+int	 micadapt_thresholds(const json_t *state, const char *model,
+	    const char *const *names, int ncls, double *thr);
+
+/*
+ * micadapt_thresholds() on microscope name's stored state (micstore.h):
+ * what an upload from that microscope counts with.  0 (thr untouched)
+ * when the microscope has no state or no current version.
+ */
+int	 micadapt_load_thresholds(int results_fd, const char *name,
+	    const char *model, const char *const *names, int ncls,
+	    double *thr);
+
+#endif /* BV_MICADAPT_H */

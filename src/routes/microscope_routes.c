@@ -1,0 +1,335 @@
+/* microscope_routes.c: /api/microscopes: each microscope's checked fields, measured error and adaptation */
+/*
+ *   GET  /api/microscopes                 every microscope, in short
+ *   GET  /api/microscopes/NAME            its measured error, thresholds,
+ *                                         adaptation versions
+ *   POST /api/microscopes/NAME/adapt      try step (a): thresholds
+ *   POST /api/microscopes/NAME/rollback   back to the previous version
+ *
+ * The measured error is recomputed on each GET from the checked fields
+ * (micfields.h) at the thresholds the microscope counts with now.
+ */
+
+#include "routes/microscope_routes.h"
+#include "base/config.h"
+#include "base/context.h"
+#include "base/http.h"
+#include "base/log.h"
+#include "clinical/micadapt.h"
+#include "clinical/micfields.h"
+#include "clinical/microscope.h"
+#include "clinical/thresholds.h"
+#include "store/micstore.h"
+#include "vision/detector.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MIC_PREFIX	"/api/microscopes"
+#define MIC_NCLS_MAX	16
+
+/* The model's class names and the thresholds name counts with now. */
+struct mic_ctx {
+	const char	*names[MIC_NCLS_MAX];
+	int		 ncls;
+	double		 thr[MIC_NCLS_MAX];
+	int		 version;	/* adaptation in use; 0: none */
+};
+
+static void
+ctx_init(struct app *app, const json_t *state, struct mic_ctx *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->ncls = detector_classes(app->det);
+	if (x->ncls > MIC_NCLS_MAX)
+		x->ncls = MIC_NCLS_MAX;
+	for (int c = 0; c < x->ncls; c++) {
+		x->names[c] = detector_class_name(app->det, c);
+		x->thr[c] = app->thresholds->v[c];
+	}
+	if (state != NULL)
+		x->version = micadapt_thresholds(state, app->model_name,
+		    x->names, x->ncls, x->thr);
+}
+
+static json_t *
+thr_json(const struct mic_ctx *x)
+{
+	json_t	*o = json_object();
+
+	for (int c = 0; c < x->ncls; c++)
+		json_object_set_new(o, x->names[c], json_real(x->thr[c]));
+	return o;
+}
+
+/* {"bias", "sd"} per class with reviewed cells: the line shown with counts. */
+static json_t *
+short_error(const struct micfields *m, const struct mic_ctx *x)
+{
+	struct mic_class	 mc;
+	json_t			*o = json_object();
+
+	for (int c = 0; c < x->ncls; c++) {
+		if (mic_measure(m->f, m->n, c, (float)x->thr[c], &mc) == -1 ||
+		    !isfinite(mc.bias))
+			continue;
+		json_object_set_new(o, x->names[c], json_pack("{s:f,s:o,s:I}",
+		    "bias", round(mc.bias * 10000) / 10000, "sd",
+		    isfinite(mc.sd) ? json_real(round(mc.sd * 10000) / 10000) :
+		    json_null(), "reviewed", (json_int_t)mc.lab));
+	}
+	return o;
+}
+
+/* One microscope; full adds the whole measurement and every version. */
+static json_t *
+describe(struct app *app, const char *name, int full)
+{
+	struct micfields	 m;
+	struct mic_ctx		 x;
+	json_t			*o, *st;
+
+	st = micstore_load(app->results_fd, name);
+	ctx_init(app, st, &x);
+	json_decref(st);
+	if (micfields_load(app->results_fd, name, app->model_name, x.names,
+	    x.ncls, &m) == -1)
+		return NULL;
+	st = m.state;
+	o = json_pack("{s:s,s:s,s:I,s:I,s:i,s:i,s:i,s:o,s:o}", "microscope",
+	    name, "model", app->model_name, "fields", (json_int_t)m.n,
+	    "listed", (json_int_t)m.listed, "min_fields", MIC_MIN_FIELDS,
+	    "adapt_min_fields", MICADAPT_MIN_FIELDS, "adaptation", x.version,
+	    "thresholds", thr_json(&x), "error", short_error(&m, &x));
+	if (o != NULL && full) {
+		json_t *ce = mic_count_error_json(m.f, m.n, x.names, x.ncls,
+		    x.thr, name);
+
+		json_object_set_new(o, "measured", mic_measure_json(m.f, m.n,
+		    x.names, x.ncls, x.thr));
+		json_object_set_new(o, "count_error", ce ? ce : json_null());
+		json_object_set(o, "versions", st && json_object_get(st,
+		    "versions") ? json_object_get(st, "versions") :
+		    json_array());
+		json_object_set(o, "rollbacks", st && json_object_get(st,
+		    "rollbacks") ? json_object_get(st, "rollbacks") :
+		    json_array());
+	}
+	micfields_free(&m);
+	return o;
+}
+
+json_t *
+microscope_routes_model(struct app *app)
+{
+	json_t	*names = micstore_list(app->results_fd), *out = json_array();
+	size_t	 i;
+
+	if (app->det == NULL)
+		return out;
+	for (i = 0; out != NULL && i < json_array_size(names); i++) {
+		json_t *d = describe(app, json_string_value(json_array_get(
+		    names, i)), 0);
+
+		if (d != NULL)
+			json_array_append_new(out, d);
+	}
+	json_decref(names);
+	return out;
+}
+
+/* ---- adapt and roll back ---------------------------------------------- */
+
+struct adapt_arg {
+	struct app	*app;
+	const char	*name;
+	int		 version;	/* the new one */
+	int		 adopted;
+	size_t		 fields;
+	int		 too_few;
+};
+
+static int
+adapt_fn(json_t *state, void *argp)
+{
+	struct adapt_arg	*a = argp;
+	struct micfields	 m;
+	struct mic_ctx		 x;
+	struct micadapt_class	 cl[MIC_NCLS_MAX];
+	unsigned char		*held;
+	size_t			 nheld = 0, i;
+	int			 rc = -1;
+
+	ctx_init(a->app, state, &x);
+	if (micfields_load(a->app->results_fd, a->name, a->app->model_name,
+	    x.names, x.ncls, &m) == -1)
+		return -1;
+	a->fields = m.n;
+	if (m.n < MICADAPT_MIN_FIELDS) {
+		a->too_few = 1;
+		micfields_free(&m);
+		return 1;
+	}
+	if ((held = calloc(m.n, 1)) == NULL)
+		goto out;
+	micadapt_split((const char *const *)m.ids, m.n, held);
+	for (i = 0; i < m.n; i++)
+		nheld += held[i];
+	for (int c = 0; c < x.ncls; c++)
+		if (micadapt_choose(m.f, m.n, held, c, (float)x.thr[c],
+		    (float)a->app->cfg->min_confidence, &cl[c]) == -1)
+			goto out;
+	if ((a->version = micadapt_record(state, a->app->model_name, m.n,
+	    nheld, x.names, x.ncls, cl)) == -1)
+		goto out;
+	a->adopted = json_integer_value(json_object_get(state, "current")) ==
+	    a->version;
+	rc = 0;
+out:
+	free(held);
+	micfields_free(&m);
+	return rc;
+}
+
+static int
+rollback_fn(json_t *state, void *argp)
+{
+	int	*to = argp;
+
+	if ((*to = micadapt_rollback(state)) == -1)
+		return 1;
+	return 0;
+}
+
+static void
+store_failed(struct http_response *resp, const char *name)
+{
+	log_warn("microscope %s", name);
+	if (errno == ENOSPC)
+		http_error(resp, 507, "storage_full",
+		    "The results directory is full, or the microscope has "
+		    "the most versions it may keep.");
+	else
+		http_error(resp, 500, "internal", "Internal error.");
+}
+
+static void
+handle_adapt(struct app *app, const char *name, struct http_response *resp)
+{
+	struct adapt_arg	 a = { app, name, 0, 0, 0, 0 };
+	json_t			*o;
+
+	if (micstore_update(app->results_fd, name, adapt_fn, &a) == -1) {
+		store_failed(resp, name);
+		return;
+	}
+	if (a.too_few) {
+		http_error_i18n(resp, 422, "too_few_fields", "An adaptation "
+		    "needs more checked fields of this microscope.",
+		    http_msg1("microscope_too_few_fields", json_pack(
+		    "{s:I,s:i}", "fields", (json_int_t)a.fields, "min",
+		    MICADAPT_MIN_FIELDS)));
+		return;
+	}
+	snprintf(resp->note, sizeof(resp->note), "microscope %s adapt v%d %s",
+	    name, a.version, a.adopted ? "adopted" : "refused");
+	o = describe(app, name, 1);
+	if (o != NULL)
+		json_object_set_new(o, "tried", json_pack("{s:i,s:b}",
+		    "version", a.version, "adopted", a.adopted));
+	if (o == NULL)
+		http_error(resp, 500, "internal", "Internal error.");
+	else
+		http_json(resp, 200, o);
+}
+
+static void
+handle_rollback(struct app *app, const char *name, struct http_response *resp)
+{
+	json_t	*o;
+	int	 to = -1, rc;
+
+	rc = micstore_update(app->results_fd, name, rollback_fn, &to);
+	if (rc == -1) {
+		store_failed(resp, name);
+		return;
+	}
+	if (to == -1) {
+		http_error_i18n(resp, 409, "conflict", "This microscope runs "
+		    "no adaptation: nothing to roll back.",
+		    http_msg1("microscope_nothing_to_roll_back", NULL));
+		return;
+	}
+	snprintf(resp->note, sizeof(resp->note), "microscope %s rollback to "
+	    "v%d", name, to);
+	if ((o = describe(app, name, 1)) == NULL)
+		http_error(resp, 500, "internal", "Internal error.");
+	else
+		http_json(resp, 200, o);
+}
+
+/* ---- the route ---------------------------------------------------------- */
+
+int
+microscope_route(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	const char	*p = req->path, *rest, *slash;
+	char		 name[MICSTORE_NAME_MAX + 1];
+	size_t		 len;
+	int		 get = strcmp(req->method, "GET") == 0;
+	json_t		*o;
+
+	if (strncmp(p, MIC_PREFIX, strlen(MIC_PREFIX)) != 0 ||
+	    (p[strlen(MIC_PREFIX)] != '\0' && p[strlen(MIC_PREFIX)] != '/'))
+		return 0;
+	if (app->det == NULL) {
+		http_error(resp, 503, "not_ready", "The model is not loaded.");
+		return 1;
+	}
+	rest = p + strlen(MIC_PREFIX);
+	if (*rest == '\0') {
+		if (!get)
+			http_method_not_allowed(resp, "GET");
+		else
+			http_json(resp, 200, json_pack("{s:o,s:i,s:i}",
+			    "microscopes", microscope_routes_model(app),
+			    "min_fields", MIC_MIN_FIELDS, "adapt_min_fields",
+			    MICADAPT_MIN_FIELDS));
+		return 1;
+	}
+	rest++;
+	slash = strchr(rest, '/');
+	len = slash ? (size_t)(slash - rest) : strlen(rest);
+	if (len == 0 || len > MICSTORE_NAME_MAX) {
+		http_error(resp, 404, "not_found", "No such microscope.");
+		return 1;
+	}
+	memcpy(name, rest, len);
+	name[len] = '\0';
+	if (!micstore_name_valid(name)) {
+		http_error(resp, 404, "not_found", "No such microscope.");
+		return 1;
+	}
+	if (slash == NULL) {
+		if (!get)
+			http_method_not_allowed(resp, "GET");
+		else if ((o = describe(app, name, 1)) == NULL)
+			http_error(resp, 500, "internal", "Internal error.");
+		else
+			http_json(resp, 200, o);
+	} else if (strcmp(slash, "/adapt") == 0 ||
+	    strcmp(slash, "/rollback") == 0) {
+		if (strcmp(req->method, "POST") != 0)
+			http_method_not_allowed(resp, "POST");
+		else if (slash[1] == 'a')
+			handle_adapt(app, name, resp);
+		else
+			handle_rollback(app, name, resp);
+	} else
+		http_error(resp, 404, "not_found", "No such API route.");
+	return 1;
+}

@@ -1,0 +1,267 @@
+/* micstore.c: each microscope's state on disk: its checked fields and its adaptation versions */
+/*
+ * A few microscopes per box, each a small JSON file changed rarely (a
+ * review marked checked, an adaptation, a rollback), so one file per
+ * microscope and a lock per change is plenty.  The lock is a separate
+ * file because the state file itself is replaced by rename(2) on each
+ * change: a lock held on the old inode would not exclude a writer that
+ * opened the new one.
+ */
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE		/* openat(2), O_CLOEXEC under -std=c11 */
+#endif
+
+#include "store/micstore.h"
+#include "store/fsutil.h"
+#include "store/ids.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MICSTORE_DIR	"microscopes"
+
+int
+micstore_name_valid(const char *s)
+{
+	size_t	 n = s != NULL ? strlen(s) : 0, i;
+
+	if (n == 0 || n > MICSTORE_NAME_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && strchr("-_.:", s[i]) ==
+		    NULL)
+			return 0;
+	return 1;
+}
+
+/* The microscopes directory, created when create is set; -1 with errno. */
+static int
+open_dir(int results_fd, int create)
+{
+	int	 fd;
+
+	fd = openat(results_fd, MICSTORE_DIR, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 || errno != ENOENT || !create)
+		return fd;
+	if (mkdirat(results_fd, MICSTORE_DIR, 0755) == -1 && errno != EEXIST)
+		return -1;
+	return openat(results_fd, MICSTORE_DIR, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC);
+}
+
+json_t *
+micstore_load(int results_fd, const char *name)
+{
+	char	 path[MICSTORE_NAME_MAX + 16];
+	json_t	*o;
+	int	 dfd, e;
+
+	if (!micstore_name_valid(name)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((dfd = open_dir(results_fd, 0)) < 0)
+		return NULL;
+	snprintf(path, sizeof(path), "m-%s.json", name);
+	o = fsutil_load_json(dfd, path);
+	e = errno;
+	close(dfd);
+	errno = e;
+	return o;
+}
+
+/* Write state as dfd's m-<name>.json: temporary, fsync, rename. */
+static int
+write_state(int dfd, const char *name, const json_t *state)
+{
+	char	 tmp[ID_LEN + 16], path[MICSTORE_NAME_MAX + 16], rnd[ID_LEN + 1];
+	char	*s;
+	int	 fd, e = 0;
+
+	if (id_new(rnd) == -1)
+		return -1;
+	snprintf(tmp, sizeof(tmp), ".mc-%s", rnd);
+	snprintf(path, sizeof(path), "m-%s.json", name);
+	if ((s = json_dumps(state, JSON_INDENT(1) | JSON_REAL_PRECISION(
+	    10))) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644);
+	if (fd < 0 || fsutil_write_all(fd, s, strlen(s)) == -1 ||
+	    fsutil_write_all(fd, "\n", 1) == -1 || fsync(fd) == -1)
+		e = errno;
+	if (fd >= 0 && close(fd) == -1 && e == 0)
+		e = errno;
+	if (e == 0 && renameat(dfd, tmp, dfd, path) == -1)
+		e = errno;
+	free(s);
+	if (e != 0) {
+		(void)unlinkat(dfd, tmp, 0);
+		errno = e;
+		return -1;
+	}
+	(void)fsync(dfd);
+	return 0;
+}
+
+int
+micstore_update(int results_fd, const char *name,
+    int (*fn)(json_t *state, void *arg), void *arg)
+{
+	char	 path[MICSTORE_NAME_MAX + 16];
+	json_t	*state = NULL;
+	int	 dfd, lfd = -1, rc = -1, e = 0;
+
+	if (!micstore_name_valid(name)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((dfd = open_dir(results_fd, 1)) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "m-%s.lock", name);
+	if ((lfd = openat(dfd, path, O_RDWR | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) < 0 || flock(lfd, LOCK_EX) == -1) {
+		e = errno;
+		goto out;
+	}
+	snprintf(path, sizeof(path), "m-%s.json", name);
+	if ((state = fsutil_load_json(dfd, path)) == NULL) {
+		if (errno != ENOENT) {
+			e = errno;
+			goto out;
+		}
+		state = json_pack("{s:s,s:[],s:[],s:i}", "microscope", name,
+		    "checked", "versions", "current", 0);
+		if (state == NULL) {
+			e = ENOMEM;
+			goto out;
+		}
+	}
+	rc = fn(state, arg);
+	if (rc == 0 && write_state(dfd, name, state) == -1) {
+		e = errno;
+		rc = -1;
+	}
+out:
+	json_decref(state);
+	if (lfd >= 0)
+		close(lfd);		/* unlocks */
+	close(dfd);
+	errno = e;
+	return rc;
+}
+
+struct mark {
+	const char	*id;
+	int		 checked;
+};
+
+static int
+mark_fn(json_t *state, void *arg)
+{
+	const struct mark	*m = arg;
+	json_t			*list = json_object_get(state, "checked");
+	size_t			 i;
+
+	if (!json_is_array(list)) {
+		list = json_array();
+		json_object_set_new(state, "checked", list);
+	}
+	for (i = 0; i < json_array_size(list); i++)
+		if (json_is_string(json_array_get(list, i)) &&
+		    strcmp(json_string_value(json_array_get(list, i)),
+		    m->id) == 0)
+			break;
+	if (i < json_array_size(list)) {
+		if (m->checked)
+			return 1;	/* already there */
+		json_array_remove(list, i);
+		return 0;
+	}
+	if (!m->checked)
+		return 1;
+	if (json_array_size(list) >= MICSTORE_MAX_CHECKED) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return json_array_append_new(list, json_string(m->id)) == 0 ? 0 : -1;
+}
+
+int
+micstore_mark(int results_fd, const char *name, const char *id, int checked)
+{
+	struct mark	 m = { id, checked != 0 };
+
+	if (!id_valid(id)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return micstore_update(results_fd, name, mark_fn, &m) == -1 ? -1 : 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+json_t *
+micstore_list(int results_fd)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		**v = NULL, **nv, name[MICSTORE_NAME_MAX + 1];
+	size_t		 n = 0, cap = 0, len, i;
+	json_t		*out;
+	int		 dfd;
+
+	if ((out = json_array()) == NULL)
+		return NULL;
+	if ((dfd = open_dir(results_fd, 0)) < 0 || (d = fdopendir(dfd)) ==
+	    NULL) {
+		if (dfd >= 0)
+			close(dfd);
+		return out;
+	}
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len < 8 || len - 7 > MICSTORE_NAME_MAX ||
+		    strncmp(de->d_name, "m-", 2) != 0 ||
+		    strcmp(de->d_name + len - 5, ".json") != 0)
+			continue;
+		memcpy(name, de->d_name + 2, len - 7);
+		name[len - 7] = '\0';
+		if (!micstore_name_valid(name))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL)
+				break;
+			v = nv;
+		}
+		if ((v[n] = strdup(name)) == NULL)
+			break;
+		n++;
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(v, n, sizeof(*v), cmp_str);
+	for (i = 0; i < n; i++) {
+		json_array_append_new(out, json_string(v[i]));
+		free(v[i]);
+	}
+	free(v);
+	return out;
+}

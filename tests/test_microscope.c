@@ -1,0 +1,320 @@
+/* test_microscope.c: a microscope's measured error on hand-worked fields; threshold adoption, refusal and rollback; its store */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "clinical/micadapt.h"
+#include "clinical/microscope.h"
+#include "store/micstore.h"
+
+static const char *const names[] = { "RBC", "WBC", "Platelets" };
+
+static int
+near(double a, double b, double tol)
+{
+	return fabs(a - b) <= tol;
+}
+
+/*
+ * Field A (thresholds 0.5): RBCs d0 0.9, d1 0.8, d2 0.6 (deleted: not a
+ * cell), d3 0.3 (under the threshold; the reviewer added the cell one
+ * pixel right of it, IoU 90/110), a WBC the classifier called a
+ * neutrophil and the reviewer a lymphocyte.  Reviewed: 3 RBC, 1 WBC.
+ */
+static const char field_a[] = "{\"thresholds\":{\"RBC\":0.5,\"WBC\":0.5,"
+    "\"Platelets\":0.5},\"classes\":[\"RBC\",\"WBC\",\"Platelets\"],"
+    "\"detections\":["
+    "{\"class\":\"RBC\",\"confidence\":0.9,\"box\":{\"x\":0,\"y\":0,\"w\":10,\"h\":10}},"
+    "{\"class\":\"RBC\",\"confidence\":0.8,\"box\":{\"x\":20,\"y\":0,\"w\":10,\"h\":10}},"
+    "{\"class\":\"RBC\",\"confidence\":0.6,\"box\":{\"x\":40,\"y\":0,\"w\":10,\"h\":10}},"
+    "{\"class\":\"RBC\",\"confidence\":0.3,\"box\":{\"x\":60,\"y\":0,\"w\":10,\"h\":10}},"
+    "{\"class\":\"WBC\",\"confidence\":0.9,\"box\":{\"x\":100,\"y\":100,\"w\":30,\"h\":30},"
+    "\"wbc_type\":{\"class\":\"lymphocyte\",\"by\":\"review\"},"
+    "\"detector_wbc_type\":{\"class\":\"neutrophil\",\"best\":0.9}}],"
+    "\"review\":{\"checked\":true,\"changes\":["
+    "{\"op\":\"delete\",\"detection\":2,\"class\":\"RBC\"},"
+    "{\"op\":\"add\",\"class\":\"RBC\",\"box\":{\"x\":61,\"y\":0,\"w\":10,\"h\":10}},"
+    "{\"op\":\"reclassify\",\"detection\":4,\"class\":\"WBC\",\"from\":\"WBC\","
+    "\"wbc_type\":\"lymphocyte\"}]}}";
+
+/*
+ * Field B: RBCs e0, e1 at 0.7, e2 at 0.4 (the reviewer added its cell
+ * exactly), a fourth cell nobody detected (added); a monocyte left as
+ * the classifier typed it.  Reviewed: 4 RBC, 1 WBC.
+ */
+static const char field_b[] = "{\"thresholds\":{\"RBC\":0.5,\"WBC\":0.5,"
+    "\"Platelets\":0.5},\"detections\":["
+    "{\"class\":\"RBC\",\"confidence\":0.7,\"box\":{\"x\":0,\"y\":0,\"w\":10,\"h\":10}},"
+    "{\"class\":\"RBC\",\"confidence\":0.7,\"box\":{\"x\":20,\"y\":0,\"w\":10,\"h\":10}},"
+    "{\"class\":\"RBC\",\"confidence\":0.4,\"box\":{\"x\":40,\"y\":0,\"w\":10,\"h\":10}},"
+    "{\"class\":\"WBC\",\"confidence\":0.8,\"box\":{\"x\":100,\"y\":100,\"w\":30,\"h\":30},"
+    "\"wbc_type\":{\"class\":\"monocyte\",\"best\":0.95}}],"
+    "\"review\":{\"checked\":true,\"changes\":["
+    "{\"op\":\"add\",\"class\":\"RBC\",\"box\":{\"x\":40,\"y\":0,\"w\":10,\"h\":10}},"
+    "{\"op\":\"add\",\"class\":\"RBC\",\"box\":{\"x\":80,\"y\":0,\"w\":10,\"h\":10}}]}}";
+
+static void
+test_measure(void)
+{
+	struct mic_field	 f[2];
+	struct mic_class	 m;
+	struct mic_wbc		 w;
+	json_t			*a = json_loads(field_a, 0, NULL);
+	json_t			*b = json_loads(field_b, 0, NULL);
+	json_t			*j;
+	double			 thr[3] = { 0.5, 0.5, 0.5 };
+
+	CHECK(a != NULL && b != NULL);
+	CHECK(mic_result_checked(a));
+	CHECK(mic_field_from_result(a, names, 3, &f[0]) == 0);
+	CHECK(mic_field_from_result(b, names, 3, &f[1]) == 0);
+	CHECK(f[0].ndet == 5 && f[0].nref == 4);
+	CHECK(f[1].ndet == 4 && f[1].nref == 5);
+
+	/* At 0.5: A counts 3 of 3, B 2 of 4: bias (5 - 7) / 7. */
+	CHECK(mic_measure(f, 2, 0, 0.5f, &m) == 0);
+	CHECK(m.fields == 2 && m.lab == 7 && m.cnt == 5);
+	CHECK(near(m.bias, -2.0 / 7, 1e-12));
+	/* per field 0 and -0.5: SD sqrt(0.125) */
+	CHECK(near(m.sd, sqrt(0.125), 1e-12));
+	/* A: d0, d1 matched, d2 false, the added cell missed; B: 2 matched, 2 missed */
+	CHECK(m.tp == 4 && m.fp == 1 && m.fn == 3);
+	CHECK(near(m.recall, 4.0 / 7, 1e-12) && near(m.precision, 0.8, 1e-12));
+
+	/* At 0.25 A's d3 and B's e2 count and match the cells added there. */
+	CHECK(mic_measure(f, 2, 0, 0.25f, &m) == 0);
+	CHECK(m.cnt == 7 && near(m.bias, 0, 1e-12));
+	CHECK(m.tp == 6 && m.fp == 1 && m.fn == 1);
+
+	/* One field alone: no spread. */
+	CHECK(mic_measure(f, 1, 0, 0.5f, &m) == 0 && isnan(m.sd));
+	/* No platelets anywhere: everything undefined, nothing invented. */
+	CHECK(mic_measure(f, 2, 2, 0.5f, &m) == 0);
+	CHECK(m.lab == 0 && isnan(m.bias) && isnan(m.recall) &&
+	    isnan(m.precision));
+
+	/* Typing: 2 reviewed WBCs, both typed, one changed by the person. */
+	mic_measure_wbc(f, 2, &w);
+	CHECK(w.ref == 2 && w.typed == 2 && w.judged == 2 && w.correct == 1);
+	CHECK(near(w.accuracy, 0.5, 1e-12) && near(w.coverage, 1, 1e-12));
+
+	j = mic_measure_json(f, 2, names, 3, thr);
+	CHECK(j != NULL);
+	CHECK(json_integer_value(json_object_get(json_object_get(json_object_get(
+	    j, "classes"), "RBC"), "reviewed")) == 7);
+	CHECK(json_is_null(json_object_get(json_object_get(json_object_get(j,
+	    "classes"), "Platelets"), "bias")));
+	json_decref(j);
+	/* Two fields are far fewer than the intervals need. */
+	CHECK(mic_count_error_json(f, 2, names, 3, thr, "a") == NULL);
+	mic_field_free(&f[0]);
+	mic_field_free(&f[1]);
+	json_decref(a);
+	json_decref(b);
+}
+
+/*
+ * Synthetic fields for the chooser: 10 reviewed RBCs each, detected at
+ * 0.6, plus nfalse false ones at 0.45 and nweak real cells at 0.45.
+ */
+static struct mic_box boxes_det[64][20], boxes_ref[64][20];
+
+static void
+make_field(struct mic_field *f, int k, int nfalse, int nweak)
+{
+	int	 i, nd = 0, nr = 0;
+
+	for (i = 0; i < 10 + nweak; i++) {
+		boxes_ref[k][nr++] = (struct mic_box){ 0, 1, 20.0 * i, 0, 10,
+		    10 };
+		boxes_det[k][nd++] = (struct mic_box){ 0, i < 10 ? .6f : .45f,
+		    20.0 * i, 0, 10, 10 };
+	}
+	for (i = 0; i < nfalse; i++)
+		boxes_det[k][nd++] = (struct mic_box){ 0, .45f, 20.0 * i, 50,
+		    10, 10 };
+	*f = (struct mic_field){ boxes_det[k], (size_t)nd, boxes_ref[k],
+	    (size_t)nr, 0, 0, 0, 0 };
+}
+
+static void
+test_choose(void)
+{
+	struct mic_field	 f[12];
+	struct micadapt_class	 c;
+	unsigned char		 held[12];
+	int			 i;
+
+	for (i = 0; i < 12; i++) {
+		make_field(&f[i], i, 3, 0);
+		held[i] = i % 3 == 2;
+	}
+	/* At 0.4 every field counts 13 of 10: the chooser moves above 0.45. */
+	CHECK(micadapt_choose(f, 12, held, 0, 0.4f, 0.05f, &c) == 0);
+	CHECK(c.tried && c.adopted);
+	CHECK(c.chosen > 0.45f && c.chosen <= 0.6f);
+	CHECK(near(c.held_before, 0.3, 1e-9) && near(c.held_after, 0, 1e-9));
+	CHECK(c.fit_cells == 80 && c.held_cells == 40);
+
+	/* Already unbiased at 0.5: the choice is no better, refused. */
+	CHECK(micadapt_choose(f, 12, held, 0, 0.5f, 0.05f, &c) == 0);
+	CHECK(c.tried && !c.adopted && near(c.held_before, 0, 1e-9));
+
+	/*
+	 * The fit side's 0.45 boxes are false, the held-out side's are real
+	 * cells: the threshold that suits the fit side loses cells on the
+	 * held-out one and is refused.
+	 */
+	for (i = 0; i < 12; i++)
+		make_field(&f[i], 20 + i, held[i] ? 0 : 3, held[i] ? 3 : 0);
+	CHECK(micadapt_choose(f, 12, held, 0, 0.4f, 0.05f, &c) == 0);
+	CHECK(c.tried && !c.adopted);
+	CHECK(near(c.held_before, 0, 1e-9) && c.held_after < -0.2);
+
+	/* Too few cells: not tried. */
+	CHECK(micadapt_choose(f, 2, held, 0, 0.4f, 0.05f, &c) == 0);
+	CHECK(!c.tried && !c.adopted && c.chosen == 0.4f);
+}
+
+static void
+test_error_model(void)
+{
+	struct mic_field	 f[MIC_MIN_FIELDS];
+	struct interval_error	 e;
+	struct cc_field		*cf;
+	struct cc_error		 ce;
+	float			*sc;
+	int			 i;
+
+	for (i = 0; i < MIC_MIN_FIELDS; i++)
+		make_field(&f[i], 40 + i, i % 4, 0);
+	CHECK(mic_count_error(f, MIC_MIN_FIELDS - 1, 0, 0.4f, "x", &e) == -1);
+	CHECK(!e.valid);
+	CHECK(mic_count_error(f, MIC_MIN_FIELDS, 0, 0.4f, "bench-1", &e) == 0);
+	cf = mic_cc_fields(f, MIC_MIN_FIELDS, 0, &sc);
+	cc_error_fit(cf, MIC_MIN_FIELDS, 0.4f, &ce);
+	CHECK(e.valid && near(e.bias, ce.bias, 1e-12) && near(e.bias, 0.15,
+	    1e-12));
+	CHECK(near(e.sd_rel, ce.sd_rel, 1e-12) && near(e.sd_abs, ce.sd_abs,
+	    1e-12) && e.fields == MIC_MIN_FIELDS);
+	CHECK(strstr(e.sources, "20 checked fields on microscope bench-1"));
+	free(cf);
+	free(sc);
+}
+
+static void
+test_split(void)
+{
+	const char	*ids[9] = { "a", "b", "c", "d", "e", "f", "g", "h", "i" };
+	const char	*rev[9];
+	unsigned char	 h1[9], h2[9];
+	int		 i, n = 0;
+
+	for (i = 0; i < 9; i++)
+		rev[i] = ids[8 - i];
+	micadapt_split(ids, 9, h1);
+	micadapt_split(rev, 9, h2);
+	for (i = 0; i < 9; i++) {
+		n += h1[i];
+		CHECK(h1[i] == h2[8 - i]);	/* the order given does not matter */
+	}
+	CHECK(n == 3);
+}
+
+static void
+test_versions(void)
+{
+	json_t			*st = json_pack("{s:s,s:[],s:[],s:i}",
+				    "microscope", "m", "checked", "versions",
+				    "current", 0);
+	struct micadapt_class	 cl[3] = {
+		{ 1, 1, .4f, .47f, .3, 0, 80, 40 },
+		{ 1, 0, .3f, .2f, .1, .2, 20, 10 },
+		{ 0, 0, .5f, .5f, NAN, NAN, 0, 0 },
+	};
+	double			 thr[3] = { .4, .3, .5 };
+
+	CHECK(micadapt_thresholds(st, "v2", names, 3, thr) == 0);
+	CHECK(micadapt_record(st, "v2", 12, 4, names, 3, cl) == 1);
+	CHECK(json_integer_value(json_object_get(st, "current")) == 1);
+	CHECK(micadapt_thresholds(st, "v2", names, 3, thr) == 1);
+	CHECK(near(thr[0], .47, 1e-6) && near(thr[1], .3, 1e-6));
+	/* A version made for another model is never applied. */
+	thr[0] = .4;
+	CHECK(micadapt_thresholds(st, "v3", names, 3, thr) == 0 && thr[0] == .4);
+	/* Refused: recorded, current unchanged. */
+	cl[0].adopted = 0;
+	CHECK(micadapt_record(st, "v2", 13, 4, names, 3, cl) == 2);
+	CHECK(json_integer_value(json_object_get(st, "current")) == 1);
+	cl[0].adopted = 1;
+	CHECK(micadapt_record(st, "v2", 14, 5, names, 3, cl) == 3);
+	CHECK(json_integer_value(json_object_get(st, "current")) == 3);
+	/* Roll back: 3 -> 1 (2 was refused), then 1 -> 0, then nothing. */
+	CHECK(micadapt_rollback(st) == 1);
+	CHECK(micadapt_rollback(st) == 0);
+	errno = 0;
+	CHECK(micadapt_rollback(st) == -1 && errno == ENOENT);
+	CHECK(micadapt_thresholds(st, "v2", names, 3, thr) == 0);
+	CHECK(json_array_size(json_object_get(st, "rollbacks")) == 2);
+	json_decref(st);
+}
+
+static int
+set_current(json_t *st, void *arg)
+{
+	json_object_set_new(st, "current", json_integer(*(int *)arg));
+	return 0;
+}
+
+static void
+test_store(void)
+{
+	char		 dir[] = "/tmp/test-micstore.XXXXXX", cmd[64];
+	const char	*id = "AAAAAAAAAAAAAAAAAAAAAA";
+	json_t		*st, *l;
+	int		 fd, two = 2;
+
+	CHECK(mkdtemp(dir) != NULL);
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	CHECK(fd >= 0);
+	CHECK(micstore_name_valid("bench-1:x40") && !micstore_name_valid("a/b")
+	    && !micstore_name_valid("") && !micstore_name_valid(NULL));
+	errno = 0;
+	CHECK(micstore_load(fd, "bench-1") == NULL && errno == ENOENT);
+	CHECK(micstore_mark(fd, "bench-1", id, 1) == 0);
+	CHECK(micstore_mark(fd, "bench-1", id, 1) == 0);	/* once */
+	st = micstore_load(fd, "bench-1");
+	CHECK(json_array_size(json_object_get(st, "checked")) == 1);
+	json_decref(st);
+	CHECK(micstore_mark(fd, "bench-1", "not an id", 1) == -1);
+	CHECK(micstore_update(fd, "bench-1", set_current, &two) == 0);
+	CHECK(micstore_mark(fd, "bench-1", id, 0) == 0);
+	st = micstore_load(fd, "bench-1");
+	CHECK(json_array_size(json_object_get(st, "checked")) == 0);
+	CHECK(json_integer_value(json_object_get(st, "current")) == 2);
+	json_decref(st);
+	l = micstore_list(fd);
+	CHECK(json_array_size(l) == 1 && strcmp(json_string_value(
+	    json_array_get(l, 0)), "bench-1") == 0);
+	json_decref(l);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK(system(cmd) == 0);
+}
+
+int
+main(void)
+{
+	test_measure();
+	test_choose();
+	test_error_model();
+	test_split();
+	test_versions();
+	test_store();
+	return check_done("test_microscope");
+}
