@@ -326,6 +326,7 @@ results_route_one(struct app *app, const struct http_request *req,
     const char *id, struct http_response *resp)
 {
 	json_t	*r;
+	char	 by[SAMPLES_BY_MAX + 2];
 
 	if (!id_valid(id)) {
 		http_error(resp, 404, "not_found", "No such result.");
@@ -343,6 +344,13 @@ results_route_one(struct app *app, const struct http_request *req,
 	}
 	if (strcmp(req->method, "DELETE") != 0) {
 		http_method_not_allowed(resp, "GET, DELETE");
+		return;
+	}
+	/* Out of its samples first, each noting it (?by=: who deleted it). */
+	if (results_exists(app->results_fd, id) &&
+	    samples_forget_result(app->results_fd, id, samples_audit_by(
+	    req->query, by, sizeof(by))) == -1) {
+		http_error(resp, 500, "internal", "Internal error.");
 		return;
 	}
 	switch (results_delete(app->results_fd, id)) {

@@ -316,6 +316,7 @@ samples_route(struct app *app, const struct http_request *req,
 	static const char	 prefix[] = "/api/samples";
 	const char		*rest, *m = req->method;
 	char			 id[ID_LEN + 1], buf[16];
+	char			 by[SAMPLES_BY_MAX + 2];
 	size_t			 limit = 100;
 	long			 l;
 	char			*end;
@@ -422,8 +423,9 @@ samples_route(struct app *app, const struct http_request *req,
 			    msg_list("result_not_found", NULL));
 		else if (strcmp(m, "PUT") == 0)
 			route_mark(app, id, rest + 9, req, resp);
-		else if ((e = samples_detach(app->results_fd, id, rest + 9)) !=
-		    SAMPLES_OK)
+		else if ((e = samples_detach_audit(app->results_fd, id,
+		    rest + 9, samples_audit_by(req->query, by, sizeof(by)),
+		    "taken_out")) != SAMPLES_OK)
 			store_error(resp, e);
 		else
 			route_show(app, id, resp, 200);

@@ -19,10 +19,12 @@
 #include "store/ids.h"
 #include "store/results.h"
 #include "base/log.h"
+#include "base/http.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,7 +236,10 @@ samples_update(int results_fd, const char *id, json_t *sample)
 	    "field_selection")) == -1) ||
 	    (json_object_get(old, "new_field_selection") != NULL &&
 	    json_object_set(head, "new_field_selection", json_object_get(old,
-	    "new_field_selection")) == -1)) {
+	    "new_field_selection")) == -1) ||
+	    (json_object_get(old, "removed") != NULL &&
+	    json_object_set(head, "removed", json_object_get(old,
+	    "removed")) == -1)) {
 		rc = SAMPLES_ERR_IO;
 		goto out;
 	}
@@ -487,6 +492,47 @@ out:
 enum samples_err
 samples_detach(int results_fd, const char *sample_id, const char *result_id)
 {
+	return samples_detach_audit(results_fd, sample_id, result_id, NULL,
+	    "taken_out");
+}
+
+const char *
+samples_audit_by(const char *query, char *buf, size_t bufsz)
+{
+	const unsigned char	*c;
+
+	if (bufsz < SAMPLES_BY_MAX + 2 || query == NULL ||
+	    http_query_get(query, "by", buf, bufsz) == -1 ||
+	    buf[0] == '\0' || strlen(buf) > SAMPLES_BY_MAX)
+		return NULL;
+	for (c = (const unsigned char *)buf; *c != '\0'; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			return NULL;
+	return buf;
+}
+
+/* Append the audit entry of result_id leaving sample o. */
+static int
+audit_removed(json_t *o, const char *result_id, const char *by,
+    const char *how)
+{
+	json_t	*list = json_object_get(o, "removed");
+	char	 at[40];
+
+	if (!json_is_array(list)) {
+		if (json_object_set_new(o, "removed", json_array()) == -1)
+			return -1;
+		list = json_object_get(o, "removed");
+	}
+	now_iso(at, sizeof(at));
+	return json_array_append_new(list, json_pack("{s:s,s:s,s:s?,s:s}",
+	    "result", result_id, "at", at, "by", by, "how", how));
+}
+
+enum samples_err
+samples_detach_audit(int results_fd, const char *sample_id,
+    const char *result_id, const char *by, const char *how)
+{
 	json_t			*o = NULL, *arr;
 	const char		*v;
 	size_t			 i;
@@ -515,6 +561,10 @@ samples_detach(int results_fd, const char *sample_id, const char *result_id)
 		goto out;		/* not in this sample */
 	json_array_remove(arr, i);
 	json_object_del(json_object_get(o, "field_selection"), result_id);
+	if (audit_removed(o, result_id, by, how) == -1) {
+		rc = SAMPLES_ERR_IO;
+		goto out;
+	}
 	rc = write_sample(dirfd, sample_id, o) == -1 ?
 	    errno_err(errno == ENOENT ? EIO : errno) : SAMPLES_OK;
 out:
@@ -522,6 +572,41 @@ out:
 	lock_release(lockfd);
 	close(dirfd);
 	return rc;
+}
+
+int
+samples_forget_result(int results_fd, const char *result_id, const char *by)
+{
+	json_t			*list, *d, *s;
+	const char		*sid;
+	size_t			 i;
+	long			 k;
+	int			 n = 0, failed = 0;
+	enum samples_err	 e;
+
+	if ((list = samples_list(results_fd, SIZE_MAX)) == NULL)
+		return -1;
+	json_array_foreach(list, i, d) {
+		sid = json_string_value(json_object_get(d, "id"));
+		if (sid == NULL || (s = samples_load(results_fd, sid)) == NULL)
+			continue;
+		k = result_index(s, result_id);
+		json_decref(s);
+		if (k < 0)
+			continue;
+		e = samples_detach_audit(results_fd, sid, result_id, by,
+		    "result_deleted");
+		if (e == SAMPLES_OK)
+			n++;
+		else if (e != SAMPLES_ERR_NOTFOUND)
+			failed = 1;
+	}
+	json_decref(list);
+	if (failed) {
+		errno = EIO;
+		return -1;
+	}
+	return n;
 }
 
 /*

@@ -125,6 +125,32 @@ enum samples_err samples_room(int results_fd, const char *id);
 enum samples_err samples_detach(int results_fd, const char *sample_id,
 	    const char *result_id);
 
+/*
+ * samples_detach() that also appends to the sample's "removed" audit list
+ * {"result", "at", "by" (NULL: not given), "how": "taken_out" (the field
+ * left the sample, the result stays) or "result_deleted"}.
+ */
+enum samples_err samples_detach_audit(int results_fd, const char *sample_id,
+	    const char *result_id, const char *by, const char *how);
+
+#define SAMPLES_BY_MAX	64	/* bytes of an audit entry's "by" */
+
+/*
+ * The "by" of query (who removes a field: ?by=name), URL-decoded into buf
+ * (SAMPLES_BY_MAX + 2 bytes or more), when it is 1 to SAMPLES_BY_MAX bytes
+ * with no control character; else NULL (not given: a longer one too).
+ */
+const char	*samples_audit_by(const char *query, char *buf, size_t bufsz);
+
+/*
+ * Before result_id is deleted: take it out of every sample holding it,
+ * each with a "result_deleted" audit entry by by (NULL: not given), so
+ * every count of a sample's fields agrees.  Returns how many samples held
+ * it, or -1 when one could not be written (errno set).
+ */
+int	samples_forget_result(int results_fd, const char *result_id,
+	    const char *by);
+
 /* Delete sample id (its results stay). */
 enum samples_err samples_remove(int results_fd, const char *id);
 
