@@ -116,7 +116,14 @@
     saveReview: function (id, body) {
       return request('PUT', '/api/results/' + encodeURIComponent(id) + '/review', body);
     },
-    remove: function (id) { return request('DELETE', '/api/results/' + encodeURIComponent(id)); },
+    /* by: who deletes it, kept in the audit list of each sample that held it (docs/api.md). */
+    remove: function (id, by) {
+      return request('DELETE', '/api/results/' + encodeURIComponent(id) + (by ? '?by=' + encodeURIComponent(by) : ''));
+    },
+    /* The name this browser reviews and removes fields under ('' when none was typed yet). */
+    operator: function () {
+      try { return window.localStorage.getItem('bloodview.reviewer') || ''; } catch (e) { return ''; }
+    },
     samples: function () { return request('GET', '/api/samples'); },
     resultUrl: resultUrl
   };

@@ -1405,6 +1405,20 @@
     all.indeterminate = n > 0 && n < state.history.length;
   }
 
+  /*
+   * While a delete is armed, the row says which samples the result is a field of: deleting it
+   * takes the field out of each (noted in the sample's record).  r null: the sentence goes.
+   */
+  function armWarning(r, btn) {
+    var li = btn.closest('li'), old = li && li.querySelector('.delete-warn');
+    if (old) old.parentNode.removeChild(old);
+    if (!r || !li) return;
+    var list = Array.isArray(r.samples) ? r.samples : r.sample ? [{ id: r.sample, code: sampleCodes[r.sample] || r.sample }] : [];
+    li.appendChild(h('p', { 'class': 'delete-warn', role: 'alert', text: list.length
+      ? t('history.deleteFromSample', { codes: list.map(function (x) { return x.code || x.id; }).join(', ') })
+      : t('history.deleteNoSample') }));
+  }
+
   /* Two-step delete: the first press arms the button for a few seconds, the second deletes. */
   /* The armed id lives in state, so a list refreshed in between keeps it. */
   function askDelete(r, btn) {
@@ -1412,18 +1426,19 @@
       state.armed = r.id;
       btn.classList.add('armed');
       btn.textContent = t('history.confirm');
+      armWarning(r, btn);
       clearTimeout(state.armTimer);
       state.armTimer = setTimeout(function () {
         state.armed = null;
         var b = document.querySelector('#history-list li[data-id="' + r.id + '"] button.delete');
-        if (b) { b.classList.remove('armed'); b.textContent = t('history.delete'); }
-      }, 5000);
+        if (b) { b.classList.remove('armed'); b.textContent = t('history.delete'); armWarning(null, b); }
+      }, 8000);
       return;
     }
     clearTimeout(state.armTimer);
     state.armed = null;
     btn.disabled = true;
-    api.remove(r.id).then(function () {
+    api.remove(r.id, api.operator()).then(function () {
       state.history = state.history.filter(function (x) { return x.id !== r.id; });
       state.selected.delete(r.id);
       if (state.result && state.result.id === r.id) {

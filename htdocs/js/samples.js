@@ -440,6 +440,18 @@
         ? h('p', { 'class': 'mono hint', text: msgs(w.hemoglobin.formula_i18n, w.hemoglobin.formula) }) : null]);
   }
 
+  /* The sample's audit list: each field that left it, when, how and by whom (newest first). */
+  function removedView(list) {
+    return h('div', { 'class': 'removed-audit' }, [
+      h('h3', { text: t('smp.removedTitle') }),
+      h('ul', {}, list.slice().reverse().map(function (e) {
+        return h('li', { 'data-result': e.result, 'data-how': e.how }, [
+          h('span', { 'class': 'mono', text: e.result }), ' — ',
+          t(e.how === 'result_deleted' ? 'smp.removed.deleted' : 'smp.removed.takenOut'), ' · ',
+          i18n.date(e.at), ' · ', e.by ? t('smp.removed.by', { by: e.by }) : t('smp.removed.noName')]);
+      }))]);
+  }
+
   function summaryView(sum, sid, s) {
     var classes = ['RBC', 'WBC', 'Platelets'];
     var wrap = h('div', { 'class': 'sample-summary' });
@@ -543,9 +555,13 @@
       sum.per_field.forEach(function (f) {
         var rm = h('button', { type: 'button', 'class': 'button small danger remove no-print', text: t('smp.removeField') });
         rm.addEventListener('click', function () {
-          if (!rm.classList.contains('armed')) { rm.classList.add('armed'); rm.textContent = t('smp.removeConfirm'); return; }
+          if (!rm.classList.contains('armed')) {
+            rm.classList.add('armed'); rm.textContent = t('smp.removeConfirmNamed', { code: s.code }); return;
+          }
           rm.disabled = true;
-          request('DELETE', '/api/samples/' + encodeURIComponent(sid) + '/results/' + encodeURIComponent(f.result))
+          var by = BV.api.operator();
+          request('DELETE', '/api/samples/' + encodeURIComponent(sid) + '/results/' + encodeURIComponent(f.result) +
+            (by ? '?by=' + encodeURIComponent(by) : ''))
             .then(renderSample, function (err) { rm.disabled = false; state.root.appendChild(errorBox(err)); });
         });
         /* How the field was chosen: editable, the summary follows. */
@@ -565,6 +581,7 @@
       wrap.appendChild(h('h3', { text: t('smp.fields') }));
       wrap.appendChild(ol);
     }
+    if (s && Array.isArray(s.removed) && s.removed.length) wrap.appendChild(removedView(s.removed));
     wrap.appendChild(h('p', { 'class': 'disclaimer', text: t('disclaimer') }));
     if (sum.disclaimer) wrap.appendChild(h('p', { 'class': 'hint', text: msgs(sum.disclaimer_i18n, sum.disclaimer) }));
     /* Citations as plain text: the page links nowhere outside this server. */
