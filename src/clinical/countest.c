@@ -62,7 +62,10 @@ countest_frame_json(int used, size_t with_frame, size_t n)
 	char	 text[320];
 	json_t	*l;
 
-	if (used) {
+	if (n == 0) {
+		text[0] = '\0';
+		l = json_array();
+	} else if (used) {
 		snprintf(text, sizeof(text), "Densities count the cells in "
 		    "the counting frame of each of the %zu field%s (frame "
 		    "count \xc3\xb7 frame area), not the whole photo.", n,

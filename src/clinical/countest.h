@@ -22,7 +22,8 @@ int	 countest_frame_read(const json_t *result, double frame[EST_NCLASS],
 /*
  * The summary's "counting_frame": whether the estimates used frame
  * counts (used: every one of the n random fields has a frame; with_frame
- * of them do) and why, in English and as messages.  New reference.
+ * of them do) and why, in English and as messages ("" and none without
+ * a field).  New reference.
  */
 json_t	*countest_frame_json(int used, size_t with_frame, size_t n);
 
