@@ -1,10 +1,14 @@
-/* test_cls.c: classifier metrics (confusion, recall, macro-F1) and crop geometry */
+/* test_cls.c: classifier metrics, crop geometry, calibration maths and the abstention rule */
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "vision/cellcrop.h"
+#include "vision/wbcood.h"
+#include "tools/clscalib.h"
 #include "tools/clsmetrics.h"
 
 #define NEAR(a, b) CHECK(fabs((double)(a) - (double)(b)) < 1e-6)
@@ -149,11 +153,226 @@ test_sample(void)
 	CHECK(out[3 * N + N / 2 - 2] < 0.05f && out[3 * N + N / 2 + 1] > 0.95f);
 }
 
+/* A uniform draw in [0, 1) from a fixed-seed xorshift. */
+static double
+urand(unsigned long long *st)
+{
+	*st ^= *st << 13;
+	*st ^= *st >> 7;
+	*st ^= *st << 17;
+	return (double)(*st >> 11) / 9007199254740992.0;
+}
+
+/*
+ * Synthetic logits: true logits u (3 classes), the label drawn from
+ * softmax(u), and a model that reports 2.5 u (over-confident).  The
+ * fitted temperature must find 2.5 back, and lower both the likelihood
+ * loss and the calibration error; the ECE of a hand-made set is exact.
+ */
+static void
+test_calibration(void)
+{
+	enum { N = 20000, K = 3 };
+	static float z[N * K];
+	static int y[N];
+	static float conf[N];
+	static unsigned char ok[N];
+	unsigned long long st = 0x9E3779B97F4A7C15ULL;
+	float	 u[K], p[K], hc[4] = { 0.9f, 0.9f, 0.6f, 0.6f };
+	unsigned char hok[4] = { 1, 0, 1, 1 };
+	double	 t, r, e1 = NAN, et = NAN;
+
+	for (int i = 0; i < N; i++) {
+		for (int k = 0; k < K; k++)
+			u[k] = (float)(4 * urand(&st) - 2);
+		wbcood_softmax(u, K, 1, p);
+		r = urand(&st);
+		y[i] = r < p[0] ? 0 : r < p[0] + p[1] ? 1 : 2;
+		for (int k = 0; k < K; k++)
+			z[i * K + k] = 2.5f * u[k];
+	}
+	t = clscalib_fit_temperature(z, y, N, K);
+	CHECK(fabs(t - 2.5) < 0.1);
+	CHECK(clscalib_nll(z, y, N, K, t) < clscalib_nll(z, y, N, K, 1));
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < N; i++) {
+			int best = 0;
+
+			wbcood_softmax(z + i * K, K, pass ? t : 1, p);
+			for (int k = 1; k < K; k++)
+				if (p[k] > p[best])
+					best = k;
+			conf[i] = p[best];
+			ok[i] = best == y[i];
+		}
+		if (pass == 0)
+			e1 = clscalib_ece(conf, ok, N, 15);
+		else
+			et = clscalib_ece(conf, ok, N, 15);
+	}
+	CHECK(e1 > 0.05 && et < 0.02 && et < e1 / 3);
+	/* bins: 0.9 (accuracy 0.5) and 0.6 (accuracy 1): 0.4 x 2/4 twice */
+	NEAR(clscalib_ece(hc, hok, 4, 10), 0.4);
+	CHECK(isnan(clscalib_ece(hc, hok, 0, 10)));
+	CHECK(isnan(clscalib_fit_temperature(z, y, 0, K)));
+	/* temperature 1 on its own logits: a softmax sums to 1 */
+	wbcood_softmax(z, K, 1, p);
+	NEAR(p[0] + p[1] + p[2], 1);
+	NEAR(clscalib_quantile(hc, 4, 0), 0.6f);
+	NEAR(clscalib_quantile(hc, 4, 1), 0.9f);
+}
+
+/* A 3-class model with every test, from JSON text. */
+static struct wbcood *
+model(const char *extra)
+{
+	static const char *names[3] = { "neutrophil", "lymphocyte", "platelet" };
+	char	 buf[1024], err[256];
+	json_t	*j;
+	struct wbcood *m;
+
+	snprintf(buf, sizeof(buf), "{\"classes\":[\"neutrophil\","
+	    "\"lymphocyte\",\"platelet\"],\"temperature\":2,"
+	    "\"min_confidence\":0.7,\"reject\":[\"platelet\"],"
+	    "\"energy_max\":-1,\"features\":{\"scale\":[1,2],\"means\":"
+	    "[[0,0],[10,0],[0,10]],\"max_distance\":1},\"stain\":{\"mean\":"
+	    "[0.9,0.9,0.9,1,1,1,0.3,0.3,0.3],\"sd\":[0.01,0.01,0.01,0.1,0.1,"
+	    "0.1,0.05,0.05,0.05],\"max_z\":4}%s}", extra);
+	j = json_loads(buf, 0, NULL);
+	m = wbcood_from_json(j, names, 3, err, sizeof(err));
+	json_decref(j);
+	return m;
+}
+
+/* The abstention rule on chosen numbers: each reason, in its order. */
+static void
+test_rule(void)
+{
+	static const char *names[3] = { "neutrophil", "lymphocyte", "platelet" };
+	struct wbcood_verdict v;
+	struct wbcood *m = model(""), *bad;
+	float	 z[3] = { 8, 2, 0 }, near0[2] = { 0.5f, 0.5f };
+	float	 far[2] = { 5, 5 };
+	float	 st[9] = { 0.9f, 0.9f, 0.9f, 1, 1, 1, 0.3f, 0.3f, 0.3f };
+	char	 err[256];
+	json_t	*j;
+
+	CHECK(m != NULL);
+	/* typed: calibrated at T = 2: e^3 / (e^3 + e^0 + e^-1) */
+	CHECK(wbcood_judge(m, z, near0, 2, st, 0, &v) == WBCOOD_TYPED);
+	CHECK(v.cls == 0);
+	NEAR(v.conf, exp(3) / (exp(3) + 1 + exp(-1)));
+	NEAR(v.energy, -(8 + log(1 + exp(-6) + exp(-8))));
+	NEAR(v.dist, sqrt((0.25 + 0.0625) / 2));
+	/* a strong stain shift: background bluer by 10 sd */
+	st[2] = 1.0f;
+	CHECK(wbcood_judge(m, z, near0, 2, st, 0, &v) == WBCOOD_STAIN);
+	CHECK_STR(wbcood_reason_name(v.reason), "stain_unlike_training");
+	NEAR(v.stain_z, 10);
+	/* cut wins over everything */
+	CHECK(wbcood_judge(m, z, near0, 2, st, 1, &v) == WBCOOD_CROP_CUT);
+	CHECK_STR(wbcood_reason_name(v.reason), "crop_cut");
+	st[2] = 0.9f;
+	/* features far from every class mean */
+	CHECK(wbcood_judge(m, z, far, 2, st, 0, &v) == WBCOOD_UNLIKE);
+	/* high energy (weak logits: -log(e^-1 + e^-1.2 + e^-2) > -1) */
+	CHECK(wbcood_judge(m, (float[]){ -1, -1.2f, -2 }, near0, 2, st, 0,
+	    &v) == WBCOOD_UNLIKE);
+	/* the reject class */
+	z[0] = 0;
+	z[2] = 9;
+	CHECK(wbcood_judge(m, z, near0, 2, st, 0, &v) == WBCOOD_REJECTED);
+	/* unsure: 9 vs 8.5 at T = 2 */
+	z[2] = 0;
+	z[0] = 9;
+	z[1] = 8.5f;
+	CHECK(wbcood_judge(m, z, near0, 2, st, 0, &v) == WBCOOD_LOW_CONF);
+	CHECK_STR(wbcood_reason_name(v.reason), "low_confidence");
+	CHECK(v.conf < 0.7f);
+	/* no stain statistics, no features: those tests are skipped */
+	CHECK(wbcood_judge(m, (float[]){ 9, 1, 0 }, NULL, 0, NULL, 0, &v) ==
+	    WBCOOD_TYPED);
+	wbcood_free(m);
+	/* normalising: the background colour is no longer tested */
+	m = model(",\"normalise_background\":[0.8,0.8,0.9]");
+	CHECK(m != NULL);
+	st[2] = 1.0f;
+	CHECK(wbcood_judge(m, (float[]){ 9, 1, 0 }, near0, 2, st, 0, &v) ==
+	    WBCOOD_TYPED);
+	wbcood_free(m);
+	/* bad files: a clear error, no model */
+	j = json_loads("{\"classes\":[\"a\",\"b\",\"c\"],"
+	    "\"temperature\":1,\"min_confidence\":0.5}", 0, NULL);
+	bad = wbcood_from_json(j, names, 3, err, sizeof(err));
+	CHECK(bad == NULL && strstr(err, "classes") != NULL);
+	json_decref(j);
+	j = json_loads("{\"classes\":[\"neutrophil\",\"lymphocyte\","
+	    "\"platelet\"],\"temperature\":-1,\"min_confidence\":0.5}", 0,
+	    NULL);
+	bad = wbcood_from_json(j, names, 3, err, sizeof(err));
+	CHECK(bad == NULL && strstr(err, "temperature") != NULL);
+	json_decref(j);
+	/* the uncalibrated default: T 1, minimum 0.6, platelet rejected */
+	m = wbcood_default(names, 3);
+	CHECK(wbcood_judge(m, (float[]){ 0, 0, 5 }, NULL, 0, NULL, 0, &v) ==
+	    WBCOOD_REJECTED);
+	CHECK(wbcood_judge(m, (float[]){ 1, 0.8f, 0 }, NULL, 0, NULL, 0, &v) ==
+	    WBCOOD_LOW_CONF);
+	wbcood_free(m);
+	CHECK(wbcood_cut(0, 10, 50, 60, 640, 480) == 1);
+	CHECK(wbcood_cut(10, 10, 50, 479, 640, 480) == 1);
+	CHECK(wbcood_cut(10, 10, 50, 60, 640, 480) == 0);
+}
+
+/* Stain statistics and white balance on a drawn crop. */
+static void
+test_stain(void)
+{
+	enum { N = 32 };
+	static float in[3 * N * N], st[9], st2[9];
+	static const char *names[1] = { "x" };
+	struct wbcood *m;
+	json_t	*j;
+	char	 err[256];
+
+	/* background (0.9, 0.8, 0.7), a dark disc (0.3, 0.2, 0.5) */
+	for (int c = 0; c < 3; c++)
+		for (int p = 0; p < N * N; p++) {
+			int x = p % N - N / 2, y = p / N - N / 2;
+			int disc = x * x + y * y < 64;
+
+			in[c * N * N + p] = disc ? (c == 0 ? 0.3f : c == 1 ?
+			    0.2f : 0.5f) : 0.9f - 0.1f * c;
+		}
+	CHECK(wbcood_stain(in, N, NULL, st) == 0);
+	NEAR(st[0], 0.9f);
+	NEAR(st[2], 0.7f);
+	NEAR(st[3], -log(0.3 / 0.9));
+	NEAR(st[5], -log(0.5 / 0.7));
+	/* white balance to (0.8, 0.8, 0.8): the background moves, the
+	 * optical densities against it stay */
+	j = json_loads("{\"classes\":[\"x\"],\"temperature\":1,"
+	    "\"min_confidence\":0.5,\"normalise_background\":[0.8,0.8,0.8]}",
+	    0, NULL);
+	m = wbcood_from_json(j, names, 1, err, sizeof(err));
+	json_decref(j);
+	CHECK(m != NULL && wbcood_normalise(m, in, N, NULL) == 0);
+	CHECK(wbcood_stain(in, N, NULL, st2) == 0);
+	NEAR(st2[0], 0.8f);
+	NEAR(st2[2], 0.8f);
+	CHECK(fabs(st2[3] - st[3]) < 1e-5 && fabs(st2[5] - st[5]) < 1e-5);
+	wbcood_free(m);
+	CHECK(wbcood_stain(in, 8, NULL, st) == -1);	/* 64 pixels < 100 */
+}
+
 int
 main(void)
 {
 	test_confusion();
 	test_geometry();
 	test_sample();
+	test_calibration();
+	test_rule();
+	test_stain();
 	return check_done("test_cls");
 }

@@ -555,8 +555,14 @@
   function wbcTypeText(wt) {
     if (!wt || typeof wt !== 'object' || typeof wt['class'] !== 'string') return '';
     if (wt.by === 'review') return personType(wt['class']);
-    if (wt['class'] === 'untyped') return t('wbc.untyped');
+    if (wt['class'] === 'untyped') return untypedText(wt);
     return t('wbc.type', { type: t('wbc.t.' + wt['class']), pct: pct(wt.confidence, 0) });
+  }
+
+  /* "type unsure — stain or camera unlike its training": untyped, with the classifier's reason when it gave one. */
+  function untypedText(wt) {
+    var why = wt && typeof wt.reason === 'string' && i18n.has('wbc.why.' + wt.reason) ? t('wbc.why.' + wt.reason) : '';
+    return t('wbc.untyped') + (why ? ' — ' + why : '');
   }
 
   /* The result's differential: "neutrophil 2, lymphocyte 1 · 1 untyped" (types with a count only). */
@@ -566,7 +572,14 @@
       if (by[c] > 0) parts.push(t('wbc.t.' + c) + ' ' + by[c]);
     });
     var text = parts.length ? parts.join(', ') : t('wbc.noneTyped');
-    if (df.untyped > 0) text += ' · ' + t('wbc.untypedCount', { n: df.untyped });
+    var typed = df.typed || 0, total = typed + (df.untyped || 0);
+    if (total > 0) text = t('wbc.coverage', { typed: i18n.num(typed), total: i18n.num(total) }) + ': ' + text;
+    if (df.untyped > 0) {
+      var why = df.untyped_by || {};
+      var reasons = Object.keys(why).filter(function (k) { return why[k] > 0 && i18n.has('wbc.why.' + k); })
+        .map(function (k) { return t('wbc.why.' + k) + ' ' + why[k]; });
+      text += ' · ' + t('wbc.untypedCount', { n: df.untyped }) + (reasons.length ? ' (' + reasons.join('; ') + ')' : '');
+    }
     return text + ' · ' + t('wbc.caveat');
   }
 
@@ -897,7 +910,7 @@
   function typeCaption(wt) {
     if (!wt || typeof wt !== 'object' || typeof wt['class'] !== 'string') return '';
     if (wt.by === 'review') return personType(wt['class']);
-    if (wt['class'] === 'untyped') return t('wbc.untyped');
+    if (wt['class'] === 'untyped') return untypedText(wt);
     var name = i18n.has('wbc.t.' + wt['class']) ? t('wbc.t.' + wt['class']) : wt['class'];
     return isNum(wt.confidence) ? name + ' ' + pct(wt.confidence, 0) + ' %' : name;
   }

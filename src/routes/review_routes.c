@@ -12,6 +12,7 @@
 #include "store/results.h"
 #include "store/review.h"
 #include "store/micstore.h"
+#include "store/wbcdata.h"
 #include "base/log.h"
 
 #include <stdio.h>
@@ -135,6 +136,10 @@ route_put(struct app *app, const struct http_request *req, const char *id,
 	    "checked", json_is_true(json_object_get(in, "checked")));
 	switch (review_save(app->results_fd, id, (int)base, rv, &cur)) {
 	case REVIEW_OK:
+		/* the types a person set or confirmed become data */
+		if (wbcdata_keep(app->results_fd, id, cur + 1, result, changes,
+		    by) == -1)
+			log_warn("result %s: reviewed white-cell types", id);
 		review_merge(app->results_fd, id, result);
 		/* the microscope's list of checked fields follows the review */
 		if (json_is_string(json_object_get(result, "microscope")) &&

@@ -44,7 +44,7 @@
 struct opts {
 	const char *mode, *cfg, *weights, *names, *data, *split, *out, *model;
 	const char *shift[MAXSHIFT], *dump;
-	int nshift, limit;
+	int nshift, limit, normalise;
 	double pass, min_conf;
 };
 
@@ -57,6 +57,7 @@ struct recs {
 };
 
 static struct classifier *cls;
+static const struct wbcood *norm;	/* white-balances crops (or NULL) */
 static const char *cnames[MAXC];
 static int ncls;
 
@@ -66,7 +67,8 @@ usage(void)
 	fprintf(stderr, "usage: bv-calib-cls fit|eval|bccd --cfg CFG --weights W "
 	    "--names N --data DIR\n  [--split val] [--out FILE] [--model FILE] "
 	    "[--shift od:R,G,B|wb:R,G,B|blur:S|jpeg:Q|scale:F]...\n"
-	    "  [--pass 0.95] [--min-conf 0.6] [--limit N] [--dump FILE]\n");
+	    "  [--pass 0.95] [--min-conf 0.6] [--normalise 0|1] [--limit N] "
+	    "[--dump FILE]\n");
 }
 
 static int
@@ -154,7 +156,9 @@ record(struct recs *r, const struct img *im, double x0, double y0, double x1,
 	if ((i = recs_add(r)) == -1)
 		return -1;
 	cellcrop_sample(im->rgb, im->w, im->h, &g, side, classifier_input(cls));
-	r->stain_ok[i] = wbcood_stain(classifier_input(cls), side, &g,
+	r->stain_ok[i] = (norm == NULL || wbcood_normalise(norm,
+	    classifier_input(cls), side, &g) == 0) &&
+	    wbcood_stain(classifier_input(cls), side, &g,
 	    r->stain + (size_t)i * WBCOOD_NSTAIN) == 0;
 	r->cut[i] = (unsigned char)wbcood_cut(x0, y0, x1, y1, im->w, im->h);
 	if (classifier_run(cls, probs) == -1)
@@ -481,6 +485,56 @@ sweep_min_conf(const json_t *root, const struct recs *va)
 	free(v);
 }
 
+static void
+recs_free(struct recs *r)
+{
+	free(r->logits);
+	free(r->feat);
+	free(r->stain);
+	free(r->stain_ok);
+	free(r->cut);
+	free(r->label);
+	r->logits = r->feat = r->stain = NULL;
+	r->stain_ok = r->cut = NULL;
+	r->label = NULL;
+	r->n = r->cap = 0;
+}
+
+/*
+ * --normalise: the train crops' mean background colour becomes the
+ * target every crop is white-balanced to (root's
+ * "normalise_background"); train is read again, normalised.
+ */
+static int
+normalise_train(const struct opts *o, struct recs *tr, json_t *root)
+{
+	static struct wbcood *m;
+	double	 bg[3] = { 0, 0, 0 }, n = 0;
+	char	 err[256];
+	json_t	*j;
+
+	for (int i = 0; i < tr->n; i++)
+		for (int c = 0; c < 3 && tr->stain_ok[i]; c++, n += c == 3)
+			bg[c] += tr->stain[(size_t)i * WBCOOD_NSTAIN + c];
+	if (n < 1)
+		return -1;
+	json_object_set_new(root, "normalise_background", json_pack("[f,f,f]",
+	    bg[0] / n, bg[1] / n, bg[2] / n));
+	j = json_pack("{s:O,s:f,s:f,s:O}", "classes", json_object_get(root,
+	    "classes"), "temperature", 1.0, "min_confidence", o->min_conf,
+	    "normalise_background", json_object_get(root,
+	    "normalise_background"));
+	m = wbcood_from_json(j, cnames, ncls, err, sizeof(err));
+	json_decref(j);
+	if (m == NULL) {
+		fprintf(stderr, "bv-calib-cls: %s\n", err);
+		return -1;
+	}
+	norm = m;
+	recs_free(tr);
+	return load_cells(o, "train", tr);
+}
+
 static int
 cmd_fit(const struct opts *o)
 {
@@ -498,15 +552,19 @@ cmd_fit(const struct opts *o)
 		    "pooled features\n");
 		return 1;
 	}
-	if (load_cells(o, "train", &tr) == -1 || load_cells(o, "val", &va) == -1)
+	if (load_cells(o, "train", &tr) == -1)
 		return 1;
-	t = clscalib_fit_temperature(va.logits, va.label, va.n, va.k);
 	root = json_object();
 	json_object_set_new(root, "name", json_string("v2-wbc"));
 	json_object_set_new(root, "classes", json_array());
 	for (int k = 0; k < ncls; k++)
 		json_array_append_new(json_object_get(root, "classes"),
 		    json_string(cnames[k]));
+	if (o->normalise && normalise_train(o, &tr, root) == -1)
+		return 1;
+	if (load_cells(o, "val", &va) == -1)
+		return 1;
+	t = clscalib_fit_temperature(va.logits, va.label, va.n, va.k);
 	json_object_set_new(root, "temperature", json_real(t));
 	json_object_set_new(root, "min_confidence", json_real(o->min_conf));
 	json_object_set_new(root, "reject", json_pack("[s]", "platelet"));
@@ -528,7 +586,7 @@ cmd_fit(const struct opts *o)
 	    va.k, t), ece_at(&va, 1), ece_at(&va, t), q, share);
 	sweep_min_conf(root, &va);
 	tool_pathf(tmp, sizeof(tmp), "%s.tmp", o->out);
-	if (json_dump_file(root, tmp, JSON_INDENT(1) | JSON_REAL_PRECISION(7))
+	if (json_dump_file(root, tmp, JSON_INDENT(1))
 	    == -1 || rename(tmp, o->out) == -1) {
 		perror(o->out);
 		return 1;
@@ -617,6 +675,7 @@ cmd_eval(const struct opts *o)
 		fprintf(stderr, "bv-calib-cls: %s\n", err);
 		return 1;
 	}
+	norm = m != NULL ? m : classifier_ood(cls);
 	if ((bccd ? load_bccd(o, o->split, &r) : load_cells(o, o->split,
 	    &r)) == -1)
 		return 1;
@@ -659,6 +718,7 @@ main(int argc, char **argv)
 		else if (strcmp(a, "--pass") == 0) o.pass = atof(v);
 		else if (strcmp(a, "--min-conf") == 0) o.min_conf = atof(v);
 		else if (strcmp(a, "--limit") == 0) o.limit = atoi(v);
+		else if (strcmp(a, "--normalise") == 0) o.normalise = atoi(v);
 		else if (strcmp(a, "--shift") == 0 && o.nshift < MAXSHIFT)
 			o.shift[o.nshift++] = v;
 		else {

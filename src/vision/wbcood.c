@@ -51,6 +51,8 @@ struct wbcood {
 	double	 max_dist;
 	int	 stain;			/* 0: no stain test */
 	double	 st_mean[WBCOOD_NSTAIN], st_sd[WBCOOD_NSTAIN], max_z;
+	int	 norm;			/* 1: crops white-balanced to bg */
+	double	 bg[3];
 };
 
 static const char *const reason_names[] = {
@@ -205,6 +207,13 @@ load_head(struct wbcood *m, const json_t *r, const char **names)
 				    i)), names[k]) == 0)
 					m->reject[k] = 1;
 	}
+	e = json_object_get(r, "normalise_background");
+	if (e != NULL && !json_is_null(e)) {
+		if (numbers(e, 3, m->bg) == -1 || !(m->bg[0] > 0.05 &&
+		    m->bg[1] > 0.05 && m->bg[2] > 0.05))
+			return "bad \"normalise_background\"";
+		m->norm = 1;
+	}
 	e = json_object_get(r, "energy_max");
 	if (json_is_number(e))
 		m->energy_max = json_number_value(e);
@@ -322,8 +331,10 @@ wbcood_judge(const struct wbcood *m, const float *logits, const float *feat,
 	v->energy = (float)-(big + log(sum));
 	v->dist = feat != NULL && nf == m->nf && m->nf > 0 ?
 	    nearest_mean(m, feat) : NAN;
+	/* a white-balanced crop's background is the target: not a test */
 	v->stain_z = 0;
-	for (i = 0; stain != NULL && m->stain && i < WBCOOD_NSTAIN; i++) {
+	for (i = m->norm ? 3 : 0; stain != NULL && m->stain &&
+	    i < WBCOOD_NSTAIN; i++) {
 		z = fabs((stain[i] - m->st_mean[i]) / m->st_sd[i]);
 		if (z > v->stain_z)
 			v->stain_z = (float)z;
@@ -369,28 +380,38 @@ bin_of(const float *in, size_t plane, size_t o)
 	return b < 0 ? 0 : b >= NBIN ? NBIN - 1 : b;
 }
 
-int
-wbcood_stain(const float *in, int side, const struct cellcrop *g,
-    float *stats)
+/*
+ * Mean colour of the brightest fifth (bg) and of the darkest tenth (dk)
+ * of the crop's pixels inside the image; their count in *n.  -1 when
+ * fewer than 100 lie inside.
+ */
+static int
+extremes(const float *in, int side, const struct cellcrop *g, double *bg,
+    double *dk, size_t *n)
 {
-	size_t	 plane = (size_t)side * side, o, hist[NBIN] = { 0 }, n = 0, acc;
-	double	 bg[3] = { 0 }, dk[3] = { 0 }, od[3] = { 0 }, nb = 0, nd = 0;
+	size_t	 plane = (size_t)side * side, o, hist[NBIN] = { 0 }, acc;
+	double	 nb = 0, nd = 0;
 	int	 u, v, c, b, lo, hi;
 
+	*n = 0;
 	for (v = 0; v < side; v++)
 		for (u = 0; u < side; u++)
 			if (inside(g, side, u, v)) {
 				hist[bin_of(in, plane, (size_t)v * side + u)]++;
-				n++;
+				(*n)++;
 			}
-	if (n < 100)
+	if (*n < 100)
 		return -1;
 	/* lo: the bin holding the darkest tenth's edge; hi: the brightest
 	 * fifth's */
-	for (acc = 0, lo = 0; lo < NBIN - 1 && (acc += hist[lo]) < n / 10; lo++)
+	for (acc = 0, lo = 0; lo < NBIN - 1 && (acc += hist[lo]) < *n / 10;
+	    lo++)
 		;
-	for (acc = 0, hi = NBIN - 1; hi > 0 && (acc += hist[hi]) < n / 5; hi--)
+	for (acc = 0, hi = NBIN - 1; hi > 0 && (acc += hist[hi]) < *n / 5;
+	    hi--)
 		;
+	memset(bg, 0, 3 * sizeof(*bg));
+	memset(dk, 0, 3 * sizeof(*dk));
 	for (v = 0; v < side; v++)
 		for (u = 0; u < side; u++) {
 			if (!inside(g, side, u, v))
@@ -398,10 +419,8 @@ wbcood_stain(const float *in, int side, const struct cellcrop *g,
 			o = (size_t)v * side + u;
 			b = bin_of(in, plane, o);
 			for (c = 0; c < 3; c++) {
-				if (b >= hi)
-					bg[c] += in[c * plane + o];
-				if (b <= lo)
-					dk[c] += in[c * plane + o];
+				bg[c] += b >= hi ? in[c * plane + o] : 0;
+				dk[c] += b <= lo ? in[c * plane + o] : 0;
 			}
 			nb += b >= hi;
 			nd += b <= lo;
@@ -410,6 +429,19 @@ wbcood_stain(const float *in, int side, const struct cellcrop *g,
 		bg[c] = fmax(bg[c] / nb, 1e-3);
 		dk[c] = fmax(dk[c] / nd, 1e-3);
 	}
+	return 0;
+}
+
+int
+wbcood_stain(const float *in, int side, const struct cellcrop *g,
+    float *stats)
+{
+	size_t	 plane = (size_t)side * side, n;
+	double	 bg[3], dk[3], od[3] = { 0 };
+	int	 u, v, c;
+
+	if (extremes(in, side, g, bg, dk, &n) == -1)
+		return -1;
 	for (v = 0; v < side; v++)
 		for (u = 0; u < side; u++)
 			if (inside(g, side, u, v))
@@ -422,6 +454,32 @@ wbcood_stain(const float *in, int side, const struct cellcrop *g,
 		stats[3 + c] = (float)-log(dk[c] / bg[c]);
 		stats[6 + c] = (float)(od[c] / (double)n);
 	}
+	return 0;
+}
+
+int
+wbcood_normalise(const struct wbcood *m, float *in, int side,
+    const struct cellcrop *g)
+{
+	size_t	 plane = (size_t)side * side, n, o;
+	double	 bg[3], dk[3], k[3];
+	int	 u, v, c;
+
+	if (!m->norm)
+		return 0;
+	if (extremes(in, side, g, bg, dk, &n) == -1)
+		return -1;
+	for (c = 0; c < 3; c++)
+		k[c] = m->bg[c] / bg[c];
+	for (v = 0; v < side; v++)
+		for (u = 0; u < side; u++) {
+			if (!inside(g, side, u, v))
+				continue;
+			o = (size_t)v * side + u;
+			for (c = 0; c < 3; c++)
+				in[c * plane + o] = (float)fmin(1, k[c] *
+				    in[c * plane + o]);
+		}
 	return 0;
 }
 

@@ -75,6 +75,18 @@ int		 wbcood_stain(const float *in, int side, const struct cellcrop *g,
 		    float *stats);
 
 /*
+ * When the model says so ("normalise_background"), scale the crop's
+ * channels (pixels inside the image, g as above) so that its background
+ * (the brightest fifth) takes the training crops' mean colour: a
+ * camera's white balance and exposure then reach neither the classifier
+ * nor the stain test.  Call before wbcood_stain() and the classifier.
+ * 0 (also when the model does not normalise), or -1 when fewer than 100
+ * pixels lie inside (in untouched).
+ */
+int		 wbcood_normalise(const struct wbcood *, float *in, int side,
+		    const struct cellcrop *g);
+
+/*
  * Judge a crop: logits (classifier_classes() of them), features (nf;
  * NULL or nf 0 when none), stain statistics (NULL: not measured), cut
  * (its box touches the image border).  Fills v; returns v->reason.

@@ -31,7 +31,8 @@ judge_one(struct classifier *c, const struct img *im, const struct cellcrop *g,
 	int		 nf, side = classifier_input_size(c), have;
 
 	cellcrop_sample(im->rgb, im->w, im->h, g, side, classifier_input(c));
-	have = wbcood_stain(classifier_input(c), side, g, stain) == 0;
+	have = wbcood_normalise(classifier_ood(c), classifier_input(c), side,
+	    g) == 0 && wbcood_stain(classifier_input(c), side, g, stain) == 0;
 	if (classifier_run(c, t->probs) == -1)
 		return -1;
 	feat = classifier_features(c, &nf);
