@@ -10,8 +10,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#define DAY	86400L
+
+/*
+ * The fault seam: auth.c's pwrite(2) calls land here (a definition in the
+ * program binds before libc's), which fails them while pwrite_fails is
+ * set and otherwise makes the system call.
+ */
+static int	 pwrite_fails;
+
+ssize_t
+pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	if (pwrite_fails) {
+		errno = EIO;
+		return -1;
+	}
+	return syscall(SYS_pwrite64, fd, buf, n, off);
+}
 
 /* Made by bv-passwd from "hunter2hunter2" (a stored hash must keep working). */
 static const char known_hash[] =
@@ -217,51 +237,72 @@ test_sessions(const char *root)
 	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
 
 	/* idle expiry: at most 600 s since the last use */
-	CHECK(auth_session_check(fd, id, 1000, 600) == AUTH_OK);
-	CHECK(auth_session_check(fd, id, 1500, 600) == AUTH_OK); /* -> 1500 */
-	CHECK(auth_session_check(fd, id, 2100, 600) == AUTH_OK); /* == idle */
-	CHECK(auth_session_check(fd, id, 2701, 600) == AUTH_ERR_EXPIRED);
-	CHECK(auth_session_check(fd, id, 2701, 600) == AUTH_ERR_NOMATCH);
+	CHECK(auth_session_check(fd, id, 1000, 600, DAY) == AUTH_OK);
+	CHECK(auth_session_check(fd, id, 1500, 600, DAY) == AUTH_OK); /* -> 1500 */
+	CHECK(auth_session_check(fd, id, 2100, 600, DAY) == AUTH_OK); /* == idle */
+	CHECK(auth_session_check(fd, id, 2701, 600, DAY) == AUTH_ERR_EXPIRED);
+	CHECK(auth_session_check(fd, id, 2701, 600, DAY) == AUTH_ERR_NOMATCH);
 	CHECK(stat(path, &st) == -1 && errno == ENOENT);
 	/* a use within a minute is not written (and still counts from before) */
-	CHECK(auth_session_check(fd, id2, 1030, 600) == AUTH_OK);
-	CHECK(auth_session_check(fd, id2, 1601, 600) == AUTH_ERR_EXPIRED);
+	CHECK(auth_session_check(fd, id2, 1030, 600, DAY) == AUTH_OK);
+	CHECK(auth_session_check(fd, id2, 1601, 600, DAY) == AUTH_ERR_EXPIRED);
 
 	/* forged: right file name, wrong verifier (each position) */
 	CHECK(auth_session_create(fd, 5000, id) == AUTH_OK);
 	for (i = 16; i < AUTH_ID_HEX; i += 7) {
 		memcpy(forged, id, sizeof(forged));
 		forged[i] = forged[i] == '0' ? '1' : '0';
-		CHECK(auth_session_check(fd, forged, 5001, 600) ==
+		CHECK(auth_session_check(fd, forged, 5001, 600, DAY) ==
 		    AUTH_ERR_NOMATCH);
 		CHECK(auth_session_delete(fd, forged) == AUTH_ERR_NOMATCH);
 	}
 	memcpy(forged, id, sizeof(forged));
 	forged[0] = forged[0] == '0' ? '1' : '0';	/* other file name */
-	CHECK(auth_session_check(fd, forged, 5001, 600) == AUTH_ERR_NOMATCH);
-	CHECK(auth_session_check(fd, id, 5001, 600) == AUTH_OK);
+	CHECK(auth_session_check(fd, forged, 5001, 600, DAY) == AUTH_ERR_NOMATCH);
+	CHECK(auth_session_check(fd, id, 5001, 600, DAY) == AUTH_OK);
 	/* hostile ids */
-	CHECK(auth_session_check(fd, NULL, 5001, 600) == AUTH_ERR_NOMATCH);
-	CHECK(auth_session_check(fd, "", 5001, 600) == AUTH_ERR_NOMATCH);
-	CHECK(auth_session_check(fd, "../../etc/passwd", 5001, 600) ==
+	CHECK(auth_session_check(fd, NULL, 5001, 600, DAY) == AUTH_ERR_NOMATCH);
+	CHECK(auth_session_check(fd, "", 5001, 600, DAY) == AUTH_ERR_NOMATCH);
+	CHECK(auth_session_check(fd, "../../etc/passwd", 5001, 600, DAY) ==
 	    AUTH_ERR_NOMATCH);
-	CHECK(auth_session_check(fd, id_a, 5001, 600) == AUTH_ERR_NOMATCH);
+	CHECK(auth_session_check(fd, id_a, 5001, 600, DAY) == AUTH_ERR_NOMATCH);
 	/* a symlink planted in the directory is not followed */
 	snprintf(path, sizeof(path), "%s/s-%.16s", dir, id_b);
 	CHECK(symlink("/etc/hostname", path) == 0);
-	CHECK(auth_session_check(fd, id_b, 5001, 600) == AUTH_ERR_NOMATCH);
+	CHECK(auth_session_check(fd, id_b, 5001, 600, DAY) == AUTH_ERR_NOMATCH);
 	unlink(path);
 	/* logout */
 	CHECK(auth_session_delete(fd, id) == AUTH_OK);
-	CHECK(auth_session_check(fd, id, 5002, 600) == AUTH_ERR_NOMATCH);
+	CHECK(auth_session_check(fd, id, 5002, 600, DAY) == AUTH_ERR_NOMATCH);
 	CHECK(auth_session_delete(fd, id) == AUTH_ERR_NOMATCH);
+
+	/*
+	 * absolute lifetime (3600 s here): kept busy every 500 s (idle 600),
+	 * a session still ends once made more than 3600 s ago
+	 */
+	CHECK(auth_session_create(fd, 20000, id) == AUTH_OK);
+	for (i = 1; i <= 7; i++)
+		CHECK(auth_session_check(fd, id, 20000 + 500 * (time_t)i, 600,
+		    3600) == AUTH_OK);
+	CHECK(auth_session_check(fd, id, 23600, 600, 3600) == AUTH_OK);
+	CHECK(auth_session_check(fd, id, 23601, 600, 3600) ==
+	    AUTH_ERR_EXPIRED);
+	CHECK(auth_session_check(fd, id, 23602, 600, 3600) ==
+	    AUTH_ERR_NOMATCH);
+	/* a file of the older format (no time made) has outlived any lifetime */
+	CHECK(auth_session_create(fd, 100000, id) == AUTH_OK);
+	CHECK(auth_session_check(fd, id, 100001, 600, DAY) == AUTH_OK);
+	snprintf(path, sizeof(path), "%s/s-%.16s", dir, id);
+	CHECK(truncate(path, AUTH_ID_HEX - 16 + 1) == 0);
+	CHECK(auth_session_check(fd, id, 100001, 600, DAY) ==
+	    AUTH_ERR_EXPIRED);
 
 	/* sweep: idle sessions and day-old backoff records only */
 	CHECK(auth_session_create(fd, 10000, id) == AUTH_OK);
 	CHECK(auth_session_create(fd, 10500, id2) == AUTH_OK);
 	CHECK(auth_sweep(fd, 11000, 600) == 1);
-	CHECK(auth_session_check(fd, id2, 11000, 600) == AUTH_OK);
-	CHECK(auth_session_check(fd, id, 11000, 600) == AUTH_ERR_NOMATCH);
+	CHECK(auth_session_check(fd, id2, 11000, 600, DAY) == AUTH_OK);
+	CHECK(auth_session_check(fd, id, 11000, 600, DAY) == AUTH_ERR_NOMATCH);
 	CHECK(auth_session_delete(fd, id2) == AUTH_OK);
 	CHECK(count_files(dir, "s-") == 0);
 	close(fd);
@@ -344,6 +385,27 @@ test_backoff(const char *root)
 	auth_backoff_end(&b, 0, t);
 	CHECK(auth_backoff_begin(fd, NULL, t, 5, &b, &retry) == AUTH_OK);
 	auth_backoff_end(&b, 0, t);
+
+	/*
+	 * A record that cannot be written keeps the count it had (it said
+	 * "no failures" once: truncated, then the write failed), and says so.
+	 */
+	for (i = 0; i < 5; i++) {
+		CHECK(auth_backoff_begin(fd, "192.0.2.9", t, 5, &b, &retry) ==
+		    AUTH_OK);
+		CHECK(auth_backoff_end(&b, 0, t) == AUTH_OK);
+	}
+	CHECK(auth_backoff_begin(fd, "192.0.2.9", t + 30, 5, &b, &retry) ==
+	    AUTH_OK);
+	pwrite_fails = 1;
+	CHECK(auth_backoff_end(&b, 0, t + 30) == AUTH_ERR_SYS);
+	pwrite_fails = 0;
+	CHECK(auth_backoff_begin(fd, "192.0.2.9", t + 31, 5, &b, &retry) ==
+	    AUTH_OK);
+	CHECK(b.fails == 5);
+	CHECK(auth_backoff_end(&b, 0, t + 31) == AUTH_OK);
+	CHECK(auth_backoff_begin(fd, "192.0.2.9", t + 32, 5, &b, &retry) ==
+	    AUTH_ERR_LOCKED && retry == 59);
 
 	/*
 	 * Eight processes fail at once from one address: the lock makes

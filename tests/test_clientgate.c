@@ -5,14 +5,33 @@
 #include "check.h"
 #include "../src/auth/clientgate.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 static char	 path[64];
+
+/*
+ * The fault seam: clientgate.c's flock(2) calls land here (a definition
+ * in the program binds before libc's), failing with ENOLCK while
+ * flock_fails is set, else making the system call.
+ */
+static int	 flock_fails;
+
+int
+flock(int fd, int op)
+{
+	if (flock_fails) {
+		errno = ENOLCK;
+		return -1;
+	}
+	return (int)syscall(SYS_flock, fd, op);
+}
 
 /* A child that takes a frame in flight for addr, says so on fd, then waits. */
 static pid_t
@@ -141,6 +160,47 @@ main(void)
 		    CLIENTGATE_PASS;
 	}
 	CHECK(pass == 600);
+	/*
+	 * An IPv6 client is its /64: a host rotating through its addresses
+	 * (SLAAC privacy addresses) shares one bucket, so it cannot pass the
+	 * rate nor push out another client's bucket by rotating.
+	 */
+	lim.max_fps = 2;
+	CHECK(clientgate_enter(g, "2001:db8:1:2::10", &lim, 20000, &retry) ==
+	    CLIENTGATE_PASS);
+	CHECK(clientgate_enter(g, "2001:db8:1:2::10", &lim, 20000, &retry) ==
+	    CLIENTGATE_PASS);
+	CHECK(clientgate_enter(g, "192.0.2.50", &lim, 20000, &retry) ==
+	    CLIENTGATE_PASS);
+	for (i = pass = 0; i < 600; i++) {
+		char addr[64];
+
+		snprintf(addr, sizeof(addr), "2001:db8:1:2:%x:%x::1", i, i * 7);
+		pass += clientgate_enter(g, addr, &lim, 20000 + i / 100.0,
+		    &retry) == CLIENTGATE_PASS;
+	}
+	CHECK(pass == 0);
+	/* the IPv4 client's bucket survived: it still has its one token */
+	CHECK(clientgate_enter(g, "192.0.2.50", &lim, 20010, &retry) ==
+	    CLIENTGATE_PASS);
+	CHECK(clientgate_enter(g, "192.0.2.50", &lim, 20010, &retry) ==
+	    CLIENTGATE_RATE);
+	/* another /64 is another client; IPv4-mapped is its IPv4 */
+	CHECK(clientgate_enter(g, "2001:db8:1:3::10", &lim, 20010, &retry) ==
+	    CLIENTGATE_PASS);
+	CHECK(clientgate_enter(g, "::ffff:192.0.2.50", &lim, 20010, &retry) ==
+	    CLIENTGATE_RATE);
+
+	/* the table cannot be locked: refused (503), never waved through */
+	lim.max_inflight = 1;
+	flock_fails = 1;
+	CHECK(clientgate_enter(g, "10.9.9.9", &lim, 30000, &retry) ==
+	    CLIENTGATE_UNAVAILABLE && retry >= 1);
+	flock_fails = 0;
+	CHECK(clientgate_enter(g, "10.9.9.9", &lim, 30000, &retry) ==
+	    CLIENTGATE_PASS);
+	clientgate_leave(g);
+
 	/* both off: every frame passes */
 	lim.max_inflight = 0;
 	lim.max_fps = 0;

@@ -12,15 +12,17 @@
  * file ("s-<16 hex>"), the other 24 are the file's content and are
  * compared in constant time, so a directory lookup's timing tells an
  * attacker at most which names exist, never how to forge one.  The file's
- * mtime is the session's last use.
+ * mtime is the session's last use; its second line, the time it was made,
+ * bounds its whole life however busy it is kept (a cookie copied off a
+ * shared computer stops working by the end of the day).
  *
  * Failed logins are counted per client address in "f-<address>" files,
  * under an flock held while the password is checked (auth_backoff_*).
  */
 
 #include "auth/auth.h"
+#include "auth/clientkey.h"
 
-#include <arpa/inet.h>
 #include <crypt.h>
 #include <dirent.h>
 #include <errno.h>
@@ -310,8 +312,8 @@ enum auth_err
 auth_session_create(int dirfd, time_t now, char id[AUTH_ID_HEX + 1])
 {
 	unsigned char	 rnd[AUTH_ID_BYTES];
-	char		 name[3 + SEL_HEX], line[VER_HEX + 1];
-	int		 fd = -1, tries, saved;
+	char		 name[3 + SEL_HEX], line[VER_HEX + 32];
+	int		 fd = -1, tries, saved, len;
 
 	for (tries = 0; tries < 4; tries++) {
 		if (random_bytes(rnd, sizeof(rnd)) == -1)
@@ -328,8 +330,9 @@ auth_session_create(int dirfd, time_t now, char id[AUTH_ID_HEX + 1])
 	if (fd < 0)
 		goto fail;
 	memcpy(line, id + SEL_HEX, VER_HEX);
-	line[VER_HEX] = '\n';
-	if (write_all(fd, line, sizeof(line)) == -1 ||
+	len = snprintf(line + VER_HEX, sizeof(line) - VER_HEX, "\n%lld\n",
+	    (long long)now);
+	if (write_all(fd, line, (size_t)(VER_HEX + len)) == -1 ||
 	    set_mtime(fd, now) == -1) {
 		saved = errno;
 		close(fd);
@@ -349,15 +352,18 @@ fail:
 }
 
 /*
- * Open id's file and compare its verifier; the open fd (caller closes)
- * and its stat, or -1 (no such session, or not this one).
+ * Open id's file and compare its verifier; the open fd (caller closes),
+ * its stat and when it was made (0 in a file of an older version without
+ * that line: such a session has outlived any lifetime), or -1 (no such
+ * session, or not this one).
  */
 static int
-session_open(int dirfd, const char *id, struct stat *st)
+session_open(int dirfd, const char *id, struct stat *st, time_t *made)
 {
-	char	 name[3 + SEL_HEX], buf[VER_HEX + 2];
-	ssize_t	 n;
-	int	 fd, ok;
+	char		 name[3 + SEL_HEX], buf[VER_HEX + 32];
+	long long	 t;
+	ssize_t		 n;
+	int		 fd, ok;
 
 	if (id == NULL || !id_wellformed(id, strlen(id)))
 		return -1;
@@ -369,10 +375,16 @@ session_open(int dirfd, const char *id, struct stat *st)
 		return -1;
 	}
 	do
-		n = pread(fd, buf, sizeof(buf), 0);
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
 	while (n < 0 && errno == EINTR);
-	ok = n == VER_HEX + 1 && buf[VER_HEX] == '\n' &&
+	ok = n >= VER_HEX + 1 && buf[VER_HEX] == '\n' &&
 	    auth_ct_equal(buf, id + SEL_HEX, VER_HEX);
+	*made = 0;
+	if (ok) {
+		buf[n] = '\0';
+		if (sscanf(buf + VER_HEX + 1, "%lld", &t) == 1 && t > 0)
+			*made = (time_t)t;
+	}
 	explicit_bzero(buf, sizeof(buf));
 	if (!ok) {
 		close(fd);
@@ -382,15 +394,17 @@ session_open(int dirfd, const char *id, struct stat *st)
 }
 
 enum auth_err
-auth_session_check(int dirfd, const char *id, time_t now, long idle_s)
+auth_session_check(int dirfd, const char *id, time_t now, long idle_s,
+    long max_s)
 {
 	char		 name[3 + SEL_HEX];
 	struct stat	 st;
+	time_t		 made;
 	int		 fd;
 
-	if ((fd = session_open(dirfd, id, &st)) < 0)
+	if ((fd = session_open(dirfd, id, &st, &made)) < 0)
 		return AUTH_ERR_NOMATCH;
-	if (now - st.st_mtime > idle_s) {
+	if (now - st.st_mtime > idle_s || now - made > max_s) {
 		close(fd);
 		session_name(id, name);
 		unlinkat(dirfd, name, 0);
@@ -407,9 +421,10 @@ auth_session_delete(int dirfd, const char *id)
 {
 	char		 name[3 + SEL_HEX];
 	struct stat	 st;
+	time_t		 made;
 	int		 fd;
 
-	if ((fd = session_open(dirfd, id, &st)) < 0)
+	if ((fd = session_open(dirfd, id, &st, &made)) < 0)
 		return AUTH_ERR_NOMATCH;
 	close(fd);
 	session_name(id, name);
@@ -471,28 +486,14 @@ auth_backoff_wait(int fails, time_t last, time_t now, int attempts)
 	return w > 0 ? w : 0;
 }
 
-/* "f-4-<8 hex>" (IPv4), "f-6-<16 hex>" (an IPv6 /64) or "f-x" (other). */
+/* "f-" and the client's key: IPv4, an IPv6 /64, or "x" (clientkey.h). */
 static void
 backoff_name(const char *addr, char *name, size_t namesz)
 {
-	static const unsigned char	 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
-					    0, 0, 0xff, 0xff };
-	unsigned char			 a[16];
-	char				 hex[33];
+	char	 key[CLIENTKEY_MAX];
 
-	if (addr != NULL && inet_pton(AF_INET, addr, a) == 1) {
-		to_hex(a, 4, hex);
-		snprintf(name, namesz, "f-4-%s", hex);
-	} else if (addr != NULL && inet_pton(AF_INET6, addr, a) == 1) {
-		if (memcmp(a, mapped, sizeof(mapped)) == 0) {
-			to_hex(a + 12, 4, hex);
-			snprintf(name, namesz, "f-4-%s", hex);
-		} else {
-			to_hex(a, 8, hex);
-			snprintf(name, namesz, "f-6-%s", hex);
-		}
-	} else
-		snprintf(name, namesz, "f-x");
+	clientkey_of(addr, key);
+	snprintf(name, namesz, "f-%s", key);
 }
 
 enum auth_err
@@ -538,24 +539,39 @@ auth_backoff_begin(int dirfd, const char *remote_addr, time_t now,
 	return AUTH_OK;
 }
 
-void
+/*
+ * The record has one fixed width and is overwritten in place, never
+ * truncated first: a write that fails leaves the previous count, where a
+ * truncate followed by a failed write left an empty record, read as no
+ * failure at all.
+ */
+enum auth_err
 auth_backoff_end(struct auth_backoff *b, int success, time_t now)
 {
-	char	 buf[64];
-	int	 len;
+	char		 buf[64];
+	enum auth_err	 rc = AUTH_OK;
+	ssize_t		 n;
+	int		 len;
 
 	if (b->fd < 0)
-		return;
+		return AUTH_OK;
 	if (success)
 		b->fails = 0;
 	else if (b->fails < FAILS_MAX)
 		b->fails++;
 	b->last = now;
-	len = snprintf(buf, sizeof(buf), "%d %lld\n", b->fails,
+	len = snprintf(buf, sizeof(buf), "%10d %20lld\n", b->fails,
 	    (long long)now);
-	if (ftruncate(b->fd, 0) == 0 && len > 0)
-		(void)!pwrite(b->fd, buf, (size_t)len, 0);
+	do
+		n = pwrite(b->fd, buf, (size_t)len, 0);
+	while (n < 0 && errno == EINTR);
+	if (n != len) {
+		if (n >= 0)
+			errno = EIO;
+		rc = AUTH_ERR_SYS;
+	}
 	(void)set_mtime(b->fd, now);
 	close(b->fd);
 	b->fd = -1;
+	return rc;
 }

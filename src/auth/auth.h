@@ -16,7 +16,7 @@
 enum auth_err {
 	AUTH_OK = 0,
 	AUTH_ERR_NOMATCH,	/* wrong password, unknown or wrong session */
-	AUTH_ERR_EXPIRED,	/* session idle for too long (now removed) */
+	AUTH_ERR_EXPIRED,	/* session idle or alive too long (now removed) */
 	AUTH_ERR_LOCKED,	/* too many failed logins: wait */
 	AUTH_ERR_BADHASH,	/* password_hash is not a hash crypt(3) takes */
 	AUTH_ERR_TOOLONG,	/* password longer than AUTH_PASSWORD_MAX */
@@ -67,12 +67,14 @@ enum auth_err	auth_session_create(int dirfd, time_t now,
 		    char id[AUTH_ID_HEX + 1]);
 
 /*
- * AUTH_OK when id names a live session: used at most idle_s seconds ago.
- * Its last use is then moved to now (at most once a minute: a page load
- * fetches many images).  An idle one is removed: AUTH_ERR_EXPIRED.
+ * AUTH_OK when id names a live session: used at most idle_s seconds ago
+ * and made at most max_s seconds ago (the absolute lifetime, however busy
+ * it is kept).  Its last use is then moved to now (at most once a minute:
+ * a page load fetches many images).  An idle or too old one is removed:
+ * AUTH_ERR_EXPIRED.
  */
 enum auth_err	auth_session_check(int dirfd, const char *id, time_t now,
-		    long idle_s);
+		    long idle_s, long max_s);
 
 /* Remove session id if it is one (the verifier must match); AUTH_OK. */
 enum auth_err	auth_session_delete(int dirfd, const char *id);
@@ -110,8 +112,12 @@ enum auth_err	auth_backoff_begin(int dirfd, const char *remote_addr,
 		    time_t now, int attempts, struct auth_backoff *b,
 		    long *retry_s);
 
-/* Record the outcome (success resets) and release the lock. */
-void		auth_backoff_end(struct auth_backoff *b, int success,
+/*
+ * Record the outcome (success resets) and release the lock.  AUTH_ERR_SYS
+ * (errno set) when the record could not be written: it then still holds
+ * the count from before, never none.
+ */
+enum auth_err	auth_backoff_end(struct auth_backoff *b, int success,
 		    time_t now);
 
 #endif /* BV_AUTH_H */

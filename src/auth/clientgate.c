@@ -13,6 +13,12 @@
  *     the table is full: a client over the rate is refused until a token
  *     is due.
  *
+ * A client is its key (clientkey.h: an IPv4 address or an IPv6 /64), as
+ * for the login backoff: a host rotating through its /64 is one client
+ * and cannot evict others' buckets.  When the table cannot be locked the
+ * frame is refused (CLIENTGATE_UNAVAILABLE, 503): a guard that stops
+ * guarding when broken would let one client take every backend.
+ *
  * The critical section is a few hundred comparisons; the lock is never
  * held across detection.  Nothing is written to the results directory.
  */
@@ -20,6 +26,7 @@
 #define _DEFAULT_SOURCE
 
 #include "auth/clientgate.h"
+#include "auth/clientkey.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,7 +44,7 @@
 #define GATE_MAGIC	0x42564731u	/* "BVG1" */
 #define GATE_SLOTS	64		/* backend processes of one host */
 #define GATE_BUCKETS	256		/* client addresses remembered */
-#define GATE_ADDR	48		/* an IPv6 literal and its NUL */
+#define GATE_ADDR	48		/* a client key (clientkey.h) and NUL */
 
 struct gate_slot {
 	int32_t	 pid;			/* 0: free */
@@ -170,9 +177,9 @@ clientgate_enter(struct clientgate *g, const char *addr,
 
 	*retry_after = 1;
 	g->held = -1;
-	snprintf(a, sizeof(a), "%s", addr != NULL ? addr : "");
+	clientkey_of(addr, a);
 	if (lock(g->fd, LOCK_EX) == -1)
-		return CLIENTGATE_PASS;
+		return CLIENTGATE_UNAVAILABLE;	/* fail closed */
 	if (lim->max_inflight > 0) {
 		for (i = 0; i < GATE_SLOTS; i++) {
 			struct gate_slot *s = &m->slot[i];

@@ -7,7 +7,8 @@
 enum clientgate_verdict {
 	CLIENTGATE_PASS = 0,	/* go on; clientgate_leave() afterwards */
 	CLIENTGATE_INFLIGHT,	/* the client has max_inflight frames in flight */
-	CLIENTGATE_RATE		/* the client is over max_fps */
+	CLIENTGATE_RATE,	/* the client is over max_fps */
+	CLIENTGATE_UNAVAILABLE	/* the shared table cannot be locked: 503 */
 };
 
 struct clientgate_limits {
@@ -27,13 +28,13 @@ int	clientgate_open(struct clientgate **out, const char *path,
 	    const char *key, char *err, size_t errsz);
 
 /*
- * May the client at addr (REMOTE_ADDR) send a frame now (now_ms: a
- * CLOCK_MONOTONIC time, the same in every process)?  CLIENTGATE_PASS
- * counts it in flight for this process until clientgate_leave(); otherwise
- * *retry_after gets the seconds to wait (at least 1).  A frame left in
- * flight by a process that died, or by this one, is forgotten.  If the
- * shared state cannot be locked the frame passes (the bound is a guard,
- * not a reason to stop live mode).
+ * May the client at addr (REMOTE_ADDR; an IPv6 client is its /64,
+ * clientkey.h) send a frame now (now_ms: a CLOCK_MONOTONIC time, the same
+ * in every process)?  CLIENTGATE_PASS counts it in flight for this process
+ * until clientgate_leave(); otherwise *retry_after gets the seconds to
+ * wait (at least 1).  A frame left in flight by a process that died, or by
+ * this one, is forgotten.  If the shared state cannot be locked the frame
+ * is refused, CLIENTGATE_UNAVAILABLE: the guard fails closed.
  */
 enum clientgate_verdict clientgate_enter(struct clientgate *g,
 	    const char *addr, const struct clientgate_limits *lim,

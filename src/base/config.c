@@ -74,6 +74,7 @@ static const struct ckey keys[] = {
 	{ "camera",		  C_INT,    OFF(camera), 0, 1 },
 	{ "password_hash",	  C_HASH,   OFF(password_hash), 0, 0 },
 	{ "session_minutes",	  C_INT,    OFF(session_minutes), 1, 525600 },
+	{ "session_max_hours",	  C_INT,    OFF(session_max_hours), 1, 8760 },
 	{ "login_attempts",	  C_INT,    OFF(login_attempts), 1, 1000 },
 	{ "clinic_name",	  C_TEXT,   OFF(clinic_name), 0, 0 },
 };
@@ -118,6 +119,7 @@ config_defaults(struct config *cfg)
 	cfg->auto_scale = 1;
 	snprintf(cfg->engine, sizeof(cfg->engine), "xnnpack-int8");
 	cfg->session_minutes = 720;
+	cfg->session_max_hours = 10;	/* a working day, breaks included */
 	cfg->login_attempts = 5;
 	cfg->detect_max_inflight = 1;	/* the live page sends one at a time */
 	cfg->detect_max_fps = 0;	/* etc/bloodview.conf: 30 */

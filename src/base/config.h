@@ -85,6 +85,7 @@ struct config {
 	 */
 	char	password_hash[CONFIG_HASH_MAX];
 	int	session_minutes;
+	int	session_max_hours;	/* absolute lifetime of a login */
 	int	login_attempts;
 	char	clinic_name[CONFIG_TEXT_MAX];	/* report header; "" = none */
 };

@@ -192,6 +192,16 @@ gate_enter(const struct app *app, const struct http_request *req,
 	    &retry);
 	if (v == CLIENTGATE_PASS)
 		return 0;
+	if (v == CLIENTGATE_UNAVAILABLE) {
+		/* the guard fails closed (clientgate.h) */
+		log_warnx("live-frame gate: cannot lock its table");
+		http_error(resp, 503, "busy", "Live frames are refused for "
+		    "now; try again.");
+		http_add_header(resp, "Retry-After", "1");
+		snprintf(resp->note, sizeof(resp->note), "frame refused: "
+		    "gate unavailable");
+		return -1;
+	}
 	if (v == CLIENTGATE_INFLIGHT)
 		snprintf(msg, sizeof(msg), "At most %d live frames in flight "
 		    "per client; wait for an answer before the next frame.",

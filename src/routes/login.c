@@ -84,7 +84,8 @@ session_live(struct login *lg, const struct http_request *req)
 		return -1;
 	for (i = 0; i < n && !live; i++)
 		live = auth_session_check(fd, ids[i], time(NULL),
-		    idle_seconds(lg)) == AUTH_OK;
+		    idle_seconds(lg), (long)lg->cfg->session_max_hours *
+		    3600) == AUTH_OK;
 	explicit_bzero(ids, sizeof(ids));
 	return live;
 }
@@ -223,7 +224,9 @@ handle_login(struct login *lg, const struct http_request *req,
 		goto out;
 	}
 	v = auth_verify_password(pw, cfg->password_hash);
-	auth_backoff_end(&b, v == AUTH_OK, time(NULL));
+	if (auth_backoff_end(&b, v == AUTH_OK, time(NULL)) != AUTH_OK)
+		log_warn("login backoff record not updated (it keeps the "
+		    "count before)");
 	if (v == AUTH_ERR_BADHASH) {
 		log_warnx("password_hash is not a usable crypt(3) hash");
 		http_error(resp, 500, "internal", "Internal error.");
