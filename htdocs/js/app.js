@@ -385,7 +385,10 @@
     $('slider-help').textContent = t('slider.help') +
       (reviewed(r) || draftChanges(state.draft).length ? ' ' + t('review.scope') : '');
     $('r-date').textContent = i18n.date(r.created);
-    $('r-file').textContent = r.id;
+    /* Which photo this is: its own (sanitised) file name and a thumbnail; the id for older results. */
+    $('r-file').textContent = r.file_name || r.id;
+    $('r-file').title = r.id;
+    $('r-thumb').src = (r.urls || {}).thumb || '';
     $('printed-at').textContent = i18n.date(new Date().toISOString());
 
     var shown = all.filter(function (c) { return !state.hidden.has(c.det['class']); });
@@ -1304,6 +1307,7 @@
                       width: '96', height: '72' })]),
         h('div', { 'class': 'h-text' }, [
           h('div', { 'class': 'h-date', text: i18n.date(r.created) }),
+          r.file_name ? h('div', { 'class': 'h-file', text: r.file_name }) : null,
           h('div', { 'class': 'h-counts', text: countsLine(r.counts) }),
           r.reviewed ? h('div', { 'class': 'tag reviewed', text: t('history.reviewed') }) : null,
           sampleTags(r)

@@ -572,7 +572,10 @@
             { selection: sel.value }).then(renderSample, function (err) { sel.disabled = false; state.root.appendChild(errorBox(err)); });
         });
         ol.appendChild(h('li', { 'data-result': f.result, 'data-selection': f.selection || 'random' }, [
-          h('a', { href: '#/result/' + f.result, text: f.result }),
+          h('a', { href: '#/result/' + f.result, 'class': 'field-link' }, [
+            h('img', { 'class': 'field-thumb', src: '/results/' + encodeURIComponent(f.result) + '/thumb.jpg', alt: '',
+                       width: '48', height: '36', loading: 'lazy' }),
+            h('span', { 'class': 'field-name', text: f.file_name || f.result })]),
           ' — ' + classes.map(function (c) { return t('abbr.' + c) + ' ' + num(f.counts[c]); }).join(' · '),
           f.review_version > 0 ? h('span', { 'class': 'tag reviewed', text: t('history.reviewed') }) : null, ' ',
           h('label', { 'class': 'field-mark' }, [h('span', { 'class': 'visually-hidden', text: t('smp.sel.label') + ' ' }), sel]),

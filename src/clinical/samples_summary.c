@@ -1122,6 +1122,10 @@ samples_summary_ref(int results_fd, const json_t *sample,
 		    json_is_object(rv) ? json_incref(json_object_get(rv,
 		    "version")) : json_integer(0));
 		json_object_set_new(json_array_get(fields,
+		    json_array_size(fields) - 1), "file_name", json_is_string(
+		    json_object_get(r, "file_name")) ? json_incref(
+		    json_object_get(r, "file_name")) : json_null());
+		json_object_set_new(json_array_get(fields,
 		    json_array_size(fields) - 1), "selection", json_string(
 		    samples_selection_name(f[n].targeted ?
 		    SAMPLES_SEL_TARGETED : SAMPLES_SEL_RANDOM)));

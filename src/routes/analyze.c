@@ -543,6 +543,57 @@ fail:
 	return -1;
 }
 
+#define ORIGINAL_NAME_MAX	120	/* bytes of a shown file name */
+
+/* Length of the UTF-8 sequence a lead byte c starts (1 for ASCII, 0 if none). */
+static size_t
+utf8_len(unsigned char c)
+{
+	return c < 0x80 ? 1 : c >= 0xf0 && c < 0xf8 ? 4 : c >= 0xe0 ? 3 :
+	    c >= 0xc0 ? 2 : 0;
+}
+
+/*
+ * The photo's own file name, only to show which photo is which: its last
+ * path element, no control character, at most ORIGINAL_NAME_MAX bytes cut
+ * at a character boundary, bytes of invalid UTF-8 as '_'.  Never used as
+ * a path.  null without a name.
+ */
+static json_t *
+original_name(const char *fn)
+{
+	char		 buf[ORIGINAL_NAME_MAX + 1];
+	const char	*p, *base;
+	size_t		 n = 0, k, i;
+
+	if (fn == NULL)
+		return json_null();
+	for (base = p = fn; *p != '\0'; p++)
+		if (*p == '/' || *p == '\\')
+			base = p + 1;
+	for (p = base; *p != '\0'; ) {
+		k = utf8_len((unsigned char)*p);
+		for (i = 1; i < k && ((unsigned char)p[i] & 0xc0) == 0x80; i++)
+			;
+		if (k == 0 || i < k) {		/* not a whole character */
+			k = 1;
+			if (n + 1 > ORIGINAL_NAME_MAX)
+				break;
+			buf[n++] = '_';
+		} else if (k == 1 && ((unsigned char)*p < 0x20 || *p == 0x7f)) {
+			;				/* control: dropped */
+		} else {
+			if (n + k > ORIGINAL_NAME_MAX)
+				break;
+			memcpy(buf + n, p, k);
+			n += k;
+		}
+		p += k;
+	}
+	buf[n] = '\0';
+	return n > 0 ? json_string(buf) : json_null();
+}
+
 /* A new id and the result's JSON, timings included. */
 static int
 analyze_json(struct analyze *a, struct http_response *resp)
@@ -566,6 +617,7 @@ analyze_json(struct analyze *a, struct http_response *resp)
 		    a->nboxes));
 	json_object_set_new(r, "microscope", a->mic[0] ? json_string(a->mic) :
 	    json_null());
+	json_object_set_new(r, "file_name", original_name(a->part->filename));
 	json_object_set_new(r, "adaptation", a->mic_version > 0 ? json_pack(
 	    "{s:s,s:i,s:s}", "microscope", a->mic, "version", a->mic_version,
 	    "kind", "thresholds") : json_null());

@@ -28,8 +28,9 @@ summary(int dirfd, const char *id, json_t *r)
 {
 	/* Reviewed counts where a person corrected the boxes. */
 	review_merge(dirfd, id, r);
-	return json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:b}",
+	return json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:b}",
 	    "id", json_object_get(r, "id"),
+	    "file_name", json_object_get(r, "file_name"),
 	    "created", json_object_get(r, "created"),
 	    "counts", json_object_get(r, "counts"),
 	    "image", json_object_get(r, "image"),

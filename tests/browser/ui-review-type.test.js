@@ -57,7 +57,7 @@ function counted(json, cls) {
 async function openResult(id) {
   await page.goto(base + '/#/result/' + id);
   await page.waitForSelector('#result:not([hidden])');
-  await page.waitForFunction((rid) => document.getElementById('r-file').textContent === rid, id);
+  await page.waitForFunction((rid) => document.getElementById('r-file').title === rid, id);
   await page.waitForFunction(() => document.querySelector('#gallery-list .crop-btn'));
 }
 

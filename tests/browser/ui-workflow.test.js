@@ -81,7 +81,7 @@ function pdfPages(buf) {
 async function openResult(p, id) {
   await p.goto(base + '/#/result/' + id);
   await p.waitForSelector('#result:not([hidden])');
-  await p.waitForFunction((rid) => document.getElementById('r-file').textContent === rid, id);
+  await p.waitForFunction((rid) => document.getElementById('r-file').title === rid, id);
 }
 
 async function galleryState(p) {

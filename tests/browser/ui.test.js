@@ -1357,7 +1357,7 @@ test('sample workflow: the active sample survives a reload (in the URL); a field
   await page.click('#active-sample a');
   await page.waitForSelector(`.field-list li[data-result="${body.id}"]`);
   await page.click(`.field-list li[data-result="${body.id}"] button.remove`);
-  assert.equal(await page.textContent(`.field-list li[data-result="${body.id}"] button.remove`), 'Remove? Press again');
+  assert.equal(await page.textContent(`.field-list li[data-result="${body.id}"] button.remove`), 'Remove from sample WF-1? Press again');
   await page.click(`.field-list li[data-result="${body.id}"] button.remove`);
   await page.waitForFunction(() => !document.querySelector('.field-list'));
   const sum = (await (await page.request.get(base + '/api/samples/' + smp.id)).json()).summary;
