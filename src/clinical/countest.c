@@ -59,7 +59,7 @@ countest_frame_read(const json_t *result, double frame[EST_NCLASS],
 json_t *
 countest_frame_json(int used, size_t with_frame, size_t n)
 {
-	char	 text[320];
+	char	 text[400];
 	json_t	*l;
 
 	if (n == 0) {
@@ -68,8 +68,9 @@ countest_frame_json(int used, size_t with_frame, size_t n)
 	} else if (used) {
 		snprintf(text, sizeof(text), "Densities count the cells in "
 		    "the counting frame of each of the %zu field%s (frame "
-		    "count \xc3\xb7 frame area), not the whole photo.", n,
-		    n == 1 ? "" : "s");
+		    "count \xc3\xb7 frame area), not the whole photo: the "
+		    "counts in the formulas are frame counts \xc3\x97 field "
+		    "area \xc3\xb7 frame area.", n, n == 1 ? "" : "s");
 		l = msg_list("frame_used", json_pack("{s:I}", "fields",
 		    (json_int_t)n));
 	} else {
