@@ -146,15 +146,22 @@ parse_length(const char *s, size_t *len)
 /*
  * Run retention at most once an hour, between requests; the first call
  * (at start-up, before the first accept) runs it at once, so a restart
- * applies a lowered retention_days immediately.
+ * applies a lowered retention_days immediately.  Leftovers of failed
+ * deletes are swept every 10 minutes, retention or not.
  */
 static void
 maybe_expire(struct app *app)
 {
-	static time_t	 last;
+	static time_t	 last, last_sweep;
 	time_t		 now = time(NULL);
 	int		 n;
 
+	/* every 10 minutes: what a failed delete left (results.h) */
+	if (app->results_fd >= 0 && now - last_sweep >= 600) {
+		last_sweep = now;
+		if ((n = results_sweep(app->results_fd)) > 0)
+			log_info("removed %d leftover result(s)", n);
+	}
 	if (app->cfg->retention_days <= 0 || now - last < 3600)
 		return;
 	last = now;
