@@ -48,3 +48,9 @@ fsutil_load_json(int dirfd, const char *path)
 	}
 	return o;
 }
+
+int
+fsutil_errno_full(int e)
+{
+	return e == ENOSPC || e == EDQUOT;
+}

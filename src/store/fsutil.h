@@ -15,4 +15,7 @@ int	fsutil_write_all(int fd, const void *buf, size_t len);
  */
 json_t	*fsutil_load_json(int dirfd, const char *path);
 
+/* 1 if errno value e means the disk or quota is full (ENOSPC, EDQUOT): 507. */
+int	fsutil_errno_full(int e);
+
 #endif /* BV_FSUTIL_H */

@@ -36,8 +36,7 @@
 static enum results_err
 errno_to_err(int e)
 {
-	return (e == ENOSPC || e == EDQUOT) ? RESULTS_ERR_FULL :
-	    RESULTS_ERR_IO;
+	return fsutil_errno_full(e) ? RESULTS_ERR_FULL : RESULTS_ERR_IO;
 }
 
 /* Unlink every plain file in subdirectory name of dirfd, then the directory. */

@@ -23,6 +23,9 @@
 
 #include "store/review.h"
 #include "store/fsutil.h"
+#include "base/count.h"
+#include "base/num.h"
+#include "base/timing.h"
 #include "base/http.h"
 #include "store/ids.h"
 #include "store/results.h"
@@ -91,22 +94,12 @@ review_load(int results_fd, const char *id)
 	return fsutil_load_json(results_fd, path);
 }
 
-static void
-now_iso(char *buf, size_t bufsz)
-{
-	time_t		 t = time(NULL);
-	struct tm	 tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static enum review_err
 errno_err(int e)
 {
 	if (e == ENOENT)
 		return REVIEW_ERR_NOTFOUND;
-	return (e == ENOSPC || e == EDQUOT) ? REVIEW_ERR_FULL : REVIEW_ERR_IO;
+	return fsutil_errno_full(e) ? REVIEW_ERR_FULL : REVIEW_ERR_IO;
 }
 
 /* ---- counting -------------------------------------------------------- */
@@ -196,8 +189,9 @@ counted_as(const json_t *result, const json_t *changes, const char **cls,
 		d = json_array_get(dets, i);
 		name = json_string_value(json_object_get(d, "class"));
 		cls[i] = NULL;
-		if (name != NULL && json_number_value(json_object_get(d,
-		    "confidence")) >= review_threshold(result, name))
+		if (name != NULL && count_counted(json_number_value(
+		    json_object_get(d, "confidence")), review_threshold(result,
+		    name)))
 			cls[i] = name;
 	}
 	for (i = 0; i < json_array_size(changes); i++) {
@@ -435,12 +429,6 @@ summary_of(const json_t *changes)
 
 /* ---- checking a change list ----------------------------------------- */
 
-static double
-round1(double x)
-{
-	return round(x * 10) / 10;
-}
-
 /* Whether image point (x, y) lies in the result's field of view (none: yes). */
 static int
 in_field(const json_t *fov, double x, double y)
@@ -493,8 +481,8 @@ check_box(const json_t *result, const json_t *box)
 	if (!(w >= 1 && h >= 1 && w <= iw && h <= ih && x >= -w / 2 &&
 	    y >= -h / 2 && x + w / 2 <= iw && y + h / 2 <= ih))
 		return NULL;
-	return json_pack("{s:f,s:f,s:f,s:f}", "x", round1(x), "y", round1(y),
-	    "w", round1(w), "h", round1(h));
+	return json_pack("{s:f,s:f,s:f,s:f}", "x", num_round1(x), "y", num_round1(y),
+	    "w", num_round1(w), "h", num_round1(h));
 }
 
 json_t *
@@ -700,7 +688,7 @@ review_save(int results_fd, const char *id, int base, json_t *review,
 		close(dfd);
 		return errno_err(e);
 	}
-	now_iso(at, sizeof(at));
+	timing_now_iso(at, sizeof(at));
 	json_object_set_new(review, "version", json_integer(cur + 1));
 	json_object_set_new(review, "base", json_integer(cur));
 	json_object_set_new(review, "at", json_string(at));

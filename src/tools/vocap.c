@@ -5,6 +5,7 @@
  * not the devkit's historic +1 pixel.
  */
 #include "tools/vocap.h"
+#include "base/geom.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -13,16 +14,8 @@ double
 vocap_iou(float ax0, float ay0, float ax1, float ay1,
     float bx0, float by0, float bx1, float by1)
 {
-	double iw = fmin(ax1, bx1) - fmax(ax0, bx0);
-	double ih = fmin(ay1, by1) - fmax(ay0, by0);
-	double inter, uni;
-
-	if (iw <= 0 || ih <= 0)
-		return 0;
-	inter = iw * ih;
-	uni = (double)(ax1 - ax0) * (ay1 - ay0) +
-	    (double)(bx1 - bx0) * (by1 - by0) - inter;
-	return uni > 0 ? inter / uni : 0;
+	return geom_iou((struct geom_box){ ax0, ay0, ax1, ay1 },
+	    (struct geom_box){ bx0, by0, bx1, by1 });
 }
 
 struct vocap_rank {

@@ -12,6 +12,7 @@
  */
 
 #include "vision/tiles.h"
+#include "base/geom.h"
 #include "vision/detector.h"
 
 #include <math.h>
@@ -136,7 +137,7 @@ tiles_merge(struct det_box *v, const int *tile, size_t n, float iou,
 	unsigned char	*gone;
 	size_t		*ix, i, j, k;
 	const struct det_box *a, *b;
-	double		 dx, dy, in, aa, ab;
+	double		 in, aa, ab;
 
 	if (n < 2)
 		return n;
@@ -164,11 +165,10 @@ tiles_merge(struct det_box *v, const int *tile, size_t n, float iou,
 			if (gone[j] || b->cls != a->cls ||
 			    (tile != NULL && tile[ix[i]] == tile[ix[j]]))
 				continue;
-			dx = fmin(a->x + a->w, b->x + b->w) - fmax(a->x, b->x);
-			dy = fmin(a->y + a->h, b->y + b->h) - fmax(a->y, b->y);
-			if (dx <= 0 || dy <= 0)
+			in = geom_inter(geom_xywh(a->x, a->y, a->w, a->h),
+			    geom_xywh(b->x, b->y, b->w, b->h));
+			if (in <= 0)
 				continue;
-			in = dx * dy;
 			ab = (double)b->w * b->h;
 			if (in >= iou * (aa + ab - in) ||
 			    in >= inside * fmin(aa, ab))
