@@ -23,6 +23,7 @@
 #include "vision/cellcrop.h"
 #include "vision/wbcood.h"
 #include "image/imgio.h"
+#include "base/timing.h"
 #include "tools/clscalib.h"
 #include "tools/perturb.h"
 #include "tools/toolutil.h"
@@ -60,6 +61,7 @@ static struct classifier *cls;
 static const struct wbcood *norm;	/* white-balances crops (or NULL) */
 static const char *cnames[MAXC];
 static int ncls;
+static double ms_net, ms_rule;	/* time in the classifier, in the rule */
 
 static void
 usage(void)
@@ -148,6 +150,7 @@ record(struct recs *r, const struct img *im, double x0, double y0, double x1,
 	struct cellcrop g;
 	float	 probs[MAXC];
 	const float *feat;
+	double	 t0, t1;
 	int	 i, nf, side = classifier_input_size(cls);
 
 	if (cellcrop_geom((float)x0, (float)y0, (float)x1, (float)y1,
@@ -156,13 +159,17 @@ record(struct recs *r, const struct img *im, double x0, double y0, double x1,
 	if ((i = recs_add(r)) == -1)
 		return -1;
 	cellcrop_sample(im->rgb, im->w, im->h, &g, side, classifier_input(cls));
+	t0 = timing_ms();
 	r->stain_ok[i] = (norm == NULL || wbcood_normalise(norm,
 	    classifier_input(cls), side, &g) == 0) &&
 	    wbcood_stain(classifier_input(cls), side, &g,
 	    r->stain + (size_t)i * WBCOOD_NSTAIN) == 0;
 	r->cut[i] = (unsigned char)wbcood_cut(x0, y0, x1, y1, im->w, im->h);
+	t1 = timing_ms();
 	if (classifier_run(cls, probs) == -1)
 		return -1;
+	ms_rule += t1 - t0;
+	ms_net += timing_ms() - t1;
 	memcpy(r->logits + (size_t)i * r->k, classifier_logits(cls),
 	    (size_t)r->k * sizeof(float));
 	feat = classifier_features(cls, &nf);
@@ -611,10 +618,13 @@ report(const struct opts *o, const struct wbcood *m, const struct recs *r,
 	long	 why[NREASON] = { 0 }, as[MAXC] = { 0 };
 	int	 lab = 0, top = 0, nw = 0, typed = 0, right = 0, cw = 0, i;
 	FILE	*d = o->dump ? fopen(o->dump, "w") : NULL;
+	double	 t0;
 
 	if (v == NULL)
 		return;
+	t0 = timing_ms();
 	judge_all(m, r, v);
+	ms_rule += timing_ms() - t0;
 	for (i = 0; i < r->n; i++) {
 		if (d != NULL)
 			fprintf(d, "%d %d %.4f %.4f %.4f %.4f %s\n", r->label[i],
@@ -681,6 +691,9 @@ cmd_eval(const struct opts *o)
 		return 1;
 	report(o, m != NULL ? m : classifier_ood(cls), &r, bccd ?
 	    "BCCD WBC boxes" : "pbc-cells");
+	printf("time per crop: classifier %.3f ms, the rule (white balance, "
+	    "stain statistics, judging) %.3f ms: %.3fx\n",
+	    ms_net / r.n, ms_rule / r.n, (ms_net + ms_rule) / ms_net);
 	wbcood_free(m);
 	return 0;
 }
