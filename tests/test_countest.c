@@ -15,6 +15,7 @@
 
 #include "clinical/clinical.h"
 #include "store/ids.h"
+#include "store/review.h"
 #include "store/samples.h"
 
 #include <fcntl.h>
@@ -66,13 +67,14 @@ result(char *id, int whole, int frame, double ratio)
 	fclose(f);
 }
 
-/* A sample (woman, 30: RBC range 3.8-4.8 M/uL) of n results; its summary. */
-static json_t *
-summary(const int *whole, const int *frame, const double *ratio, int n)
+/* A new sample (woman, 30: RBC range 3.8-4.8 M/uL) into sid; 0 or -1. */
+static int
+new_sample(char *sid)
 {
-	char	 sid[ID_LEN + 1], r[ID_LEN + 1], err[256];
-	json_t	*in, *s, *sum, *msgs = NULL;
-	int	 i, missing;
+	char	 err[256];
+	json_t	*in, *s, *msgs = NULL;
+	int	 missing;
+	enum samples_err e;
 
 	in = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s}", "code", "CE-1", "age",
 	    30, "age_unit", "years", "sex", "female", "preparation", "smear",
@@ -82,18 +84,40 @@ summary(const int *whole, const int *frame, const double *ratio, int n)
 	json_decref(msgs);
 	CHECK(s != NULL);
 	if (s == NULL)
-		return json_object();
-	CHECK(samples_create(rfd, s, sid, sizeof(sid)) == SAMPLES_OK);
+		return -1;
+	e = samples_create(rfd, s, sid, ID_LEN + 1);
+	CHECK(e == SAMPLES_OK);
 	json_decref(s);
-	for (i = 0; i < n; i++) {
-		result(r, whole[i], frame[i], ratio[i]);
-		CHECK(samples_attach(rfd, sid, r) == SAMPLES_OK);
-	}
+	return e == SAMPLES_OK ? 0 : -1;
+}
+
+/* The summary of sample sid. */
+static json_t *
+summarise(const char *sid)
+{
+	json_t	*s, *sum;
+
 	s = samples_load(rfd, sid);
 	sum = samples_summary(rfd, s, clin);
 	json_decref(s);
 	CHECK(sum != NULL);
 	return sum;
+}
+
+/* A sample of n results made by result(); its summary. */
+static json_t *
+summary(const int *whole, const int *frame, const double *ratio, int n)
+{
+	char	 sid[ID_LEN + 1], r[ID_LEN + 1];
+	int	 i;
+
+	if (new_sample(sid) == -1)
+		return json_object();
+	for (i = 0; i < n; i++) {
+		result(r, whole[i], frame[i], ratio[i]);
+		CHECK(samples_attach(rfd, sid, r) == SAMPLES_OK);
+	}
+	return summarise(sid);
 }
 
 static json_t *
@@ -233,6 +257,68 @@ test_no_frame(void)
 	json_decref(sum);
 }
 
+/*
+ * A reviewed field: of three RBC the detector counted, two in the frame
+ * (the third crosses its right edge), a person deletes one, calls the
+ * other a WBC and adds an RBC inside the frame and a platelet outside
+ * it.  The frame then holds 1 RBC, 1 WBC, no platelet: the densities
+ * follow the review (1 x 20 x 15000 = 300,000 /uL each).
+ */
+static void
+test_reviewed(void)
+{
+	char	 sid[ID_LEN + 1], id[ID_LEN + 1], path[512];
+	json_t	*rv, *sum;
+	FILE	*f;
+	int	 cur = 0;
+
+	CHECK(id_new(id) == 0);
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, id);
+	CHECK(mkdir(path, 0755) == 0);
+	snprintf(path, sizeof(path), "%s/%s/result.json", tmpdir, id);
+	if ((f = fopen(path, "w")) == NULL || new_sample(sid) == -1) {
+		CHECK(!"cannot set up");
+		if (f != NULL)
+			fclose(f);
+		return;
+	}
+	fprintf(f, "{\"id\":\"%s\",\"image\":{\"width\":640,\"height\":480},"
+	    "\"classes\":[\"RBC\",\"WBC\",\"Platelets\"],\"thresholds\":"
+	    "{\"RBC\":0.5,\"WBC\":0.5,\"Platelets\":0.5},"
+	    "\"counts\":{\"RBC\":3,\"WBC\":0,\"Platelets\":0},"
+	    "\"fov\":{\"shape\":\"rect\",\"x\":0,\"y\":0,\"w\":640,"
+	    "\"h\":480,\"area_px\":307200},\"detections\":["
+	    "{\"class\":\"RBC\",\"class_id\":0,\"confidence\":0.9,\"box\":"
+	    "{\"x\":200,\"y\":200,\"w\":50,\"h\":50}},"
+	    "{\"class\":\"RBC\",\"class_id\":0,\"confidence\":0.9,\"box\":"
+	    "{\"x\":300,\"y\":200,\"w\":50,\"h\":50}},"
+	    "{\"class\":\"RBC\",\"class_id\":0,\"confidence\":0.9,\"box\":"
+	    "{\"x\":520,\"y\":200,\"w\":50,\"h\":50}}],%s,"
+	    "\"frame\":{\"valid\":true,\"basis\":\"rect\",\"x0\":100,"
+	    "\"y0\":100,\"x1\":540,\"y1\":380,\"area_px\":123200,"
+	    "\"field_area_px\":123200,\"counts\":{\"RBC\":2,\"WBC\":0,"
+	    "\"Platelets\":0}}}\n", id, count_error);
+	fclose(f);
+	rv = json_loads("{\"by\":\"T\",\"changes\":["
+	    "{\"op\":\"delete\",\"detection\":0},"
+	    "{\"op\":\"reclassify\",\"detection\":1,\"class\":\"WBC\"},"
+	    "{\"op\":\"add\",\"class\":\"RBC\",\"box\":{\"x\":150,"
+	    "\"y\":150,\"w\":40,\"h\":40}},"
+	    "{\"op\":\"add\",\"class\":\"Platelets\",\"box\":{\"x\":10,"
+	    "\"y\":10,\"w\":20,\"h\":20}}]}", 0, NULL);
+	CHECK(rv != NULL && review_save(rfd, id, 0, rv, &cur) == REVIEW_OK);
+	json_decref(rv);
+	CHECK(samples_attach(rfd, sid, id) == SAMPLES_OK);
+	sum = summarise(sid);
+	CHECK(json_is_true(get(sum, "counting_frame", "used", NULL)));
+	CHECK(num(sum, "estimates", "RBC", "per_ul") == 300000);
+	CHECK(num(sum, "estimates", "WBC", "per_ul") == 300000);
+	CHECK(num(sum, "estimates", "Platelets", "per_ul") == 0);
+	CHECK(num(get(sum, "estimates", "RBC", "interval95"), "components",
+	    "cells_counted", NULL) == 1);
+	json_decref(sum);
+}
+
 int
 main(void)
 {
@@ -256,6 +342,7 @@ main(void)
 	test_cannot_tell();
 	test_low_stands();
 	test_no_frame();
+	test_reviewed();
 	close(rfd);
 	clinical_free(clin);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);

@@ -11,10 +11,13 @@
  */
 
 #include "clinical/countest.h"
+#include "store/review.h"
 #include "store/samples_int.h"
+#include "vision/countframe.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char countest_interval_method[] =
@@ -25,6 +28,64 @@ const char countest_interval_method[] =
     "and the spread of the calibration factor, combined on the relative "
     "scale. Where the interval reaches across a reference limit the "
     "estimate is not called low or high.";
+
+/* Add box b (a detection's or a change's "box") of class name to frame[]. */
+static void
+frame_add(const struct countframe *cf, const char *name, const json_t *b,
+    double frame[EST_NCLASS])
+{
+	double	 x = json_number_value(json_object_get(b, "x"));
+	double	 y = json_number_value(json_object_get(b, "y"));
+	double	 w = json_number_value(json_object_get(b, "w"));
+	double	 h = json_number_value(json_object_get(b, "h"));
+	int	 k = name != NULL ? est_class_from_name(name) : -1;
+
+	if (k >= 0 && json_is_object(b) &&
+	    countframe_counts(cf, x, y, x + w, y + h))
+		frame[k]++;
+}
+
+/*
+ * The frame counts under result's review (review_merge()'s "review"):
+ * each detection as the review counts it (review_counted_as()) and each
+ * box a person added, by the frame's rule.  0, or -1 with frame[]
+ * untouched when the result was not reviewed or on no memory.
+ */
+static int
+frame_reviewed(const json_t *result, const json_t *f,
+    double frame[EST_NCLASS])
+{
+	const json_t	*ch = json_object_get(json_object_get(result,
+			    "review"), "changes");
+	const json_t	*dets = json_object_get(result, "detections"), *c;
+	struct countframe cf;
+	const char	**cls;
+	size_t		 i, n = json_array_size(dets);
+	const char	*op;
+
+	if (!json_is_array(ch) || (cls = calloc(n + 1, sizeof(*cls))) == NULL)
+		return -1;
+	memset(&cf, 0, sizeof(cf));
+	cf.valid = 1;
+	cf.x0 = json_number_value(json_object_get(f, "x0"));
+	cf.y0 = json_number_value(json_object_get(f, "y0"));
+	cf.x1 = json_number_value(json_object_get(f, "x1"));
+	cf.y1 = json_number_value(json_object_get(f, "y1"));
+	memset(frame, 0, sizeof(double) * EST_NCLASS);
+	review_counted_as(result, ch, cls, n);
+	for (i = 0; i < n; i++)
+		frame_add(&cf, cls[i], json_object_get(json_array_get(dets,
+		    i), "box"), frame);
+	for (i = 0; i < json_array_size(ch); i++) {
+		c = json_array_get(ch, i);
+		op = json_string_value(json_object_get(c, "op"));
+		if (op != NULL && strcmp(op, "add") == 0)
+			frame_add(&cf, json_string_value(json_object_get(c,
+			    "class")), json_object_get(c, "box"), frame);
+	}
+	free(cls);
+	return 0;
+}
 
 int
 countest_frame_read(const json_t *result, double frame[EST_NCLASS],
@@ -52,6 +113,8 @@ countest_frame_read(const json_t *result, double frame[EST_NCLASS],
 			return -1;
 		}
 	}
+	/* a person's corrections count in the frame as in the totals */
+	frame_reviewed(result, f, frame);
 	*ratio = fa / a;
 	return 0;
 }

@@ -13,8 +13,10 @@
  * A result's counting frame (its "frame", countframe.h): the per-class
  * frame counts into frame[] and the field's area over the frame's into
  * *ratio, so frame[k] x ratio is the field's count without the edge
- * effects.  0, or -1 (ratio 0, frame[] 0) when the result has no valid
- * frame (older results, fields too small for one).
+ * effects.  A reviewed result (review_merge()) is recounted in its frame
+ * under the review: what the person kept, reclassified or added.  0, or
+ * -1 (ratio 0, frame[] 0) when the result has no valid frame (older
+ * results, fields too small for one).
  */
 int	 countest_frame_read(const json_t *result, double frame[EST_NCLASS],
 	    double *ratio);
