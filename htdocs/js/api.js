@@ -108,6 +108,8 @@
     analyze: analyze,
     microscopeId: microscopeId,
     model: function () { return request('GET', '/api/model'); },
+    /* A microscope's checked fields and the detector's measured error on them (docs/microscope.md). */
+    microscope: function (name) { return request('GET', '/api/microscopes/' + encodeURIComponent(name)); },
     health: function () { return request('GET', '/api/health'); },
     results: function (limit) { return request('GET', '/api/results?limit=' + (limit || 100)); },
     /* The API's copy: the detector's result with its latest review merged in (docs/api.md). */

@@ -331,6 +331,8 @@
     show($('result-empty'), false);
     showError($('upload-error'), null);
     if (location.hash !== '#/result/' + r.id) history.replaceState(null, '', '#/result/' + r.id);
+    $('review-checked').checked = checkedOf(r);
+    renderMicroscope(r);
     render();
   }
 
@@ -654,7 +656,29 @@
 
   /* Whether the draft differs from the saved review (or from no review). */
   function dirty() {
-    return !!state.result && JSON.stringify(draftChanges(state.draft)) !== JSON.stringify(draftChanges(draftFrom(state.result)));
+    return !!state.result && (JSON.stringify(draftChanges(state.draft)) !== JSON.stringify(draftChanges(draftFrom(state.result))) ||
+      $('review-checked').checked !== checkedOf(state.result));
+  }
+
+  /* "Every cell checked": the saved review says the field is complete (docs/microscope.md). */
+  function checkedOf(r) { return !!(r && r.review && r.review.checked); }
+
+  /* "On this microscope: RBC −3 % ± 4 %, 24 checked fields" under the counts. */
+  function renderMicroscope(r) {
+    var el = $('mic-error');
+    show(el, false);
+    if (!r.microscope) return;
+    api.microscope(r.microscope).then(function (m) {
+      if (!state.result || state.result.id !== r.id || !m.fields) return;
+      var list = Object.keys(m.error || {}).map(function (c) {
+        var e = m.error[c];
+        return classAbbr(c) + ' ' + (e.bias > 0 ? '+' : e.bias < 0 ? '−' : '') + pct(Math.abs(e.bias), 0) + ' %' +
+          (e.sd !== null ? ' ± ' + pct(e.sd, 0) + ' %' : '');
+      }).join(', ');
+      el.textContent = t('mic.error', { list: list, n: m.fields }) +
+        (m.fields < m.min_fields ? ' ' + t('mic.few', { min: m.min_fields }) : '');
+      show(el, true);
+    }, function () { /* no figures: say nothing rather than guess */ });
   }
 
   /* [{i, det}]: the cells counted now (the boxes drawn, before class toggles). */
@@ -1006,7 +1030,8 @@
     $('review-by').removeAttribute('aria-invalid');
     try { window.localStorage.setItem('bloodview.reviewer', by); } catch (e) { /* storage off */ }
     $('review-save').disabled = true;
-    api.saveReview(r.id, { version: reviewed(r) ? r.review.version : 0, by: by, changes: draftChanges(state.draft) })
+    api.saveReview(r.id, { version: reviewed(r) ? r.review.version : 0, by: by, changes: draftChanges(state.draft),
+      checked: $('review-checked').checked })
       .then(function (nr) {
         var on = state.edit.on, keep = state.override;
         showResult(nr);
@@ -1576,6 +1601,7 @@
     $('review-delete').addEventListener('click', deleteSelected);
     $('review-undo').addEventListener('click', undo);
     $('review-save').addEventListener('click', saveReview);
+    $('review-checked').addEventListener('change', renderReview);
     try { $('review-by').value = window.localStorage.getItem('bloodview.reviewer') || ''; } catch (e) { /* storage off */ }
     /* Desktop keys while correcting: 1/2/3 a type, Delete the selected box, Z undo. */
     document.addEventListener('keydown', function (ev) {

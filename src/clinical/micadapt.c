@@ -132,6 +132,13 @@ now_iso(char *buf, size_t sz)
 	strftime(buf, sz, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* A threshold as result.json writes one (3 decimals), not a float's tail. */
+static double
+thr3(float t)
+{
+	return round((double)t * 1000) / 1000;
+}
+
 static json_t *
 num_or_null(double v)
 {
@@ -156,12 +163,12 @@ micadapt_record(json_t *state, const char *model, size_t nf, size_t nheld,
 	cls = json_object();
 	for (int c = 0; c < ncls; c++) {
 		adopted |= cl[c].adopted;
-		json_object_set_new(thr, names[c], json_real(cl[c].adopted ?
-		    cl[c].chosen : cl[c].cur));
+		json_object_set_new(thr, names[c], json_real(thr3(
+		    cl[c].adopted ? cl[c].chosen : cl[c].cur)));
 		json_object_set_new(cls, names[c], json_pack("{s:b,s:b,s:f,"
 		    "s:f,s:o,s:o,s:I,s:I}", "tried", cl[c].tried, "adopted",
-		    cl[c].adopted, "was", (double)cl[c].cur, "chosen",
-		    (double)cl[c].chosen, "held_bias_before",
+		    cl[c].adopted, "was", thr3(cl[c].cur), "chosen",
+		    thr3(cl[c].chosen), "held_bias_before",
 		    num_or_null(cl[c].held_before), "held_bias_after",
 		    num_or_null(cl[c].held_after), "fit_cells",
 		    (json_int_t)cl[c].fit_cells, "held_cells",

@@ -12,6 +12,7 @@
 
 #include "clinical/microscope.h"
 #include "store/review.h"
+#include "base/geom.h"
 
 #include <errno.h>
 #include <math.h>
@@ -19,18 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* IoU by base/geom.c, the one rule for box overlap. */
 static double
 iou(const struct mic_box *a, const struct mic_box *b)
 {
-	double ix = fmin(a->x + a->w, b->x + b->w) - fmax(a->x, b->x);
-	double iy = fmin(a->y + a->h, b->y + b->h) - fmax(a->y, b->y);
-	double in, un;
-
-	if (ix <= 0 || iy <= 0)
-		return 0;
-	in = ix * iy;
-	un = a->w * a->h + b->w * b->h - in;
-	return un > 0 ? in / un : 0;
+	return geom_iou(geom_xywh(a->x, a->y, a->w, a->h), geom_xywh(b->x,
+	    b->y, b->w, b->h));
 }
 
 static const struct mic_box *by_conf_base;
