@@ -12,6 +12,7 @@
 #include "routes/results_routes.h"
 #include "routes/review_routes.h"
 #include "routes/samples_routes.h"
+#include "routes/register.h"
 #include "routes/microscope_routes.h"
 #include "store/review.h"
 #include "store/samples.h"
@@ -184,6 +185,8 @@ app_handle(struct app *app, const struct http_request *req,
 	} else if (microscope_route(app, req, resp)) {
 		/* handled */
 	} else if (samples_route(app, req, resp)) {
+		/* handled */
+	} else if (register_route(app, req, resp)) {
 		/* handled */
 	} else
 		http_error(resp, 404, "not_found", "No such API route.");
