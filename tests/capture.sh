@@ -43,16 +43,18 @@ cat "$T/f1.jpg" "$T/big.jpg" "$T/f2.jpg" >"$T/mixed.mjpeg"
 mkdir "$T/dir" && cp "$T/f2.jpg" "$T/dir/a.jpg" && cp "$T/f3.jpg" "$T/dir/b.JPEG" &&
     echo "not a frame" >"$T/dir/notes.txt"
 
-# start NAME ARGS...: the helper on a free loopback port; sets PORT
+# start NAME ARGS...: the helper on a free loopback port (no token unless
+# ARGS give one); sets PORT.  The wait is a hang guard only (60 s).
 start() {
 	name=$1
 	shift
+	case " $* " in *" --token-file "*) ;; *) set -- --no-token "$@" ;; esac
 	"$cap" --listen 127.0.0.1:0 "$@" 2>"$T/$name.log" &
 	pid=$!
 	pids="$pids $pid"
 	PORT=
 	i=0
-	while [ $i -lt 50 ] && [ -z "$PORT" ]; do
+	while [ $i -lt 600 ] && [ -z "$PORT" ]; do
 		PORT=$(sed -n 's/^bv-capture: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/$name.log")
 		[ -n "$PORT" ] || sleep 0.1
 		i=$((i + 1))
@@ -286,7 +288,7 @@ py dir "$PORT" "$T/f2.jpg" "$T/f3.jpg"
 "$cap" --listen "$T/cap.sock" --file "$T/clip.mjpeg" 2>"$T/unix.log" &
 pids="$pids $!"
 i=0
-until [ -S "$T/cap.sock" ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+until [ -S "$T/cap.sock" ] || [ $i -ge 600 ]; do sleep 0.1; i=$((i + 1)); done
 sleep 0.2
 code=$(curl -s -o "$T/unix.jpg" -w '%{http_code}' --unix-socket "$T/cap.sock" http://x/camera/snapshot.jpg)
 if [ "$code" = 200 ] && { cmp -s "$T/unix.jpg" "$T/f1.jpg" || cmp -s "$T/unix.jpg" "$T/f2.jpg" ||
@@ -301,7 +303,7 @@ fi
 expect() {
 	what=$1 pat=$2
 	shift 2
-	out=$("$cap" --listen 127.0.0.1:0 "$@" 2>&1)
+	out=$("$cap" --listen 127.0.0.1:0 --no-token "$@" 2>&1)
 	rc=$?
 	if [ $rc = 1 ] && printf '%s' "$out" | grep -q "$pat" &&
 	    ! printf '%s' "$out" | grep -q listening; then
@@ -353,13 +355,61 @@ EOF
 	"$LIGHTTPD" -D -f "$T/lighttpd.conf" >"$T/lighttpd.out" 2>&1 &
 	pids="$pids $!"
 	i=0
-	until curl -s -o /dev/null "http://127.0.0.1:$lport/camera/health" || [ $i -ge 50 ]; do
+	until curl -s -o /dev/null "http://127.0.0.1:$lport/camera/health" || [ $i -ge 600 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
 	py proxy "$lport" "$T/f1.jpg" "$T/f2.jpg" "$T/f3.jpg"
 else
 	echo "SKIP: lighttpd absent: the proxy check"
+fi
+
+# 7. who may watch: a TCP port needs a token (or --no-token); with
+# --token-file each request must carry it, as the web server adds it
+# (lighttpd: mod_setenv, the line etc/lighttpd-bloodview.conf.in shows)
+out=$("$cap" --file "$T/clip.mjpeg" --listen 127.0.0.1:0 2>&1); rc=$?
+[ $rc = 2 ] && printf '%s' "$out" | grep -q -- "--token-file" &&
+    pass "a TCP port without a token is refused at start-up (exit 2)" ||
+    fail "no token on TCP: rc=$rc \"$out\""
+printf 'short\n' >"$T/short.tok"
+out=$("$cap" --file "$T/clip.mjpeg" --token-file "$T/short.tok" 2>&1); rc=$?
+[ $rc = 2 ] && pass "a token under 16 bytes is refused (exit 2)" || fail "short token: rc=$rc"
+tok=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+printf '%s\n' "$tok" >"$T/cam.tok"
+start tok --file "$T/clip.mjpeg" --fps 10 --token-file "$T/cam.tok"
+c0=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/camera/snapshot.jpg")
+c1=$(curl -s -o /dev/null -w '%{http_code}' -H "X-BV-Capture-Token: ${tok}x" "http://127.0.0.1:$PORT/camera/health")
+c2=$(curl -s -o /dev/null -w '%{http_code}' -H "X-BV-Capture-Token: $tok" "http://127.0.0.1:$PORT/camera/health")
+[ "$c0 $c1 $c2" = "403 403 200" ] &&
+    pass "token: none -> 403, wrong -> 403, right -> 200" || fail "token: $c0 $c1 $c2"
+sock=$T/cap.sock		# section 4's
+[ "$(stat -c %a "$sock" 2>/dev/null)" = 660 ] &&
+    pass "a UNIX socket is made 0660 (its owner and group only)" ||
+    fail "socket mode $(stat -c %a "$sock" 2>/dev/null)"
+if [ -x "$LIGHTTPD" ]; then
+	tport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	cat >"$T/lighttpd-tok.conf" <<EOF
+server.document-root = "$T/www"
+server.bind = "127.0.0.1"
+server.port = $tport
+server.errorlog = "$T/lighttpd-tok.err"
+server.modules += ( "mod_proxy", "mod_setenv" )
+\$HTTP["url"] =~ "^/camera/" {
+	setenv.set-request-header = ( "X-BV-Capture-Token" => "$tok" )
+	proxy.server = ( "" => (( "host" => "127.0.0.1", "port" => $PORT )))
+	server.stream-response-body = 2
+}
+EOF
+	"$LIGHTTPD" -D -f "$T/lighttpd-tok.conf" >"$T/lighttpd-tok.out" 2>&1 &
+	pids="$pids $!"
+	i=0
+	until c=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$tport/camera/health") &&
+	    [ "$c" != 000 ] || [ $i -ge 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$c" = 200 ] && pass "through lighttpd with the token header -> 200" ||
+	    fail "through lighttpd with the token: $c"
 fi
 
 [ $fails = 0 ] || { echo "$fails check(s) failed"; for f in "$T"/*.log; do echo "--- $f"; tail -5 "$f"; done; exit 1; }

@@ -23,6 +23,14 @@
  * socket buffers hold: the send buffer is kept small), never a queue.  A
  * client that takes no byte for 10 s, or sends no request within 5 s, is
  * dropped; one that goes away mid-frame is just closed.
+ *
+ * Who may watch: the camera shows a patient's smear, so only the web
+ * server, after its authorizer, may reach it.  On a UNIX socket (made
+ * 0660: its owner and group, the web server's) the file mode decides; on
+ * a TCP port, which every local user can connect to, each request must
+ * carry the secret of --token-file in X-BV-Capture-Token (the web server
+ * adds it, see bv-capture(1)), else 403.  A TCP port without a token is
+ * refused at start-up unless --no-token says so (tests, a one-user box).
  */
 
 #define _DEFAULT_SOURCE
@@ -39,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -75,6 +84,9 @@ struct client {
 	double			 t_moved;	/* last byte in or out */
 };
 
+#define CAP_TOKEN_MIN	16	/* a token's bytes, at least and at most */
+#define CAP_TOKEN_MAX	128
+
 struct server {
 	int			 lfd;
 	struct capture		*cap;
@@ -86,9 +98,12 @@ struct server {
 	struct client		*cl;
 	size_t			 maxcl;		/* viewers */
 	size_t			 nslots;	/* maxcl + CAP_OVERFLOW */
+	char			 token[CAP_TOKEN_MAX + 1];	/* "": none */
 };
 
 static volatile sig_atomic_t	 stop_flag;
+
+#define CAP_TOKEN_HEADER	"x-bv-capture-token:"
 
 static void
 on_signal(int sig)
@@ -112,8 +127,64 @@ usage(void)
 	fprintf(stderr, "usage: bv-capture [--device /dev/videoN | --file "
 	    "CLIP.mjpeg|DIR] [--listen HOST:PORT|/path.sock]\n"
 	    "       [--size WxH] [--fps N] [--max-frame BYTES] "
-	    "[--max-clients N] [--quality Q]\n");
+	    "[--max-clients N] [--quality Q]\n"
+	    "       [--token-file FILE | --no-token]\n");
 	exit(2);
+}
+
+/*
+ * The secret of file path (its first line, 16 to 128 printable bytes)
+ * into token; -1 with a sentence in err.
+ */
+static int
+token_load(const char *path, char *token, char *err, size_t errsz)
+{
+	FILE	*f;
+	size_t	 n, i;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errsz, "--token-file %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fgets(token, CAP_TOKEN_MAX + 1, f) == NULL)
+		token[0] = '\0';
+	fclose(f);
+	token[strcspn(token, "\r\n")] = '\0';
+	n = strlen(token);
+	for (i = 0; i < n; i++)
+		if (token[i] <= ' ' || token[i] > '~')
+			break;
+	if (n < CAP_TOKEN_MIN || i < n) {
+		snprintf(err, errsz, "--token-file %s: its first line must "
+		    "be %d to %d printable bytes without spaces", path,
+		    CAP_TOKEN_MIN, CAP_TOKEN_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 if request head req (NUL-terminated) carries token, in constant time. */
+static int
+token_ok(const char *req, const char *token)
+{
+	const char	*h = strstr(req, "\r\n"), *v;
+	size_t		 n = strlen(token), len, i;
+	unsigned char	 d;
+
+	for (; h != NULL; h = strstr(h + 2, "\r\n")) {
+		if (strncasecmp(h + 2, CAP_TOKEN_HEADER,
+		    strlen(CAP_TOKEN_HEADER)) != 0)
+			continue;
+		v = h + 2 + strlen(CAP_TOKEN_HEADER);
+		v += strspn(v, " \t");
+		len = strcspn(v, " \t\r\n");
+		d = len != n;
+		for (i = 0; i < n; i++)
+			d |= (unsigned char)(v[i < len ? i : 0] ^ token[i]);
+		return d == 0;
+	}
+	return 0;
 }
 
 /* A strictly parsed number in [lo, hi]; -1 if not. */
@@ -139,6 +210,7 @@ open_listener(const char *spec, char *err, size_t errsz)
 	struct stat		 sb;
 	char			 host[256], *colon, port[16];
 	int			 fd = -1, one = 1;
+	mode_t			 old_mask;
 
 	if (spec[0] == '/') {
 		memset(&sun, 0, sizeof(sun));
@@ -151,10 +223,13 @@ open_listener(const char *spec, char *err, size_t errsz)
 		/* a socket left by an earlier run, never another file */
 		if (lstat(spec, &sb) == 0 && S_ISSOCK(sb.st_mode))
 			unlink(spec);
+		/* 0660: its owner and group (the web server's) only */
+		old_mask = umask(0117);
 		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
 		    SOCK_NONBLOCK, 0)) == -1 ||
 		    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-		    listen(fd, 16) == -1) {
+		    (umask(old_mask), listen(fd, 16)) == -1) {
+			umask(old_mask);
 			snprintf(err, errsz, "--listen %s: %s", spec,
 			    strerror(errno));
 			if (fd != -1)
@@ -331,6 +406,9 @@ route(struct server *s, struct client *c)
 	size_t	 n;
 
 	c->req[c->reqlen] = '\0';
+	if (s->token[0] != '\0' && !token_ok(c->req, s->token))
+		return client_error(c, "403 Forbidden", "forbidden",
+		    "The camera is served through the web server only.", "");
 	if ((sp = strchr(c->req, ' ')) == NULL)
 		return client_error(c, "400 Bad Request", "bad_request",
 		    "Not an HTTP request.", "");
@@ -676,6 +754,8 @@ main(int argc, char *argv[])
 		{ "max-frame", required_argument, NULL, 'm' },
 		{ "max-clients", required_argument, NULL, 'c' },
 		{ "quality", required_argument, NULL, 'q' },
+		{ "token-file", required_argument, NULL, 't' },
+		{ "no-token", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct capture_opts	 o = { 640, 480, 15, 2 * 1024 * 1024, 85 };
@@ -683,11 +763,12 @@ main(int argc, char *argv[])
 	struct sigaction	 sa;
 	const char		*device = NULL, *file = NULL;
 	const char		*listen_at = "127.0.0.1:8091";
+	const char		*token_file = NULL;
 	char			 err[512], *x;
 	enum capture_err	 e;
 	double			 v;
 	size_t			 i;
-	int			 ch, rc = 1;
+	int			 ch, rc = 1, no_token = 0;
 
 	memset(&s, 0, sizeof(s));
 	s.lfd = -1;
@@ -745,12 +826,31 @@ main(int argc, char *argv[])
 			}
 			o.quality = (int)v;
 			break;
+		case 't':
+			token_file = optarg;
+			break;
+		case 'n':
+			no_token = 1;
+			break;
 		default:
 			usage();
 		}
 	}
-	if (optind != argc || (device != NULL && file != NULL))
+	if (optind != argc || (device != NULL && file != NULL) ||
+	    (token_file != NULL && no_token))
 		usage();
+	if (token_file != NULL && token_load(token_file, s.token, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "bv-capture: %s\n", err);
+		return 2;
+	}
+	if (listen_at[0] != '/' && token_file == NULL && !no_token) {
+		fprintf(stderr, "bv-capture: on a TCP port every local user "
+		    "could watch the camera: give --token-file (the web "
+		    "server sends its secret) or --listen /path.sock, or "
+		    "--no-token to allow it anyway\n");
+		return 2;
+	}
 	s.max_frame = o.max_frame;
 	s.nslots = s.maxcl + CAP_OVERFLOW;
 

@@ -43,7 +43,7 @@ before(async () => {
   assert.ok(fs.existsSync(FIELD), FIELD + ' exists');
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   /* a single JPEG is a clip of one frame, played at 10 frames/s */
-  helper = spawn(CAPTURE, ['--file', FIELD, '--fps', '10', '--listen', '127.0.0.1:0'],
+  helper = spawn(CAPTURE, ['--file', FIELD, '--fps', '10', '--listen', '127.0.0.1:0', '--no-token'],
                  { stdio: ['ignore', 'ignore', 'pipe'] });
   helperUrl = await new Promise((resolve, reject) => {
     let err = '';
