@@ -547,18 +547,6 @@
     table.appendChild(tb);
     wrap.appendChild(table);
     wrap.appendChild(h('p', { 'class': 'hint ci-method', text: msgs(sum.ci_method_i18n, sum.ci_method) }));
-    if (sum.detector_note)
-      wrap.appendChild(h('p', { 'class': 'warn-box detector-note', text: msgs(sum.detector_note_i18n, sum.detector_note) }));
-    if (sum.manual && Object.keys(sum.manual).length) wrap.appendChild(manualView(sum.manual));
-    if (sum.estimates_unavailable)
-      wrap.appendChild(h('p', { 'class': 'warn-box unavailable', text: msgs(sum.estimates_unavailable_i18n, sum.estimates_unavailable) }));
-    /* Which fields the estimates use: random monolayer fields only. */
-    if (sum.selection && sum.selection.text)
-      wrap.appendChild(h('p', { 'class': 'warn-box selection-note', 'data-targeted': String(sum.selection.targeted || 0),
-        text: msgs(sum.selection.text_i18n, sum.selection.text) }));
-    /* Stained smear fields are what the classifier types; a chamber's unstained cells are not. */
-    if (sum.differential && sum.fields > 0 && (!s || s.preparation !== 'chamber' || sum.differential.typed > 0))
-      wrap.appendChild(differentialView(sum.differential));
     /* Each estimate with its 95 % interval, what the interval means, and the counting frame. */
     if (BV.trust && sum.estimates && Object.keys(sum.estimates).length) {
       wrap.appendChild(h('p', { 'class': 'estimate-intervals' }, [h('strong', { text: t('trust.title') + ': ' }),
@@ -572,6 +560,18 @@
     if (sum.counting_frame && sum.counting_frame.text)
       wrap.appendChild(h('p', { 'class': 'hint counting-frame', 'data-used': String(!!sum.counting_frame.used),
         text: msgs(sum.counting_frame.text_i18n, sum.counting_frame.text) }));
+    if (sum.detector_note)
+      wrap.appendChild(h('p', { 'class': 'warn-box detector-note', text: msgs(sum.detector_note_i18n, sum.detector_note) }));
+    if (sum.manual && Object.keys(sum.manual).length) wrap.appendChild(manualView(sum.manual));
+    if (sum.estimates_unavailable)
+      wrap.appendChild(h('p', { 'class': 'warn-box unavailable', text: msgs(sum.estimates_unavailable_i18n, sum.estimates_unavailable) }));
+    /* Which fields the estimates use: random monolayer fields only. */
+    if (sum.selection && sum.selection.text)
+      wrap.appendChild(h('p', { 'class': 'warn-box selection-note', 'data-targeted': String(sum.selection.targeted || 0),
+        text: msgs(sum.selection.text_i18n, sum.selection.text) }));
+    /* Stained smear fields are what the classifier types; a chamber's unstained cells are not. */
+    if (sum.differential && sum.fields > 0 && (!s || s.preparation !== 'chamber' || sum.differential.typed > 0))
+      wrap.appendChild(differentialView(sum.differential));
 
     /* Every formula with its numbers, as the server computed it.  Texts from the data files
        (profile label, WHO group, source note) are translated only while unedited (i18n.label). */

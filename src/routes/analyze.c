@@ -490,6 +490,8 @@ analyze_detect(struct analyze *a, struct http_response *resp)
 	}
 	a->boxes = a->dr.boxes;
 	a->nboxes = a->dr.n;
+	countframe_make(&a->dr.fov, countframe_inset(&a->dr.scale,
+	    sm.rbc_net_px), &a->cf);
 	/* the white-cell differential, on the display copy before drawing */
 	if (app->wbc != NULL && a->nboxes > 0 && (wbc = wbc_class(app)) >= 0 &&
 	    ((a->types = calloc(a->nboxes, sizeof(*a->types))) == NULL ||
@@ -525,14 +527,13 @@ analyze_draw(struct analyze *a, struct http_response *resp)
 	    &a->thumb) == -1 ||
 	    imgio_encode_jpeg(&a->thumb, 75, &a->tjpg, &a->tjpglen) == -1 ||
 	    imgio_encode_jpeg(&a->im, cfg->jpeg_quality, &a->pjpg,
-	countframe_make(&a->dr.fov, countframe_inset(&a->dr.scale,
-	    sm.rbc_net_px), &a->cf);
 	    &a->pjpglen) == -1)
 		goto fail;
 	/* outline the field, unless it is simply the whole frame */
 	if (a->dr.fov.shape == FOV_CIRCLE || a->dr.fov.w < a->W - 1 ||
 	    a->dr.fov.h < a->H - 1)
 		fov_draw(&a->im, &a->dr.fov, a->dfac);
+	annotate_frame(&a->im, &a->cf, a->dfac);
 	annotate_draw(&a->im, a->ab, a->ns);
 	if (imgio_encode_jpeg(&a->im, cfg->jpeg_quality, &a->jpg,
 	    &a->jpglen) == -1)
@@ -624,12 +625,20 @@ analyze_json(struct analyze *a, struct http_response *resp)
 	json_object_set_new(r, "scale", pipeline_scale_json(&a->dr.scale));
 	json_object_set_new(r, "fov", pipeline_fov_json(&a->dr.fov,
 	    a->dr.scale.um_per_px));
+	/* the counting frame, and an interval on every count (issue 20) */
+	json_object_set_new(r, "frame", countframe_json(&a->cf, &a->dr.fov,
+	    json_object_get(r, "classes"), a->boxes, a->nboxes, a->thr,
+	    a->dr.scale.um_per_px));
+	json_object_set_new(r, "count_error", json_is_object(json_object_get(
+	    app->model_info, "count_error")) ? json_deep_copy(json_object_get(
+	    app->model_info, "count_error")) : json_null());
+	json_object_set_new(r, "count_intervals", interval_counts_json(
+	    json_object_get(r, "counts"), json_object_get(r, "count_error")));
 	json_object_set_new(r, "working", json_pack("{s:i,s:i,s:i}",
 	    "width", a->dr.work_w, "height", a->dr.work_h,
 	    "tiles", a->dr.tiles));
 	if (a->dfac < 1)
 		json_object_set_new(r, "display", json_pack("{s:i,s:i}",
-	annotate_frame(&a->im, &a->cf, a->dfac);
 		    "width", a->im.w, "height", a->im.h));
 	json_object_set_new(r, "timings_ms", json_pack(
 	    "{s:f,s:f,s:f,s:f,s:f}", "decode", round1(a->t1 - a->t0),
@@ -669,15 +678,6 @@ analyze_commit(struct analyze *a, struct http_response *resp)
 		else
 			http_error(resp, 503, "storage_unavailable",
 			    "Results cannot be saved; see the server log.");
-	/* the counting frame, and an interval on every count (issue 20) */
-	json_object_set_new(r, "frame", countframe_json(&a->cf, &a->dr.fov,
-	    json_object_get(r, "classes"), a->boxes, a->nboxes, a->thr,
-	    a->dr.scale.um_per_px));
-	json_object_set_new(r, "count_error", json_is_object(json_object_get(
-	    app->model_info, "count_error")) ? json_deep_copy(json_object_get(
-	    app->model_info, "count_error")) : json_null());
-	json_object_set_new(r, "count_intervals", interval_counts_json(
-	    json_object_get(r, "counts"), json_object_get(r, "count_error")));
 		return -1;
 	}
 	if (a->sample_id != NULL && (serr = samples_attach(fd, a->sample_id,

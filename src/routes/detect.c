@@ -151,9 +151,6 @@ build_answer(const struct app *app, int W, int H, const char *mime,
 	}
 	o = json_pack("{s:{s:i,s:i,s:s},s:s,s:o,s:o,s:o}",
 	    "image", "width", W, "height", H, "type", mime,
-		/* each count's 95 % interval, as /api/analyze gives it */
-		json_object_set_new(o, "count_intervals", interval_counts_json(
-		    counts, json_object_get(app->model_info, "count_error")));
 	    "model", app->model_name, "thresholds", tv, "counts", counts,
 	    "boxes", boxes);
 	if (o != NULL) {
@@ -163,6 +160,9 @@ build_answer(const struct app *app, int W, int H, const char *mime,
 		json_object_set_new(o, "working", json_pack("{s:i,s:i,s:i}",
 		    "width", dr->work_w, "height", dr->work_h,
 		    "tiles", dr->tiles));
+		/* each count's 95 % interval, as /api/analyze gives it */
+		json_object_set_new(o, "count_intervals", interval_counts_json(
+		    counts, json_object_get(app->model_info, "count_error")));
 	}
 	return o;
 }
