@@ -33,6 +33,7 @@
     blobImages: false,    /* whether the page's CSP lets <img> show blob: URLs (local previews) */
     samplesOn: false,     /* the server has samples (GET /api/samples answered): "Add to sample…" */
     draft: { touched: {}, adds: [] },  /* the review being edited (see "review" below) */
+    mic: null,                         /* the shown result's microscope (GET /api/microscopes/NAME) */
     edit: { on: false, undo: [], pick: null }
   };
 
@@ -436,6 +437,8 @@
     });
     $('count-total').textContent = String(total);
     $('ratio').textContent = ratioText(counts);
+    $('mic-error').textContent = micText() || '';
+    show($('mic-error'), !!micText());
 
     BV.chart.bars($('chart'), classes.map(function (c, k) {
       return { label: classAbbr(c), value: counts[c] || 0, cls: 'k' + k };
@@ -447,7 +450,7 @@
     if (BV.report) BV.report.result({ result: r, counts: counts, classes: classes,
       thresholds: state.override === null ? thresholdsText(r, saved) : i18n.num(state.override, 2),
       savedThresholds: thresholdsText(r, saved), review: reviewText(r), reviewed: reviewed(r),
-      reviewedBy: reviewed(r) ? r.review.by || null : null });
+      reviewedBy: reviewed(r) ? r.review.by || null : null, microscope: micText() });
 
     var urls = r.urls || {};
     $('dl-image').href = urls.image || '#';
@@ -663,22 +666,28 @@
   /* "Every cell checked": the saved review says the field is complete (docs/microscope.md). */
   function checkedOf(r) { return !!(r && r.review && r.review.checked); }
 
-  /* "On this microscope: RBC −3 % ± 4 %, 24 checked fields" under the counts. */
+  /* Fetch the result's microscope (GET /api/microscopes/NAME) once per result shown. */
   function renderMicroscope(r) {
-    var el = $('mic-error');
-    show(el, false);
+    state.mic = null;
     if (!r.microscope) return;
     api.microscope(r.microscope).then(function (m) {
-      if (!state.result || state.result.id !== r.id || !m.fields) return;
-      var list = Object.keys(m.error || {}).map(function (c) {
-        var e = m.error[c];
-        return classAbbr(c) + ' ' + (e.bias > 0 ? '+' : e.bias < 0 ? '−' : '') + pct(Math.abs(e.bias), 0) + ' %' +
-          (e.sd !== null ? ' ± ' + pct(e.sd, 0) + ' %' : '');
-      }).join(', ');
-      el.textContent = t('mic.error', { list: list, n: m.fields }) +
-        (m.fields < m.min_fields ? ' ' + t('mic.few', { min: m.min_fields }) : '');
-      show(el, true);
+      if (!state.result || state.result.id !== r.id) return;
+      state.mic = m;
+      render();
     }, function () { /* no figures: say nothing rather than guess */ });
+  }
+
+  /* "On this microscope: RBC −3 % ± 4 %, 24 checked fields." in this language, or null. */
+  function micText() {
+    var m = state.mic;
+    if (!m || !m.fields) return null;
+    var list = Object.keys(m.error || {}).map(function (c) {
+      var e = m.error[c];
+      return classAbbr(c) + ' ' + (e.bias > 0 ? '+' : e.bias < 0 ? '−' : '') + pct(Math.abs(e.bias), 0) + ' %' +
+        (e.sd !== null ? ' ± ' + pct(e.sd, 0) + ' %' : '');
+    }).join(', ');
+    return t('mic.error', { list: list, n: m.fields }) +
+      (m.fields < m.min_fields ? ' ' + t('mic.few', { min: m.min_fields }) : '');
   }
 
   /* [{i, det}]: the cells counted now (the boxes drawn, before class toggles). */

@@ -132,6 +132,7 @@
       h('p', { text: t('ratio.label') + ': ' + (wbc ? i18n.num((d.counts.RBC || 0) / wbc, 1) + ' : 1' : t('ratio.none')) }),
       h('p', { 'class': 'rp-small', text: t('rp.thresholds', { t: d.thresholds }) }),
       h('p', { 'class': 'rp-small', text: t('info.review') + ': ' + d.review }),
+      d.microscope ? h('p', { 'class': 'rp-small rp-microscope', text: d.microscope }) : null,
       h('p', { 'class': 'rp-small', text: t('rp.noEstimate') })]);
     var img = (r.urls || {}).image;
     page.appendChild(h('div', { 'class': 'rp-body' }, [
