@@ -36,6 +36,11 @@ for s in $seeds; do
 	[ "$c" = 200 ] || { echo "not ok - seed $s: $c $(head -c 300 \
 	    "$work/e$s.json")"; exit 1; }
 done
+# the same smear with its scale given: the frame's area in um^2 too
+set -- $seeds
+c=$(curl -s -o "$work/um.json" -w '%{http_code}' -F "um_per_px=0.075" \
+    -F "image=@$work/e$1.jpg" "$BV_URL/api/analyze")
+[ "$c" = 200 ] || { echo "not ok - um_per_px upload: $c"; exit 1; }
 c=$(curl -s -o "$work/summary.json" -w '%{http_code}' "$BV_URL/api/samples/$sid")
 [ "$c" = 200 ] || { echo "ERROR: get sample -> $c"; exit 99; }
 
@@ -79,6 +84,10 @@ for s in seeds:
        "seed %s: every count has its interval or says why not" % s)
     if "lo" in iv["RBC"]:
         ok(iv["RBC"]["lo"] <= iv["RBC"]["centre"] <= iv["RBC"]["hi"], "seed %s: RBC interval ordered" % s)
+
+u = json.load(open("%s/um.json" % work))["frame"]
+ok(u["valid"] and abs(u["area_um2"] - u["area_px"] * 0.075 ** 2) <= 0.1,
+   "with 0.075 um/px the frame is %s px^2 = %s um^2" % (u["area_px"], u["area_um2"]))
 
 # the sample: densities from frame counts over frame areas, each with its interval or why not
 sm = json.load(open("%s/summary.json" % work))["summary"]

@@ -154,6 +154,10 @@ test_frame_estimate(void)
 
 	CHECK(json_is_true(get(sum, "counting_frame", "used", NULL)));
 	CHECK(num(sum, "counting_frame", "fields", NULL) == 3);
+	CHECK(num(json_array_get(get(sum, "per_field", NULL, NULL), 1),
+	    "frame", "counts", "RBC") == 5);
+	CHECK(num(json_array_get(get(sum, "per_field", NULL, NULL), 1),
+	    "frame", "field_over_frame", NULL) == 3);
 	CHECK(num(sum, "estimates", "RBC", "per_ul") == 4500000);
 	CHECK(num(get(sum, "estimates", "RBC", "interval95"), "lo", NULL,
 	    NULL) == 1556180);
@@ -247,6 +251,8 @@ test_no_frame(void)
 
 	CHECK(json_is_false(get(sum, "counting_frame", "used", NULL)));
 	CHECK(num(sum, "counting_frame", "fields_with_frame", NULL) == 1);
+	CHECK(json_is_null(json_object_get(json_array_get(get(sum,
+	    "per_field", NULL, NULL), 1), "frame")));
 	CHECK_STR(json_string_value(json_object_get(json_array_get(get(sum,
 	    "counting_frame", "text_i18n", NULL), 0), "code")),
 	    "frame_not_used");

@@ -556,6 +556,10 @@
         }).join(' · ')]));
       if (sum.interval_method)
         wrap.appendChild(h('p', { 'class': 'hint interval-method', text: msgs(sum.interval_method_i18n, sum.interval_method) }));
+      var unv = classes.map(function (c) { var e = sum.estimates[c]; return e && e.interval95 && e.interval95.components; })
+        .filter(function (x) { return x && x.factor_sd_unverified; })[0];
+      if (unv) wrap.appendChild(h('p', { 'class': 'hint factor-unverified' }, [h('span', { 'class': 'tag unverified', text: t('smp.unverified') }),
+        ' ' + t('trust.factorUnverified', { sd: i18n.num(unv.factor_sd_rel * 100, 0) + ' %' })]));
     }
     if (sum.counting_frame && sum.counting_frame.text)
       wrap.appendChild(h('p', { 'class': 'hint counting-frame', 'data-used': String(!!sum.counting_frame.used),

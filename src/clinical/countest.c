@@ -120,6 +120,19 @@ countest_frame_read(const json_t *result, double frame[EST_NCLASS],
 }
 
 json_t *
+countest_field_json(const double frame[EST_NCLASS], double ratio)
+{
+	json_t	*c;
+	int	 k;
+
+	if (!(ratio > 0) || (c = json_object()) == NULL)
+		return json_null();
+	for (k = 0; k < EST_NCLASS; k++)
+		json_object_set_new(c, est_class_name(k), jnum(frame[k], 0));
+	return json_pack("{s:o,s:f}", "counts", c, "field_over_frame", ratio);
+}
+
+json_t *
 countest_frame_json(int used, size_t with_frame, size_t n)
 {
 	char	 text[400];

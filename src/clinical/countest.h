@@ -22,6 +22,13 @@ int	 countest_frame_read(const json_t *result, double frame[EST_NCLASS],
 	    double *ratio);
 
 /*
+ * A per_field entry's "frame": {"counts": {class: n}, "field_over_frame":
+ * ratio}, the field's count for a density being counts x ratio; JSON
+ * null when ratio is 0 (no frame).  New reference.
+ */
+json_t	*countest_field_json(const double frame[EST_NCLASS], double ratio);
+
+/*
  * The summary's "counting_frame": whether the estimates used frame
  * counts (used: every one of the n random fields has a frame; with_frame
  * of them do) and why, in English and as messages ("" and none without

@@ -1118,6 +1118,9 @@ samples_summary_ref(int results_fd, const json_t *sample,
 		    "fov_area_um2", f[n].fov_um2 > 0 ?
 		    json_real(f[n].fov_um2) : json_null()));
 		json_object_set_new(json_array_get(fields,
+		    json_array_size(fields) - 1), "frame", countest_field_json(
+		    f[n].frame, f[n].frame_ratio));
+		json_object_set_new(json_array_get(fields,
 		    json_array_size(fields) - 1), "review_version",
 		    json_is_object(rv) ? json_incref(json_object_get(rv,
 		    "version")) : json_integer(0));

@@ -116,6 +116,9 @@ for (const lang of ['en', 'es']) {
         assert.ok(est.includes(w.title), est);
         assert.ok(est.includes(sum.estimates.RBC.interval95 ? '–' : w.unavailable), est);
         assert.equal(await page.getAttribute('.counting-frame', 'data-used'), 'true');
+        /* a factor spread the profile states but nobody measured is said to be so */
+        const iv = sum.estimates.RBC.interval95;
+        assert.equal(!!(await page.$('.factor-unverified')), !!(iv && iv.components.factor_sd_unverified));
       }
       await page.screenshot({ path: path.join(ARTIFACTS, 'ui-trust-sample-' + lang + '.png'), fullPage: true });
       assert.deepEqual(problems, []);
