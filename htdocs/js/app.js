@@ -57,7 +57,11 @@
     /* A refused review says which change, in this language. */
     if (err && err.i18n && /^review_/.test(err.i18n[0] && err.i18n[0].code) && i18n.knows(err.i18n))
       return t('err.review') + ' ' + i18n.msgs(err.i18n, err.message);
-    return i18n.has(key) ? t(key, { status: err.status }) : t('err.unknown', { status: (err && err.status) || '?' });
+    /* The upload limit as the server states it (GET /api/model max_upload_bytes), never a guess. */
+    var max = state.model && state.model.max_upload_bytes;
+    if (key === 'err.too_large' && !max) key = 'err.too_large_nomax';
+    return i18n.has(key) ? t(key, { status: err.status, max: max ? i18n.num(max / 1048576, max % 1048576 ? 1 : 0) + ' MiB' : '' })
+      : t('err.unknown', { status: (err && err.status) || '?' });
   }
 
   /* Fill an alert box with the translated message plus the code, for whoever supports the user. */
@@ -326,6 +330,7 @@
     useSaved();
     viewer.setFov(r.fov);
     viewer.setFrame(r.frame);
+    showQuality(r);
     var base = baseImage(r);
     setBase(base, r);
     show($('result'), true);
@@ -335,6 +340,31 @@
     $('review-checked').checked = checkedOf(r);
     renderMicroscope(r);
     render();
+  }
+
+  /*
+   * The field's quality flags (docs/quality.md): each flag's plain sentence with its measured
+   * value, and whether a sample leaves the field out of its estimates.  The box is made once,
+   * under the result's header; a result stored before the flags existed shows none.
+   */
+  function showQuality(r) {
+    var box = $('quality-box');
+    if (!box) {
+      box = h('div', { id: 'quality-box', 'class': 'quality-box' });
+      var head = document.querySelector('#result .report-head');
+      head.parentNode.insertBefore(box, head.nextSibling);
+    }
+    BV.dom.clear(box);
+    var q = r.quality;
+    show(box, !!q);
+    if (!q) return;
+    box.setAttribute('data-poor', q.poor ? 'true' : 'false');
+    box.appendChild(h('h3', { text: t('quality.title') }));
+    box.appendChild(h('p', { 'class': q.poor ? 'warn-box' : 'hint', text: t(q.poor ? 'quality.poor' : 'quality.good') }));
+    if (!q.flags || !q.flags.length) return;
+    box.appendChild(h('ul', { 'class': 'quality-flags' }, q.flags.map(function (f) {
+      return h('li', { 'data-flag': f.flag, text: i18n.msgs(f.text_i18n, f.text) });
+    })));
   }
 
   /* On a phone the result starts below the upload card: bring its top into view. */

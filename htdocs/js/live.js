@@ -345,7 +345,11 @@
         sample: BV.samples && BV.samples.activeId ? BV.samples.activeId() : null
       }).promise;
     }).then(function (r) {
-      captureState('done', t('live.captured'));
+      /* a poor field goes into the sample, but out of its estimates: say so (docs/quality.md) */
+      var q = r.quality, inSample = BV.samples && BV.samples.activeId && BV.samples.activeId();
+      captureState('done', t('live.captured') + (q && q.poor && inSample ? ' ' + t('quality.captureWarn', {
+        flags: (q.flags || []).map(function (f) { return t('quality.short.' + f.flag); }).join(', ') }) : ''));
+      $('live-capture-state').setAttribute('data-poor', q && q.poor ? 'true' : 'false');
       if (BV.app && BV.app.showResult) BV.app.showResult(r);
     }, function (err) {
       captureState('error', '');

@@ -210,7 +210,10 @@
         h('img', { src: '/results/' + encodeURIComponent(f.result) + '/thumb.jpg', alt: '' }),
         h('figcaption', { text: (i + 1) + ' · ' + CLASSES.map(function (c) {
           return t('abbr.' + c) + ' ' + num((f.counts || {})[c]); }).join(' ') + (f.review_version > 0 ? ' ✓' : '') +
-          (f.selection === 'targeted' ? ' · ' + t('smp.sel.short.targeted') : '') })]));
+          (f.selection === 'targeted' ? ' · ' + t('smp.sel.short.targeted') : '') +
+          (f.quality && f.quality.poor ? ' · ' + t('quality.title') + ': ' + (f.quality.flags || []).map(function (q) {
+            return t('quality.short.' + q.flag); }).join(', ') +
+            (f.quality.included ? ' ✓' : '') : '') })]));
     });
     if (fields.length > MAX_THUMBS)
       wrap.appendChild(h('p', { 'class': 'rp-small', text: t('rp.moreFields', { n: fields.length - MAX_THUMBS }) }));
@@ -270,6 +273,8 @@
       differentialLines(sum.differential).forEach(function (e) { page.appendChild(e); });
     var notes = h('div', { 'class': 'rp-notes' });
     if (sum.selection && sum.selection.text) notes.appendChild(h('p', { text: msgs(sum.selection.text_i18n, sum.selection.text) }));
+    if (sum.quality && sum.quality.poor_excluded > 0)
+      notes.appendChild(h('p', { 'class': 'rp-quality', text: msgs(sum.quality.text_i18n, sum.quality.text) }));
     if (sum.detector_note) notes.appendChild(h('p', { text: msgs(sum.detector_note_i18n, sum.detector_note) }));
     if (sum.stability && !sum.stability.stable)
       notes.appendChild(h('p', {}, [h('strong', { text: t('smp.unstable') + ' ' }), msgs(sum.stability.warning_i18n, sum.stability.warning)]));

@@ -299,6 +299,7 @@
         h('div', { 'class': 'h-actions' }, [h('a', { 'class': 'button small', href: '#/samples/' + s.id, text: t('history.open') })])
       ]));
     });
+    root.appendChild(ul);
     root.appendChild(registerView());
   }
 
@@ -391,6 +392,33 @@
   }
 
   /* A choice of how fields were chosen: random monolayer or around white cells. */
+  /*
+   * A field's quality flags in the sample (docs/quality.md): each flag's sentence, and for a
+   * poor field whether it is in the estimates, with a reviewer's button to include it (the
+   * operator's name is recorded as who included it) or to leave it out again.
+   */
+  function fieldQuality(f, sid) {
+    var q = f.quality;
+    if (!q || !q.poor) return null;
+    var msgs = i18n.msgs;
+    var box = h('div', { 'class': 'field-quality', 'data-included': String(!!q.included) }, [
+      h('ul', { 'class': 'quality-flags' }, (q.flags || []).map(function (fl) {
+        return h('li', { 'data-flag': fl.flag, text: msgs(fl.text_i18n, fl.text) });
+      })),
+      h('p', { 'class': 'quality-state', text: q.included ? t('quality.included', { by: (q.included_by || {}).by || '' })
+        : t('quality.excluded') })]);
+    var btn = h('button', { type: 'button', 'class': 'button small no-print quality-toggle',
+                            text: t(q.included ? 'quality.exclude' : 'quality.include') });
+    btn.addEventListener('click', function () {
+      btn.disabled = true;
+      request('PUT', '/api/samples/' + encodeURIComponent(sid) + '/results/' + encodeURIComponent(f.result),
+        { include_poor: !q.included, by: BV.api.operator() || '' })
+        .then(renderSample, function (err) { btn.disabled = false; state.root.appendChild(errorBox(err)); });
+    });
+    box.appendChild(btn);
+    return box;
+  }
+
   function selectionSelect(value, cls) {
     var s = h('select', { 'class': cls });
     ['random', 'targeted'].forEach(function (v) {
@@ -570,6 +598,9 @@
     if (sum.estimates_unavailable)
       wrap.appendChild(h('p', { 'class': 'warn-box unavailable', text: msgs(sum.estimates_unavailable_i18n, sum.estimates_unavailable) }));
     /* Which fields the estimates use: random monolayer fields only. */
+    if (sum.quality && sum.quality.poor_excluded > 0)
+      wrap.appendChild(h('p', { 'class': 'warn-box quality-note', 'data-poor': String(sum.quality.poor_excluded),
+        text: msgs(sum.quality.text_i18n, sum.quality.text) }));
     if (sum.selection && sum.selection.text)
       wrap.appendChild(h('p', { 'class': 'warn-box selection-note', 'data-targeted': String(sum.selection.targeted || 0),
         text: msgs(sum.selection.text_i18n, sum.selection.text) }));
@@ -636,7 +667,8 @@
           request('PUT', '/api/samples/' + encodeURIComponent(sid) + '/results/' + encodeURIComponent(f.result),
             { selection: sel.value }).then(renderSample, function (err) { sel.disabled = false; state.root.appendChild(errorBox(err)); });
         });
-        ol.appendChild(h('li', { 'data-result': f.result, 'data-selection': f.selection || 'random' }, [
+        ol.appendChild(h('li', { 'data-result': f.result, 'data-selection': f.selection || 'random',
+                                 'data-poor': String(!!(f.quality && f.quality.poor)) }, [
           h('a', { href: '#/result/' + f.result, 'class': 'field-link' }, [
             h('img', { 'class': 'field-thumb', src: '/results/' + encodeURIComponent(f.result) + '/thumb.jpg', alt: '',
                        width: '48', height: '36', loading: 'lazy' }),
@@ -644,7 +676,7 @@
           ' — ' + classes.map(function (c) { return t('abbr.' + c) + ' ' + num(f.counts[c]); }).join(' · '),
           f.review_version > 0 ? h('span', { 'class': 'tag reviewed', text: t('history.reviewed') }) : null, ' ',
           h('label', { 'class': 'field-mark' }, [h('span', { 'class': 'visually-hidden', text: t('smp.sel.label') + ' ' }), sel]),
-          ' ', rm]));
+          ' ', rm, fieldQuality(f, sid)]));
       });
       wrap.appendChild(h('h3', { text: t('smp.fields') }));
       wrap.appendChild(ol);

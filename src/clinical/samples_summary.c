@@ -1026,6 +1026,28 @@ selection_json(size_t random, size_t targeted)
 	    "targeted", (json_int_t)targeted, "text", text, "text_i18n", l);
 }
 
+/*
+ * Fields flagged poor (quality.h) that no reviewer included: stored and
+ * totalled, but left out of the estimates.
+ */
+static json_t *
+poor_json(size_t npoor)
+{
+	char	 text[240];
+
+	text[0] = '\0';
+	if (npoor > 0)
+		snprintf(text, sizeof(text), "%zu field%s flagged poor (focus, "
+		    "exposure, thickness, density, magnification or stain) "
+		    "%s left out of the estimates until a reviewer includes "
+		    "%s.", npoor, npoor == 1 ? "" : "s", npoor == 1 ? "is" :
+		    "are", npoor == 1 ? "it" : "them");
+	return json_pack("{s:I,s:s,s:o}", "poor_excluded", (json_int_t)npoor,
+	    "text", text, "text_i18n", npoor > 0 ? msg_list(
+	    "quality_poor_excluded", json_pack("{s:I}", "n",
+	    (json_int_t)npoor)) : json_array());
+}
+
 json_t *
 samples_summary_ref(int results_fd, const json_t *sample,
     const struct clinical *c, const json_t *wbc_ref)
@@ -1047,6 +1069,9 @@ samples_summary_ref(int results_fd, const json_t *sample,
 	double				*x = NULL, age, v, scale_in = 0;
 	double				 dilution = 0;
 	size_t				 n = 0, i, nids, nreviewed = 0, nr = 0;
+	size_t				 npoor = 0;
+	const json_t			*fq;
+	int				 poor, included;
 	const char			*withheld = NULL;
 	json_t				*withheld_i18n = NULL;
 	char				 how[640];
@@ -1100,7 +1125,12 @@ samples_summary_ref(int results_fd, const json_t *sample,
 			cerr = json_deep_copy(json_object_get(r, "count_error"));
 		f[n].targeted = samples_field_selection(sample, rid) ==
 		    SAMPLES_SEL_TARGETED;
-		if (!f[n].targeted)
+		/* a field flagged poor counts only once a reviewer includes it */
+		fq = json_object_get(r, "quality");
+		poor = json_is_true(json_object_get(fq, "poor"));
+		included = poor && samples_poor_included(sample, rid);
+		npoor += poor && !included && !f[n].targeted;
+		if (!f[n].targeted && (!poor || included))
 			fr[nr++] = f[n];
 		if (samples_diff_field(r, &diff) == -1) {
 			json_decref(r);
@@ -1132,6 +1162,12 @@ samples_summary_ref(int results_fd, const json_t *sample,
 		    json_array_size(fields) - 1), "selection", json_string(
 		    samples_selection_name(f[n].targeted ?
 		    SAMPLES_SEL_TARGETED : SAMPLES_SEL_RANDOM)));
+		json_object_set_new(json_array_get(fields,
+		    json_array_size(fields) - 1), "quality", json_is_object(fq) ?
+		    json_pack("{s:b,s:O,s:b,s:O?}", "poor", poor, "flags",
+		    json_object_get(fq, "flags"), "included", included,
+		    "included_by", json_object_get(json_object_get(sample,
+		    "quality_include"), rid)) : json_null());
 		json_decref(r);
 		n++;
 	}
@@ -1170,7 +1206,9 @@ samples_summary_ref(int results_fd, const json_t *sample,
 		goto fail;
 	json_object_set_new(sum, "stability", stability_json(&se[EST_RBC], nr,
 	    c));
-	json_object_set_new(sum, "selection", selection_json(nr, n - nr));
+	json_object_set_new(sum, "selection", selection_json(nr + npoor,
+	    n - nr - npoor));
+	json_object_set_new(sum, "quality", poor_json(npoor));
 	json_object_set_new(sum, "review", review_json(nreviewed, n));
 	json_object_set_new(sum, "counting_frame", countest_frame_json(
 	    use_frame, nframe, nr));

@@ -21,20 +21,22 @@
 #include "vision/classifier.h"
 #include "clinical/clinical.h"
 #include "base/config.h"
+#include "base/count.h"
+#include "base/num.h"
 #include "vision/detector.h"
 #include "vision/fov.h"
-#include "store/ids.h"
-#include "image/imgcheck.h"
 #include "vision/countframe.h"
 #include "clinical/interval.h"
+#include "store/ids.h"
+#include "image/imgcheck.h"
 #include "image/imgio.h"
 #include "base/log.h"
 #include "base/multipart.h"
 #include "vision/pipeline.h"
 #include "store/results.h"
+#include "routes/samples_routes.h"
 #include "store/samples.h"
 #include "vision/scan.h"
-#include "routes/samples_routes.h"
 #include "vision/scalemem.h"
 #include "clinical/thresholds.h"
 #include "base/timing.h"
@@ -47,18 +49,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double
-round3(double v)
-{
-	return round(v * 1000) / 1000;
-}
-
-static double
-round1(double v)
-{
-	return round(v * 10) / 10;
-}
 
 /* Parse the optional threshold field: a decimal in [0, 1]. */
 static int
@@ -91,13 +81,10 @@ build_result(const struct app *app, const char *id, int W, int H,
 	const struct detector	*det = app->det;
 	json_t			*o, *counts, *dets, *classes, *urls, *tv;
 	char			 created[32], url[96];
-	time_t			 t = time(NULL);
-	struct tm		 tm;
 	int			 c, netw, neth;
 	size_t			 i;
 
-	gmtime_r(&t, &tm);
-	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	timing_now_iso(created, sizeof(created));
 	detector_input_size(det, &netw, &neth);
 	counts = json_object();
 	classes = json_array();
@@ -114,11 +101,11 @@ build_result(const struct app *app, const char *id, int W, int H,
 	for (i = 0; i < n; i++) {
 		const char *name = detector_class_name(det, v[i].cls);
 		/* count what the JSON says: rounded score, rounded corners */
-		double conf = round3(v[i].conf);
-		double x0 = round1(v[i].x), y0 = round1(v[i].y);
-		double x1 = round1(v[i].x + v[i].w), y1 = round1(v[i].y + v[i].h);
+		double conf = num_round3(v[i].conf);
+		double x0 = num_round1(v[i].x), y0 = num_round1(v[i].y);
+		double x1 = num_round1(v[i].x + v[i].w), y1 = num_round1(v[i].y + v[i].h);
 
-		if (conf >= thr[v[i].cls])
+		if (count_counted(v[i].conf, thr[v[i].cls]))
 			json_object_set_new(counts, name, json_integer(
 			    json_integer_value(json_object_get(counts,
 			    name)) + 1));
@@ -126,7 +113,7 @@ build_result(const struct app *app, const char *id, int W, int H,
 		    "{s:s,s:i,s:f,s:{s:f,s:f,s:f,s:f}}",
 		    "class", name, "class_id", v[i].cls,
 		    "confidence", conf, "box", "x", x0, "y", y0,
-		    "w", round1(x1 - x0), "h", round1(y1 - y0)));
+		    "w", num_round1(x1 - x0), "h", num_round1(y1 - y0)));
 	}
 	urls = json_object();
 	snprintf(url, sizeof(url), "/results/%s/annotated.jpg", id);
@@ -146,7 +133,7 @@ build_result(const struct app *app, const char *id, int W, int H,
 	    "trained", json_is_true(json_object_get(app->model_info,
 	    "trained")), "input", "width", netw, "height", neth,
 	    "threshold", threshold, "thresholds", tv,
-	    "min_confidence", round3(app->cfg->min_confidence),
+	    "min_confidence", num_round3(app->cfg->min_confidence),
 	    "classes", classes, "counts", counts, "detections", dets,
 	    "urls", urls);
 	if (o != NULL)
@@ -259,7 +246,6 @@ struct analyze {
 	struct img			 thumb;
 	double				 dfac;		/* display / photo */
 	double				 threshold;
-	struct countframe		 cf;		/* densities count here */
 	const double			*thr;		/* per class, counted with */
 	double				*uniform;	/* the request's, per class */
 	double				 um;		/* um/px given, or 0 */
@@ -271,6 +257,8 @@ struct analyze {
 	char				 sample[ID_LEN + 1];
 	const char			*sample_id;	/* NULL: none */
 	struct scan_result		 dr;
+	struct countframe		 cf;		/* densities count here */
+	struct quality			 qual;		/* scene gate, flags */
 	struct det_box			*boxes;
 	size_t				 nboxes;
 	struct wbc_type			*types;
@@ -287,7 +275,7 @@ struct analyze {
 static void
 analyze_internal(struct http_response *resp)
 {
-	http_error(resp, 500, "internal", "Internal error.");
+	http_fail(resp, ERR_INTERNAL);
 }
 
 /* The threshold and um_per_px fields, and the thresholds counted with. */
@@ -301,15 +289,14 @@ analyze_fields(struct analyze *a, struct http_response *resp)
 	a->threshold = cfg->threshold;
 	if ((p = multipart_find(a->mp, "threshold")) != NULL) {
 		if (parse_threshold(p, &a->threshold) == -1) {
-			http_error(resp, 400, "bad_threshold",
-			    "The threshold must be a number between 0 and 1.");
+			http_fail(resp, ERR_BAD_THRESHOLD);
 			return -1;
 		}
 		has_threshold = 1;
 	}
 	if ((p = multipart_find(a->mp, "um_per_px")) != NULL && p->len > 0) {
 		if (parse_um_per_px(p, &a->um) == -1) {
-			http_error_i18n(resp, 400, "bad_request",
+			http_fail_detail(resp, ERR_BAD_REQUEST,
 			    "um_per_px must be a number of micrometres per pixel "
 			    "above 0 and at most 100 (\"0.1\" or \"0,1\").",
 			    json_pack("[{s:s,s:{}}]", "code",
@@ -322,8 +309,8 @@ analyze_fields(struct analyze *a, struct http_response *resp)
 	if ((p = multipart_find(a->mp, "microscope")) != NULL && p->len > 0 &&
 	    scalemem_key(a->skey, sizeof(a->skey), "mic", p->data,
 	    p->len) == -1) {
-		http_error(resp, 400, "bad_request", "The microscope id must be "
-		    "1 to 64 letters, digits, '-', '_', '.' or ':'.");
+		http_fail_detail(resp, ERR_BAD_REQUEST, "The microscope id must be "
+		    "1 to 64 letters, digits, '-', '_', '.' or ':'.", NULL);
 		return -1;
 	}
 	a->threshold = thresholds_clamp(a->threshold, cfg->min_confidence);
@@ -357,7 +344,7 @@ analyze_sample(struct analyze *a, struct http_response *resp)
 		a->sample[ID_LEN] = '\0';
 	}
 	if (p->len != ID_LEN || !id_valid(a->sample)) {
-		http_error_i18n(resp, 400, "bad_request",
+		http_fail_detail(resp, ERR_BAD_REQUEST,
 		    "The sample id is not valid.", json_pack(
 		    "[{s:s,s:{}}]", "code", "sample_id_invalid", "params"));
 		return -1;
@@ -427,7 +414,7 @@ analyze_decode(struct analyze *a, struct http_response *resp)
 	enum img_err			 ierr;
 
 	if (part->len == 0) {
-		http_error(resp, 400, "missing_field", "The file is empty.");
+		http_fail_detail(resp, ERR_MISSING_FIELD, "The file is empty.", NULL);
 		return -1;
 	}
 	a->ilim.max_side = cfg->max_side;
@@ -490,6 +477,10 @@ analyze_detect(struct analyze *a, struct http_response *resp)
 	}
 	a->boxes = a->dr.boxes;
 	a->nboxes = a->dr.n;
+	/* the scene gate: what is not a smear field is refused, not counted */
+	if (pipeline_quality(app, &a->im, a->dfac, &a->dr, a->thr, &a->qual,
+	    resp) == -1)
+		return -1;
 	countframe_make(&a->dr.fov, countframe_inset(&a->dr.scale,
 	    sm.rbc_net_px), &a->cf);
 	/* the white-cell differential, on the display copy before drawing */
@@ -516,7 +507,7 @@ analyze_draw(struct analyze *a, struct http_response *resp)
 	for (i = 0, a->ns = 0; i < a->nboxes; i++) {
 		const struct det_box *b = &a->boxes[i];
 
-		if (round3(b->conf) < a->thr[b->cls])
+		if (!count_counted(b->conf, a->thr[b->cls]))
 			continue;
 		a->ab[a->ns] = (struct annot_box){ .cls = b->cls,
 		    .conf = b->conf, .x = b->x * a->dfac, .y = b->y * a->dfac,
@@ -637,14 +628,15 @@ analyze_json(struct analyze *a, struct http_response *resp)
 	json_object_set_new(r, "working", json_pack("{s:i,s:i,s:i}",
 	    "width", a->dr.work_w, "height", a->dr.work_h,
 	    "tiles", a->dr.tiles));
+	json_object_set_new(r, "quality", quality_json(&a->qual));
 	if (a->dfac < 1)
 		json_object_set_new(r, "display", json_pack("{s:i,s:i}",
 		    "width", a->im.w, "height", a->im.h));
 	json_object_set_new(r, "timings_ms", json_pack(
-	    "{s:f,s:f,s:f,s:f,s:f}", "decode", round1(a->t1 - a->t0),
-	    "scale", round1(a->dr.t_scale), "detect", round1(a->t2 - a->t1),
-	    "encode", round1(a->t3 - a->t2),
-	    "total", round1(timing_ms() - a->t0)));
+	    "{s:f,s:f,s:f,s:f,s:f}", "decode", num_round1(a->t1 - a->t0),
+	    "scale", num_round1(a->dr.t_scale), "detect", num_round1(a->t2 - a->t1),
+	    "encode", num_round1(a->t3 - a->t2),
+	    "total", num_round1(timing_ms() - a->t0)));
 	if ((a->js = json_dumps(r, JSON_INDENT(1) | JSON_ENSURE_ASCII |
 	    JSON_REAL_PRECISION(10))) == NULL) {
 		analyze_internal(resp);
@@ -673,11 +665,9 @@ analyze_commit(struct analyze *a, struct http_response *resp)
 	files[3] = (struct result_file){ "result.json", a->js, strlen(a->js) };
 	if ((rerr = results_commit(fd, a->id, files, 4)) != RESULTS_OK) {
 		if (rerr == RESULTS_ERR_FULL)
-			http_error(resp, 507, "storage_full",
-			    "The results disk is full; delete old results.");
+			http_fail(resp, ERR_STORAGE_FULL);
 		else
-			http_error(resp, 503, "storage_unavailable",
-			    "Results cannot be saved; see the server log.");
+			http_fail(resp, ERR_STORAGE_UNAVAILABLE);
 		return -1;
 	}
 	if (a->sample_id != NULL && (serr = samples_attach(fd, a->sample_id,
@@ -724,15 +714,14 @@ analyze_handle(struct app *app, const struct http_request *req,
 	a.usrc = SCALE_NONE;
 	a.t0 = timing_ms();
 	if (app->det == NULL) {
-		http_error(resp, 503, "not_ready",
-		    "The model is not loaded; see the server log.");
+		http_fail(resp, ERR_NOT_READY);
 		return;
 	}
 	if ((a.mp = pipeline_parse_form(app, req, resp, "image")) == NULL)
 		return;
 	if ((a.part = multipart_find(a.mp, "image")) == NULL) {
-		http_error(resp, 400, "missing_field",
-		    "No file in the field named \"image\".");
+		http_fail_detail(resp, ERR_MISSING_FIELD,
+		    "No file in the field named \"image\".", NULL);
 		goto out;
 	}
 	if (analyze_fields(&a, resp) == -1 || analyze_sample(&a, resp) == -1 ||

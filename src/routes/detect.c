@@ -35,12 +35,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static double
-round1(double v)
-{
-	return round(v * 10) / 10;
-}
-
 double
 detect_sharpness(const unsigned char *rgb, int w, int h, const struct fov *f,
     double *mean)
@@ -85,26 +79,23 @@ overlap_share(const struct det_box *v, size_t n, const double *thr,
 {
 	size_t	 i, j, hit = 0;
 	char	*mark;
-	double	 ix, iy, a;
+	double	 a;
 
 	*nrbc = 0;
 	if (n == 0 || (mark = calloc(n, 1)) == NULL)
 		return 0;
 	for (i = 0; i < n; i++) {
-		if (v[i].cls != rbc || round(v[i].conf * 1000) / 1000 <
-		    thr[rbc])
+		if (v[i].cls != rbc || !count_counted(v[i].conf, thr[rbc]))
 			continue;
 		(*nrbc)++;
 		for (j = i + 1; j < n; j++) {
-			if (v[j].cls != rbc || round(v[j].conf * 1000) /
-			    1000 < thr[rbc])
+			if (v[j].cls != rbc ||
+			    !count_counted(v[j].conf, thr[rbc]))
 				continue;
-			ix = fmin(v[i].x + v[i].w, v[j].x + v[j].w) -
-			    fmax(v[i].x, v[j].x);
-			iy = fmin(v[i].y + v[i].h, v[j].y + v[j].h) -
-			    fmax(v[i].y, v[j].y);
 			a = fmin(v[i].w * v[i].h, v[j].w * v[j].h);
-			if (ix > 0 && iy > 0 && ix * iy > a / 3)
+			if (geom_inter(geom_xywh(v[i].x, v[i].y, v[i].w,
+			    v[i].h), geom_xywh(v[j].x, v[j].y, v[j].w,
+			    v[j].h)) > a / 3)
 				mark[i] = mark[j] = 1;
 		}
 	}
@@ -136,18 +127,18 @@ build_answer(const struct app *app, int W, int H, const char *mime,
 	boxes = json_array();
 	for (i = 0; i < dr->n; i++) {
 		const struct det_box *b = &dr->boxes[i];
-		double conf = round(b->conf * 1000) / 1000;
+		double conf = num_round3(b->conf);
 
 		/* the rule of /api/analyze: the rounded score counts */
-		if (conf < thr[b->cls])
+		if (!count_counted(b->conf, thr[b->cls]))
 			continue;
 		name = detector_class_name(det, b->cls);
 		json_object_set_new(counts, name, json_integer(
 		    json_integer_value(json_object_get(counts, name)) + 1));
 		json_array_append_new(boxes, json_pack(
 		    "{s:s,s:f,s:f,s:f,s:f,s:f}", "class", name,
-		    "confidence", conf, "x", round1(b->x), "y", round1(b->y),
-		    "w", round1(b->w), "h", round1(b->h)));
+		    "confidence", conf, "x", num_round1(b->x), "y", num_round1(b->y),
+		    "w", num_round1(b->w), "h", num_round1(b->h)));
 	}
 	o = json_pack("{s:{s:i,s:i,s:s},s:s,s:o,s:o,s:o}",
 	    "image", "width", W, "height", H, "type", mime,
@@ -195,8 +186,8 @@ gate_enter(const struct app *app, const struct http_request *req,
 	if (v == CLIENTGATE_UNAVAILABLE) {
 		/* the guard fails closed (clientgate.h) */
 		log_warnx("live-frame gate: cannot lock its table");
-		http_error(resp, 503, "busy", "Live frames are refused for "
-		    "now; try again.");
+		http_fail_detail(resp, ERR_BUSY, "Live frames are refused for "
+		    "now; try again.", NULL);
 		http_add_header(resp, "Retry-After", "1");
 		snprintf(resp->note, sizeof(resp->note), "frame refused: "
 		    "gate unavailable");
@@ -209,7 +200,7 @@ gate_enter(const struct app *app, const struct http_request *req,
 	else
 		snprintf(msg, sizeof(msg), "At most %g live frames a second "
 		    "per client; send the next frame later.", lim.max_fps);
-	http_error(resp, 429, "too_many_frames", msg);
+	http_fail_detail(resp, ERR_TOO_MANY_FRAMES, msg, NULL);
 	snprintf(ra, sizeof(ra), "%d", retry);
 	http_add_header(resp, "Retry-After", ra);
 	snprintf(resp->note, sizeof(resp->note), "frame refused: %s",
@@ -237,8 +228,7 @@ frame_scale_key(const struct multipart *mp, const struct http_request *req,
 static void
 frame_too_large(struct http_response *resp)
 {
-	http_error(resp, 413, "frame_too_large",
-	    "A live frame is at most 2 MB; send a smaller JPEG.");
+	http_fail(resp, ERR_FRAME_TOO_LARGE);
 }
 
 void
@@ -257,6 +247,8 @@ detect_handle(struct app *app, const struct http_request *req,
 	struct scan_model		 sm;
 	struct scan_opts		 so;
 	json_t				*o = NULL, *warn;
+	struct quality			 qual;
+	int				 i;
 	char				 mime[64], skey[SCALEMEM_KEY_MAX];
 	double				 t0, t1, t2, sharp, mean, share;
 	int				 W = 0, H = 0, nrbc;
@@ -264,8 +256,7 @@ detect_handle(struct app *app, const struct http_request *req,
 	t0 = timing_ms();
 	memset(&dr, 0, sizeof(dr));
 	if (app->det == NULL) {
-		http_error(resp, 503, "not_ready",
-		    "The model is not loaded; see the server log.");
+		http_fail(resp, ERR_NOT_READY);
 		return;
 	}
 	/* refuse a big body before parsing it: 4 KB is room for the form */
@@ -278,8 +269,8 @@ detect_handle(struct app *app, const struct http_request *req,
 	if ((mp = pipeline_parse_form(app, req, resp, "frame")) == NULL)
 		goto out;
 	if ((part = multipart_find(mp, "image")) == NULL || part->len == 0) {
-		http_error(resp, 400, "missing_field",
-		    "No frame in the field named \"image\".");
+		http_fail_detail(resp, ERR_MISSING_FIELD,
+		    "No frame in the field named \"image\".", NULL);
 		goto out;
 	}
 	if (part->len > DETECT_MAX_BYTES) {
@@ -321,31 +312,32 @@ detect_handle(struct app *app, const struct http_request *req,
 		goto out;
 	}
 	t2 = timing_ms();
+	/* the scene gate: not a smear is a 422 the live page shows as such */
+	if (pipeline_quality(app, &im, 1.0, &dr, app->thresholds->v, &qual,
+	    resp) == -1)
+		goto out;
 
-	/* is the frame worth capturing? */
+	/* is the frame worth capturing?  the flags of quality.h */
 	sharp = detect_sharpness(im.rgb, im.w, im.h, &dr.fov, &mean);
 	share = overlap_share(dr.boxes, dr.n, app->thresholds->v, sm.rbc_cls,
 	    &nrbc);
 	if ((o = build_answer(app, W, H, mime, &dr, app->thresholds->v)) ==
 	    NULL || (warn = json_array()) == NULL) {
-		http_error(resp, 500, "internal", "Internal error.");
+		http_fail(resp, ERR_INTERNAL);
 		goto out;
 	}
-	if (sharp < DETECT_FOCUS_MIN)
-		json_array_append_new(warn, json_string("focus"));
-	if (mean < 40)
-		json_array_append_new(warn, json_string("dark"));
-	else if (mean > 235)
-		json_array_append_new(warn, json_string("bright"));
-	if (nrbc >= DETECT_OVERLAP_MIN && share >= DETECT_OVERLAP_SHARE)
-		json_array_append_new(warn, json_string("overlap"));
+	for (i = 0; i < QFLAG_N; i++)
+		if (qual.flags & (1u << i))
+			json_array_append_new(warn, json_string(
+			    quality_flag_name(i)));
+	json_object_set_new(o, "field_quality", quality_json(&qual));
 	json_object_set_new(o, "quality", json_pack("{s:f,s:f,s:f,s:i}",
-	    "sharpness", round1(sharp), "brightness", round1(mean),
-	    "rbc_overlap", round(share * 1000) / 1000, "rbc", nrbc));
+	    "sharpness", num_round1(sharp), "brightness", num_round1(mean),
+	    "rbc_overlap", num_round3(share), "rbc", nrbc));
 	json_object_set_new(o, "warnings", warn);
 	json_object_set_new(o, "timings_ms", json_pack("{s:f,s:f,s:f,s:f}",
-	    "decode", round1(t1 - t0), "scale", round1(dr.t_scale),
-	    "detect", round1(t2 - t1), "total", round1(timing_ms() - t0)));
+	    "decode", num_round1(t1 - t0), "scale", num_round1(dr.t_scale),
+	    "detect", num_round1(t2 - t1), "total", num_round1(timing_ms() - t0)));
 	snprintf(resp->note, sizeof(resp->note), "frame %dx%d boxes=%zu "
 	    "tiles=%d sharp=%.0f detect=%.1fms", W, H, dr.n, dr.tiles, sharp,
 	    t2 - t1);

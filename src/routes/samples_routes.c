@@ -21,21 +21,20 @@ store_error(struct http_response *resp, enum samples_err e)
 {
 	switch (e) {
 	case SAMPLES_ERR_NOTFOUND:
-		http_error_i18n(resp, 404, "not_found", "No such sample or "
+		http_fail_detail(resp, ERR_NOT_FOUND, "No such sample or "
 		    "result.", msg_list("sample_or_result_not_found", NULL));
 		break;
 	case SAMPLES_ERR_LIMIT:
-		http_error_i18n(resp, 400, "bad_request", "The sample already "
+		http_fail_detail(resp, ERR_BAD_REQUEST, "The sample already "
 		    "holds the maximum number of results.",
 		    msg_list("sample_full", json_pack("{s:i}", "max",
 		    SAMPLES_MAX_RESULTS)));
 		break;
 	case SAMPLES_ERR_FULL:
-		http_error(resp, 507, "storage_full",
-		    "The results directory is full.");
+		http_fail(resp, ERR_STORAGE_FULL);
 		break;
 	default:
-		http_error(resp, 500, "internal", "Internal error.");
+		http_fail(resp, ERR_INTERNAL);
 		break;
 	}
 }
@@ -45,7 +44,7 @@ samples_analyze_error(struct http_response *resp, enum samples_err e)
 {
 	if (e == SAMPLES_ERR_NOTFOUND)
 		/* not_found alone would read "no such result" */
-		http_error_i18n(resp, 404, "not_found", "No such sample.",
+		http_fail_detail(resp, ERR_NOT_FOUND, "No such sample.",
 		    msg_list("sample_not_found", NULL));
 	else
 		store_error(resp, e);
@@ -54,9 +53,7 @@ samples_analyze_error(struct http_response *resp, enum samples_err e)
 static void
 method_not_allowed(struct http_response *resp, const char *allow)
 {
-	http_add_header(resp, "Allow", allow);
-	http_error(resp, 405, "method_not_allowed",
-	    "Method not allowed for this route.");
+	http_method_not_allowed(resp, allow);
 }
 
 /* Parse the body as a JSON object; NULL after filling resp with a 400. */
@@ -68,7 +65,7 @@ body_json(const struct http_request *req, struct http_response *resp)
 	char		 msg[200];
 
 	if (req->body == NULL || req->body_len == 0) {
-		http_error_i18n(resp, 400, "bad_request", "A JSON body is "
+		http_fail_detail(resp, ERR_BAD_REQUEST, "A JSON body is "
 		    "required.", msg_list("body_required", NULL));
 		return NULL;
 	}
@@ -77,13 +74,13 @@ body_json(const struct http_request *req, struct http_response *resp)
 	 * a CORS preflight, never application/json: insist on it.
 	 */
 	if (!http_is_json(req->content_type)) {
-		http_error_i18n(resp, 415, "json_required", "Send the body "
+		http_fail_detail(resp, ERR_JSON_REQUIRED, "Send the body "
 		    "as Content-Type: application/json.",
 		    msg_list("json_required", NULL));
 		return NULL;
 	}
 	if (req->body_len > SAMPLES_BODY_MAX) {
-		http_error_i18n(resp, 413, "too_large", "The JSON body is too "
+		http_fail_detail(resp, ERR_TOO_LARGE, "The JSON body is too "
 		    "large.", msg_list("body_too_large", json_pack("{s:i}",
 		    "max_bytes", SAMPLES_BODY_MAX)));
 		return NULL;
@@ -94,14 +91,14 @@ body_json(const struct http_request *req, struct http_response *resp)
 		/* jansson's words: technical, and English in every language. */
 		snprintf(msg, sizeof(msg), "The body is not valid JSON (%s).",
 		    jerr.text);
-		http_error_i18n(resp, 400, "bad_request", msg,
+		http_fail_detail(resp, ERR_BAD_REQUEST, msg,
 		    msg_list("body_not_json", json_pack("{s:s}", "error",
 		    jerr.text)));
 		return NULL;
 	}
 	if (!json_is_object(o)) {
 		json_decref(o);
-		http_error_i18n(resp, 400, "bad_request", "The body must be a "
+		http_fail_detail(resp, ERR_BAD_REQUEST, "The body must be a "
 		    "JSON object.", msg_list("body_not_object", NULL));
 		return NULL;
 	}
@@ -123,8 +120,8 @@ route_create(struct app *app, const struct http_request *req,
 	    &msgs);
 	json_decref(in);
 	if (s == NULL) {
-		http_error_i18n(resp, 400, missing ? "missing_field" :
-		    "bad_request", err, msgs);
+		http_fail_detail(resp, missing ? ERR_MISSING_FIELD :
+		    ERR_BAD_REQUEST, err, msgs);
 		return;
 	}
 	if ((e = samples_create(app->results_fd, s, id, sizeof(id))) !=
@@ -157,8 +154,8 @@ route_update(struct app *app, const char *id, const struct http_request *req,
 	    &msgs);
 	json_decref(in);
 	if (s == NULL) {
-		http_error_i18n(resp, 400, missing ? "missing_field" :
-		    "bad_request", err, msgs);
+		http_fail_detail(resp, missing ? ERR_MISSING_FIELD :
+		    ERR_BAD_REQUEST, err, msgs);
 		return;
 	}
 	e = samples_update(app->results_fd, id, s);
@@ -201,7 +198,7 @@ unknown_field(struct http_response *resp, const char *key)
 	int	 cut = utf8_cut(key, 40);
 
 	snprintf(msg, sizeof(msg), "Unknown field \"%.*s\".", cut, key);
-	http_error_i18n(resp, 400, "bad_request", msg, msg_list(
+	http_fail_detail(resp, ERR_BAD_REQUEST, msg, msg_list(
 	    "unknown_field", json_pack("{s:s#}", "field", key, cut)));
 }
 
@@ -219,12 +216,53 @@ selection_of(const json_t *in, int required, struct http_response *resp)
 		return -1;
 	if ((s = samples_selection_from_name(json_string_value(j))) >= 0)
 		return s;
-	http_error_i18n(resp, 400, j == NULL ? "missing_field" :
-	    "bad_request", "Field \"selection\" must be \"random\" (a random "
+	http_fail_detail(resp, j == NULL ? ERR_MISSING_FIELD :
+	    ERR_BAD_REQUEST, "Field \"selection\" must be \"random\" (a random "
 	    "monolayer field) or \"targeted\" (chosen around white cells).",
 	    msg_list("selection_invalid", json_pack("{s:s}", "field",
 	    "selection")));
 	return -2;
+}
+
+/*
+ * PUT /api/samples/{id}/results/{rid} {"include_poor": true, "by"}: a
+ * reviewer puts a field flagged poor (quality.h) back into the estimates,
+ * recorded with who and when; false takes it out again.  Steals in.
+ */
+static void
+route_include(struct app *app, const char *id, const char *rid, json_t *in,
+    struct http_response *resp)
+{
+	const json_t		*inc = json_object_get(in, "include_poor");
+	const char		*by = json_string_value(json_object_get(in,
+				    "by")), *k;
+	json_t			*v;
+	enum samples_err	 e;
+
+	json_object_foreach(in, k, v)
+		if (strcmp(k, "include_poor") != 0 && strcmp(k, "by") != 0) {
+			unknown_field(resp, k);
+			json_decref(in);
+			return;
+		}
+	if (!json_is_boolean(inc) || (json_is_true(inc) && (by == NULL ||
+	    *by == '\0' || strlen(by) > 64))) {
+		json_decref(in);
+		http_fail_detail(resp, ERR_BAD_REQUEST, "Field "
+		    "\"include_poor\" must be true or false, and including a "
+		    "poor field needs \"by\", the reviewer's name (1 to 64 "
+		    "characters).", msg_list("include_poor_invalid",
+		    json_pack("{s:s}", "field", "include_poor")));
+		return;
+	}
+	e = samples_include_poor(app->results_fd, id, rid, json_is_true(inc),
+	    by);
+	json_decref(in);
+	if (e != SAMPLES_OK) {
+		store_error(resp, e);
+		return;
+	}
+	route_show(app, id, resp, 200);
 }
 
 /*
@@ -243,6 +281,10 @@ route_mark(struct app *app, const char *id, const char *rid,
 
 	if ((in = body_json(req, resp)) == NULL)
 		return;
+	if (rid != NULL && json_object_get(in, "include_poor") != NULL) {
+		route_include(app, id, rid, in, resp);
+		return;
+	}
 	json_object_foreach(in, k, v)
 		if (strcmp(k, "selection") != 0) {
 			unknown_field(resp, k);	/* k is in's: before */
@@ -284,7 +326,7 @@ route_attach(struct app *app, const char *id, const struct http_request *req,
 	rid = json_string_value(json_object_get(in, "result"));
 	if (rid == NULL) {
 		json_decref(in);
-		http_error_i18n(resp, 400, "missing_field",
+		http_fail_detail(resp, ERR_MISSING_FIELD,
 		    "Field \"result\" (a result id) is required.",
 		    msg_list("result_required", json_pack("{s:s}", "field",
 		    "result")));
@@ -292,7 +334,7 @@ route_attach(struct app *app, const char *id, const struct http_request *req,
 	}
 	if (!id_valid(rid)) {
 		json_decref(in);
-		http_error_i18n(resp, 404, "not_found", "No such result.",
+		http_fail_detail(resp, ERR_NOT_FOUND, "No such result.",
 		    msg_list("result_not_found", NULL));
 		return;
 	}
@@ -336,8 +378,8 @@ samples_route(struct app *app, const struct http_request *req,
 				l = strtol(buf, &end, 10);
 				if (*buf == '\0' || *end != '\0' || l < 1 ||
 				    l > 1000) {
-					http_error_i18n(resp, 400,
-					    "bad_request", "limit must be 1 "
+					http_fail_detail(resp,
+					    ERR_BAD_REQUEST, "limit must be 1 "
 					    "to 1000.", msg_list(
 					    "limit_invalid", json_pack(
 					    "{s:i}", "max", 1000)));
@@ -362,7 +404,7 @@ samples_route(struct app *app, const struct http_request *req,
 		if (strcmp(m, "GET") != 0)
 			method_not_allowed(resp, "GET");
 		else if (app->clinical == NULL)
-			http_error_i18n(resp, 503, "not_ready", "Calibration "
+			http_fail_detail(resp, ERR_NOT_READY, "Calibration "
 			    "and reference data are not loaded.",
 			    msg_list("clinical_not_loaded", NULL));
 		else
@@ -372,7 +414,7 @@ samples_route(struct app *app, const struct http_request *req,
 	}
 	/* Ids are checked before they reach any path. */
 	if (strlen(rest) < ID_LEN) {
-		http_error_i18n(resp, 404, "not_found", "No such sample.",
+		http_fail_detail(resp, ERR_NOT_FOUND, "No such sample.",
 		    msg_list("sample_not_found", NULL));
 		return 1;
 	}
@@ -380,7 +422,7 @@ samples_route(struct app *app, const struct http_request *req,
 	id[ID_LEN] = '\0';
 	rest += ID_LEN;
 	if (!id_valid(id)) {
-		http_error_i18n(resp, 404, "not_found", "No such sample.",
+		http_fail_detail(resp, ERR_NOT_FOUND, "No such sample.",
 		    msg_list("sample_not_found", NULL));
 		return 1;
 	}
@@ -419,7 +461,7 @@ samples_route(struct app *app, const struct http_request *req,
 		if (strcmp(m, "DELETE") != 0 && strcmp(m, "PUT") != 0)
 			method_not_allowed(resp, "PUT, DELETE");
 		else if (!id_valid(rest + 9))
-			http_error_i18n(resp, 404, "not_found", "No such result.",
+			http_fail_detail(resp, ERR_NOT_FOUND, "No such result.",
 			    msg_list("result_not_found", NULL));
 		else if (strcmp(m, "PUT") == 0)
 			route_mark(app, id, rest + 9, req, resp);
@@ -431,7 +473,7 @@ samples_route(struct app *app, const struct http_request *req,
 			route_show(app, id, resp, 200);
 		return 1;
 	}
-	http_error_i18n(resp, 404, "not_found", "No such route.",
+	http_fail_detail(resp, ERR_NOT_FOUND, "No such route.",
 	    msg_list("route_not_found", NULL));
 	return 1;
 }

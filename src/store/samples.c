@@ -16,6 +16,7 @@
 #include "store/samples.h"
 #include "store/samples_int.h"
 #include "store/fsutil.h"
+#include "base/timing.h"
 #include "store/ids.h"
 #include "store/results.h"
 #include "base/log.h"
@@ -43,8 +44,7 @@ errno_err(int e)
 {
 	if (e == ENOENT)
 		return SAMPLES_ERR_NOTFOUND;
-	return (e == ENOSPC || e == EDQUOT) ? SAMPLES_ERR_FULL :
-	    SAMPLES_ERR_IO;
+	return fsutil_errno_full(e) ? SAMPLES_ERR_FULL : SAMPLES_ERR_IO;
 }
 
 /* fd of <results>/samples, created on first use; -1 with errno. */
@@ -152,16 +152,6 @@ read_sample(int dirfd, const char *id)
 	return fsutil_load_json(dirfd, name);
 }
 
-static void
-now_iso(char *buf, size_t bufsz)
-{
-	time_t		 t = time(NULL);
-	struct tm	 tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 enum samples_err
 samples_create(int results_fd, json_t *sample, char *id_out, size_t id_outsz)
 {
@@ -176,7 +166,7 @@ samples_create(int results_fd, json_t *sample, char *id_out, size_t id_outsz)
 		rc = SAMPLES_ERR_IO;
 		goto out;
 	}
-	now_iso(created, sizeof(created));
+	timing_now_iso(created, sizeof(created));
 	/* id and created first: the stored file reads top-down. */
 	if ((head = json_pack("{s:s,s:s}", "id", id, "created",
 	    created)) == NULL || json_object_update(head, sample) == -1 ||
@@ -224,7 +214,7 @@ samples_update(int results_fd, const char *id, json_t *sample)
 		rc = errno_err(errno);
 		goto out;
 	}
-	now_iso(edited, sizeof(edited));
+	timing_now_iso(edited, sizeof(edited));
 	if ((head = json_pack("{s:O?,s:O?,s:s}", "id", json_object_get(old,
 	    "id"), "created", json_object_get(old, "created"), "edited",
 	    edited)) == NULL || json_object_update(head, sample) == -1 ||
@@ -455,6 +445,72 @@ out:
 	return rc;
 }
 
+/* Set or remove o's "quality_include"[rid]; -1 on ENOMEM. */
+static int
+include_field(json_t *o, const char *rid, int include, const char *by)
+{
+	json_t		*m = json_object_get(o, "quality_include");
+	char		 at[32];
+	time_t		 t = time(NULL);
+	struct tm	 tm;
+
+	if (!json_is_object(m)) {
+		if ((m = json_object()) == NULL ||
+		    json_object_set_new(o, "quality_include", m) == -1)
+			return -1;
+	}
+	if (!include) {
+		json_object_del(m, rid);
+		return 0;
+	}
+	gmtime_r(&t, &tm);
+	strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_object_set_new(m, rid, json_pack("{s:s,s:s}", "by",
+	    by != NULL ? by : "", "at", at));
+}
+
+enum samples_err
+samples_include_poor(int results_fd, const char *sample_id,
+    const char *result_id, int include, const char *by)
+{
+	json_t			*o = NULL;
+	int			 dirfd, lockfd = -1;
+	enum samples_err	 rc = SAMPLES_ERR_NOTFOUND;
+
+	if (!id_valid(sample_id) || !id_valid(result_id))
+		return SAMPLES_ERR_NOTFOUND;
+	if ((dirfd = open_dir(results_fd, 0)) < 0)
+		return errno_err(errno);
+	if ((lockfd = lock_take(dirfd)) < 0) {
+		rc = errno_err(errno == ENOENT ? EIO : errno);
+		goto out;
+	}
+	if ((o = read_sample(dirfd, sample_id)) == NULL) {
+		rc = errno_err(errno);
+		goto out;
+	}
+	if (result_index(o, result_id) < 0)
+		goto out;		/* not in this sample */
+	if (include_field(o, result_id, include, by) == -1) {
+		rc = SAMPLES_ERR_IO;
+		goto out;
+	}
+	rc = write_sample(dirfd, sample_id, o) == -1 ?
+	    errno_err(errno == ENOENT ? EIO : errno) : SAMPLES_OK;
+out:
+	json_decref(o);
+	lock_release(lockfd);
+	close(dirfd);
+	return rc;
+}
+
+int
+samples_poor_included(const json_t *sample, const char *result_id)
+{
+	return json_is_object(json_object_get(json_object_get(sample,
+	    "quality_include"), result_id));
+}
+
 enum samples_err
 samples_set_new_selection(int results_fd, const char *id,
     enum samples_selection selection)
@@ -524,7 +580,7 @@ audit_removed(json_t *o, const char *result_id, const char *by,
 			return -1;
 		list = json_object_get(o, "removed");
 	}
-	now_iso(at, sizeof(at));
+	timing_now_iso(at, sizeof(at));
 	return json_array_append_new(list, json_pack("{s:s,s:s,s:s?,s:s}",
 	    "result", result_id, "at", at, "by", by, "how", how));
 }

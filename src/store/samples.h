@@ -104,6 +104,18 @@ enum samples_err samples_mark(int results_fd, const char *sample_id,
 	    const char *result_id, enum samples_selection selection);
 
 /*
+ * A reviewer's decision on a field flagged poor (quality.h): include
+ * (1) puts result_id of sample_id back into the sample's estimates,
+ * recorded in "quality_include" {result id: {"by", "at"}}; 0 takes it
+ * out again (the record is removed).  Errors as samples_mark().
+ */
+enum samples_err samples_include_poor(int results_fd, const char *sample_id,
+	    const char *result_id, int include, const char *by);
+
+/* Whether sample's field result_id was included by a reviewer though poor. */
+int	 samples_poor_included(const json_t *sample, const char *result_id);
+
+/*
  * Set how the fields attached to sample id from now on without an
  * explicit marking (analysed into it) are marked: "new_field_selection".
  */

@@ -136,6 +136,17 @@ apply_one(struct img *im, const char *s)
 		a *= (im->w < im->h ? im->w : im->h) / 100.0;
 		return perturb_blur(im, (float)fmin(8, a));
 	}
+	if (sscanf(s, "noise:%lf", &a) == 1) {
+		/* the camera's noise: uniform, +-a levels, a fixed sequence */
+		unsigned long r = 23;
+
+		for (i = 0; i < n; i++) {
+			r = r * 6364136223846793005UL + 1442695040888963407UL;
+			im->rgb[i] = clip8(im->rgb[i] + ((double)(r >> 33) /
+			    (1UL << 31) * 2 - 1) * a);
+		}
+		return 0;
+	}
 	if (sscanf(s, "gain:%lf", &a) == 1) {
 		for (i = 0; i < n; i++)
 			im->rgb[i] = clip8(im->rgb[i] * a);

@@ -13,7 +13,8 @@
  * multiplied, as a layer of cells on cells); "sparse" (all but a disc
  * of a twentieth of the short side replaced by the background colour);
  * "crop:F" (the centre F of each side); "cast:R,G,B" (channel gains, a
- * colour cast).  Several specs joined by '+' apply in order.  0, or -1
+ * colour cast); "noise:A" (the camera's noise, uniform +-A levels, added
+ * after a blur as a defocused photo has it).  Several specs joined by '+' apply in order.  0, or -1
  * on a bad spec or no memory.
  */
 int	 qdegrade_apply(struct img *im, const char *spec);

@@ -226,6 +226,9 @@ qtrain_run(const char *csv, const char *out, double refuse_max)
 	report(v, n, "train", t);
 	report(v, n, "val", t);
 	report(v, n, "test", t);
+	/* degraded smear fields (quality-lists.sh): smears the flags, not the gate, judge */
+	report(v, n, "fval", t);
+	report(v, n, "ftest", t);
 	rc = out != NULL && write_model(out, mu, sd, w, t) == -1;
 	free(ps);
 	free(v);

@@ -93,14 +93,14 @@ for src in pbc-detect raabin-detect chula-rbc; do
 	for f in "$ds/$src"/images/*.jpg; do
 		sp=$(split "$(basename "$f")")
 		[ "$sp" = train ] || echo "$sp $f"
-	done | awk '{ n[$1]++; if (n[$1] <= 30) print }'
+	done | awk '{ n[$1]++; if (n[$1] <= 12) print }'
 done >"$work/flagsrc.txt"
 for sp in val test; do
-	head -n 30 "$bccd/ImageSets/Main/$sp.txt" | sed "s|.*|$sp $bccd/JPEGImages/&.jpg|"
+	head -n 12 "$bccd/ImageSets/Main/$sp.txt" | sed "s|.*|$sp $bccd/JPEGImages/&.jpg|"
 done >>"$work/flagsrc.txt"
 while read -r sp f; do
 	case $f in */bccd/*) src=bccd ;; *) src=$(basename "$(dirname "$(dirname "$f")")") ;; esac
-	for s in blur:1.2 gain:0.3 gain:2.2 od:2.5,1,1 od:0.4,1.3,0.4 \
+	for s in blur:1.2+noise:3 gain:0.3 gain:2.2 od:2.5,1,1 od:0.4,1.3,0.4 \
 	    od:0.35,0.35,0.35 thick:3 sparse mag:2; do
 		echo "1 f$sp $src $s $f"
 	done

@@ -6,6 +6,7 @@
  */
 
 #include "vision/pipeline.h"
+#include "base/num.h"
 #include "vision/detector.h"
 #include "vision/fov.h"
 #include "base/http.h"
@@ -16,12 +17,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-static double
-round1(double v)
-{
-	return round(v * 10) / 10;
-}
 
 struct multipart *
 pipeline_parse_form(const struct app *app, const struct http_request *req,
@@ -36,7 +31,7 @@ pipeline_parse_form(const struct app *app, const struct http_request *req,
 	    sizeof(boundary)) != MULTIPART_OK) {
 		snprintf(msg, sizeof(msg), "Send the %s as multipart/form-data.",
 		    what);
-		http_error(resp, 400, "bad_multipart", msg);
+		http_fail_detail(resp, ERR_BAD_MULTIPART, msg, NULL);
 		return NULL;
 	}
 	multipart_limits_default(&mlim);
@@ -46,10 +41,9 @@ pipeline_parse_form(const struct app *app, const struct http_request *req,
 		snprintf(resp->note, sizeof(resp->note), "multipart: %s",
 		    multipart_strerror(merr));
 		if (merr == MULTIPART_ERR_NOMEM)
-			http_error(resp, 500, "internal", "Internal error.");
+			http_fail(resp, ERR_INTERNAL);
 		else
-			http_error(resp, 400, "bad_multipart",
-			    "The upload is malformed or incomplete.");
+			http_fail(resp, ERR_BAD_MULTIPART);
 	}
 	return mp;
 }
@@ -59,19 +53,16 @@ pipeline_image_error(struct http_response *resp, enum img_err e)
 {
 	switch (e) {
 	case IMG_ERR_TYPE:
-		http_error(resp, 415, "unsupported_type",
-		    "The file is not a JPEG or PNG image.");
+		http_fail(resp, ERR_UNSUPPORTED_TYPE);
 		break;
 	case IMG_ERR_PIXELS:
-		http_error(resp, 422, "too_many_pixels",
-		    "The image has too many pixels.");
+		http_fail(resp, ERR_TOO_MANY_PIXELS);
 		break;
 	case IMG_ERR_CORRUPT:
-		http_error(resp, 422, "undecodable",
-		    "The image is damaged or incomplete and cannot be read.");
+		http_fail(resp, ERR_UNDECODABLE);
 		break;
 	default:
-		http_error(resp, 500, "internal", "Internal error.");
+		http_fail(resp, ERR_INTERNAL);
 		break;
 	}
 }
@@ -106,7 +97,7 @@ pipeline_scale_json(const struct scale_info *sc)
 
 	return json_pack("{s:s,s:o,s:o,s:f,s:s,s:o,s:i,s:b}",
 	    "source", scale_source_name(sc->source),
-	    "rbc_px", sc->rbc_px > 0 ? json_real(round1(sc->rbc_px)) :
+	    "rbc_px", sc->rbc_px > 0 ? json_real(num_round1(sc->rbc_px)) :
 	    json_null(),
 	    "um_per_px", sc->um_per_px > 0 ? json_real(round(sc->um_per_px *
 	    1e5) / 1e5) : json_null(),
@@ -123,14 +114,14 @@ pipeline_fov_json(const struct fov *f, double um_per_px)
 
 	if (f->shape == FOV_CIRCLE)
 		o = json_pack("{s:s,s:f,s:f,s:f,s:b,s:f}", "shape", "circle",
-		    "cx", round1(f->cx), "cy", round1(f->cy), "r", round1(f->r),
+		    "cx", num_round1(f->cx), "cy", num_round1(f->cy), "r", num_round1(f->r),
 		    "clipped", f->clipped, "area_px", round(f->area_px));
 	else
 		o = json_pack("{s:s,s:f,s:f,s:f,s:f,s:f}", "shape", "rect",
-		    "x", round1(f->x), "y", round1(f->y), "w", round1(f->w),
-		    "h", round1(f->h), "area_px", round(f->area_px));
+		    "x", num_round1(f->x), "y", num_round1(f->y), "w", num_round1(f->w),
+		    "h", num_round1(f->h), "area_px", round(f->area_px));
 	if (o != NULL && um_per_px > 0)
-		json_object_set_new(o, "area_um2", json_real(round1(f->area_px *
+		json_object_set_new(o, "area_um2", json_real(num_round1(f->area_px *
 		    um_per_px * um_per_px)));
 	return o;
 }
@@ -140,31 +131,56 @@ pipeline_detect_error(struct http_response *resp, enum scan_err e)
 {
 	switch (e) {
 	case SCAN_ERR_BLANK:
-		http_error_i18n(resp, 422, "not_a_smear",
+		http_fail_detail(resp, ERR_NOT_A_SMEAR,
 		    "The photo is blank or featureless: no smear to count.",
 		    json_pack("[{s:s,s:{}}]", "code", "not_a_smear_blank",
 		    "params"));
 		break;
 	case SCAN_ERR_NO_CELLS:
-		http_error_i18n(resp, 422, "not_a_smear",
+		http_fail_detail(resp, ERR_NOT_A_SMEAR,
 		    "No red cells were found at any magnification: the photo "
 		    "is not a blood smear, or it is out of focus.",
 		    json_pack("[{s:s,s:{}}]", "code", "not_a_smear_no_cells",
 		    "params"));
 		break;
 	case SCAN_ERR_TOO_SMALL:
-		http_error_i18n(resp, 422, "cells_too_small",
+		http_fail_detail(resp, ERR_CELLS_TOO_SMALL,
 		    "The cells are too small in this photo to be counted, even "
 		    "at full resolution: use a higher magnification or a "
 		    "camera with more pixels.", json_pack("[{s:s,s:{}}]",
 		    "code", "cells_too_small", "params"));
 		break;
 	case SCAN_ERR_DECODE:
-		http_error(resp, 422, "undecodable",
-		    "The image is damaged or incomplete and cannot be read.");
+		http_fail(resp, ERR_UNDECODABLE);
 		break;
 	default:
-		http_error(resp, 500, "internal", "Internal error.");
+		http_fail(resp, ERR_INTERNAL);
 		break;
 	}
+}
+
+int
+pipeline_quality(const struct app *app, const struct img *im, double dfac,
+    const struct scan_result *dr, const double *thr, struct quality *q,
+    struct http_response *resp)
+{
+	struct scan_model	 sm;
+	struct quality_input	 in;
+
+	pipeline_model_scale(app, &sm);
+	in = (struct quality_input){ im, dfac, &dr->fov, dr->boxes, dr->n,
+	    thr, sm.rbc_cls, &dr->scale, sm.rbc_um };
+	quality_measure(&in, q);	/* on failure: a smear, no flag */
+	if (q->smear)
+		return 0;
+	http_fail_detail(resp, ERR_NOT_A_SMEAR,
+	    "This picture does not look like a stained blood smear seen "
+	    "through a microscope (its colours, texture and cells do not "
+	    "fit one): nothing was counted or saved.", json_pack(
+	    "[{s:s,s:{s:f}}]", "code", "not_a_smear_scene", "params",
+	    "score", round(q->score * 1000) / 1000));
+	snprintf(resp->note, sizeof(resp->note), "not a smear: score %.3f "
+	    "(threshold %.3f) rbc=%d", q->score, quality_threshold(),
+	    q->nrbc);
+	return -1;
 }

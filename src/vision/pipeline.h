@@ -8,6 +8,7 @@
 #include "base/http.h"
 #include "image/imgcheck.h"
 #include "vision/scan.h"
+#include "vision/quality.h"
 
 struct http_request;
 struct multipart;
@@ -35,5 +36,16 @@ json_t	*pipeline_scale_json(const struct scale_info *sc);
 
 /* The result's "fov" object, with area_um2 when um_per_px > 0; new reference. */
 json_t	*pipeline_fov_json(const struct fov *f, double um_per_px);
+
+/*
+ * The scene gate and the field's quality flags (quality.h) on what
+ * scan_detect() found: im is the picture it ran on (dfac im px per
+ * original px), thr the counting thresholds.  0 with q filled; -1 after
+ * filling resp with 422 not_a_smear (nothing is to be stored) when the
+ * picture is not a smear field.
+ */
+int	 pipeline_quality(const struct app *app, const struct img *im,
+	    double dfac, const struct scan_result *dr, const double *thr,
+	    struct quality *q, struct http_response *resp);
 
 #endif /* BV_PIPELINE_H */

@@ -18,6 +18,9 @@
  */
 
 #include "vision/quality.h"
+#include "base/count.h"
+#include "base/geom.h"
+#include "base/num.h"
 #include "vision/detector.h"
 #include "vision/quality_model.h"
 #include "image/imgio.h"
@@ -35,16 +38,16 @@ static const struct flag_rule {
 	int		 digits;	/* the value as shown */
 	const char	*text;
 } rules[QFLAG_N] = {
-	[QFLAG_FOCUS] = { "focus", 0.30, 1, 2,
+	[QFLAG_FOCUS] = { "focus", 0.18, 1, 2,
 	    "Out of focus: edge sharpness %s, below %s. Turn the fine "
 	    "focus until the cell edges are sharp." },
 	[QFLAG_DARK] = { "dark", 0.30, 1, 2,
 	    "Under-exposed: the background is at %s of full brightness, "
 	    "below %s. Open the diaphragm or raise the light." },
-	[QFLAG_BRIGHT] = { "bright", 0.35, 0, 2,
+	[QFLAG_BRIGHT] = { "bright", 0.65, 0, 2,
 	    "Over-exposed: %s of the field is burnt white, above %s. Lower "
 	    "the light or the exposure." },
-	[QFLAG_THICK] = { "thick", 0.45, 0, 2,
+	[QFLAG_THICK] = { "thick", 0.40, 0, 2,
 	    "Too thick: %s of the red-cell area is in clumps, above %s. Move "
 	    "toward the feathered edge, where cells just touch." },
 	[QFLAG_SPARSE] = { "sparse", 0.04, 1, 3,
@@ -54,13 +57,13 @@ static const struct flag_rule {
 	    "Magnification implausible: red cells measure %s times (or "
 	    "1/%s) the size the scale implies, beyond %s. Check the "
 	    "objective and the calibration profile." },
-	[QFLAG_STAIN_BLUE] = { "stain_blue", 0.30, 0, 2,
+	[QFLAG_STAIN_BLUE] = { "stain_blue", 0.40, 0, 2,
 	    "Stain too blue: red cells absorb red light at %s of their "
 	    "density, above %s. Check the buffer pH and the staining time." },
-	[QFLAG_STAIN_PINK] = { "stain_pink", 0.72, 0, 2,
+	[QFLAG_STAIN_PINK] = { "stain_pink", 0.60, 0, 2,
 	    "Stain too pink: green absorption is %s of the red cells' "
 	    "density, above %s. Check the buffer pH and the staining time." },
-	[QFLAG_STAIN_FADED] = { "stain_faded", 0.12, 1, 2,
+	[QFLAG_STAIN_FADED] = { "stain_faded", 0.19, 1, 2,
 	    "Stain faded: red cells have an optical density of %s, below "
 	    "%s. Restain or use a fresher slide." },
 };
@@ -280,35 +283,61 @@ texture_features(const struct plane *p, double *f)
 
 /*
  * Focus: mean |Laplacian| at 1 px over the same at 3 px on the fine copy
- * (red cells ~32 px): blur takes the fine detail first, and the ratio
- * does not change with contrast or exposure.
+ * (red cells ~32 px), on the edges (where the 3 px response is over twice
+ * its mean), each less the camera's noise floor (the 1 px response where
+ * the field is flat, which noise gives both alike).  Blur takes the fine
+ * detail first; the ratio does not change with contrast or exposure, and
+ * noise, which adds fine detail everywhere, is taken out.
  */
 static double
 focus_ratio(const struct plane *p)
 {
-	int	 w = p->w, h = p->h, x, y;
-	size_t	 o;
-	double	 a = 0, b = 0;
+	int	 w = p->w, h = p->h, x, y, pass;
+	size_t	 o, n = 0, ne = 0, nf = 0, W = (size_t)w;
+	double	 a = 0, b = 0, l1, l3, thr = 0, flat = 0, noise;
 	const float *l = p->l;
 
-	for (y = 3; y < h - 3; y += 1)
-		for (x = 3; x < w - 3; x += 2) {
-			o = (size_t)y * w + x;
-			if (!p->m[o])
-				continue;
-			a += fabs(4 * l[o] - l[o - 1] - l[o + 1] - l[o - w] -
-			    l[o + w]);
-			b += fabs(4 * l[o] - l[o - 3] - l[o + 3] -
-			    l[o - 3 * (size_t)w] - l[o + 3 * (size_t)w]);
-		}
-	return b > 1e-9 ? a / b : 0;
+	for (pass = 0; pass < 2; pass++) {
+		for (y = 3; y < h - 3; y++)
+			for (x = 3 + (y & 1); x < w - 3; x += 2) {
+				o = (size_t)y * w + x;
+				if (!p->m[o])
+					continue;
+				l3 = fabs(4 * l[o] - l[o - 3] - l[o + 3] -
+				    l[o - 3 * W] - l[o + 3 * W]);
+				if (pass == 0) {
+					thr += l3;
+					n++;
+					continue;
+				}
+				l1 = fabs(4 * l[o] - l[o - 1] - l[o + 1] -
+				    l[o - W] - l[o + W]);
+				if (l3 < thr / 4) {
+					flat += l1;
+					nf++;
+				} else if (l3 > thr) {
+					a += l1;
+					b += l3;
+					ne++;
+				}
+			}
+		if (n == 0)
+			return 0;
+		thr = 2 * thr / n;
+	}
+	if (ne == 0)
+		return 0;
+	noise = nf > 0 ? flat / nf : 0;
+	a = a / ne - noise;
+	b = b / ne - noise;
+	return b > 1e-9 ? fmax(0, a) / b : 0;
 }
 
 static int
 counted_rbc(const struct quality_input *in, const struct det_box *b)
 {
 	return b->cls == in->rbc_cls &&
-	    round(b->conf * 1000) / 1000 >= in->thr[in->rbc_cls];
+	    count_counted(b->conf, in->thr[in->rbc_cls]);
 }
 
 /* Share of counted red-cell area overlapping another by > 1/3 of the smaller. */
@@ -317,7 +346,7 @@ clump_share(const struct quality_input *in)
 {
 	const struct det_box	*v = in->boxes;
 	size_t			 i, j;
-	double			 tot = 0, hit = 0, ix, iy, a;
+	double			 tot = 0, hit = 0, a;
 	int			 mark;
 
 	for (i = 0; i < in->n; i++) {
@@ -327,12 +356,10 @@ clump_share(const struct quality_input *in)
 		for (j = 0, mark = 0; j < in->n && !mark; j++) {
 			if (j == i || !counted_rbc(in, &v[j]))
 				continue;
-			ix = fmin(v[i].x + v[i].w, v[j].x + v[j].w) -
-			    fmax(v[i].x, v[j].x);
-			iy = fmin(v[i].y + v[i].h, v[j].y + v[j].h) -
-			    fmax(v[i].y, v[j].y);
 			a = fmin(v[i].w * v[i].h, v[j].w * v[j].h);
-			mark = ix > 0 && iy > 0 && ix * iy > a / 3;
+			mark = geom_inter(geom_xywh(v[i].x, v[i].y, v[i].w,
+			    v[i].h), geom_xywh(v[j].x, v[j].y, v[j].w,
+			    v[j].h)) > a / 3;
 		}
 		if (mark)
 			hit += v[i].w * v[i].h;
@@ -433,11 +460,18 @@ fine_factor(const struct quality_input *in)
 	return k;
 }
 
-/* Raise the flags whose value passes its limit (NAN: not measured). */
+/*
+ * Raise the flags whose value passes its limit (NAN: not measured).  A
+ * burnt or dark field says so alone: its cells' edges and colours are
+ * the exposure's doing, so focus and stain are not judged on it.
+ */
 static void
 raise_flags(struct quality *q)
 {
-	int	 i;
+	const unsigned	 exposure = 1u << QFLAG_DARK | 1u << QFLAG_BRIGHT;
+	const unsigned	 judged = 1u << QFLAG_FOCUS | 1u << QFLAG_STAIN_BLUE |
+			    1u << QFLAG_STAIN_PINK | 1u << QFLAG_STAIN_FADED;
+	int		 i;
 
 	q->flags = 0;
 	for (i = 0; i < QFLAG_N; i++) {
@@ -447,6 +481,8 @@ raise_flags(struct quality *q)
 		    q->value[i] > rules[i].limit)
 			q->flags |= 1u << i;
 	}
+	if (q->flags & exposure)
+		q->flags &= ~judged;
 }
 
 int
@@ -584,6 +620,6 @@ quality_json(const struct quality *q)
 		json_array_append_new(fl, f);
 	}
 	o = json_pack("{s:b,s:f,s:o}", "poor", quality_poor(q),
-	    "smear_score", round(q->score * 1000) / 1000, "flags", fl);
+	    "smear_score", num_round3(q->score), "flags", fl);
 	return o;
 }

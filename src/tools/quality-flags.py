@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+# quality-flags.py: measure the field-quality flags on clean and degraded smear fields (bv-quality features CSVs)
+"""
+usage: quality-flags.py [--split val|test] [--set flag=limit ...] CSV...
+
+Reads bv-quality features output.  Clean fields: smears (label 1) of the
+split with spec "none"; degraded fields: split "f<split>", one
+degradation each, and the flag it should raise:
+
+  blur:*  focus      gain:<1 dark      gain:>1 bright    thick:* thick
+  sparse  sparse     mag:*  magnification
+  od:R;G;B with R > G: stain_blue, with G the largest: stain_pink,
+  all below 1: stain_faded
+
+Limits and sides come from the table in src/vision/quality.c (the one
+place they live); --set tries another limit.  Prints, per flag, the
+clean fields' value percentiles, the share of clean fields it flags, and
+the share of its degraded fields it catches; then the totals the issue
+asks for: degraded fields caught by their flag, clean fields with any
+flag.  Pictures the scan refused (no value) count as missed.
+"""
+import csv
+import math
+import os
+import re
+import sys
+
+FLAGS = ["focus", "dark", "bright", "thick", "sparse", "magnification",
+         "stain_blue", "stain_pink", "stain_faded"]
+
+
+def limits():
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vision", "quality.c")
+    text = open(src).read()
+    out = {}
+    for m in re.finditer(r'\[QFLAG_\w+\] = \{ "(\w+)", ([0-9.]+), ([01]),', text):
+        out[m.group(1)] = (float(m.group(2)), int(m.group(3)))
+    return out
+
+
+def expected(spec):
+    kind = spec.split(":")[0]
+    if kind == "blur":
+        return "focus"
+    if kind == "gain":
+        return "dark" if float(spec.split(":")[1]) < 1 else "bright"
+    if kind == "thick":
+        return "thick"
+    if kind == "sparse":
+        return "sparse"
+    if kind == "mag":
+        return "magnification"
+    if kind == "od":
+        r, g, b = (float(x) for x in spec.split(":")[1].split(";"))
+        if r < 1 and g < 1 and b < 1:
+            return "stain_faded"
+        return "stain_blue" if r > g else "stain_pink"
+    return None
+
+
+def raised(row, flag, lim):
+    v = row.get("v_" + flag, "nan")
+    try:
+        v = float(v)
+    except ValueError:
+        return False
+    if math.isnan(v):
+        return False
+    limit, below = lim[flag]
+    return v < limit if below else v > limit
+
+
+def pct(vals, q):
+    vals = sorted(vals)
+    return vals[min(len(vals) - 1, int(q * len(vals)))] if vals else float("nan")
+
+
+def main(argv):
+    split = "val"
+    lim = limits()
+    files = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--split":
+            split = argv[i + 1]
+            i += 2
+        elif argv[i] == "--set":
+            k, v = argv[i + 1].split("=")
+            lim[k] = (float(v), lim[k][1])
+            i += 2
+        else:
+            files.append(argv[i])
+            i += 1
+    rows = [r for f in files for r in csv.DictReader(open(f))]
+    clean = [r for r in rows if r["label"] == "1" and r["split"] == split and r["spec"] == "none"
+             and r["scan"] == "ok" and r["source"] not in ("drawn", "eyepiece", "mosaic")]
+    deg = [r for r in rows if r["split"] == "f" + split]
+    print("split %s: %d clean fields, %d degraded" % (split, len(clean), len(deg)))
+    caught = total = 0
+    for fl in FLAGS:
+        vals = []
+        for r in clean:
+            try:
+                v = float(r["v_" + fl])
+            except ValueError:
+                continue
+            if not math.isnan(v):
+                vals.append(v)
+        nclean = sum(raised(r, fl, lim) for r in clean)
+        mine = [r for r in deg if expected(r["spec"]) == fl]
+        hit = sum(raised(r, fl, lim) for r in mine)
+        caught += hit
+        total += len(mine)
+        dv = [float(r["v_" + fl]) for r in mine if r["v_" + fl] not in ("nan", "")]
+        print("%-14s limit %-5g %s  clean p1 %.3f p5 %.3f p50 %.3f p95 %.3f p99 %.3f  "
+              "clean flagged %3d/%d (%.1f %%)  degraded p50 %.3f caught %3d/%d (%.1f %%)" % (
+                  fl, lim[fl][0], "below" if lim[fl][1] else "above", pct(vals, .01), pct(vals, .05),
+                  pct(vals, .5), pct(vals, .95), pct(vals, .99), nclean, len(clean),
+                  100.0 * nclean / max(1, len(clean)), pct(dv, .5), hit, len(mine),
+                  100.0 * hit / max(1, len(mine))))
+    anyf = sum(any(raised(r, fl, lim) for fl in FLAGS) for r in clean)
+    print("degraded fields caught by their flag: %d/%d (%.1f %%)" % (caught, total, 100.0 * caught / max(1, total)))
+    print("clean fields with any flag: %d/%d (%.1f %%)" % (anyf, len(clean), 100.0 * anyf / max(1, len(clean))))
+    by_src = {}
+    for r in clean:
+        s = by_src.setdefault(r["source"], [0, 0])
+        s[0] += any(raised(r, fl, lim) for fl in FLAGS)
+        s[1] += 1
+    for k, (a, b) in sorted(by_src.items()):
+        print("  clean %-14s flagged %d/%d (%.1f %%)" % (k, a, b, 100.0 * a / b))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,299 @@
+/* test_quality.c: each field-quality flag on synthetic fields, and the flags' JSON */
+/*
+ * A field is drawn here as a microscope shows one: a pale background and
+ * red cells as discs that absorb light (Beer-Lambert: each channel is the
+ * background times exp(-optical density)), with a darker rim, light noise
+ * and the boxes a detector would give.  The clean field raises no flag;
+ * each degradation raises its own flag (blur: focus, gain: exposure,
+ * optical-density shifts: stain, crowded discs: thick, two cells:
+ * sparse, a um/px half the cells' size: magnification).
+ */
+
+#include "check.h"
+#include "vision/detector.h"
+#include "vision/quality.h"
+#include "image/imgio.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define W	640
+#define H	480
+#define D	48		/* red-cell diameter, px */
+#define MAXC	400
+
+struct field {
+	struct img	 im;
+	struct det_box	 box[MAXC];
+	size_t		 n;
+	double		 od[3];		/* a cell's optical density per channel */
+	double		 bg[3];
+	double		 gain;		/* exposure */
+	int		 spacing;	/* between cell centres */
+	int		 ncells;	/* 0: fill the frame */
+};
+
+static uint32_t
+rnd(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+/* Draw f: cells on a jittered grid (noise() adds the camera's noise). */
+static int
+draw(struct field *f)
+{
+	double		*od;
+	uint32_t	 s = 12345;
+	int		 x, y, c, cx, cy, i, j;
+	double		 r = D / 2.0, d, rim;
+
+	if ((od = calloc((size_t)W * H, sizeof(*od))) == NULL ||
+	    (f->im.rgb = malloc((size_t)W * H * 3)) == NULL)
+		return -1;
+	f->im.w = W;
+	f->im.h = H;
+	f->n = 0;
+	for (cy = D / 2 + 2; cy < H - D / 2 && f->n < MAXC; cy += f->spacing)
+		for (cx = D / 2 + 2; cx < W - D / 2 && f->n < MAXC;
+		    cx += f->spacing) {
+			if (f->ncells > 0 && (int)f->n >= f->ncells)
+				break;
+			i = cx + (int)(rnd(&s) % 5) - 2;
+			j = cy + (int)(rnd(&s) % 5) - 2;
+			f->box[f->n++] = (struct det_box){ 0, 0.9f,
+			    (float)(i - r), (float)(j - r), D, D };
+			for (y = j - D / 2; y <= j + D / 2; y++)
+				for (x = i - D / 2; x <= i + D / 2; x++) {
+					d = hypot(x - i, y - j);
+					if (d > r || x < 0 || y < 0 || x >= W ||
+					    y >= H)
+						continue;
+					rim = d > r - 5 ? 1.6 : 1.0;
+					od[(size_t)y * W + x] += rim;
+				}
+		}
+	for (y = 0; y < H; y++)
+		for (x = 0; x < W; x++)
+			for (c = 0; c < 3; c++) {
+				d = f->bg[c] * f->gain * exp(-f->od[c] *
+				    od[(size_t)y * W + x]);
+				f->im.rgb[((size_t)y * W + x) * 3 + c] =
+				    (unsigned char)(d < 0 ? 0 : d > 255 ? 255 :
+				    lrint(d));
+			}
+	free(od);
+	return 0;
+}
+
+/* The camera's noise, after the optics' blur: +-3 levels. */
+static void
+noise(struct img *im)
+{
+	uint32_t	 s = 777;
+	size_t		 i, n = (size_t)im->w * im->h * 3;
+	int		 v;
+
+	for (i = 0; i < n; i++) {
+		v = im->rgb[i] + (int)(rnd(&s) % 7) - 3;
+		im->rgb[i] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v);
+	}
+}
+
+/* A box blur of radius rad, in place (defocus). */
+static void
+blur(struct img *im, int rad)
+{
+	unsigned char	*t = malloc((size_t)im->w * im->h * 3);
+	int		 x, y, c, k, n;
+	long		 s;
+
+	if (t == NULL)
+		return;
+	for (int pass = 0; pass < 2; pass++) {
+		memcpy(t, im->rgb, (size_t)im->w * im->h * 3);
+		for (y = 0; y < im->h; y++)
+			for (x = 0; x < im->w; x++)
+				for (c = 0; c < 3; c++) {
+					for (k = -rad, s = 0, n = 0; k <= rad; k++) {
+						int xx = pass ? x : x + k;
+						int yy = pass ? y + k : y;
+
+						if (xx < 0 || yy < 0 || xx >= im->w ||
+						    yy >= im->h)
+							continue;
+						s += t[((size_t)yy * im->w + xx) * 3 + c];
+						n++;
+					}
+					im->rgb[((size_t)y * im->w + x) * 3 + c] =
+					    (unsigned char)((s + n / 2) / n);
+				}
+	}
+	free(t);
+}
+
+static void
+field_default(struct field *f)
+{
+	memset(f, 0, sizeof(*f));
+	/* a typical field's cells (docs/quality.md): OD shares .22 .43 .35 */
+	f->od[0] = 0.11;
+	f->od[1] = 0.21;
+	f->od[2] = 0.17;
+	f->bg[0] = 236;
+	f->bg[1] = 226;
+	f->bg[2] = 220;
+	f->gain = 1;
+	f->spacing = 58;
+}
+
+/* Measure f (um_per_px > 0: the scale a profile gives). */
+static void
+measure(struct field *f, double um_per_px, struct quality *q)
+{
+	struct fov		 fov;
+	struct scale_info	 sc;
+	struct quality_input	 in;
+	static const double	 thr[3] = { 0.5, 0.5, 0.5 };
+
+	memset(&fov, 0, sizeof(fov));
+	fov.shape = FOV_RECT;
+	fov.w = W;
+	fov.h = H;
+	fov.area_px = (double)W * H;
+	fov.img_w = W;
+	fov.img_h = H;
+	fov.bright_frac = 1;
+	memset(&sc, 0, sizeof(sc));
+	sc.source = um_per_px > 0 ? SCALE_PROFILE : SCALE_AUTO;
+	sc.rbc_px = D;
+	sc.um_per_px = um_per_px;
+	sc.factor = 47.0 / D;
+	in = (struct quality_input){ &f->im, 1.0, &fov, f->box, f->n, thr, 0,
+	    &sc, 7.5 };
+	CHECK(quality_measure(&in, q) == 0);
+}
+
+static int
+only(const struct quality *q, enum quality_flag fl)
+{
+	return q->flags == (1u << fl);
+}
+
+/* One degradation: change f, redraw, measure, expect flag fl alone. */
+static void
+expect(const char *what, struct field *f, int blur_rad, double um,
+    enum quality_flag fl)
+{
+	struct quality	 q;
+
+	CHECK(draw(f) == 0);
+	if (blur_rad > 0)
+		blur(&f->im, blur_rad);
+	noise(&f->im);
+	measure(f, um, &q);
+	if (!only(&q, fl)) {
+		fprintf(stderr, "%s: flags 0x%x, want %s; values:", what,
+		    q.flags, quality_flag_name(fl));
+		for (int i = 0; i < QFLAG_N; i++)
+			fprintf(stderr, " %s=%.3f", quality_flag_name(i),
+			    q.value[i]);
+		fprintf(stderr, "\n");
+	}
+	CHECK(only(&q, fl));
+	imgio_free(&f->im);
+}
+
+int
+main(void)
+{
+	struct field	 f;
+	struct quality	 q;
+	json_t		*j, *fl;
+
+	/* clean: no flag, and the JSON says so */
+	field_default(&f);
+	CHECK(draw(&f) == 0);
+	noise(&f.im);
+	measure(&f, 0, &q);
+	if (q.flags != 0)
+		for (int i = 0; i < QFLAG_N; i++)
+			fprintf(stderr, "clean %s=%.3f\n", quality_flag_name(i),
+			    q.value[i]);
+	CHECK(q.flags == 0 && !quality_poor(&q));
+	CHECK(q.nrbc == (int)f.n && f.n > 50);
+	j = quality_json(&q);
+	CHECK(j != NULL && json_is_false(json_object_get(j, "poor")) &&
+	    json_array_size(json_object_get(j, "flags")) == 0);
+	json_decref(j);
+	/* the scale the cells agree with is no flag either */
+	measure(&f, 7.5 / D, &q);
+	CHECK(q.flags == 0);
+	imgio_free(&f.im);
+
+	field_default(&f);
+	expect("blur", &f, 4, 0, QFLAG_FOCUS);
+	field_default(&f);
+	f.gain = 0.3;
+	expect("dark", &f, 0, 0, QFLAG_DARK);
+	field_default(&f);
+	f.gain = 1.6;
+	expect("bright", &f, 0, 0, QFLAG_BRIGHT);
+	field_default(&f);
+	f.spacing = 26;
+	expect("thick", &f, 0, 0, QFLAG_THICK);
+	field_default(&f);
+	f.ncells = 2;
+	expect("sparse", &f, 0, 0, QFLAG_SPARSE);
+	field_default(&f);
+	expect("magnification", &f, 0, 2 * 7.5 / D, QFLAG_MAGNIFICATION);
+	field_default(&f);
+	f.od[0] = 0.30;
+	expect("blue", &f, 0, 0, QFLAG_STAIN_BLUE);
+	field_default(&f);
+	f.od[0] = 0.03;
+	f.od[2] = 0.06;
+	expect("pink", &f, 0, 0, QFLAG_STAIN_PINK);
+	field_default(&f);
+	f.od[0] *= 0.3;
+	f.od[1] *= 0.3;
+	f.od[2] *= 0.3;
+	expect("faded", &f, 0, 0, QFLAG_STAIN_FADED);
+
+	/* a poor field's JSON: the flag, its value and limit, a message code */
+	field_default(&f);
+	f.gain = 0.3;
+	CHECK(draw(&f) == 0);
+	noise(&f.im);
+	measure(&f, 0, &q);
+	j = quality_json(&q);
+	fl = json_array_get(json_object_get(j, "flags"), 0);
+	CHECK(json_is_true(json_object_get(j, "poor")));
+	CHECK_STR(json_string_value(json_object_get(fl, "flag")), "dark");
+	CHECK(json_real_value(json_object_get(fl, "value")) < 0.30);
+	CHECK(fabs(json_real_value(json_object_get(fl, "limit")) - 0.30) <
+	    1e-9);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(
+	    json_object_get(fl, "text_i18n"), 0), "code")), "quality_dark");
+	CHECK(strstr(json_string_value(json_object_get(fl, "text")),
+	    "Under-exposed") != NULL);
+	json_decref(j);
+	imgio_free(&f.im);
+
+	/* no picture: never a refusal on our own failure */
+	memset(&q, 0, sizeof(q));
+	{
+		struct quality_input in = { 0 };
+		struct img empty = { 0, 0, NULL };
+
+		in.im = &empty;
+		CHECK(quality_measure(&in, &q) == -1 && q.smear == 1 &&
+		    q.flags == 0);
+	}
+	CHECK(quality_threshold() > 0 && quality_threshold() < 1);
+	return check_done("test_quality");
+}
