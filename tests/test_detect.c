@@ -24,38 +24,64 @@ frame(int w, int h, int c, int a)
 	return p;
 }
 
+/* Paint the w0 x h0 rectangle at x0, y0 of a w-wide frame grey v. */
+static void
+paint(unsigned char *p, int w, int x0, int y0, int w0, int h0, int v)
+{
+	int	 y;
+
+	for (y = y0; y < y0 + h0; y++)
+		memset(p + ((size_t)y * w + x0) * 3, v, (size_t)w0 * 3);
+}
+
 static void
 test_sharpness(void)
 {
 	unsigned char	*flat = frame(64, 48, 0, 0), *sharp = frame(64, 48, 4, 40);
-	unsigned char	*soft = frame(64, 48, 4, 4);
+	unsigned char	*soft = frame(64, 48, 4, 4), *hole = frame(64, 48, 4, 40);
 	struct fov	 f;
 	double		 m, vf, vs, vw, vc;
 
-	CHECK(flat && sharp && soft);
-	if (!flat || !sharp || !soft)
+	CHECK(flat && sharp && soft && hole);
+	if (!flat || !sharp || !soft || !hole)
 		goto out;
 	vf = detect_sharpness(flat, 64, 48, NULL, &m);
 	CHECK(vf == 0 && fabs(m - 128) < 1e-9);
 	vs = detect_sharpness(sharp, 64, 48, NULL, &m);
 	vw = detect_sharpness(soft, 64, 48, NULL, &m);
 	CHECK(vs > DETECT_FOCUS_MIN && vw < vs / 50);
-	/* only the field counts: a field holding nothing but flat pixels */
+	/*
+	 * Only the field counts.  The field is the middle 32 x 24; the frame
+	 * is sharp everywhere but flat grey over the field and a 2 px margin
+	 * (the Laplacian reads a pixel's neighbours): measured in the field
+	 * it is flat (0, mean 128), over the whole frame sharp.
+	 */
 	memset(&f, 0, sizeof(f));
 	f.shape = FOV_RECT;
-	f.x = 0;
-	f.y = 0;
-	f.w = 64;
-	f.h = 48;
+	f.x = 16;
+	f.y = 12;
+	f.w = 32;
+	f.h = 24;
 	f.img_w = 64;
 	f.img_h = 48;
+	paint(hole, 64, 14, 10, 36, 28, 128);
+	vc = detect_sharpness(hole, 64, 48, &f, &m);
+	CHECK(vc == 0 && fabs(m - 128) < 1e-9);
+	CHECK(detect_sharpness(hole, 64, 48, NULL, &m) > DETECT_FOCUS_MIN);
+	/* and the other way: sharp in the field, flat outside */
+	paint(sharp, 64, 0, 0, 64, 10, 128);
+	paint(sharp, 64, 0, 38, 64, 10, 128);
+	paint(sharp, 64, 0, 10, 14, 28, 128);
+	paint(sharp, 64, 50, 10, 14, 28, 128);
 	vc = detect_sharpness(sharp, 64, 48, &f, &m);
-	CHECK(fabs(vc - vs) < 1e-6 * vs);
+	CHECK(fabs(vc - vs) < 0.25 * vs);
+	CHECK(detect_sharpness(sharp, 64, 48, NULL, &m) < 0.6 * vc);
 	CHECK(detect_sharpness(sharp, 2, 2, NULL, &m) == 0);
 out:
 	free(flat);
 	free(sharp);
 	free(soft);
+	free(hole);
 }
 
 static void

@@ -2127,11 +2127,37 @@ main(void)
 	test_differential_reference();
 	test_manual_counts();
 	{
-		/* The shipped block, if any: read once, kept, well formed. */
-		const json_t	*b = samples_wbc_reference(ref);
+		/*
+		 * The shipped block (etc/reference-ranges.json): it must load,
+		 * once, and be well formed: named groups, each class's
+		 * intervals [low, high] with low < high, and a source.
+		 */
+		const json_t	*b = samples_wbc_reference(ref), *g, *cl, *iv;
+		const char	*k, *which;
+		size_t		 gi, ii;
 
+		CHECK(b != NULL);
 		CHECK(b == samples_wbc_reference(ref));
-		CHECK(b == NULL || json_is_array(json_object_get(b, "groups")));
+		CHECK(json_array_size(json_object_get(b, "groups")) >= 1);
+		CHECK(json_is_string(json_object_get(b, "source")));
+		json_array_foreach(json_object_get(b, "groups"), gi, g) {
+			CHECK(json_is_string(json_object_get(g, "group")));
+			CHECK(json_object_size(json_object_get(g, "classes")) >=
+			    1);
+			json_object_foreach((json_t *)json_object_get(g,
+			    "classes"), k, cl) {
+				for (ii = 0; ii < 2; ii++) {
+					which = ii == 0 ? "pct" : "per_ul";
+					iv = json_object_get(cl, which);
+					if (iv == NULL && ii == 1)
+						continue;
+					CHECK(json_array_size(iv) == 2 &&
+					    json_number_value(json_array_get(
+					    iv, 0)) < json_number_value(
+					    json_array_get(iv, 1)));
+				}
+			}
+		}
 		CHECK(samples_wbc_reference("/nonexistent/ref.json") == NULL);
 		CHECK(samples_wbc_reference(NULL) == NULL);
 	}
