@@ -1151,6 +1151,7 @@ void
 imgio_letterbox(const struct img *im, int net_w, int net_h, float *out,
     struct letterbox *lb)
 {
+	struct { int i0, i1; float f; } *xt;
 	size_t	 plane, k;
 	int	 new_w, new_h, dx, dy, x, y, c, x0, x1, y0, y1;
 	float	 fx, fy, scale;
@@ -1180,12 +1181,22 @@ imgio_letterbox(const struct img *im, int net_w, int net_h, float *out,
 	new_h = new_h < 1 ? 1 : new_h > net_h ? net_h : new_h;
 	dx = (net_w - new_w) / 2;
 	dy = (net_h - new_h) / 2;
+	/* the columns' taps once, not once a row (NULL: per pixel) */
+	if ((xt = malloc((size_t)new_w * sizeof(*xt))) != NULL)
+		for (x = 0; x < new_w; x++)
+			lb_axis(x, im->w, new_w, &xt[x].i0, &xt[x].i1,
+			    &xt[x].f);
 	for (y = 0; y < new_h; y++) {
 		lb_axis(y, im->h, new_h, &y0, &y1, &fy);
 		for (x = 0; x < new_w; x++) {
 			const unsigned char *r0, *r1;
 
-			lb_axis(x, im->w, new_w, &x0, &x1, &fx);
+			if (xt != NULL) {
+				x0 = xt[x].i0;
+				x1 = xt[x].i1;
+				fx = xt[x].f;
+			} else
+				lb_axis(x, im->w, new_w, &x0, &x1, &fx);
 			r0 = im->rgb + (size_t)y0 * im->w * 3;
 			r1 = im->rgb + (size_t)y1 * im->w * 3;
 			for (c = 0; c < 3; c++) {
@@ -1200,6 +1211,7 @@ imgio_letterbox(const struct img *im, int net_w, int net_h, float *out,
 			}
 		}
 	}
+	free(xt);
 	if (lb != NULL) {
 		lb->scale = scale;
 		lb->dx = (float)dx;

@@ -21,6 +21,9 @@
 #include "vision/annotate.h"
 #include "engine/blasgemm.h"
 #include "vision/detector.h"
+#include "vision/fov.h"
+#include "vision/scalemem.h"
+#include "vision/scan.h"
 #include "engine/engine_xnn.h"
 #include "image/imgcheck.h"
 #include "image/imgio.h"
@@ -108,6 +111,128 @@ profile(struct engine_xnn *e, network *net, const float *input, int runs,
 	return 0;
 }
 
+/* Draw the boxes above 0.5 and the field on a copy of im, encode it. */
+static void
+draw_encode(const struct img *im, const struct fov *fv,
+    const struct det_box *v, size_t n)
+{
+	struct annot_box *ab = calloc(n + 1, sizeof(*ab));
+	struct img	 cp = *im;
+	unsigned char	*jpg = NULL;
+	size_t		 i, k = 0, jl;
+
+	cp.rgb = malloc((size_t)im->w * im->h * 3);
+	if (ab == NULL || cp.rgb == NULL)
+		goto out;
+	memcpy(cp.rgb, im->rgb, (size_t)im->w * im->h * 3);
+	for (i = 0; i < n; i++)
+		if (v[i].conf >= 0.5f)
+			ab[k++] = (struct annot_box){ .cls = v[i].cls,
+			    .conf = v[i].conf, .x = v[i].x, .y = v[i].y,
+			    .w = v[i].w, .h = v[i].h };
+	fov_draw(&cp, fv, 1);
+	annotate_draw(&cp, ab, k);
+	imgio_encode_jpeg(&cp, 85, &jpg, &jl);
+out:
+	free(jpg);
+	free(ab);
+	free(cp.rgb);
+}
+
+/*
+ * This thread's CPU time in ms: on a shared machine (another job on the
+ * other core) it is what the step itself costs, where the wall clock
+ * also counts the waits for a core.
+ */
+static double
+cpu_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* One stage of the request path, timed runs times (median CPU ms). */
+#define STAGE(slot, stmt) do {						\
+	for (r = 0; r < runs; r++) {					\
+		t = cpu_ms();						\
+		stmt;							\
+		col[r] = cpu_ms() - t;					\
+	}								\
+	st[slot] = median(col, runs);					\
+} while (0)
+
+/*
+ * --stages: where one upload's server time goes, step by step as
+ * analyze.c runs them on this image (int8 engine, else the best there
+ * is): decode, field of view, texture, the scale search, detection at
+ * the remembered scale (scalemem.h), the bare forward, the thumbnail,
+ * the plain and the annotated JPEG; medians of this thread's CPU time
+ * (so, one engine thread), and each as forwards.
+ */
+static int
+stages(const char *cfg, const char *wts, const char *names,
+    const unsigned char *buf, size_t len, int runs, int threads)
+{
+	static const char *what[] = { "decode", "field of view",
+	    "texture", "detect, fresh search", "detect, remembered scale",
+	    "forward+NMS (letterbox)", "thumbnail (resize+encode)",
+	    "plain JPEG encode", "annotate+JPEG encode" };
+	enum { NST = sizeof(what) / sizeof(what[0]) };
+	struct img_limits lim;
+	struct img	 im, th, cp;
+	struct fov	 fv;
+	struct scan_model m;
+	struct scan_opts o;
+	struct scan_result sr;
+	struct det_box	*v;
+	struct detector	*det;
+	unsigned char	*jpg;
+	size_t		 jl, n;
+	double		*col, st[NST], t;
+	char		 err[512];
+	int		 r, k;
+
+	img_limits_default(&lim);
+	if ((det = detector_open(cfg, wts, names, DETECTOR_XNNPACK_INT8,
+	    threads, err, sizeof(err))) == NULL ||
+	    (col = calloc((size_t)runs, sizeof(*col))) == NULL ||
+	    imgio_decode(buf, len, IMG_JPEG, &lim, &im) != IMG_OK) {
+		fprintf(stderr, "bv-bench --stages: %s\n", err);
+		return 1;
+	}
+	scan_model_default(&m);
+	scan_opts_default(&o, 0.05f, 0.45f);
+	scalemem_clear();
+	STAGE(0, imgio_decode(buf, len, IMG_JPEG, &lim, &cp);
+	    imgio_free(&cp));
+	STAGE(1, fov_detect(&im, &fv));
+	STAGE(2, scale_texture(&im, 40));
+	STAGE(3, scan_detect(det, &m, &o, &im, 1, im.w, im.h, 0, SCALE_NONE,
+	    NULL, NULL, &sr); free(sr.boxes));
+	STAGE(4, scalemem_detect(det, &m, &o, &im, 1, im.w, im.h, "mic:bench",
+	    NULL, NULL, &sr); free(sr.boxes));
+	STAGE(5, detector_run(det, &im, 0.05f, 0.45f, &v, &n); free(v));
+	STAGE(6, imgio_resize_fit(&im, 240, 240, &th);
+	    imgio_encode_jpeg(&th, 75, &jpg, &jl); free(jpg); imgio_free(&th));
+	STAGE(7, imgio_encode_jpeg(&im, 85, &jpg, &jl); free(jpg));
+	detector_run(det, &im, 0.05f, 0.45f, &v, &n);
+	STAGE(8, draw_encode(&im, &fv, v, n));
+	free(v);
+	printf("bv-bench --stages: %dx%d, engine %s, %d runs, %d threads, "
+	    "thread CPU time\n", im.w, im.h, detector_engine_name(detector_engine(det)), runs,
+	    threads);
+	for (k = 0; k < NST; k++)
+		printf("  %-28s median %8.2f ms  %5.2f forwards\n", what[k],
+		    st[k], st[k] / st[5]);
+	printf("  search / remembered:         %.2fx\n", st[3] / st[4]);
+	free(col);
+	imgio_free(&im);
+	detector_free(det);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -126,11 +251,14 @@ main(int argc, char *argv[])
 	char			 err[512], calib[1024];
 	struct engine_xnn	*ex = NULL, *eq = NULL;
 	int			 runs = 20, threads = 2, r, w, h, k, prof = 0;
+	int			 stg = 0;
 	const char		*only = NULL;
 
 	while (argc > 1 && strncmp(argv[1], "--", 2) == 0) {
 		if (strcmp(argv[1], "--profile") == 0)
 			prof = 1;
+		else if (strcmp(argv[1], "--stages") == 0)
+			stg = 1;
 		else if (strcmp(argv[1], "--only") == 0 && argc > 2 &&
 		    (strcmp(argv[2], "stock") == 0 || strcmp(argv[2],
 		    "blas") == 0 || strcmp(argv[2], "fp32") == 0 ||
@@ -144,7 +272,8 @@ main(int argc, char *argv[])
 		argv++;
 	}
 	if (argc < 5) {
-		fprintf(stderr, "usage: bv-bench [--profile] [--only stock|"
+		fprintf(stderr, "usage: bv-bench [--profile | --stages] "
+		    "[--only stock|"
 		    "blas|fp32|int8] model.cfg model.weights model.names "
 		    "image.jpg [runs] [threads]\n");
 		return 2;
@@ -160,6 +289,9 @@ main(int argc, char *argv[])
 		perror(argv[4]);
 		return 1;
 	}
+	if (stg)
+		return stages(argv[1], argv[2], argv[3], buf, len, runs,
+		    threads);
 	img_limits_default(&lim);
 	if (imgio_decode(buf, len, buf[0] == 0x89 ? IMG_PNG : IMG_JPEG, &lim,
 	    &im) != IMG_OK) {
