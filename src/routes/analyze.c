@@ -42,6 +42,7 @@
 #include "base/timing.h"
 #include "vision/wbctype.h"
 #include "clinical/micadapt.h"
+#include "clinical/micfields.h"
 #include "store/micstore.h"
 
 #include <math.h>
@@ -586,6 +587,39 @@ original_name(const char *fn)
 	return n > 0 ? json_string(buf) : json_null();
 }
 
+/*
+ * The count error the intervals use (interval.h): the model's validation
+ * figures (its JSON's "count_error"), each class replaced by the
+ * microscope's own once its checked fields measure it (micfields.h);
+ * JSON null when neither has one.
+ */
+static json_t *
+analyze_count_error(const struct analyze *a)
+{
+	const struct app	*app = a->app;
+	const char		*names[64];
+	json_t			*ce, *mic = NULL;
+	int			 ncls = detector_classes(app->det), c;
+
+	ce = json_is_object(json_object_get(app->model_info, "count_error")) ?
+	    json_deep_copy(json_object_get(app->model_info, "count_error")) :
+	    json_object();
+	if (a->mic[0] != '\0' && ncls <= 64) {
+		for (c = 0; c < ncls; c++)
+			names[c] = detector_class_name(app->det, c);
+		mic = micfields_count_error(app->results_fd, a->mic,
+		    app->model_name, names, ncls, a->thr);
+	}
+	if (ce != NULL && json_is_object(mic))
+		json_object_update(ce, mic);
+	json_decref(mic);
+	if (ce == NULL || json_object_size(ce) == 0) {
+		json_decref(ce);
+		return json_null();
+	}
+	return ce;
+}
+
 /* A new id and the result's JSON, timings included. */
 static int
 analyze_json(struct analyze *a, struct http_response *resp)
@@ -620,9 +654,7 @@ analyze_json(struct analyze *a, struct http_response *resp)
 	json_object_set_new(r, "frame", countframe_json(&a->cf, &a->dr.fov,
 	    json_object_get(r, "classes"), a->boxes, a->nboxes, a->thr,
 	    a->dr.scale.um_per_px));
-	json_object_set_new(r, "count_error", json_is_object(json_object_get(
-	    app->model_info, "count_error")) ? json_deep_copy(json_object_get(
-	    app->model_info, "count_error")) : json_null());
+	json_object_set_new(r, "count_error", analyze_count_error(a));
 	json_object_set_new(r, "count_intervals", interval_counts_json(
 	    json_object_get(r, "counts"), json_object_get(r, "count_error")));
 	json_object_set_new(r, "working", json_pack("{s:i,s:i,s:i}",
