@@ -55,6 +55,38 @@ build() {
 	make -C "$build" -j2 -s
 }
 
+# The first port from $1 up (20 tried) that nothing listens on at the
+# address lighttpd will bind; nothing printed when all are taken.
+free_port() {
+	python3 - "${BV_BIND:-127.0.0.1}" "$1" <<'PY' 2>/dev/null || true
+import socket, sys
+host, first = sys.argv[1], int(sys.argv[2])
+for p in range(first, first + 20):
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind((host, p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    break
+PY
+}
+
+# state/example-smear.jpg: a smear drawn by tests/gen-smear (seed 1), so a
+# clone without the datasets has a photo for README's first curl line.
+example_image() {
+	[ -s "$state/example-smear.jpg" ] && return 0
+	if make -C "$build" -s tests/gen-smear >/dev/null 2>&1 &&
+	    "$build/tests/gen-smear" 1 "$state/example-smear.jpg" >/dev/null; then
+		say "drew $state/example-smear.jpg (a synthetic smear to try the API with)"
+	else
+		say "could not draw state/example-smear.jpg; any smear photo works"
+	fi
+}
+
 # Print "N passed, N failed, N skipped" from automake's .trs files
 # under the build directories given.
 summary() {
@@ -92,6 +124,17 @@ run)
 			    { rm -f "$state/password.conf"; exit 1; }
 		fi ;;
 	esac
+	mkdir -p "$state"
+	example_image
+	# A port in use (another server, a second run) is never fatal: the
+	# next free one is taken, and said.
+	want=$port
+	port=$(free_port "$want")
+	if [ -z "$port" ]; then
+		say "ports $want to $((want + 19)) are all in use: stop the other server or set BV_PORT"
+		exit 1
+	fi
+	[ "$port" = "$want" ] || say "port $want is in use: serving HTTP on $port instead"
 	# HTTPS too (phones give the live camera only to secure pages):
 	# state/tls/bloodview.crt, made once; BV_TLS=0 turns it off
 	tls=
@@ -99,10 +142,23 @@ run)
 	    [ -f /usr/lib/lighttpd/mod_openssl.so ]; then
 		sh "$top/etc/mkcert.sh" "$state/tls" ${BV_TLS_NAMES:-} && tls=$state/tls
 	fi
-	BV_TLS_DIR=$tls BV_TLS_PORT=${tls:+${BV_TLS_PORT:-8443}} \
+	tls_port=
+	if [ -n "$tls" ]; then
+		want=${BV_TLS_PORT:-8443}
+		tls_port=$(free_port "$want")
+		# skip the HTTP port itself when it falls in the range
+		[ "$tls_port" != "$port" ] || tls_port=$(free_port $((port + 1)))
+		if [ -z "$tls_port" ]; then
+			say "ports $want to $((want + 19)) are all in use: HTTPS is off this time (HTTP still serves; the live camera on a phone needs HTTPS)"
+			tls=
+		elif [ "$tls_port" != "$want" ]; then
+			say "port $want is in use: serving HTTPS on $tls_port instead"
+		fi
+	fi
+	BV_TLS_DIR=$tls BV_TLS_PORT=${tls:+$tls_port} \
 	    sh "$top/etc/mkconf-local.sh" "$state" "$port" "$build" "$top" 2
 	say "BloodView on http://${BV_BIND:-127.0.0.1}:$port/ (Ctrl-C stops)"
-	[ -z "$tls" ] || say "and https://${BV_BIND:-127.0.0.1}:${BV_TLS_PORT:-8443}/ (certificate $tls/bloodview.crt)"
+	[ -z "$tls" ] || say "and https://${BV_BIND:-127.0.0.1}:$tls_port/ (certificate $tls/bloodview.crt)"
 	exec "$(command -v lighttpd || echo /usr/sbin/lighttpd)" -D \
 	    -f "$state/lighttpd.conf"
 	;;

@@ -1214,7 +1214,8 @@
           label = t(scaleUnsure(q.result) ? 'queue.doneUnsure' : 'queue.done', { n: n });
           break;
         case 'cancelled': label = t('queue.cancelled'); break;
-        default: label = errorText(q.error);
+        /* the reason is said once, in the alert under the queue, not again on its row */
+        default: label = t('queue.failed', { code: (q.error && q.error.code) || 'unknown' });
       }
       list.appendChild(h('li', { 'class': 'q-' + q.status, 'data-status': q.status }, [
         h('span', { 'class': 'q-name', text: q.file.name || 'image' }),

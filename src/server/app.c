@@ -100,6 +100,10 @@ handle_model(struct app *app, struct http_response *resp)
 		    detector_engine_name(detector_engine(app->det))));
 	if (o != NULL)
 		json_object_set_new(o, "wbc_classifier", wbc_json(app));
+	/* The largest upload this backend takes (max_body), for the page's words on a 413. */
+	if (o != NULL)
+		json_object_set_new(o, "max_upload_bytes",
+		    json_integer((json_int_t)cfg->max_body));
 	/* The report's header (bloodview.conf clinic_name); null: none. */
 	if (o != NULL)
 		json_object_set_new(o, "clinic_name", cfg->clinic_name[0] ?
