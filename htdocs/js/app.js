@@ -532,28 +532,6 @@
     }, 'image/png');
   }
 
-  function metricsText(m) {
-    if (!m || typeof m !== 'object') return null;
-    var parts = [];
-    /* Scores (AP, mAP, precision...) as percentages; counts and other values as they are. */
-    function fmt(v, k) {
-      if (/thresh/i.test(k) && typeof v === 'number') return i18n.num(v, 2);   /* not a score */
-      var score = /ap|map|prec|recall|f1|acc/i.test(k) || !Number.isInteger(v);
-      if (typeof v === 'number' && v >= 0 && v <= 1 && score) return pct(v, 1) + ' %';
-      return typeof v === 'number' ? numUpTo(v, 3) : String(v);   /* the page's decimal separator */
-    }
-    Object.keys(m).forEach(function (k) {
-      var v = m[k];
-      if (typeof v === 'number' || typeof v === 'string') parts.push(k + ' ' + fmt(v, k));
-      else if (v && typeof v === 'object' && !Array.isArray(v)) {
-        var sub = Object.keys(v).filter(function (s) { return typeof v[s] === 'number'; })
-          .map(function (s) { return s + ' ' + fmt(v[s], k); });
-        if (sub.length) parts.push(k + ': ' + sub.join(', '));
-      }
-    });
-    return parts.length ? parts.join(' · ') : null;
-  }
-
   function renderInfo(r) {
     var dl = $('info');
     clear(dl);
@@ -568,7 +546,8 @@
     var acc;
     var current = state.model && state.model.name === model.name ? state.model : null;
     if (model.trained === false || (current && current.trained === false)) acc = t('info.untrainedShort');
-    else acc = (current && metricsText(current.metrics)) || t('info.notMeasured');
+    /* One plain sentence in this language with the right units, not the metrics' keys. */
+    else acc = (current && BV.report && BV.report.accuracy(current, model)) || t('info.notMeasured');
     row(t('info.accuracy'), acc);
     row(t('info.threshold'), state.override === null
       ? t('info.thresholdSaved', { list: thresholdsText(r, savedThresholds(r)) })

@@ -242,6 +242,7 @@
       'rp.and': ' and ',
       'rp.acc.rbcErr': '; its red-cell count per image was off by {p} on average',
       'rp.acc.wbcExact': ', and its white-cell count was exact in {p} of the images',
+      'rp.acc.pltErr': '; its platelet count was off by {n} platelets per image on average',
       'rp.acc.untrained': 'The model is untrained: these counts are not meaningful.',
       'rp.acc.unknown': 'The accuracy of this model has not been measured.',
 
@@ -936,6 +937,7 @@
       'rp.and': ' y ',
       'rp.acc.rbcErr': '; su conteo de glóbulos rojos por imagen se desvió un {p} en promedio',
       'rp.acc.wbcExact': ', y su conteo de glóbulos blancos fue exacto en el {p} de las imágenes',
+      'rp.acc.pltErr': '; su conteo de plaquetas se desvió en promedio {n} plaquetas por imagen',
       'rp.acc.untrained': 'El modelo no está entrenado: estos conteos no tienen valor.',
       'rp.acc.unknown': 'La exactitud de este modelo no se ha medido.',
 
@@ -1137,7 +1139,7 @@
       'smp.err.invalid': 'La muestra no se guardó. Corrija lo siguiente y vuelva a intentarlo:',
 
       /* The API's sentences by code (its "..._i18n" lists, docs/api.md); the English is the server's own. */
-      'msg.ci_method': 'Intervalo de confianza del 95 % de la media de células por imagen: media ± t × DE ÷ √n, con DE la desviación estándar muestral (n − 1) y t el valor t de Student bilateral del 95 % para n − 1 grados de libertad (tabla; 1.96 por encima de 120); límite inferior recortado en 0; ninguno con menos de 2 imágenes. Los intervalos de densidad escalan ese mismo intervalo por los mismos factores.',
+      'msg.ci_method': 'Intervalo de confianza del 95 % de la media de células por imagen: media ± t × DE ÷ √n, con DE la desviación estándar muestral (n − 1) y t el valor t de Student bilateral del 95 % para n − 1 grados de libertad (tabla; 1,96 por encima de 120); límite inferior recortado en 0; ninguno con menos de 2 imágenes. Los intervalos de densidad escalan ese mismo intervalo por los mismos factores.',
       'msg.interval_method': 'Los intervalos son del 95 %. En un recuento: el error de recuento medido del detector en campos de validación de las fuentes indicadas (su sesgo medio corregido, su dispersión incluida). En una estimación: ese error, el ruido de recuento (Poisson) de las células contadas en los marcos de recuento y la dispersión del factor de calibración, combinados en escala relativa. Cuando el intervalo cruza un límite de referencia, la estimación no se califica de baja ni de alta.',
       'msg.interval_no_count_error': 'Intervalo no disponible: el error de recuento del detector no se ha medido para este modelo.',
       'msg.interval_no_count': 'Intervalo no disponible: no hay recuento en que basarlo.',

@@ -53,6 +53,9 @@
     var s = t(n ? 'rp.acc.headN' : 'rp.acc.head', { n: n ? n[1] : '' }) + ' ' + list(per);
     if (typeof x.rbc_count_mape_percent === 'number') s += t('rp.acc.rbcErr', { p: i18n.num(x.rbc_count_mape_percent, 0) + ' %' });
     if (typeof x.wbc_exact_count_share === 'number') s += t('rp.acc.wbcExact', { p: pct(x.wbc_exact_count_share) });
+    /* count errors are cells per image, never a percentage */
+    var mae = x.count_mae && typeof x.count_mae === 'object' ? x.count_mae : {};
+    if (typeof mae.Platelets === 'number') s += t('rp.acc.pltErr', { n: i18n.num(mae.Platelets, 2) });
     return s + '.';
   }
 
@@ -257,7 +260,8 @@
     page.appendChild(header(t('rp.sampleTitle'), [
       [t('rp.sampleCode'), s.code],
       [t('rp.created'), i18n.date(s.created)],
-      [t('smp.preparation'), t('smp.prep.' + s.preparation) + (s.profile ? ' · ' + s.profile : '')]]));
+      [t('smp.preparation'), t('smp.prep.' + s.preparation) + (s.profile ? ' · ' +
+        i18n.label('msg.profile', s.profile, (sum.calibration || {}).label) : '')]]));
     page.appendChild(h('p', { 'class': 'rp-facts' }, [h('strong', { text: t('rp.patient') + ': ' }), factsLine(s)]));
     page.appendChild(screeningBox(sum, s));
     page.appendChild(h('h3', { text: t('rp.counts', { n: sum.fields || 0 }) }));
@@ -315,6 +319,8 @@
   }
 
   BV.report = {
+    /* The model's accuracy in one plain sentence in this language (the Analyse page's info row too). */
+    accuracy: accuracySentence,
     /* The result the Analyse view shows (see buildResult for d). */
     result: function (d) { askModel(); state.result = d ? { kind: 'result', data: d } : null; redraw(); },
     /* The sample the Samples view shows: {sample, summary} as GET /api/samples/{id}; null: none. */

@@ -375,9 +375,16 @@
 
   /* ---------- one sample ---------- */
 
+  /* A calibration profile's name in this language (its label from the server), never its raw id. */
+  function profileName(id) {
+    if (!id) return '–';
+    var p = ((state.profiles && state.profiles.profiles) || []).filter(function (x) { return x.name === id; })[0];
+    return i18n.label('msg.profile', id, p && p.label);
+  }
+
   function facts(s) {
     var rows = [[t('smp.codeShort'), s.code], [t('smp.preparation'), t('smp.prep.' + s.preparation)],
-      [t('smp.profile'), s.profile || '–']];
+      [t('smp.profile'), profileName(s.profile)]];
     if (s.dilution) rows.push([t('smp.dilution'), '1:' + num(s.dilution)]);
     if (s.age) rows.push([t('smp.age'), num(s.age.value, 1) + ' ' + t(s.age.unit === 'months' ? 'smp.months' : 'smp.years')]);
     rows.push([t('smp.sex'), t('smp.sex.' + (s.sex || 'unknown'))]);
