@@ -481,7 +481,8 @@
       h('td', { 'class': 'num', text: num(dv.untyped || 0) }), h('td', { 'class': 'num', text: '–' }), h('td', { 'class': 'num', text: '–' }),
       ref ? h('td', { text: '' }) : null]));
     table.appendChild(tb);
-    box.appendChild(table);
+    /* on a phone the reference column scrolls into view inside its box, with a cue */
+    box.appendChild(h('div', { 'class': 'table-scroll' }, [table]));
     if (!dv.per_ul && dv.per_ul_withheld)
       box.appendChild(h('p', { 'class': 'hint per-ul-withheld' }, [h('strong', { text: t('smp.diff.perUlWithheld') + ': ' }),
         msgs(dv.per_ul_withheld_i18n, dv.per_ul_withheld)]));
@@ -580,7 +581,8 @@
       ]));
     });
     table.appendChild(tb);
-    wrap.appendChild(table);
+    /* on a phone the per-µL and flag columns scroll into view inside their box, with a cue */
+    wrap.appendChild(h('div', { 'class': 'table-scroll' }, [table]));
     wrap.appendChild(h('p', { 'class': 'hint ci-method', text: msgs(sum.ci_method_i18n, sum.ci_method) }));
     /* Each estimate with its 95 % interval, what the interval means, and the counting frame. */
     if (BV.trust && sum.estimates && Object.keys(sum.estimates).length) {
