@@ -162,7 +162,8 @@ main(void)
 	snprintf(w, sizeof(w), "%s/models/bccd.weights", top);
 	snprintf(names, sizeof(names), "%s/models/bccd.names", top);
 	blasgemm_threads(1);
-	if ((d = detector_new(cfg, w, names, err, sizeof(err))) == NULL) {
+	if ((d = detector_open(cfg, w, names, DETECTOR_DARKNET, 0, err,
+	    sizeof(err))) == NULL) {
 		fprintf(stderr, "test_scale: %s\n", err);
 		return 99;
 	}

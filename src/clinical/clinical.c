@@ -17,12 +17,6 @@
 
 static const char *const prep_names[CLINICAL_NPREP] = { "smear", "chamber" };
 
-const char *
-clinical_prep_name(enum clinical_prep p)
-{
-	return (p >= 0 && p < CLINICAL_NPREP) ? prep_names[p] : "?";
-}
-
 int
 clinical_prep_from_name(const char *name)
 {

@@ -122,9 +122,7 @@ const struct clinical_wbc_group *clinical_wbc_find(const struct clinical *c,
 /* "neutrophil", "lymphocyte", "monocyte", "eosinophil", "basophil" */
 const char	*clinical_wbc_class_name(enum clinical_wbc_class k);
 
-/* "smear", "chamber" */
-const char	*clinical_prep_name(enum clinical_prep p);
-/* enum value for a name above, or -1. */
+/* The enum value of "smear" or "chamber", or -1. */
 int		 clinical_prep_from_name(const char *name);
 
 /* New JSON description of the profiles and the stability rule (caller owns). */

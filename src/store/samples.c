@@ -263,15 +263,6 @@ samples_load(int results_fd, const char *id)
 	return o;
 }
 
-int
-samples_exists(int results_fd, const char *id)
-{
-	json_t	*o = samples_load(results_fd, id);
-
-	json_decref(o);
-	return o != NULL;
-}
-
 enum samples_err
 samples_room(int results_fd, const char *id)
 {
@@ -819,48 +810,4 @@ samples_list(int results_fd, size_t limit)
 	}
 	free(v);
 	return arr;
-}
-
-int
-samples_add_result(const char *results_dir, const char *sample_id,
-    const char *result_id, char *err, size_t errsz)
-{
-	int			 fd;
-	enum samples_err	 rc;
-
-	if (!id_valid(sample_id) || !id_valid(result_id)) {
-		snprintf(err, errsz, "invalid sample or result id");
-		errno = EINVAL;
-		return -1;
-	}
-	fd = open(results_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errsz, "%s: %s", results_dir, strerror(errno));
-		return -1;
-	}
-	rc = samples_attach(fd, sample_id, result_id);
-	close(fd);
-	switch (rc) {
-	case SAMPLES_OK:
-		return 0;
-	case SAMPLES_ERR_NOTFOUND:
-		snprintf(err, errsz, "no sample %s or result %s", sample_id,
-		    result_id);
-		errno = ENOENT;
-		break;
-	case SAMPLES_ERR_LIMIT:
-		snprintf(err, errsz, "sample %s already holds %d results",
-		    sample_id, SAMPLES_MAX_RESULTS);
-		errno = EFBIG;
-		break;
-	case SAMPLES_ERR_FULL:
-		snprintf(err, errsz, "results directory full");
-		errno = ENOSPC;
-		break;
-	default:
-		snprintf(err, errsz, "cannot update sample %s", sample_id);
-		errno = EIO;
-		break;
-	}
-	return -1;
 }

@@ -77,9 +77,6 @@ enum samples_err samples_update(int results_fd, const char *id,
 /* The stored sample id, a new reference the caller owns; NULL if absent. */
 json_t	*samples_load(int results_fd, const char *id);
 
-/* 1 if sample id exists. */
-int	 samples_exists(int results_fd, const char *id);
-
 /*
  * Append result_id to sample_id's results (no-op if already there: its
  * marking stays), marked as the sample's "new_field_selection" says
@@ -175,15 +172,6 @@ int	 samples_expire(int results_fd, int days);
 
 /* New array of sample digests, newest first, at most limit. NULL on error. */
 json_t	*samples_list(int results_fd, size_t limit);
-
-/*
- * For the analyse handler: after committing result_id, put it into
- * sample_id.  Returns 0, or -1 with a message in err and errno set:
- * EINVAL (bad id), ENOENT (no such sample or result), EFBIG (sample full),
- * ENOSPC (disk full), other (I/O).
- */
-int	 samples_add_result(const char *results_dir, const char *sample_id,
-	    const char *result_id, char *err, size_t errsz);
 
 /*
  * Check a client's sample object and return a new normalised one (the

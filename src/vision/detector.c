@@ -140,14 +140,6 @@ open_engine(struct detector *d, const char *weights,
 }
 
 struct detector *
-detector_new(const char *cfg, const char *weights, const char *names,
-    char *err, size_t errsz)
-{
-	return detector_open(cfg, weights, names, DETECTOR_DARKNET, 0, err,
-	    errsz);
-}
-
-struct detector *
 detector_open(const char *cfg, const char *weights, const char *names,
     enum detector_engine engine, int threads, char *err, size_t errsz)
 {

@@ -22,16 +22,12 @@ struct det_box {
 	float	x, y, w, h;
 };
 
-/*
- * Load cfg/weights/names once.  Checks every file first, since darknet
- * calls exit() on a missing one.  NULL with a message in err on failure.
- */
-struct detector	*detector_new(const char *cfg, const char *weights,
-		    const char *names, char *err, size_t errsz);
 void		 detector_free(struct detector *);
 
 /*
- * detector_new() with a choice of engine and its thread count (XNNPACK:
+ * Load cfg/weights/names once.  Checks every file first, since darknet
+ * calls exit() on a missing one.  NULL with a message in err on failure.
+ * A choice of engine and its thread count (XNNPACK:
  * the process's one thread pool; darknet's threads are OpenBLAS's, set
  * by the caller).  An engine that cannot run this network (a layer it
  * cannot map, no int8 calibration, a build without XNNPACK) is logged
