@@ -480,7 +480,10 @@
     if (BV.report) BV.report.result({ result: r, counts: counts, classes: classes,
       thresholds: state.override === null ? thresholdsText(r, saved) : i18n.num(state.override, 2),
       savedThresholds: thresholdsText(r, saved), review: reviewText(r), reviewed: reviewed(r),
-      reviewedBy: reviewed(r) ? r.review.by || null : null, microscope: micText() });
+      reviewedBy: reviewed(r) ? r.review.by || null : null, microscope: micText(),
+      /* the boxes the page shows (reviewed, at the threshold in force): the print draws these */
+      boxes: shown.map(function (c) { return { box: c.det.box, k: classIndex(c.det) }; }),
+      wbcTypes: r.differential && typeof r.differential === 'object' ? differentialText(r.differential) : null });
 
     var urls = r.urls || {};
     $('dl-image').href = urls.image || '#';

@@ -137,13 +137,45 @@
       h('p', { 'class': 'rp-small', text: t('info.review') + ': ' + d.review }),
       d.microscope ? h('p', { 'class': 'rp-small rp-microscope', text: d.microscope }) : null,
       h('p', { 'class': 'rp-small', text: t('rp.noEstimate') })]);
-    var img = (r.urls || {}).image;
-    page.appendChild(h('div', { 'class': 'rp-body' }, [
-      img ? h('figure', { 'class': 'rp-figure' }, [h('img', { src: img, alt: '' }),
-        h('figcaption', { text: t('rp.imageNote', { t: d.savedThresholds }) + (d.reviewed ? ' ' + t('rp.imageReviewed') : '') })]) : null, side]));
+    if (d.wbcTypes) side.insertBefore(h('p', { 'class': 'rp-small rp-wbc-types', text: t('info.wbcTypes') + ': ' + d.wbcTypes }),
+      side.lastChild);
+    page.appendChild(h('div', { 'class': 'rp-body' }, [figure(r, d), side]));
     page.appendChild(signatures(d.reviewedBy));
     footer(state.model, r.model).forEach(function (e) { page.appendChild(e); });
     return page;
+  }
+
+  /*
+   * The printed photo with the boxes the page shows (d.boxes: reviewed, at the threshold in
+   * force) drawn over the box-free image, so the picture and the counts beside it agree; the
+   * detector's annotated image only when no box list came (an older page).
+   */
+  function figure(r, d) {
+    var urls = r.urls || {}, im = r.image || {};
+    if (!Array.isArray(d.boxes) || !urls.plain || !im.width || !im.height) {
+      return urls.image ? h('figure', { 'class': 'rp-figure' }, [h('img', { src: urls.image, alt: '' }),
+        h('figcaption', { text: t('rp.imageNote', { t: d.savedThresholds }) + (d.reviewed ? ' ' + t('rp.imageReviewed') : '') })]) : null;
+    }
+    var NS = 'http://www.w3.org/2000/svg', svg = document.createElementNS(NS, 'svg');
+    svg.setAttribute('viewBox', '0 0 ' + im.width + ' ' + im.height);
+    svg.setAttribute('class', 'rp-shown');
+    svg.setAttribute('data-boxes', String(d.boxes.length));
+    var pic = document.createElementNS(NS, 'image');
+    pic.setAttribute('href', urls.plain);
+    pic.setAttribute('width', im.width);
+    pic.setAttribute('height', im.height);
+    svg.appendChild(pic);
+    var lw = Math.max(2, Math.round(im.width / 320));
+    d.boxes.forEach(function (b) {
+      var rect = document.createElementNS(NS, 'rect');
+      rect.setAttribute('x', b.box.x); rect.setAttribute('y', b.box.y);
+      rect.setAttribute('width', Math.max(b.box.w, 1)); rect.setAttribute('height', Math.max(b.box.h, 1));
+      rect.setAttribute('class', 'rp-box k' + b.k);
+      rect.setAttribute('stroke-width', lw);
+      svg.appendChild(rect);
+    });
+    return h('figure', { 'class': 'rp-figure' }, [svg,
+      h('figcaption', { text: t(d.reviewed ? 'rp.imageShownReviewed' : 'rp.imageShown', { n: d.boxes.length, t: d.thresholds }) })]);
   }
 
   function askCode(id) {
