@@ -110,6 +110,9 @@
     model: function () { return request('GET', '/api/model'); },
     /* A microscope's checked fields and the detector's measured error on them (docs/microscope.md). */
     microscope: function (name) { return request('GET', '/api/microscopes/' + encodeURIComponent(name)); },
+    /* Step (a): thresholds chosen on its checked fields, adopted only if better on held-out ones. */
+    microscopeAdapt: function (name) { return request('POST', '/api/microscopes/' + encodeURIComponent(name) + '/adapt', {}); },
+    microscopeRollback: function (name) { return request('POST', '/api/microscopes/' + encodeURIComponent(name) + '/rollback', {}); },
     health: function () { return request('GET', '/api/health'); },
     results: function (limit) { return request('GET', '/api/results?limit=' + (limit || 100)); },
     /* The API's copy: the detector's result with its latest review merged in (docs/api.md). */

@@ -689,6 +689,29 @@
     }, function () { /* no figures: say nothing rather than guess */ });
   }
 
+  /* Adapt (enough checked fields) and roll back (an adaptation in use): docs/microscope.md. */
+  function renderMicActions() {
+    var m = state.mic, can = !!(m && m.fields >= m.adapt_min_fields), on = !!(m && m.adaptation > 0);
+    show($('mic-actions'), can || on);
+    show($('mic-adapt'), can);
+    show($('mic-rollback'), on);
+    $('mic-status').textContent = on ? t('mic.using', { v: m.adaptation, list: Object.keys(m.thresholds).map(function (c) {
+      return classAbbr(c) + ' ' + i18n.num(m.thresholds[c], 2);
+    }).join(', ') }) : '';
+  }
+
+  function micAction(call, done) {
+    var r = state.result;
+    if (!r || !r.microscope) return;
+    showError($('mic-fail'), null);
+    call(r.microscope).then(function (m) {
+      if (!state.result || state.result.id !== r.id) return;
+      state.mic = m;
+      render();
+      notice(done(m));
+    }, function (err) { showError($('mic-fail'), err); });
+  }
+
   /* "On this microscope: RBC −3 % ± 4 %, 24 checked fields." in this language, or null. */
   function micText() {
     var m = state.mic;
@@ -1624,6 +1647,14 @@
     $('review-undo').addEventListener('click', undo);
     $('review-save').addEventListener('click', saveReview);
     $('review-checked').addEventListener('change', renderReview);
+    $('mic-adapt').addEventListener('click', function () {
+      micAction(api.microscopeAdapt, function (m) {
+        return t(m.tried.adopted ? 'mic.adopted' : 'mic.refused', { v: m.tried.version });
+      });
+    });
+    $('mic-rollback').addEventListener('click', function () {
+      micAction(api.microscopeRollback, function (m) { return t('mic.rolledBack', { v: m.adaptation }); });
+    });
     try { $('review-by').value = window.localStorage.getItem('bloodview.reviewer') || ''; } catch (e) { /* storage off */ }
     /* Desktop keys while correcting: 1/2/3 a type, Delete the selected box, Z undo. */
     document.addEventListener('keydown', function (ev) {

@@ -1,0 +1,127 @@
+/*
+ * ui-microscope.test.js: "every cell checked" on the review page and the microscope's measured
+ * error under the counts and in the printed report (issue 26), against the server at BV_URL
+ * (tests/ui.sh), in English and Spanish.  A field uploaded from a fresh microscope is saved
+ * checked from the page; the API must then hold the review as checked and the page must word
+ * the server's own figures: the field count and the RBC bias the API gives.
+ */
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('fs');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const CHROMIUM = process.env.BV_CHROMIUM || '/usr/bin/chromium';
+const ARTIFACTS = process.env.BV_ARTIFACTS || path.join(__dirname, 'artifacts');
+const IMAGE = path.join(process.env.BV_DATASET || '', 'BCCD/JPEGImages/BloodImage_00001.jpg');
+const WORDS = {
+  en: { lead: 'On this microscope:', fields: '1 checked fields', rbc: 'RBC' },
+  es: { lead: 'En este microscopio:', fields: '1 campos revisados', rbc: 'GR' },
+};
+
+let base, browser;
+const results = [];
+
+before(async () => {
+  base = (process.env.BV_URL || '').replace(/\/$/, '');
+  if (!base) return;
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+});
+
+after(async () => {
+  if (!browser) return;
+  const ctx = await browser.newContext();
+  for (const id of results) await ctx.request.delete(base + '/api/results/' + id);
+  await browser.close();
+});
+
+/*
+ * Eight more checked fields through the API (the same photo, reviewed as if its least confident
+ * 30 % of counted red cells were not cells), then Adapt and Roll back from the page.
+ */
+async function adaptAndRollBack(page, r, mic) {
+  const t0 = r.thresholds.RBC;
+  const rbc = r.detections.map((d, i) => [d, i]).filter(([d]) => d.class === 'RBC' && d.confidence >= t0)
+    .sort((x, y) => x[0].confidence - y[0].confidence);
+  const changes = rbc.slice(0, Math.floor(rbc.length * 0.3)).map(([, i]) => ({ op: 'delete', detection: i }));
+  for (let k = 0; k < 8; k++) {
+    const up = await page.request.post(base + '/api/analyze', { multipart: {
+      image: { name: 'field.jpg', mimeType: 'image/jpeg', buffer: fs.readFileSync(IMAGE) }, microscope: mic } });
+    assert.equal(up.status(), 200);
+    const id = (await up.json()).id;
+    results.push(id);
+    const rv = await page.request.put(base + '/api/results/' + id + '/review',
+      { data: { version: 0, by: 'UI', changes, checked: true } });
+    assert.equal(rv.status(), 200, await rv.text());
+  }
+  await page.reload();
+  await page.waitForSelector('#mic-adapt:not([hidden])');
+  assert.equal(await page.isVisible('#mic-rollback'), false);
+  await page.click('#mic-adapt');
+  await page.waitForFunction(() => /Adaptation 1 (adopted|refused)/.test(document.getElementById('notice').textContent));
+  const m = await (await page.request.get(base + '/api/microscopes/' + mic)).json();
+  const note = await page.textContent('#notice');
+  assert.equal(note.includes('adopted'), m.adaptation === 1, note);
+  if (m.adaptation !== 1) return;
+  assert.ok((await page.textContent('#mic-status')).includes('adaptation 1'));
+  await page.click('#mic-rollback');
+  await page.waitForFunction(() => /Rolled back/.test(document.getElementById('notice').textContent));
+  await page.waitForSelector('#mic-rollback', { state: 'hidden' });
+  const m2 = await (await page.request.get(base + '/api/microscopes/' + mic)).json();
+  assert.equal(m2.adaptation, 0);
+}
+
+for (const lang of ['en', 'es']) {
+  test(`a field saved "every cell checked" shows its microscope's error (${lang})`, async (t) => {
+    if (!base) return t.skip('BV_URL unset (run through tests/ui.sh)');
+    if (!fs.existsSync(IMAGE)) return t.skip('no test image');
+    const w = WORDS[lang], mic = 'ui-mic-' + lang + '-' + Date.now();
+    const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    const page = await ctx.newPage();
+    const problems = [];
+    page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
+    try {
+      const up = await page.request.post(base + '/api/analyze', { multipart: {
+        image: { name: 'field.jpg', mimeType: 'image/jpeg', buffer: fs.readFileSync(IMAGE) }, microscope: mic } });
+      assert.equal(up.status(), 200, await up.text());
+      const r = await up.json();
+      results.push(r.id);
+      assert.equal(r.microscope, mic);
+      await page.goto(base + '/');
+      await page.waitForSelector('html.ready');
+      await page.click('.lang button[data-lang="' + lang + '"]');
+      await page.waitForFunction((x) => document.documentElement.lang === x, lang);
+      await page.goto(base + '/#/result/' + r.id);
+      await page.waitForSelector('#result:not([hidden])');
+      /* no checked field yet: nothing said */
+      assert.equal(await page.isVisible('#mic-error'), false);
+      await page.click('#review-toggle');
+      await page.fill('#review-by', 'UI');
+      assert.equal(await page.isChecked('#review-checked'), false);
+      await page.check('#review-checked');
+      await page.click('#review-save');
+      await page.waitForFunction(() => !document.getElementById('mic-error').hidden);
+      const rv = await (await page.request.get(base + '/api/results/' + r.id + '/review')).json();
+      assert.equal(rv.version, 1);
+      assert.equal(rv.review.checked, true);
+      const m = await (await page.request.get(base + '/api/microscopes/' + mic)).json();
+      assert.equal(m.fields, 1);
+      const line = await page.textContent('#mic-error');
+      const b = m.error.RBC.bias;
+      const pct = String(Math.round(Math.abs(b) * 100));
+      assert.ok(line.startsWith(w.lead) && line.includes(w.fields), line);
+      assert.ok(line.includes(w.rbc + ' ' + (b > 0 ? '+' : b < 0 ? '−' : '') + pct + ' %'), line);
+      assert.equal(await page.isChecked('#review-checked'), true, 'the saved review stays checked');
+      assert.equal(await page.textContent('.rp-microscope'), line, 'the printed report says the same');
+      /* one checked field: too few to adapt, nothing to roll back */
+      assert.equal(await page.isVisible('#mic-actions'), false);
+      if (lang === 'en') await adaptAndRollBack(page, r, mic);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'ui-microscope-' + lang + '.png'), fullPage: true });
+      assert.deepEqual(problems, []);
+    } finally {
+      await ctx.close();
+    }
+  });
+}
