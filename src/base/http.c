@@ -59,6 +59,22 @@ http_error_i18n(struct http_response *resp, int status, const char *code,
 	http_json(resp, status, o);
 }
 
+void
+http_fail(struct http_response *resp, enum err_code e)
+{
+	http_fail_detail(resp, e, NULL, NULL);
+}
+
+void
+http_fail_detail(struct http_response *resp, enum err_code e,
+    const char *message, json_t *msgs)
+{
+	const struct err_entry	*x = errors_get(e);
+
+	http_error_i18n(resp, x->status, x->code, message != NULL ? message :
+	    x->message, msgs);
+}
+
 json_t *
 http_msg1(const char *code, json_t *params)
 {
@@ -70,8 +86,7 @@ void
 http_method_not_allowed(struct http_response *resp, const char *allow)
 {
 	http_add_header(resp, "Allow", allow);
-	http_error(resp, 405, "method_not_allowed",
-	    "This method is not allowed here.");
+	http_fail(resp, ERR_METHOD_NOT_ALLOWED);
 }
 
 void

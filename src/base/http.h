@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "base/errors.h"
+
 /*
  * A request as the router sees it, whatever carried it (FastCGI, CGI, tests).
  * All strings are borrowed and live until the handler returns.
@@ -43,15 +45,28 @@ struct http_response {
 /* Set resp to status with obj serialised as its body; steals obj's reference. */
 void	http_json(struct http_response *resp, int status, json_t *obj);
 
-/* Set resp to the one error shape {"error":{"code","message"}}. */
-void	http_error(struct http_response *resp, int status,
-	    const char *code, const char *message);
+/*
+ * Set resp to error e of the one error table (base/errors.h): its status
+ * and the one shape {"error":{"code","message"}} with its message.
+ */
+void	http_fail(struct http_response *resp, enum err_code e);
 
 /*
- * As http_error(), adding "message_i18n": msgs, the message as a list of
+ * As http_fail(), with message (NULL: the table's) saying what exactly
+ * was wrong, and "message_i18n": msgs, that message as a list of
  * {"code","params"} a client words in its own language (docs/api.md).
- * Steals msgs' reference; msgs NULL: plain http_error().
+ * Steals msgs' reference; msgs NULL: none.
  */
+void	http_fail_detail(struct http_response *resp, enum err_code e,
+	    const char *message, json_t *msgs);
+
+/*
+ * The error shape with a status and code given here rather than by the
+ * table: for http.c and the tests only (tests/errors.sh keeps it out of
+ * src/routes, src/server and src/vision).
+ */
+void	http_error(struct http_response *resp, int status,
+	    const char *code, const char *message);
 void	http_error_i18n(struct http_response *resp, int status,
 	    const char *code, const char *message, json_t *msgs);
 

@@ -93,8 +93,7 @@ session_live(struct login *lg, const struct http_request *req)
 static void
 login_required(struct http_response *resp)
 {
-	http_error(resp, 401, "login_required",
-	    "Log in with the clinic password first.");
+	http_fail(resp, ERR_LOGIN_REQUIRED);
 }
 
 static void
@@ -114,15 +113,17 @@ set_cookie(struct http_response *resp, const struct http_request *req,
 static void
 too_many(struct http_response *resp, long retry)
 {
-	char	 buf[32], msg[160];
+	const struct err_entry	*x = errors_get(ERR_TOO_MANY_ATTEMPTS);
+	char			 buf[32], msg[160];
 
 	snprintf(buf, sizeof(buf), "%ld", retry);
 	http_add_header(resp, "Retry-After", buf);
 	snprintf(msg, sizeof(msg), "Too many wrong passwords from this "
 	    "computer; try again in %ld seconds.", retry);
-	resp->error_code = "too_many_attempts";
-	http_json(resp, 429, json_pack("{s:{s:s,s:s,s:I}}", "error", "code",
-	    "too_many_attempts", "message", msg, "retry_after",
+	/* the table's code and status, with the seconds to wait beside */
+	resp->error_code = x->code;
+	http_json(resp, x->status, json_pack("{s:{s:s,s:s,s:I}}", "error",
+	    "code", x->code, "message", msg, "retry_after",
 	    (json_int_t)retry));
 }
 
@@ -136,13 +137,12 @@ login_body(const struct http_request *req, struct http_response *resp,
 
 	/* a cross-site form cannot send application/json (app.c) */
 	if (!http_is_json(req->content_type)) {
-		http_error(resp, 415, "json_required",
-		    "Send the body as Content-Type: application/json.");
+		http_fail(resp, ERR_JSON_REQUIRED);
 		return NULL;
 	}
 	if (req->body_len > LOGIN_BODY_MAX) {
-		http_error(resp, 413, "too_large", "The JSON body is too "
-		    "large.");
+		http_fail_detail(resp, ERR_TOO_LARGE, "The JSON body is too "
+		    "large.", NULL);
 		return NULL;
 	}
 	o = req->body == NULL ? NULL : json_loadb((const char *)req->body,
@@ -152,8 +152,8 @@ login_body(const struct http_request *req, struct http_response *resp,
 	if (!json_is_string(p) || json_string_length(p) == 0 ||
 	    json_string_length(p) != strlen(json_string_value(p))) {
 		json_decref(o);
-		http_error(resp, 400, "bad_request", "password: send "
-		    "{\"password\": \"...\"} with the clinic password.");
+		http_fail_detail(resp, ERR_BAD_REQUEST, "password: send "
+		    "{\"password\": \"...\"} with the clinic password.", NULL);
 		return NULL;
 	}
 	*pw = json_string_value(p);
@@ -191,21 +191,18 @@ handle_login(struct login *lg, const struct http_request *req,
 	int			 fd, n;
 
 	if (strcmp(req->method, "POST") != 0) {
-		http_add_header(resp, "Allow", "POST");
-		http_error(resp, 405, "method_not_allowed",
-		    "This method is not allowed here.");
+		http_method_not_allowed(resp, "POST");
 		return;
 	}
 	if (!password_on(lg)) {
-		http_error(resp, 404, "login_off",
-		    "No password is set on this server.");
+		http_fail(resp, ERR_LOGIN_OFF);
 		return;
 	}
 	if ((o = login_body(req, resp, &pw)) == NULL)
 		return;
 	if ((fd = state_dir(lg)) < 0) {
-		http_error(resp, 503, "busy", "Sessions cannot be stored; "
-		    "try again.");
+		http_fail_detail(resp, ERR_BUSY, "Sessions cannot be stored; "
+		    "try again.", NULL);
 		goto out;
 	}
 	switch (auth_backoff_begin(fd, req->remote_addr, time(NULL),
@@ -219,8 +216,8 @@ handle_login(struct login *lg, const struct http_request *req,
 		goto out;
 	default:
 		log_warn("login backoff record");
-		http_error(resp, 503, "busy", "Sessions cannot be stored; "
-		    "try again.");
+		http_fail_detail(resp, ERR_BUSY, "Sessions cannot be stored; "
+		    "try again.", NULL);
 		goto out;
 	}
 	v = auth_verify_password(pw, cfg->password_hash);
@@ -229,19 +226,19 @@ handle_login(struct login *lg, const struct http_request *req,
 		    "count before)");
 	if (v == AUTH_ERR_BADHASH) {
 		log_warnx("password_hash is not a usable crypt(3) hash");
-		http_error(resp, 500, "internal", "Internal error.");
+		http_fail(resp, ERR_INTERNAL);
 		goto out;
 	}
 	if (v != AUTH_OK) {
 		snprintf(resp->note, sizeof(resp->note), "login failed "
 		    "(%d in a row)", b.fails);
-		http_error(resp, 401, "wrong_password", "Wrong password.");
+		http_fail(resp, ERR_WRONG_PASSWORD);
 		goto out;
 	}
 	if (auth_session_create(fd, time(NULL), id) != AUTH_OK) {
 		log_warn("session create");
-		http_error(resp, 503, "busy", "Sessions cannot be stored; "
-		    "try again.");
+		http_fail_detail(resp, ERR_BUSY, "Sessions cannot be stored; "
+		    "try again.", NULL);
 		goto out;
 	}
 	set_cookie(resp, req, id, 0);
@@ -261,9 +258,7 @@ handle_logout(struct login *lg, const struct http_request *req,
     struct http_response *resp)
 {
 	if (strcmp(req->method, "POST") != 0) {
-		http_add_header(resp, "Allow", "POST");
-		http_error(resp, 405, "method_not_allowed",
-		    "This method is not allowed here.");
+		http_method_not_allowed(resp, "POST");
 		return;
 	}
 	drop_sessions(lg, req);
@@ -277,9 +272,7 @@ get_only(const struct http_request *req, struct http_response *resp)
 	if (strcmp(req->method, "GET") == 0 || strcmp(req->method,
 	    "HEAD") == 0)
 		return 1;
-	http_add_header(resp, "Allow", "GET");
-	http_error(resp, 405, "method_not_allowed",
-	    "This method is not allowed here.");
+	http_method_not_allowed(resp, "GET");
 	return 0;
 }
 
@@ -319,8 +312,8 @@ login_check(struct login *lg, const struct http_request *req,
 	if ((live = session_live(lg, req)) == 1)
 		return 0;
 	if (live < 0)
-		http_error(resp, 503, "busy", "Sessions cannot be read; "
-		    "try again.");
+		http_fail_detail(resp, ERR_BUSY, "Sessions cannot be read; "
+		    "try again.", NULL);
 	else
 		login_required(resp);
 	return 1;
@@ -333,9 +326,7 @@ login_authorize(struct login *lg, const struct http_request *req,
 	int	 live;
 
 	if (!http_host_allowed(req->host, lg->cfg->allowed_hosts)) {
-		http_error(resp, 421, "misdirected",
-		    "This server does not answer to that host name; add it "
-		    "to allowed_hosts.");
+		http_fail(resp, ERR_MISDIRECTED);
 		return;
 	}
 	if (!password_on(lg) || (live = session_live(lg, req)) == 1) {
@@ -343,8 +334,8 @@ login_authorize(struct login *lg, const struct http_request *req,
 		return;
 	}
 	if (live < 0)
-		http_error(resp, 503, "busy", "Sessions cannot be read; "
-		    "try again.");
+		http_fail_detail(resp, ERR_BUSY, "Sessions cannot be read; "
+		    "try again.", NULL);
 	else
 		login_required(resp);
 }

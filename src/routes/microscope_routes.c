@@ -209,11 +209,11 @@ store_failed(struct http_response *resp, const char *name)
 {
 	log_warn("microscope %s", name);
 	if (errno == ENOSPC)
-		http_error(resp, 507, "storage_full",
-		    "The results directory is full, or the microscope has "
-		    "the most versions it may keep.");
+		http_fail_detail(resp, ERR_STORAGE_FULL,
+		    "The results disk is full, or the microscope has the "
+		    "most versions it may keep.", NULL);
 	else
-		http_error(resp, 500, "internal", "Internal error.");
+		http_fail(resp, ERR_INTERNAL);
 }
 
 static void
@@ -227,7 +227,7 @@ handle_adapt(struct app *app, const char *name, struct http_response *resp)
 		return;
 	}
 	if (a.too_few) {
-		http_error_i18n(resp, 422, "too_few_fields", "An adaptation "
+		http_fail_detail(resp, ERR_TOO_FEW_FIELDS, "An adaptation "
 		    "needs more checked fields of this microscope.",
 		    http_msg1("microscope_too_few_fields", json_pack(
 		    "{s:I,s:i}", "fields", (json_int_t)a.fields, "min",
@@ -241,7 +241,7 @@ handle_adapt(struct app *app, const char *name, struct http_response *resp)
 		json_object_set_new(o, "tried", json_pack("{s:i,s:b}",
 		    "version", a.version, "adopted", a.adopted));
 	if (o == NULL)
-		http_error(resp, 500, "internal", "Internal error.");
+		http_fail(resp, ERR_INTERNAL);
 	else
 		http_json(resp, 200, o);
 }
@@ -258,7 +258,7 @@ handle_rollback(struct app *app, const char *name, struct http_response *resp)
 		return;
 	}
 	if (to == -1) {
-		http_error_i18n(resp, 409, "conflict", "This microscope runs "
+		http_fail_detail(resp, ERR_CONFLICT, "This microscope runs "
 		    "no adaptation: nothing to roll back.",
 		    http_msg1("microscope_nothing_to_roll_back", NULL));
 		return;
@@ -266,7 +266,7 @@ handle_rollback(struct app *app, const char *name, struct http_response *resp)
 	snprintf(resp->note, sizeof(resp->note), "microscope %s rollback to "
 	    "v%d", name, to);
 	if ((o = describe(app, name, 1)) == NULL)
-		http_error(resp, 500, "internal", "Internal error.");
+		http_fail(resp, ERR_INTERNAL);
 	else
 		http_json(resp, 200, o);
 }
@@ -287,7 +287,7 @@ microscope_route(struct app *app, const struct http_request *req,
 	    (p[strlen(MIC_PREFIX)] != '\0' && p[strlen(MIC_PREFIX)] != '/'))
 		return 0;
 	if (app->det == NULL) {
-		http_error(resp, 503, "not_ready", "The model is not loaded.");
+		http_fail(resp, ERR_NOT_READY);
 		return 1;
 	}
 	rest = p + strlen(MIC_PREFIX);
@@ -305,20 +305,22 @@ microscope_route(struct app *app, const struct http_request *req,
 	slash = strchr(rest, '/');
 	len = slash ? (size_t)(slash - rest) : strlen(rest);
 	if (len == 0 || len > MICSTORE_NAME_MAX) {
-		http_error(resp, 404, "not_found", "No such microscope.");
+		http_fail_detail(resp, ERR_NOT_FOUND, "No such microscope.",
+		    NULL);
 		return 1;
 	}
 	memcpy(name, rest, len);
 	name[len] = '\0';
 	if (!micstore_name_valid(name)) {
-		http_error(resp, 404, "not_found", "No such microscope.");
+		http_fail_detail(resp, ERR_NOT_FOUND, "No such microscope.",
+		    NULL);
 		return 1;
 	}
 	if (slash == NULL) {
 		if (!get)
 			http_method_not_allowed(resp, "GET");
 		else if ((o = describe(app, name, 1)) == NULL)
-			http_error(resp, 500, "internal", "Internal error.");
+			http_fail(resp, ERR_INTERNAL);
 		else
 			http_json(resp, 200, o);
 	} else if (strcmp(slash, "/adapt") == 0 ||
@@ -330,6 +332,6 @@ microscope_route(struct app *app, const struct http_request *req,
 		else
 			handle_rollback(app, name, resp);
 	} else
-		http_error(resp, 404, "not_found", "No such API route.");
+		http_fail_detail(resp, ERR_NOT_FOUND, "No such API route.", NULL);
 	return 1;
 }

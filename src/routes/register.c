@@ -289,12 +289,12 @@ route_summary(struct app *app, const struct http_request *req,
 
 	if (http_query_get(req->query, "month", mon, sizeof(mon)) == -1 ||
 	    month_range(mon, from, to) == -1) {
-		http_error(resp, 400, "bad_request", "Give month=YYYY-MM.");
+		http_fail_detail(resp, ERR_BAD_REQUEST, "Give month=YYYY-MM.", NULL);
 		return;
 	}
 	memset(&m, 0, sizeof(m));
 	if (each_sample(app, from, to, month_cb, &m) == -1) {
-		http_error(resp, 500, "internal", "Internal error.");
+		http_fail(resp, ERR_INTERNAL);
 		return;
 	}
 	groups = json_array();
@@ -323,18 +323,18 @@ route_csv(struct app *app, const struct http_request *req,
 	if (http_query_get(req->query, "from", from, sizeof(from)) == -1 ||
 	    http_query_get(req->query, "to", to, sizeof(to)) == -1 ||
 	    !results_date_valid(from) || !results_date_valid(to)) {
-		http_error(resp, 400, "bad_request", "Give from=YYYY-MM-DD "
-		    "and to=YYYY-MM-DD.");
+		http_fail_detail(resp, ERR_BAD_REQUEST, "Give from=YYYY-MM-DD "
+		    "and to=YYYY-MM-DD.", NULL);
 		return;
 	}
 	if ((f = open_memstream(&buf, &len)) == NULL) {
-		http_error(resp, 500, "internal", "Internal error.");
+		http_fail(resp, ERR_INTERNAL);
 		return;
 	}
 	csv_header(f);
 	if (each_sample(app, from, to, row_cb, f) == -1 || fclose(f) != 0) {
 		free(buf);
-		http_error(resp, 500, "internal", "Internal error.");
+		http_fail(resp, ERR_INTERNAL);
 		return;
 	}
 	resp->status = 200;

@@ -297,7 +297,7 @@ results_params(const struct http_request *req, struct results_query *q,
 	if (bad == NULL)
 		return 0;
 	snprintf(msg, sizeof(msg), "Parameter \"%s\": %s.", bad, why);
-	http_error_i18n(resp, 400, "bad_request", msg, json_pack(
+	http_fail_detail(resp, ERR_BAD_REQUEST, msg, json_pack(
 	    "[{s:s,s:{s:s}}]", "code", "query_invalid", "params", "field",
 	    bad));
 	return -1;
@@ -317,7 +317,7 @@ results_route_list(struct app *app, const struct http_request *req,
 	if (results_params(req, &q, resp) == -1)
 		return;
 	if ((o = results_query(app->results_fd, &q)) == NULL)
-		http_error(resp, 500, "internal", "Internal error.");
+		http_fail(resp, ERR_INTERNAL);
 	else
 		http_json(resp, 200, o);
 }
@@ -330,13 +330,14 @@ results_route_one(struct app *app, const struct http_request *req,
 	char	 by[SAMPLES_BY_MAX + 2];
 
 	if (!id_valid(id)) {
-		http_error(resp, 404, "not_found", "No such result.");
+		http_fail_detail(resp, ERR_NOT_FOUND, "No such result.", NULL);
 		return;
 	}
 	if (strcmp(req->method, "GET") == 0) {
 		/* With its latest review merged in (docs/api.md). */
 		if ((r = results_load(app->results_fd, id)) == NULL)
-			http_error(resp, 404, "not_found", "No such result.");
+			http_fail_detail(resp, ERR_NOT_FOUND, "No such result.",
+			    NULL);
 		else {
 			review_merge(app->results_fd, id, r);
 			http_json(resp, 200, r);
@@ -351,7 +352,7 @@ results_route_one(struct app *app, const struct http_request *req,
 	if (results_exists(app->results_fd, id) &&
 	    samples_forget_result(app->results_fd, id, samples_audit_by(
 	    req->query, by, sizeof(by))) == -1) {
-		http_error(resp, 500, "internal", "Internal error.");
+		http_fail(resp, ERR_INTERNAL);
 		return;
 	}
 	switch (results_delete(app->results_fd, id)) {
@@ -360,10 +361,10 @@ results_route_one(struct app *app, const struct http_request *req,
 		http_json(resp, 200, json_pack("{s:s}", "deleted", id));
 		break;
 	case RESULTS_ERR_NOTFOUND:
-		http_error(resp, 404, "not_found", "No such result.");
+		http_fail_detail(resp, ERR_NOT_FOUND, "No such result.", NULL);
 		break;
 	default:
-		http_error(resp, 500, "internal", "Internal error.");
+		http_fail(resp, ERR_INTERNAL);
 		break;
 	}
 }

@@ -36,10 +36,10 @@ by_ok(const char *s)
 }
 
 static void
-bad(struct http_response *resp, int status, const char *code,
-    const char *msg, const char *i18n_code, json_t *params)
+bad(struct http_response *resp, enum err_code e, const char *msg,
+    const char *i18n_code, json_t *params)
 {
-	http_error_i18n(resp, status, code, msg, http_msg1(i18n_code, params));
+	http_fail_detail(resp, e, msg, http_msg1(i18n_code, params));
 }
 
 static void
@@ -55,12 +55,12 @@ route_put(struct app *app, const struct http_request *req, const char *id,
 	json_int_t	 base;
 
 	if (req->body == NULL || req->body_len == 0) {
-		bad(resp, 400, "bad_request", "A JSON body is required.",
+		bad(resp, ERR_BAD_REQUEST, "A JSON body is required.",
 		    "body_required", NULL);
 		return;
 	}
 	if (req->body_len > REVIEW_BODY_MAX) {
-		bad(resp, 413, "too_large", "The JSON body is too large.",
+		bad(resp, ERR_TOO_LARGE, "The JSON body is too large.",
 		    "body_too_large", json_pack("{s:i}", "max_bytes",
 		    REVIEW_BODY_MAX));
 		return;
@@ -68,7 +68,7 @@ route_put(struct app *app, const struct http_request *req, const char *id,
 	in = json_loadb((const char *)req->body, req->body_len,
 	    JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(in)) {
-		bad(resp, 400, "bad_request", "The body must be a JSON object.",
+		bad(resp, ERR_BAD_REQUEST, "The body must be a JSON object.",
 		    "body_not_object", NULL);
 		goto out;
 	}
@@ -76,7 +76,7 @@ route_put(struct app *app, const struct http_request *req, const char *id,
 		if (strcmp(k, "version") != 0 && strcmp(k, "by") != 0 &&
 		    strcmp(k, "changes") != 0 && strcmp(k, "checked") != 0) {
 			snprintf(err, sizeof(err), "Unknown field \"%s\".", k);
-			bad(resp, 400, "bad_request", err, "unknown_field",
+			bad(resp, ERR_BAD_REQUEST, err, "unknown_field",
 			    json_pack("{s:s}", "field", k));
 			goto out;
 		}
@@ -84,14 +84,14 @@ route_put(struct app *app, const struct http_request *req, const char *id,
 	/* "every cell checked": a complete review, microscope.h's field */
 	if ((v = json_object_get(in, "checked")) != NULL &&
 	    !json_is_boolean(v)) {
-		bad(resp, 400, "bad_request", "Field \"checked\" must be true "
+		bad(resp, ERR_BAD_REQUEST, "Field \"checked\" must be true "
 		    "or false.", "review_checked_invalid", json_pack("{s:s}",
 		    "field", "checked"));
 		goto out;
 	}
 	v = json_object_get(in, "version");
 	if (v == NULL) {
-		bad(resp, 400, "missing_field", "Field \"version\" (the version "
+		bad(resp, ERR_MISSING_FIELD, "Field \"version\" (the version "
 		    "this review edits: 0 for the detector's) is required.",
 		    "review_version_required", json_pack("{s:s}", "field",
 		    "version"));
@@ -99,29 +99,29 @@ route_put(struct app *app, const struct http_request *req, const char *id,
 	}
 	if (!json_is_integer(v) || (base = json_integer_value(v)) < 0 ||
 	    base > REVIEW_MAX_VERSIONS) {
-		bad(resp, 400, "bad_request", "Field \"version\" must be a "
+		bad(resp, ERR_BAD_REQUEST, "Field \"version\" must be a "
 		    "whole number >= 0.", "review_version_invalid",
 		    json_pack("{s:s}", "field", "version"));
 		goto out;
 	}
 	by = json_string_value(json_object_get(in, "by"));
 	if (!by_ok(by)) {
-		bad(resp, 400,
-		    json_object_get(in, "by") ? "bad_request" : "missing_field",
+		bad(resp, json_object_get(in, "by") ? ERR_BAD_REQUEST :
+		    ERR_MISSING_FIELD,
 		    "Field \"by\": who reviewed, 1 to 64 bytes of text.",
 		    "review_by_invalid", json_pack("{s:s,s:i}", "field", "by",
 		    "max", REVIEW_BY_MAX));
 		goto out;
 	}
 	if ((result = results_load(app->results_fd, id)) == NULL) {
-		http_error_i18n(resp, 404, "not_found", "No such result.",
+		http_fail_detail(resp, ERR_NOT_FOUND, "No such result.",
 		    http_msg1("result_not_found", NULL));
 		goto out;
 	}
 	if (json_object_get(in, "changes") == NULL) {
 		snprintf(err, sizeof(err), "Field \"changes\" must be a list "
 		    "of at most %d changes.", REVIEW_MAX_CHANGES);
-		bad(resp, 400, "missing_field", err, "review_changes_invalid",
+		bad(resp, ERR_MISSING_FIELD, err, "review_changes_invalid",
 		    json_pack("{s:s,s:i}", "field", "changes", "max",
 		    REVIEW_MAX_CHANGES));
 		goto out;
@@ -129,7 +129,7 @@ route_put(struct app *app, const struct http_request *req, const char *id,
 	changes = review_check(result, json_object_get(in, "changes"), err,
 	    sizeof(err), &msgs);
 	if (changes == NULL) {
-		http_error_i18n(resp, 400, "bad_request", err, msgs);
+		http_fail_detail(resp, ERR_BAD_REQUEST, err, msgs);
 		goto out;
 	}
 	rv = json_pack("{s:s,s:O,s:b}", "by", by, "changes", changes,
@@ -157,25 +157,24 @@ route_put(struct app *app, const struct http_request *req, const char *id,
 		snprintf(err, sizeof(err), "This result was reviewed again "
 		    "meanwhile: the save edits version %lld, the latest is %d. "
 		    "Reload it and redo the changes.", (long long)base, cur);
-		bad(resp, 409, "conflict", err, "review_conflict",
+		bad(resp, ERR_CONFLICT, err, "review_conflict",
 		    json_pack("{s:s,s:I,s:i}", "field", "version", "version",
 		    base, "current", cur));
 		break;
 	case REVIEW_ERR_LIMIT:
-		bad(resp, 409, "conflict", "This result has the most review "
+		bad(resp, ERR_CONFLICT, "This result has the most review "
 		    "versions it may have.", "review_too_many", json_pack(
 		    "{s:i}", "max", REVIEW_MAX_VERSIONS));
 		break;
 	case REVIEW_ERR_NOTFOUND:
-		http_error_i18n(resp, 404, "not_found", "No such result.",
+		http_fail_detail(resp, ERR_NOT_FOUND, "No such result.",
 		    http_msg1("result_not_found", NULL));
 		break;
 	case REVIEW_ERR_FULL:
-		http_error(resp, 507, "storage_full",
-		    "The results directory is full.");
+		http_fail(resp, ERR_STORAGE_FULL);
 		break;
 	default:
-		http_error(resp, 500, "internal", "Internal error.");
+		http_fail(resp, ERR_INTERNAL);
 		break;
 	}
 out:
@@ -197,7 +196,7 @@ review_route(struct app *app, const struct http_request *req,
 	memcpy(id, rest, ID_LEN);
 	id[ID_LEN] = '\0';
 	if (!id_valid(id)) {
-		http_error_i18n(resp, 404, "not_found", "No such result.",
+		http_fail_detail(resp, ERR_NOT_FOUND, "No such result.",
 		    http_msg1("result_not_found", NULL));
 		return 1;
 	}
@@ -210,7 +209,7 @@ review_route(struct app *app, const struct http_request *req,
 		return 1;
 	}
 	if ((r = results_load(app->results_fd, id)) == NULL) {
-		http_error_i18n(resp, 404, "not_found", "No such result.",
+		http_fail_detail(resp, ERR_NOT_FOUND, "No such result.",
 		    http_msg1("result_not_found", NULL));
 		return 1;
 	}

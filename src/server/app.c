@@ -70,7 +70,7 @@ handle_model(struct app *app, struct http_response *resp)
 	int			 c, w = 0, h = 0;
 
 	if (app->det == NULL) {
-		http_error(resp, 503, "not_ready", "The model is not loaded.");
+		http_fail(resp, ERR_NOT_READY);
 		return;
 	}
 	detector_input_size(app->det, &w, &h);
@@ -131,9 +131,7 @@ check_request(const struct app *app, const struct http_request *req,
 	if (!http_host_allowed(req->host, app->cfg->allowed_hosts)) {
 		snprintf(resp->note, sizeof(resp->note), "host %.100s",
 		    req->host);
-		http_error(resp, 421, "misdirected",
-		    "This server does not answer to that host name; add it "
-		    "to allowed_hosts.");
+		http_fail(resp, ERR_MISDIRECTED);
 		return -1;
 	}
 	if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 &&
@@ -141,8 +139,7 @@ check_request(const struct app *app, const struct http_request *req,
 	    req->fetch_site, req->scheme, req->host, req->server_port)) {
 		snprintf(resp->note, sizeof(resp->note), "origin %.80s "
 		    "fetch-site %.20s", req->origin, req->fetch_site);
-		http_error(resp, 403, "cross_origin",
-		    "Changes are only accepted from this server's own pages.");
+		http_fail(resp, ERR_CROSS_ORIGIN);
 		return -1;
 	}
 	return 0;
@@ -193,5 +190,5 @@ app_handle(struct app *app, const struct http_request *req,
 	} else if (register_route(app, req, resp)) {
 		/* handled */
 	} else
-		http_error(resp, 404, "not_found", "No such API route.");
+		http_fail_detail(resp, ERR_NOT_FOUND, "No such API route.", NULL);
 }

@@ -156,11 +156,13 @@ maybe_expire(struct app *app)
 	time_t		 now = time(NULL);
 	int		 n;
 
-	/* every 10 minutes: what a failed delete left (results.h) */
+	/* every 10 minutes: what a failed delete or a killed writer left */
 	if (app->results_fd >= 0 && now - last_sweep >= 600) {
 		last_sweep = now;
-		if ((n = results_sweep(app->results_fd)) > 0)
-			log_info("removed %d leftover result(s)", n);
+		n = results_sweep(app->results_fd);
+		n += samples_sweep(app->results_fd);
+		if (n > 0)
+			log_info("removed %d leftover(s)", n);
 	}
 	if (app->cfg->retention_days <= 0 || now - last < 3600)
 		return;
@@ -187,18 +189,17 @@ serve_one(struct app *app, struct io *io)
 	method = req.method;
 
 	if (parse_length(io_param(io, "CONTENT_LENGTH"), &len) == -1) {
-		http_error(&resp, 400, "bad_request",
-		    "The Content-Length header is not valid.");
+		http_fail_detail(&resp, ERR_BAD_REQUEST,
+		    "The Content-Length header is not valid.", NULL);
 	} else if (len > app->cfg->max_body) {
-		http_error(&resp, 413, "too_large",
-		    "The file is too large.");
+		http_fail(&resp, ERR_TOO_LARGE);
 	} else {
 		if (len > 0 && (body = malloc(len)) == NULL) {
-			http_error(&resp, 503, "busy",
-			    "The server is out of memory; try again.");
+			http_fail_detail(&resp, ERR_BUSY,
+			    "The server is out of memory; try again.", NULL);
 		} else if ((got = io_read(io, body, len)) != len) {
-			http_error(&resp, 400, "bad_request",
-			    "The request body is incomplete.");
+			http_fail_detail(&resp, ERR_BAD_REQUEST,
+			    "The request body is incomplete.", NULL);
 		} else {
 			req.body = body;
 			req.body_len = len;

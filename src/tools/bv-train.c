@@ -49,6 +49,7 @@
 #include "tools/vocap.h"
 #include "tools/toolutil.h"
 #include "base/timing.h"
+#include "base/geom.h"
 
 #define MAXLINE 4096
 
@@ -1103,18 +1104,12 @@ cmd_anchors(int argc, char **argv)
 
 /* ------------------------------------------------------- train step */
 
+/* IoU of corner box (ax0, ay0, ax1, ay1) and b = {x0, y0, x1, y1}. */
 static float
 box_iou_c(float ax0, float ay0, float ax1, float ay1, const float *b)
 {
-	float iw = fminf(ax1, b[2]) - fmaxf(ax0, b[0]);
-	float ih = fminf(ay1, b[3]) - fmaxf(ay0, b[1]);
-	float i, u;
-
-	if (iw <= 0 || ih <= 0)
-		return 0;
-	i = iw * ih;
-	u = (ax1 - ax0) * (ay1 - ay0) + (b[2] - b[0]) * (b[3] - b[1]) - i;
-	return u > 0 ? i / u : 0;
+	return (float)geom_iou((struct geom_box){ ax0, ay0, ax1, ay1 },
+	    (struct geom_box){ b[0], b[1], b[2], b[3] });
 }
 
 /*

@@ -16,17 +16,13 @@
  */
 
 #include "vision/countframe.h"
+#include "base/count.h"
+#include "base/num.h"
 #include "vision/detector.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static double
-round1(double v)
-{
-	return round(v * 10) / 10;
-}
 
 void
 countframe_make(const struct fov *f, double inset, struct countframe *out)
@@ -134,12 +130,12 @@ frame_counts(const struct countframe *cf, const json_t *classes,
 		return NULL;
 	}
 	for (i = 0; i < n; i++) {
-		double x0 = round1(v[i].x), y0 = round1(v[i].y);
-		double x1 = round1(v[i].x + v[i].w), y1 = round1(v[i].y +
-		    v[i].h);
+		double x0 = num_round1(v[i].x), y0 = num_round1(v[i].y);
+		double x1 = num_round1(v[i].x + v[i].w), y1 = num_round1(
+		    v[i].y + v[i].h);
 
 		if (v[i].cls < 0 || v[i].cls >= nc ||
-		    round(v[i].conf * 1000) / 1000 < thr[v[i].cls])
+		    !count_counted(v[i].conf, thr[v[i].cls]))
 			continue;
 		k[v[i].cls] += countframe_counts(cf, x0, y0, x1, y1);
 	}
@@ -164,12 +160,12 @@ countframe_json(const struct countframe *cf, const struct fov *f,
 	o = json_pack("{s:b,s:s,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o}",
 	    "valid", 1, "basis", cf->basis == COUNTFRAME_CIRCLE ? "circle" :
 	    "rect", "x0", cf->x0, "y0", cf->y0, "x1", cf->x1, "y1", cf->y1,
-	    "inset_px", round1(cf->inset), "area_px", round(cf->area_px),
+	    "inset_px", num_round1(cf->inset), "area_px", round(cf->area_px),
 	    "field_area_px", round(f->area_px),
 	    "counts", frame_counts(cf, classes, v, n, thr));
 	if (o != NULL)
 		json_object_set_new(o, "area_um2", um_per_px > 0 ?
-		    json_real(round1(cf->area_px * um_per_px * um_per_px)) :
+		    json_real(num_round1(cf->area_px * um_per_px * um_per_px)) :
 		    json_null());
 	return o;
 }

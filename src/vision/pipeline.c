@@ -178,7 +178,7 @@ pipeline_quality(const struct app *app, const struct img *im, double dfac,
 	    "through a microscope (its colours, texture and cells do not "
 	    "fit one): nothing was counted or saved.", json_pack(
 	    "[{s:s,s:{s:f}}]", "code", "not_a_smear_scene", "params",
-	    "score", round(q->score * 1000) / 1000));
+	    "score", num_round3(q->score)));
 	snprintf(resp->note, sizeof(resp->note), "not a smear: score %.3f "
 	    "(threshold %.3f) rbc=%d", q->score, quality_threshold(),
 	    q->nrbc);
