@@ -156,13 +156,11 @@ maybe_expire(struct app *app)
 	time_t		 now = time(NULL);
 	int		 n;
 
-	/* every 10 minutes: what a failed delete or a killed writer left */
+	/* every 10 minutes: what a failed delete left (results.h) */
 	if (app->results_fd >= 0 && now - last_sweep >= 600) {
 		last_sweep = now;
-		n = results_sweep(app->results_fd);
-		n += samples_sweep(app->results_fd);
-		if (n > 0)
-			log_info("removed %d leftover(s)", n);
+		if ((n = results_sweep(app->results_fd)) > 0)
+			log_info("removed %d leftover result(s)", n);
 	}
 	if (app->cfg->retention_days <= 0 || now - last < 3600)
 		return;
