@@ -16,6 +16,9 @@
  * if the given um/px were F times the cells' own.
  *
  * train: see qtrain.h.
+ *
+ * bench: the cost of quality_measure() per picture (PATHLIST: one path a
+ * line), against the detection of the same picture in the same run.
  */
 
 #include "tools/qdegrade.h"
@@ -26,6 +29,7 @@
 #include "vision/scan.h"
 #include "image/imgcheck.h"
 #include "image/imgio.h"
+#include "base/timing.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -200,11 +204,84 @@ features(struct fopts *o, const char *list)
 }
 
 static int
+cmp_double(const void *a, const void *b)
+{
+	double	 x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * bench: for each picture of LIST (a path a line), detect once, then time
+ * quality_measure() 15 times and, as the reference in the same run, the
+ * picture's detection (scan_detect()) 3 times; print the medians.
+ */
+static int
+bench(struct fopts *o, const char *list)
+{
+	struct detector		*det;
+	enum detector_engine	 de = DETECTOR_XNNPACK_INT8;
+	struct scan_opts	 so;
+	struct scan_result	 r;
+	struct quality_input	 in;
+	struct quality		 q;
+	struct img		 im = { 0, 0, NULL };
+	FILE			*f;
+	char			 line[4096], err[256];
+	double			 tq[15], td[3], mq[256], md[256], t0;
+	int			 i, n = 0;
+
+	if (detector_engine_parse(o->engine, &de) == -1 ||
+	    (det = detector_open(o->cfg, o->weights, o->names, de, 1, err,
+	    sizeof(err))) == NULL || load_info(det, o) == -1 ||
+	    (f = fopen(list, "r")) == NULL)
+		return 1;
+	scan_opts_default(&so, 0.05f, 0.45f);
+	while (n < 256 && fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (load_picture(line, &im) == -1)
+			continue;
+		for (i = 0; i < 3; i++) {
+			t0 = timing_ms();
+			if (scan_detect(det, &o->sm, &so, &im, 1.0, im.w, im.h,
+			    0, SCALE_NONE, NULL, NULL, &r) == SCAN_OK && i < 2)
+				free(r.boxes);
+			td[i] = timing_ms() - t0;
+		}
+		in = (struct quality_input){ &im, 1.0, &r.fov, r.boxes, r.n,
+		    o->thr, o->sm.rbc_cls, &r.scale, o->sm.rbc_um };
+		for (i = 0; i < 15; i++) {
+			t0 = timing_ms();
+			quality_measure(&in, &q);
+			tq[i] = timing_ms() - t0;
+		}
+		free(r.boxes);
+		imgio_free(&im);
+		qsort(tq, 15, sizeof(double), cmp_double);
+		qsort(td, 3, sizeof(double), cmp_double);
+		mq[n] = tq[7];
+		md[n++] = td[1];
+	}
+	fclose(f);
+	detector_free(det);
+	if (n == 0)
+		return 1;
+	qsort(mq, n, sizeof(double), cmp_double);
+	qsort(md, n, sizeof(double), cmp_double);
+	printf("%d pictures: quality_measure median %.2f ms (max of medians "
+	    "%.2f), detection median %.1f ms: the gate and flags cost %.1f %% "
+	    "of the detection\n", n, mq[n / 2], mq[n - 1], md[n / 2],
+	    100 * mq[n / 2] / md[n / 2]);
+	return 0;
+}
+
+static int
 usage(void)
 {
 	fprintf(stderr, "usage: bv-quality features [--cfg C --weights W "
 	    "--names N --info J --engine E] LIST\n"
-	    "       bv-quality train [--out FILE] [--refuse-max P] CSV\n");
+	    "       bv-quality train [--out FILE] [--refuse-max P] CSV\n"
+	    "       bv-quality bench [--cfg ...] PATHLIST\n");
 	return 2;
 }
 
@@ -236,6 +313,8 @@ main(int argc, char **argv)
 		return usage();
 	if (strcmp(argv[1], "features") == 0)
 		return features(&o, argv[i]);
+	if (strcmp(argv[1], "bench") == 0)
+		return bench(&o, argv[i]);
 	if (strcmp(argv[1], "train") == 0)
 		return qtrain_run(argv[i], out, refuse_max);
 	return usage();

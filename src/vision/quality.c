@@ -38,7 +38,7 @@ static const struct flag_rule {
 	int		 digits;	/* the value as shown */
 	const char	*text;
 } rules[QFLAG_N] = {
-	[QFLAG_FOCUS] = { "focus", 0.18, 1, 2,
+	[QFLAG_FOCUS] = { "focus", 0.13, 1, 2,
 	    "Out of focus: edge sharpness %s, below %s. Turn the fine "
 	    "focus until the cell edges are sharp." },
 	[QFLAG_DARK] = { "dark", 0.30, 1, 2,
