@@ -62,8 +62,9 @@ int		 engine_xnn_calib_write(const struct engine_xnn *,
 		    const char *path, char *err, size_t errsz);
 
 /* Layers (darknet's count); with ms != NULL every later forward adds
- * each layer's wall time to ms[layer] (the input's load counts in layer
- * 0); NULL stops it.  For bv-bench --profile. */
+ * each layer's time to ms[layer] (the input's load counts in layer 0):
+ * with one thread the thread's CPU time, else wall time; NULL stops it.
+ * For bv-bench --profile. */
 int		 engine_xnn_layers(const struct engine_xnn *);
 void		 engine_xnn_profile(struct engine_xnn *, double *ms);
 
