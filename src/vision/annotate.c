@@ -203,7 +203,7 @@ dash_line(struct img *im, int vert, int c, int a, int b, int thick,
 void
 annotate_frame(struct img *im, const struct countframe *cf, double s)
 {
-	static const unsigned char green[3] = { 0x00, 0x9e, 0x73 };
+	static const unsigned char black[3] = { 0, 0, 0 };
 	int	 x0, y0, x1, y1, thick;
 
 	if (im == NULL || im->rgb == NULL || cf == NULL || !cf->valid)
@@ -217,9 +217,9 @@ annotate_frame(struct img *im, const struct countframe *cf, double s)
 		return;
 	thick = 1 + (im->w < im->h ? im->w : im->h) / 320;
 	/* inclusion: the top and left edges, solid, drawn inside the frame */
-	fill_rect(im, x0, y0, x1, y0 + thick, green);
-	fill_rect(im, x0, y0, x0 + thick, y1, green);
+	fill_rect(im, x0, y0, x1, y0 + thick, black);
+	fill_rect(im, x0, y0, x0 + thick, y1, black);
 	/* exclusion: right and bottom, dashed, outside the frame, extended */
-	dash_line(im, 1, x1, 0, y1 + thick, thick, green);
-	dash_line(im, 0, y1, 0, x1, thick, green);
+	dash_line(im, 1, x1, 0, y1 + thick, thick, black);
+	dash_line(im, 0, y1, 0, x1, thick, black);
 }

@@ -38,7 +38,8 @@ struct countframe;
 
 /*
  * Draw the counting frame cf (countframe.h; nothing when it is not
- * valid) in bluish green #009E73 (Okabe-Ito; no class box has it): the
+ * valid) in black (no class box, on the image or the web page, and not
+ * the field outline, which is white, has it): the
  * inclusion edges, top and left, solid; the exclusion edges, right and
  * bottom, dashed, and dashed on beyond the frame as the rule has them,
  * the right line up to the top of the image, the bottom line left to
