@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "vision/countframe.h"
+#include "vision/annotate.h"
+#include <stdlib.h>
 #include "check.h"
 
 static void
@@ -239,9 +241,77 @@ test_tiling(void)
 		fprintf(stderr, "tiling: %d boxes not counted once\n", bad);
 }
 
+static int
+dark(const struct img *im, int x, int y)
+{
+	const unsigned char *p = im->rgb + ((size_t)y * im->w + x) * 3;
+
+	return p[0] < 40 && p[1] < 40 && p[2] < 40;
+}
+
+/*
+ * The drawing: on a white 320 x 240 image (lines 1 px thick), the frame
+ * (40,30)-(250,200) has its top and left edges solid, its right and
+ * bottom edges dashed, and those two carried on dashed to the top and
+ * the left of the image; nothing else is drawn.
+ */
+static void
+test_draw(void)
+{
+	struct countframe	 cf;
+	struct img		 im;
+	int			 x, y, on, off;
+
+	im.w = 320;
+	im.h = 240;
+	if ((im.rgb = malloc((size_t)im.w * im.h * 3)) == NULL) {
+		CHECK(!"no memory");
+		return;
+	}
+	memset(im.rgb, 255, (size_t)im.w * im.h * 3);
+	memset(&cf, 0, sizeof(cf));
+	cf.valid = 1;
+	cf.x0 = 40;
+	cf.y0 = 30;
+	cf.x1 = 250;
+	cf.y1 = 200;
+	annotate_frame(&im, &cf, 1);
+	for (on = 0, x = 40; x < 250; x++)
+		on += dark(&im, x, 30);
+	CHECK(on == 210);			/* top: solid */
+	for (on = 0, y = 30; y < 200; y++)
+		on += dark(&im, 40, y);
+	CHECK(on == 170);			/* left: solid */
+	for (on = off = 0, y = 0; y < 200; y++)
+		dark(&im, 250, y) ? on++ : off++;
+	CHECK(on > 80 && off > 50);		/* right, up to the top: dashed */
+	for (on = 0, y = 0; y < 30; y++)
+		on += dark(&im, 250, y);
+	CHECK(on > 0);				/* ...above the frame too */
+	for (on = off = 0, x = 0; x < 250; x++)
+		dark(&im, x, 200) ? on++ : off++;
+	CHECK(on > 100 && off > 60);		/* bottom, to the left side */
+	for (on = 0, x = 0; x < 40; x++)
+		on += dark(&im, x, 200);
+	CHECK(on > 0);
+	/* nothing inside, nothing beyond the exclusion lines */
+	CHECK(!dark(&im, 150, 100) && !dark(&im, 300, 100) &&
+	    !dark(&im, 150, 230) && !dark(&im, 20, 100));
+	/* an invalid frame draws nothing */
+	memset(im.rgb, 255, (size_t)im.w * im.h * 3);
+	cf.valid = 0;
+	annotate_frame(&im, &cf, 1);
+	for (on = 0, y = 0; y < im.h; y++)
+		for (x = 0; x < im.w; x++)
+			on += dark(&im, x, y);
+	CHECK(on == 0);
+	free(im.rgb);
+}
+
 int
 main(void)
 {
+	test_draw();
 	test_rect();
 	test_extensions();
 	test_circle();
