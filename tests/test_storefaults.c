@@ -186,6 +186,16 @@ sample_holds(const char *sid, const char *rid)
 	return found;
 }
 
+/* 1 if sample sid is stored. */
+static int
+sample_there(const char *sid)
+{
+	json_t	*s = samples_load(rfd, sid);
+
+	json_decref(s);
+	return s != NULL;
+}
+
 /* Entries of the results directory whose name starts with prefix. */
 static int
 count_prefixed(const char *prefix)
@@ -387,6 +397,40 @@ test_review_delete(void)
 	json_decref(rv);
 }
 
+/* ---- 6. what killed writers leave ------------------------------------- */
+
+static void
+test_sweep_leftovers(void)
+{
+	char	 a[ID_LEN + 1], b[ID_LEN + 1], sid[ID_LEN + 1];
+	char	 ra[ID_LEN + 8], rb[ID_LEN + 8], st[ID_LEN + 32];
+	int	 fa, fb, fs;
+
+	CHECK(id_new(a) == 0 && id_new(b) == 0);
+	make_sample(sid);
+	snprintf(ra, sizeof(ra), ".rv-%s", a);
+	snprintf(rb, sizeof(rb), ".rv-%s", b);
+	snprintf(st, sizeof(st), "samples/.tmp-%s.json", sid);
+	fa = openat(rfd, ra, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	fb = openat(rfd, rb, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	fs = openat(rfd, st, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	CHECK(fa >= 0 && fb >= 0 && fs >= 0);
+	/* a: its writer was killed (no lock); b: a live writer holds it */
+	CHECK(flock(fb, LOCK_EX) == 0);
+	close(fa);
+	close(fs);
+	CHECK(results_sweep(rfd) >= 1);
+	CHECK(faccessat(rfd, ra, F_OK, 0) == -1 && errno == ENOENT);
+	CHECK(faccessat(rfd, rb, F_OK, 0) == 0);
+	close(fb);
+	CHECK(results_sweep(rfd) >= 1);
+	CHECK(faccessat(rfd, rb, F_OK, 0) == -1 && errno == ENOENT);
+	CHECK(samples_sweep(rfd) == 1);
+	CHECK(faccessat(rfd, st, F_OK, 0) == -1 && errno == ENOENT);
+	CHECK(sample_there(sid));		/* the sample itself stays */
+	printf("  6. review and sample temporaries of killed writers swept\n");
+}
+
 int
 main(void)
 {
@@ -402,6 +446,7 @@ main(void)
 	test_review_no_random();
 	test_expire_attach();
 	test_review_delete();
+	test_sweep_leftovers();
 	close(rfd);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)

@@ -156,11 +156,13 @@ maybe_expire(struct app *app)
 	time_t		 now = time(NULL);
 	int		 n;
 
-	/* every 10 minutes: what a failed delete left (results.h) */
+	/* every 10 minutes: what a failed delete or a killed writer left */
 	if (app->results_fd >= 0 && now - last_sweep >= 600) {
 		last_sweep = now;
-		if ((n = results_sweep(app->results_fd)) > 0)
-			log_info("removed %d leftover result(s)", n);
+		n = results_sweep(app->results_fd);
+		n += samples_sweep(app->results_fd);
+		if (n > 0)
+			log_info("removed %d leftover(s)", n);
 	}
 	if (app->cfg->retention_days <= 0 || now - last < 3600)
 		return;

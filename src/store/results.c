@@ -21,6 +21,7 @@
 #include "base/log.h"
 
 #include <ctype.h>
+#include <signal.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -297,6 +298,38 @@ results_date_valid(const char *s)
 	    d <= mdays[m - 1] + (m == 2 && leap);
 }
 
+/*
+ * A file a killed writer left in the results directory: a review's
+ * temporary (".rv-<id>", review.c: removed unless a live writer holds
+ * its flock) or a health probe (".probe-<pid>", removed once its process
+ * is gone).  1 if name was one and is removed, else 0.
+ */
+static int
+sweep_file(int dirfd, const char *name)
+{
+	char	*end;
+	long	 pid;
+	int	 fd, rc = 0;
+
+	if (strncmp(name, ".rv-", 4) == 0 && id_valid(name + 4)) {
+		fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return 0;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+		    unlinkat(dirfd, name, 0) == 0)
+			rc = 1;
+		close(fd);
+		return rc;
+	}
+	if (strncmp(name, ".probe-", 7) == 0) {
+		pid = strtol(name + 7, &end, 10);
+		if (*end == '\0' && pid > 0 && kill((pid_t)pid, 0) == -1 &&
+		    errno == ESRCH && unlinkat(dirfd, name, 0) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int
 results_sweep(int dirfd)
 {
@@ -312,6 +345,10 @@ results_sweep(int dirfd)
 	}
 	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
+		if (sweep_file(dirfd, de->d_name) == 1) {
+			n++;
+			continue;
+		}
 		if ((strncmp(de->d_name, ".tmp-", 5) != 0 &&
 		    strncmp(de->d_name, ".del-", 5) != 0) ||
 		    !id_valid(de->d_name + 5))

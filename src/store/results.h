@@ -73,8 +73,9 @@ struct results_entry *results_scan(int dirfd, size_t *np);
 int	results_date_valid(const char *s);
 
 /*
- * Remove leftovers of interrupted commits and deletes, but never a
- * temporary a live process still holds locked; returns how many.
+ * Remove leftovers of interrupted commits, deletes and review saves, and
+ * the health probes of dead processes, but never a temporary a live
+ * process still holds locked; returns how many.
  */
 int	results_sweep(int dirfd);
 

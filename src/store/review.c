@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -712,33 +713,34 @@ review_save(int results_fd, const char *id, int base, json_t *review,
 		e = ENOMEM;
 		goto fail;
 	}
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	/*
+	 * The temporary lives in the results directory, not the result's:
+	 * one a killed writer leaves is removed by results_sweep(), which
+	 * skips it while this flock(2) shows a live writer holds it.
+	 */
+	fd = openat(results_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0644);
-	if (fd < 0 || fsutil_write_all(fd, s, strlen(s)) == -1 ||
+	if (fd < 0 || flock(fd, LOCK_EX) == -1 ||
+	    fsutil_write_all(fd, s, strlen(s)) == -1 ||
 	    fsutil_write_all(fd, "\n", 1) == -1 || fsync(fd) == -1) {
 		e = errno;
 		goto fail;
 	}
-	if (close(fd) == -1) {
-		fd = -1;
+	if (linkat(results_fd, tmp, dfd, name, 0) == -1) {
 		e = errno;
 		goto fail;
 	}
-	fd = -1;
-	if (linkat(dfd, tmp, dfd, name, 0) == -1) {
-		e = errno;
-		goto fail;
-	}
-	(void)unlinkat(dfd, tmp, 0);
+	(void)unlinkat(results_fd, tmp, 0);
+	close(fd);
 	(void)fsync(dfd);
 	free(s);
 	close(dfd);
 	return REVIEW_OK;
 fail:
+	if (tmp[0] != '\0')
+		(void)unlinkat(results_fd, tmp, 0);
 	if (fd >= 0)
 		close(fd);
-	if (tmp[0] != '\0')
-		(void)unlinkat(dfd, tmp, 0);
 	free(s);
 	if (e == EEXIST) {
 		/* Another save of the same version landed first. */

@@ -707,6 +707,34 @@ samples_remove(int results_fd, const char *id)
 }
 
 int
+samples_sweep(int results_fd)
+{
+	DIR		*d;
+	struct dirent	*de;
+	size_t		 len;
+	int		 fd, lockfd, n = 0;
+
+	if ((fd = open_dir(results_fd, 0)) < 0)
+		return 0;
+	/* every writer holds the lock while its temporary exists */
+	if ((lockfd = lock_take(fd)) < 0 || (d = fdopendir(fd)) == NULL) {
+		lock_release(lockfd);
+		close(fd);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (strncmp(de->d_name, ".tmp-", 5) == 0 && len > 10 &&
+		    strcmp(de->d_name + len - 5, ".json") == 0 &&
+		    unlinkat(dirfd(d), de->d_name, 0) == 0)
+			n++;
+	}
+	closedir(d);
+	lock_release(lockfd);
+	return n;
+}
+
+int
 samples_expire(int results_fd, int days)
 {
 	DIR		*d;

@@ -160,6 +160,12 @@ const char	*samples_audit_by(const char *query, char *buf, size_t bufsz);
 int	samples_forget_result(int results_fd, const char *result_id,
 	    const char *by);
 
+/*
+ * Remove the temporaries of writers killed before their rename (under
+ * the lock, so never a live one's); returns how many.
+ */
+int	 samples_sweep(int results_fd);
+
 /* Delete sample id (its results stay). */
 enum samples_err samples_remove(int results_fd, const char *id);
 
