@@ -208,7 +208,9 @@
       box.appendChild(h('p', { 'class': 'rp-screen-title' }, [h('strong', { text: t('smp.screening') + ': ' + t('smp.screen.' + sc.result) +
         (sc.severity ? ' · ' + t('smp.severity.' + sc.severity) : '') }),
         ' ' + t('rp.basedOnHb')]));
-      box.appendChild(h('p', { text: msgs(sc.reason_i18n, sc.reason) }));
+      /* the "left out because unverified" sentences go to the notes, beside what it would give */
+      var why = Array.isArray(sc.reason_i18n) ? sc.reason_i18n.filter(function (m) { return !/_left_out$/.test(m.code); }) : null;
+      box.appendChild(h('p', { text: why && i18n.knows(why) ? msgs(why) : msgs(sc.reason_i18n, sc.reason) }));
       if (sc.hemoglobin && sc.hemoglobin.formula)
         box.appendChild(h('p', { 'class': 'rp-small', text: msgs(sc.hemoglobin.formula_i18n, sc.hemoglobin.formula) }));
     }
@@ -246,6 +248,9 @@
         h('figcaption', { text: (i + 1) + ' · ' + CLASSES.map(function (c) {
           return t('abbr.' + c) + ' ' + num((f.counts || {})[c]); }).join(' ') + (f.review_version > 0 ? ' ✓' : '') +
           (f.selection === 'targeted' ? ' · ' + t('smp.sel.short.targeted') : '') +
+          (f.scale_unsure ? ' · ' + t('smp.warn.scale') : '') +
+          (f.quality && !f.quality.poor && (f.quality.flags || []).length ? ' · ' + (f.quality.flags || []).map(function (q) {
+            return t('quality.short.' + q.flag); }).join(', ') : '') +
           (f.quality && f.quality.poor ? ' · ' + t('quality.title') + ': ' + (f.quality.flags || []).map(function (q) {
             return t('quality.short.' + q.flag); }).join(', ') +
             (f.quality.included ? ' ✓' : '') : '') })]));
@@ -316,12 +321,13 @@
       notes.appendChild(h('p', {}, [h('strong', { text: t('smp.unstable') + ' ' }), msgs(sum.stability.warning_i18n, sum.stability.warning)]));
     if (sum.review && sum.review.text) notes.appendChild(h('p', { text: msgs(sum.review.text_i18n, sum.review.text) }));
     if (sum.estimates_unavailable) notes.appendChild(h('p', { text: msgs(sum.estimates_unavailable_i18n, sum.estimates_unavailable) }));
-    if (sum.unverified && sum.unverified.text) notes.appendChild(h('p', { text: msgs(sum.unverified.text_i18n, sum.unverified.text) }));
     /* The result with unverified reference data: a note beside, never in the screening box. */
     var wu = sum.screening && sum.screening.with_unverified;
-    if (wu) notes.appendChild(h('p', { 'class': 'rp-with-unverified', text: t('smp.withUnverified') + ' (' +
-      (wu.uses || []).map(function (u) { return t('smp.uses.' + u); }).join(', ') + ', ' + t('smp.unverified') + '): ' +
-      t('smp.screen.' + wu.result) + (wu.severity ? ' · ' + t('smp.severity.' + wu.severity) : '') + '.' }));
+    if ((sum.unverified && sum.unverified.text) || wu) notes.appendChild(h('p', {}, [
+      sum.unverified && sum.unverified.text ? msgs(sum.unverified.text_i18n, sum.unverified.text) : '',
+      wu ? h('span', { 'class': 'rp-with-unverified', text: ' ' + t('smp.withUnverified') + ' (' +
+        (wu.uses || []).map(function (u) { return t('smp.uses.' + u); }).join(', ') + '): ' +
+        t('smp.screen.' + wu.result) + (wu.severity ? ' · ' + t('smp.severity.' + wu.severity) : '') + '.' }) : null]));
     notes.appendChild(h('p', { text: t('rp.estimateNote') }));
     if (s.note) notes.appendChild(h('p', { text: t('smp.note') + ': ' + (s.note.length > 200 ? s.note.slice(0, 200) + '…' : s.note) }));
     page.appendChild(notes);

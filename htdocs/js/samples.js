@@ -537,6 +537,18 @@
         ? h('p', { 'class': 'mono hint', text: msgs(w.hemoglobin.formula_i18n, w.hemoglobin.formula) }) : null]);
   }
 
+  /*
+   * A field's own warnings, as its result page gives them: the cell scale unsure, its quality
+   * flags (a poor field's box below says what follows from them).  null: none.
+   */
+  function fieldWarnings(f) {
+    var w = [];
+    if (f.scale_unsure) w.push(t('smp.warn.scale'));
+    ((f.quality && f.quality.flags) || []).forEach(function (q) { w.push(t('quality.short.' + q.flag)); });
+    return w.length ? h('p', { 'class': 'field-warn', 'data-warnings': String(w.length) }, [
+      h('strong', { text: t('smp.warn.title') + ': ' }), w.join(' · ')]) : null;
+  }
+
   /* The sample's audit list: each field that left it, when, how and by whom (newest first). */
   function removedView(list) {
     return h('div', { 'class': 'removed-audit' }, [
@@ -685,7 +697,7 @@
           ' — ' + classes.map(function (c) { return t('abbr.' + c) + ' ' + num(f.counts[c]); }).join(' · '),
           f.review_version > 0 ? h('span', { 'class': 'tag reviewed', text: t('history.reviewed') }) : null, ' ',
           h('label', { 'class': 'field-mark' }, [h('span', { 'class': 'visually-hidden', text: t('smp.sel.label') + ' ' }), sel]),
-          ' ', rm, fieldQuality(f, sid)]));
+          ' ', rm, fieldWarnings(f), fieldQuality(f, sid)]));
       });
       wrap.appendChild(h('h3', { text: t('smp.fields') }));
       wrap.appendChild(ol);

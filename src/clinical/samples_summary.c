@@ -1155,6 +1155,11 @@ samples_summary_ref(int results_fd, const json_t *sample,
 		    json_is_object(rv) ? json_incref(json_object_get(rv,
 		    "version")) : json_integer(0));
 		json_object_set_new(json_array_get(fields,
+		    json_array_size(fields) - 1), "scale_unsure", json_boolean(
+		    json_is_string(json_object_get(json_object_get(r, "scale"),
+		    "status")) && strcmp(json_string_value(json_object_get(
+		    json_object_get(r, "scale"), "status")), "unsure") == 0));
+		json_object_set_new(json_array_get(fields,
 		    json_array_size(fields) - 1), "file_name", json_is_string(
 		    json_object_get(r, "file_name")) ? json_incref(
 		    json_object_get(r, "file_name")) : json_null());

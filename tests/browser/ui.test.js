@@ -1011,13 +1011,18 @@ test('samples: create one, analyse an image into it, summary matches the API, de
   assert.ok(!es.includes(sum.calibration.label), 'English profile label left: ' + sum.calibration.label);
   assert.match(es, /Frotis delgado, 100x en aceite, cámara como la de BCCD/);
   assert.match(es, /Estimación de plaquetas en un frotis delgado/);
-  /* Woman, 30, Hb 11.2 g/dL at 3400 m: 112 - 21 = 91 g/L, below the WHO cutoff of 120. */
+  /* Woman, 30, Hb 11.2 g/dL at 3400 m: the altitude table is unverified, so the headline rests on
+     112 g/L unadjusted (below the WHO cutoff of 120, mild) and the band with the table (112 - 21 = 91,
+     moderate) is shown beside it, not in the headline (issue 25 item 1). */
   const hint = sum.screening.reason_i18n[0].params;
   assert.equal(sum.screening.reason_i18n[0].code, 'hemoglobin_below_cutoff');
   const sev = { mild: 'leve', moderate: 'moderada', severe: 'grave' }[hint.severity];
   assert.equal(await page.textContent('.screen-reason'), 'La hemoglobina ajustada de ' + hint.adjusted_g_l +
     ' g/L está por debajo del punto de corte de la OMS de ' + hint.cutoff_g_l +
-    ' g/L para mujeres no embarazadas de 15 años o más: rango de anemia ' + sev + '.');
+    ' g/L para mujeres no embarazadas de 15 años o más: rango de anemia ' + sev + '.' +
+    (sum.screening.severity ? '' : ' El grado de gravedad depende de datos de referencia aún sin verificar: no se indica.') +
+    ' Aquí no se aplica el ajuste por altitud: aún no está verificado.');
+  assert.equal(sum.screening.with_unverified.hemoglobin.altitude_unverified, true);
   assert.match(await page.textContent('.sample-summary'), /Grupo: mujeres no embarazadas de 15 años o más/);
   const hb = sum.screening.hemoglobin;
   assert.ok(await page.textContent('.hb-formula').then((f) => f.startsWith('Hb ajustada = ' + hb.measured_g_l +
