@@ -51,6 +51,7 @@
 #include "tools/evalcount.h"
 #include "tools/perturb.h"
 #include "vision/scan.h"
+#include "vision/scalemem.h"
 #include "tools/voc.h"
 #include "tools/vocap.h"
 #include "tools/toolutil.h"
@@ -76,6 +77,7 @@ struct eval_opts {
 	int jpeg;               /* --jpeg Q: a JPEG round trip (0 none) */
 	int json, tune, threads, limit, stock, per_image;
 	int letterbox;          /* 1: the old single pass, no scale search */
+	int remember;           /* 1: the server's remembered scale (scalemem.h) */
 	int area;               /* 1: working copy by area average (--resample area) */
 	int wide;               /* N: N x N mosaics of the split's images */
 	int eye_w, eye_h;       /* > 0: the mosaic inside a dark circular stop */
@@ -315,6 +317,9 @@ cleanup:
 	return rc;
 }
 
+/* Scale searches run (--remember: one per change of scale). */
+static int eval_searches;
+
 /*
  * Detect on im as the server does: the tiled path (scale search, field of
  * view, tiles; scan_detect) unless --letterbox.  A photo the server would
@@ -335,8 +340,12 @@ detect_img(struct detector *det, const struct eval_opts *o, const struct img *im
 	m.rbc_net_px = o->rbc_net_px;
 	scan_opts_default(&so, o->ap_thresh, o->nms);
 	so.area = o->area;
-	err = scan_detect(det, &m, &so, im, 1.0, im->w, im->h, 0, SCALE_NONE,
-	    NULL, NULL, &r);
+	/* --remember: the split as one microscope's photos, in order */
+	err = o->remember ? scalemem_detect(det, &m, &so, im, 1.0, im->w,
+	    im->h, "mic:bv-eval", NULL, NULL, &r) : scan_detect(det, &m, &so,
+	    im, 1.0, im->w, im->h, 0, SCALE_NONE, NULL, NULL, &r);
+	if (o->remember)
+		eval_searches += r.searches;
 	if (err == SCAN_ERR_NOMEM)
 		return -1;
 	e->scale = r.scale;
@@ -461,7 +470,7 @@ usage(void)
 	    "  [--hue DEG] [--gain F] [--rescale F] [--zoom F] [--stock] [--per-image]\n"
 	    "  [--blur SIGMA] [--jpeg Q] [--od-gain R,G,B]   (defocus, JPEG round trip,\n"
 	    "   stain-like optical-density gains per channel)\n"
-	    "  [--letterbox] [--wide N [--eyepiece WxH]] [--rbc-net-px 47]\n"
+	    "  [--letterbox | --remember] [--wide N [--eyepiece WxH]] [--rbc-net-px 47]\n"
 	    "  [--resample bilinear|area]   (the tiled path's working copy)\n"
 	    "  [--dets-dir DIR]   (DIR/<id>.txt: class conf xmin ymin xmax ymax)\n"
 	    "  [--engine darknet|xnnpack|xnnpack-int8]   (the detector's engine)\n"
@@ -503,6 +512,7 @@ main(int argc, char **argv)
 		if (strcmp(a, "--per-image") == 0) { o.per_image = 1; continue; }
 		if (strcmp(a, "--stock") == 0) { o.stock = 1; continue; }
 		if (strcmp(a, "--letterbox") == 0) { o.letterbox = 1; continue; }
+		if (strcmp(a, "--remember") == 0) { o.remember = 1; continue; }
 		if (v == NULL) { usage(); return 2; }
 		i++;
 		if (strcmp(a, "--cfg") == 0) o.cfg = v;
@@ -661,7 +671,10 @@ main(int argc, char **argv)
 			memset(&ref, 0, sizeof ref);
 			/* the same photo at zoom 1: the scale the zoom should multiply */
 			if (o.zoom != 1 && !o.letterbox) {
-				if (detect_img(det, &o, &src[i].im, &ref) == -1)
+				struct eval_opts fresh = o;
+
+				fresh.remember = 0;	/* a search of its own */
+				if (detect_img(det, &fresh, &src[i].im, &ref) == -1)
 					goto cleanup;
 				free(ref.dets);
 				src[i].ref_rbc = ref.scale.rbc_px;
@@ -858,6 +871,8 @@ main(int argc, char **argv)
 	}
 	rc = 0;
 cleanup:
+	if (o.remember)
+		fprintf(stderr, "bv-eval: %d scale searches\n", eval_searches);
 	if (f != NULL)
 		fclose(f);
 	for (int i = 0; i < n; i++) {
