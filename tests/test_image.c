@@ -204,8 +204,9 @@ test_probe(void)
 		    IMG_ERR_PIXELS);
 	}
 	ms = (timing_ms() - t0) / (2.0 * iters);
+	/* no allocation is the check; the time is a figure (no wall-clock
+	 * bound in make check: an ASan build on a loaded machine runs it) */
 	CHECK(alloc_count == 0);
-	CHECK(ms < 1.0);
 	printf("  probe refuses huge.png / huge.jpg in %.2f us each, %zu "
 	    "allocations%s\n", ms * 1e3, alloc_count, WATCHING ? "" :
 	    " (allocation watch not linked)");
