@@ -981,7 +981,7 @@
   function typeCaption(wt) {
     if (!wt || typeof wt !== 'object' || typeof wt['class'] !== 'string') return '';
     if (wt.by === 'review') return personType(wt['class']);
-    if (wt['class'] === 'untyped') return untypedText(wt);
+    if (wt['class'] === 'untyped') return t('wbc.untyped');	/* short under a crop; the reason is in the cell's details */
     var name = i18n.has('wbc.t.' + wt['class']) ? t('wbc.t.' + wt['class']) : wt['class'];
     return isNum(wt.confidence) ? name + ' ' + pct(wt.confidence, 0) + ' %' : name;
   }
