@@ -78,10 +78,13 @@
     BV.dom.clear(box);
     if (!r) return;
     Object.keys(r.counts).forEach(function (k, i) {
+      var iv = (r.count_intervals || {})[k];
       var item = BV.dom.h('span', { 'class': 'live-count', 'data-class': k }, [
         BV.dom.h('span', { 'class': 'swatch k' + (i % 6), 'aria-hidden': 'true' }),
         BV.dom.h('span', { text: (BV.i18n.has('class.' + k) ? t('class.' + k) : k) + ': ' }),
-        BV.dom.h('strong', { 'class': 'n', text: String(r.counts[k]) })
+        BV.dom.h('strong', { 'class': 'n', text: String(r.counts[k]) }),
+        /* its 95 % interval (the server's count_intervals), when the model measured its error */
+        iv && typeof iv.lo === 'number' ? BV.dom.h('span', { 'class': 'iv', text: ' (' + iv.lo + '–' + iv.hi + ')' }) : null
       ]);
       box.appendChild(item);
     });
