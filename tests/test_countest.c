@@ -159,6 +159,8 @@ test_frame_estimate(void)
 	CHECK(num(json_array_get(get(sum, "per_field", NULL, NULL), 1),
 	    "frame", "field_over_frame", NULL) == 3);
 	CHECK(num(sum, "estimates", "RBC", "per_ul") == 4500000);
+	/* stability counts the red cells counted (15 in the frames), not 45 */
+	CHECK(num(sum, "stability", "rbc", NULL) == 15);
 	CHECK(num(get(sum, "estimates", "RBC", "interval95"), "lo", NULL,
 	    NULL) == 1556180);
 	CHECK(num(get(sum, "estimates", "RBC", "interval95"), "hi", NULL,

@@ -1058,7 +1058,7 @@ samples_summary_ref(int results_fd, const json_t *sample,
 	json_t				*totals, *stats, *est, *flags, *o;
 	json_t				*how_i18n, *formula_i18n, *rv;
 	struct field			*f = NULL;
-	struct est_stats		 st[EST_NCLASS], se[EST_NCLASS];
+	struct est_stats		 st[EST_NCLASS], se[EST_NCLASS], sr;
 	struct density			 d[EST_NCLASS];
 	struct samples_diff		 diff;
 	struct field			*fr = NULL;
@@ -1209,8 +1209,10 @@ samples_summary_ref(int results_fd, const json_t *sample,
 	    "ci_method_i18n", msg_list(ci_method.code, NULL));
 	if (sum == NULL)
 		goto fail;
-	json_object_set_new(sum, "stability", stability_json(&se[EST_RBC], nr,
-	    c));
+	/* stable on the red cells actually counted (in the frames, if used) */
+	sr = se[EST_RBC];
+	sr.total = counted[EST_RBC];
+	json_object_set_new(sum, "stability", stability_json(&sr, nr, c));
 	json_object_set_new(sum, "selection", selection_json(nr + npoor,
 	    n - nr - npoor));
 	json_object_set_new(sum, "quality", poor_json(npoor));
