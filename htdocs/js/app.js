@@ -34,7 +34,7 @@
     samplesOn: false,     /* the server has samples (GET /api/samples answered): "Add to sample…" */
     draft: { touched: {}, adds: [] },  /* the review being edited (see "review" below) */
     mic: null,                         /* the shown result's microscope (GET /api/microscopes/NAME) */
-    edit: { on: false, undo: [], pick: null }
+    edit: { on: false, adding: false, undo: [], pick: null }
   };
 
   var $ = function (id) { return document.getElementById(id); };
@@ -860,6 +860,8 @@
     var r = state.result;
     if (!state.edit.on || !r) return false;
     if (hit !== -1) { viewer.select(hit); renderReview(); return true; }
+    /* A tap on empty space adds a cell only in "Add cell" mode (button or key A): never by accident. */
+    if (!state.edit.adding) { viewer.select(-1); renderReview(); return true; }
     if (!pt || !r.image || pt.x < 0 || pt.y < 0 || pt.x > r.image.width || pt.y > r.image.height) return true;
     if (!inField(r.fov, pt.x, pt.y)) { notice(t('review.outside')); return true; }
     var cls = pickClass(r), sz = cellSize(r, cls);
@@ -867,6 +869,7 @@
     var round1 = function (v) { return Math.round(v * 10) / 10; };
     remember();
     state.draft.adds.push({ 'class': cls, box: { x: round1(pt.x - w / 2), y: round1(pt.y - hh / 2), w: round1(w), h: round1(hh) } });
+    state.edit.adding = false;   /* one cell a press */
     var key = 'a' + (state.draft.adds.length - 1);
     render();
     viewer.select(key);
@@ -874,8 +877,15 @@
     return true;
   }
 
+  /* "Add cell" mode: the next tap on empty space adds one cell of the chosen type. */
+  function setAdding(on) {
+    state.edit.adding = !!on && state.edit.on;
+    renderReview();
+  }
+
   function setEditing(on) {
     state.edit.on = on;
+    state.edit.adding = false;
     viewer.editing = on;
     if (!on) viewer.select(-1);
     renderReview();
@@ -888,6 +898,9 @@
     var tg = $('review-toggle');
     tg.setAttribute('aria-pressed', on ? 'true' : 'false');
     tg.textContent = t(on ? 'review.toggleOff' : 'review.toggle');
+    $('review-add').setAttribute('aria-pressed', state.edit.adding ? 'true' : 'false');
+    $('review-add').textContent = t(state.edit.adding ? 'review.adding' : 'review.add');
+    $('viewer').classList.toggle('adding', !!state.edit.adding);
     show($('review-tools'), on);
     var changes = draftChanges(state.draft);
     $('review-state').textContent = reviewText(r) + (dirty() ? ' ' + t('review.unsaved') : '');
@@ -1083,7 +1096,9 @@
         if (keep !== null) $('conf-slider').value = String(keep);
         setEditing(on);
         render();
-        notice(t('review.done', { v: nr.review ? nr.review.version : '?' }));
+        /* said in the review's own status line, not a floating notice over Delete/Undo */
+        $('review-state').textContent = t('review.done', { v: nr.review ? nr.review.version : '?' }) + ' ' +
+          $('review-state').textContent;
       }, function (err) {
         showError($('review-error'), err);
         /* Someone saved meanwhile: offer their version (this draft is then dropped). */
@@ -1644,6 +1659,7 @@
     viewer.onTap = onTap;
     $('review-toggle').addEventListener('click', function () { setEditing(!state.edit.on); });
     $('review-delete').addEventListener('click', deleteSelected);
+    $('review-add').addEventListener('click', function () { setAdding(!state.edit.adding); });
     $('review-undo').addEventListener('click', undo);
     $('review-save').addEventListener('click', saveReview);
     $('review-checked').addEventListener('change', renderReview);
@@ -1665,6 +1681,8 @@
       if (!ev.ctrlKey && n >= 1 && n <= cls.length) choose(cls[n - 1]);
       else if (!ev.ctrlKey && (ev.key === 'Delete' || ev.key === 'Backspace')) deleteSelected();
       else if (ev.key === 'z' || ev.key === 'Z') undo();
+      else if (!ev.ctrlKey && (ev.key === 'a' || ev.key === 'A')) setAdding(!state.edit.adding);
+      else if (ev.key === 'Escape' && state.edit.adding) setAdding(false);
       else return;
       ev.preventDefault();
     });

@@ -1169,15 +1169,17 @@ test('review: reclassify, delete and add boxes; reviewed counts in the table, CS
   assert.equal(await page.$(`#overlay rect[data-i="${b.i}"]`), null);
   assertShown(await shown(page), expectedReviewed(body, body.thresholds, changes));
 
-  /* Key 3 picks platelets; a tap on empty space adds one; Z undoes it; tap again. */
+  /* Key 3 picks platelets; key A then a tap on empty space adds one; Z undoes it; again. */
   await page.keyboard.press('3');
   assert.equal(await page.getAttribute('#review-classes button[data-class="Platelets"]', 'aria-pressed'), 'true');
   const e = await emptySpot(page);
   assert.ok(e, 'an empty spot');
+  await page.keyboard.press('a');
   await page.mouse.click(e.x, e.y);
   assertShown(await shown(page), expectedReviewed(body, body.thresholds, changes.concat([{ op: 'add', class: 'Platelets' }])));
   await page.keyboard.press('z');
   assertShown(await shown(page), expectedReviewed(body, body.thresholds, changes));
+  await page.keyboard.press('a');
   await page.mouse.click(e.x, e.y);
   changes.push({ op: 'add', class: 'Platelets' });
   const want = expectedReviewed(body, body.thresholds, changes);
