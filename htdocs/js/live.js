@@ -354,6 +354,8 @@
         flags: (q.flags || []).map(function (f) { return t('quality.short.' + f.flag); }).join(', ') }) : ''));
       $('live-capture-state').setAttribute('data-poor', q && q.poor ? 'true' : 'false');
       if (BV.app && BV.app.showResult) BV.app.showResult(r);
+      /* the active sample's banner counts this field too, as after an upload */
+      if (BV.samples && BV.samples.refreshActive) BV.samples.refreshActive();
     }, function (err) {
       captureState('error', '');
       setError(BV.app && BV.app.errorText ? BV.app.errorText(err) : err.message);
