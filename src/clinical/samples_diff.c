@@ -346,6 +346,57 @@ diff_coverage(const struct samples_diff *d, double typed, int pct_ok,
 	    SAMPLES_DIFF_PCT_MIN));
 }
 
+/*
+ * The rule and progress in words, into text (English) and the returned
+ * message list: which rule applies, the coverage, the untyped cells and
+ * the reviewers' types.
+ */
+static json_t *
+diff_words(const struct samples_diff *d, double typed, int complete,
+    int pct_ok, char *text, size_t textsz)
+{
+	json_t	*l = json_array();
+	size_t	 len;
+
+	text[0] = '\0';
+	if (d->classified_fields == 0 && typed == 0) {
+		snprintf(text, textsz, "No white-cell types: these fields "
+		    "were analysed without the white-cell classifier.");
+		msg_add(l, "diff_no_classifier", NULL);
+	} else if (complete) {
+		snprintf(text, textsz, "Differential of %.0f typed white "
+		    "cells (at least %d needed).", typed, SAMPLES_DIFF_MIN);
+		msg_add(l, "diff_complete", json_pack("{s:o,s:i}", "typed",
+		    jnum(typed, 0), "min", SAMPLES_DIFF_MIN));
+	} else {
+		snprintf(text, textsz, "Differential needs >= %d typed "
+		    "white cells: %.0f/%d.", SAMPLES_DIFF_MIN, typed,
+		    SAMPLES_DIFF_MIN);
+		msg_add(l, "diff_incomplete", json_pack("{s:o,s:i}", "typed",
+		    jnum(typed, 0), "min", SAMPLES_DIFF_MIN));
+	}
+	diff_coverage(d, typed, pct_ok, text, textsz, l);
+	len = strlen(text);
+	if (d->untyped > 0) {
+		snprintf(text + len, textsz - len, " %.0f white cell%s "
+		    "not typed (the classifier was unsure, the crop was unlike "
+		    "its training or cut): not counted in the percentages.",
+		    d->untyped,
+		    d->untyped == 1 ? "" : "s");
+		msg_add(l, "diff_untyped", json_pack("{s:o}", "untyped",
+		    jnum(d->untyped, 0)));
+	}
+	len = strlen(text);
+	if (d->reviewed_types > 0) {
+		snprintf(text + len, textsz - len, " %.0f type%s set by "
+		    "a reviewer.", d->reviewed_types, d->reviewed_types == 1 ?
+		    "" : "s");
+		msg_add(l, "diff_reviewed", json_pack("{s:o}", "reviewed",
+		    jnum(d->reviewed_types, 0)));
+	}
+	return l;
+}
+
 json_t *
 samples_diff_json(const struct samples_diff *d, double wbc_per_ul,
     const char *withheld, json_t *withheld_i18n, const json_t *ref,
@@ -355,7 +406,6 @@ samples_diff_json(const struct samples_diff *d, double wbc_per_ul,
 	double	 typed = 0, p[SAMPLES_DIFF_NTYPES], u[SAMPLES_DIFF_NTYPES];
 	char	 text[900], why[300];
 	int	 k, complete, pct_ok, has_per_ul;
-	size_t	 len;
 
 	for (k = 0; k < SAMPLES_DIFF_NTYPES; k++)
 		typed += d->count[k];
@@ -377,44 +427,7 @@ samples_diff_json(const struct samples_diff *d, double wbc_per_ul,
 			    json_integer((json_int_t)llround(u[k])));
 	}
 
-	/* The rule and progress, in words. */
-	l = json_array();
-	text[0] = '\0';
-	if (d->classified_fields == 0 && typed == 0) {
-		snprintf(text, sizeof(text), "No white-cell types: these fields "
-		    "were analysed without the white-cell classifier.");
-		msg_add(l, "diff_no_classifier", NULL);
-	} else if (complete) {
-		snprintf(text, sizeof(text), "Differential of %.0f typed white "
-		    "cells (at least %d needed).", typed, SAMPLES_DIFF_MIN);
-		msg_add(l, "diff_complete", json_pack("{s:o,s:i}", "typed",
-		    jnum(typed, 0), "min", SAMPLES_DIFF_MIN));
-	} else {
-		snprintf(text, sizeof(text), "Differential needs >= %d typed "
-		    "white cells: %.0f/%d.", SAMPLES_DIFF_MIN, typed,
-		    SAMPLES_DIFF_MIN);
-		msg_add(l, "diff_incomplete", json_pack("{s:o,s:i}", "typed",
-		    jnum(typed, 0), "min", SAMPLES_DIFF_MIN));
-	}
-	diff_coverage(d, typed, pct_ok, text, sizeof(text), l);
-	len = strlen(text);
-	if (d->untyped > 0) {
-		snprintf(text + len, sizeof(text) - len, " %.0f white cell%s "
-		    "not typed (the classifier was unsure, the crop was unlike "
-		    "its training or cut): not counted in the percentages.",
-		    d->untyped,
-		    d->untyped == 1 ? "" : "s");
-		msg_add(l, "diff_untyped", json_pack("{s:o}", "untyped",
-		    jnum(d->untyped, 0)));
-	}
-	len = strlen(text);
-	if (d->reviewed_types > 0) {
-		snprintf(text + len, sizeof(text) - len, " %.0f type%s set by "
-		    "a reviewer.", d->reviewed_types, d->reviewed_types == 1 ?
-		    "" : "s");
-		msg_add(l, "diff_reviewed", json_pack("{s:o}", "reviewed",
-		    jnum(d->reviewed_types, 0)));
-	}
+	l = diff_words(d, typed, complete, pct_ok, text, sizeof(text));
 	rj = ref_json(ref, age_months, p, u, complete, has_per_ul, text,
 	    sizeof(text), l);
 
