@@ -116,20 +116,32 @@ else:
     ipf, ipf_code = prof["images_per_field"], "images_per_field_profile"
 check(sm["calibration"]["formula_i18n"][0]["code"] == ipf_code,
       "images per field from %s: %s" % (ipf_code, sm["calibration"]["formula"]))
+# Densities rest on each field's counting-frame count scaled to the field (frame count x
+# field area / frame area, issue 20) when every field has a frame, else on its whole count.
+def dens(x, k):
+    f = x.get("frame") or {}
+    if sm["counting_frame"]["used"]:
+        return f["counts"][k] * f["field_area_px"] / f["area_px"]
+    return x["counts"].get(k, 0)
+def half_up(v):   # est_fmt(v, 0) and llround()
+    return int(math.floor(v + 0.5))
+check(sm["counting_frame"]["used"] == all((x.get("frame") or {}).get("valid") for x in res),
+      "counting frames used exactly when every field has one: %s" % sm["counting_frame"]["text"])
 for k in ("RBC", "WBC", "Platelets"):
     xs = [c.get(k, 0) for c in counts]
     tot, mean = sum(xs), sum(xs) / 3
     sd = math.sqrt(sum((x - mean) ** 2 for x in xs) / 2)
+    dtot = sum(dens(x, k) for x in res)
     st = sm["per_field_stats"][k]
     check(sm["totals"][k] == tot, "%s total %s == %s (sum of result.json)" % (k, sm["totals"][k], tot))
     check(abs(st["mean"] - round(mean, 3)) < 1e-9, "%s mean %s" % (k, st["mean"]))
     check(abs(st["sd"] - round(sd, 3)) < 1e-9, "%s SD %s" % (k, st["sd"]))
     half = 4.303 * sd / math.sqrt(3)   # t(0.975, 2)
     check(abs(st["ci95"][1] - round(mean + half, 3)) < 1e-9, "%s CI upper %s" % (k, st["ci95"][1]))
-    est = mean * ipf * prof["factors_per_ul"][k]
+    est = dtot / 3 * ipf * prof["factors_per_ul"][k]
     e = sm["estimates"][k]
-    check(e["per_ul"] == round(est), "%s/uL %s == %s" % (k, e["per_ul"], round(est)))
-    check(("(%d " % tot) in e["formula"] and ("= %d" % round(est)) in e["formula"],
+    check(e["per_ul"] == half_up(est), "%s/uL %s == %s" % (k, e["per_ul"], half_up(est)))
+    check(("(%d " % half_up(dtot)) in e["formula"] and ("= %d" % half_up(est)) in e["formula"],
           "%s formula shows its numbers: %s" % (k, e["formula"]))
     print("   ", e["formula"])
 check(sm["stability"]["stable"] is False, "3 fields flagged unstable: " + str(sm["stability"]["warning"]))
@@ -174,7 +186,8 @@ check(p["adjusted_g_l"] == 112 and p["cutoff_g_l"] == 120 and p["severity"] == "
 for k in ("RBC", "WBC", "Platelets"):
     xs = [c.get(k, 0) for c in counts]
     p = sm["estimates"][k]["formula_i18n"][0]
-    check(p["code"] == "smear_density" and p["params"]["class"] == k and p["params"]["total"] == sum(xs) and
+    check(p["code"] == "smear_density" and p["params"]["class"] == k and
+          p["params"]["total"] == half_up(sum(dens(x, k) for x in res)) and
           p["params"]["fields"] == 3 and p["params"]["per_ul"] == sm["estimates"][k]["per_ul"] and
           p["params"]["images_per_field"] == round(ipf, 3) and p["params"]["factor"] == prof["factors_per_ul"][k],
           "%s formula as code smear_density with its numbers" % k)
@@ -242,9 +255,11 @@ check([c["code"] for c in m] == ["images_per_field_measured"], "measured field o
 check(m[0]["params"]["images"] == len(res) and m[0]["params"]["images_per_field"] == round(ipf, 3),
       "its params: %s" % m[0]["params"])
 for k in ("RBC", "WBC", "Platelets"):
-    tot = sum(x["counts"].get(k, 0) for x in res)
+    # each field's count a density rests on: its frame count scaled to the field (issue 20)
+    tot = sum(x["frame"]["counts"][k] * x["frame"]["field_area_px"] / x["frame"]["area_px"]
+              if sm["counting_frame"]["used"] else x["counts"].get(k, 0) for x in res)
     # mean per image x images per field x factor = total / measured area x field area x factor
-    want = round(tot / len(res) * ipf * prof["factors_per_ul"][k])
+    want = int(math.floor(tot / len(res) * ipf * prof["factors_per_ul"][k] + 0.5))
     check(sm["estimates"][k]["per_ul"] == want, "%s/uL %s == %s" % (k, sm["estimates"][k]["per_ul"], want))
 sys.exit(1 if fails else 0)
 PY
@@ -329,7 +344,9 @@ for k in ("RBC", "WBC", "Platelets"):
     if e is None:
         check(False, "%s estimate missing" % k); continue
     p = e["formula_i18n"][0]["params"]
-    mean = sum(f["counts"][k] for f in random) / len(random)
+    # the counting frame's count scaled to the field when the estimates use frames (issue 20)
+    mean = sum(f["frame"]["counts"][k] * f["frame"]["field_over_frame"] if s["counting_frame"]["used"]
+               else f["counts"][k] for f in random) / len(random)
     check(p["fields"] == 2 and abs(p["mean"] - round(mean, 3)) < 1e-9,
           "%s estimate from the 2 random fields: mean %s (%s)" % (k, p["mean"], e["formula"]))
 # The differential from each field's detections and review.
