@@ -103,7 +103,9 @@ got=$(json "$work/m.json" '"%d %d %.4f %.4f %d %d %.4f %.1f" % tuple(j["measured
     ok "nine fields do not feed the intervals (min $(json "$work/m.json" 'j["min_fields"]'))" || bad "count_error with 9 fields"
 
 thr0=$(json "$work/r1.json" 'j["thresholds"]["RBC"]')
+t0=$(date +%s.%N)
 api POST /api/microscopes/bench-1/adapt -H "Content-Type: application/json" --data-binary "{}"
+echo "# adapt on 9 checked fields: $(echo "$(date +%s.%N) - $t0" | bc) s (a figure, not a bound)"
 cp "$work/body" "$work/a.json"
 if [ "$code" = 200 ] && [ "$(json "$work/a.json" 'j["tried"]["adopted"]')" = True ]; then
 	thr1=$(json "$work/a.json" 'j["thresholds"]["RBC"]')
