@@ -17,6 +17,8 @@ command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
 gen=$top_builddir/tests/gen-smear
 [ -x "$gen" ] || { echo "ERROR: $gen not built"; exit 99; }
+field=$top_builddir/tests/gen-field
+[ -x "$field" ] || { echo "ERROR: $field not built"; exit 99; }
 
 bv_server_start
 work=$BV_STATE/work
@@ -49,6 +51,16 @@ set -- $seeds
 c=$(curl -s -o "$work/um.json" -w '%{http_code}' -F "um_per_px=0.075" \
     -F "image=@$work/e$1.jpg" "$BV_URL/api/analyze")
 [ "$c" = 200 ] || { echo "not ok - um_per_px upload: $c"; exit 1; }
+# a round field stop: four of the smears in an eyepiece's circle
+set -- $seeds
+[ $# -ge 4 ] || set -- 1 2 3 4
+for s in "$1" "$2" "$3" "$4"; do
+	[ -f "$work/e$s.jpg" ] || "$gen" --edges "$s" "$work/e$s.jpg" >"$work/e$s.txt"
+done
+"$field" eyepiece 2 1 1400 1100 "$work/eye.jpg" "$work/e$1.jpg" "$work/e$2.jpg" \
+    "$work/e$3.jpg" "$work/e$4.jpg" >"$work/eye.txt" || { echo "ERROR: gen-field"; exit 99; }
+c=$(curl -s -o "$work/eye.json" -w '%{http_code}' -F "image=@$work/eye.jpg" "$BV_URL/api/analyze")
+[ "$c" = 200 ] || { echo "not ok - eyepiece upload: $c"; exit 1; }
 c=$(curl -s -o "$work/summary.json" -w '%{http_code}' "$BV_URL/api/samples/$sid")
 [ "$c" = 200 ] || { echo "ERROR: get sample -> $c"; exit 99; }
 
@@ -96,6 +108,24 @@ for s in seeds:
 u = json.load(open("%s/um.json" % work))["frame"]
 ok(u["valid"] and abs(u["area_um2"] - u["area_px"] * 0.075 ** 2) <= 0.1,
    "with 0.075 um/px the frame is %s px^2 = %s um^2" % (u["area_px"], u["area_um2"]))
+
+# the round field stop: the largest square inside the stop moved in by the inset
+r = json.load(open("%s/eye.json" % work))
+f, fov = r["frame"], r["fov"]
+ok(fov["shape"] == "circle" and f["valid"] and f["basis"] == "circle",
+   "eyepiece photo: field stop found (r %s), frame on the circle rule" % fov.get("r"))
+if f.get("valid") and fov["shape"] == "circle":
+    room = fov["r"] - f["inset_px"] + 1          # corners are rounded inward to whole px
+    corners = [(x, y) for x in (f["x0"], f["x1"]) for y in (f["y0"], f["y1"])]
+    ok(all(((x - fov["cx"]) ** 2 + (y - fov["cy"]) ** 2) ** 0.5 <= room for x, y in corners),
+       "its corners lie inside the stop moved in by %s px" % f["inset_px"])
+    side = (fov["r"] - f["inset_px"]) * 2 ** 0.5
+    ok(abs((f["x1"] - f["x0"]) - side) <= 2 or f["x0"] <= f["inset_px"] + 1 or f["x1"] >= r["image"]["width"] - f["inset_px"] - 1,
+       "a square of side (r - inset) x sqrt 2 = %.0f px (%s x %s)" % (side, f["x1"] - f["x0"], f["y1"] - f["y0"]))
+    mine = sum(1 for d in r["detections"] if d["class"] == "RBC" and
+               d["confidence"] >= r["thresholds"]["RBC"] and
+               f["x0"] <= d["box"]["x"] + d["box"]["w"] < f["x1"] and f["y0"] <= d["box"]["y"] + d["box"]["h"] < f["y1"])
+    ok(mine == f["counts"]["RBC"], "eyepiece frame count %d recounted from the detections" % mine)
 
 # the sample: densities from frame counts over frame areas, each with its interval or why not
 sm = json.load(open("%s/summary.json" % work))["summary"]
