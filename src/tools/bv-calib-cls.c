@@ -14,6 +14,8 @@
  *         accuracy among typed, share confidently wrong, untyped reasons.
  *   bccd  the labelled WBC boxes of a BCCD split (no types): share typed
  *         and the reasons (plus the same shifts).
+ *   yolo  the same for a YOLO-labelled set (raabin-detect: all.txt,
+ *         labels/NAME.txt, class 1 = WBC).
  *
  * pbc-cells images are centred on their cell without a box; the crop is
  * the median PBC WBC box (135 px) centred, as bv-train classify-eval.
@@ -66,7 +68,7 @@ static double ms_net, ms_rule;	/* time in the classifier, in the rule */
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: bv-calib-cls fit|eval|bccd --cfg CFG --weights W "
+	fprintf(stderr, "usage: bv-calib-cls fit|eval|bccd|yolo --cfg CFG --weights W "
 	    "--names N --data DIR\n  [--split val] [--out FILE] [--model FILE] "
 	    "[--shift od:R,G,B|wb:R,G,B|blur:S|jpeg:Q|scale:F]...\n"
 	    "  [--pass 0.95] [--min-conf 0.6] [--normalise 0|1] [--limit N] "
@@ -278,6 +280,51 @@ load_bccd(const struct opts *o, const char *split, struct recs *r)
 					    a.boxes[b].ymax * f, -1);
 		imgio_free(&im);
 		voc_ann_clear(&a);
+	}
+	fclose(fp);
+	return rc;
+}
+
+/*
+ * The WBC boxes (class 1) of a YOLO-labelled set (raabin-detect: DIR/
+ * all.txt lists images/NAME.jpg, DIR/labels/NAME.txt their boxes), label
+ * -1: no type.
+ */
+static int
+load_yolo(const struct opts *o, struct recs *r)
+{
+	char	 rel[512], p[PATH_MAX], *base, *dot;
+	FILE	*fp, *lf;
+	int	 rc = 0, c;
+	float	 cx, cy, w, h;
+
+	tool_pathf(p, sizeof(p), "%s/all.txt", o->data);
+	if ((fp = fopen(p, "r")) == NULL) {
+		perror(p);
+		return -1;
+	}
+	while (rc == 0 && fscanf(fp, "%511s", rel) == 1) {
+		struct img im;
+		double f;
+
+		base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+		if ((dot = strrchr(base, '.')) != NULL)
+			*dot = '\0';
+		tool_pathf(p, sizeof(p), "%s/labels/%s.txt", o->data, base);
+		if ((lf = fopen(p, "r")) == NULL)
+			continue;
+		if (dot != NULL)
+			*dot = '.';
+		tool_pathf(p, sizeof(p), "%s/%s", o->data, rel);
+		if ((rc = load_image(o, p, &im, &f)) == 0)
+			while (rc == 0 && fscanf(lf, "%d %f %f %f %f", &c, &cx,
+			    &cy, &w, &h) == 5)
+				if (c == 1)
+					rc = record(r, &im, (cx - w / 2) * im.w,
+					    (cy - h / 2) * im.h, (cx + w / 2) *
+					    im.w, (cy + h / 2) * im.h, -1);
+		fclose(lf);
+		imgio_free(&im);
 	}
 	fclose(fp);
 	return rc;
@@ -677,6 +724,7 @@ cmd_eval(const struct opts *o)
 	struct wbcood *m = NULL;
 	char	 err[512];
 	int	 bccd = strcmp(o->mode, "bccd") == 0;
+	int	 yolo = strcmp(o->mode, "yolo") == 0;
 
 	r.k = ncls;
 	classifier_features(cls, &r.nf);
@@ -686,11 +734,11 @@ cmd_eval(const struct opts *o)
 		return 1;
 	}
 	norm = m != NULL ? m : classifier_ood(cls);
-	if ((bccd ? load_bccd(o, o->split, &r) : load_cells(o, o->split,
-	    &r)) == -1)
+	if ((yolo ? load_yolo(o, &r) : bccd ? load_bccd(o, o->split, &r) :
+	    load_cells(o, o->split, &r)) == -1)
 		return 1;
-	report(o, m != NULL ? m : classifier_ood(cls), &r, bccd ?
-	    "BCCD WBC boxes" : "pbc-cells");
+	report(o, m != NULL ? m : classifier_ood(cls), &r, yolo ?
+	    "YOLO-labelled WBC boxes" : bccd ? "BCCD WBC boxes" : "pbc-cells");
 	printf("time per crop: classifier %.3f ms, the rule (white balance, "
 	    "stain statistics, judging) %.3f ms: %.3fx\n",
 	    ms_net / r.n, ms_rule / r.n, (ms_net + ms_rule) / ms_net);
@@ -755,7 +803,8 @@ main(int argc, char **argv)
 		cnames[i] = classifier_class_name(cls, i);
 	if (strcmp(o.mode, "fit") == 0)
 		return cmd_fit(&o);
-	if (strcmp(o.mode, "eval") == 0 || strcmp(o.mode, "bccd") == 0)
+	if (strcmp(o.mode, "eval") == 0 || strcmp(o.mode, "bccd") == 0 ||
+	    strcmp(o.mode, "yolo") == 0)
 		return cmd_eval(&o);
 	usage();
 	return 2;
