@@ -81,6 +81,7 @@ test('History: delete names the sample, the sample notes it, counts agree (deskt
   const { ctx, page } = await open(DESKTOP, 'en', 'Ana Quispe');
   try {
     const sel = await historyRow(page, results[0]);
+    await page.waitForLoadState('networkidle');
     await page.click(sel + ' button.delete');
     const warn = await page.textContent(sel + ' .delete-warn');
     assert.match(warn, /field of sample PUNO-0007/, warn);
@@ -122,6 +123,7 @@ test('sample page: remove names the sample, the audit list says who in Spanish, 
     await page.goto(base + '/#/samples/' + sid);
     const rm = `.field-list > li[data-result="${results[1]}"] button.remove`;
     await page.waitForSelector(rm);
+    await page.waitForLoadState('networkidle');   /* the page drawn once for all, before the first press */
     await page.click(rm);
     assert.equal((await page.textContent(rm)).trim(), '¿Quitar de la muestra PUNO-0007? Pulse de nuevo');
     const done = page.waitForResponse((r) => r.url().includes('/results/' + results[1]) && r.request().method() === 'DELETE');
@@ -142,6 +144,7 @@ test('sample page: remove names the sample, the audit list says who in Spanish, 
     await desk.page.goto(base + '/#/samples/' + sid);
     const rm = `.field-list > li[data-result="${results[2]}"] button.remove`;
     await desk.page.waitForSelector(rm);
+    await desk.page.waitForLoadState('networkidle');
     await desk.page.click(rm);
     assert.match(await desk.page.textContent(rm), /PUNO-0007/);
     await desk.page.screenshot({ path: path.join(ARTIFACTS, 'field-audit-sample-desktop-es.png') });
