@@ -1549,6 +1549,63 @@ test_differential_pct_min(void)
 	CHECK(samples_remove(rfd, sid) == SAMPLES_OK);
 }
 
+/* A result of 20 counted WBCs: `unlike` untyped as stain_unlike_training,
+ * 2 untyped low_confidence, the rest neutrophils. */
+static void
+make_unlike(char *id, int unlike)
+{
+	char	 extra[20 * 220 + 400], *p = extra;
+	int	 i;
+
+	p += sprintf(p, "\"thresholds\":{\"RBC\":0.3,\"WBC\":0.3,"
+	    "\"Platelets\":0.3},\"classes\":[\"RBC\",\"WBC\","
+	    "\"Platelets\"],\"detections\":[");
+	for (i = 0; i < 20; i++)
+		p += sprintf(p, "%s{\"class\":\"WBC\",\"confidence\":0.9,"
+		    "\"box\":{\"x\":1,\"y\":1,\"w\":9,\"h\":9},\"wbc_type\":"
+		    "{\"class\":\"%s\",\"best\":\"neutrophil\",\"confidence\":"
+		    "0.9,\"scores\":{}%s}}", i ? "," : "", i < unlike + 2 ?
+		    "untyped" : "neutrophil", i < unlike ?
+		    ",\"reason\":\"stain_unlike_training\"" : i < unlike + 2 ?
+		    ",\"reason\":\"low_confidence\"" : "");
+	sprintf(p, "],\"differential\":{}");
+	make_result_x(id, 0, 20, 0, 640, 480, extra);
+}
+
+/*
+ * Many white cells unlike the classifier's training (>= 25 %): the typed
+ * ones are said to be suspect too; fewer: not.
+ */
+static void
+test_differential_unlike(void)
+{
+	char	 sid[ID_LEN + 1], r[ID_LEN + 1], err[256];
+	json_t	*s, *sum;
+	int	 missing, k;
+
+	for (k = 0; k < 2; k++) {
+		s = valid("{\"code\":\"D-U\"}", err, sizeof(err), &missing);
+		CHECK(samples_create(rfd, s, sid, sizeof(sid)) == SAMPLES_OK);
+		json_decref(s);
+		make_unlike(r, k == 0 ? 5 : 4);
+		CHECK(samples_attach(rfd, sid, r) == SAMPLES_OK);
+		s = samples_load(rfd, sid);
+		sum = samples_summary(rfd, s, clin);
+		CHECK(diff_num(sum, "untyped", NULL) == (k == 0 ? 7 : 6));
+		CHECK(diff_num(sum, "unlike_training", NULL) == (k == 0 ? 5 : 4));
+		if (k == 0)
+			CHECK(strstr(path_str(sum, "differential", "text", NULL),
+			    "5 of 20 white cells look unlike the smears") != NULL);
+		else
+			CHECK(strstr(path_str(sum, "differential", "text", NULL),
+			    "look unlike") == NULL);
+		check_i18n(sum);
+		json_decref(sum);
+		json_decref(s);
+		CHECK(samples_remove(rfd, sid) == SAMPLES_OK);
+	}
+}
+
 /*
  * Reference intervals: compared only on a complete differential; none
  * for an unknown age; "check": true shown as unverified.
@@ -2126,6 +2183,7 @@ main(void)
 	test_summary_unverified();
 	test_differential();
 	test_differential_pct_min();
+	test_differential_unlike();
 	test_differential_reference();
 	test_manual_counts();
 	{

@@ -58,6 +58,16 @@ type_of(const json_t *j)
 }
 
 
+/* 1 if the classifier left a cell untyped as unlike its training. */
+static int
+unlike(const json_t *wt)
+{
+	const char	*r = json_string_value(json_object_get(wt, "reason"));
+
+	return r != NULL && (strcmp(r, "stain_unlike_training") == 0 ||
+	    strcmp(r, "unlike_training") == 0);
+}
+
 int
 samples_diff_field(const json_t *result, struct samples_diff *acc)
 {
@@ -126,8 +136,11 @@ samples_diff_field(const json_t *result, struct samples_diff *acc)
 		if ((t = type_index(type[i])) >= 0) {
 			acc->count[t]++;
 			acc->reviewed_types += by_person[i];
-		} else
+		} else {
 			acc->untyped++;
+			acc->unlike += !by_person[i] && unlike(json_object_get(
+			    json_array_get(dets, i), "wbc_type"));
+		}
 	}
 	rc = 0;
 out:
@@ -347,6 +360,28 @@ diff_coverage(const struct samples_diff *d, double typed, int pct_ok,
 }
 
 /*
+ * When many white cells look unlike the classifier's training (another
+ * stain or camera), the ones it typed are suspect too: said so.
+ */
+static void
+diff_unlike(const struct samples_diff *d, double typed, char *text,
+    size_t textsz, json_t *l)
+{
+	size_t	 len = strlen(text);
+	double	 total = typed + d->untyped;
+
+	if (total < SAMPLES_DIFF_PCT_MIN || typed <= 0 ||
+	    d->unlike < SAMPLES_DIFF_UNLIKE_SHARE * total)
+		return;
+	snprintf(text + len, textsz - len, " %.0f of %.0f white cells look "
+	    "unlike the smears the classifier learned from (stain or "
+	    "camera): the types it gave may be wrong too; confirm by "
+	    "microscopy.", d->unlike, total);
+	msg_add(l, "diff_unlike_training", json_pack("{s:o,s:o}", "unlike",
+	    jnum(d->unlike, 0), "total", jnum(total, 0)));
+}
+
+/*
  * The rule and progress in words, into text (English) and the returned
  * message list: which rule applies, the coverage, the untyped cells and
  * the reviewers' types.
@@ -376,6 +411,7 @@ diff_words(const struct samples_diff *d, double typed, int complete,
 		    jnum(typed, 0), "min", SAMPLES_DIFF_MIN));
 	}
 	diff_coverage(d, typed, pct_ok, text, textsz, l);
+	diff_unlike(d, typed, text, textsz, l);
 	len = strlen(text);
 	if (d->untyped > 0) {
 		snprintf(text + len, textsz - len, " %.0f white cell%s "
@@ -448,14 +484,15 @@ samples_diff_json(const struct samples_diff *d, double wbc_per_ul,
 		    jnum(d->count[k], 0)))));
 	}
 
-	o = json_pack("{s:[sssssss],s:o,s:o,s:o,s:I,s:I,s:I,s:i,s:i,s:b,s:s,"
-	    "s:o,s:o}", "classes", samples_diff_types[0],
+	o = json_pack("{s:[sssssss],s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:i,s:i,s:b,"
+	    "s:s,s:o,s:o}", "classes", samples_diff_types[0],
 	    samples_diff_types[1], samples_diff_types[2],
 	    samples_diff_types[3], samples_diff_types[4],
 	    samples_diff_types[5], samples_diff_types[6],
 	    "counts", counts, "percent", pct, "per_ul", perul,
 	    "typed", (json_int_t)llround(typed),
 	    "untyped", (json_int_t)llround(d->untyped),
+	    "unlike_training", (json_int_t)llround(d->unlike),
 	    "reviewed_types", (json_int_t)llround(d->reviewed_types),
 	    "required", SAMPLES_DIFF_MIN, "percent_from", SAMPLES_DIFF_PCT_MIN,
 	    "complete", complete,

@@ -125,6 +125,10 @@ samples_square_find(const char *name)
 /* Below this many typed cells only counts are shown: a percentage of a
  * few cells is no finding (1 of 2 cells would read "50 %"). */
 #define SAMPLES_DIFF_PCT_MIN		20
+/* A share of white cells unlike the classifier's training (stain,
+ * camera, features) at which the typed ones are suspect too: 5x the share
+ * of its own validation crops it refuses (wbcood.c's limits pass 95 %). */
+#define SAMPLES_DIFF_UNLIKE_SHARE	0.25
 
 extern const char *const samples_diff_types[SAMPLES_DIFF_NTYPES];
 
@@ -132,6 +136,8 @@ extern const char *const samples_diff_types[SAMPLES_DIFF_NTYPES];
 struct samples_diff {
 	double	count[SAMPLES_DIFF_NTYPES];
 	double	untyped;		/* counted WBC with no type */
+	double	unlike;			/* of them: the classifier found the
+					 * crop unlike its training */
 	double	reviewed_types;		/* types a reviewer set */
 	size_t	classified_fields;	/* fields the classifier ran on */
 };
