@@ -330,6 +330,15 @@ detect_handle(struct app *app, const struct http_request *req,
 		if (qual.flags & (1u << i))
 			json_array_append_new(warn, json_string(
 			    quality_flag_name(i)));
+	/*
+	 * A live frame is sent at ~640 px, where the absolute sharpness also
+	 * sees a slight defocus the cell-scale focus ratio does not: the live
+	 * guide asks to refocus on either (detect.h); an exposure flag says
+	 * it alone, as quality.h does.
+	 */
+	if (sharp < DETECT_FOCUS_MIN && !(qual.flags & (1u << QFLAG_FOCUS |
+	    1u << QFLAG_DARK | 1u << QFLAG_BRIGHT)))
+		json_array_append_new(warn, json_string("focus"));
 	json_object_set_new(o, "field_quality", quality_json(&qual));
 	json_object_set_new(o, "quality", json_pack("{s:f,s:f,s:f,s:i}",
 	    "sharpness", num_round1(sharp), "brightness", num_round1(mean),

@@ -18,7 +18,9 @@ struct fov;
  * (the measure depends on the frame size and the JPEG noise: live frames
  * are sent at about 640 px for that reason).  A share of
  * overlapping red cells at or above DETECT_OVERLAP_SHARE (with at least
- * DETECT_OVERLAP_MIN of them) asks for a thinner area.
+ * DETECT_OVERLAP_MIN of them) asks for a thinner area.  Since issue 23 the
+ * frame's "warnings" are the field-quality flags of vision/quality.h (the
+ * same as an upload's, docs/quality.md); these figures stay as measures.
  */
 #define DETECT_FOCUS_MIN	7.5
 #define DETECT_OVERLAP_SHARE	0.5
