@@ -106,8 +106,9 @@ for (const [vname, view] of VIEWS) {
         const put = page.waitForResponse((x) => /\/review$/.test(x.url()) && x.request().method() === 'PUT');
         await page.click('#review-save');
         assert.equal((await put).status(), 200);
-        await page.waitForFunction(() => /\S/.test(document.getElementById('review-state').textContent));
-        assert.match(await page.textContent('#review-state'), lang === 'es' ? /guardad/i : /saved/i, 'the save is said in the review\'s status line');
+        /* the answer is in before the page's handler writes the line: wait for the line itself */
+        await page.waitForFunction((re) => new RegExp(re, 'i').test(document.getElementById('review-state').textContent),
+          lang === 'es' ? 'guardad' : 'saved');
         await page.locator('#review-delete').scrollIntoViewIfNeeded();
         const overlap = await page.evaluate(() => {
           const nt = document.getElementById('notice');
