@@ -53,6 +53,7 @@ while [ "$done_kills" -lt "$kills" ]; do
 	pid=$(hd_backend_pids | sed -n "${2}p")
 	[ -n "$pid" ] || pid=$(hd_backend_pid)
 	kill -9 "$pid" 2>/dev/null && done_kills=$((done_kills + 1))
+	[ $((done_kills % 50)) = 0 ] && echo "# $done_kills kills, $(($(date +%s) - t0)) s"
 done
 t1=$(date +%s)
 touch "$w/stop"

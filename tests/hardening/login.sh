@@ -251,6 +251,28 @@ ck3=$(cookie_of "$w/h")
 req GET /api/results -H "Cookie: $ck2"; expect "  the old one has ended" 401 login_required
 ck2=$ck3
 
+# g2. absolute lifetime: a session in use a minute ago but made 11 h ago has
+# ended (session_max_hours, default 10), in the backend and the authorizer
+req POST /api/login -H "$JSON" --data-binary "$body"; expect "login for the lifetime check" 200 -
+ck4=$(cookie_of "$w/h")
+f4=$BV_RESULTS/.auth/s-$(printf '%s' "${ck4#bv_session=}" | cut -c1-16)
+req GET /api/results -H "Cookie: $ck4"; expect "  in use" 200 -
+# made_ago HOURS: the session file says it was made HOURS ago, used 1 min ago
+made_ago() {
+	[ -f "$f4" ] || return
+	v=$(head -n 1 "$f4")
+	printf '%s\n%s\n' "$v" $(( $(date +%s) - $1 * 3600 )) > "$f4"
+	touch -d '1 minute ago' "$f4"
+}
+made_ago 9
+req GET /api/results -H "Cookie: $ck4"; expect "  made 9 h ago, used a minute ago" 200 -
+made_ago 11
+req GET "/results/$id/thumb.jpg" -H "Cookie: $ck4"
+[ "$c" = 401 ] && ok "  made 11 h ago, used a minute ago: results -> 401 (authorizer)" ||
+    bad "  made 11 h ago: results -> $c"
+req GET /api/results -H "Cookie: $ck4"; expect "  and the API" 401 login_required
+[ ! -e "$f4" ] && ok "  its file is removed" || bad "  its file is still there"
+
 # h. idle expiry: a session last used 2 h ago (session_minutes = 60) has ended
 f=$BV_RESULTS/.auth/s-$(printf '%s' "${ck2#bv_session=}" | cut -c1-16)
 [ -f "$f" ] && touch -d '2 hours ago' "$f"
