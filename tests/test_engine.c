@@ -6,8 +6,8 @@
  *    two yolo heads), random weights and sane batch-norm statistics
  *    (darknet's init leaves the variance at 0): yolo outputs within 1e-3
  *    of libdarknet's and the same boxes.
- * 2. Both shipped detectors, the default (models/v2.*, the one production
- *    runs) and v1 (models/bccd.*), on real BCCD images (val split;
+ * 2. The shipped detectors, the default (models/v3.*, the one production
+ *    runs), v2.1 (models/v2.*) and v1 (models/bccd.*), on real BCCD images (val split;
  *    skipped without the dataset): the same, plus detector_run() through
  *    both engines.
  * 3. A cfg with a layer the engine cannot map: an error naming the layer,
@@ -89,10 +89,18 @@ far(float a, float b)
 }
 
 /*
- * Same boxes, in the same order, from darknet's get_network_boxes (+
- * do_nms_sort when nms > 0) and ours; probabilities within 1e-3 except
- * where one side sits at the threshold.
+ * Same boxes, in the same order (two neighbours whose sort keys tie
+ * within float noise may come out swapped), from darknet's
+ * get_network_boxes (+ do_nms_sort when nms > 0) and ours; probabilities
+ * within 1e-3 except where one side sits at the threshold.
  */
+static int
+same_box(const detection *d, const struct engine_det *x)
+{
+	return !far(d->bbox.x, x->x) && !far(d->bbox.y, x->y) &&
+	    !far(d->bbox.w, x->w) && !far(d->bbox.h, x->h);
+}
+
 static int
 compare_boxes(network *net, struct engine_xnn *e, float thresh, float nms)
 {
@@ -110,6 +118,15 @@ compare_boxes(network *net, struct engine_xnn *e, float thresh, float nms)
 	if (nd != nx)
 		bad++;
 	for (i = 0; i < nd && i < nx; i++) {
+		if (i + 1 < nd && i + 1 < nx && !same_box(&dd[i], &xd[i]) &&
+		    same_box(&dd[i], &xd[i + 1]) && same_box(&dd[i + 1], &xd[i])) {
+			/* Two boxes whose sort keys tie within float noise
+			 * come out in the other order: the same set. */
+			struct engine_det t = xd[i];
+
+			xd[i] = xd[i + 1];
+			xd[i + 1] = t;
+		}
 		if (far(dd[i].bbox.x, xd[i].x) ||
 		    far(dd[i].bbox.y, xd[i].y) ||
 		    far(dd[i].bbox.w, xd[i].w) ||
@@ -787,7 +804,9 @@ main(void)
 	test_chunks(dir);
 	test_classifier(dir, top);
 	test_unsupported(dir);
-	rc = test_bccd(top, ds, "v2");		/* the default */
+	rc = test_bccd(top, ds, "v3");		/* the default */
+	if (rc == 0)
+		rc = test_bccd(top, ds, "v2");
 	if (rc == 0)
 		rc = test_bccd(top, ds, "bccd");
 	rmdir(dir);

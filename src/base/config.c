@@ -83,14 +83,14 @@ void
 config_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	/* model v2 (models/README.md); v1 is bccd.cfg/.weights/.json */
-	snprintf(cfg->model_cfg, sizeof(cfg->model_cfg), "%s/v2.cfg",
+	/* model v3 (models/README.md); v2.1 is v2.*, v1 bccd.cfg/.weights/.json */
+	snprintf(cfg->model_cfg, sizeof(cfg->model_cfg), "%s/v3.cfg",
 	    BV_MODELSDIR);
 	snprintf(cfg->model_weights, sizeof(cfg->model_weights),
-	    "%s/v2.weights", BV_MODELSDIR);
+	    "%s/v3.weights", BV_MODELSDIR);
 	snprintf(cfg->model_names, sizeof(cfg->model_names), "%s/bccd.names",
 	    BV_MODELSDIR);
-	snprintf(cfg->model_info, sizeof(cfg->model_info), "%s/v2.json",
+	snprintf(cfg->model_info, sizeof(cfg->model_info), "%s/v3.json",
 	    BV_MODELSDIR);
 	snprintf(cfg->wbc_cfg, sizeof(cfg->wbc_cfg), "%s/v2-wbc.cfg",
 	    BV_MODELSDIR);

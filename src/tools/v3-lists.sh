@@ -80,6 +80,21 @@ head -n 50 "$OUT/raabin-all.txt" > "$OUT/raabin-test.txt"
 sed -n '51,100p' "$OUT/raabin-all.txt" > "$OUT/raabin-val.txt"
 tail -n +101 "$OUT/raabin-all.txt" > "$OUT/raabin-train.txt"
 
+# int8 calibration set for bv-calib (a VOC-like folder of links): 70
+# bccd-complete train images, every 4th pbc-detect and raabin-detect train
+# image (207 images, every source; training images only).
+CAL="$OUT/calib/BCCD"
+rm -rf "$OUT/calib"
+mkdir -p "$CAL/JPEGImages" "$CAL/ImageSets/Main"
+i=0
+for f in $( (head -n 70 "$OUT/bccdc-train.txt"; awk 'NR % 4 == 0' "$OUT/pbc-train.txt";
+    awk 'NR % 4 == 0' "$OUT/raabin-train.txt") | cut -d' ' -f1); do
+	i=$((i + 1))
+	n=$(printf 'c%04d' "$i")
+	ln -s "$(readlink -f "$f")" "$CAL/JPEGImages/$n.jpg"
+	echo "$n" >> "$CAL/ImageSets/Main/train.txt"
+done
+
 # Training: bccd-complete twice (the stain the clinics' counts failed on),
 # partial BCCD once, PBC and Raabin once.  Validation: the three val lists.
 cat "$OUT/bccdc-train.txt" "$OUT/bccdc-train.txt" "$OUT/bccd-partial.txt" \
