@@ -1097,8 +1097,7 @@
         setEditing(on);
         render();
         /* said in the review's own status line, not a floating notice over Delete/Undo */
-        $('review-state').textContent = t('review.done', { v: nr.review ? nr.review.version : '?' }) + ' ' +
-          $('review-state').textContent;
+        $('review-state').textContent += ' ' + t('review.done', { v: nr.review ? nr.review.version : '?' });
       }, function (err) {
         showError($('review-error'), err);
         /* Someone saved meanwhile: offer their version (this draft is then dropped). */
