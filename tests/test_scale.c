@@ -10,7 +10,7 @@
  * microscope (scalemem.h): its table and keys without the dataset; then
  * a sequence of photos from one microscope at zoom 1, 0.5 and 1 again is
  * counted at the right scale each time, with exactly one search after
- * each change, and the same counts a fresh search per photo gives.
+ * each change, and the counts a fresh search per photo gives.
  * Skips (77) without the dataset.
  */
 
@@ -65,6 +65,21 @@ memory_table(void)
 	CHECK(scalemem_get("mic:0", 640, 480, &v) == 0);	/* evicted */
 	CHECK(scalemem_get("mic:1", 640, 480, &v) == 1 && v == 11);
 	CHECK(scalemem_get("mic:31", 640, 480, &v) == 1 && v == 41);
+	/* the history: its median, anew after a search's put */
+	scalemem_put("mic:h", 640, 480, 100);
+	scalemem_add("mic:h", 640, 480, 110);
+	scalemem_add("mic:h", 640, 480, 90);
+	CHECK(scalemem_get("mic:h", 640, 480, &v) == 1 && v == 100);
+	scalemem_add("mic:h", 640, 480, 120);
+	CHECK(scalemem_get("mic:h", 640, 480, &v) == 1 && v == 105);
+	for (i = 0; i < 8; i++)		/* 8 more push the first 4 out */
+		scalemem_add("mic:h", 640, 480, 50);
+	CHECK(scalemem_get("mic:h", 640, 480, &v) == 1 && v == 50);
+	scalemem_put("mic:h", 640, 480, 70);
+	scalemem_add("mic:h", 640, 480, 80);
+	CHECK(scalemem_get("mic:h", 640, 480, &v) == 1 && v == 75);
+	scalemem_add("mic:none", 640, 480, 80);		/* no entry: none made */
+	CHECK(scalemem_get("mic:none", 640, 480, &v) == 0);
 	scalemem_forget("mic:a", 640, 480);
 	CHECK(scalemem_get("mic:a", 640, 480, &v) == 0);
 	scalemem_clear();
@@ -123,8 +138,18 @@ memory_sequence(struct detector *d, const struct scan_model *m,
 		CHECK(r.scale.checked == 1);
 		CHECK(fabs(r.scale.rbc_px / (ref * zs[k]) - 1) <= 0.10);
 		CHECK(fabs(r.scale.factor / f.scale.factor - 1) <= 0.10);
-		/* the photo again: the counts of a fresh search */
-		CHECK(counted(&r) == counted(&f));
+		/*
+		 * The photo again right after its search: the counts of a
+		 * fresh search; later, at the median of the photos so far
+		 * (a factor within 1 %), within 2 cells or 15 % (a few cells
+		 * at 0.5 move with the tiles; the split's mAP is bv-eval's
+		 * --remember check).
+		 */
+		if (k > 0 && want[k - 1])
+			CHECK(counted(&r) == counted(&f));
+		else
+			CHECK(fabs((double)counted(&r) - (double)counted(&f)) <=
+			    fmax(2, 0.15 * counted(&f)));
 		free(r.boxes);
 		free(f.boxes);
 		imgio_free(&s);

@@ -21,10 +21,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Checked photos whose red cells make the remembered size (their median). */
+#define HIST	8
+
 struct slot {
 	char		 key[SCALEMEM_KEY_MAX];
 	int		 w, h;
-	double		 rbc_px;
+	double		 rbc_px;	/* the median of hist */
+	double		 hist[HIST];	/* ring, the search's value first */
+	int		 nh, ih;
 	unsigned long	 used;		/* 0: empty */
 };
 
@@ -72,8 +77,37 @@ scalemem_put(const char *key, int W, int H, double rbc_px)
 		s->w = W;
 		s->h = H;
 	}
-	s->rbc_px = rbc_px;
+	s->rbc_px = s->hist[0] = rbc_px;
+	s->nh = s->ih = 1;
 	s->used = ++tick;
+}
+
+static int
+dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+void
+scalemem_add(const char *key, int W, int H, double rbc_px)
+{
+	struct slot	*s;
+	double		 v[HIST];
+	int		 n;
+
+	if (key == NULL || *key == '\0' || !(rbc_px > 0) ||
+	    (s = find(key, W, H)) == NULL)
+		return;
+	s->hist[s->ih] = rbc_px;
+	s->ih = (s->ih + 1) % HIST;
+	if (s->nh < HIST)
+		s->nh++;
+	n = s->nh;
+	memcpy(v, s->hist, (size_t)n * sizeof(*v));
+	qsort(v, (size_t)n, sizeof(*v), dbl_cmp);
+	s->rbc_px = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 void
@@ -126,8 +160,11 @@ scalemem_detect(struct detector *d, const struct scan_model *m,
 		t0 = timing_ms();
 		rc = scan_detect(d, m, o, disp, dfac, W, H, rbc,
 		    SCALE_REMEMBERED, decode, arg, out);
-		if (rc == SCAN_OK && out->scale.checked)
-			return SCAN_OK;		/* kept as searched: no drift */
+		if (rc == SCAN_OK && out->scale.checked) {
+			/* the microscope's scale: the median of its photos' */
+			scalemem_add(key, W, H, out->scale.rbc_px);
+			return SCAN_OK;
+		}
 		/* no photo to measure: searching would not help */
 		if (rc == SCAN_ERR_NOMEM || rc == SCAN_ERR_DECODE ||
 		    rc == SCAN_ERR_BLANK)

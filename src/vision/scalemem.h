@@ -25,11 +25,13 @@
  * working scale (source SCALE_REMEMBERED, no search); the red cells
  * found there are the check: when they earn status ok (at least 4 whole
  * cells, spread under 35 %, median within 30 % of the remembered size:
- * scan_detect()'s ruler) the result stands, checked, and the remembered
- * scale is kept as it was (no drift photo by photo).  Otherwise the photo
- * is searched afresh (scan_estimate, source SCALE_AUTO) as if nothing were
- * remembered; the working scale a search chose (out->chosen) is
- * remembered when its final ruler says ok, any other outcome forgets it.  out->searches says how many searches ran (0
+ * scan_detect()'s ruler) the result stands, checked, and their median
+ * joins the microscope's last 8 (scalemem_add): the remembered size is
+ * the median of those, so one photo's odd cells (a patient's, a field's)
+ * do not set the scale of the next.  Otherwise the photo is searched
+ * afresh (scan_estimate, source SCALE_AUTO) as if nothing were
+ * remembered; the working scale a search chose (out->chosen) starts the
+ * history anew when its final ruler says ok, any other outcome forgets it.  out->searches says how many searches ran (0
  * or 1).  Errors and ownership as scan_detect().
  */
 enum scan_err scalemem_detect(struct detector *, const struct scan_model *,
@@ -40,8 +42,11 @@ enum scan_err scalemem_detect(struct detector *, const struct scan_model *,
 /* The red-cell diameter (original px) remembered for key at W x H: 1, or 0. */
 int	 scalemem_get(const char *key, int W, int H, double *rbc_px);
 
-/* Remember rbc_px for key at W x H (replacing the least recently used). */
+/* Remember rbc_px alone for key at W x H (replacing the least recently used). */
 void	 scalemem_put(const char *key, int W, int H, double rbc_px);
+
+/* Add a checked photo's rbc_px to key's history (none: nothing). */
+void	 scalemem_add(const char *key, int W, int H, double rbc_px);
 
 /* Forget key at W x H. */
 void	 scalemem_forget(const char *key, int W, int H);
