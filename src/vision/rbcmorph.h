@@ -1,0 +1,83 @@
+/* rbcmorph.h: red-cell geometry inside each detected box: size, elongation, circularity, central pallor */
+#ifndef BV_RBCMORPH_H
+#define BV_RBCMORPH_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+struct det_box;
+struct img;
+
+/*
+ * The cuts the summary counts with.  Neither is from a checked source:
+ * both are shown as unverified (docs/morphology.md says why and what was
+ * looked for).
+ */
+#define RBCMORPH_HYPO_PALLOR	0.60	/* pallor ratio above: hypochromic */
+#define RBCMORPH_ELLIP_ELONG	2.00	/* major / minor above: elliptocyte */
+#define RBCMORPH_OVERLAP_SHARE	0.02	/* box area shared with another box */
+
+/* Why a red cell was or was not measured. */
+enum rbcmorph_status {
+	RBCMORPH_OK = 0,
+	RBCMORPH_SKIP,		/* not a counted red cell: not considered */
+	RBCMORPH_BORDER,	/* cut by the photo's border */
+	RBCMORPH_OVERLAP,	/* overlaps another detected box */
+	RBCMORPH_SEGMENT	/* no clean outline inside its box */
+};
+
+/* One cell's measures (valid when status is RBCMORPH_OK). */
+struct rbcmorph_cell {
+	enum rbcmorph_status	 status;
+	double			 diameter_px;	/* area-equivalent, original px */
+	double			 elongation;	/* major / minor axis, >= 1 */
+	double			 circularity;	/* 4 pi area / perimeter^2, 0..1 */
+	double			 pallor;	/* 1 - centre / ring stain, 0..1 */
+};
+
+/* A field's (or a sample's) figures over its measured cells. */
+struct rbcmorph_summary {
+	int	 considered;	/* counted red cells */
+	int	 measured;
+	int	 border, overlap, segment;	/* not measured, by reason */
+	double	 median_px;	/* median diameter, original px; 0: none */
+	double	 median_um;	/* in um; 0 unless the scale is given */
+	double	 cv;		/* SD / mean of diameters; 0 below 2 cells */
+	double	 median_pallor;
+	double	 hypo_share;	/* share with pallor > RBCMORPH_HYPO_PALLOR */
+	double	 ellip_share;	/* share with elongation > ..._ELLIP_ELONG */
+};
+
+/*
+ * Segment one cell in the region [x0, x1) x [y0, y1) of im (im px) and
+ * measure it; dfac is im px per original px (the diameter is returned in
+ * original px).  Sets out->status to RBCMORPH_OK or RBCMORPH_SEGMENT.
+ * Returns 0, or -1 when out of memory (out->status RBCMORPH_SEGMENT).
+ */
+int	 rbcmorph_cell_measure(const struct img *im, double dfac, int x0,
+	    int y0, int x1, int y1, struct rbcmorph_cell *out);
+
+/*
+ * Measure every counted red cell of boxes b[0..n) (original px; im is the
+ * picture at dfac im px per original px): a box of class rbc counts when
+ * thr is NULL or count_counted(conf, thr[rbc]).  Cells whose box touches
+ * the photo's border or shares more than RBCMORPH_OVERLAP_SHARE of its
+ * area with another counted box are skipped with their reason.  out has
+ * n entries (the caller's).  Returns 0, or -1 when out of memory.
+ */
+int	 rbcmorph_measure(const struct img *im, double dfac,
+	    const struct det_box *b, size_t n, int rbc, const double *thr,
+	    struct rbcmorph_cell *out);
+
+/*
+ * Summarise cells c[0..n) into s; um_per_px > 0 only when the scale was
+ * given (the request or the profile), never measured on the red cells.
+ * Returns 0, or -1 when out of memory.
+ */
+int	 rbcmorph_summarize(const struct rbcmorph_cell *c, size_t n,
+	    double um_per_px, struct rbcmorph_summary *s);
+
+/* The result's "morphology" object (new reference; NULL on no memory). */
+json_t	*rbcmorph_json(const struct rbcmorph_summary *s);
+
+#endif /* BV_RBCMORPH_H */

@@ -1,0 +1,240 @@
+/* test_rbcmorph.c: unit tests for red-cell geometry on drawn cells of known size, shape and pallor */
+/*
+ * Cells are drawn as stain absorbance (Beer-Lambert, as gen-smear does):
+ * an ellipse of optical density OD with a central disc of radius 1/3 of
+ * the cell's where the density is OD * (1 - pallor), edges anti-aliased
+ * by 4x4 supersampling, plus seeded sensor noise.  The drawn pallor is
+ * then exactly the measured ratio's definition (docs/morphology.md).
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vision/rbcmorph.h"
+#include "vision/detector.h"
+#include "image/imgio.h"
+#include "check.h"
+
+#define BG	230.0		/* background grey (green) */
+
+static uint64_t rng = 42;
+
+/* A uniform in [-0.5, 0.5) (splitmix64). */
+static double
+noise(void)
+{
+	uint64_t	 z = (rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	z ^= z >> 31;
+	return (double)(z >> 11) / 9007199254740992.0 - 0.5;
+}
+
+static void
+canvas(struct img *im, int w, int h)
+{
+	im->w = w;
+	im->h = h;
+	im->rgb = malloc((size_t)w * h * 3);
+	memset(im->rgb, (int)BG, (size_t)w * h * 3);
+}
+
+/* An ellipse (semi-axes a >= b, angle th) of density od, pale centre. */
+static void
+draw_cell(struct img *im, double cx, double cy, double a, double b,
+    double th, double od, double pallor)
+{
+	int	 x, y, sx, sy;
+	double	 c = cos(th), s = sin(th);
+
+	for (y = (int)(cy - a - 2); y <= (int)(cy + a + 2); y++)
+		for (x = (int)(cx - a - 2); x <= (int)(cx + a + 2); x++) {
+			double	 d = 0;
+			unsigned char *p;
+
+			if (x < 0 || y < 0 || x >= im->w || y >= im->h)
+				continue;
+			for (sy = 0; sy < 4; sy++)
+				for (sx = 0; sx < 4; sx++) {
+					double	 px = x + (sx + 0.5) / 4 - cx;
+					double	 py = y + (sy + 0.5) / 4 - cy;
+					double	 u = (px * c + py * s) / a;
+					double	 v = (-px * s + py * c) / b;
+					double	 rho = sqrt(u * u + v * v);
+
+					if (rho < 1.0 / 3)
+						d += od * (1 - pallor);
+					else if (rho < 1)
+						d += od;
+				}
+			p = im->rgb + 3 * ((size_t)y * im->w + x);
+			/* green absorbs most; red little, blue some */
+			p[0] = (unsigned char)fmin(255, BG * exp(-d / 16 * 0.3) +
+			    2 * noise());
+			p[1] = (unsigned char)fmin(255, BG * exp(-d / 16) +
+			    2 * noise());
+			p[2] = (unsigned char)fmin(255, BG * exp(-d / 16 * 0.6) +
+			    2 * noise());
+		}
+}
+
+/* Disc cells of known diameter and pallor: within 3 % and 0.05. */
+static void
+test_discs(void)
+{
+	static const double diam[] = { 30, 48, 64, 100 };
+	static const double pal[] = { 0.0, 0.3, 0.6, 0.9 };
+	size_t	 i, j;
+
+	for (i = 0; i < sizeof(diam) / sizeof(diam[0]); i++)
+		for (j = 0; j < sizeof(pal) / sizeof(pal[0]); j++) {
+			struct img		 im;
+			struct rbcmorph_cell	 c;
+			double			 r = diam[i] / 2;
+			int			 W = (int)(diam[i] * 2);
+
+			canvas(&im, W, W);
+			draw_cell(&im, W / 2.0 + 0.3, W / 2.0 - 0.2, r, r, 0,
+			    0.5, pal[j]);
+			CHECK(rbcmorph_cell_measure(&im, 1.0, (int)(W / 2.0 -
+			    r), (int)(W / 2.0 - r), (int)(W / 2.0 + r + 1),
+			    (int)(W / 2.0 + r + 1), &c) == 0);
+			CHECK(c.status == RBCMORPH_OK);
+			CHECK(fabs(c.diameter_px / diam[i] - 1) < 0.03);
+			CHECK(fabs(c.pallor - pal[j]) < 0.05);
+			CHECK(c.elongation < 1.06);
+			CHECK(c.circularity > 0.9);
+			if (fabs(c.diameter_px / diam[i] - 1) >= 0.03 ||
+			    fabs(c.pallor - pal[j]) >= 0.05)
+				fprintf(stderr, "d %g p %g: got %g %g\n",
+				    diam[i], pal[j], c.diameter_px, c.pallor);
+			imgio_free(&im);
+		}
+}
+
+/* A drawn ellipse's elongation (axis ratio) at any angle; dfac scales. */
+static void
+test_ellipse(void)
+{
+	static const double ratio[] = { 1.5, 2.0, 2.5 };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(ratio) / sizeof(ratio[0]); i++) {
+		struct img		 im;
+		struct rbcmorph_cell	 c;
+		double			 a = 36, b = a / ratio[i];
+
+		/* the rotated ellipse's bounding box, as a detector gives */
+		double			 hw = sqrt(pow(a * cos(0.6), 2) +
+		    pow(b * sin(0.6), 2)), hh = sqrt(pow(a * sin(0.6), 2) +
+		    pow(b * cos(0.6), 2));
+
+		canvas(&im, 120, 120);
+		draw_cell(&im, 60, 60, a, b, 0.6, 0.5, 0.2);
+		CHECK(rbcmorph_cell_measure(&im, 0.5, (int)(60 - hw),
+		    (int)(60 - hh), (int)ceil(60 + hw), (int)ceil(60 + hh),
+		    &c) == 0);
+		CHECK(c.status == RBCMORPH_OK);
+		CHECK(fabs(c.elongation / ratio[i] - 1) < 0.05);
+		/* area-equivalent diameter 2 sqrt(ab), in original px */
+		CHECK(fabs(c.diameter_px / (2 * sqrt(a * b) / 0.5) - 1) < 0.03);
+		CHECK(c.circularity < 0.99 - 0.05 * (ratio[i] - 1));
+		imgio_free(&im);
+	}
+}
+
+/* An empty box (no cell) and a box too small are not measured. */
+static void
+test_refused(void)
+{
+	struct img		 im;
+	struct rbcmorph_cell	 c;
+
+	canvas(&im, 100, 100);
+	CHECK(rbcmorph_cell_measure(&im, 1, 30, 30, 70, 70, &c) == 0);
+	CHECK(c.status == RBCMORPH_SEGMENT);
+	draw_cell(&im, 50, 50, 20, 20, 0, 0.5, 0.3);
+	CHECK(rbcmorph_cell_measure(&im, 1, 48, 48, 52, 52, &c) == 0);
+	CHECK(c.status == RBCMORPH_SEGMENT);
+	/* a box far larger than the cell: the outline fills too little */
+	CHECK(rbcmorph_cell_measure(&im, 1, 5, 5, 95, 95, &c) == 0);
+	CHECK(c.status == RBCMORPH_SEGMENT);
+	imgio_free(&im);
+}
+
+/* A field: border, overlap, other classes, thresholds; the summary. */
+static void
+test_field(void)
+{
+	struct img		 im;
+	struct det_box		 b[7];
+	struct rbcmorph_cell	 c[7];
+	struct rbcmorph_summary	 s;
+	double			 thr[2] = { 0.5, 0.5 };
+	json_t			*j;
+
+	canvas(&im, 400, 300);
+	/* three whole cells: diameters 40, 44, 48; the last elongated */
+	draw_cell(&im, 60, 60, 20, 20, 0, 0.5, 0.3);
+	draw_cell(&im, 160, 60, 22, 22, 0, 0.5, 0.8);
+	draw_cell(&im, 260, 60, 32, 18, 0, 0.5, 0.3);
+	b[0] = (struct det_box){ 0, 0.9f, 39, 39, 42, 42 };
+	b[1] = (struct det_box){ 0, 0.9f, 137, 37, 46, 46 };
+	b[2] = (struct det_box){ 0, 0.9f, 227, 41, 66, 38 };
+	/* cut by the left border */
+	draw_cell(&im, 10, 200, 20, 20, 0, 0.5, 0.3);
+	b[3] = (struct det_box){ 0, 0.9f, 0, 179, 31, 42 };
+	/* two overlapping cells */
+	draw_cell(&im, 150, 200, 20, 20, 0, 0.5, 0.3);
+	draw_cell(&im, 180, 200, 20, 20, 0, 0.5, 0.3);
+	b[4] = (struct det_box){ 0, 0.9f, 129, 179, 42, 42 };
+	b[5] = (struct det_box){ 0, 0.9f, 159, 179, 42, 42 };
+	/* a box of another class, and a red cell under its threshold */
+	b[6] = (struct det_box){ 1, 0.9f, 300, 200, 40, 40 };
+	CHECK(rbcmorph_measure(&im, 1, b, 7, 0, thr, c) == 0);
+	CHECK(c[0].status == RBCMORPH_OK && c[1].status == RBCMORPH_OK &&
+	    c[2].status == RBCMORPH_OK);
+	CHECK(c[3].status == RBCMORPH_BORDER);
+	CHECK(c[4].status == RBCMORPH_OVERLAP && c[5].status ==
+	    RBCMORPH_OVERLAP);
+	CHECK(c[6].status == RBCMORPH_SKIP);
+	CHECK(rbcmorph_summarize(c, 7, 0, &s) == 0);
+	CHECK(s.considered == 6 && s.measured == 3 && s.border == 1 &&
+	    s.overlap == 2 && s.segment == 0);
+	CHECK(fabs(s.median_px - 44) < 44 * 0.03);
+	CHECK(s.median_um == 0);
+	CHECK(fabs(s.hypo_share - 1.0 / 3) < 1e-9);
+	CHECK(fabs(s.ellip_share - 0.0) < 1e-9);	/* 32/18 < 2 */
+	CHECK(s.cv > 0.05 && s.cv < 0.15);
+	j = rbcmorph_json(&s);
+	CHECK(j != NULL && json_is_null(json_object_get(j,
+	    "median_diameter_um")));
+	json_decref(j);
+	CHECK(rbcmorph_summarize(c, 7, 0.2, &s) == 0);
+	CHECK(fabs(s.median_um - s.median_px * 0.2) < 1e-9);
+	/* below its threshold, a red cell is not considered */
+	b[0].conf = 0.4f;
+	CHECK(rbcmorph_measure(&im, 1, b, 7, 0, thr, c) == 0);
+	CHECK(c[0].status == RBCMORPH_SKIP);
+	/* nothing measured: the figures are null, not zero */
+	CHECK(rbcmorph_summarize(c, 1, 0, &s) == 0);
+	j = rbcmorph_json(&s);
+	CHECK(j != NULL && s.measured == 0 && json_is_null(json_object_get(j,
+	    "median_diameter_px")) && json_is_null(json_object_get(j,
+	    "hypochromic_share")));
+	json_decref(j);
+	imgio_free(&im);
+}
+
+int
+main(void)
+{
+	test_discs();
+	test_ellipse();
+	test_refused();
+	test_field();
+	return check_done("test_rbcmorph");
+}
