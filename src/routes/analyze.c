@@ -41,6 +41,7 @@
 #include "clinical/thresholds.h"
 #include "base/timing.h"
 #include "vision/wbctype.h"
+#include "vision/rbcmorph.h"
 #include "clinical/micadapt.h"
 #include "clinical/micfields.h"
 #include "store/micstore.h"
@@ -230,6 +231,18 @@ wbc_class(const struct app *app)
 	return -1;
 }
 
+/* The detector's red-cell class, or -1. */
+static int
+rbc_class(const struct app *app)
+{
+	int	 c;
+
+	for (c = 0; c < detector_classes(app->det); c++)
+		if (strcmp(detector_class_name(app->det, c), "RBC") == 0)
+			return c;
+	return -1;
+}
+
 /*
  * One upload's state from the form to the commit: each step below fills
  * its part or writes the one error the client sees and returns -1;
@@ -263,6 +276,7 @@ struct analyze {
 	struct det_box			*boxes;
 	size_t				 nboxes;
 	struct wbc_type			*types;
+	json_t				*morph;		/* red-cell geometry */
 	struct annot_box		*ab;
 	size_t				 ns;		/* boxes drawn (counted) */
 	unsigned char			*jpg, *tjpg, *pjpg;
@@ -492,6 +506,14 @@ analyze_detect(struct analyze *a, struct http_response *resp)
 		analyze_internal(resp);
 		return -1;
 	}
+	/* red-cell geometry, before drawing; um only from request/profile */
+	if ((a->morph = rbcmorph_field(&a->im, a->dfac, a->boxes, a->nboxes,
+	    rbc_class(app), a->thr, a->dr.scale.source == SCALE_REQUEST ||
+	    a->dr.scale.source == SCALE_PROFILE ? a->dr.scale.um_per_px :
+	    0)) == NULL) {
+		analyze_internal(resp);
+		return -1;
+	}
 	return 0;
 }
 
@@ -661,6 +683,7 @@ analyze_json(struct analyze *a, struct http_response *resp)
 	    "width", a->dr.work_w, "height", a->dr.work_h,
 	    "tiles", a->dr.tiles));
 	json_object_set_new(r, "quality", quality_json(&a->qual));
+	json_object_set(r, "morphology", a->morph);	/* docs/morphology.md */
 	if (a->dfac < 1)
 		json_object_set_new(r, "display", json_pack("{s:i,s:i}",
 		    "width", a->im.w, "height", a->im.h));
@@ -729,6 +752,7 @@ analyze_free(struct analyze *a)
 	free(a->mthr);
 	free(a->boxes);
 	free(a->types);
+	json_decref(a->morph);
 	imgio_free(&a->im);
 	imgio_free(&a->thumb);
 	multipart_free(a->mp);

@@ -26,6 +26,7 @@
 #include "base/count.h"
 #include "base/geom.h"
 #include "base/num.h"
+#include "base/timing.h"
 #include "vision/detector.h"
 #include "image/imgio.h"
 
@@ -34,6 +35,7 @@
 #include <string.h>
 
 #define MORPH_MARGIN	0.15	/* region: the box grown by this per side */
+#define MORPH_ELLIPSE	1.08	/* the cell lies in the box's ellipse x this */
 #define MORPH_MIN_FILL	0.30	/* outline area / box area, at least */
 #define MORPH_MAX_FILL	1.10	/* ... and at most */
 #define MORPH_MIN_SIDE	6	/* a box narrower (im px) is not measured */
@@ -46,7 +48,19 @@ struct morph_region {
 	unsigned char	*dark;		/* 255 - green */
 	unsigned char	*mask;		/* 1: the cell */
 	int		*stack;
+	double		 ecx, ecy, iea, ieb;	/* the box's ellipse, 1 / axes */
+	int		 clip;		/* 1: the cell is kept in that ellipse */
 };
+
+/* Is region pixel p inside the box's (grown) ellipse? */
+static int
+morph_inside(const struct morph_region *r, int p)
+{
+	double	 u = (p % r->w + 0.5 - r->ecx) * r->iea;
+	double	 v = (p / r->w + 0.5 - r->ecy) * r->ieb;
+
+	return !r->clip || u * u + v * v <= 1;
+}
 
 /* Otsu's threshold on a 256-bin histogram: dark > t is the cell. */
 static int
@@ -92,7 +106,8 @@ morph_flood(struct morph_region *r, int t, int seed, unsigned char *seen)
 
 		size++;
 		for (k = 0; k < 4; k++)
-			if (q[k] >= 0 && !seen[q[k]] && r->dark[q[k]] > t) {
+			if (q[k] >= 0 && !seen[q[k]] && r->dark[q[k]] > t &&
+			    morph_inside(r, q[k])) {
 				seen[q[k]] = 1;
 				r->stack[sp++] = q[k];
 			}
@@ -106,9 +121,11 @@ morph_component(struct morph_region *r, int t, unsigned char *seen)
 {
 	int	 n = r->w * r->h, i, size, best = 0, seed = -1;
 
+	if (n <= 0)
+		return 0;
 	memset(seen, 0, (size_t)n);
 	for (i = 0; i < n; i++)
-		if (r->dark[i] > t && !seen[i] &&
+		if (r->dark[i] > t && !seen[i] && morph_inside(r, i) &&
 		    (size = morph_flood(r, t, i, seen)) > best) {
 			best = size;
 			seed = i;
@@ -185,7 +202,7 @@ morph_perimeter(const struct morph_region *r)
 
 /* Area, moments, pallor of the filled mask; -1 when it cannot be read. */
 static int
-morph_shape(const struct morph_region *r, struct rbcmorph_cell *c,
+morph_shape(const struct morph_region *r, int t, struct rbcmorph_cell *c,
     double *area)
 {
 	double	 n = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, bg = 0;
@@ -196,8 +213,11 @@ morph_shape(const struct morph_region *r, struct rbcmorph_cell *c,
 	for (y = 0; y < r->h; y++)
 		for (x = 0; x < r->w; x++) {
 			if (!r->mask[y * r->w + x]) {
-				bg += 255 - r->dark[y * r->w + x];
-				nb++;
+				/* the background: not a neighbour's pixel */
+				if (r->dark[y * r->w + x] <= t) {
+					bg += 255 - r->dark[y * r->w + x];
+					nb++;
+				}
 				continue;
 			}
 			n++;
@@ -276,7 +296,7 @@ rbcmorph_cell_measure(const struct img *im, double dfac, int x0, int y0,
 	unsigned		 hist[256];
 	unsigned char		*tmp;
 	double			 area, bw, bh, fill;
-	int			 mx, my, ret = 0;
+	int			 mx, my, t, size, ret = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->status = RBCMORPH_SEGMENT;
@@ -300,10 +320,21 @@ rbcmorph_cell_measure(const struct img *im, double dfac, int x0, int y0,
 	}
 	r.mask = r.dark + (size_t)r.w * r.h;
 	tmp = r.mask + (size_t)r.w * r.h;
+	r.ecx = (x0 + x1) / 2.0 - r.x0;
+	r.ecy = (y0 + y1) / 2.0 - r.y0;
+	r.iea = 2 / (bw * MORPH_ELLIPSE);
+	r.ieb = 2 / (bh * MORPH_ELLIPSE);
+	r.clip = 0;
 	morph_load(&r, im, hist);
-	if (morph_component(&r, morph_otsu(hist, (unsigned)(r.w * r.h)),
-	    tmp) == 0 || morph_fill(&r, tmp) ||
-	    morph_shape(&r, out, &area) == -1)
+	t = morph_otsu(hist, (unsigned)(r.w * r.h));
+	/* merged with a neighbour: again, kept in its box's ellipse */
+	if ((size = morph_component(&r, t, tmp)) > 0 && morph_fill(&r, tmp)) {
+		r.clip = 1;
+		if ((size = morph_component(&r, t, tmp)) > 0 &&
+		    morph_fill(&r, tmp))
+			goto done;
+	}
+	if (size == 0 || morph_shape(&r, t, out, &area) == -1)
 		goto done;
 	fill = area / (bw * bh);
 	if (fill < MORPH_MIN_FILL || fill > MORPH_MAX_FILL)
@@ -358,7 +389,7 @@ rbcmorph_measure(const struct img *im, double dfac, const struct det_box *b,
 		memset(&out[i], 0, sizeof(out[i]));
 		if (b[i].cls != rbc || !counted[i])
 			out[i].status = RBCMORPH_SKIP;
-		else if (x0 < 1 || y0 < 1 || x1 > im->w - 1 || y1 > im->h - 1)
+		else if (x0 < 3 || y0 < 3 || x1 > im->w - 3 || y1 > im->h - 3)
 			out[i].status = RBCMORPH_BORDER;
 		else if (morph_overlaps(b, n, i, counted))
 			out[i].status = RBCMORPH_OVERLAP;
@@ -466,4 +497,26 @@ rbcmorph_json(const struct rbcmorph_summary *s)
 	    RBCMORPH_ELLIP_ELONG, "verified", 0, "source",
 	    "unverified: not checked against ICSH 2015 (docs/morphology.md)",
 	    "classifier", 0);
+}
+
+json_t *
+rbcmorph_field(const struct img *im, double dfac, const struct det_box *b,
+    size_t n, int rbc, const double *thr, double um_per_px)
+{
+	struct rbcmorph_cell	*c = NULL;
+	struct rbcmorph_summary	 s;
+	double			 t0 = timing_ms();
+	json_t			*j = NULL;
+
+	if (n > 0 && (c = calloc(n, sizeof(*c))) == NULL)
+		return NULL;
+	if (rbc < 0)
+		n = 0;
+	if (rbcmorph_measure(im, dfac, b, n, rbc, thr, c) == 0 &&
+	    rbcmorph_summarize(c, n, um_per_px, &s) == 0 &&
+	    (j = rbcmorph_json(&s)) != NULL)
+		json_object_set_new(j, "ms", json_real(num_round1(timing_ms() -
+		    t0)));
+	free(c);
+	return j;
 }

@@ -15,7 +15,7 @@ struct img;
  */
 #define RBCMORPH_HYPO_PALLOR	0.60	/* pallor ratio above: hypochromic */
 #define RBCMORPH_ELLIP_ELONG	2.00	/* major / minor above: elliptocyte */
-#define RBCMORPH_OVERLAP_SHARE	0.02	/* box area shared with another box */
+#define RBCMORPH_OVERLAP_SHARE	0.10	/* box area shared with another box */
 
 /* Why a red cell was or was not measured. */
 enum rbcmorph_status {
@@ -79,5 +79,15 @@ int	 rbcmorph_summarize(const struct rbcmorph_cell *c, size_t n,
 
 /* The result's "morphology" object (new reference; NULL on no memory). */
 json_t	*rbcmorph_json(const struct rbcmorph_summary *s);
+
+/*
+ * One field's "morphology" object: rbcmorph_measure(), _summarize() and
+ * _json() in one, with the time it took ("ms").  rbc < 0 (the detector
+ * has no red-cell class) gives an object with nothing considered.  New
+ * reference; NULL on no memory.
+ */
+json_t	*rbcmorph_field(const struct img *im, double dfac,
+	    const struct det_box *b, size_t n, int rbc, const double *thr,
+	    double um_per_px);
 
 #endif /* BV_RBCMORPH_H */

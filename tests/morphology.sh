@@ -1,0 +1,59 @@
+#!/bin/sh
+# morphology.sh: red-cell geometry ("morphology") in /api/analyze's result (issue 27)
+# Every counted red cell is either measured or not measured for a reason;
+# the diameter is in um only when the request gives um_per_px; the cuts
+# say they are unverified; the stored result carries the same object.
+set -u
+
+lib=${top_srcdir:-.}/tests/lib/server.sh
+if [ ! -f "$lib" ]; then
+	echo "SKIP: $lib (server helper) not found"
+	exit 77
+fi
+command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
+command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
+# BCCD fields, or smears drawn by tests/gen-smear without the dataset
+. "$top_srcdir/tests/lib/images.sh"
+img=$(bv_test_image 300) || exit 99
+echo "# images: $(bv_test_images)"
+. "$lib"
+
+bv_server_start
+work=$BV_STATE/work
+mkdir -p "$work"
+fails=0 n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+bad() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
+# check FILE PYTHON-EXPR: true when the expression on j (the JSON) holds
+check() {
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); m=j.get("morphology") or {}; sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"
+}
+
+c=$(curl -s -o "$work/a.json" -w '%{http_code}' -F "image=@$img" "$BV_URL/api/analyze")
+[ "$c" = 200 ] && ok "analyze -> 200" || bad "analyze -> $c $(head -c 300 "$work/a.json")"
+check "$work/a.json" 'm["measured"] > 0' &&
+    ok "red cells measured: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["morphology"])' "$work/a.json")" ||
+    bad "no red cell measured: $(head -c 2000 "$work/a.json" | tr -d "\n")"
+check "$work/a.json" 'm["considered"] == m["measured"] + sum(m["not_measured"].values())' &&
+    ok "each considered cell is measured or not measured for a reason" ||
+    bad "considered != measured + not_measured"
+check "$work/a.json" 'm["considered"] == j["counts"]["RBC"]' &&
+    ok "the cells considered are the counted red cells" ||
+    bad "considered $(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["morphology"]["considered"], j["counts"])' "$work/a.json")"
+check "$work/a.json" 'm["median_diameter_um"] is None and m["median_diameter_px"] > 0' &&
+    ok "no um_per_px: the diameter in px only" || bad "diameter without a scale"
+check "$work/a.json" 'm["cuts"]["verified"] is False and m["classifier"] is False and 0 <= m["hypochromic_share"] <= 1 and 0 <= m["elongated_share"] <= 1 and m["diameter_cv"] >= 0' &&
+    ok "cuts unverified, no classifier, shares in [0, 1]" || bad "cuts or shares"
+
+c=$(curl -s -o "$work/b.json" -w '%{http_code}' -F "image=@$img" -F "um_per_px=0.1" "$BV_URL/api/analyze")
+[ "$c" = 200 ] && check "$work/b.json" 'm["median_diameter_um"] is not None and abs(m["median_diameter_um"] - m["median_diameter_px"] * j["scale"]["um_per_px"]) <= 0.06' &&
+    ok "um_per_px given: median diameter in um = px x um/px" ||
+    bad "with um_per_px: $c $(head -c 300 "$work/b.json")"
+
+u=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["urls"]["json"])' "$work/a.json")
+c=$(curl -s -o "$work/s.json" -w '%{http_code}' "$BV_URL$u")
+[ "$c" = 200 ] && python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); s=json.load(open(sys.argv[2])); sys.exit(0 if a["morphology"] == s["morphology"] else 1)' "$work/a.json" "$work/s.json" &&
+    ok "the stored result has the same morphology" || bad "stored result: $c"
+
+echo "1..$n"
+[ "$fails" = 0 ]
