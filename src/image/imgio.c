@@ -994,7 +994,7 @@ imgio_resize_fit(const struct img *src, int max_w, int max_h,
 {
 	double		 s;
 	int		 dw, dh, x, y, c;
-	size_t		 sx0, sx1, sy0, sy1, i, j, cnt;
+	size_t		 sx0, sx1, sy0, sy1, i, j, cnt, *xs;
 	unsigned long	 acc[3];
 
 	memset(dst, 0, sizeof(*dst));
@@ -1013,10 +1013,21 @@ imgio_resize_fit(const struct img *src, int max_w, int max_h,
 		dw = dw < 1 ? 1 : dw > max_w ? max_w : dw;
 		dh = dh < 1 ? 1 : dh > max_h ? max_h : dh;
 	}
-	if ((dst->rgb = malloc((size_t)dw * dh * 3)) == NULL)
+	if ((dst->rgb = malloc((size_t)dw * dh * 3)) == NULL ||
+	    (xs = malloc((size_t)dw * 2 * sizeof(*xs))) == NULL) {
+		free(dst->rgb);
+		dst->rgb = NULL;
 		return -1;
+	}
 	dst->w = dw;
 	dst->h = dh;
+	/* the columns each output pixel covers, once */
+	for (x = 0; x < dw; x++) {
+		xs[2 * x] = (size_t)x * src->w / dw;
+		xs[2 * x + 1] = (size_t)(x + 1) * src->w / dw;
+		if (xs[2 * x + 1] <= xs[2 * x])
+			xs[2 * x + 1] = xs[2 * x] + 1;
+	}
 	/* Each output pixel averages the source cells it covers. */
 	for (y = 0; y < dh; y++) {
 		sy0 = (size_t)y * src->h / dh;
@@ -1024,10 +1035,8 @@ imgio_resize_fit(const struct img *src, int max_w, int max_h,
 		if (sy1 <= sy0)
 			sy1 = sy0 + 1;
 		for (x = 0; x < dw; x++) {
-			sx0 = (size_t)x * src->w / dw;
-			sx1 = (size_t)(x + 1) * src->w / dw;
-			if (sx1 <= sx0)
-				sx1 = sx0 + 1;
+			sx0 = xs[2 * x];
+			sx1 = xs[2 * x + 1];
 			acc[0] = acc[1] = acc[2] = 0;
 			for (j = sy0; j < sy1; j++) {
 				const unsigned char *p = src->rgb +
@@ -1045,6 +1054,7 @@ imgio_resize_fit(const struct img *src, int max_w, int max_h,
 				    (unsigned char)((acc[c] + cnt / 2) / cnt);
 		}
 	}
+	free(xs);
 	return 0;
 }
 
