@@ -1,0 +1,40 @@
+#!/bin/sh
+# morph-bench.sh: what red-cell morphology costs per 640x480 field, as a share of the whole analysis (issue 27)
+# A benchmark, not a test (not in TESTS): run it with
+#   make check TESTS=tests/morph-bench.sh   (N fields: MORPH_BENCH_N=20)
+# It posts N fields (BCCD, or drawn by gen-smear) to /api/analyze and
+# prints the medians of the result's morphology "ms", of timings_ms
+# "total", and of their ratio per field, all from the same server run.
+set -u
+
+lib=${top_srcdir:-.}/tests/lib/server.sh
+[ -f "$lib" ] || { echo "SKIP: $lib not found"; exit 77; }
+command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
+command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
+. "$top_srcdir/tests/lib/images.sh"
+echo "# images: $(bv_test_images)"
+. "$lib"
+
+bv_server_start
+work=$BV_STATE/work
+mkdir -p "$work"
+i=1
+while [ "$i" -le "${MORPH_BENCH_N:-20}" ]; do
+	img=$(bv_test_image $((i * 7))) || exit 99
+	curl -s -o "$work/r$i.json" -F "image=@$img" "$BV_URL/api/analyze"
+	i=$((i + 1))
+done
+python3 - "$work"/r*.json <<'PY'
+import json, statistics, sys
+m, t, r, n = [], [], [], []
+for f in sys.argv[1:]:
+    j = json.load(open(f))
+    if "morphology" not in j:
+        continue
+    m.append(j["morphology"]["ms"]); t.append(j["timings_ms"]["total"])
+    r.append(m[-1] / t[-1]); n.append(j["morphology"]["measured"])
+print("fields %d  morphology ms median %.2f  analysis total ms median %.1f  "
+      "ratio median %.4f (max %.4f)  cells measured median %g" % (len(m),
+      statistics.median(m), statistics.median(t), statistics.median(r),
+      max(r), statistics.median(n)))
+PY
