@@ -18,8 +18,10 @@ near(double a, double b, double tol)
  * 10 fields of 10 cells with 8 true at 0.60, and 2 more true cells the
  * detector is unsure of at 0.35.  At 0.31..0.35 both are unbiased.
  */
-static float s0[] = { .6f, .6f, .6f, .6f, .6f, .6f, .6f, .6f, .6f, .6f, .3f, .3f };
-static float s1[] = { .6f, .6f, .6f, .6f, .6f, .6f, .6f, .6f, .35f, .35f };
+static float s0[] = { .655f, .655f, .655f, .655f, .655f, .655f, .655f, .655f,
+	.655f, .655f, .3f, .3f };
+static float s1[] = { .655f, .655f, .655f, .655f, .655f, .655f, .655f, .655f,
+	.35f, .35f };
 
 static void
 test_bias_and_choice(void)
@@ -42,6 +44,14 @@ test_bias_and_choice(void)
 	/* 0.31..0.35 give bias 0 on both; ties go to the higher threshold. */
 	CHECK(near(t, 0.35, 1e-4));
 	CHECK(near(worst, 0, 1e-9));
+	/* With a tolerance of 0.25: up to 0.65 the worst bias is 0.2 at most
+	 * (source 1's -0.2 above 0.35), 0.66 and up count nothing. */
+	t = cc_choose_tol(f, 20, 2, 0.05f, 0.95f, 0.01f, 30, 0.25, &worst);
+	CHECK(near(t, 0.65, 1e-4));
+	CHECK(near(worst, 0.2, 1e-9));
+	/* A tolerance of 0 is cc_choose(). */
+	CHECK(near(cc_choose_tol(f, 20, 2, 0.05f, 0.95f, 0.01f, 30, 0, &worst),
+	    0.35, 1e-4));
 	/* No labelled cell anywhere: no choice. */
 	for (int i = 0; i < 20; i++)
 		f[i].label = 0;

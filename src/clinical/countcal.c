@@ -57,23 +57,33 @@ float
 cc_choose(const struct cc_field *f, size_t nf, int nsrc, float lo, float hi,
     float step, long min_lab, double *worst)
 {
+	return cc_choose_tol(f, nf, nsrc, lo, hi, step, min_lab, 0, worst);
+}
+
+float
+cc_choose_tol(const struct cc_field *f, size_t nf, int nsrc, float lo,
+    float hi, float step, long min_lab, double tol, double *worst)
+{
 	float best = -1;
-	double bw = INFINITY;
+	double bw = INFINITY, w[1024];
 	int nstep = (int)floorf((hi - lo) / step + 0.5f);
 
+	if (nstep < 0 || nstep >= 1024)
+		return -1;
 	for (int k = 0; k <= nstep; k++) {
-		float t = lo + step * k;
-		double w = worst_bias(f, nf, nsrc, t, min_lab);
-
-		if (w < 0)
+		w[k] = worst_bias(f, nf, nsrc, lo + step * k, min_lab);
+		if (w[k] < 0)
 			return -1;
-		if (w <= bw) {
-			bw = w;
-			best = t;
-		}
+		if (w[k] < bw)
+			bw = w[k];
 	}
-	if (worst != NULL)
-		*worst = bw;
+	/* the highest threshold within tol of the least worst bias */
+	for (int k = nstep; k >= 0 && best < 0; k--)
+		if (w[k] <= bw + tol + 1e-12) {
+			best = lo + step * k;
+			if (worst != NULL)
+				*worst = w[k];
+		}
 	return best;
 }
 

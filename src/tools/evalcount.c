@@ -22,7 +22,9 @@
  *
  * Thresholds and the error model come from --model-json ("thresholds",
  * "count_error"), overridden by --thresh-*.  --tune chooses each class's
- * threshold so that the worst source's bias is least (cc_choose), fits
+ * threshold: the highest whose worst source's bias is within half a
+ * percentage point of the least (cc_choose_tol: fewer false cells on
+ * photos unlike the validation fields, for at most 0.5 % more bias), fits
  * the error model at it over every source, and prints both as the JSON
  * blocks to put in the model's .json: run it on validation lists only.
  */
@@ -53,6 +55,8 @@
 #define EC_MAX_SRC 8
 #define EC_MAX_FILE (64L << 20)
 #define EC_FLOOR 0.05f
+/* --tune: the highest threshold within half a point of the least worst-source bias */
+#define EC_TOL 0.005
 
 struct ec_opts {
 	const char *cfg, *weights, *names, *engine, *model_json;
@@ -364,8 +368,8 @@ ec_tune(struct ec_opts *o, const struct ec_class *cls)
 	printf("{\n \"thresholds\": {");
 	for (int c = 0; c < EC_NCLS; c++) {
 		double worst;
-		float t = cc_choose(cls[c].f, cls[c].n, o->nsrc, 0.05f, 0.95f, 0.01f,
-		    30, &worst);
+		float t = cc_choose_tol(cls[c].f, cls[c].n, o->nsrc, 0.05f, 0.95f,
+		    0.01f, 30, EC_TOL, &worst);
 
 		if (t >= 0)
 			o->thr[c] = t;

@@ -18,9 +18,9 @@ L=work/v3det
 if [ -z "$ENGINE" ]; then
 	if [ -f "${W%.weights}.int8" ]; then ENGINE=xnnpack-int8; else ENGINE=xnnpack; fi
 fi
-nice -n 5 build/bv-train eval --cfg "$CFG" --weights "$W" --scale-ref 288 \
+nice -n 5 ${BV_BUILD:-build}/bv-train eval --cfg "$CFG" --weights "$W" --scale-ref 288 \
     --threads 1 --val $L/bccdc-val.txt --val $L/pbc-val.txt --val $L/raabin-val.txt \
     2>/dev/null | grep -v '^#'
-nice -n 5 build/bv-eval --count --cfg "$CFG" --weights "$W" --names models/bccd.names \
+nice -n 5 ${BV_BUILD:-build}/bv-eval --count --cfg "$CFG" --weights "$W" --names models/bccd.names \
     --engine "$ENGINE" --threads 1 --tune --list bccd-complete=$L/bccdc-val.txt \
     --list pbc=$L/pbc-val.txt --list raabin=$L/raabin-val.txt 2>&1 | grep -v '^ *[0-9]* \(conv\|yolo\|route\|upsample\)\|^layer\|^Loading'

@@ -286,10 +286,12 @@ scan_estimate(struct detector *d, const struct scan_model *m,
 		 * The letterboxed pass says which way to go when its red
 		 * cells are plausibly sized; a few odd boxes in a photo of
 		 * tiny cells (or of one huge one) say nothing: then half
-		 * size first, then up.
+		 * size first, then up.  Many cells (10 or more) say which way
+		 * even when they are far off the trained size (a wide photo
+		 * of small cells, letterboxed to a fifth of their size).
 		 */
-		if (ks[i] == 0 && meas.n >= 3 &&
-		    scale_fit(meas.median, m->rbc_net_px) > 0)
+		if (ks[i] == 0 && ((meas.n >= 3 &&
+		    scale_fit(meas.median, m->rbc_net_px) > 0) || meas.n >= 10))
 			ks = meas.median > m->rbc_net_px ? down : up;
 		else if (ks[i] == 0)
 			ks = both;
