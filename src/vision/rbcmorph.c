@@ -207,7 +207,7 @@ morph_shape(const struct morph_region *r, int t, struct rbcmorph_cell *c,
 {
 	double	 n = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, bg = 0;
 	double	 nb = 0, cx, cy, vxx, vyy, vxy, det, tr, disc, l1, l2;
-	double	 odc = 0, odr = 0, nc = 0, nr = 0;
+	double	 odc = 0, odr = 0, nc = 0, nr = 0, lg[256];
 	int	 x, y;
 
 	for (y = 0; y < r->h; y++)
@@ -242,6 +242,8 @@ morph_shape(const struct morph_region *r, int t, struct rbcmorph_cell *c,
 	if (det <= 0 || l2 <= 0)
 		return -1;
 	bg = fmax(1, bg / nb);
+	for (x = 0; x < 256; x++)	/* od = log(bg) - lg[dark] */
+		lg[x] = log(fmax(1, 255 - x));
 	for (y = 0; y < r->h; y++)
 		for (x = 0; x < r->w; x++) {
 			double	 dx = x - cx, dy = y - cy, rho, od;
@@ -252,7 +254,7 @@ morph_shape(const struct morph_region *r, int t, struct rbcmorph_cell *c,
 			/* x^T V^-1 x = 4 on the moment ellipse's edge */
 			rho = sqrt((vyy * dx * dx - 2 * vxy * dx * dy +
 			    vxx * dy * dy) / det / 4);
-			od = log(bg / fmax(1, 255 - r->dark[i]));
+			od = log(bg) - lg[r->dark[i]];
 			if (rho < MORPH_CENTRE) {
 				odc += od;
 				nc++;
