@@ -34,8 +34,11 @@ for fn in "../../../../../../tmp/$tname" "../$tname" "/tmp/$tname" \
 		files=$(ls "$BV_RESULTS/$id" 2>/dev/null | tr '\n' ' ')
 		# exactly the files the result's URLs name
 		want=$(hd_json "$w/body" '" ".join(sorted(u.rsplit("/", 1)[1] for u in j["urls"].values())) + " "')
-		[ "$files" = "$want" ] && ! grep -q "$tname" "$w/body" &&
-		    ok "filename=$fn -> id $id, only its files ($files), name not echoed" ||
+		# the name is kept as text (issue 25: its last path element,
+		# sanitised), never as a path: no directory part survives
+		fname=$(hd_json "$w/body" 'j.get("file_name") or ""')
+		[ "$files" = "$want" ] && case $fname in */*) false ;; *) true ;; esac &&
+		    ok "filename=$fn -> id $id, only its files ($files), kept as \"$fname\", no path" ||
 		    bad "filename=$fn -> files '$files', want '$want'"
 	else
 		bad "filename=$fn -> $code"
