@@ -144,7 +144,7 @@ post "$img" -F threshold=0.9
 # --- per-class operating thresholds ------------------------------------------
 # Defaults: the model info's "thresholds", else the global threshold (0.35,
 # mkconf-local.sh sets none); a request's threshold applies to all classes.
-info=${BV_MODEL_DIR:-$top_srcdir/models}/${BV_MODEL:-v2}.json
+info=${BV_MODEL_DIR:-$top_srcdir/models}/${BV_MODEL:-v3}.json
 want=$(python3 -c 'import json,sys; i=json.load(open(sys.argv[1])).get("thresholds", {})
 print(json.dumps({c: i.get(c, 0.35) for c in ("RBC", "WBC", "Platelets")}))' "$info")
 # every count is the number of detections of its class at its own threshold
