@@ -55,5 +55,31 @@ c=$(curl -s -o "$work/s.json" -w '%{http_code}' "$BV_URL$u")
 [ "$c" = 200 ] && python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); s=json.load(open(sys.argv[2])); sys.exit(0 if a["morphology"] == s["morphology"] else 1)' "$work/a.json" "$work/s.json" &&
     ok "the stored result has the same morphology" || bad "stored result: $c"
 
+# a sample of the two fields: pooled figures; too few cells for a pattern
+c=$(curl -s -o "$work/s0.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+    --data-binary '{"code":"MORPH-1"}' "$BV_URL/api/samples")
+sid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$work/s0.json" 2>/dev/null)
+for f in a b; do
+	rid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$work/$f.json")
+	curl -s -o /dev/null -H 'Content-Type: application/json' \
+	    --data-binary "{\"result\":\"$rid\"}" "$BV_URL/api/samples/$sid/results"
+done
+c=$(curl -s -o "$work/s1.json" -w '%{http_code}' "$BV_URL/api/samples/$sid")
+python3 - "$work/s1.json" "$work/a.json" "$work/b.json" <<'PY' && ok "sample morphology pools its fields, pattern withheld below the minimum" || bad "sample morphology: $c $(head -c 400 "$work/s1.json")"
+import json, sys
+m = json.load(open(sys.argv[1]))["summary"]["morphology"]
+f = [json.load(open(p))["morphology"] for p in sys.argv[2:]]
+n = sum(x["measured"] for x in f)
+mean = sum(x["measured"] * x["mean_diameter_px"] for x in f) / n
+print("# sample morphology:", m)
+assert m["fields"] == 2 and m["measured"] == n and m["considered"] == sum(x["considered"] for x in f)
+assert abs(m["mean_diameter_px"] - mean) <= 0.1
+# one field's scale was not given: no um for the sample
+assert m["mean_diameter_um"] is None
+assert n < m["min_cells"] and m["pattern"] is None and m["pattern_i18n"] is None
+assert m["withheld_i18n"][0]["code"] == "morph_pattern_withheld"
+assert m["withheld_i18n"][0]["params"] == {"measured": n, "min": m["min_cells"]}
+PY
+
 echo "1..$n"
 [ "$fails" = 0 ]

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "vision/rbcmorph.h"
+#include "clinical/morphsum.h"
 #include "vision/detector.h"
 #include "image/imgio.h"
 #include "check.h"
@@ -229,6 +230,102 @@ test_field(void)
 	imgio_free(&im);
 }
 
+/* A result with a morphology object of n cells (mean, sd px, shares). */
+static json_t *
+result_with(int n, double mean, double sd, double hypo, double ellip,
+    const char *src, double um)
+{
+	return json_pack("{s:{s:i,s:i,s:f,s:f,s:f,s:f},s:{s:s,s:f}}",
+	    "morphology", "considered", n + 3, "measured", n,
+	    "mean_diameter_px", mean, "sd_diameter_px", sd,
+	    "hypochromic_share", hypo, "elongated_share", ellip,
+	    "scale", "source", src, "um_per_px", um);
+}
+
+static const char *
+pattern_code(const json_t *o)
+{
+	return json_string_value(json_object_get(json_array_get(
+	    json_object_get(o, "pattern_i18n"), 0), "code"));
+}
+
+/* A sample: pooled figures, the um rule, the pattern, its withholding. */
+static void
+test_sample(void)
+{
+	struct morphsum	 m;
+	json_t		*r1, *r2, *o;
+	double		 mean, var;
+
+	/* two fields: 60 cells mean 80 sd 4, 50 cells mean 90 sd 6 */
+	r1 = result_with(60, 80, 4, 0.5, 0, "request", 0.08);
+	r2 = result_with(50, 90, 6, 0.1, 0, "request", 0.08);
+	morphsum_init(&m);
+	morphsum_field(r1, &m);
+	morphsum_field(r2, &m);
+	o = morphsum_json(&m);
+	mean = (60 * 80 + 50 * 90) / 110.0;
+	var = (59 * 16 + 60 * 6400.0 + 49 * 36 + 50 * 8100.0 - 110 * mean *
+	    mean) / 109;
+	CHECK(json_integer_value(json_object_get(o, "measured")) == 110);
+	CHECK(json_integer_value(json_object_get(o, "considered")) == 116);
+	CHECK(fabs(json_number_value(json_object_get(o, "mean_diameter_px")) -
+	    mean) < 0.06);
+	CHECK(fabs(json_number_value(json_object_get(o, "diameter_cv")) -
+	    sqrt(var) / mean) < 0.001);
+	CHECK(fabs(json_number_value(json_object_get(o, "hypochromic_share")) -
+	    35 / 110.0) < 0.001);
+	/* mean 6.8 um: pale but not small: the hypochromic line */
+	CHECK(fabs(json_number_value(json_object_get(o, "mean_diameter_um")) -
+	    mean * 0.08) < 0.06);
+	CHECK(pattern_code(o) != NULL && strcmp(pattern_code(o),
+	    "morph_pattern_hypo") == 0);
+	CHECK(json_is_null(json_object_get(o, "withheld")));
+	json_decref(o);
+	/* one field's scale measured on the cells: no um, so no "small" */
+	json_decref(r2);
+	r2 = result_with(50, 70, 6, 0.5, 0, "auto", 0.1);
+	morphsum_init(&m);
+	morphsum_field(r1, &m);
+	morphsum_field(r2, &m);
+	o = morphsum_json(&m);
+	CHECK(json_is_null(json_object_get(o, "mean_diameter_um")));
+	CHECK(strcmp(pattern_code(o), "morph_pattern_hypo") == 0);
+	json_decref(o);
+	/* both given: small (6.0 um) and pale */
+	json_decref(r2);
+	r2 = result_with(50, 75, 6, 0.5, 0, "profile", 0.08);
+	morphsum_init(&m);
+	morphsum_field(r1, &m);
+	morphsum_field(r2, &m);
+	o = morphsum_json(&m);
+	CHECK(strcmp(pattern_code(o), "morph_pattern_micro_hypo") == 0);
+	json_decref(o);
+	/* one field only: 60 cells, under the minimum: withheld */
+	morphsum_init(&m);
+	morphsum_field(r1, &m);
+	o = morphsum_json(&m);
+	CHECK(MORPHSUM_MIN_CELLS > 60);
+	CHECK(json_is_null(json_object_get(o, "pattern")) &&
+	    json_is_null(json_object_get(o, "pattern_i18n")));
+	CHECK(json_is_string(json_object_get(o, "withheld")));
+	CHECK(json_integer_value(json_object_get(json_object_get(
+	    json_array_get(json_object_get(o, "withheld_i18n"), 0), "params"),
+	    "min")) == MORPHSUM_MIN_CELLS);
+	json_decref(o);
+	/* a result saved before morphology adds nothing */
+	json_decref(r2);
+	r2 = json_pack("{s:{s:s}}", "scale", "source", "none");
+	morphsum_init(&m);
+	morphsum_field(r2, &m);
+	o = morphsum_json(&m);
+	CHECK(json_integer_value(json_object_get(o, "fields")) == 0 &&
+	    json_is_null(json_object_get(o, "mean_diameter_px")));
+	json_decref(o);
+	json_decref(r1);
+	json_decref(r2);
+}
+
 int
 main(void)
 {
@@ -236,5 +333,6 @@ main(void)
 	test_ellipse();
 	test_refused();
 	test_field();
+	test_sample();
 	return check_done("test_rbcmorph");
 }

@@ -691,7 +691,7 @@ test_summary_smear(void)
 	CHECK(json_array_size(json_object_get(sum, "sources")) >= 3);
 
 	/* Every sentence also as codes, with the same numbers. */
-	CHECK(check_i18n(sum) == 27);	/* + review, unverified, selection, differential (3: per_ul withheld below 20 typed), counting_frame, interval_method, interval_unavailable (3) */
+	CHECK(check_i18n(sum) == 28);	/* + review, unverified, selection, differential (3: per_ul withheld below 20 typed), counting_frame, interval_method, interval_unavailable (3), morphology withheld */
 	o = path_obj(sum, "screening", "reason_i18n", NULL);
 	p = msg_params(o, 0, "hemoglobin_below_cutoff");
 	CHECK(pnum(p, "adjusted_g_l") == 115 && pnum(p, "cutoff_g_l") == 130);
@@ -759,7 +759,7 @@ test_summary_smear(void)
 	CHECK(pnum(p, "field_diameter_um") == 180 &&
 	    pnum(p, "width_px") == 640 && pnum(p, "height_px") == 480 &&
 	    pnum(p, "um_per_px") == 0.1 && pnum(p, "images_per_field") == 8.28);
-	CHECK(check_i18n(sum) == 26);	/* + review, unverified, selection, differential (3: per_ul withheld below 20 typed), counting_frame, interval_method, interval_unavailable (3) */
+	CHECK(check_i18n(sum) == 27);	/* + review, unverified, selection, differential (3: per_ul withheld below 20 typed), counting_frame, interval_method, interval_unavailable (3), morphology withheld */
 	json_decref(sum);
 	/* The profile removed from clinical.json. */
 	json_object_set_new(s, "profile", json_string("gone"));
@@ -1022,7 +1022,7 @@ test_summary_chamber(void)
 	CHECK_STR(only_code(sum, "screening", "reason_i18n", NULL),
 	    "no_hemoglobin");
 	/* The same, as codes. */
-	CHECK(check_i18n(sum) == 27);	/* + review, unverified, selection, differential (3: per_ul withheld below 20 typed), detector_note, counting_frame, interval_method, interval_unavailable (3) */
+	CHECK(check_i18n(sum) == 28);	/* + review, unverified, selection, differential (3: per_ul withheld below 20 typed), detector_note, counting_frame, interval_method, interval_unavailable (3), morphology withheld */
 	p = msg_params(path_obj(sum, "estimates", "RBC", "formula_i18n"), 0,
 	    "chamber_density");
 	CHECK_STR(pstr(p, "class"), "RBC");

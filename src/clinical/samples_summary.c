@@ -8,6 +8,7 @@
 #include "store/ids.h"
 #include "store/results.h"
 #include "store/review.h"
+#include "clinical/morphsum.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -1061,6 +1062,7 @@ samples_summary_ref(int results_fd, const json_t *sample,
 	struct est_stats		 st[EST_NCLASS], se[EST_NCLASS], sr;
 	struct density			 d[EST_NCLASS];
 	struct samples_diff		 diff;
+	struct morphsum			 morph;	/* issue 27 */
 	struct field			*fr = NULL;
 	const struct est_range		*range;
 	const struct sentence		*unavailable = NULL, *sn;
@@ -1088,6 +1090,7 @@ samples_summary_ref(int results_fd, const json_t *sample,
 	memset(d, 0, sizeof(d));
 	memset(&unv, 0, sizeof(unv));
 	memset(&diff, 0, sizeof(diff));
+	morphsum_init(&morph);
 	ids = json_object_get(sample, "results");
 	nids = json_array_size(ids);
 	if ((f = calloc(nids + 1, sizeof(*f))) == NULL ||
@@ -1132,6 +1135,8 @@ samples_summary_ref(int results_fd, const json_t *sample,
 		npoor += poor && !included && !f[n].targeted;
 		if (!f[n].targeted && (!poor || included))
 			fr[nr++] = f[n];
+		if (!poor || included)
+			morphsum_field(r, &morph);
 		if (samples_diff_field(r, &diff) == -1) {
 			json_decref(r);
 			json_decref(fields);
@@ -1360,6 +1365,7 @@ samples_summary_ref(int results_fd, const json_t *sample,
 	o = samples_diff_json(&diff, withheld == NULL ? d[EST_WBC].per_ul : -1,
 	    withheld, withheld_i18n, wbc_ref, age);
 	json_object_set_new(sum, "differential", o != NULL ? o : json_null());
+	json_object_set_new(sum, "morphology", morphsum_json(&morph));
 	json_object_set_new(sum, "screening", screening_json(sample, c,
 	    rbc_flag, &unv));
 	json_object_set_new(sum, "unverified", unverified_json(&unv));

@@ -455,9 +455,12 @@ rbcmorph_summarize(const struct rbcmorph_cell *c, size_t n, double um_per_px,
 	s->measured = m;
 	if (m > 0) {
 		mean = sum / m;
+		s->mean_px = mean;
+		if (m > 1)
+			s->sd_px = sqrt(fmax(0, (ss - m * mean * mean) /
+			    (m - 1)));
 		if (m > 1 && mean > 0)
-			s->cv = sqrt(fmax(0, (ss - m * mean * mean) /
-			    (m - 1))) / mean;
+			s->cv = s->sd_px / mean;
 		s->hypo_share = (double)hypo / m;
 		s->ellip_share = (double)ellip / m;
 		s->median_px = morph_median(d, m);
@@ -483,7 +486,7 @@ rbcmorph_json(const struct rbcmorph_summary *s)
 	int	 m = s->measured;
 
 	return json_pack("{s:i,s:i,s:{s:i,s:i,s:i},s:o,s:o,s:o,s:o,s:o,s:o,"
-	    "s:{s:f,s:f,s:b,s:s},s:b}",
+	    "s:o,s:o,s:{s:f,s:f,s:b,s:s},s:b}",
 	    "considered", s->considered, "measured", m,
 	    "not_measured", "border", s->border, "overlap", s->overlap,
 	    "segmentation", s->segment,
@@ -491,6 +494,10 @@ rbcmorph_json(const struct rbcmorph_summary *s)
 	    json_null(),
 	    "median_diameter_um", m > 0 && s->median_um > 0 ?
 	    json_real(num_round1(s->median_um)) : json_null(),
+	    "mean_diameter_px", m > 0 ? json_real(num_round1(s->mean_px)) :
+	    json_null(),
+	    "sd_diameter_px", m > 1 ? json_real(num_round1(s->sd_px)) :
+	    json_null(),
 	    "diameter_cv", morph_num(m > 1 ? m : 0, s->cv),
 	    "median_pallor", morph_num(m, s->median_pallor),
 	    "hypochromic_share", morph_num(m, s->hypo_share),

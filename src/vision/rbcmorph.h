@@ -41,6 +41,7 @@ struct rbcmorph_summary {
 	int	 measured;
 	int	 border, overlap, segment;	/* not measured, by reason */
 	double	 median_px;	/* median diameter, original px; 0: none */
+	double	 mean_px, sd_px;	/* their mean and SD (sd 0 below 2) */
 	double	 median_um;	/* in um; 0 unless the scale is given */
 	double	 cv;		/* SD / mean of diameters; 0 below 2 cells */
 	double	 median_pallor;

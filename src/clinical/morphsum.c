@@ -1,0 +1,151 @@
+/* morphsum.c: a sample's red-cell morphology over its fields, and its plain-language pattern line */
+/*
+ * Each field's result carries its own figures (rbcmorph.c): cells
+ * measured, mean and SD of the diameters, the shares above the pallor and
+ * elongation cuts.  Pooled here exactly: the sums of diameters and of
+ * their squares come back from n, mean and SD, the counts from n and the
+ * shares.  The pattern line names what the figures show and what would
+ * confirm it; it is withheld below MORPHSUM_MIN_CELLS measured cells, and
+ * every cut it uses is marked unverified (docs/morphology.md).
+ */
+
+#include "clinical/morphsum.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void
+morphsum_init(struct morphsum *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->um_ok = 1;
+}
+
+/* The number at key in o, or d when it is not a number. */
+static double
+num_at(const json_t *o, const char *key, double d)
+{
+	const json_t	*j = json_object_get(o, key);
+
+	return json_is_number(j) ? json_number_value(j) : d;
+}
+
+void
+morphsum_field(const json_t *result, struct morphsum *m)
+{
+	const json_t	*o = json_object_get(result, "morphology");
+	const json_t	*sc = json_object_get(result, "scale");
+	const char	*src = json_string_value(json_object_get(sc, "source"));
+	double		 n, mean, sd, um;
+
+	if (!json_is_object(o))
+		return;
+	m->fields++;
+	m->considered += (int)num_at(o, "considered", 0);
+	if ((n = num_at(o, "measured", 0)) < 1)
+		return;
+	mean = num_at(o, "mean_diameter_px", 0);
+	sd = num_at(o, "sd_diameter_px", 0);
+	m->measured += (int)n;
+	m->sum += n * mean;
+	m->sumsq += (n - 1) * sd * sd + n * mean * mean;
+	m->hypo += round(n * num_at(o, "hypochromic_share", 0));
+	m->ellip += round(n * num_at(o, "elongated_share", 0));
+	um = num_at(sc, "um_per_px", 0);
+	if (src == NULL || (strcmp(src, "request") != 0 &&
+	    strcmp(src, "profile") != 0) || !(um > 0))
+		m->um_ok = 0;
+	else
+		m->sum_um += n * mean * um;
+}
+
+/* The pattern's code and English line from the pooled figures. */
+static const char *
+morphsum_pattern(double mean_um, double hypo, double ellip, const char **en)
+{
+	int	 pale = hypo >= MORPHSUM_HYPO_SHARE;
+
+	if (pale && mean_um > 0 && mean_um < MORPHSUM_MICRO_UM) {
+		*en = "Small pale red cells (microcytic hypochromic pattern): "
+		    "consistent with iron deficiency or thalassaemia trait; "
+		    "confirm with haemoglobin and ferritin. Not a diagnosis.";
+		return "morph_pattern_micro_hypo";
+	}
+	if (pale) {
+		*en = "Many red cells with a large pale centre (hypochromic "
+		    "pattern): consistent with iron deficiency or thalassaemia "
+		    "trait; confirm with haemoglobin and ferritin. Not a "
+		    "diagnosis.";
+		return "morph_pattern_hypo";
+	}
+	if (mean_um > MORPHSUM_MACRO_UM) {
+		*en = "Large red cells (macrocytic pattern): consistent with "
+		    "vitamin B12 or folate deficiency among other causes; "
+		    "confirm with a blood count and vitamin levels. Not a "
+		    "diagnosis.";
+		return "morph_pattern_macro";
+	}
+	if (ellip >= MORPHSUM_ELLIP_SHARE) {
+		*en = "Many elongated red cells (elliptocytes): seen in "
+		    "hereditary elliptocytosis and in iron deficiency; confirm "
+		    "with a film review by a specialist. Not a diagnosis.";
+		return "morph_pattern_ellip";
+	}
+	*en = "No size, pallor or elongation pattern among the measured red "
+	    "cells. Not a diagnosis.";
+	return "morph_pattern_none";
+}
+
+/* One {"code", "params"} list. */
+static json_t *
+morphsum_msg(const char *code, json_t *params)
+{
+	return json_pack("[{s:s,s:o}]", "code", code, "params",
+	    params != NULL ? params : json_object());
+}
+
+json_t *
+morphsum_json(const struct morphsum *m)
+{
+	double		 n = m->measured, mean = n > 0 ? m->sum / n : 0;
+	double		 mean_um = n > 0 && m->um_ok ? m->sum_um / n : 0;
+	double		 sd = n > 1 ? sqrt(fmax(0, (m->sumsq - n * mean * mean) /
+			    (n - 1))) : 0;
+	double		 hypo = n > 0 ? m->hypo / n : 0;
+	double		 ellip = n > 0 ? m->ellip / n : 0;
+	const char	*code = NULL, *en = NULL;
+	char		 why[128];
+	json_t		*o;
+
+	if (n >= MORPHSUM_MIN_CELLS)
+		code = morphsum_pattern(mean_um, hypo, ellip, &en);
+	o = json_pack("{s:i,s:i,s:i,s:o,s:o,s:o,s:o,s:o,s:i,s:b,s:b}",
+	    "fields", m->fields, "considered", m->considered, "measured",
+	    m->measured,
+	    "mean_diameter_px", n > 0 ? json_real(round(mean * 10) / 10) :
+	    json_null(),
+	    "mean_diameter_um", mean_um > 0 ? json_real(round(mean_um * 10) /
+	    10) : json_null(),
+	    "diameter_cv", n > 1 && mean > 0 ? json_real(round(sd / mean *
+	    1000) / 1000) : json_null(),
+	    "hypochromic_share", n > 0 ? json_real(round(hypo * 1000) / 1000) :
+	    json_null(),
+	    "elongated_share", n > 0 ? json_real(round(ellip * 1000) / 1000) :
+	    json_null(),
+	    "min_cells", MORPHSUM_MIN_CELLS, "verified", 0, "classifier", 0);
+	if (o == NULL)
+		return NULL;
+	json_object_set_new(o, "pattern", code ? json_string(en) :
+	    json_null());
+	json_object_set_new(o, "pattern_i18n", code ? morphsum_msg(code, NULL) :
+	    json_null());
+	snprintf(why, sizeof(why), "No pattern line: %d red cells measured, "
+	    "at least %d needed.", m->measured, MORPHSUM_MIN_CELLS);
+	json_object_set_new(o, "withheld", code ? json_null() :
+	    json_string(why));
+	json_object_set_new(o, "withheld_i18n", code ? json_null() :
+	    morphsum_msg("morph_pattern_withheld", json_pack("{s:i,s:i}",
+	    "measured", m->measured, "min", MORPHSUM_MIN_CELLS)));
+	return o;
+}

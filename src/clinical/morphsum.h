@@ -1,0 +1,48 @@
+/* morphsum.h: a sample's red-cell morphology over its fields, and its plain-language pattern line */
+#ifndef BV_MORPHSUM_H
+#define BV_MORPHSUM_H
+
+#include <jansson.h>
+
+/*
+ * Below this many measured red cells a sample gets no pattern line: a few
+ * dozen cells from thick fields say too little of a smear.  Unverified,
+ * like the cuts below (docs/morphology.md).
+ */
+#define MORPHSUM_MIN_CELLS	100
+#define MORPHSUM_HYPO_SHARE	0.20	/* hypochromic share: many pale cells */
+#define MORPHSUM_ELLIP_SHARE	0.25	/* elongated share: many elliptocytes */
+#define MORPHSUM_MICRO_UM	6.5	/* mean diameter below: small cells */
+#define MORPHSUM_MACRO_UM	8.5	/* mean diameter above: large cells */
+
+/* The running sums over a sample's fields. */
+struct morphsum {
+	int	 fields;	/* fields with a morphology object */
+	int	 considered, measured;
+	double	 sum, sumsq;	/* diameters, px */
+	double	 sum_um;	/* diameters, um, while every field has a scale */
+	int	 um_ok;		/* 1 while every measured field had a given scale */
+	double	 hypo, ellip;	/* cells above the cuts */
+};
+
+/* Start the sums. */
+void	 morphsum_init(struct morphsum *m);
+
+/*
+ * Add one result's "morphology" object (a result without one, saved
+ * before issue 27, adds nothing); the result's "scale" says whether its
+ * um_per_px was given (request or profile).
+ */
+void	 morphsum_field(const json_t *result, struct morphsum *m);
+
+/*
+ * The sample's "morphology" object: cells measured, mean diameter (px;
+ * um only when every measured field's scale was given), its coefficient
+ * of variation, the hypochromic and elongated shares, and "pattern" /
+ * "pattern_i18n": one plain-language line, null with "withheld" /
+ * "withheld_i18n" below MORPHSUM_MIN_CELLS.  Never a diagnosis.  New
+ * reference; NULL on no memory.
+ */
+json_t	*morphsum_json(const struct morphsum *m);
+
+#endif /* BV_MORPHSUM_H */
