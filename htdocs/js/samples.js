@@ -442,6 +442,21 @@
   }
 
   /*
+   * Red-cell morphology over the sample's fields (docs/morphology.md): measured figures, then the
+   * pattern line, or why it is withheld; every cut is unverified and none of it is a diagnosis.
+   */
+  function morphologyView(m) {
+    var msgs = i18n.msgs, pct = function (v) { return v === null || v === undefined ? '–' : num(100 * v, 0) + ' %'; };
+    var size = m.mean_diameter_um != null ? num(m.mean_diameter_um, 1) + ' µm' : num(m.mean_diameter_px, 1) + ' px';
+    return h('div', { 'class': 'morphology', 'data-measured': String(m.measured || 0) }, [
+      h('h3', { text: t('smp.morph') + ' (' + t('smp.unverified') + ')' }),
+      h('p', { 'class': 'morph-figures', text: t('smp.morph.figures', { measured: num(m.measured), fields: num(m.fields),
+        size: size, cv: pct(m.diameter_cv), hypo: pct(m.hypochromic_share), ellip: pct(m.elongated_share) }) }),
+      m.pattern ? h('p', { 'class': 'morph-pattern', text: msgs(m.pattern_i18n, m.pattern) })
+        : h('p', { 'class': 'hint morph-withheld', text: msgs(m.withheld_i18n, m.withheld) })]);
+  }
+
+  /*
    * The white-cell differential over every field: counts and % of the typed cells, per µL only
    * from a valid WBC estimate, the 100-cell rule with its progress, cells to review (IG,
    * erythroblasts), and the reference intervals, never flagged on an incomplete count.
@@ -628,6 +643,8 @@
     /* Stained smear fields are what the classifier types; a chamber's unstained cells are not. */
     if (sum.differential && sum.fields > 0 && (!s || s.preparation !== 'chamber' || sum.differential.typed > 0))
       wrap.appendChild(differentialView(sum.differential));
+    if (sum.morphology && sum.morphology.fields > 0 && (!s || s.preparation !== 'chamber'))
+      wrap.appendChild(morphologyView(sum.morphology));
 
     /* Every formula with its numbers, as the server computed it.  Texts from the data files
        (profile label, WHO group, source note) are translated only while unedited (i18n.label). */

@@ -1,0 +1,74 @@
+/*
+ * ui-morphology.test.js: a sample's red-cell morphology on the sample page, in English and
+ * Spanish, against the server at BV_URL (tests/ui.sh starts lighttpd + the backend): the figures
+ * and the pattern line (or why it is withheld) are the API's, worded by the page.
+ */
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('fs');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const CHROMIUM = process.env.BV_CHROMIUM || '/usr/bin/chromium';
+const DATASET = process.env.BV_DATASET || path.resolve(__dirname, '../../../shared/datasets/bccd');
+const IMAGE = path.join(DATASET, 'BCCD/JPEGImages/BloodImage_00005.jpg');
+const NO_IMAGE = fs.existsSync(IMAGE) ? false : 'no test image under ' + DATASET;
+
+let base, browser, page;
+const problems = [];
+
+async function lang(l) {
+  await page.click('.lang button[data-lang="' + l + '"]');
+  await page.waitForFunction((x) => document.documentElement.lang === x, l);
+}
+
+before(async () => {
+  base = (process.env.BV_URL || '').replace(/\/$/, '');
+  if (!base) return;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+  page = await ctx.newPage();
+  page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
+  await page.goto(base + '/');
+  await page.waitForSelector('html.ready');
+});
+
+after(async () => { if (browser) await browser.close(); });
+
+test('sample: red-cell morphology figures and the withheld pattern line, in English and Spanish', async (t) => {
+  if (!base) return t.skip('BV_URL unset (run through tests/ui.sh)');
+  if (NO_IMAGE) return t.skip(NO_IMAGE);
+  const smp = await (await page.request.post(base + '/api/samples', { data: { code: 'MORPH-UI' } })).json();
+  assert.ok(smp.id, JSON.stringify(smp));
+  try {
+    const r = await page.request.post(base + '/api/analyze', { timeout: 120000, multipart: {
+      image: { name: 'f.jpg', mimeType: 'image/jpeg', buffer: fs.readFileSync(IMAGE) }, sample: smp.id } });
+    assert.equal(r.status(), 200);
+    const m = (await (await page.request.get(base + '/api/samples/' + smp.id)).json()).summary.morphology;
+    assert.equal(m.fields, 1);
+    assert.ok(m.measured < m.min_cells, 'one field measures too few cells for a pattern');
+    await page.goto(base + '/#/samples/' + smp.id);
+    await page.waitForSelector('.morphology');
+    await lang('en');
+    assert.equal(await page.getAttribute('.morphology', 'data-measured'), String(m.measured));
+    assert.match(await page.textContent('.morphology h3'), /Red-cell morphology \(unverified\)/);
+    const fig = await page.textContent('.morphology .morph-figures');
+    assert.ok(fig.startsWith(m.measured + ' red cells measured in 1 fields'), fig);
+    if (m.measured > 0) assert.ok(fig.includes(m.mean_diameter_px.toFixed(1) + ' px'), 'mean diameter in px: ' + fig);
+    assert.equal(await page.$('.morphology .morph-pattern'), null, 'no pattern below the minimum');
+    assert.equal(await page.textContent('.morphology .morph-withheld'),
+      'No pattern line: ' + m.measured + ' red cells measured, at least ' + m.min_cells + ' needed.');
+    await lang('es');
+    assert.match(await page.textContent('.morphology h3'), /Morfología eritrocitaria \(sin verificar\)/);
+    const fes = await page.textContent('.morphology .morph-figures');
+    assert.ok(fes.startsWith(m.measured + ' glóbulos rojos medidos en 1 campos'), fes);
+    if (m.measured > 0) assert.ok(fes.includes(m.mean_diameter_px.toFixed(1).replace('.', ',') + ' px'), 'Spanish comma: ' + fes);
+    assert.equal(await page.textContent('.morphology .morph-withheld'),
+      'Sin línea de patrón: ' + m.measured + ' glóbulos rojos medidos, se necesitan al menos ' + m.min_cells + '.');
+    await lang('en');
+    assert.deepEqual(problems, []);
+  } finally {
+    await page.request.delete(base + '/api/samples/' + smp.id);
+  }
+});
