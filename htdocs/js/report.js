@@ -312,6 +312,10 @@
         }).join(' · ')]));
     if (sum.differential && sum.fields > 0 && (s.preparation !== 'chamber' || sum.differential.typed > 0))
       differentialLines(sum.differential).forEach(function (e) { page.appendChild(e); });
+    /* The red-cell pattern line, only once enough cells were measured (docs/morphology.md). */
+    if (sum.morphology && sum.morphology.pattern)
+      page.appendChild(h('p', { 'class': 'rp-small rp-morph' }, [h('strong', { text: t('smp.morph') + ' (' + t('smp.unverified') + '): ' }),
+        msgs(sum.morphology.pattern_i18n, sum.morphology.pattern)]));
     var notes = h('div', { 'class': 'rp-notes' });
     if (sum.selection && sum.selection.text) notes.appendChild(h('p', { text: msgs(sum.selection.text_i18n, sum.selection.text) }));
     if (sum.quality && sum.quality.poor_excluded > 0)

@@ -36,7 +36,7 @@ before(async () => {
 
 after(async () => { if (browser) await browser.close(); });
 
-test('sample: red-cell morphology figures and the withheld pattern line, in English and Spanish', async (t) => {
+test('sample: red-cell morphology figures, the pattern line withheld, then shown on the page and in the report, in English and Spanish', async (t) => {
   if (!base) return t.skip('BV_URL unset (run through tests/ui.sh)');
   if (NO_IMAGE) return t.skip(NO_IMAGE);
   const smp = await (await page.request.post(base + '/api/samples', { data: { code: 'MORPH-UI' } })).json();
@@ -67,6 +67,29 @@ test('sample: red-cell morphology figures and the withheld pattern line, in Engl
     assert.equal(await page.textContent('.morphology .morph-withheld'),
       'Sin línea de patrón: ' + m.measured + ' glóbulos rojos medidos, se necesitan al menos ' + m.min_cells + '.');
     await lang('en');
+
+    /* Enough cells for a pattern (the API's summary with a pattern put in): the page and the
+       one-page report show the line with its caveat, in both languages. */
+    const url = base + '/api/samples/' + smp.id;
+    await page.route(url, async (route) => {
+      const resp = await route.fetch(), j = await resp.json();
+      Object.assign(j.summary.morphology, { measured: 150, pattern: 'Small pale red cells (microcytic hypochromic pattern): ' +
+        'consistent with iron deficiency or thalassaemia trait; confirm with haemoglobin and ferritin. Not a diagnosis.',
+      pattern_i18n: [{ code: 'morph_pattern_micro_hypo', params: {} }], withheld: null, withheld_i18n: null });
+      await route.fulfill({ response: resp, json: j });
+    });
+    await page.goto(base + '/#/');
+    await page.goto(base + '/#/samples/' + smp.id);
+    await page.waitForSelector('.morphology .morph-pattern');
+    assert.equal(await page.$('.morphology .morph-withheld'), null);
+    assert.match(await page.textContent('.morphology .morph-pattern'), /^Small pale red cells .*ferritin\. Not a diagnosis\.$/);
+    await page.waitForSelector(`#print-report .rp-sample[data-sample="${smp.id}"] .rp-morph`, { state: 'attached' });
+    assert.match(await page.textContent('#print-report .rp-morph'), /^Red-cell morphology \(unverified\): Small pale red cells .*Not a diagnosis\.$/);
+    await lang('es');
+    assert.match(await page.textContent('.morphology .morph-pattern'), /^Glóbulos rojos pequeños y pálidos .*ferritina\. No es un diagnóstico\.$/);
+    assert.match(await page.textContent('#print-report .rp-morph'), /^Morfología eritrocitaria \(sin verificar\): Glóbulos rojos pequeños .*No es un diagnóstico\.$/);
+    await lang('en');
+    await page.unroute(url);
     assert.deepEqual(problems, []);
   } finally {
     await page.request.delete(base + '/api/samples/' + smp.id);
