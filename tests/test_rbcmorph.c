@@ -15,6 +15,7 @@
 #include "vision/rbcmorph.h"
 #include "clinical/morphsum.h"
 #include "vision/detector.h"
+#include "vision/fov.h"
 #include "image/imgio.h"
 #include "check.h"
 
@@ -195,7 +196,7 @@ test_field(void)
 	b[5] = (struct det_box){ 0, 0.9f, 159, 179, 42, 42 };
 	/* a box of another class, and a red cell under its threshold */
 	b[6] = (struct det_box){ 1, 0.9f, 300, 200, 40, 40 };
-	CHECK(rbcmorph_measure(&im, 1, b, 7, 0, thr, c) == 0);
+	CHECK(rbcmorph_measure(&im, 1, NULL, b, 7, 0, thr, c) == 0);
 	CHECK(c[0].status == RBCMORPH_OK && c[1].status == RBCMORPH_OK &&
 	    c[2].status == RBCMORPH_OK);
 	CHECK(c[3].status == RBCMORPH_BORDER);
@@ -216,9 +217,21 @@ test_field(void)
 	json_decref(j);
 	CHECK(rbcmorph_summarize(c, 7, 0.2, &s) == 0);
 	CHECK(fabs(s.median_um - s.median_px * 0.2) < 1e-9);
+	/* an eyepiece's field stop through the first cell: cut, not measured */
+	{
+		struct fov	 f = { .shape = FOV_CIRCLE, .cx = 200, .cy = 60,
+		    .r = 125, .img_w = 400, .img_h = 300 };
+
+		CHECK(rbcmorph_measure(&im, 1, &f, b, 7, 0, thr, c) == 0);
+		CHECK(c[0].status == RBCMORPH_BORDER);
+		CHECK(c[1].status == RBCMORPH_OK);
+		f.r = 400;
+		CHECK(rbcmorph_measure(&im, 1, &f, b, 7, 0, thr, c) == 0);
+		CHECK(c[0].status == RBCMORPH_OK);
+	}
 	/* below its threshold, a red cell is not considered */
 	b[0].conf = 0.4f;
-	CHECK(rbcmorph_measure(&im, 1, b, 7, 0, thr, c) == 0);
+	CHECK(rbcmorph_measure(&im, 1, NULL, b, 7, 0, thr, c) == 0);
 	CHECK(c[0].status == RBCMORPH_SKIP);
 	/* nothing measured: the figures are null, not zero */
 	CHECK(rbcmorph_summarize(c, 1, 0, &s) == 0);

@@ -507,8 +507,9 @@ analyze_detect(struct analyze *a, struct http_response *resp)
 		return -1;
 	}
 	/* red-cell geometry, before drawing; um only from request/profile */
-	if ((a->morph = rbcmorph_field(&a->im, a->dfac, a->boxes, a->nboxes,
-	    rbc_class(app), a->thr, a->dr.scale.source == SCALE_REQUEST ||
+	if ((a->morph = rbcmorph_field(&a->im, a->dfac, &a->dr.fov, a->boxes,
+	    a->nboxes, rbc_class(app), a->thr,
+	    a->dr.scale.source == SCALE_REQUEST ||
 	    a->dr.scale.source == SCALE_PROFILE ? a->dr.scale.um_per_px :
 	    0)) == NULL) {
 		analyze_internal(resp);

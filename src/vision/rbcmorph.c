@@ -28,6 +28,7 @@
 #include "base/num.h"
 #include "base/timing.h"
 #include "vision/detector.h"
+#include "vision/fov.h"
 #include "image/imgio.h"
 
 #include <math.h>
@@ -367,9 +368,25 @@ morph_overlaps(const struct det_box *b, size_t n, size_t i,
 	return 0;
 }
 
+/* Does box b's inscribed ellipse leave the field (eight points on it)? */
+static int
+morph_cut_by_field(const struct fov *f, const struct det_box *b)
+{
+	int	 k;
+
+	if (f == NULL || f->shape != FOV_CIRCLE)
+		return 0;
+	for (k = 0; k < 8; k++)
+		if (!fov_contains(f, b->x + b->w / 2 * (1 + cos(k * M_PI / 4)),
+		    b->y + b->h / 2 * (1 + sin(k * M_PI / 4))))
+			return 1;
+	return 0;
+}
+
 int
-rbcmorph_measure(const struct img *im, double dfac, const struct det_box *b,
-    size_t n, int rbc, const double *thr, struct rbcmorph_cell *out)
+rbcmorph_measure(const struct img *im, double dfac, const struct fov *f,
+    const struct det_box *b, size_t n, int rbc, const double *thr,
+    struct rbcmorph_cell *out)
 {
 	unsigned char	*counted;
 	size_t		 i;
@@ -391,7 +408,8 @@ rbcmorph_measure(const struct img *im, double dfac, const struct det_box *b,
 		memset(&out[i], 0, sizeof(out[i]));
 		if (b[i].cls != rbc || !counted[i])
 			out[i].status = RBCMORPH_SKIP;
-		else if (x0 < 3 || y0 < 3 || x1 > im->w - 3 || y1 > im->h - 3)
+		else if (x0 < 3 || y0 < 3 || x1 > im->w - 3 || y1 > im->h - 3 ||
+		    morph_cut_by_field(f, &b[i]))
 			out[i].status = RBCMORPH_BORDER;
 		else if (morph_overlaps(b, n, i, counted))
 			out[i].status = RBCMORPH_OVERLAP;
@@ -509,8 +527,9 @@ rbcmorph_json(const struct rbcmorph_summary *s)
 }
 
 json_t *
-rbcmorph_field(const struct img *im, double dfac, const struct det_box *b,
-    size_t n, int rbc, const double *thr, double um_per_px)
+rbcmorph_field(const struct img *im, double dfac, const struct fov *f,
+    const struct det_box *b, size_t n, int rbc, const double *thr,
+    double um_per_px)
 {
 	struct rbcmorph_cell	*c = NULL;
 	struct rbcmorph_summary	 s;
@@ -521,7 +540,7 @@ rbcmorph_field(const struct img *im, double dfac, const struct det_box *b,
 		return NULL;
 	if (rbc < 0)
 		n = 0;
-	if (rbcmorph_measure(im, dfac, b, n, rbc, thr, c) == 0 &&
+	if (rbcmorph_measure(im, dfac, f, b, n, rbc, thr, c) == 0 &&
 	    rbcmorph_summarize(c, n, um_per_px, &s) == 0 &&
 	    (j = rbcmorph_json(&s)) != NULL)
 		json_object_set_new(j, "ms", json_real(num_round1(timing_ms() -

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 struct det_box;
+struct fov;
 struct img;
 
 /*
@@ -62,13 +63,15 @@ int	 rbcmorph_cell_measure(const struct img *im, double dfac, int x0,
  * Measure every counted red cell of boxes b[0..n) (original px; im is the
  * picture at dfac im px per original px): a box of class rbc counts when
  * thr is NULL or count_counted(conf, thr[rbc]).  Cells whose box touches
- * the photo's border or shares more than RBCMORPH_OVERLAP_SHARE of its
- * area with another counted box are skipped with their reason.  out has
- * n entries (the caller's).  Returns 0, or -1 when out of memory.
+ * the photo's border, whose inscribed ellipse leaves the field of view f
+ * (original px; NULL: the whole photo), or whose box shares more than
+ * RBCMORPH_OVERLAP_SHARE of its area with another counted box are skipped
+ * with their reason (RBCMORPH_BORDER for both kinds of cut).  out has n
+ * entries (the caller's).  Returns 0, or -1 when out of memory.
  */
 int	 rbcmorph_measure(const struct img *im, double dfac,
-	    const struct det_box *b, size_t n, int rbc, const double *thr,
-	    struct rbcmorph_cell *out);
+	    const struct fov *f, const struct det_box *b, size_t n, int rbc,
+	    const double *thr, struct rbcmorph_cell *out);
 
 /*
  * Summarise cells c[0..n) into s; um_per_px > 0 only when the scale was
@@ -88,7 +91,7 @@ json_t	*rbcmorph_json(const struct rbcmorph_summary *s);
  * reference; NULL on no memory.
  */
 json_t	*rbcmorph_field(const struct img *im, double dfac,
-	    const struct det_box *b, size_t n, int rbc, const double *thr,
-	    double um_per_px);
+	    const struct fov *f, const struct det_box *b, size_t n, int rbc,
+	    const double *thr, double um_per_px);
 
 #endif /* BV_RBCMORPH_H */
