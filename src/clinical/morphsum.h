@@ -10,7 +10,7 @@
  * like the cuts below (docs/morphology.md).
  */
 #define MORPHSUM_MIN_CELLS	100
-#define MORPHSUM_HYPO_SHARE	0.20	/* hypochromic share: many pale cells */
+#define MORPHSUM_HYPO_SHARE	0.30	/* hypochromic share: many pale cells */
 #define MORPHSUM_ELLIP_SHARE	0.25	/* elongated share: many elliptocytes */
 #define MORPHSUM_MICRO_UM	6.5	/* mean diameter below: small cells */
 #define MORPHSUM_MACRO_UM	8.5	/* mean diameter above: large cells */

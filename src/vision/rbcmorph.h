@@ -12,9 +12,11 @@ struct img;
 /*
  * The cuts the summary counts with.  Neither is from a checked source:
  * both are shown as unverified (docs/morphology.md says why and what was
- * looked for).
+ * looked for).  The pallor cut is the 90th percentile of chula-rbc's
+ * normal cells on its even-numbered images (bv-morph-check); the
+ * elongation cut is the textbook axis ratio of an elliptocyte.
  */
-#define RBCMORPH_HYPO_PALLOR	0.60	/* pallor ratio above: hypochromic */
+#define RBCMORPH_HYPO_PALLOR	0.75	/* pallor ratio above: hypochromic */
 #define RBCMORPH_ELLIP_ELONG	2.00	/* major / minor above: elliptocyte */
 #define RBCMORPH_OVERLAP_SHARE	0.10	/* box area shared with another box */
 

@@ -1,0 +1,171 @@
+/* bv-morph-check.c: red-cell geometry (rbcmorph.c) per labelled morphology class of chula-rbc, to see what the cuts separate */
+/*
+ * usage: bv-morph-check DATASET_DIR [SIDE [even|odd]]
+ *
+ * chula-rbc gives a point and a class on each labelled cell, no box: a
+ * SIDE x SIDE box (default 52 px, about 1.3 cell diameters at its 1000x)
+ * is centred on each point and measured as the server measures a detected
+ * red cell (rbcmorph_cell_measure()); boxes cut by the photo's border are
+ * left out.  Prints, per class, the cells measured, the median diameter
+ * (px), pallor ratio and elongation, and the shares above the summary's
+ * cuts (RBCMORPH_HYPO_PALLOR, RBCMORPH_ELLIP_ELONG).  A description of
+ * what the fixed cuts do on labelled cells, not a fit: nothing is chosen
+ * from it (docs/morphology.md).  Images with an even number (default;
+ * where cuts are chosen) or an odd one (held out: read once, to report).
+ * The quantile columns (p90, p95) help choose a cut on the even half.
+ */
+
+#include "vision/rbcmorph.h"
+#include "image/imgcheck.h"
+#include "image/imgio.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NCLS		13
+#define MAX_PER_CLS	20000
+
+static const char *const names[NCLS] = { "normal", "macrocyte", "microcyte",
+	"spherocyte", "target", "stomatocyte", "ovalocyte", "teardrop",
+	"burr", "schistocyte", "uncategorised", "hypochromia", "elliptocyte" };
+
+struct acc {
+	int	 n, seen;
+	double	*d, *p, *e;
+};
+
+static int
+cmp(const void *a, const void *b)
+{
+	double	 x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The q-quantile of v[0..n) (sorts v; nearest rank); NAN when empty. */
+static double
+quantile(double *v, int n, double q)
+{
+	if (n == 0)
+		return NAN;
+	qsort(v, (size_t)n, sizeof(*v), cmp);
+	return v[(int)fmin(n - 1, floor(q * n))];
+}
+
+/* Read a whole file into a malloc'd buffer; NULL on error. */
+static unsigned char *
+slurp(const char *path, size_t *len)
+{
+	FILE		*f = fopen(path, "rb");
+	unsigned char	*b = NULL;
+	long		 sz;
+
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (sz = ftell(f)) > 0 &&
+	    fseek(f, 0, SEEK_SET) == 0 && (b = malloc((size_t)sz)) != NULL &&
+	    fread(b, 1, (size_t)sz, f) != (size_t)sz) {
+		free(b);
+		b = NULL;
+	} else if (b != NULL)
+		*len = (size_t)sz;
+	fclose(f);
+	return b;
+}
+
+/* Measure every labelled cell of image i into acc. */
+static void
+one_image(const char *dir, int i, int side, struct acc *acc)
+{
+	char			 path[4096];
+	unsigned char		*buf;
+	size_t			 len = 0;
+	struct img		 im;
+	FILE			*lf;
+	int			 x, y, c;
+
+	snprintf(path, sizeof(path), "%s/images/%d.jpg", dir, i);
+	if ((buf = slurp(path, &len)) == NULL)
+		return;
+	/* some of its .jpg files are PNGs */
+	if (imgio_decode(buf, len, len > 4 && memcmp(buf, "\x89PNG", 4) == 0 ?
+	    IMG_PNG : IMG_JPEG, NULL, &im) != IMG_OK) {
+		fprintf(stderr, "%s: not decoded\n", path);
+		free(buf);
+		return;
+	}
+	free(buf);
+	snprintf(path, sizeof(path), "%s/labels/%d.txt", dir, i);
+	if ((lf = fopen(path, "r")) != NULL) {
+		while (fscanf(lf, "%d %d %d", &x, &y, &c) == 3) {
+			struct rbcmorph_cell	 m;
+			struct acc		*a;
+			int			 x0 = x - side / 2, y0 = y - side / 2;
+
+			if (c < 0 || c >= NCLS)
+				continue;
+			a = &acc[c];
+			a->seen++;
+			if (x0 < 3 || y0 < 3 || x0 + side > im.w - 3 ||
+			    y0 + side > im.h - 3 || a->n >= MAX_PER_CLS)
+				continue;
+			if (rbcmorph_cell_measure(&im, 1, x0, y0, x0 + side,
+			    y0 + side, &m) == 0 && m.status == RBCMORPH_OK) {
+				a->d[a->n] = m.diameter_px;
+				a->p[a->n] = m.pallor;
+				a->e[a->n] = m.elongation;
+				a->n++;
+			}
+		}
+		fclose(lf);
+	}
+	imgio_free(&im);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct acc	 acc[NCLS];
+	int		 side = argc > 2 ? atoi(argv[2]) : 52, i, c, k;
+	int		 odd = argc > 3 && strcmp(argv[3], "odd") == 0;
+
+	if (argc < 2 || side < 8) {
+		fprintf(stderr, "usage: bv-morph-check DATASET_DIR [SIDE]\n");
+		return 2;
+	}
+	for (c = 0; c < NCLS; c++) {
+		acc[c].n = acc[c].seen = 0;
+		acc[c].d = malloc(MAX_PER_CLS * sizeof(double));
+		acc[c].p = malloc(MAX_PER_CLS * sizeof(double));
+		acc[c].e = malloc(MAX_PER_CLS * sizeof(double));
+		if (!acc[c].d || !acc[c].p || !acc[c].e)
+			return 1;
+	}
+	for (i = odd; i <= 2001; i += 2)
+		one_image(argv[1], i, side, acc);
+	printf("%s half; medians, then quantiles\n", odd ? "odd" : "even");
+	printf("%-14s %5s %5s %7s %6s %6s %6s %6s %6s %6s %6s\n", "class",
+	    "seen", "meas", "diam_px", "pallor", "elong", ">pal", ">elong",
+	    "pal90", "pal95", "elo95");
+	for (c = 0; c < NCLS; c++) {
+		struct acc	*a = &acc[c];
+		int		 hp = 0, he = 0;
+
+		for (k = 0; k < a->n; k++) {
+			hp += a->p[k] > RBCMORPH_HYPO_PALLOR;
+			he += a->e[k] > RBCMORPH_ELLIP_ELONG;
+		}
+		printf("%-14s %5d %5d %7.1f %6.3f %6.3f %6.3f %6.3f %6.3f "
+		    "%6.3f %6.3f\n", names[c], a->seen, a->n,
+		    quantile(a->d, a->n, 0.5), quantile(a->p, a->n, 0.5),
+		    quantile(a->e, a->n, 0.5), a->n ? (double)hp / a->n : NAN,
+		    a->n ? (double)he / a->n : NAN, quantile(a->p, a->n, 0.9),
+		    quantile(a->p, a->n, 0.95), quantile(a->e, a->n, 0.95));
+		free(a->d);
+		free(a->p);
+		free(a->e);
+	}
+	return 0;
+}
