@@ -47,13 +47,13 @@ static const struct flag_rule {
 	[QFLAG_BRIGHT] = { "bright", 0.65, 0, 2,
 	    "Over-exposed: %s of the field is burnt white, above %s. Lower "
 	    "the light or the exposure." },
-	[QFLAG_THICK] = { "thick", 0.40, 0, 2,
+	[QFLAG_THICK] = { "thick", 0.80, 0, 2,
 	    "Too thick: %s of the red-cell area is in clumps, above %s. Move "
 	    "toward the feathered edge, where cells just touch." },
 	[QFLAG_SPARSE] = { "sparse", 0.04, 1, 3,
 	    "Too sparse: red cells fill %s of the field, below %s. Move "
 	    "toward the body of the smear." },
-	[QFLAG_MAGNIFICATION] = { "magnification", 1.30, 0, 2,
+	[QFLAG_MAGNIFICATION] = { "magnification", 1.50, 0, 2,
 	    "Magnification implausible: red cells measure %s times (or "
 	    "1/%s) the size the scale implies, beyond %s. Check the "
 	    "objective and the calibration profile." },
