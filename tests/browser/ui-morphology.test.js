@@ -88,6 +88,14 @@ test('sample: red-cell morphology figures, the pattern line withheld, then shown
     await lang('es');
     assert.match(await page.textContent('.morphology .morph-pattern'), /^Glóbulos rojos pequeños y pálidos .*ferritina\. No es un diagnóstico\.$/);
     assert.match(await page.textContent('#print-report .rp-morph'), /^Morfología eritrocitaria \(sin verificar\): Glóbulos rojos pequeños .*No es un diagnóstico\.$/);
+    /* With the line, the sample's report still fits its A4 page (Spanish is the longer). */
+    const vp = page.viewportSize();
+    await page.setViewportSize({ width: 703, height: 1032 });
+    await page.emulateMedia({ media: 'print' });
+    const fit = await page.$eval(`#print-report .rp-sample[data-sample="${smp.id}"]`, (e) => ({ sh: e.scrollHeight, ch: e.clientHeight }));
+    await page.emulateMedia({ media: 'screen' });
+    await page.setViewportSize(vp);
+    assert.ok(fit.sh <= fit.ch + 1, 'the report fits its page: ' + JSON.stringify(fit));
     await lang('en');
     await page.unroute(url);
     assert.deepEqual(problems, []);
