@@ -469,6 +469,7 @@
     $('ratio').textContent = ratioText(counts);
     $('mic-error').textContent = micText() || '';
     show($('mic-error'), !!micText());
+    renderMicActions();
 
     BV.chart.bars($('chart'), classes.map(function (c, k) {
       return { label: classAbbr(c), value: counts[c] || 0, cls: 'k' + k };
