@@ -111,11 +111,12 @@ describe(struct app *app, const char *name, int full)
 		json_object_set_new(o, "measured", mic_measure_json(m.f, m.n,
 		    x.names, x.ncls, x.thr));
 		json_object_set_new(o, "count_error", ce ? ce : json_null());
-		json_object_set(o, "versions", st && json_object_get(st,
-		    "versions") ? json_object_get(st, "versions") :
+		json_t *v = st ? json_object_get(st, "versions") : NULL;
+		json_t *r = st ? json_object_get(st, "rollbacks") : NULL;
+
+		json_object_set_new(o, "versions", v ? json_incref(v) :
 		    json_array());
-		json_object_set(o, "rollbacks", st && json_object_get(st,
-		    "rollbacks") ? json_object_get(st, "rollbacks") :
+		json_object_set_new(o, "rollbacks", r ? json_incref(r) :
 		    json_array());
 	}
 	micfields_free(&m);

@@ -735,13 +735,17 @@ cmd_eval(const struct opts *o)
 	}
 	norm = m != NULL ? m : classifier_ood(cls);
 	if ((yolo ? load_yolo(o, &r) : bccd ? load_bccd(o, o->split, &r) :
-	    load_cells(o, o->split, &r)) == -1)
+	    load_cells(o, o->split, &r)) == -1) {
+		recs_free(&r);
+		wbcood_free(m);
 		return 1;
+	}
 	report(o, m != NULL ? m : classifier_ood(cls), &r, yolo ?
 	    "YOLO-labelled WBC boxes" : bccd ? "BCCD WBC boxes" : "pbc-cells");
 	printf("time per crop: classifier %.3f ms, the rule (white balance, "
 	    "stain statistics, judging) %.3f ms: %.3fx\n",
 	    ms_net / r.n, ms_rule / r.n, (ms_net + ms_rule) / ms_net);
+	recs_free(&r);
 	wbcood_free(m);
 	return 0;
 }

@@ -470,6 +470,8 @@ out:
 		free(cls[c].f);
 		free(frm[c].f);
 	}
+	for (int s = 0; s < o.nsrc; s++)
+		free((void *)o.src_name[s]);
 	detector_free(det);
 	return rc;
 }
