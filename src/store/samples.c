@@ -401,9 +401,12 @@ out:
 	return rc;
 }
 
-enum samples_err
-samples_mark(int results_fd, const char *sample_id, const char *result_id,
-    enum samples_selection selection)
+/* One field's change to a sample, under the lock: edit(o, rid, arg). */
+typedef int (*field_edit_fn)(json_t *o, const char *rid, const void *arg);
+
+static enum samples_err
+edit_field(int results_fd, const char *sample_id, const char *result_id,
+    field_edit_fn edit, const void *arg)
 {
 	json_t			*o = NULL;
 	int			 dirfd, lockfd = -1;
@@ -423,7 +426,7 @@ samples_mark(int results_fd, const char *sample_id, const char *result_id,
 	}
 	if (result_index(o, result_id) < 0)
 		goto out;		/* not in this sample */
-	if (mark_field(o, result_id, selection) == -1) {
+	if (edit(o, result_id, arg) == -1) {
 		rc = SAMPLES_ERR_IO;
 		goto out;
 	}
@@ -436,63 +439,54 @@ out:
 	return rc;
 }
 
+static int
+mark_edit(json_t *o, const char *rid, const void *arg)
+{
+	return mark_field(o, rid, *(const enum samples_selection *)arg);
+}
+
+enum samples_err
+samples_mark(int results_fd, const char *sample_id, const char *result_id,
+    enum samples_selection selection)
+{
+	return edit_field(results_fd, sample_id, result_id, mark_edit,
+	    &selection);
+}
+
+struct include_arg {
+	int		 include;
+	const char	*by;
+};
+
 /* Set or remove o's "quality_include"[rid]; -1 on ENOMEM. */
 static int
-include_field(json_t *o, const char *rid, int include, const char *by)
+include_edit(json_t *o, const char *rid, const void *arg)
 {
+	const struct include_arg *a = arg;
 	json_t		*m = json_object_get(o, "quality_include");
 	char		 at[32];
-	time_t		 t = time(NULL);
-	struct tm	 tm;
 
 	if (!json_is_object(m)) {
 		if ((m = json_object()) == NULL ||
 		    json_object_set_new(o, "quality_include", m) == -1)
 			return -1;
 	}
-	if (!include) {
+	if (!a->include) {
 		json_object_del(m, rid);
 		return 0;
 	}
-	gmtime_r(&t, &tm);
-	strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	timing_now_iso(at, sizeof(at));
 	return json_object_set_new(m, rid, json_pack("{s:s,s:s}", "by",
-	    by != NULL ? by : "", "at", at));
+	    a->by != NULL ? a->by : "", "at", at));
 }
 
 enum samples_err
 samples_include_poor(int results_fd, const char *sample_id,
     const char *result_id, int include, const char *by)
 {
-	json_t			*o = NULL;
-	int			 dirfd, lockfd = -1;
-	enum samples_err	 rc = SAMPLES_ERR_NOTFOUND;
+	struct include_arg a = { include, by };
 
-	if (!id_valid(sample_id) || !id_valid(result_id))
-		return SAMPLES_ERR_NOTFOUND;
-	if ((dirfd = open_dir(results_fd, 0)) < 0)
-		return errno_err(errno);
-	if ((lockfd = lock_take(dirfd)) < 0) {
-		rc = errno_err(errno == ENOENT ? EIO : errno);
-		goto out;
-	}
-	if ((o = read_sample(dirfd, sample_id)) == NULL) {
-		rc = errno_err(errno);
-		goto out;
-	}
-	if (result_index(o, result_id) < 0)
-		goto out;		/* not in this sample */
-	if (include_field(o, result_id, include, by) == -1) {
-		rc = SAMPLES_ERR_IO;
-		goto out;
-	}
-	rc = write_sample(dirfd, sample_id, o) == -1 ?
-	    errno_err(errno == ENOENT ? EIO : errno) : SAMPLES_OK;
-out:
-	json_decref(o);
-	lock_release(lockfd);
-	close(dirfd);
-	return rc;
+	return edit_field(results_fd, sample_id, result_id, include_edit, &a);
 }
 
 int
