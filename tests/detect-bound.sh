@@ -119,9 +119,13 @@ elif mode == "rate":
     # bucket (a burst of 1, then one frame every 4 s).  A low rate, so that
     # a slow build (sanitizers, a loaded machine: frames of a second or
     # more) still asks for more than the bucket refills.
+    # asks for at least 3 s and until the bucket has refused once (a
+    # refusal comes before detection, so it is quick even on a slow build),
+    # with a hang guard of 60 s: no wall-clock bound on how fast frames are
     res = []
     t0 = time.monotonic()
-    while time.monotonic() - t0 < 3:
+    while time.monotonic() - t0 < 3 or (
+            not any(st == 429 for st, _, _ in res) and time.monotonic() - t0 < 60):
         res.append(frame())
         time.sleep(0.02)
     got = sum(1 for st, _, _ in res if st == 200)
