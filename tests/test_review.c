@@ -340,7 +340,16 @@ test_route(void)
 	json_decref(r);
 
 	/* The results list carries the reviewed counts and says so. */
-	list = results_list(rfd, 100);
+	{
+		struct results_query	 q;
+		json_t			*page;
+
+		memset(&q, 0, sizeof(q));
+		q.limit = 100;
+		page = results_query(rfd, &q);
+		list = json_incref(json_object_get(page, "results"));
+		json_decref(page);
+	}
 	{
 		size_t	 i;
 		int	 found = 0;

@@ -12,8 +12,8 @@
 #include "clinical/thresholds.h"
 #include "base/config.h"
 #include "base/log.h"
+#include "base/num.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +23,7 @@ thresholds_clamp(double t, double min_confidence)
 {
 	if (t < min_confidence)
 		t = min_confidence;
-	return round(t * 1000) / 1000;
+	return num_round3(t);
 }
 
 const char *

@@ -39,29 +39,6 @@ summary(int dirfd, const char *id, json_t *r)
 	    "reviewed", json_is_object(json_object_get(r, "review")));
 }
 
-json_t *
-results_list(int dirfd, size_t limit)
-{
-	struct results_entry	*v;
-	json_t		*arr, *r, *s;
-	size_t		 n, i;
-
-	if ((arr = json_array()) == NULL)
-		return NULL;
-	if ((v = results_scan(dirfd, &n)) == NULL)
-		return arr;
-	for (i = 0; i < n && json_array_size(arr) < limit; i++) {
-		if ((r = results_load(dirfd, v[i].id)) == NULL)
-			continue;
-		s = summary(dirfd, v[i].id, r);
-		json_decref(r);
-		if (s != NULL)
-			json_array_append_new(arr, s);
-	}
-	free(v);
-	return arr;
-}
-
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
 static long
 days_from_civil(long y, long m, long d)

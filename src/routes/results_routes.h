@@ -9,9 +9,6 @@ struct app;
 struct http_request;
 struct http_response;
 
-/* New array of summaries of at most limit results, newest first. */
-json_t	*results_list(int dirfd, size_t limit);
-
 #define RESULTS_CODE_MAX	32	/* a sample code's length (samples) */
 #define RESULTS_LIMIT_MAX	1000	/* results one page may hold */
 #define RESULTS_OFFSET_MAX	10000000
@@ -31,9 +28,10 @@ struct results_query {
 
 /*
  * New object {"results": [...], "total", "offset", "limit"}: the page of
- * q (each summary as results_list()'s plus "samples": [{"id", "code"}],
- * the samples holding it), total the number of results q matches.  NULL
- * only on ENOMEM.  The caller owns the reference.
+ * q, newest first (each summary: id, file_name, created, counts with the
+ * latest review merged, image, urls, sample, reviewed, and "samples":
+ * [{"id", "code"}], the samples holding it), total the number of results
+ * q matches.  NULL only on ENOMEM.  The caller owns the reference.
  */
 json_t	*results_query(int dirfd, const struct results_query *q);
 

@@ -12,6 +12,7 @@
 
 #include "vision/wbctype.h"
 #include "base/count.h"
+#include "base/num.h"
 #include "vision/classifier.h"
 #include "vision/detector.h"
 #include "image/imgio.h"
@@ -84,7 +85,7 @@ wbctype_run(struct classifier *c, const struct img *im, double s,
 static json_t *
 num3(double v)
 {
-	return isfinite(v) ? json_real(round(v * 1000) / 1000) : json_null();
+	return isfinite(v) ? json_real(num_round3(v)) : json_null();
 }
 
 json_t *
@@ -146,6 +147,6 @@ wbctype_annotate(const struct classifier *c, json_t *detections,
 	}
 	return json_pack("{s:o,s:i,s:i,s:o,s:o,s:f,s:f}", "by", by, "typed",
 	    ntyped, "untyped", untyped, "untyped_by", why, "classes", names,
-	    "min_confidence", round(wbcood_min_conf(m) * 1000) / 1000,
-	    "temperature", round(wbcood_temperature(m) * 1000) / 1000);
+	    "min_confidence", num_round3(wbcood_min_conf(m)),
+	    "temperature", num_round3(wbcood_temperature(m)));
 }
