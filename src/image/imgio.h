@@ -81,6 +81,18 @@ int		 imgio_resize_factor(const struct img *src, double factor,
 		    struct img *dst);
 
 /*
+ * Bilinear resampling by f (f > 0) to max(1, lround(w * f)) x max(1,
+ * lround(h * f)), pixel-centre aligned, every output pixel from its 2 x 2
+ * nearest input pixels: the letterbox's interpolation (the same taps) and
+ * the training's resizes, so the network sees a tile the way it saw its
+ * training images (an area average would be smoother than anything it
+ * learned on).  dst->rgb is malloc'd (imgio_free() it).  Returns 0, or -1
+ * (bad arguments, no memory) with dst zeroed.
+ */
+int		 imgio_resize_bilinear(const struct img *src, double f,
+		    struct img *dst);
+
+/*
  * Copy the rectangle of src at (x, y), ow x oh pixels, into planar float
  * RGB in [0,1]: out[c * ow * oh + yy * ow + xx].  Pixels outside src (x
  * and y may be negative) get 0.5 grey, the network's tile fill.  No

@@ -46,82 +46,13 @@ scan_opts_default(struct scan_opts *o, float thresh, float nms)
 	o->area = 0;
 }
 
-/*
- * Bilinear resampling by f, pixel-centre aligned, every output pixel from
- * its 2 x 2 nearest input pixels: the interpolation of the letterbox
- * (imgio_letterbox) and of the training's resizes, so the network sees
- * a tile the way it saw its training images (an area average would be
- * smoother than anything it learned on).
- */
-static int
-resize_bilinear(const struct img *src, double f, struct img *dst)
-{
-	int	*xi, x, y, c, w, h;
-	float	*xf, s, fy;
-	const unsigned char *r0, *r1;
-	unsigned char *d;
-
-	w = (int)lround(src->w * f);
-	h = (int)lround(src->h * f);
-	dst->w = w < 1 ? 1 : w;
-	dst->h = h < 1 ? 1 : h;
-	w = dst->w;
-	h = dst->h;
-	dst->rgb = malloc((size_t)w * h * 3);
-	xi = malloc((size_t)w * 2 * sizeof(*xi));
-	xf = malloc((size_t)w * sizeof(*xf));
-	if (dst->rgb == NULL || xi == NULL || xf == NULL) {
-		free(dst->rgb);
-		free(xi);
-		free(xf);
-		dst->rgb = NULL;
-		dst->w = dst->h = 0;
-		return -1;
-	}
-	for (x = 0; x < w; x++) {
-		s = ((float)x + 0.5f) * (float)src->w / (float)w - 0.5f;
-		s = s < 0 ? 0 : s > src->w - 1 ? (float)(src->w - 1) : s;
-		xi[2 * x] = (int)s;
-		xi[2 * x + 1] = xi[2 * x] + 1 < src->w ? xi[2 * x] + 1 :
-		    src->w - 1;
-		xf[x] = s - (float)xi[2 * x];
-	}
-	for (y = 0; y < h; y++) {
-		int y0, y1;
-
-		s = ((float)y + 0.5f) * (float)src->h / (float)h - 0.5f;
-		s = s < 0 ? 0 : s > src->h - 1 ? (float)(src->h - 1) : s;
-		y0 = (int)s;
-		y1 = y0 + 1 < src->h ? y0 + 1 : src->h - 1;
-		fy = s - (float)y0;
-		r0 = src->rgb + (size_t)y0 * src->w * 3;
-		r1 = src->rgb + (size_t)y1 * src->w * 3;
-		d = dst->rgb + (size_t)y * w * 3;
-		for (x = 0; x < w; x++) {
-			int a = xi[2 * x] * 3, b = xi[2 * x + 1] * 3;
-			float fx = xf[x];
-
-			for (c = 0; c < 3; c++) {
-				float top = r0[a + c] * (1 - fx) + r0[b + c] * fx;
-				float bot = r1[a + c] * (1 - fx) + r1[b + c] * fx;
-
-				d[x * 3 + c] = (unsigned char)(top * (1 - fy) +
-				    bot * fy + 0.5f);
-			}
-		}
-	}
-	free(xi);
-	free(xf);
-	return 0;
-}
-
 /* The working copy's resampling (scan_opts.area picks the area average). */
 static int
 resize(const struct scan_opts *o, const struct img *src, double f,
     struct img *dst)
 {
 	return o->area ? imgio_resize_factor(src, f, dst) :
-	    resize_bilinear(src, f, dst);
+	    imgio_resize_bilinear(src, f, dst);
 }
 
 /* The rectangle (x, y, w, h) of src, clamped to it, as a new image. */
@@ -177,7 +108,7 @@ probe(struct detector *d, const struct scan_model *m,
 	if (y0 + wh > im->h)
 		y0 = im->h - wh;
 	if (crop(im, x0, y0, ww, wh, &win) == -1 ||
-	    resize_bilinear(&win, f, &patch) == -1)
+	    imgio_resize_bilinear(&win, f, &patch) == -1)
 		goto out;
 	if (patch.w > netw || patch.h > neth) {
 		/* rounding: never more than the input holds */
