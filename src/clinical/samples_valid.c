@@ -6,6 +6,7 @@
 #include "clinical/estimates.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -193,41 +194,44 @@ fail:
 	return NULL;
 }
 
-/*
- * Refuse with an English message (err) and its code and params for
- * *msgs; FIELD(name) is the params of a message about one field.
- */
-#define BAD(code, params, ...)	do { fcode = (code); fparams = (params); \
-			    snprintf(err, errsz, __VA_ARGS__); goto fail; \
-			    } while (0)
-#define MISSING(code, params, ...) do { *missing = 1; \
+/* Why a check refused the facts: its English (err), code and params. */
+struct vfail {
+	char		*err;
+	size_t		 errsz;
+	int		*missing;	/* 1: a required field is absent */
+	const char	*code;
+	json_t		*params;	/* for the message; NULL: {} */
+};
+
+/* Refuse with code, params (stolen) and the English of fmt; -1. */
+static int
+vbad(struct vfail *f, const char *code, json_t *params, const char *fmt,
+    ...)
+{
+	va_list	 ap;
+
+	f->code = code;
+	f->params = params;
+	va_start(ap, fmt);
+	vsnprintf(f->err, f->errsz, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* FIELD(name) is the params of a message about one field. */
+#define BAD(code, params, ...)	return vbad(f, (code), (params), __VA_ARGS__)
+#define MISSING(code, params, ...) do { *f->missing = 1; \
 			    BAD(code, params, __VA_ARGS__); } while (0)
 #define FIELD(name)	json_pack("{s:s}", "field", (name))
 
-json_t *
-samples_validate(const json_t *in, const struct clinical *c, char *err,
-    size_t errsz, int *missing, json_t **msgs)
+/* The body is an object naming known fields only. */
+static int
+check_keys(const json_t *in, struct vfail *f)
 {
-	const struct clinical_profile	*prof = NULL;
-	json_t				*out, *j, *fparams = NULL;
-	const char			*key, *s, *unit, *prep_s, *pname;
-	const char			*fcode = "bad_request";
-	char				 num[32];
-	int				 cut;
-	double				 age = 0, hb = 0, alt = 0, ppd = 0;
-	double				 tri = 0, dil = 0, age_months = -1;
-	int				 has_age, has_hb, has_alt, has_ppd;
-	int				 has_tri, has_dil, pregnant, smoker;
-	int				 prep;
-	enum est_sex			 sex = EST_SEX_UNKNOWN;
+	const char	*key;
+	json_t		*j;
+	int		 cut;
 
-	*missing = 0;
-	if (msgs != NULL)
-		*msgs = NULL;
-	if ((out = json_object()) == NULL) {
-		snprintf(err, errsz, "out of memory");
-		return NULL;
-	}
 	if (!json_is_object(in))
 		BAD("body_not_object", NULL, "The body must be a JSON object.");
 	json_object_foreach((json_t *)in, key, j)
@@ -237,6 +241,14 @@ samples_validate(const json_t *in, const struct clinical *c, char *err,
 			    cut), "Unknown field \"%.*s\".", cut,
 			    key);
 		}
+	return 0;
+}
+
+static int
+check_code(const json_t *in, json_t *out, struct vfail *f)
+{
+	const json_t	*j;
+	const char	*s;
 
 	if ((j = json_object_get(in, "code")) == NULL)
 		MISSING("code_required", FIELD("code"), "Field \"code\" is "
@@ -247,6 +259,16 @@ samples_validate(const json_t *in, const struct clinical *c, char *err,
 		    "characters from A-Z a-z 0-9 . _ - (a sample code, never a "
 		    "patient name).", SAMPLES_CODE_MAX);
 	json_object_set_new(out, "code", json_string(s));
+	return 0;
+}
+
+/* "age" and "age_unit"; the age in months (-1: unknown) in *age_months. */
+static int
+check_age(const json_t *in, json_t *out, struct vfail *f, double *age_months)
+{
+	const char	*unit;
+	double		 age = 0;
+	int		 has_age;
 
 	if ((has_age = opt_num(in, "age", 0, 1560, &age)) == -1)
 		BAD("age_invalid", FIELD("age"),
@@ -259,16 +281,16 @@ samples_validate(const json_t *in, const struct clinical *c, char *err,
 			    "is required with \"age\"; give months for "
 			    "children under 5.");
 		if (strcmp(unit, "months") == 0)
-			age_months = age;
+			*age_months = age;
 		else if (strcmp(unit, "years") == 0 && age <= 130)
-			age_months = age * 12;
+			*age_months = age * 12;
 		else
 			BAD("age_unit_invalid", FIELD("age_unit"),
 			    "Field \"age_unit\" must be \"years\" (age up to "
 			    "130) or \"months\".");
 		json_object_set_new(out, "age", json_pack("{s:f,s:s}",
 		    "value", age, "unit", unit));
-		json_object_set_new(out, "age_months", json_real(age_months));
+		json_object_set_new(out, "age_months", json_real(*age_months));
 	} else if (json_object_get(in, "age_unit") != NULL &&
 	    !json_is_null(json_object_get(in, "age_unit")))
 		BAD("age_unit_without_age", FIELD("age_unit"),
@@ -277,8 +299,19 @@ samples_validate(const json_t *in, const struct clinical *c, char *err,
 		json_object_set_new(out, "age", json_null());
 		json_object_set_new(out, "age_months", json_null());
 	}
+	return 0;
+}
 
-	j = json_object_get(in, "sex");
+/* "sex", "pregnant" and "trimester", which depend on sex and age. */
+static int
+check_sex(const json_t *in, json_t *out, struct vfail *f, double age_months)
+{
+	const json_t	*j = json_object_get(in, "sex");
+	const char	*s;
+	double		 tri = 0;
+	int		 has_tri, pregnant;
+	enum est_sex	 sex = EST_SEX_UNKNOWN;
+
 	s = j == NULL || json_is_null(j) ? "unknown" : json_string_value(j);
 	if (s != NULL && strcmp(s, "female") == 0)
 		sex = EST_SEX_FEMALE;
@@ -309,44 +342,58 @@ samples_validate(const json_t *in, const struct clinical *c, char *err,
 	json_object_set_new(out, "pregnant", json_boolean(pregnant));
 	json_object_set_new(out, "trimester",
 	    has_tri ? json_integer((json_int_t)tri) : json_null());
+	return 0;
+}
+
+/* "hemoglobin" and "hemoglobin_unit", also as g/L. */
+static int
+check_hemoglobin(const json_t *in, json_t *out, struct vfail *f)
+{
+	const char	*unit;
+	char		 num[32];
+	double		 hb = 0, g_l;
+	int		 has_hb;
 
 	if ((has_hb = opt_num(in, "hemoglobin", 0, 1000, &hb)) == -1)
 		BAD("hemoglobin_invalid", FIELD("hemoglobin"),
 		    "Field \"hemoglobin\" must be a number.");
 	unit = json_string_value(json_object_get(in, "hemoglobin_unit"));
-	if (has_hb) {
-		double	 g_l;
-
-		if (unit == NULL)
-			MISSING("hemoglobin_unit_required",
-			    FIELD("hemoglobin_unit"), "Field "
-			    "\"hemoglobin_unit\" (\"g/dL\" or \"g/L\") is "
-			    "required with \"hemoglobin\".");
-		if (strcmp(unit, "g/dL") == 0)
-			g_l = hb * 10;
-		else if (strcmp(unit, "g/L") == 0)
-			g_l = hb;
-		else
-			BAD("hemoglobin_unit_invalid",
-			    FIELD("hemoglobin_unit"), "Field "
-			    "\"hemoglobin_unit\" must be \"g/dL\" or "
-			    "\"g/L\".");
-		/* Catches a g/L value sent as g/dL and the reverse. */
-		if (g_l < 10 || g_l > 250) {
-			est_fmt(num, sizeof(num), hb, 3);
-			BAD("hemoglobin_out_of_range", json_pack("{s:s,s:f,"
-			    "s:s}", "field", "hemoglobin", "value",
-			    shown(hb, 3), "unit", unit), "Field "
-			    "\"hemoglobin\": %s %s is outside 1-25 g/dL "
-			    "(10-250 g/L); check the unit.", num, unit);
-		}
-		json_object_set_new(out, "hemoglobin", json_pack("{s:f,s:s}",
-		    "value", hb, "unit", unit));
-		json_object_set_new(out, "hemoglobin_g_l", json_real(g_l));
-	} else {
+	if (!has_hb) {
 		json_object_set_new(out, "hemoglobin", json_null());
 		json_object_set_new(out, "hemoglobin_g_l", json_null());
+		return 0;
 	}
+	if (unit == NULL)
+		MISSING("hemoglobin_unit_required", FIELD("hemoglobin_unit"),
+		    "Field \"hemoglobin_unit\" (\"g/dL\" or \"g/L\") is "
+		    "required with \"hemoglobin\".");
+	if (strcmp(unit, "g/dL") == 0)
+		g_l = hb * 10;
+	else if (strcmp(unit, "g/L") == 0)
+		g_l = hb;
+	else
+		BAD("hemoglobin_unit_invalid", FIELD("hemoglobin_unit"),
+		    "Field \"hemoglobin_unit\" must be \"g/dL\" or \"g/L\".");
+	/* Catches a g/L value sent as g/dL and the reverse. */
+	if (g_l < 10 || g_l > 250) {
+		est_fmt(num, sizeof(num), hb, 3);
+		BAD("hemoglobin_out_of_range", json_pack("{s:s,s:f,s:s}",
+		    "field", "hemoglobin", "value", shown(hb, 3), "unit",
+		    unit), "Field \"hemoglobin\": %s %s is outside 1-25 g/dL "
+		    "(10-250 g/L); check the unit.", num, unit);
+	}
+	json_object_set_new(out, "hemoglobin", json_pack("{s:f,s:s}",
+	    "value", hb, "unit", unit));
+	json_object_set_new(out, "hemoglobin_g_l", json_real(g_l));
+	return 0;
+}
+
+/* "altitude_m", "smoker" and "packs_per_day": the adjustments' facts. */
+static int
+check_adjustments(const json_t *in, json_t *out, struct vfail *f)
+{
+	double	 alt = 0, ppd = 0;
+	int	 has_alt, has_ppd, smoker;
 
 	if ((has_alt = opt_num(in, "altitude_m", -500, 9000, &alt)) == -1)
 		BAD("altitude_invalid", FIELD("altitude_m"),
@@ -367,23 +414,42 @@ samples_validate(const json_t *in, const struct clinical *c, char *err,
 	json_object_set_new(out, "smoker", json_boolean(smoker));
 	json_object_set_new(out, "packs_per_day",
 	    has_ppd ? json_real(ppd) : json_null());
+	return 0;
+}
 
-	j = json_object_get(in, "note");
-	if (j != NULL && !json_is_null(j)) {
-		if (!json_is_string(j) || !note_ok(json_string_value(j),
-		    json_string_length(j)))
-			BAD("note_invalid", json_pack("{s:s,s:i}", "field",
-			    "note", "max", SAMPLES_NOTE_MAX), "Field \"note\": "
-			    "text of at most %d bytes without control "
-			    "characters (no patient names).",
-			    SAMPLES_NOTE_MAX);
-		json_object_set_new(out, "note", json_copy(j));
-	} else
+static int
+check_note(const json_t *in, json_t *out, struct vfail *f)
+{
+	json_t	*j = json_object_get(in, "note");
+
+	if (j == NULL || json_is_null(j)) {
 		json_object_set_new(out, "note", json_string(""));
+		return 0;
+	}
+	if (!json_is_string(j) || !note_ok(json_string_value(j),
+	    json_string_length(j)))
+		BAD("note_invalid", json_pack("{s:s,s:i}", "field", "note",
+		    "max", SAMPLES_NOTE_MAX), "Field \"note\": text of at "
+		    "most %d bytes without control characters (no patient "
+		    "names).", SAMPLES_NOTE_MAX);
+	json_object_set_new(out, "note", json_copy(j));
+	return 0;
+}
 
-	j = json_object_get(in, "preparation");
+/*
+ * "preparation" (into *prep) and "profile", which c must hold for that
+ * preparation (into *prof; NULL without c).
+ */
+static int
+check_profile(const json_t *in, const struct clinical *c, json_t *out,
+    struct vfail *f, int *prep, const struct clinical_profile **prof)
+{
+	const json_t	*j = json_object_get(in, "preparation");
+	const char	*prep_s, *pname;
+	int		 cut;
+
 	prep_s = j == NULL || json_is_null(j) ? "smear" : json_string_value(j);
-	if ((prep = clinical_prep_from_name(prep_s)) < 0)
+	if ((*prep = clinical_prep_from_name(prep_s)) < 0)
 		BAD("preparation_invalid", FIELD("preparation"), "Field "
 		    "\"preparation\" must be \"smear\" or \"chamber\".");
 	json_object_set_new(out, "preparation", json_string(prep_s));
@@ -395,9 +461,10 @@ samples_validate(const json_t *in, const struct clinical *c, char *err,
 		    "Field \"profile\" must be a string.");
 	if (c != NULL) {
 		if (pname == NULL)
-			pname = c->default_profile[prep];
-		prof = clinical_profile_find(c, pname);
-		if (prof == NULL || prof->prep != (enum clinical_prep)prep) {
+			pname = c->default_profile[*prep];
+		*prof = clinical_profile_find(c, pname);
+		if (*prof == NULL ||
+		    (*prof)->prep != (enum clinical_prep)*prep) {
 			cut = utf8_cut(pname, 60);
 			BAD("profile_unknown", json_pack("{s:s,s:s,s:s#}",
 			    "field", "profile", "preparation", prep_s,
@@ -408,6 +475,18 @@ samples_validate(const json_t *in, const struct clinical *c, char *err,
 	}
 	json_object_set_new(out, "profile",
 	    pname != NULL ? json_string(pname) : json_null());
+	return 0;
+}
+
+/* "dilution" and "manual_counts", for a chamber only. */
+static int
+check_chamber(const json_t *in, int prep, const struct clinical_profile *prof,
+    json_t *out, struct vfail *f)
+{
+	const json_t	*j;
+	json_t		*mc;
+	double		 dil = 0;
+	int		 has_dil;
 
 	if ((has_dil = opt_num(in, "dilution", 1, 1e6, &dil)) == -1)
 		BAD("dilution_invalid", FIELD("dilution"),
@@ -425,29 +504,56 @@ samples_validate(const json_t *in, const struct clinical *c, char *err,
 
 	/* Counts a technician made in the chamber by eye (samples_int.h). */
 	j = json_object_get(in, "manual_counts");
-	if (j != NULL && !json_is_null(j)) {
-		json_t	*mc;
-
-		if (prep != CLINICAL_CHAMBER)
-			BAD("manual_counts_not_chamber", FIELD("manual_counts"),
-			    "Field \"manual_counts\" applies to chamber "
-			    "preparations only.");
-		if ((mc = manual_counts_check(j, err, errsz, &fcode,
-		    &fparams)) == NULL)
-			goto fail;
-		json_object_set_new(out, "manual_counts", mc);
-	} else
+	if (j == NULL || json_is_null(j)) {
 		json_object_set_new(out, "manual_counts", json_null());
-	return out;
-fail:
-	json_decref(out);
-	if (msgs != NULL)
-		*msgs = msg_list(fcode, fparams);
-	else
-		json_decref(fparams);
-	return NULL;
+		return 0;
+	}
+	if (prep != CLINICAL_CHAMBER)
+		BAD("manual_counts_not_chamber", FIELD("manual_counts"),
+		    "Field \"manual_counts\" applies to chamber "
+		    "preparations only.");
+	if ((mc = manual_counts_check(j, f->err, f->errsz, &f->code,
+	    &f->params)) == NULL)
+		return -1;
+	json_object_set_new(out, "manual_counts", mc);
+	return 0;
 }
 
 #undef BAD
 #undef MISSING
 #undef FIELD
+
+json_t *
+samples_validate(const json_t *in, const struct clinical *c, char *err,
+    size_t errsz, int *missing, json_t **msgs)
+{
+	const struct clinical_profile	*prof = NULL;
+	struct vfail			 f = { err, errsz, missing,
+					    "bad_request", NULL };
+	json_t				*out;
+	double				 age_months = -1;
+	int				 prep = 0;
+
+	*missing = 0;
+	if (msgs != NULL)
+		*msgs = NULL;
+	if ((out = json_object()) == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return NULL;
+	}
+	if (check_keys(in, &f) == 0 && check_code(in, out, &f) == 0 &&
+	    check_age(in, out, &f, &age_months) == 0 &&
+	    check_sex(in, out, &f, age_months) == 0 &&
+	    check_hemoglobin(in, out, &f) == 0 &&
+	    check_adjustments(in, out, &f) == 0 &&
+	    check_note(in, out, &f) == 0 &&
+	    check_profile(in, c, out, &f, &prep, &prof) == 0 &&
+	    check_chamber(in, prep, prof, out, &f) == 0)
+		return out;
+	json_decref(out);
+	if (msgs != NULL)
+		*msgs = msg_list(f.code, f.params);
+	else
+		json_decref(f.params);
+	return NULL;
+}
