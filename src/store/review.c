@@ -22,17 +22,15 @@
 #endif
 
 #include "store/review.h"
+#include "store/review_int.h"
 #include "store/fsutil.h"
 #include "base/count.h"
-#include "base/num.h"
 #include "base/timing.h"
-#include "base/http.h"
 #include "store/ids.h"
 #include "store/results.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,8 +104,8 @@ errno_err(int e)
 /* ---- counting -------------------------------------------------------- */
 
 /* The result's class names: "classes", else the keys of "counts". */
-static json_t *
-classes_of(const json_t *result)
+json_t *
+review_classes_of(const json_t *result)
 {
 	const json_t	*c = json_object_get(result, "classes");
 	const char	*k;
@@ -119,36 +117,6 @@ classes_of(const json_t *result)
 	json_object_foreach((json_t *)json_object_get(result, "counts"), k, v)
 		json_array_append_new(out, json_string(k));
 	return out;
-}
-
-static int
-has_class(const json_t *classes, const char *name)
-{
-	const char	*c;
-	size_t		 i;
-
-	for (i = 0; name != NULL && i < json_array_size(classes); i++)
-		if ((c = json_string_value(json_array_get(classes, i))) !=
-		    NULL && strcmp(c, name) == 0)
-			return 1;
-	return 0;
-}
-
-/* 1 if every member of o is named in keys (NULL-terminated). */
-static int
-keys_ok(const json_t *o, const char *const *keys)
-{
-	const char	*k;
-	json_t		*v;
-	size_t		 i;
-
-	json_object_foreach((json_t *)o, k, v) {
-		for (i = 0; keys[i] != NULL && strcmp(keys[i], k) != 0; i++)
-			;
-		if (keys[i] == NULL)
-			return 0;
-	}
-	return 1;
 }
 
 double
@@ -226,7 +194,7 @@ review_counts(const json_t *result, const json_t *changes)
 			    "detections"));
 
 	counts = json_object();
-	classes = classes_of(result);
+	classes = review_classes_of(result);
 	for (i = 0; i < json_array_size(classes); i++)
 		if ((name = json_string_value(json_array_get(classes, i))))
 			json_object_set_new(counts, name, json_integer(0));
@@ -262,12 +230,10 @@ static const char *const wbc_types[] = {
 	"neutrophil", "lymphocyte", "monocyte", "eosinophil", "basophil",
 	"ig", "erythroblast", "untyped", NULL
 };
-#define REVIEW_WBC_TYPES_TEXT	"neutrophil, lymphocyte, monocyte, " \
-	"eosinophil, basophil, ig, erythroblast, untyped"
 
-/* The stored name of type s (any case), or NULL if it is not one. */
-static const char *
-wbc_type_name(const char *s)
+/* The stored name of type s (any case), or NULL (REVIEW_WBC_TYPES_TEXT). */
+const char *
+review_wbc_type_name(const char *s)
 {
 	size_t	 i;
 
@@ -325,7 +291,8 @@ reviewed_differential(const json_t *result, const json_t *changes)
 		ch = json_array_get(changes, i);
 		op = json_string_value(json_object_get(ch, "op"));
 		name = json_string_value(json_object_get(ch, "class"));
-		t = wbc_type_name(type_of(json_object_get(ch, "wbc_type")));
+		t = review_wbc_type_name(type_of(json_object_get(ch,
+		    "wbc_type")));
 		k = json_integer_value(json_object_get(ch, "detection"));
 		if (op == NULL || name == NULL || strcmp(name, "WBC") != 0)
 			continue;
@@ -351,9 +318,10 @@ reviewed_differential(const json_t *result, const json_t *changes)
 	for (i = 0; i < n; i++) {
 		if (cls[i] == NULL || strcmp(cls[i], "WBC") != 0)
 			continue;
-		if (type[i] != NULL && wbc_type_name(type[i]) != NULL &&
+		if (type[i] != NULL &&
+		    review_wbc_type_name(type[i]) != NULL &&
 		    strcmp(type[i], "untyped") != 0) {
-			bump(by, wbc_type_name(type[i]));
+			bump(by, review_wbc_type_name(type[i]));
 			typed++;
 			reviewed += person[i];
 		} else
@@ -390,7 +358,8 @@ mark_types(json_t *result, const json_t *changes)
 		ch = json_array_get(changes, i);
 		op = json_string_value(json_object_get(ch, "op"));
 		name = json_string_value(json_object_get(ch, "class"));
-		t = wbc_type_name(type_of(json_object_get(ch, "wbc_type")));
+		t = review_wbc_type_name(type_of(json_object_get(ch,
+		    "wbc_type")));
 		k = json_integer_value(json_object_get(ch, "detection"));
 		if (op == NULL || strcmp(op, "reclassify") != 0 || t == NULL ||
 		    name == NULL || strcmp(name, "WBC") != 0 || k < 0 ||
@@ -426,236 +395,6 @@ summary_of(const json_t *changes)
 	}
 	return json_pack("{s:I,s:I,s:I}", "reclassified", r, "deleted", d,
 	    "added", a);
-}
-
-/* ---- checking a change list ----------------------------------------- */
-
-/* Whether image point (x, y) lies in the result's field of view (none: yes). */
-static int
-in_field(const json_t *fov, double x, double y)
-{
-	const char	*shape = json_string_value(json_object_get(fov, "shape"));
-	double		 cx, cy, r, fx, fy, fw, fh;
-
-	if (shape == NULL)
-		return 1;
-	if (strcmp(shape, "circle") == 0) {
-		cx = json_number_value(json_object_get(fov, "cx"));
-		cy = json_number_value(json_object_get(fov, "cy"));
-		r = json_number_value(json_object_get(fov, "r"));
-		return (x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r;
-	}
-	if (strcmp(shape, "rect") == 0) {
-		fx = json_number_value(json_object_get(fov, "x"));
-		fy = json_number_value(json_object_get(fov, "y"));
-		fw = json_number_value(json_object_get(fov, "w"));
-		fh = json_number_value(json_object_get(fov, "h"));
-		return x >= fx && x <= fx + fw && y >= fy && y <= fy + fh;
-	}
-	return 1;
-}
-
-static int
-num_member(const json_t *o, const char *key, double *v)
-{
-	const json_t	*j = json_object_get(o, key);
-
-	if (!json_is_number(j))
-		return -1;
-	*v = json_number_value(j);
-	return isfinite(*v) ? 0 : -1;
-}
-
-/* A normalised box {"x","y","w","h"} inside the image, or NULL. */
-static json_t *
-check_box(const json_t *result, const json_t *box)
-{
-	const json_t	*img = json_object_get(result, "image");
-	double		 x, y, w, h, iw, ih;
-
-	if (!json_is_object(box) || json_object_size(box) != 4 ||
-	    num_member(box, "x", &x) == -1 || num_member(box, "y", &y) == -1 ||
-	    num_member(box, "w", &w) == -1 || num_member(box, "h", &h) == -1 ||
-	    num_member(img, "width", &iw) == -1 ||
-	    num_member(img, "height", &ih) == -1)
-		return NULL;
-	if (!(w >= 1 && h >= 1 && w <= iw && h <= ih && x >= -w / 2 &&
-	    y >= -h / 2 && x + w / 2 <= iw && y + h / 2 <= ih))
-		return NULL;
-	return json_pack("{s:f,s:f,s:f,s:f}", "x", num_round1(x), "y", num_round1(y),
-	    "w", num_round1(w), "h", num_round1(h));
-}
-
-json_t *
-review_check(const json_t *result, const json_t *changes, char *err,
-    size_t errsz, json_t **msgs)
-{
-	const json_t	*dets = json_object_get(result, "detections");
-	const json_t	*ch, *box;
-	json_t		*out = NULL, *classes, *nb, *params = NULL;
-	const char	*op, *name, *was, *type, *code = NULL;
-	/* What a client may send; the stored (normalised) forms included. */
-	static const char *const add_keys[] = { "op", "class", "box",
-	    "wbc_type", NULL };
-	static const char *const del_keys[] = { "op", "detection", "class",
-	    NULL };
-	static const char *const rec_keys[] = { "op", "detection", "class",
-	    "from", "wbc_type", NULL };
-	unsigned char	*seen = NULL;
-	size_t		 i, n = json_array_size(dets);
-	json_int_t	 k = -1;
-
-	if (msgs != NULL)
-		*msgs = NULL;
-	classes = classes_of(result);
-	if (!json_is_array(changes) ||
-	    json_array_size(changes) > REVIEW_MAX_CHANGES) {
-		snprintf(err, errsz, "Field \"changes\" must be a list of at "
-		    "most %d changes.", REVIEW_MAX_CHANGES);
-		code = "review_changes_invalid";
-		params = json_pack("{s:s,s:i}", "field", "changes", "max",
-		    REVIEW_MAX_CHANGES);
-		goto fail;
-	}
-	if ((seen = calloc(n + 1, 1)) == NULL || (out = json_array()) == NULL)
-		goto nomem;
-	for (i = 0; i < json_array_size(changes); i++) {
-		ch = json_array_get(changes, i);
-		op = json_string_value(json_object_get(ch, "op"));
-		name = json_string_value(json_object_get(ch, "class"));
-		if (!json_is_object(ch) || op == NULL) {
-			code = "review_change_invalid";
-			break;
-		}
-		/* A type: only on a WBC added or reclassified, one we know. */
-		type = NULL;
-		if (json_object_get(ch, "wbc_type") != NULL && (strcmp(op,
-		    "add") == 0 || strcmp(op, "reclassify") == 0 || strcmp(op,
-		    "delete") == 0) && (strcmp(op, "delete") == 0 ||
-		    name == NULL || strcmp(name, "WBC") != 0 ||
-		    (type = wbc_type_name(json_string_value(json_object_get(ch,
-		    "wbc_type")))) == NULL)) {
-			code = "review_wbc_type_invalid";
-			break;
-		}
-		if (strcmp(op, "add") == 0) {
-			box = json_object_get(ch, "box");
-			if (!keys_ok(ch, add_keys) || !has_class(classes,
-			    name)) {
-				code = name != NULL && !has_class(classes,
-				    name) ? "review_class_invalid" :
-				    "review_change_invalid";
-				break;
-			}
-			if ((nb = check_box(result, box)) == NULL) {
-				code = "review_box_invalid";
-				break;
-			}
-			if (!in_field(json_object_get(result, "fov"),
-			    json_number_value(json_object_get(nb, "x")) +
-			    json_number_value(json_object_get(nb, "w")) / 2,
-			    json_number_value(json_object_get(nb, "y")) +
-			    json_number_value(json_object_get(nb, "h")) / 2)) {
-				json_decref(nb);
-				code = "review_outside_field";
-				break;
-			}
-			json_array_append_new(out, json_pack("{s:s,s:s,s:o,s:s*}",
-			    "op", "add", "class", name, "box", nb, "wbc_type",
-			    type));
-			continue;
-		}
-		if (strcmp(op, "delete") != 0 && strcmp(op, "reclassify") != 0) {
-			code = "review_change_invalid";
-			break;
-		}
-		if (!json_is_integer(json_object_get(ch, "detection")) ||
-		    (k = json_integer_value(json_object_get(ch,
-		    "detection"))) < 0 || (size_t)k >= n) {
-			code = "review_detection_invalid";
-			break;
-		}
-		if (seen[k]) {
-			code = "review_detection_twice";
-			break;
-		}
-		seen[k] = 1;
-		was = json_string_value(json_object_get(json_array_get(dets,
-		    (size_t)k), "class"));
-		if (strcmp(op, "delete") == 0) {
-			if (!keys_ok(ch, del_keys)) {
-				code = "review_change_invalid";
-				break;
-			}
-			json_array_append_new(out, json_pack("{s:s,s:I,s:s?}",
-			    "op", "delete", "detection", k, "class", was));
-			continue;
-		}
-		if (!keys_ok(ch, rec_keys) || !has_class(classes, name)) {
-			code = name != NULL && !has_class(classes, name) ?
-			    "review_class_invalid" : "review_change_invalid";
-			break;
-		}
-		json_array_append_new(out, json_pack("{s:s,s:I,s:s,s:s?,s:s*}",
-		    "op", "reclassify", "detection", k, "class", name,
-		    "from", was, "wbc_type", type));
-	}
-	if (code == NULL) {
-		free(seen);
-		json_decref(classes);
-		return out;
-	}
-	params = json_pack("{s:s,s:I}", "field", "changes", "index",
-	    (json_int_t)i);
-	if (strcmp(code, "review_change_invalid") == 0)
-		snprintf(err, errsz, "Change %zu: an object with \"op\" "
-		    "\"reclassify\" (\"detection\", \"class\"), \"delete\" "
-		    "(\"detection\") or \"add\" (\"class\", \"box\") is "
-		    "required.", i);
-	else if (strcmp(code, "review_class_invalid") == 0) {
-		snprintf(err, errsz, "Change %zu: \"%s\" is not a class of "
-		    "this result.", i, json_string_value(json_object_get(ch,
-		    "class")));
-		json_object_set_new(params, "class", json_string(
-		    json_string_value(json_object_get(ch, "class"))));
-	} else if (strcmp(code, "review_wbc_type_invalid") == 0) {
-		snprintf(err, errsz, "Change %zu: \"wbc_type\" goes only on a "
-		    "WBC that is added or reclassified, and must be one of "
-		    "%s.", i, REVIEW_WBC_TYPES_TEXT);
-		json_object_set_new(params, "allowed", json_string(
-		    REVIEW_WBC_TYPES_TEXT));
-	} else if (strcmp(code, "review_box_invalid") == 0)
-		snprintf(err, errsz, "Change %zu: \"box\" needs numbers x, y, "
-		    "w, h (at least 1 px) with its centre inside the image.",
-		    i);
-	else if (strcmp(code, "review_outside_field") == 0)
-		snprintf(err, errsz, "Change %zu: the added cell lies outside "
-		    "the counted field of view.", i);
-	else if (strcmp(code, "review_detection_twice") == 0) {
-		snprintf(err, errsz, "Change %zu: detection %lld is changed "
-		    "twice.", i, (long long)k);
-		json_object_set_new(params, "detection", json_integer(k));
-	} else {
-		snprintf(err, errsz, "Change %zu: \"detection\" must be the "
-		    "index of one of the result's %zu detections.", i, n);
-		json_object_set_new(params, "detections", json_integer(
-		    (json_int_t)n));
-	}
-fail:
-	if (msgs != NULL)
-		*msgs = http_msg1(code, params);
-	else
-		json_decref(params);
-	json_decref(out);
-	free(seen);
-	json_decref(classes);
-	return NULL;
-nomem:
-	snprintf(err, errsz, "Out of memory.");
-	json_decref(out);
-	free(seen);
-	json_decref(classes);
-	return NULL;
 }
 
 /* ---- saving and merging ---------------------------------------------- */
