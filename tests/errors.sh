@@ -6,7 +6,7 @@
 #    resp->error_code to a literal: routes name an enum err_code, which
 #    the compiler holds to the table.
 # 2. Every code of the table has its "err.<code>" message in both the
-#    English and the Spanish table of htdocs/js/i18n.js.
+#    English and the Spanish catalogue (htdocs/i18n/en.json, es.json).
 srcdir=${top_srcdir:-$(dirname "$0")/..}
 command -v python3 >/dev/null 2>&1 || { echo "SKIP: no python3"; exit 77; }
 exec python3 - "$srcdir" <<'PY'
@@ -48,16 +48,17 @@ if sorted(n for n, _, _ in codes) != sorted(enum):
           set(enum) ^ set(n for n, _, _ in codes)))
     bad += 1
 
-js = open(os.path.join(top, 'htdocs', 'js', 'i18n.js'),
-          encoding='utf-8').read()
-m = re.search(r'^\s*en:\s*\{(.*?)^\s*es:\s*\{(.*)', js, re.M | re.S)
-if m is None:
-    print('i18n.js: no en and es tables found')
-    sys.exit(99)
-for lang, body in (('en', m.group(1)), ('es', m.group(2))):
+import json
+for lang in ('en', 'es'):
+    try:
+        cat = json.load(open(os.path.join(top, 'htdocs', 'i18n', lang + '.json'),
+                             encoding='utf-8'))
+    except (OSError, ValueError) as e:
+        print('i18n/%s.json: %s' % (lang, e))
+        sys.exit(99)
     for _, code, _ in codes:
-        if not re.search(r"'err\.%s'\s*:" % code, body):
-            print('i18n.js (%s): no message for error code %s' % (lang,
+        if not isinstance(cat.get('err.' + code), str) or not cat['err.' + code]:
+            print('i18n/%s.json: no message for error code %s' % (lang,
                   code))
             bad += 1
 print('errors: %d codes, %d problem(s)' % (len(codes), bad))

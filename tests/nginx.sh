@@ -89,6 +89,15 @@ for u in / /index.html /js/app.js /css/style.css /nonexistent.html /results/ \
 		echo "not ok - $u ($c): nosniff $n times, CSP $csp times"; fails=1
 	fi
 done
+# The page's ES modules need a JavaScript type (nosniff, and module
+# scripts are strict); its string catalogues are fetched as JSON.
+for u in /js/app.js:javascript /js/i18n.js:javascript /i18n/en.json:application/json /i18n/es.json:application/json; do
+	ty=$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$url${u%%:*}")
+	case "$ty" in
+	"200 "*"${u#*:}"*) echo "ok - ${u%%:*}: $ty" ;;
+	*) echo "not ok - ${u%%:*}: $ty"; fails=1 ;;
+	esac
+done
 c=$(curl -s -D "$state/h" -o /dev/null -w '%{http_code}' -F "image=@$img" "$url/api/analyze")
 n=$(grep -ci '^x-content-type-options:' "$state/h")
 if [ "$c" = 200 ] && [ "$n" = 1 ]; then echo "ok - analyze: nosniff once"; else echo "not ok - analyze $c: nosniff $n times"; fails=1; fi

@@ -9,7 +9,7 @@
  * (http_fail() in base/http.h); the table in errors.c gives its code
  * ("storage_full"), its HTTP status (507), its one English message and
  * the key the front end words it with in English and Spanish
- * ("err.storage_full" in htdocs/js/i18n.js).  A detail that names a
+ * ("err.storage_full" in htdocs/i18n/<lang>.json).  A detail that names a
  * field or a limit travels beside it in "message_i18n" (docs/api.md).
  */
 enum err_code {

@@ -25,7 +25,7 @@
  * Every English sentence a summary or an error carries in a field "x" has
  * a sibling "x_i18n": the same sentences as a list of {"code", "params"},
  * which a client words in its own language (the web page: "msg.<code>" in
- * htdocs/js/i18n.js) and shows in place of the English.  A number in
+ * htdocs/i18n/<lang>.json) and shows in place of the English.  A number in
  * params is rounded to exactly the digits the English shows (shown() and
  * est_fmt() round alike), so both forms always state the same figures.
  */

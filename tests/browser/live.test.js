@@ -8,13 +8,10 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('fs');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { ARTIFACTS, baseUrl, launch, pageModule } = require('./lib');
 
-const CHROMIUM = process.env.BV_CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = process.env.BV_ARTIFACTS || path.join(__dirname, 'artifacts');
-const BASE = (process.env.BV_URL || '').replace(/\/$/, '');
+const BASE = baseUrl();
 const Y4M = process.env.BV_Y4M || '';
 
 let browser, context, page, sample;
@@ -30,12 +27,8 @@ async function api(method, url, body) {
 
 before(async () => {
   assert.ok(BASE && Y4M, 'BV_URL and BV_Y4M are set by tests/live-ui.sh');
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-           '--use-file-for-fake-video-capture=' + Y4M]
-  });
+  browser = await launch(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+           '--use-file-for-fake-video-capture=' + Y4M]);
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
   await context.grantPermissions(['camera'], { origin: BASE });
   const s = await api('POST', '/api/samples', { code: 'LIVE-1' });
@@ -54,12 +47,12 @@ after(async () => { if (browser) await browser.close(); });
 test('live counts appear and equal /api/analyze on the same frame; nothing is stored', async () => {
   const before = (await api('GET', '/api/results?limit=1000')).json.results.length;
   await page.click('#live-start');
-  await page.waitForFunction(() => BV.live.state.frames >= 5 && document.querySelector('#live-counts .live-count'),
-                             null, { timeout: 120000 });
+  await page.waitForFunction((live) => live.state.frames >= 5 && document.querySelector('#live-counts .live-count'),
+                             await pageModule(page, 'live'), { timeout: 120000 });
   /* one consistent snapshot: the frame sent, the answer, and what the page shows for it */
   await page.click('#live-stop');
   const snap = await page.evaluate(async () => {
-    const st = BV.live.state;
+    const st = (await import('/js/live.js')).state;
     const buf = new Uint8Array(await st.frame.blob.arrayBuffer());
     let bin = '';
     for (let i = 0; i < buf.length; i++) bin += String.fromCharCode(buf[i]);
@@ -85,7 +78,7 @@ test('live counts appear and equal /api/analyze on the same frame; nothing is st
 
 test('fps and latency are shown; warnings are words', async () => {
   await page.click('#live-start');
-  await page.waitForFunction(() => BV.live.state.frames >= 15, null, { timeout: 120000 });
+  await page.waitForFunction((live) => live.state.frames >= 15, await pageModule(page, 'live'), { timeout: 120000 });
   const stats = await page.evaluate(() => {
     const el = document.getElementById('live-stats');
     return { text: el.textContent, fps: Number(el.getAttribute('data-fps')), ms: Number(el.getAttribute('data-latency')) };

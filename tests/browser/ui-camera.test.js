@@ -15,13 +15,11 @@ const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
 const { spawn } = require('child_process');
-const { chromium } = require('playwright-core');
+const { ARTIFACTS, image, baseUrl, launch, pageModule } = require('./lib');
 
-const CHROMIUM = process.env.BV_CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = process.env.BV_ARTIFACTS || path.join(__dirname, 'artifacts');
-const BASE = (process.env.BV_URL || '').replace(/\/$/, '');
+const BASE = baseUrl();
 const CAPTURE = path.join(process.env.top_builddir || '', 'bv-capture');
-const FIELD = path.join(process.env.BV_DATASET || '', 'BCCD/JPEGImages/BloodImage_00001.jpg');
+const FIELD = image('00001');
 
 let browser, page, helper, helperUrl;
 const problems = [];
@@ -41,7 +39,6 @@ before(async () => {
   assert.ok(BASE, 'BV_URL is set by tests/ui.sh');
   assert.ok(fs.existsSync(CAPTURE), CAPTURE + ' is built');
   assert.ok(fs.existsSync(FIELD), FIELD + ' exists');
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
   /* a single JPEG is a clip of one frame, played at 10 frames/s */
   helper = spawn(CAPTURE, ['--file', FIELD, '--fps', '10', '--listen', '127.0.0.1:0', '--no-token'],
                  { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -55,7 +52,7 @@ before(async () => {
     });
     helper.on('exit', (c) => reject(new Error('bv-capture exited ' + c + ': ' + err)));
   });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launch();
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
   /* the web server's proxy: same origin for the page, the helper behind it */
   await context.route(/\/camera\//, (route) => {
@@ -93,8 +90,8 @@ test('live counts from the box camera equal /api/analyze on the camera frame; st
   const before = (await api('GET', '/api/results?limit=1000')).json.results.length;
   await page.check('#live-source input[value="box"]');
   await page.click('#live-start');
-  await page.waitForFunction(() => BV.live.state.frames >= 3 && document.querySelector('#live-counts .live-count'),
-                             null, { timeout: 120000 });
+  await page.waitForFunction((live) => live.state.frames >= 3 && document.querySelector('#live-counts .live-count'),
+                             await pageModule(page, 'live'), { timeout: 120000 });
   /* the stream is on the stage, frame by frame from the helper */
   await page.waitForFunction(() => { const i = document.getElementById('live-camera'); return i && i.naturalWidth === 640; },
                              null, { timeout: 30000 });
@@ -103,7 +100,7 @@ test('live counts from the box camera equal /api/analyze on the camera frame; st
   await page.locator('#live').screenshot({ path: path.join(ARTIFACTS, 'live-camera.png') });
   await page.click('#live-stop');
   const snap = await page.evaluate(async () => {
-    const st = BV.live.state;
+    const st = (await import('/js/live.js')).state;
     const buf = new Uint8Array(await st.frame.blob.arrayBuffer());
     let bin = '';
     for (let i = 0; i < buf.length; i++) bin += String.fromCharCode(buf[i]);
@@ -137,7 +134,7 @@ test('live counts from the box camera equal /api/analyze on the camera frame; st
 
 test('capture from the box camera; Spanish words', async () => {
   await page.click('#live-start');
-  await page.waitForFunction(() => BV.live.state.running && document.getElementById('live-camera'), null, { timeout: 30000 });
+  await page.waitForFunction((live) => live.state.running && document.getElementById('live-camera'), await pageModule(page, 'live'), { timeout: 30000 });
   const done = page.waitForResponse((r) => r.url().endsWith('/api/analyze') && r.request().method() === 'POST',
                                     { timeout: 120000 });
   await page.click('#live-capture');

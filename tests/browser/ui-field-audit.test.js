@@ -10,23 +10,18 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { ARTIFACTS, DATASET, DESKTOP, PHONE, image, baseUrl, launch } = require('./lib');
 
-const CHROMIUM = process.env.BV_CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = process.env.BV_ARTIFACTS || path.join(__dirname, 'artifacts');
-const DATASET = process.env.BV_DATASET || path.resolve(__dirname, '../../../shared/datasets/bccd');
-const IMAGES = ['00001', '00002', '00003'].map((n) => path.join(DATASET, 'BCCD/JPEGImages/BloodImage_' + n + '.jpg'));
+const IMAGES = ['00001', '00002', '00003'].map(image);
 const NO_IMAGES = IMAGES.every((f) => fs.existsSync(f)) ? false : 'test images absent under ' + DATASET;
-const DESKTOP = { width: 1366, height: 768 }, PHONE = { width: 360, height: 740 };
 
 let base, browser, api, sid;
 const results = [];
 
 before(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  base = (process.env.BV_URL || '').replace(/\/$/, '');
+  base = baseUrl();
   if (!base || NO_IMAGES) return;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launch();
   api = (await browser.newContext()).request;
   const s = await api.post(base + '/api/samples', { data: { code: 'PUNO-0007', age: 30, age_unit: 'years', sex: 'female' } });
   assert.equal(s.status(), 201, await s.text());

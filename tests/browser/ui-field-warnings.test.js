@@ -9,22 +9,17 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { ARTIFACTS, VIEWS, image, baseUrl, launch, pageModule } = require('./lib');
 
-const CHROMIUM = process.env.BV_CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = process.env.BV_ARTIFACTS || path.join(__dirname, 'artifacts');
-const DATASET = process.env.BV_DATASET || path.resolve(__dirname, '../../../shared/datasets/bccd');
-const IMAGE = path.join(DATASET, 'BCCD/JPEGImages/BloodImage_00009.jpg');
+const IMAGE = image('00009');
 const NO_IMAGES = fs.existsSync(IMAGE) ? false : 'test image absent: ' + IMAGE;
-const VIEWS = [['desktop', { width: 1366, height: 768 }], ['phone', { width: 360, height: 740 }]];
 
 let base, browser, api, sid, rid, res;
 
 before(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  base = (process.env.BV_URL || '').replace(/\/$/, '');
+  base = baseUrl();
   if (!base || NO_IMAGES) return;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launch();
   api = (await browser.newContext()).request;
   sid = (await (await api.post(base + '/api/samples', { data: { code: 'WARN-1' } })).json()).id;
   /* a µm per pixel about twice the truth: the cells contradict it, the scale is unsure */
@@ -63,7 +58,7 @@ for (const [vname, view] of VIEWS) {
         await page.waitForSelector(li + ' .field-warn');
         const warn = await page.textContent(li + ' .field-warn');
         assert.match(warn, lang === 'es' ? /escala dudosa/ : /scale unsure/);
-        const short = await page.evaluate((fl) => fl.map((f) => BV.i18n.t('quality.short.' + f)), flags);
+        const short = await (await pageModule(page, 'i18n')).evaluate((i18n, fl) => fl.map((f) => i18n.t('quality.short.' + f)), flags);
         for (const s of short) assert.ok(warn.includes(s), 'quality flag "' + s + '" in ' + warn);
         await page.waitForSelector(`#print-report .rp-thumb[data-result="${rid}"]`, { state: 'attached' });
         const cap = await page.textContent(`#print-report .rp-thumb[data-result="${rid}"] figcaption`);

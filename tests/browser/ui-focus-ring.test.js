@@ -7,20 +7,15 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('fs');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { ARTIFACTS, VIEWS, baseUrl, launch } = require('./lib');
 
-const CHROMIUM = process.env.BV_CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = process.env.BV_ARTIFACTS || path.join(__dirname, 'artifacts');
-const VIEWS = [['desktop', { width: 1366, height: 768 }], ['phone', { width: 360, height: 740 }]];
 
 let base, browser;
 
 before(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  base = (process.env.BV_URL || '').replace(/\/$/, '');
-  if (base) browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  base = baseUrl();
+  if (base) browser = await launch();
 });
 after(async () => { if (browser) await browser.close(); });
 

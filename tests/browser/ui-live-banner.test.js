@@ -11,27 +11,22 @@ const assert = require('node:assert/strict');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { ARTIFACTS, VIEWS, image, baseUrl, launch, pageModule } = require('./lib');
 
-const CHROMIUM = process.env.BV_CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = process.env.BV_ARTIFACTS || path.join(__dirname, 'artifacts');
-const DATASET = process.env.BV_DATASET || path.resolve(__dirname, '../../../shared/datasets/bccd');
-const IMAGE = path.join(DATASET, 'BCCD/JPEGImages/BloodImage_00001.jpg');
+const IMAGE = image('00001');
 const NO_IMAGES = fs.existsSync(IMAGE) ? false : 'test image absent: ' + IMAGE;
-const VIEWS = [['desktop', { width: 1366, height: 768 }], ['phone', { width: 360, height: 740 }]];
 
 let base, browser, api, dir;
 const made = [];
 
 before(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  base = (process.env.BV_URL || '').replace(/\/$/, '');
+  base = baseUrl();
   if (!base || NO_IMAGES) return;
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bv-cam-'));
   const clip = path.join(dir, 'smear.mjpeg');
   fs.writeFileSync(clip, Buffer.concat(Array(5).fill(fs.readFileSync(IMAGE))));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--use-fake-device-for-media-stream',
-    '--use-fake-ui-for-media-stream', '--use-file-for-fake-video-capture=' + clip] });
+  browser = await launch(['--use-fake-device-for-media-stream',
+    '--use-fake-ui-for-media-stream', '--use-file-for-fake-video-capture=' + clip]);
   api = (await browser.newContext()).request;
 });
 
@@ -61,7 +56,7 @@ for (const [vname, view] of VIEWS) {
         await page.waitForFunction(() => /\d/.test(document.getElementById('active-progress').textContent));
         const before0 = await page.textContent('#active-progress');
         await page.click('#live-start');
-        await page.waitForFunction(() => BV.live.state.running, null, { timeout: 30000 });
+        await page.waitForFunction((live) => live.state.running, await pageModule(page, 'live'), { timeout: 30000 });
         const done = page.waitForResponse((r) => r.url().endsWith('/api/analyze') && r.request().method() === 'POST', { timeout: 120000 });
         await page.click('#live-capture');
         const r = await done;

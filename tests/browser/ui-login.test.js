@@ -11,39 +11,17 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const os = require('os');
-const net = require('net');
 const path = require('path');
 const { spawn, spawnSync } = require('child_process');
-const { chromium } = require('playwright-core');
+const { ARTIFACTS, SRC, BUILD, freePort, waitHealth, image, launch } = require('./lib');
 
-const CHROMIUM = process.env.BV_CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = process.env.BV_ARTIFACTS || path.join(__dirname, 'artifacts');
-const SRC = process.env.top_srcdir || path.join(__dirname, '..', '..');
-const BUILD = process.env.top_builddir || '';
-const FIELD = path.join(process.env.BV_DATASET || '', 'BCCD/JPEGImages/BloodImage_00001.jpg');
+const FIELD = image('00001');
 const PASSWORD = 'pulmon sano 2026';
 
 let browser, context, page, lighttpd, state, base;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
-
-async function waitHealth(url) {
-  for (let i = 0; i < 200; i++) {
-    try { if ((await fetch(url + '/api/health')).ok) return; } catch (e) { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server did not answer on ' + url);
-}
-
 before(async () => {
   assert.ok(fs.existsSync(FIELD), FIELD + ' exists');
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
   const hash = spawnSync(path.join(BUILD, 'bv-passwd'), [], { input: PASSWORD + '\n', encoding: 'utf8' });
   assert.equal(hash.status, 0, 'bv-passwd: ' + hash.stderr);
   assert.match(hash.stdout, /^password_hash = \$y\$/);
@@ -59,7 +37,7 @@ before(async () => {
   lighttpd = spawn(bin, ['-D', '-f', path.join(state, 'lighttpd.conf')], { stdio: 'ignore' });
   base = 'http://127.0.0.1:' + port;
   await waitHealth(base);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launch();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
   page = await context.newPage();
 });

@@ -10,11 +10,9 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { ARTIFACTS, image, baseUrl, launch } = require('./lib');
 
-const CHROMIUM = process.env.BV_CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = process.env.BV_ARTIFACTS || path.join(__dirname, 'artifacts');
-const IMAGE = path.join(process.env.BV_DATASET || '', 'BCCD/JPEGImages/BloodImage_00001.jpg');
+const IMAGE = image('00001');
 const WORDS = {
   en: { lead: 'On this microscope:', fields: '1 checked fields', rbc: 'RBC' },
   es: { lead: 'En este microscopio:', fields: '1 campos revisados', rbc: 'GR' },
@@ -24,10 +22,9 @@ let base, browser;
 const results = [];
 
 before(async () => {
-  base = (process.env.BV_URL || '').replace(/\/$/, '');
+  base = baseUrl();
   if (!base) return;
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launch();
 });
 
 after(async () => {

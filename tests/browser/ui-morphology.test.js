@@ -7,12 +7,9 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
-const path = require('path');
-const { chromium } = require('playwright-core');
+const { DATASET, image, baseUrl, launch } = require('./lib');
 
-const CHROMIUM = process.env.BV_CHROMIUM || '/usr/bin/chromium';
-const DATASET = process.env.BV_DATASET || path.resolve(__dirname, '../../../shared/datasets/bccd');
-const IMAGE = path.join(DATASET, 'BCCD/JPEGImages/BloodImage_00005.jpg');
+const IMAGE = image('00005');
 const NO_IMAGE = fs.existsSync(IMAGE) ? false : 'no test image under ' + DATASET;
 
 let base, browser, page;
@@ -24,9 +21,9 @@ async function lang(l) {
 }
 
 before(async () => {
-  base = (process.env.BV_URL || '').replace(/\/$/, '');
+  base = baseUrl();
   if (!base) return;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launch();
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
   page = await ctx.newPage();
   page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));

@@ -9,24 +9,19 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { ARTIFACTS, VIEWS, image, baseUrl, launch } = require('./lib');
 
-const CHROMIUM = process.env.BV_CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = process.env.BV_ARTIFACTS || path.join(__dirname, 'artifacts');
-const DATASET = process.env.BV_DATASET || path.resolve(__dirname, '../../../shared/datasets/bccd');
-const IMAGE = path.join(DATASET, 'BCCD/JPEGImages/BloodImage_00004.jpg');
+const IMAGE = image('00004');
 const NO_IMAGES = fs.existsSync(IMAGE) ? false : 'test image absent: ' + IMAGE;
 const SENT = '../fotos/PUNO-0007 campo 3 – señora.jpg';
 const SHOWN = 'PUNO-0007 campo 3 – señora.jpg';
-const VIEWS = [['desktop', { width: 1366, height: 768 }], ['phone', { width: 360, height: 740 }]];
 
 let base, browser, api, sid, rid;
 
 before(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  base = (process.env.BV_URL || '').replace(/\/$/, '');
+  base = baseUrl();
   if (!base || NO_IMAGES) return;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launch();
   api = (await browser.newContext()).request;
   sid = (await (await api.post(base + '/api/samples', { data: { code: 'PHOTO-NAME' } })).json()).id;
   const r = await api.post(base + '/api/analyze', { timeout: 300000, multipart: {

@@ -11,10 +11,8 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { ARTIFACTS, baseUrl, launch } = require('./lib');
 
-const CHROMIUM = process.env.BV_CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = process.env.BV_ARTIFACTS || path.join(__dirname, 'artifacts');
 const PEOPLE = [
   { code: 'REG-ADULT', age: 30, age_unit: 'years', sex: 'female', hemoglobin: 11, hemoglobin_unit: 'g/dL', note: 'Maria Perez, 3rd floor' },
   { code: 'REG-CHILD', age: 3, age_unit: 'years', hemoglobin: 12, hemoglobin_unit: 'g/dL' },
@@ -34,10 +32,9 @@ function parseCsv(text) {
 }
 
 before(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  base = (process.env.BV_URL || '').replace(/\/$/, '');
+  base = baseUrl();
   if (!base) return;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launch();
   api = (await browser.newContext()).request;
   month = new Date().toISOString().slice(0, 7);
   before0 = await (await api.get(base + '/api/register/summary?month=' + month)).json();

@@ -13,12 +13,9 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { ARTIFACTS, DATASET, image, launch } = require('./lib');
 
-const CHROMIUM = process.env.BV_CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = process.env.BV_ARTIFACTS || path.join(__dirname, 'artifacts');
-const DATASET = process.env.BV_DATASET || path.resolve(__dirname, '../../../shared/datasets/bccd');
-const IMAGES = ['00001', '00003', '00005', '00007'].map((n) => path.join(DATASET, 'BCCD/JPEGImages/BloodImage_' + n + '.jpg'));
+const IMAGES = ['00001', '00003', '00005', '00007'].map(image);
 const SKIP = !process.env.BV_URL ? 'BV_URL unset (run through tests/ui.sh)'
   : IMAGES.every((f) => fs.existsSync(f)) ? false : 'BCCD images absent under ' + DATASET;
 const TYPES = ['neutrophil', 'lymphocyte', 'monocyte', 'eosinophil', 'basophil', 'ig', 'erythroblast', 'untyped'];
@@ -77,9 +74,8 @@ async function cropType(i) {
 
 before(async () => {
   if (SKIP) return;
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
   base = process.env.BV_URL.replace(/\/$/, '');
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launch();
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
   page = await ctx.newPage();
   watch(page);

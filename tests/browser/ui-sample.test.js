@@ -11,12 +11,9 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { ARTIFACTS, DATASET, image, baseUrl, launch, pageModule } = require('./lib');
 
-const CHROMIUM = process.env.BV_CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = process.env.BV_ARTIFACTS || path.join(__dirname, 'artifacts');
-const DATASET = process.env.BV_DATASET || path.resolve(__dirname, '../../../shared/datasets/bccd');
-const IMAGES = ['00001', '00003', '00002'].map((n) => path.join(DATASET, 'BCCD/JPEGImages/BloodImage_' + n + '.jpg'));
+const IMAGES = ['00001', '00003', '00002'].map(image);
 const NO_IMAGES = IMAGES.every((f) => fs.existsSync(f)) ? false : 'BCCD images absent under ' + DATASET;
 
 let base, browser, ctx, page;
@@ -37,8 +34,8 @@ async function lang(l) {
 }
 
 /* The page's wording of an API message list, in the page's language now. */
-function worded(list, fallback) {
-  return page.evaluate(([l, f]) => BV.i18n.msgs(l, f), [list, fallback]);
+async function worded(list, fallback) {
+  return (await pageModule(page, 'i18n')).evaluate((i18n, [l, f]) => i18n.msgs(l, f), [list, fallback]);
 }
 
 /* What the differential table shows, by type: [cells, %, per µL]. */
@@ -74,10 +71,9 @@ async function printOnePage(l, name) {
 }
 
 before(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  base = (process.env.BV_URL || '').replace(/\/$/, '');
+  base = baseUrl();
   if (!base) return;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launch();
   ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
   page = await ctx.newPage();
   page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));

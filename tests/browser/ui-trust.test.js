@@ -11,20 +11,16 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { ARTIFACTS, image, baseUrl, launch } = require('./lib');
 
-const CHROMIUM = process.env.BV_CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = process.env.BV_ARTIFACTS || path.join(__dirname, 'artifacts');
-const IMAGE = path.join(process.env.BV_DATASET || '', 'BCCD/JPEGImages/BloodImage_00001.jpg');
-const image = (n) => path.join(process.env.BV_DATASET || '', 'BCCD/JPEGImages/BloodImage_0000' + n + '.jpg');
+const IMAGE = image('00001');
 
 let base, browser;
 const samples = [], results = [];
 
 before(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  base = (process.env.BV_URL || '').replace(/\/$/, '');
-  if (base) browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  base = baseUrl();
+  if (base) browser = await launch();
 });
 
 after(async () => {

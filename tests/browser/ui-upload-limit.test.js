@@ -9,22 +9,17 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('fs');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { ARTIFACTS, VIEWS, baseUrl, launch } = require('./lib');
 
-const CHROMIUM = process.env.BV_CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = process.env.BV_ARTIFACTS || path.join(__dirname, 'artifacts');
-const VIEWS = [['desktop', { width: 1366, height: 768 }], ['phone', { width: 360, height: 740 }]];
 /* The smallest JPEG header: the route answers before any byte reaches the server. */
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xff, 0xd9]);
 
 let base, browser;
 
 before(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  base = (process.env.BV_URL || '').replace(/\/$/, '');
-  if (base) browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  base = baseUrl();
+  if (base) browser = await launch();
 });
 after(async () => { if (browser) await browser.close(); });
 
@@ -44,7 +39,7 @@ for (const [vname, view] of VIEWS) {
         await page.goto(base + '/');
         await page.waitForSelector('html.ready');
         await page.click('.lang button[data-lang="' + lang + '"]');
-        await page.waitForFunction(() => window.BV && document.documentElement.lang);
+        await page.waitForFunction(() => document.documentElement.lang);
         await page.setInputFiles('#file-input', { name: 'big-field.jpg', mimeType: 'image/jpeg', buffer: JPEG });
         await page.waitForSelector('#upload-error:not([hidden])');
         const msg = await page.textContent('#upload-error .error-msg');

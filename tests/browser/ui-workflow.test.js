@@ -13,12 +13,9 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { ARTIFACTS, DATASET, image, launch, pageModule } = require('./lib');
 
-const CHROMIUM = process.env.BV_CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = process.env.BV_ARTIFACTS || path.join(__dirname, 'artifacts');
-const DATASET = process.env.BV_DATASET || path.resolve(__dirname, '../../../shared/datasets/bccd');
-const IMAGES = ['00001', '00003', '00005', '00007'].map((n) => path.join(DATASET, 'BCCD/JPEGImages/BloodImage_' + n + '.jpg'));
+const IMAGES = ['00001', '00003', '00005', '00007'].map(image);
 const SKIP = !process.env.BV_URL ? 'BV_URL unset (run through tests/ui.sh)'
   : IMAGES.every((f) => fs.existsSync(f)) ? false : 'BCCD images absent under ' + DATASET;
 const CLINIC = 'Centro de Salud San Martín';
@@ -104,9 +101,8 @@ async function galleryTab(p, cls) {
 
 before(async () => {
   if (SKIP) return;
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
   base = process.env.BV_URL.replace(/\/$/, '');
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launch();
   ({ ctx: context, p: page } = await newPage({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' }));
   await page.goto(base + '/');
   await page.waitForSelector('html.ready');
@@ -427,9 +423,9 @@ test('Spanish shows numbers with the decimal comma on the result, History and re
     'the saved RBC threshold with a comma');
   assert.match(await page.textContent('#counts-body'), /\d+,\d %/, 'shares with a comma');
   const ratio = await page.textContent('#ratio');
-  assert.ok(/^\d+,\d : 1$/.test(ratio) || ratio === (await page.evaluate(() => BV.i18n.t('ratio.none'))), 'ratio ' + ratio);
+  assert.ok(/^\d+,\d : 1$/.test(ratio) || ratio === (await (await pageModule(page, 'i18n')).evaluate((i18n) => i18n.t('ratio.none'))), 'ratio ' + ratio);
   /* Thousands: a space, never a point ("3.400" is what the forms refuse). */
-  assert.deepEqual(await page.evaluate(() => [BV.i18n.num(10.25, 1), BV.i18n.num(3400), BV.i18n.num(312500), BV.i18n.num(0.38, 2)]),
+  assert.deepEqual(await (await pageModule(page, 'i18n')).evaluate((i18n) => [i18n.num(10.25, 1), i18n.num(3400), i18n.num(312500), i18n.num(0.38, 2)]),
     ['10,3', '3400', '312\u202f500', '0,38']);
   /* The printed report. */
   await page.waitForSelector(`#print-report .rp-result[data-result="${first.id}"]`, { state: 'attached' });
@@ -449,7 +445,7 @@ test('Spanish shows numbers with the decimal comma on the result, History and re
   /* English groups thousands with a comma ("185,600"); no other comma between digits. */
   assert.deepEqual(n.text.replace(/\d{1,3}(,\d{3})+(?!\d)/g, 'N').match(/\d,\d/g) || [], [], 'English: no decimal comma');
   assert.ok(n.point.length >= 3);
-  assert.equal(await page.evaluate(() => BV.i18n.num(312500.5, 1)), '312,500.5');
+  assert.equal(await (await pageModule(page, 'i18n')).evaluate((i18n) => i18n.num(312500.5, 1)), '312,500.5');
 });
 
 test('the clinic name (bloodview.conf clinic_name) heads the printed report, one A4 page', { skip: SKIP }, async () => {

@@ -12,13 +12,10 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { ARTIFACTS, DATASET, image, launch, pageModule } = require('./lib');
 
-const CHROMIUM = process.env.BV_CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = process.env.BV_ARTIFACTS || path.join(__dirname, 'artifacts');
-const DATASET = process.env.BV_DATASET || path.resolve(__dirname, '../../../shared/datasets/bccd');
-const IMAGE1 = path.join(DATASET, 'BCCD/JPEGImages/BloodImage_00001.jpg');
-const IMAGE2 = path.join(DATASET, 'BCCD/JPEGImages/BloodImage_00003.jpg');
+const IMAGE1 = image('00001');
+const IMAGE2 = image('00003');
 const HAVE_IMAGES = fs.existsSync(IMAGE1) && fs.existsSync(IMAGE2);
 const NO_IMAGES = HAVE_IMAGES ? false : 'BCCD images absent under ' + DATASET;
 
@@ -179,8 +176,8 @@ function sentences(o, path, out) {
 async function checkSentences(p, answer, what) {
   const list = sentences(answer, what);
   assert.ok(list.length > 0, what + ': no sentence with codes');
-  const r = await p.evaluate((list) => {
-    const i18n = BV.i18n, was = i18n.lang, out = [];
+  const r = await (await pageModule(p, 'i18n')).evaluate((i18n, list) => {
+    const was = i18n.lang, out = [];
     for (const [path, en, msgs] of list) {
       i18n.set('en'); const e = i18n.msgs(msgs, '\u0000');
       i18n.set('es'); const s = i18n.msgs(msgs, '\u0000');
@@ -253,14 +250,13 @@ async function setSlider(p, v) {
 }
 
 before(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
   if (process.env.BV_URL) {
     base = process.env.BV_URL.replace(/\/$/, '');
   } else {
     mock = await require('./mock-server.js').start(0);
     base = 'http://127.0.0.1:' + mock.address().port;
   }
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launch();
   ({ ctx: context, p: page } = await newPage({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' }));
   await page.goto(base + '/');
   await page.waitForSelector('html.ready');
@@ -378,12 +374,12 @@ test('saved per-class thresholds first; the slider sets one for all; and back', 
   delete old.thresholds;
   old.threshold = 0.3;
   old.counts = expected(old, 0.3);
-  await page.evaluate((r) => BV.app.showResult(r), old);
+  await (await pageModule(page, 'app')).evaluate((app, r) => app.showResult(r), old);
   assertShown(await shown(page), expected(old, 0.3));
   assert.equal(await page.textContent('#slider-saved'), 'Saved threshold: 0.30 for all cell types.');
   csv = await resultCsv(page);
   assert.deepEqual(csv[1].slice(3, 6).map(Number), [0.3, 0.3, 0.3]);
-  await page.evaluate((r) => BV.app.showResult(r), body);
+  await (await pageModule(page, 'app')).evaluate((app, r) => app.showResult(r), body);
   assertShown(await shown(page), expected(body, body.thresholds));
 });
 
@@ -452,7 +448,7 @@ test('zoom buttons scale the image and Fit resets it', { skip: NO_IMAGES }, asyn
 
 test('scale and field of view: listed and outlined as the JSON says', { skip: NO_IMAGES }, async (t) => {
   const body = uploaded[0];
-  await page.evaluate((r) => BV.app.showResult(r), body);
+  await (await pageModule(page, 'app')).evaluate((app, r) => app.showResult(r), body);
   /* What the server sent for a real photo. */
   const row = await infoRow(page, 'Scale');
   if (body.scale) {
@@ -486,7 +482,7 @@ test('scale and field of view: listed and outlined as the JSON says', { skip: NO
   wide.detections.forEach((d) => { ['x', 'y', 'w', 'h'].forEach((k) => { d.box[k] *= 2; }); });
   wide.scale = { source: 'auto', rbc_px: 151.5, um_per_px: null, factor: 0.5, status: 'unsure', reason: 'few_red_cells' };
   wide.fov = { shape: 'circle', cx: W / 2 + 10, cy: H / 2, r: H * 0.55, clipped: true, area_px: 1234567 };
-  await page.evaluate((r) => BV.app.showResult(r), wide);
+  await (await pageModule(page, 'app')).evaluate((app, r) => app.showResult(r), wide);
   assert.equal(await page.getAttribute('#overlay', 'viewBox'), `0 0 ${W} ${H}`);
   assertFov(await fovShown(page), wide.fov);
   const geo = await page.evaluate(() => {
@@ -526,18 +522,18 @@ test('scale and field of view: listed and outlined as the JSON says', { skip: NO
   rect.scale = { source: 'request', rbc_px: 76.25, um_per_px: 0.1, factor: 1.25, status: 'ok', reason: null };
   rect.fov = { shape: 'rect', x: 0, y: 0, w: body.image.width, h: body.image.height,
     area_px: body.image.width * body.image.height, area_um2: body.image.width * body.image.height / 100 };
-  await page.evaluate((r) => BV.app.showResult(r), rect);
+  await (await pageModule(page, 'app')).evaluate((app, r) => app.showResult(r), rect);
   assertFov(await fovShown(page), rect.fov);
   assert.equal((await infoRow(page, 'Scale')).text, scaleLine(rect.scale));
   assert.equal(await page.isVisible('#scale-warning'), false);
   /* Without either (an older result.json): no outline, no rows, no warning. */
   const old = JSON.parse(JSON.stringify(body));
   delete old.scale; delete old.fov;
-  await page.evaluate((r) => BV.app.showResult(r), old);
+  await (await pageModule(page, 'app')).evaluate((app, r) => app.showResult(r), old);
   assert.equal(await fovShown(page), null);
   assert.equal(await infoRow(page, 'Scale'), null);
   assert.equal(await page.isVisible('#scale-warning'), false);
-  await page.evaluate((r) => BV.app.showResult(r), body);
+  await (await pageModule(page, 'app')).evaluate((app, r) => app.showResult(r), body);
 });
 
 test('µm per pixel: a text field taking a decimal comma, sent as um_per_px; nonsense refused here', { skip: NO_IMAGES }, async (t) => {
@@ -700,16 +696,16 @@ test('drag and drop a PNG onto the page analyses it', async () => {
 });
 
 test('Spanish: switch, every visible label changes, remembered after reload', async () => {
-  const keys = await page.evaluate(() => ({ en: Object.keys(BV.i18n.strings.en).sort(),
-                                            es: Object.keys(BV.i18n.strings.es).sort() }));
+  const keys = await (await pageModule(page, 'i18n')).evaluate((i18n) => ({ en: Object.keys(i18n.strings.en).sort(),
+                                                                        es: Object.keys(i18n.strings.es).sort() }));
   assert.deepEqual(keys.es, keys.en, 'every English string has a Spanish one');
   await page.click('.lang button[data-lang="es"]');
   assert.equal(await page.getAttribute('html', 'lang'), 'es');
   assert.equal((await page.textContent('#upload-title')).trim(), 'Analizar imágenes');
   assert.equal((await page.textContent('nav a[data-view="history"]')).trim(), 'Historial');
   /* No element carrying a translation key still shows its English text (where the two differ). */
-  const leftovers = await page.evaluate(() => {
-    const S = BV.i18n.strings;
+  const leftovers = await (await pageModule(page, 'i18n')).evaluate((i18n) => {
+    const S = i18n.strings;
     return Array.from(document.querySelectorAll('[data-i18n]'))
       .filter((e) => { const k = e.getAttribute('data-i18n'); return S.en[k] !== S.es[k] && e.textContent === S.en[k]; })
       .map((e) => e.getAttribute('data-i18n'));
@@ -881,7 +877,7 @@ test('printed report of a 10-field sample: one A4 page in English and Spanish', 
   const smp = await (await page.request.post(base + '/api/samples', { data: { code: 'PRINT-10', age: 30, age_unit: 'years',
     sex: 'female', hemoglobin: 11.2, hemoglobin_unit: 'g/dL', altitude_m: 3400, note: 'Finger prick, morning.' } })).json();
   assert.ok(smp.id, JSON.stringify(smp));
-  const third = path.join(DATASET, 'BCCD/JPEGImages/BloodImage_00002.jpg');
+  const third = image('00002');
   const files = [IMAGE1, IMAGE2].concat(fs.existsSync(third) ? [third] : []);
   const results = [];
   try {
@@ -1094,13 +1090,13 @@ test('every sentence of the samples API, hints and refusals, is worded in Spanis
   await checkSentences(page, await (await page.request.get(base + '/api/samples/AAAAAAAAAAAAAAAAAAAAAA')).json(), '404');
 
   /* Data-file texts: translated while they are the shipped English, else shown as written. */
-  assert.deepEqual(await page.evaluate(() => {
-    BV.i18n.set('es');
-    const r = [BV.i18n.label('msg.profile', 'neubauer-40x', 'Improved Neubauer chamber, 40x objective, calibrated camera'),
-      BV.i18n.label('msg.profile', 'neubauer-40x', 'Our Neubauer, 40x'), BV.i18n.label('msg.group', 'men_15y', 'men 15 years and older'),
-      BV.i18n.msgs([{ code: 'hemoglobin_not_below_cutoff', params: { adjusted_g_l: 131.5, cutoff_g_l: 130, group: 'men_15y',
-        group_label: 'adult men' } }], 'x'), BV.i18n.msgs([{ code: 'no_such_code', params: {} }], 'English as sent')];
-    BV.i18n.set('en');
+  assert.deepEqual(await (await pageModule(page, 'i18n')).evaluate((i18n) => {
+    i18n.set('es');
+    const r = [i18n.label('msg.profile', 'neubauer-40x', 'Improved Neubauer chamber, 40x objective, calibrated camera'),
+      i18n.label('msg.profile', 'neubauer-40x', 'Our Neubauer, 40x'), i18n.label('msg.group', 'men_15y', 'men 15 years and older'),
+      i18n.msgs([{ code: 'hemoglobin_not_below_cutoff', params: { adjusted_g_l: 131.5, cutoff_g_l: 130, group: 'men_15y',
+        group_label: 'adult men' } }], 'x'), i18n.msgs([{ code: 'no_such_code', params: {} }], 'English as sent')];
+    i18n.set('en');
     return r;
   }), ['Cámara de Neubauer mejorada, objetivo 40x, cámara calibrada', 'Our Neubauer, 40x', 'hombres de 15 años o más',
     'La hemoglobina ajustada de 131,5 g/L está en o por encima del punto de corte de la OMS de 130 g/L para adult men.',
@@ -1343,8 +1339,8 @@ test('sample form in Spanish: decimal commas in every number, "3.400" refused na
   assert.equal(edited.summary.screening.group_id, 'child_12_14y', 'the summary follows the edit');
   await page.waitForFunction(() => /9,5 g\/dL/.test(document.querySelector('#samples-root .info').textContent));
   /* The parser alone: the same rules in English. */
-  assert.deepEqual(await page.evaluate(() => ['10,2', '10.2', '0,125', '1,5', '3.400', '3,400', '1.234,5', 'abc', '', '-0,5', '12.5000']
-    .map((v) => BV.samples.parseNumber(v)).map((r) => r.error || r.value)),
+  assert.deepEqual(await (await pageModule(page, 'samples')).evaluate((samples) => ['10,2', '10.2', '0,125', '1,5', '3.400', '3,400', '1.234,5', 'abc', '', '-0,5', '12.5000']
+    .map((v) => samples.parseNumber(v)).map((r) => r.error || r.value)),
     [10.2, 10.2, 0.125, 1.5, 'ambiguous', 'ambiguous', 'invalid', 'invalid', null, -0.5, 12.5]);
   assert.equal((await page.request.delete(base + '/api/samples/' + sid)).status(), 200);
   await page.click('.lang button[data-lang="en"]');

@@ -1,0 +1,67 @@
+/*
+ * lib.js: what the browser tests share: Debian's chromium and how it is launched, the artifacts
+ * folder, the BCCD test fields (tests/ui.sh points BV_DATASET at them or at drawn smears), the
+ * desktop and phone viewports, the server's URL (BV_URL from tests/ui.sh), and for a test that
+ * starts its own server, a free port and a wait until it answers.
+ */
+'use strict';
+const fs = require('fs');
+const net = require('net');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const CHROMIUM = process.env.BV_CHROMIUM || '/usr/bin/chromium';
+const ARTIFACTS = process.env.BV_ARTIFACTS || path.join(__dirname, 'artifacts');
+const DATASET = process.env.BV_DATASET || path.resolve(__dirname, '../../../shared/datasets/bccd');
+const SRC = process.env.top_srcdir || path.join(__dirname, '..', '..');
+const BUILD = process.env.top_builddir || '';
+const DESKTOP = { width: 1366, height: 768 }, PHONE = { width: 360, height: 740 };
+const VIEWS = [['desktop', DESKTOP], ['phone', PHONE]];
+
+/* The BCCD field BloodImage_<n>.jpg, n as '00001' or 1. */
+function image(n) {
+  const id = typeof n === 'number' ? String(n).padStart(5, '0') : n;
+  return path.join(DATASET, 'BCCD/JPEGImages/BloodImage_' + id + '.jpg');
+}
+
+/* false when every file is there, else why the tests that need them skip. */
+function absent(files, what) {
+  const gone = files.filter((f) => !fs.existsSync(f));
+  return gone.length ? (what || 'test image absent: ') + gone.join(', ') : false;
+}
+
+/* The server tests/ui.sh started ('' when run alone: the tests that need one skip). */
+function baseUrl() { return (process.env.BV_URL || '').replace(/\/$/, ''); }
+
+/* Headless chromium with the sandbox off (root in CI) and extra flags; makes ARTIFACTS. */
+function launch(args) {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'].concat(args || []) });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+  });
+}
+
+async function waitHealth(url) {
+  for (let i = 0; i < 200; i++) {
+    try { if ((await fetch(url + '/api/health')).ok) return; } catch (e) { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('server did not answer on ' + url);
+}
+
+/*
+ * One of the page's modules (htdocs/js/<name>.js) as a handle for evaluate() and waitForFunction():
+ * the page keeps no global object, and a module imported again is the same instance.
+ */
+function pageModule(page, name) {
+  return page.evaluateHandle((n) => import('/js/' + n + '.js'), name);
+}
+
+module.exports = { chromium, CHROMIUM, ARTIFACTS, DATASET, SRC, BUILD, DESKTOP, PHONE, VIEWS,
+  image, absent, baseUrl, launch, freePort, waitHealth, pageModule };
