@@ -5,8 +5,10 @@
  * background times exp(-optical density)), with a darker rim, light noise
  * and the boxes a detector would give.  The clean field raises no flag;
  * each degradation raises its own flag (blur: focus, gain: exposure,
- * optical-density shifts: stain, crowded discs: thick, two cells:
- * sparse, a um/px half the cells' size: magnification).
+ * optical-density shifts: stain, crowded discs: thick, also when the
+ * boxes do not overlap, two cells: sparse, a um/px half the cells' size:
+ * magnification); against a profile's reference (struct quality_ref)
+ * a milder defocus, blue shift or fading is flagged too.
  */
 
 #include "check.h"
@@ -151,9 +153,10 @@ field_default(struct field *f)
 	f->spacing = 77;
 }
 
-/* Measure f (um_per_px > 0: the scale a profile gives). */
+/* Measure f (um_per_px > 0: the scale a profile gives; ref: a profile's). */
 static void
-measure(struct field *f, double um_per_px, struct quality *q)
+measure_ref(struct field *f, double um_per_px, const struct quality_ref *ref,
+    struct quality *q)
 {
 	struct fov		 fov;
 	struct scale_info	 sc;
@@ -174,8 +177,34 @@ measure(struct field *f, double um_per_px, struct quality *q)
 	sc.um_per_px = um_per_px;
 	sc.factor = 47.0 / D;
 	in = (struct quality_input){ &f->im, 1.0, &fov, f->box, f->n, thr, 0,
-	    &sc, 7.5 };
+	    &sc, 7.5, ref };
 	CHECK(quality_measure(&in, q) == 0);
+}
+
+static void
+measure(struct field *f, double um_per_px, struct quality *q)
+{
+	measure_ref(f, um_per_px, NULL, q);
+}
+
+/*
+ * Keep only the boxes that meet no kept box: a detector that boxes one
+ * cell of each overlapping pair, so the boxes alone show no clump.
+ */
+static void
+apart(struct field *f)
+{
+	size_t	 i, j, k = 0;
+	int	 meet;
+
+	for (i = 0; i < f->n; i++) {
+		for (j = 0, meet = 0; j < k && !meet; j++)
+			meet = fabs(f->box[i].x - f->box[j].x) < D &&
+			    fabs(f->box[i].y - f->box[j].y) < D;
+		if (!meet)
+			f->box[k++] = f->box[i];
+	}
+	f->n = k;
 }
 
 static int
@@ -186,17 +215,19 @@ only(const struct quality *q, enum quality_flag fl)
 
 /* One degradation: change f, redraw, measure, expect flag fl alone. */
 static void
-expect(const char *what, struct field *f, int blur_rad, double um,
-    enum quality_flag fl)
+expect_ref(const char *what, struct field *f, int blur_rad, double um,
+    const struct quality_ref *ref, int thin, enum quality_flag fl)
 {
 	struct quality	 q;
 
 	CHECK(draw(f) == 0);
+	if (thin)
+		apart(f);
 	/* three box blurs: near a Gaussian, as a defocused lens */
 	for (int k = 0; blur_rad > 0 && k < 3; k++)
 		blur(&f->im, blur_rad);
 	noise(&f->im);
-	measure(f, um, &q);
+	measure_ref(f, um, ref, &q);
 	if (!only(&q, fl)) {
 		fprintf(stderr, "%s: flags 0x%x, want %s; values:", what,
 		    q.flags, quality_flag_name(fl));
@@ -206,6 +237,31 @@ expect(const char *what, struct field *f, int blur_rad, double um,
 		fprintf(stderr, "\n");
 	}
 	CHECK(only(&q, fl));
+	imgio_free(&f->im);
+}
+
+static void
+expect(const char *what, struct field *f, int blur_rad, double um,
+    enum quality_flag fl)
+{
+	expect_ref(what, f, blur_rad, um, NULL, 0, fl);
+}
+
+/* f (blurred by blur_rad) raises no flag against ref (NULL: the defaults). */
+static void
+expect_none(const char *what, struct field *f, int blur_rad,
+    const struct quality_ref *ref)
+{
+	struct quality	 q;
+
+	CHECK(draw(f) == 0);
+	for (int k = 0; blur_rad > 0 && k < 3; k++)
+		blur(&f->im, blur_rad);
+	noise(&f->im);
+	measure_ref(f, 0, ref, &q);
+	if (q.flags != 0)
+		fprintf(stderr, "%s: flags 0x%x, want none\n", what, q.flags);
+	CHECK(q.flags == 0);
 	imgio_free(&f->im);
 }
 
@@ -237,7 +293,7 @@ main(void)
 	imgio_free(&f.im);
 
 	field_default(&f);
-	expect("blur", &f, 4, 0, QFLAG_FOCUS);
+	expect("blur", &f, 7, 0, QFLAG_FOCUS);
 	field_default(&f);
 	f.gain = 0.3;
 	expect("dark", &f, 0, 0, QFLAG_DARK);
@@ -247,6 +303,14 @@ main(void)
 	field_default(&f);
 	f.spacing = 35;
 	expect("thick", &f, 0, 0, QFLAG_THICK);
+	/* thickness is read from the pixels: boxes that do not overlap */
+	field_default(&f);
+	f.spacing = 35;
+	expect_ref("thick, boxes apart", &f, 0, 0, NULL, 1, QFLAG_THICK);
+	/* cells that just touch are no clump */
+	field_default(&f);
+	f.spacing = D + 2;
+	expect_none("touching", &f, 0, NULL);
 	field_default(&f);
 	f.ncells = 2;
 	expect("sparse", &f, 0, 0, QFLAG_SPARSE);
@@ -264,6 +328,54 @@ main(void)
 	f.od[1] *= 0.3;
 	f.od[2] *= 0.3;
 	expect("faded", &f, 0, 0, QFLAG_STAIN_FADED);
+
+	/*
+	 * Against a profile's reference (its clean fields' values): a mild
+	 * defocus and a mild shift to blue pass the defaults but not the
+	 * profile's own ranges; the limit shown is the profile's.
+	 */
+	field_default(&f);
+	CHECK(draw(&f) == 0);
+	noise(&f.im);
+	measure(&f, 0, &q);
+	imgio_free(&f.im);
+	{
+		struct quality_ref ref = { q.value[QFLAG_FOCUS],
+		    q.value[QFLAG_STAIN_BLUE], q.value[QFLAG_STAIN_PINK],
+		    q.value[QFLAG_STAIN_FADED] };
+
+		field_default(&f);
+		expect_none("clean, own reference", &f, 0, &ref);
+		field_default(&f);
+		expect_none("mild blur, defaults", &f, 4, NULL);
+		field_default(&f);
+		expect_ref("mild blur, reference", &f, 4, 0, &ref, 0,
+		    QFLAG_FOCUS);
+		field_default(&f);
+		f.od[0] = 0.21;
+		expect_none("mild blue, defaults", &f, 0, NULL);
+		field_default(&f);
+		f.od[0] = 0.21;
+		expect_ref("mild blue, reference", &f, 0, 0, &ref, 0,
+		    QFLAG_STAIN_BLUE);
+		field_default(&f);
+		f.od[0] *= 0.35;
+		f.od[1] *= 0.35;
+		f.od[2] *= 0.35;
+		expect_ref("fading, reference", &f, 0, 0, &ref, 0,
+		    QFLAG_STAIN_FADED);
+		field_default(&f);
+		f.od[0] = 0.21;
+		CHECK(draw(&f) == 0);
+		noise(&f.im);
+		measure_ref(&f, 0, &ref, &q);
+		j = quality_json(&q);
+		fl = json_array_get(json_object_get(j, "flags"), 0);
+		CHECK(fabs(json_real_value(json_object_get(fl, "limit")) -
+		    round((ref.blue + 0.12) * 100) / 100) < 1e-9);
+		json_decref(j);
+		imgio_free(&f.im);
+	}
 
 	/* a poor field's JSON: the flag, its value and limit, a message code */
 	field_default(&f);

@@ -2,6 +2,7 @@
 /*
  * usage: bv-quality features [--cfg C --weights W --names N --info J]
  *            [--engine E] LIST > features.csv
+ *            [--ref REFS] LIST > features.csv
  *        bv-quality train [--out quality_model.h] [--refuse-max P] CSV
  *
  * features: LIST has one picture a line, "label split source spec path"
@@ -13,7 +14,12 @@
  * the list's columns, the scan's verdict ("ok" or the refusal), the
  * gate's score with the compiled model, the features and the flag
  * values.  "mag:F" as spec (F != 1) measures the magnification flag as
- * if the given um/px were F times the cells' own.
+ * if the given um/px were F times the cells' own.  --ref REFS (lines
+ * "source focus blue pink faded": the medians of a source's clean
+ * training fields, quality-flags.py --write-refs): the focus and stain
+ * flags of that source's pictures are judged against its reference, as
+ * a calibration profile's would be.  BVQ_VERBOSE in the environment: the
+ * scan's scale and probes on stderr.
  *
  * train: see qtrain.h.
  *
@@ -29,6 +35,7 @@
 #include "vision/scan.h"
 #include "image/imgcheck.h"
 #include "image/imgio.h"
+#include "base/num.h"
 #include "base/timing.h"
 
 #include <jansson.h>
@@ -37,11 +44,52 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A reference per source (--ref FILE: "source focus blue pink faded"). */
+struct sref {
+	char			 source[64];
+	struct quality_ref	 r;
+};
+
 struct fopts {
 	const char	*cfg, *weights, *names, *info, *engine;
 	double		 thr[8];
 	struct scan_model sm;
+	struct sref	 refs[32];
+	int		 nref;
 };
+
+static int
+load_refs(const char *path, struct fopts *o)
+{
+	FILE	*f;
+	char	 line[256];
+	struct sref *r;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "bv-quality: cannot read %s\n", path);
+		return -1;
+	}
+	while (o->nref < 32 && fgets(line, sizeof(line), f) != NULL) {
+		r = &o->refs[o->nref];
+		if (sscanf(line, "%63s %lf %lf %lf %lf", r->source,
+		    &r->r.focus, &r->r.blue, &r->r.pink, &r->r.faded) == 5)
+			o->nref++;
+	}
+	fclose(f);
+	return 0;
+}
+
+/* The reference of source, NULL when none was given. */
+static const struct quality_ref *
+ref_of(const struct fopts *o, const char *source)
+{
+	int	 i;
+
+	for (i = 0; i < o->nref; i++)
+		if (strcmp(o->refs[i].source, source) == 0)
+			return &o->refs[i].r;
+	return NULL;
+}
 
 static int
 load_picture(const char *path, struct img *im)
@@ -83,7 +131,7 @@ load_info(struct detector *det, struct fopts *o)
 	for (c = 0; c < detector_classes(det) && c < 8; c++)
 		if ((v = json_number_value(json_object_get(t,
 		    detector_class_name(det, c)))) > 0)
-			o->thr[c] = round(v * 1000) / 1000;
+			o->thr[c] = num_round3(v);
 	if ((v = json_number_value(json_object_get(s, "rbc_net_px"))) > 0)
 		o->sm.rbc_net_px = v;
 	if ((v = json_number_value(json_object_get(s, "wbc_net_px"))) > 0)
@@ -143,11 +191,15 @@ one(struct detector *det, const struct fopts *o, const char *label,
 	e = scan_detect(det, &o->sm, &so, &im, 1.0, im.w, im.h, 0,
 	    SCALE_NONE, NULL, NULL, &r);
 	memset(&q, 0, sizeof(q));
+	if (getenv("BVQ_VERBOSE") != NULL)
+		fprintf(stderr, "%s: scale rbc %.1f px, probes %s, %zu boxes\n",
+		    path, r.scale.rbc_px, r.probes, r.n);
 	if (e == SCAN_OK) {
 		if (mag != 1 && r.scale.rbc_px > 0)
 			r.scale.um_per_px = mag * o->sm.rbc_um / r.scale.rbc_px;
 		in = (struct quality_input){ &im, 1.0, &r.fov, r.boxes, r.n,
-		    o->thr, o->sm.rbc_cls, &r.scale, o->sm.rbc_um };
+		    o->thr, o->sm.rbc_cls, &r.scale, o->sm.rbc_um,
+		    ref_of(o, source) };
 		if (quality_measure(&in, &q) == -1)
 			e = SCAN_ERR_NOMEM;
 	}
@@ -249,7 +301,7 @@ bench(struct fopts *o, const char *list)
 			td[i] = timing_ms() - t0;
 		}
 		in = (struct quality_input){ &im, 1.0, &r.fov, r.boxes, r.n,
-		    o->thr, o->sm.rbc_cls, &r.scale, o->sm.rbc_um };
+		    o->thr, o->sm.rbc_cls, &r.scale, o->sm.rbc_um, NULL };
 		for (i = 0; i < 15; i++) {
 			t0 = timing_ms();
 			quality_measure(&in, &q);
@@ -279,7 +331,7 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: bv-quality features [--cfg C --weights W "
-	    "--names N --info J --engine E] LIST\n"
+	    "--names N --info J --engine E --ref R] LIST\n"
 	    "       bv-quality train [--out FILE] [--refuse-max P] CSV\n"
 	    "       bv-quality bench [--cfg ...] PATHLIST\n");
 	return 2;
@@ -288,9 +340,10 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	struct fopts	 o = { "models/v2.cfg", "models/v2.weights",
-			    "models/bccd.names", "models/v2.json",
-			    "xnnpack-int8", { 0 }, { 0, 0, 0, 0, 0 } };
+	struct fopts	 o = { .cfg = "models/v2.cfg",
+			    .weights = "models/v2.weights",
+			    .names = "models/bccd.names", .info = "models/v2.json",
+			    .engine = "xnnpack-int8" };
 	const char	*out = NULL;
 	double		 refuse_max = 0.002;
 	int		 i;
@@ -304,6 +357,10 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--info") == 0) o.info = argv[i + 1];
 		else if (strcmp(argv[i], "--engine") == 0) o.engine = argv[i + 1];
 		else if (strcmp(argv[i], "--out") == 0) out = argv[i + 1];
+		else if (strcmp(argv[i], "--ref") == 0) {
+			if (load_refs(argv[i + 1], &o) == -1)
+				return 1;
+		}
 		else if (strcmp(argv[i], "--refuse-max") == 0)
 			refuse_max = atof(argv[i + 1]);
 		else

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # quality-flags.py: measure the field-quality flags on clean and degraded smear fields (bv-quality features CSVs)
 """
-usage: quality-flags.py [--split val|test] [--set flag=limit ...] CSV...
+usage: quality-flags.py [--split val|test] [--set flag=limit ...]
+                        [--refs TRAINCSV [--write-refs FILE]] CSV...
 
 Reads bv-quality features output.  Clean fields: smears (label 1) of the
 split with spec "none"; degraded fields: split "f<split>", one
@@ -18,6 +19,14 @@ clean fields' value percentiles, the share of clean fields it flags, and
 the share of its degraded fields it catches; then the totals the issue
 asks for: degraded fields caught by their flag, clean fields with any
 flag.  Pictures the scan refused (no value) count as missed.
+
+--refs: the focus and stain flags judged per source against a reference,
+as a calibration profile's would be: the medians of the focus and stain
+values of the source's clean training fields (split train, spec none) in
+TRAINCSV, the limit moved from it by the table's rel column (quality.c:
+blue and pink reference + rel, focus and faded reference x rel);
+--set rel_FLAG=X tries another rel; --write-refs saves them for
+bv-quality --ref.
 """
 import csv
 import math
@@ -29,13 +38,49 @@ FLAGS = ["focus", "dark", "bright", "thick", "sparse", "magnification",
          "stain_blue", "stain_pink", "stain_faded"]
 
 
-def limits():
+STAIN = ["stain_blue", "stain_pink", "stain_faded"]
+REFD = ["focus"] + STAIN
+DATASETS = ("bccd", "pbc-detect", "raabin-detect", "chula-rbc")
+
+
+def table():
     src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vision", "quality.c")
     text = open(src).read()
     out = {}
-    for m in re.finditer(r'\[QFLAG_\w+\] = \{ "(\w+)", ([0-9.]+), ([01]),', text):
-        out[m.group(1)] = (float(m.group(2)), int(m.group(3)))
+    for m in re.finditer(r'\[QFLAG_\w+\] = \{ "(\w+)", ([0-9.]+), ([01]), [0-9], ([0-9.]+),', text):
+        out[m.group(1)] = (float(m.group(2)), int(m.group(3)), float(m.group(4)))
     return out
+
+
+def limits():
+    return {k: (v[0], v[1]) for k, v in table().items()}
+
+
+def stain_refs(path):
+    """Per source: the medians of the stain values of its clean training fields."""
+    vals = {}
+    for r in csv.DictReader(open(path)):
+        if r["label"] != "1" or r["split"] != "train" or r["spec"] != "none" or \
+                r["scan"] != "ok" or r["source"] not in DATASETS:
+            continue
+        for fl in REFD:
+            try:
+                v = float(r["v_" + fl])
+            except ValueError:
+                continue
+            if not math.isnan(v):
+                vals.setdefault(r["source"], {}).setdefault(fl, []).append(v)
+    return {s: {fl: pct(v[fl], 0.5) for fl in REFD} for s, v in vals.items()}
+
+
+def limit_for(row, flag, lim, refs, rel):
+    """The limit a row's flag is judged by: the source's reference moved by rel, or the table's."""
+    ref = refs.get(row["source"]) if refs else None
+    if ref is None or flag not in REFD:
+        return lim[flag]
+    if flag in ("focus", "stain_faded"):
+        return (ref[flag] * rel[flag], 1)
+    return (ref[flag] + rel[flag], 0)
 
 
 def expected(spec):
@@ -58,6 +103,10 @@ def expected(spec):
     return None
 
 
+REFS = {}
+REL = {}
+
+
 def raised(row, flag, lim):
     v = row.get("v_" + flag, "nan")
     try:
@@ -66,7 +115,12 @@ def raised(row, flag, lim):
         return False
     if math.isnan(v):
         return False
-    limit, below = lim[flag]
+    # an exposure flag alone: focus and stain are not judged (quality.c)
+    if flag in ("focus",) + tuple(STAIN) and (raised(row, "dark", lim) or raised(row, "bright", lim)):
+        return False
+    if flag == "thick" and raised(row, "focus", lim):
+        return False
+    limit, below = limit_for(row, flag, lim, REFS, REL)
     return v < limit if below else v > limit
 
 
@@ -79,18 +133,39 @@ def main(argv):
     split = "val"
     lim = limits()
     files = []
+    refs_csv = write_refs = None
+    rel_set = {}
     i = 0
     while i < len(argv):
         if argv[i] == "--split":
             split = argv[i + 1]
             i += 2
+        elif argv[i] == "--refs":
+            refs_csv = argv[i + 1]
+            i += 2
+        elif argv[i] == "--write-refs":
+            write_refs = argv[i + 1]
+            i += 2
         elif argv[i] == "--set":
             k, v = argv[i + 1].split("=")
-            lim[k] = (float(v), lim[k][1])
+            if k.startswith("rel_"):
+                rel_set[k[4:]] = float(v)
+            else:
+                lim[k] = (float(v), lim[k][1])
             i += 2
         else:
             files.append(argv[i])
             i += 1
+    if refs_csv:
+        REFS.update(stain_refs(refs_csv))
+        REL.update({k: v[2] for k, v in table().items()})
+        REL.update(rel_set)
+        for k in sorted(REFS):
+            print("reference %-14s " % k + " ".join("%s %.3f" % (f, REFS[k][f]) for f in REFD))
+        if write_refs:
+            with open(write_refs, "w") as out:
+                for k in sorted(REFS):
+                    out.write(k + "".join(" %.4f" % REFS[k][f] for f in REFD) + "\n")
     rows = [r for f in files for r in csv.DictReader(open(f))]
     clean = [r for r in rows if r["label"] == "1" and r["split"] == split and r["spec"] == "none"
              and r["scan"] == "ok" and r["source"] not in ("drawn", "eyepiece", "mosaic")]

@@ -61,20 +61,31 @@ while [ $i -le 120 ]; do
 	echo "1 $(split drawn-$i) drawn none $f"
 	i=$((i + 1))
 done
+# eyepiece frames (a round field stop in a black frame) at three scales:
+# every group of 16 fields of the split; mosaics from the first four groups
 for sp in train val test; do
 	sed "s|.*|$bccd/JPEGImages/&.jpg|" "$bccd/ImageSets/Main/$sp.txt" |
-	    head -n 64 | paste -d' ' - - - - - - - - - - - - - - - - >"$work/groups"
+	    paste -d' ' - - - - - - - - - - - - - - - - >"$work/groups"
 	k=0
 	while read -r group; do
-		e=$work/eye-$sp-$k.jpg m=$work/mosaic-$sp-$k.jpg
-		# shellcheck disable=SC2086 # the group is 16 paths without spaces
-		[ -s "$e" ] || "$build/tests/gen-field" eyepiece 4 1.5 4032 3024 \
-		    "$e" $group >/dev/null
+		# shellcheck disable=SC2086 # 16 paths without spaces
+		set -- $group
+		[ $# -eq 16 ] || continue
+		for sz in "1.5 4032 3024" "1 2560 1920" "0.75 2048 1536"; do
+			# shellcheck disable=SC2086
+			set -- $sz
+			e=$work/eye-$sp-$k.jpg
+			[ "$1" = 1.5 ] || e=$work/eye$1-$sp-$k.jpg
+			# shellcheck disable=SC2086 # 16 paths without spaces
+			[ -s "$e" ] || "$build/tests/gen-field" eyepiece 4 $sz \
+			    "$e" $group >/dev/null
+			echo "1 $sp eyepiece none $e"
+		done
+		m=$work/mosaic-$sp-$k.jpg
 		# shellcheck disable=SC2086
-		[ -s "$m" ] || "$build/tests/gen-field" mosaic 3 0.5 "$m" \
-		    $(echo $group | cut -d' ' -f1-9) >/dev/null
-		echo "1 $sp eyepiece none $e"
-		echo "1 $sp mosaic none $m"
+		[ $k -ge 4 ] || [ -s "$m" ] || "$build/tests/gen-field" mosaic \
+		    3 0.5 "$m" $(echo $group | cut -d' ' -f1-9) >/dev/null
+		[ $k -ge 4 ] || echo "1 $sp mosaic none $m"
 		k=$((k + 1))
 	done <"$work/groups"
 done

@@ -169,7 +169,7 @@ pipeline_quality(const struct app *app, const struct img *im, double dfac,
 
 	pipeline_model_scale(app, &sm);
 	in = (struct quality_input){ im, dfac, &dr->fov, dr->boxes, dr->n,
-	    thr, sm.rbc_cls, &dr->scale, sm.rbc_um };
+	    thr, sm.rbc_cls, &dr->scale, sm.rbc_um, NULL };
 	quality_measure(&in, q);	/* on failure: a smear, no flag */
 	if (q->smear)
 		return 0;

@@ -23,6 +23,7 @@
 #include "base/num.h"
 #include "vision/detector.h"
 #include "vision/quality_model.h"
+#include "vision/quality_px.h"
 #include "image/imgio.h"
 
 #include <math.h>
@@ -30,40 +31,46 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The flags: name, limit, side, English sentence (%s: value, %s: limit). */
+/*
+ * The flags: name, default limit, side, digits shown, the limit against
+ * a reference (struct quality_ref; focus and stain flags only: the
+ * reference plus rel for blue and pink, times rel for focus and faded;
+ * 0: none), English sentence (%s: value, %s: limit).
+ */
 static const struct flag_rule {
 	const char	*name;
 	double		 limit;
 	int		 below;		/* raised when value < limit */
 	int		 digits;	/* the value as shown */
+	double		 rel;		/* limit from a reference */
 	const char	*text;
 } rules[QFLAG_N] = {
-	[QFLAG_FOCUS] = { "focus", 0.13, 1, 2,
+	[QFLAG_FOCUS] = { "focus", 0.13, 1, 2, 0.65,
 	    "Out of focus: edge sharpness %s, below %s. Turn the fine "
 	    "focus until the cell edges are sharp." },
-	[QFLAG_DARK] = { "dark", 0.30, 1, 2,
+	[QFLAG_DARK] = { "dark", 0.30, 1, 2, 0,
 	    "Under-exposed: the background is at %s of full brightness, "
 	    "below %s. Open the diaphragm or raise the light." },
-	[QFLAG_BRIGHT] = { "bright", 0.65, 0, 2,
+	[QFLAG_BRIGHT] = { "bright", 0.65, 0, 2, 0,
 	    "Over-exposed: %s of the field is burnt white, above %s. Lower "
 	    "the light or the exposure." },
-	[QFLAG_THICK] = { "thick", 0.80, 0, 2,
+	[QFLAG_THICK] = { "thick", 0.95, 0, 2, 0,
 	    "Too thick: %s of the red-cell area is in clumps, above %s. Move "
 	    "toward the feathered edge, where cells just touch." },
-	[QFLAG_SPARSE] = { "sparse", 0.04, 1, 3,
+	[QFLAG_SPARSE] = { "sparse", 0.04, 1, 3, 0,
 	    "Too sparse: red cells fill %s of the field, below %s. Move "
 	    "toward the body of the smear." },
-	[QFLAG_MAGNIFICATION] = { "magnification", 1.50, 0, 2,
+	[QFLAG_MAGNIFICATION] = { "magnification", 1.50, 0, 2, 0,
 	    "Magnification implausible: red cells measure %s times (or "
 	    "1/%s) the size the scale implies, beyond %s. Check the "
 	    "objective and the calibration profile." },
-	[QFLAG_STAIN_BLUE] = { "stain_blue", 0.40, 0, 2,
+	[QFLAG_STAIN_BLUE] = { "stain_blue", 0.40, 0, 2, 0.12,
 	    "Stain too blue: red cells absorb red light at %s of their "
 	    "density, above %s. Check the buffer pH and the staining time." },
-	[QFLAG_STAIN_PINK] = { "stain_pink", 0.60, 0, 2,
+	[QFLAG_STAIN_PINK] = { "stain_pink", 0.60, 0, 2, 0.12,
 	    "Stain too pink: green absorption is %s of the red cells' "
 	    "density, above %s. Check the buffer pH and the staining time." },
-	[QFLAG_STAIN_FADED] = { "stain_faded", 0.19, 1, 2,
+	[QFLAG_STAIN_FADED] = { "stain_faded", 0.27, 1, 2, 0.40,
 	    "Stain faded: red cells have an optical density of %s, below "
 	    "%s. Restain or use a fresher slide." },
 };
@@ -158,29 +165,6 @@ plane_from_img(const struct img *im, double k, const struct quality_input *in,
 	return 0;
 }
 
-/* Percentile q (0..1) of v over the mask, from a 256-bin histogram. */
-static double
-percentile(const float *v, const unsigned char *m, size_t n, double q)
-{
-	size_t	 hist[256] = { 0 }, tot = 0, acc = 0, i;
-	int	 b;
-
-	for (i = 0; i < n; i++)
-		if (m[i]) {
-			b = (int)(v[i] * 255 + 0.5);
-			hist[b < 0 ? 0 : b > 255 ? 255 : b]++;
-			tot++;
-		}
-	if (tot == 0)
-		return 0;
-	for (b = 0; b < 256; b++) {
-		acc += hist[b];
-		if (acc >= q * tot)
-			return b / 255.0;
-	}
-	return 1;
-}
-
 /* Colour statistics of the coarse copy. */
 static void
 colour_features(const struct plane *p, double *f, double *clipped)
@@ -219,7 +203,7 @@ colour_features(const struct plane *p, double *f, double *clipped)
 	f[QF_BRIGHT] = s / cnt;
 	f[QF_BRIGHT_SD] = sqrt(fmax(0, s2 / cnt - f[QF_BRIGHT] *
 	    f[QF_BRIGHT]));
-	f[QF_BACKGROUND] = percentile(p->l, p->m, n, 0.9);
+	f[QF_BACKGROUND] = qpx_percentile(p->l, p->m, n, 0.9, 1.0);
 	f[QF_SATURATION] = sat / cnt;
 	f[QF_GREEN_MIN] = col > 0 ? (double)gmin / col : 0;
 	f[QF_RED_GREEN] = rg / cnt;
@@ -281,58 +265,6 @@ texture_features(const struct plane *p, double *f)
 	return 0;
 }
 
-/*
- * Focus: mean |Laplacian| at 1 px over the same at 3 px on the fine copy
- * (red cells ~32 px), on the edges (where the 3 px response is over twice
- * its mean), each less the camera's noise floor (the 1 px response where
- * the field is flat, which noise gives both alike).  Blur takes the fine
- * detail first; the ratio does not change with contrast or exposure, and
- * noise, which adds fine detail everywhere, is taken out.
- */
-static double
-focus_ratio(const struct plane *p)
-{
-	int	 w = p->w, h = p->h, x, y, pass;
-	size_t	 o, n = 0, ne = 0, nf = 0, W = (size_t)w;
-	double	 a = 0, b = 0, l1, l3, thr = 0, flat = 0, noise;
-	const float *l = p->l;
-
-	for (pass = 0; pass < 2; pass++) {
-		for (y = 3; y < h - 3; y++)
-			for (x = 3 + (y & 1); x < w - 3; x += 2) {
-				o = (size_t)y * w + x;
-				if (!p->m[o])
-					continue;
-				l3 = fabs(4 * l[o] - l[o - 3] - l[o + 3] -
-				    l[o - 3 * W] - l[o + 3 * W]);
-				if (pass == 0) {
-					thr += l3;
-					n++;
-					continue;
-				}
-				l1 = fabs(4 * l[o] - l[o - 1] - l[o + 1] -
-				    l[o - W] - l[o + W]);
-				if (l3 < thr / 4) {
-					flat += l1;
-					nf++;
-				} else if (l3 > thr) {
-					a += l1;
-					b += l3;
-					ne++;
-				}
-			}
-		if (n == 0)
-			return 0;
-		thr = 2 * thr / n;
-	}
-	if (ne == 0)
-		return 0;
-	noise = nf > 0 ? flat / nf : 0;
-	a = a / ne - noise;
-	b = b / ne - noise;
-	return b > 1e-9 ? fmax(0, a) / b : 0;
-}
-
 static int
 counted_rbc(const struct quality_input *in, const struct det_box *b)
 {
@@ -384,10 +316,42 @@ plane_at(const struct plane *p, int c, double x, double y)
 	return n > 0 ? s / n : 0;
 }
 
-/* Red cells: the detector's evidence, and the stain measured on their centres. */
+/*
+ * Add to acc[0..2] each channel's mean over the cell's inner disc (0.8 of
+ * the box's half sides), im px centre (x, y) and half sides (rx, ry).
+ */
+static void
+plane_disc(const struct plane *p, double x, double y, double rx, double ry,
+    double acc[3])
+{
+	int	 i, j, c, n = 0;
+	double	 cx = x / p->k, cy = y / p->k, ax = 0.8 * rx / p->k;
+	double	 ay = 0.8 * ry / p->k, s[3] = { 0, 0, 0 }, dx, dy;
+	size_t	 o;
+
+	for (j = (int)(cy - ay); j <= (int)(cy + ay); j++)
+		for (i = (int)(cx - ax); i <= (int)(cx + ax); i++) {
+			dx = (i + 0.5 - cx) / fmax(ax, 0.5);
+			dy = (j + 0.5 - cy) / fmax(ay, 0.5);
+			if (i < 0 || j < 0 || i >= p->w || j >= p->h ||
+			    dx * dx + dy * dy > 1)
+				continue;
+			o = (size_t)j * p->w + i;
+			for (c = 0; c < 3; c++)
+				s[c] += p->c[c][o];
+			n++;
+		}
+	for (c = 0; c < 3; c++)
+		acc[c] += n > 0 ? s[c] / n : plane_at(p, c, x, y);
+}
+
+/*
+ * Red cells: the detector's evidence, the colour at their centres (the
+ * gate's), and the stain measured over their inner discs (the flags').
+ */
 static void
 cell_features(const struct quality_input *in, const struct plane *p,
-    double *f, struct quality *q, double *od)
+    double *f, struct quality *q, double *od, double *size)
 {
 	size_t	 i;
 	int	 n = 0, c;
@@ -411,8 +375,8 @@ cell_features(const struct quality_input *in, const struct plane *p,
 		lc = plane_at(p, 3, x, y);
 		lsum += lc;
 		l2 += lc * lc;
-		for (c = 0; c < 3; c++)
-			ch[c] += plane_at(p, c, x, y);
+		plane_disc(p, x, y, b->w / 2 * in->dfac, b->h / 2 * in->dfac,
+		    ch);
 	}
 	q->nrbc = n;
 	f[QF_NRBC] = log1p(n);
@@ -428,10 +392,12 @@ cell_features(const struct quality_input *in, const struct plane *p,
 	f[QF_CLUMP] = clump_share(in);
 	/* optical density of the cells against the background, per channel */
 	for (c = 0; c < 3 && n > 0; c++) {
-		bg = percentile(p->c[c], p->m, (size_t)p->w * p->h, 0.9);
+		bg = qpx_percentile(p->c[c], p->m, (size_t)p->w * p->h, 0.9,
+		    1.0);
 		od[c] = fmax(0, -log(fmax(ch[c] / n, 0.004) / fmax(bg,
 		    0.004)));
 	}
+	*size = n > 0 ? s / n : 0;
 	q->value[QFLAG_SPARSE] = f[QF_COVER];
 	if (n >= 3 && in->scale != NULL && in->scale->um_per_px > 0 &&
 	    in->rbc_um > 0) {
@@ -461,9 +427,30 @@ fine_factor(const struct quality_input *in)
 }
 
 /*
+ * Each flag's limit: the table's, or for a focus or stain flag measured
+ * against a reference, the reference moved by the table's rel.
+ */
+static void
+set_limits(const struct quality_ref *ref, struct quality *q)
+{
+	int	 i;
+
+	for (i = 0; i < QFLAG_N; i++)
+		q->limit[i] = rules[i].limit;
+	if (ref == NULL)
+		return;
+	q->limit[QFLAG_FOCUS] = ref->focus * rules[QFLAG_FOCUS].rel;
+	q->limit[QFLAG_STAIN_BLUE] = ref->blue + rules[QFLAG_STAIN_BLUE].rel;
+	q->limit[QFLAG_STAIN_PINK] = ref->pink + rules[QFLAG_STAIN_PINK].rel;
+	q->limit[QFLAG_STAIN_FADED] = ref->faded *
+	    rules[QFLAG_STAIN_FADED].rel;
+}
+
+/*
  * Raise the flags whose value passes its limit (NAN: not measured).  A
  * burnt or dark field says so alone: its cells' edges and colours are
- * the exposure's doing, so focus and stain are not judged on it.
+ * the exposure's doing, so focus and stain are not judged on it; nor is
+ * thickness on a blurred field (blur joins neighbouring cells).
  */
 static void
 raise_flags(struct quality *q)
@@ -477,19 +464,62 @@ raise_flags(struct quality *q)
 	for (i = 0; i < QFLAG_N; i++) {
 		if (isnan(q->value[i]))
 			continue;
-		if (rules[i].below ? q->value[i] < rules[i].limit :
-		    q->value[i] > rules[i].limit)
+		if (rules[i].below ? q->value[i] < q->limit[i] :
+		    q->value[i] > q->limit[i])
 			q->flags |= 1u << i;
 	}
 	if (q->flags & exposure)
 		q->flags &= ~judged;
+	if (q->flags & 1u << QFLAG_FOCUS)
+		q->flags &= ~(1u << QFLAG_THICK);
+}
+
+/*
+ * The flags read from the pixels: edge sharpness on the fine copy at the
+ * counted red cells' borders (the whole field with under 3), the
+ * share of cell area in clumps on the coarse one (cell pixels: green
+ * optical density over 0.4 of the cells' own, at their centres; a clump:
+ * over THICK_CELLS red cells' area).
+ */
+#define THICK_CELLS	6
+static void
+pixel_flags(const struct quality_input *in, const struct plane *fine,
+    const struct plane *coarse, double rbc_px, const double od[3],
+    struct quality *q)
+{
+	struct qpx_plane f = { fine->w, fine->h, fine->l, fine->c[1], fine->m };
+	struct qpx_plane c = { coarse->w, coarse->h, coarse->l, coarse->c[1],
+	    coarse->m };
+
+	unsigned char	*ring;
+	size_t		 i;
+	double		 s = 1 / fine->k;
+
+	if (q->nrbc >= 3 && (ring = calloc((size_t)fine->w * fine->h, 1)) !=
+	    NULL) {
+		for (i = 0; i < in->n; i++) {
+			const struct det_box *b = &in->boxes[i];
+
+			if (counted_rbc(in, b))
+				qpx_ring(ring, fine->w, fine->h, (b->x + b->w /
+				    2) * in->dfac * s, (b->y + b->h / 2) *
+				    in->dfac * s, b->w / 2 * in->dfac * s,
+				    b->h / 2 * in->dfac * s);
+		}
+		q->value[QFLAG_FOCUS] = qpx_edge_sharpness(&f, ring);
+		free(ring);
+	} else
+		q->value[QFLAG_FOCUS] = qpx_edge_sharpness(&f, NULL);
+	if (q->nrbc >= 3 && rbc_px > 0)
+		q->value[QFLAG_THICK] = qpx_clump_share(&c, rbc_px,
+		    fmax(0.03, 0.4 * od[1]), THICK_CELLS);
 }
 
 int
 quality_measure(const struct quality_input *in, struct quality *q)
 {
 	struct plane	 fine, coarse;
-	double		 k, clipped = 0, od[3] = { 0, 0, 0 }, sum;
+	double		 k, clipped = 0, od[3] = { 0, 0, 0 }, sum, size = 0;
 	int		 i, rc = -1;
 
 	memset(q, 0, sizeof(*q));
@@ -497,6 +527,7 @@ quality_measure(const struct quality_input *in, struct quality *q)
 	memset(&coarse, 0, sizeof(coarse));
 	for (i = 0; i < QFLAG_N; i++)
 		q->value[i] = NAN;
+	set_limits(in->ref, q);
 	k = fine_factor(in);
 	if (in->im == NULL || in->im->rgb == NULL ||
 	    plane_from_img(in->im, k, in, &fine) == -1 ||
@@ -505,12 +536,10 @@ quality_measure(const struct quality_input *in, struct quality *q)
 	colour_features(&coarse, q->feat, &clipped);
 	if (texture_features(&coarse, q->feat) == -1)
 		goto out;
-	cell_features(in, &coarse, q->feat, q, od);
-	q->value[QFLAG_FOCUS] = focus_ratio(&fine);
+	cell_features(in, &coarse, q->feat, q, od, &size);
 	q->value[QFLAG_DARK] = q->feat[QF_BACKGROUND];
 	q->value[QFLAG_BRIGHT] = clipped;
 	if (q->nrbc >= 3) {
-		q->value[QFLAG_THICK] = q->feat[QF_CLUMP];
 		sum = od[0] + od[1] + od[2];
 		q->value[QFLAG_STAIN_FADED] = sum;
 		if (sum > 0.05) {
@@ -518,6 +547,7 @@ quality_measure(const struct quality_input *in, struct quality *q)
 			q->value[QFLAG_STAIN_PINK] = od[1] / sum;
 		}
 	}
+	pixel_flags(in, &fine, &coarse, size * in->dfac / coarse.k, od, q);
 	q->score = quality_score(q->feat);
 	q->smear = q->score >= quality_threshold();
 	raise_flags(q);
@@ -587,19 +617,20 @@ flag_json(const struct quality *q, int i)
 	const struct flag_rule	*r = &rules[i];
 	double			 m = pow(10, r->digits);
 	double			 v = round(q->value[i] * m) / m;
+	double			 lim = round(q->limit[i] * m) / m;
 	char			 vs[32], ls[32], text[400], code[48];
 
 	snprintf(vs, sizeof(vs), "%.*f", r->digits, v);
-	snprintf(ls, sizeof(ls), "%.*f", r->digits, r->limit);
+	snprintf(ls, sizeof(ls), "%.*f", r->digits, q->limit[i]);
 	if (i == QFLAG_MAGNIFICATION)
 		snprintf(text, sizeof(text), r->text, vs, vs, ls);
 	else
 		snprintf(text, sizeof(text), r->text, vs, ls);
 	snprintf(code, sizeof(code), "quality_%s", r->name);
 	return json_pack("{s:s,s:f,s:f,s:s,s:[{s:s,s:{s:f,s:f}}]}",
-	    "flag", r->name, "value", v, "limit", r->limit, "text", text,
+	    "flag", r->name, "value", v, "limit", lim, "text", text,
 	    "text_i18n", "code", code, "params", "value", v,
-	    "limit", r->limit);
+	    "limit", lim);
 }
 
 json_t *

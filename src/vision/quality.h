@@ -54,6 +54,20 @@ enum quality_flag {
 	QFLAG_N
 };
 
+/*
+ * A microscope's and stain's reference: what a calibration profile's (or
+ * a dataset's) clean fields measure, the medians of the focus and stain
+ * flags' values.  With one, those flags are judged against it (quality.c's
+ * rule table says by how much a field may differ) instead of against one
+ * range for every laboratory's camera and stain.
+ */
+struct quality_ref {
+	double	 focus;		/* edge sharpness */
+	double	 blue;		/* red optical density share */
+	double	 pink;		/* green optical density share */
+	double	 faded;		/* total optical density */
+};
+
 /* What the measures are taken from: one analysed picture. */
 struct quality_input {
 	const struct img	*im;	/* the picture (or its display copy) */
@@ -65,6 +79,7 @@ struct quality_input {
 	int			 rbc_cls;
 	const struct scale_info	*scale;
 	double			 rbc_um;	/* red-cell diameter for um/px checks */
+	const struct quality_ref *ref;	/* NULL: the default ranges */
 };
 
 struct quality {
@@ -73,6 +88,7 @@ struct quality {
 	int	 smear;		/* score >= the model's threshold */
 	/* the flags' measured values (see quality_flag_limit()) */
 	double	 value[QFLAG_N];
+	double	 limit[QFLAG_N];	/* the limit each was judged by */
 	unsigned flags;		/* bit i: flag i raised */
 	int	 nrbc;		/* counted red cells */
 };
@@ -96,8 +112,10 @@ const char *quality_flag_name(enum quality_flag f);
 const char *quality_feature_name(enum quality_feature f);
 
 /*
- * The limit a flag's value is compared with, and on which side it fails:
- * a raised flag has value < limit when below is 1, value > limit else.
+ * The default limit a flag's value is compared with (a reference moves
+ * the focus and stain flags' limits: struct quality's limit), and on which
+ * side it fails: a raised flag has value < limit when below is 1, value
+ * > limit else.
  */
 double	 quality_flag_limit(enum quality_flag f, int *below);
 
