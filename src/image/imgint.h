@@ -2,7 +2,11 @@
 #ifndef BV_IMGINT_H
 #define BV_IMGINT_H
 
-#include "image/imgio.h"
+#include <stddef.h>
+
+#include "image/imgcheck.h"
+
+struct img;		/* image/imgio.h; not included, so no include loop */
 
 /* ---- streaming resampler (imgresample.c) ----------------------------- */
 

@@ -24,6 +24,7 @@
 #include <png.h>
 
 #include "image/imgint.h"
+#include "image/imgio.h"
 
 static const struct img_limits *
 limits_or_default(const struct img_limits *lim, struct img_limits *def)

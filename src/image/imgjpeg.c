@@ -10,6 +10,7 @@
 #include <jerror.h>
 
 #include "image/imgint.h"
+#include "image/imgio.h"
 
 /* Cap on libjpeg-internal memory beyond a whole-image coefficient buffer. */
 #define JPEG_MEM_SLACK		(64L << 20)

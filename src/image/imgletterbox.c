@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "image/imgint.h"
+#include "image/imgio.h"
 
 void
 imgio_tile_planar(const struct img *src, int x, int y, int ow, int oh,

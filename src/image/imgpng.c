@@ -6,6 +6,7 @@
 #include <png.h>
 
 #include "image/imgint.h"
+#include "image/imgio.h"
 
 /* Ancillary PNG chunks (iCCP, zTXt...) may not inflate beyond this. */
 #define PNG_CHUNK_MAX		(8L << 20)

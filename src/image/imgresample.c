@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "image/imgint.h"
+#include "image/imgio.h"
 
 /* ---- streaming resampler --------------------------------------------- */
 
