@@ -42,43 +42,54 @@ bad(struct http_response *resp, enum err_code e, const char *msg,
 	http_fail_detail(resp, e, msg, http_msg1(i18n_code, params));
 }
 
-static void
-route_put(struct app *app, const struct http_request *req, const char *id,
-    struct http_response *resp)
+/* The request's body as a JSON object, or NULL with resp the refusal. */
+static json_t *
+body_object(const struct http_request *req, struct http_response *resp)
 {
 	json_error_t	 jerr;
-	json_t		*in = NULL, *result = NULL, *changes = NULL, *msgs;
-	json_t		*rv = NULL, *v;
-	const char	*k, *by;
-	char		 err[240];
-	int		 cur = 0;
-	json_int_t	 base;
+	json_t		*in;
 
 	if (req->body == NULL || req->body_len == 0) {
 		bad(resp, ERR_BAD_REQUEST, "A JSON body is required.",
 		    "body_required", NULL);
-		return;
+		return NULL;
 	}
 	if (req->body_len > REVIEW_BODY_MAX) {
 		bad(resp, ERR_TOO_LARGE, "The JSON body is too large.",
 		    "body_too_large", json_pack("{s:i}", "max_bytes",
 		    REVIEW_BODY_MAX));
-		return;
+		return NULL;
 	}
 	in = json_loadb((const char *)req->body, req->body_len,
 	    JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(in)) {
 		bad(resp, ERR_BAD_REQUEST, "The body must be a JSON object.",
 		    "body_not_object", NULL);
-		goto out;
+		json_decref(in);
+		return NULL;
 	}
+	return in;
+}
+
+/*
+ * The body's own fields checked: the version it edits into *base, who
+ * into *by.  -1 with resp the refusal.
+ */
+static int
+body_fields(json_t *in, json_int_t *base, const char **by,
+    struct http_response *resp)
+{
+	json_t		*v;
+	const char	*k;
+	char		 err[240];
+
 	json_object_foreach(in, k, v) {
 		if (strcmp(k, "version") != 0 && strcmp(k, "by") != 0 &&
 		    strcmp(k, "changes") != 0 && strcmp(k, "checked") != 0) {
 			snprintf(err, sizeof(err), "Unknown field \"%s\".", k);
 			bad(resp, ERR_BAD_REQUEST, err, "unknown_field",
 			    json_pack("{s:s}", "field", k));
-			goto out;
+			return -1;
 		}
 	}
 	/* "every cell checked": a complete review, microscope.h's field */
@@ -87,7 +98,7 @@ route_put(struct app *app, const struct http_request *req, const char *id,
 		bad(resp, ERR_BAD_REQUEST, "Field \"checked\" must be true "
 		    "or false.", "review_checked_invalid", json_pack("{s:s}",
 		    "field", "checked"));
-		goto out;
+		return -1;
 	}
 	v = json_object_get(in, "version");
 	if (v == NULL) {
@@ -95,63 +106,68 @@ route_put(struct app *app, const struct http_request *req, const char *id,
 		    "this review edits: 0 for the detector's) is required.",
 		    "review_version_required", json_pack("{s:s}", "field",
 		    "version"));
-		goto out;
+		return -1;
 	}
-	if (!json_is_integer(v) || (base = json_integer_value(v)) < 0 ||
-	    base > REVIEW_MAX_VERSIONS) {
+	if (!json_is_integer(v) || (*base = json_integer_value(v)) < 0 ||
+	    *base > REVIEW_MAX_VERSIONS) {
 		bad(resp, ERR_BAD_REQUEST, "Field \"version\" must be a "
 		    "whole number >= 0.", "review_version_invalid",
 		    json_pack("{s:s}", "field", "version"));
-		goto out;
+		return -1;
 	}
-	by = json_string_value(json_object_get(in, "by"));
-	if (!by_ok(by)) {
+	*by = json_string_value(json_object_get(in, "by"));
+	if (!by_ok(*by)) {
 		bad(resp, json_object_get(in, "by") ? ERR_BAD_REQUEST :
 		    ERR_MISSING_FIELD,
 		    "Field \"by\": who reviewed, 1 to 64 bytes of text.",
 		    "review_by_invalid", json_pack("{s:s,s:i}", "field", "by",
 		    "max", REVIEW_BY_MAX));
-		goto out;
+		return -1;
 	}
-	if ((result = results_load(app->results_fd, id)) == NULL) {
-		http_fail_detail(resp, ERR_NOT_FOUND, "No such result.",
-		    http_msg1("result_not_found", NULL));
-		goto out;
-	}
-	if (json_object_get(in, "changes") == NULL) {
-		snprintf(err, sizeof(err), "Field \"changes\" must be a list "
-		    "of at most %d changes.", REVIEW_MAX_CHANGES);
-		bad(resp, ERR_MISSING_FIELD, err, "review_changes_invalid",
-		    json_pack("{s:s,s:i}", "field", "changes", "max",
-		    REVIEW_MAX_CHANGES));
-		goto out;
-	}
-	changes = review_check(result, json_object_get(in, "changes"), err,
-	    sizeof(err), &msgs);
-	if (changes == NULL) {
-		http_fail_detail(resp, ERR_BAD_REQUEST, err, msgs);
-		goto out;
-	}
-	rv = json_pack("{s:s,s:O,s:b}", "by", by, "changes", changes,
-	    "checked", json_is_true(json_object_get(in, "checked")));
+	return 0;
+}
+
+/*
+ * Saved review version cur + 1 of result id: its white-cell types kept,
+ * the microscope's checked fields marked, the merged result answered.
+ */
+static void
+saved(struct app *app, const char *id, int cur, json_t *result,
+    const json_t *changes, const char *by, int checked,
+    struct http_response *resp)
+{
+	const char	*mic = json_string_value(json_object_get(result,
+			    "microscope"));
+
+	/* the types a person set or confirmed become data */
+	if (wbcdata_keep(app->results_fd, id, cur + 1, result, changes,
+	    by) == -1)
+		log_warn("result %s: reviewed white-cell types", id);
+	review_merge(app->results_fd, id, result);
+	/* the microscope's list of checked fields follows the review */
+	if (mic != NULL && micstore_mark(app->results_fd, mic, id,
+	    checked) == -1)
+		log_warn("microscope %s: checked field %s", mic, id);
+	snprintf(resp->note, sizeof(resp->note), "review %s v%d", id,
+	    cur + 1);
+	http_json(resp, 200, json_incref(result));
+}
+
+/*
+ * Save rv (by's changes, checked or not) over version base of result id,
+ * answering in resp.
+ */
+static void
+save(struct app *app, const char *id, json_int_t base, json_t *rv,
+    json_t *result, const json_t *changes, const char *by, int checked,
+    struct http_response *resp)
+{
+	char	 err[240];
+	int	 cur = 0;
+
 	switch (review_save(app->results_fd, id, (int)base, rv, &cur)) {
 	case REVIEW_OK:
-		/* the types a person set or confirmed become data */
-		if (wbcdata_keep(app->results_fd, id, cur + 1, result, changes,
-		    by) == -1)
-			log_warn("result %s: reviewed white-cell types", id);
-		review_merge(app->results_fd, id, result);
-		/* the microscope's list of checked fields follows the review */
-		if (json_is_string(json_object_get(result, "microscope")) &&
-		    micstore_mark(app->results_fd, json_string_value(
-		    json_object_get(result, "microscope")), id,
-		    json_is_true(json_object_get(in, "checked"))) == -1)
-			log_warn("microscope %s: checked field %s",
-			    json_string_value(json_object_get(result,
-			    "microscope")), id);
-		snprintf(resp->note, sizeof(resp->note), "review %s v%d", id,
-		    cur + 1);
-		http_json(resp, 200, json_incref(result));
+		saved(app, id, cur, result, changes, by, checked, resp);
 		break;
 	case REVIEW_ERR_CONFLICT:
 		snprintf(err, sizeof(err), "This result was reviewed again "
@@ -177,8 +193,47 @@ route_put(struct app *app, const struct http_request *req, const char *id,
 		http_fail(resp, ERR_INTERNAL);
 		break;
 	}
-out:
+}
+
+static void
+route_put(struct app *app, const struct http_request *req, const char *id,
+    struct http_response *resp)
+{
+	json_t		*in, *result = NULL, *changes = NULL, *msgs, *rv;
+	const char	*by = NULL;
+	char		 err[240];
+	json_int_t	 base = 0;
+	int		 checked;
+
+	if ((in = body_object(req, resp)) == NULL)
+		return;
+	if (body_fields(in, &base, &by, resp) == -1)
+		goto out;
+	if ((result = results_load(app->results_fd, id)) == NULL) {
+		http_fail_detail(resp, ERR_NOT_FOUND, "No such result.",
+		    http_msg1("result_not_found", NULL));
+		goto out;
+	}
+	if (json_object_get(in, "changes") == NULL) {
+		snprintf(err, sizeof(err), "Field \"changes\" must be a list "
+		    "of at most %d changes.", REVIEW_MAX_CHANGES);
+		bad(resp, ERR_MISSING_FIELD, err, "review_changes_invalid",
+		    json_pack("{s:s,s:i}", "field", "changes", "max",
+		    REVIEW_MAX_CHANGES));
+		goto out;
+	}
+	changes = review_check(result, json_object_get(in, "changes"), err,
+	    sizeof(err), &msgs);
+	if (changes == NULL) {
+		http_fail_detail(resp, ERR_BAD_REQUEST, err, msgs);
+		goto out;
+	}
+	checked = json_is_true(json_object_get(in, "checked"));
+	rv = json_pack("{s:s,s:O,s:b}", "by", by, "changes", changes,
+	    "checked", checked);
+	save(app, id, base, rv, result, changes, by, checked, resp);
 	json_decref(rv);
+out:
 	json_decref(changes);
 	json_decref(result);
 	json_decref(in);
