@@ -1,6 +1,11 @@
 /*
- * app.js: the page controller: views and routing, the upload queue, the result view (filter,
- * counts, chart, details, downloads, print) and the history.
+ * app.js: the page's entry module: views and routing, the language switch, and start-up (every
+ * control wired to its module).  The page is native ES modules, no global object:
+ *   i18n.js (catalogues htdocs/i18n/<lang>.json, numbers)  api.js  dom.js  login.js
+ *   common.js (state, helpers, the counting rule)  result.js (the result view)  viewer.js
+ *   review.js (corrections)  gallery.js  upload.js  history.js  attach.js (add to a sample)
+ *   samples.js + samplebase/sampleform/sampleview/sampleregister.js  report.js  trust.js
+ *   chart.js  live.js (camera mode, its own entry in index.html)
  *
  * Everything shown about a result is derived from its JSON alone: the slider and class toggles
  * re-filter `detections` locally, so no request is made while exploring a result.  A result is

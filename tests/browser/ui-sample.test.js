@@ -129,7 +129,7 @@ test('sample: the differential and field marking on the page and in the report, 
     if (dv.reference) assert.match(await page.textContent('.differential thead'), dv.reference.unverified ? /Reference \(unverified\)/ : /Reference/);
 
     /* Field marking: every field random first, no note. */
-    assert.deepEqual(await page.$$eval('.field-list li', (l) => l.map((li) => li.getAttribute('data-selection'))), ['random', 'random']);
+    assert.deepEqual(await page.$$eval('.field-list > li', (l) => l.map((li) => li.getAttribute('data-selection'))), ['random', 'random']);
     assert.equal(await page.$('.selection-note'), null);
     const est0 = api.summary.estimates;
     /* Mark the first field "chosen around white cells": the estimates drop it, the page says so. */
