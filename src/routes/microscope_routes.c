@@ -5,6 +5,11 @@
  *                                         adaptation versions
  *   POST /api/microscopes/NAME/adapt      try step (a): thresholds
  *   POST /api/microscopes/NAME/rollback   back to the previous version
+ *   GET  /api/microscopes/NAME/fields     its checked fields as one file
+ *   POST /api/microscopes/NAME/fields     import such a file as its own
+ *   GET  /api/microscopes/NAME/model      the model it counts with, one file
+ *   POST /api/microscopes/NAME/model      keep a model file made elsewhere
+ *                                         (refused for another network)
  *
  * The measured error is recomputed on each GET from the checked fields
  * (micfields.h) at the thresholds the microscope counts with now.
@@ -16,9 +21,12 @@
 #include "base/http.h"
 #include "base/log.h"
 #include "clinical/micadapt.h"
+#include "clinical/micexport.h"
+#include "clinical/micmodel.h"
 #include "clinical/micfields.h"
 #include "clinical/microscope.h"
 #include "clinical/thresholds.h"
+#include "store/fsutil.h"
 #include "store/micstore.h"
 #include "vision/detector.h"
 
@@ -272,6 +280,123 @@ handle_rollback(struct app *app, const char *name, struct http_response *resp)
 		http_json(resp, 200, o);
 }
 
+/* ---- export and import (micexport.h, micmodel.h) ------------------------ */
+
+/* resp carries buf[0..len) (taken) as a download called file. */
+static void
+send_pack(struct http_response *resp, unsigned char *buf, size_t len,
+    const char *file)
+{
+	char	 disp[160];
+
+	resp->status = 200;
+	resp->content_type = "application/octet-stream";
+	resp->body = (char *)buf;
+	resp->body_len = len;
+	snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", file);
+	http_add_header(resp, "Content-Disposition", disp);
+}
+
+/* An import refused or failed: errno as micexport.h/micmodel.h set it. */
+static void
+import_failed(struct http_response *resp, const char *name, const char *err)
+{
+	int	 e = errno;
+
+	log_warnx("microscope %s import: %s", name, err);
+	if (e == EBADMSG)
+		http_fail_detail(resp, ERR_BAD_REQUEST, err, http_msg1(
+		    "microscope_pack_damaged", NULL));
+	else if (e == EDOM)
+		http_fail_detail(resp, ERR_CONFLICT, err, http_msg1(
+		    "microscope_model_other_network", NULL));
+	else if (e == EINVAL)
+		http_fail_detail(resp, ERR_BAD_REQUEST, err, http_msg1(
+		    "microscope_pack_refused", NULL));
+	else if (fsutil_errno_full(e))
+		http_fail(resp, ERR_STORAGE_FULL);
+	else
+		http_fail(resp, ERR_INTERNAL);
+}
+
+static void
+handle_fields(struct app *app, const struct http_request *req,
+    const char *name, struct http_response *resp)
+{
+	unsigned char	*buf;
+	size_t		 len, n;
+	char		 err[512], file[MICSTORE_NAME_MAX + 32];
+	json_t		*o;
+
+	if (strcmp(req->method, "GET") == 0) {
+		if (micexport_fields(app->results_fd, name, &buf, &len, &n) ==
+		    -1) {
+			log_warn("microscope %s export", name);
+			http_fail(resp, ERR_INTERNAL);
+			return;
+		}
+		snprintf(file, sizeof(file), "fields-%s.bvpack", name);
+		snprintf(resp->note, sizeof(resp->note), "microscope %s "
+		    "export %zu fields", name, n);
+		send_pack(resp, buf, len, file);
+		return;
+	}
+	if (micexport_import_fields(app->results_fd, name, req->body,
+	    req->body_len, &n, err, sizeof(err)) == -1) {
+		import_failed(resp, name, err);
+		return;
+	}
+	snprintf(resp->note, sizeof(resp->note), "microscope %s import %zu "
+	    "fields", name, n);
+	if ((o = describe(app, name, 1)) == NULL)
+		http_fail(resp, ERR_INTERNAL);
+	else {
+		json_object_set_new(o, "imported", json_integer((json_int_t)n));
+		http_json(resp, 200, o);
+	}
+}
+
+static void
+handle_model(struct app *app, const struct http_request *req,
+    const char *name, struct http_response *resp)
+{
+	struct micmodel_paths	 p = { app->cfg->model_cfg,
+				    app->cfg->model_weights,
+				    app->cfg->model_info };
+	struct mic_ctx		 x;
+	unsigned char		*buf;
+	size_t			 len;
+	char			 err[512], file[MICSTORE_NAME_MAX + 32];
+	json_t			*o;
+	int			 v;
+
+	ctx_init(app, NULL, &x);
+	if (strcmp(req->method, "GET") == 0) {
+		if (micmodel_export(&p, app->model_name, 0, x.names, x.ncls,
+		    &buf, &len) == -1) {
+			log_warn("microscope %s model export", name);
+			http_fail(resp, ERR_INTERNAL);
+			return;
+		}
+		snprintf(file, sizeof(file), "model-%s.bvpack", name);
+		send_pack(resp, buf, len, file);
+		return;
+	}
+	if ((v = micmodel_import(app->results_fd, name, &p, x.names, x.ncls,
+	    req->body, req->body_len, err, sizeof(err))) == -1) {
+		import_failed(resp, name, err);
+		return;
+	}
+	snprintf(resp->note, sizeof(resp->note), "microscope %s model kept "
+	    "as v%d", name, v);
+	if ((o = describe(app, name, 1)) == NULL)
+		http_fail(resp, ERR_INTERNAL);
+	else {
+		json_object_set_new(o, "kept", json_integer(v));
+		http_json(resp, 200, o);
+	}
+}
+
 /* ---- the route ---------------------------------------------------------- */
 
 int
@@ -332,6 +457,14 @@ microscope_route(struct app *app, const struct http_request *req,
 			handle_adapt(app, name, resp);
 		else
 			handle_rollback(app, name, resp);
+	} else if (strcmp(slash, "/fields") == 0 ||
+	    strcmp(slash, "/model") == 0) {
+		if (!get && strcmp(req->method, "POST") != 0)
+			http_method_not_allowed(resp, "GET, POST");
+		else if (slash[1] == 'f')
+			handle_fields(app, req, name, resp);
+		else
+			handle_model(app, req, name, resp);
 	} else
 		http_fail_detail(resp, ERR_NOT_FOUND, "No such API route.", NULL);
 	return 1;

@@ -265,3 +265,105 @@ micstore_list(int results_fd)
 	free(v);
 	return out;
 }
+
+/* ---- models kept for a microscope -------------------------------------- */
+
+/* Write files into the empty folder fd; 0 or -1 with errno. */
+static int
+put_files(int fd, const struct micstore_file *files, size_t n)
+{
+	size_t	 i;
+	int	 f, e;
+
+	for (i = 0; i < n; i++) {
+		if (strchr(files[i].name, '/') != NULL) {
+			errno = EINVAL;
+			return -1;
+		}
+		if ((f = openat(fd, files[i].name, O_WRONLY | O_CREAT |
+		    O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
+			return -1;
+		if (fsutil_write_all(f, files[i].data, files[i].len) == -1 ||
+		    fsync(f) == -1) {
+			e = errno;
+			close(f);
+			errno = e;
+			return -1;
+		}
+		if (close(f) == -1)
+			return -1;
+	}
+	return fsync(fd);
+}
+
+static void
+remove_tmp(int mfd, const char *tmp, const struct micstore_file *files,
+    size_t n)
+{
+	int	 fd = openat(mfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	size_t	 i;
+
+	for (i = 0; fd >= 0 && i < n; i++)
+		(void)unlinkat(fd, files[i].name, 0);
+	if (fd >= 0)
+		close(fd);
+	(void)unlinkat(mfd, tmp, AT_REMOVEDIR);
+}
+
+int
+micstore_put_model(int results_fd, const char *name,
+    const struct micstore_file *files, size_t n, char *dir, size_t dirlen)
+{
+	char	 tmp[ID_LEN + 16], final[MICSTORE_NAME_MAX + ID_LEN + 8];
+	char	 rnd[ID_LEN + 1];
+	int	 dfd, mfd = -1, fd = -1, e = 0;
+
+	if (!micstore_name_valid(name) || id_new(rnd) == -1) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((dfd = open_dir(results_fd, 1)) < 0)
+		return -1;
+	if ((mkdirat(dfd, "models", 0755) == -1 && errno != EEXIST) ||
+	    (mfd = openat(dfd, "models", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0) {
+		e = errno;
+		goto out;
+	}
+	snprintf(tmp, sizeof(tmp), ".tmp-%s", rnd);
+	snprintf(final, sizeof(final), "%s-%s", name, rnd);
+	if (mkdirat(mfd, tmp, 0755) == -1 || (fd = openat(mfd, tmp,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    put_files(fd, files, n) == -1 ||
+	    renameat(mfd, tmp, mfd, final) == -1) {
+		e = errno;
+		remove_tmp(mfd, tmp, files, n);
+		goto out;
+	}
+	(void)fsync(mfd);
+	if ((size_t)snprintf(dir, dirlen, "models/%s", final) >= dirlen)
+		e = ENAMETOOLONG;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (mfd >= 0)
+		close(mfd);
+	close(dfd);
+	errno = e;
+	return e ? -1 : 0;
+}
+
+int
+micstore_model_path(const char *results_dir, const char *dir,
+    const char *file, char *out, size_t outlen)
+{
+	if (strncmp(dir, "models/", 7) != 0 || strstr(dir, "..") != NULL ||
+	    strchr(dir + 7, '/') != NULL || strchr(file, '/') != NULL ||
+	    (size_t)snprintf(out, outlen, "%s/%s/%s/%s", results_dir,
+	    MICSTORE_DIR, dir, file) >= outlen) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}

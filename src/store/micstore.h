@@ -46,6 +46,29 @@ int	 micstore_update(int results_fd, const char *name,
 int	 micstore_mark(int results_fd, const char *name, const char *id,
 	    int checked);
 
+/* A file of a model kept for a microscope. */
+struct micstore_file {
+	const char	*name;		/* "model.cfg", ... : no "/" */
+	const void	*data;
+	size_t		 len;
+};
+
+/*
+ * Keep a model's files for microscope name in a new folder
+ * <results>/microscopes/models/<name>-<random>: written into a hidden
+ * temporary folder, each file fsynced, then renamed, so the folder is
+ * whole or absent.  Its name (relative to the microscopes folder,
+ * "models/...") goes to dir.  0, or -1 with errno (nothing left behind).
+ */
+int	 micstore_put_model(int results_fd, const char *name,
+	    const struct micstore_file *files, size_t n, char *dir,
+	    size_t dirlen);
+
+/* Path of dir (micstore_put_model()'s) file under the results folder
+ * results_dir in out: 0, or -1 (ENAMETOOLONG). */
+int	 micstore_model_path(const char *results_dir, const char *dir,
+	    const char *file, char *out, size_t outlen);
+
 /* New array of the stored microscopes' names, sorted; NULL on ENOMEM. */
 json_t	*micstore_list(int results_fd);
 

@@ -1,0 +1,316 @@
+/* micmodel.c: a detector model (cfg, weights, json) as one file between boxes, refused on import when its network differs */
+/*
+ * A model for another network would load (darknet reads what the cfg
+ * says and ignores the rest of a weights file) and count nonsense, so
+ * import compares three things with the running model before keeping
+ * anything: the cfg's layer signature, the class names, and the weights
+ * file's size, which for the same layers and the same header is fixed.
+ */
+
+#include "clinical/micmodel.h"
+#include "base/timing.h"
+#include "store/micpack.h"
+#include "store/micstore.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MODEL_MAX	(256L * 1024 * 1024)
+
+static const char *const shape_keys[] = { "filters", "size", "stride", "pad",
+    "padding", "classes", "anchors", "mask", "num", "layers", "from",
+    "groups", "batch_normalize", "width", "height", "channels", NULL };
+
+/* The whole file path, malloc'd (NUL-terminated) in *out; 0 or -1. */
+static int
+slurp(const char *path, unsigned char **out, size_t *len)
+{
+	FILE		*fp = fopen(path, "rb");
+	unsigned char	*b = NULL, *nb;
+	size_t		 n = 0, cap = 0, r;
+
+	if (fp == NULL)
+		return -1;
+	do {
+		if (n + 65536 + 1 > cap) {
+			cap = cap ? cap * 2 : 1 << 20;
+			if (cap > MODEL_MAX || (nb = realloc(b, cap)) == NULL) {
+				free(b);
+				fclose(fp);
+				errno = ENOMEM;
+				return -1;
+			}
+			b = nb;
+		}
+		r = fread(b + n, 1, 65536, fp);
+		n += r;
+	} while (r > 0);
+	if (ferror(fp)) {
+		free(b);
+		fclose(fp);
+		errno = EIO;
+		return -1;
+	}
+	fclose(fp);
+	b[n] = '\0';
+	*out = b;
+	*len = n;
+	return 0;
+}
+
+static int
+shape_key(const char *k, size_t n)
+{
+	for (int i = 0; shape_keys[i] != NULL; i++)
+		if (strlen(shape_keys[i]) == n && strncmp(k, shape_keys[i],
+		    n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Append line p[0..n) to sig without blanks. */
+static void
+append_clean(char *sig, size_t *sl, const char *p, size_t n, char end)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isspace((unsigned char)p[i]))
+			sig[(*sl)++] = p[i];
+	sig[(*sl)++] = end;
+	sig[*sl] = '\0';
+}
+
+char *
+micmodel_signature(const char *cfg, size_t len)
+{
+	char		*sig = malloc(len + 2);
+	size_t		 sl = 0, i = 0, n, k;
+	const char	*p, *eq;
+
+	if (sig == NULL)
+		return NULL;
+	sig[0] = '\0';
+	while (i < len) {
+		p = cfg + i;
+		for (n = 0; i + n < len && p[n] != '\n'; n++)
+			;
+		i += n + 1;
+		while (n > 0 && isspace((unsigned char)*p)) {
+			p++;
+			n--;
+		}
+		for (k = 0; k < n && p[k] != '#' && p[k] != ';'; k++)
+			;
+		n = k;
+		if (n == 0)
+			continue;
+		if (p[0] == '[') {
+			append_clean(sig, &sl, p, n, ' ');
+			continue;
+		}
+		if ((eq = memchr(p, '=', n)) == NULL)
+			continue;
+		for (k = (size_t)(eq - p); k > 0 && isspace((unsigned char)
+		    p[k - 1]); k--)
+			;
+		if (shape_key(p, k))
+			append_clean(sig, &sl, p, n, ' ');
+	}
+	return sig;
+}
+
+int
+micmodel_export(const struct micmodel_paths *p, const char *model,
+    int adaptation, const char *const *names, int ncls, unsigned char **out,
+    size_t *outlen)
+{
+	struct micpack	 pk;
+	unsigned char	*cfg = NULL, *w = NULL, *info = NULL;
+	size_t		 cl, wl, il = 2;
+	char		*sig = NULL;
+	json_t		*cls = json_array();
+	int		 rc = -1;
+
+	if (micpack_init(&pk, "model") == -1) {
+		json_decref(cls);
+		return -1;
+	}
+	for (int c = 0; c < ncls; c++)
+		json_array_append_new(cls, json_string(names[c]));
+	if (slurp(p->cfg, &cfg, &cl) == -1 || slurp(p->weights, &w, &wl) ==
+	    -1 || (p->info[0] != '\0' ? slurp(p->info, &info, &il) :
+	    (info = (unsigned char *)strdup("{}")) == NULL ? -1 : 0) == -1)
+		goto out;
+	if ((sig = micmodel_signature((const char *)cfg, cl)) == NULL ||
+	    micpack_add(&pk, "model.cfg", cfg, cl) == -1 ||
+	    micpack_add(&pk, "model.weights", w, wl) == -1 ||
+	    micpack_add(&pk, "model.json", info, il) == -1)
+		goto out;
+	json_object_set_new(pk.manifest, "model", json_string(model));
+	json_object_set_new(pk.manifest, "adaptation",
+	    json_integer(adaptation));
+	json_object_set_new(pk.manifest, "classes", json_incref(cls));
+	json_object_set_new(pk.manifest, "network", json_string(sig));
+	rc = micpack_dump(&pk, out, outlen);
+out:
+	json_decref(cls);
+	free(sig);
+	free(cfg);
+	free(w);
+	free(info);
+	micpack_free(&pk);
+	return rc;
+}
+
+/* ---- import -------------------------------------------------------------- */
+
+/* The pack's members m against the running model: 0, or -1 with err. */
+static int
+check_network(const struct micmodel_paths *p, const char *const *names,
+    int ncls, const json_t *man, const struct micpack_member *cfg,
+    const struct micpack_member *w, char *err, size_t errlen)
+{
+	unsigned char	*rc = NULL;
+	size_t		 rl;
+	char		*sa = NULL, *sb = NULL;
+	const json_t	*cls = json_object_get(man, "classes");
+	long long	 wl = -1;
+	FILE		*fp;
+	int		 ok = -1;
+
+	if (!json_is_array(cls) || json_array_size(cls) != (size_t)ncls) {
+		snprintf(err, errlen, "The model is for another network: it "
+		    "has %zu classes, this box's model %d.",
+		    json_array_size(cls), ncls);
+		return -1;
+	}
+	for (int c = 0; c < ncls; c++)
+		if (strcmp(json_string_value(json_array_get(cls, (size_t)c)) ?
+		    json_string_value(json_array_get(cls, (size_t)c)) : "",
+		    names[c]) != 0) {
+			snprintf(err, errlen, "The model is for another "
+			    "network: its class %d is not \"%s\".", c + 1,
+			    names[c]);
+			return -1;
+		}
+	if ((fp = fopen(p->weights, "rb")) != NULL) {
+		if (fseek(fp, 0, SEEK_END) == 0)
+			wl = ftell(fp);
+		fclose(fp);
+	}
+	if (slurp(p->cfg, &rc, &rl) == -1 || wl < 0 ||
+	    (sa = micmodel_signature((const char *)rc, rl)) == NULL ||
+	    (sb = micmodel_signature((const char *)cfg->data, cfg->len)) ==
+	    NULL) {
+		snprintf(err, errlen, "The running model's files could not "
+		    "be read.");
+		goto out;
+	}
+	if (strcmp(sa, sb) != 0)
+		snprintf(err, errlen, "The model is for another network: its "
+		    "layers differ from this box's model.");
+	else if ((long long)w->len != wl)
+		snprintf(err, errlen, "The model is for another network: its "
+		    "weights are %zu bytes, this box's model takes %lld.",
+		    w->len, wl);
+	else
+		ok = 0;
+out:
+	free(rc);
+	free(sa);
+	free(sb);
+	return ok;
+}
+
+struct add_ver {
+	const json_t	*man;
+	const char	*dir;
+	int		 version;
+};
+
+static int
+add_version_fn(json_t *state, void *argp)
+{
+	struct add_ver	*a = argp;
+	json_t		*vs = json_object_get(state, "versions"), *v;
+	char		 at[64];
+
+	if (!json_is_array(vs) || json_array_size(vs) >=
+	    MICSTORE_MAX_VERSIONS) {
+		errno = ENOSPC;
+		return -1;
+	}
+	a->version = (int)json_array_size(vs) + 1;
+	timing_now_iso(at, sizeof(at));
+	v = json_pack("{s:i,s:s,s:s,s:O,s:O,s:s,s:b,s:b}", "version",
+	    a->version, "at", at, "kind", "model", "model",
+	    json_object_get(a->man, "model") ? json_object_get(a->man,
+	    "model") : json_null(), "adaptation", json_object_get(a->man,
+	    "adaptation") ? json_object_get(a->man, "adaptation") :
+	    json_null(), "dir", a->dir, "imported", 1, "adopted", 0);
+	if (v == NULL || json_array_append_new(vs, v) == -1) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+int
+micmodel_import(int results_fd, const char *name,
+    const struct micmodel_paths *p, const char *const *names, int ncls,
+    const void *buf, size_t len, char *err, size_t errlen)
+{
+	struct micpack_member		*m = NULL;
+	const struct micpack_member	*cfg, *w, *info;
+	struct micstore_file		 files[3];
+	struct add_ver			 a = { NULL, NULL, -1 };
+	json_t				*man = NULL, *ij = NULL;
+	char				 dir[MICSTORE_NAME_MAX + 64];
+	const char			*kind;
+	size_t				 n;
+	int				 e = EINVAL;
+
+	if (micpack_read(buf, len, &man, &m, &n, err, errlen) == -1) {
+		errno = EBADMSG;
+		return -1;
+	}
+	kind = json_string_value(json_object_get(man, "kind"));
+	cfg = micpack_find(m, n, "model.cfg");
+	w = micpack_find(m, n, "model.weights");
+	info = micpack_find(m, n, "model.json");
+	if (kind == NULL || strcmp(kind, "model") != 0)
+		snprintf(err, errlen, "This pack holds %s, not a model.",
+		    kind ? kind : "something else");
+	else if (cfg == NULL || w == NULL || info == NULL || (ij = json_loadb(
+	    (const char *)info->data, info->len, 0, NULL)) == NULL ||
+	    !json_is_object(ij))
+		snprintf(err, errlen, "The model pack lacks model.cfg, "
+		    "model.weights or a valid model.json.");
+	else if (check_network(p, names, ncls, man, cfg, w, err, errlen) == -1)
+		e = EDOM;
+	else {
+		files[0] = (struct micstore_file){ "model.cfg", cfg->data,
+		    cfg->len };
+		files[1] = (struct micstore_file){ "model.weights", w->data,
+		    w->len };
+		files[2] = (struct micstore_file){ "model.json", info->data,
+		    info->len };
+		a.man = man;
+		a.dir = dir;
+		if (micstore_put_model(results_fd, name, files, 3, dir,
+		    sizeof(dir)) == -1 || micstore_update(results_fd, name,
+		    add_version_fn, &a) == -1) {
+			e = errno;
+			snprintf(err, errlen, "Keeping the model failed: %s.",
+			    strerror(e));
+			a.version = -1;
+		}
+	}
+	json_decref(ij);
+	json_decref(man);
+	free(m);
+	errno = a.version == -1 ? e : 0;
+	return a.version;
+}
