@@ -74,26 +74,6 @@ struct ec_class {
 
 static const char *ec_key[EC_NCLS] = { "RBC", "WBC", "Platelets" };
 
-/* images/X.jpg or JPEGImages/X.jpg -> labels/X.txt (bv-train's rule). */
-static int
-ec_label_path(const char *img, char *out, size_t sz)
-{
-	const char *j = strstr(img, "JPEGImages/"), *dot = strrchr(img, '.');
-	size_t skip = 10;
-
-	if (j == NULL) {
-		for (const char *q = strstr(img, "images/"); q != NULL;
-		    q = strstr(q + 1, "images/"))
-			if (q == img || q[-1] == '/')
-				j = q;
-		skip = 6;
-	}
-	if (j == NULL || dot == NULL || dot < j)
-		return -1;
-	return (size_t)snprintf(out, sz, "%.*slabels%.*s.txt", (int)(j - img), img,
-	    (int)(dot - (j + skip)), j + skip) < sz ? 0 : -1;
-}
-
 /* One image's labelled boxes in pixels (YOLO text; no-area boxes skipped). */
 struct ec_lab {
 	int	 n;
@@ -108,7 +88,7 @@ ec_labels(const char *img, int w, int h, struct ec_lab *lab)
 	FILE *f;
 
 	lab->n = 0;
-	if (ec_label_path(img, lp, sizeof lp) == -1 || (f = fopen(lp, "r")) == NULL) {
+	if (tool_label_path(img, lp, sizeof lp) == -1 || (f = fopen(lp, "r")) == NULL) {
 		fprintf(stderr, "bv-eval: no label file for %s\n", img);
 		return -1;
 	}

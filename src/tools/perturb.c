@@ -1,10 +1,12 @@
-/* perturb.c: image perturbations for bv-eval's robustness checks */
+/* perturb.c: image perturbations shared by the tools (bv-eval, bv-train, bv-calib-cls, bv-quality) */
 /*
  * Each function changes one struct img (RGB8) in place: colour (hue and
  * brightness), a stain-like change in optical density, defocus blur and a
  * JPEG round trip.  They model what differs between the training images
  * and other clinics' photos; bv-eval applies them to every image of a split
  * before detection (src/tools/eval-robustness.sh runs the table).
+ * bv-train's augmentation (trainaug.c) uses the same HSV conversion and
+ * JPEG round trip on its float canvases.
  */
 
 #include "tools/perturb.h"
@@ -15,36 +17,57 @@
 #include <string.h>
 
 void
+perturb_rgb2hsv(float r, float g, float b, float *h, float *s, float *v)
+{
+	float mx = fmaxf(r, fmaxf(g, b)), mn = fminf(r, fminf(g, b)), d = mx - mn;
+
+	*v = mx;
+	*s = mx > 0 ? d / mx : 0;
+	if (d <= 0)
+		*h = 0;
+	else if (mx == r)
+		*h = (g - b) / d / 6;
+	else if (mx == g)
+		*h = ((b - r) / d + 2) / 6;
+	else
+		*h = ((r - g) / d + 4) / 6;
+	if (*h < 0)
+		*h += 1;
+}
+
+void
+perturb_hsv2rgb(float h, float s, float v, float *r, float *g, float *b)
+{
+	float f, p, q, t;
+	int i;
+
+	h = (h - floorf(h)) * 6;
+	i = (int)h;
+	f = h - i;
+	p = v * (1 - s);
+	q = v * (1 - s * f);
+	t = v * (1 - s * (1 - f));
+	switch (i % 6) {
+	case 0: *r = v; *g = t; *b = p; break;
+	case 1: *r = q; *g = v; *b = p; break;
+	case 2: *r = p; *g = v; *b = t; break;
+	case 3: *r = p; *g = q; *b = v; break;
+	case 4: *r = t; *g = p; *b = v; break;
+	default: *r = v; *g = p; *b = q; break;
+	}
+}
+
+void
 perturb_colour(struct img *im, float deg, float gain)
 {
 	size_t n = (size_t)im->w * im->h;
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char *p = im->rgb + 3 * i;
-		float r = p[0] / 255.f, g = p[1] / 255.f, b = p[2] / 255.f;
-		float mx = fmaxf(r, fmaxf(g, b)), mn = fminf(r, fminf(g, b));
-		float d = mx - mn, h = 0, s = mx > 0 ? d / mx : 0, v = mx, f, q, t, pp;
-		int k;
+		float r, g, b, h, s, v;
 
-		if (d > 0)
-			h = mx == r ? (g - b) / d : mx == g ? (b - r) / d + 2 : (r - g) / d + 4;
-		h = h / 6 + deg / 360.f;
-		h -= floorf(h);
-		v = fminf(1, v * gain);
-		h *= 6;
-		k = (int)h % 6;
-		f = h - (int)h;
-		pp = v * (1 - s);
-		q = v * (1 - s * f);
-		t = v * (1 - s * (1 - f));
-		switch (k) {
-		case 0: r = v; g = t; b = pp; break;
-		case 1: r = q; g = v; b = pp; break;
-		case 2: r = pp; g = v; b = t; break;
-		case 3: r = pp; g = q; b = v; break;
-		case 4: r = t; g = pp; b = v; break;
-		default: r = v; g = pp; b = q; break;
-		}
+		perturb_rgb2hsv(p[0] / 255.f, p[1] / 255.f, p[2] / 255.f, &h, &s, &v);
+		perturb_hsv2rgb(h + deg / 360.f, s, fminf(1, v * gain), &r, &g, &b);
 		p[0] = (unsigned char)lrintf(r * 255);
 		p[1] = (unsigned char)lrintf(g * 255);
 		p[2] = (unsigned char)lrintf(b * 255);

@@ -1,8 +1,16 @@
-/* perturb.h: image perturbations for bv-eval's robustness checks */
+/* perturb.h: image perturbations shared by the tools (bv-eval, bv-train, bv-calib-cls, bv-quality) */
 #ifndef BV_PERTURB_H
 #define BV_PERTURB_H
 
 #include "image/imgio.h"
+
+/*
+ * RGB in [0, 1] -> hue (fraction of the circle, [0, 1)), saturation and
+ * value; and back (hue taken modulo 1).  The one HSV rule of the tools:
+ * perturb_colour() and bv-train's colour augmentation (trainaug.c).
+ */
+void	perturb_rgb2hsv(float r, float g, float b, float *h, float *s, float *v);
+void	perturb_hsv2rgb(float h, float s, float v, float *r, float *g, float *b);
 
 /* Shift hue by deg degrees and multiply HSV value by gain, in place. */
 void	perturb_colour(struct img *im, float deg, float gain);

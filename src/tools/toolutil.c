@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 int
@@ -44,4 +45,23 @@ tool_read_file(const char *path, size_t max, unsigned char **buf, size_t *len)
 	*len = (size_t)st.st_size;
 	fclose(f);
 	return 0;
+}
+
+int
+tool_label_path(const char *img, char *out, size_t sz)
+{
+	const char *j = strstr(img, "JPEGImages/"), *dot = strrchr(img, '.');
+	size_t skip = 10;
+
+	if (j == NULL) {
+		for (const char *q = strstr(img, "images/"); q != NULL;
+		    q = strstr(q + 1, "images/"))
+			if (q == img || q[-1] == '/')
+				j = q;
+		skip = 6;
+	}
+	if (j == NULL || dot == NULL || dot < j)
+		return -1;
+	return (size_t)snprintf(out, sz, "%.*slabels%.*s.txt", (int)(j - img),
+	    img, (int)(dot - (j + skip)), j + skip) < sz ? 0 : -1;
 }

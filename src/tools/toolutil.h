@@ -15,4 +15,12 @@ int	tool_pathf(char *buf, size_t sz, const char *fmt, ...)
 int	tool_read_file(const char *path, size_t max, unsigned char **buf,
 	    size_t *len);
 
+/*
+ * The label file of an image, darknet's convention: .../JPEGImages/X.jpg
+ * or .../images/X.jpg (the last "images/" path component) ->
+ * .../labels/X.txt.  0, or -1 when the path has neither folder or the
+ * result does not fit in sz.
+ */
+int	tool_label_path(const char *img, char *out, size_t sz);
+
 #endif /* BV_TOOLUTIL_H */
