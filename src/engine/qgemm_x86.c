@@ -1,0 +1,159 @@
+/* qgemm_x86.c: the int8 convolution's AVX2 and AVX-512 VNNI paths */
+/*
+ * Compiled for any x86-64 (target attributes per function) and chosen at
+ * run time by __builtin_cpu_supports(); elsewhere each path says it does
+ * not run and the C path serves.
+ */
+
+#include "engine/qgemm_internal.h"
+
+#include <string.h>
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+
+int
+qg_have_avx2(void)
+{
+	return __builtin_cpu_supports("avx2");
+}
+
+int
+qg_have_vnni(void)
+{
+	return __builtin_cpu_supports("avx512f") &&
+	    __builtin_cpu_supports("avx512bw") &&
+	    __builtin_cpu_supports("avx512vl") &&
+	    __builtin_cpu_supports("avx512vnni");
+}
+
+/*
+ * AVX2: no exact 8-bit product sum (vpmaddubsw saturates), so bytes are
+ * widened to 16 bits and vpmaddwd sums pairs: per 4 channels a register
+ * of 8 pair sums, added pairwise at the end.
+ */
+__attribute__((target("avx2"))) void
+qg_sum_avx2(const struct qconv *q, const int8_t *const *rows, size_t blk,
+    int32_t *acc)
+{
+	const int8_t	*wb = q->wp + blk * q->kq * QG_NB * 4, *r;
+	const __m128i	 flip = _mm_set1_epi8((char)0x80);
+	__m256i		 s[8], a, w;
+	size_t		 kk, c4 = (size_t)q->s.c / 4, i, j, n = 0;
+	int32_t		 t[8 * 8], x;
+
+	for (j = 0; j < 8; j++)
+		s[j] = _mm256_setzero_si256();
+	for (kk = 0; kk < (size_t)q->s.k * q->s.k; kk++)
+		for (r = rows[kk], i = 0; i < c4; i++, n++) {
+			memcpy(&x, r + 4 * i, 4);
+			a = _mm256_broadcastq_epi64(_mm_cvtepu8_epi16(
+			    _mm_xor_si128(_mm_cvtsi32_si128(x), flip)));
+			for (j = 0; j < 8; j++) {
+				w = _mm256_cvtepi8_epi16(_mm_loadu_si128(
+				    (const __m128i *)(wb + (n * QG_NB + 4 * j) *
+				    4)));
+				s[j] = _mm256_add_epi32(s[j],
+				    _mm256_madd_epi16(a, w));
+			}
+		}
+	for (j = 0; j < 8; j++)
+		_mm256_storeu_si256((__m256i *)(t + 8 * j), s[j]);
+	for (j = 0; j < QG_NB; j++)
+		acc[j] = t[2 * j] + t[2 * j + 1];
+}
+
+/*
+ * VNNI: QG_MR pixels x 32 channels in 8 registers; per 4 input bytes of a
+ * pixel (broadcast, sign bit flipped: unsigned) one vpdpbusd per 16
+ * channels; then the requantisation in the same float steps as
+ * qgemm_requant().
+ */
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void
+qg_tile_vnni(const struct qconv *q, const int8_t *in, int8_t *out,
+    size_t m0, size_t m1, size_t blk)
+{
+	const int8_t	*rows[QG_MR][QG_KMAX * QG_KMAX], *wb = q->wp + blk *
+	    q->kq * QG_NB * 4;
+	const __m512i	 flip = _mm512_set1_epi32((int)0x80808080);
+	__m512i		 s[QG_MR][2], w0, w1, a;
+	__m512		 v, lo = _mm512_set1_ps(-1024.0f),
+			 hi = _mm512_set1_ps(1024.0f);
+	size_t		 kk, c4 = (size_t)q->s.c / 4, i, n = 0, p, np = m1 - m0,
+			 f0 = blk * QG_NB, h;
+	int32_t		 x;
+	__mmask16	 keep;
+
+	for (p = 0; p < QG_MR; p++) {
+		qg_rows(q, in, m0 + (p < np ? p : 0), rows[p]);
+		s[p][0] = s[p][1] = _mm512_setzero_si512();
+	}
+	for (kk = 0; kk < (size_t)q->s.k * q->s.k; kk++)
+		for (i = 0; i < c4; i++, n++) {
+			w0 = _mm512_loadu_si512(wb + n * QG_NB * 4);
+			w1 = _mm512_loadu_si512(wb + n * QG_NB * 4 + 64);
+			for (p = 0; p < QG_MR; p++) {
+				memcpy(&x, rows[p][kk] + 4 * i, 4);
+				a = _mm512_xor_si512(_mm512_set1_epi32(x), flip);
+				s[p][0] = _mm512_dpbusd_epi32(s[p][0], a, w0);
+				s[p][1] = _mm512_dpbusd_epi32(s[p][1], a, w1);
+			}
+		}
+	for (h = 0; h < 2; h++) {
+		size_t	 f = f0 + 16 * h, left = f < (size_t)q->s.oc ?
+		    (size_t)q->s.oc - f : 0;
+		__m512i	 b = _mm512_loadu_si512(q->bias + f), r;
+		__m512	 mul = _mm512_loadu_ps(q->mul + f);
+
+		if (left == 0)
+			break;
+		keep = left >= 16 ? (__mmask16)0xffff :
+		    (__mmask16)((1u << left) - 1);
+		for (p = 0; p < np; p++) {
+			v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(
+			    s[p][h], b)), mul);
+			v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+			r = _mm512_add_epi32(_mm512_cvtps_epi32(v),
+			    _mm512_set1_epi32(q->zo));
+			r = _mm512_max_epi32(r, _mm512_set1_epi32(q->omin));
+			r = _mm512_min_epi32(r, _mm512_set1_epi32(127));
+			_mm_mask_storeu_epi8(out + (m0 + p) * q->s.out_stride +
+			    f, keep, _mm512_cvtepi32_epi8(r));
+		}
+	}
+}
+
+#else /* not x86-64 */
+
+int
+qg_have_avx2(void)
+{
+	return 0;
+}
+
+int
+qg_have_vnni(void)
+{
+	return 0;
+}
+
+void
+qg_sum_avx2(const struct qconv *q, const int8_t *const *rows, size_t blk,
+    int32_t *acc)
+{
+	qg_sum_c(q, rows, blk, acc);
+}
+
+void
+qg_tile_vnni(const struct qconv *q, const int8_t *in, int8_t *out,
+    size_t m0, size_t m1, size_t blk)
+{
+	(void)q;
+	(void)in;
+	(void)out;
+	(void)m0;
+	(void)m1;
+	(void)blk;
+}
+
+#endif
