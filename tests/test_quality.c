@@ -347,9 +347,9 @@ main(void)
 		field_default(&f);
 		expect_none("clean, own reference", &f, 0, &ref);
 		field_default(&f);
-		expect_none("mild blur, defaults", &f, 4, NULL);
+		expect_none("mild blur, defaults", &f, 3, NULL);
 		field_default(&f);
-		expect_ref("mild blur, reference", &f, 4, 0, &ref, 0,
+		expect_ref("mild blur, reference", &f, 3, 0, &ref, 0,
 		    QFLAG_FOCUS);
 		field_default(&f);
 		f.od[0] = 0.21;

@@ -45,7 +45,7 @@ static const struct flag_rule {
 	double		 rel;		/* limit from a reference */
 	const char	*text;
 } rules[QFLAG_N] = {
-	[QFLAG_FOCUS] = { "focus", 0.13, 1, 2, 0.65,
+	[QFLAG_FOCUS] = { "focus", 0.20, 1, 2, 0.65,
 	    "Out of focus: edge sharpness %s, below %s. Turn the fine "
 	    "focus until the cell edges are sharp." },
 	[QFLAG_DARK] = { "dark", 0.30, 1, 2, 0,
@@ -70,7 +70,7 @@ static const struct flag_rule {
 	[QFLAG_STAIN_PINK] = { "stain_pink", 0.60, 0, 2, 0.12,
 	    "Stain too pink: green absorption is %s of the red cells' "
 	    "density, above %s. Check the buffer pH and the staining time." },
-	[QFLAG_STAIN_FADED] = { "stain_faded", 0.27, 1, 2, 0.40,
+	[QFLAG_STAIN_FADED] = { "stain_faded", 0.30, 1, 2, 0.45,
 	    "Stain faded: red cells have an optical density of %s, below "
 	    "%s. Restain or use a fresher slide." },
 };
@@ -351,7 +351,7 @@ plane_disc(const struct plane *p, double x, double y, double rx, double ry,
  */
 static void
 cell_features(const struct quality_input *in, const struct plane *p,
-    double *f, struct quality *q, double *od, double *size)
+    double *f, struct quality *q, double *od, double *size, double *contrast)
 {
 	size_t	 i;
 	int	 n = 0, c;
@@ -398,6 +398,8 @@ cell_features(const struct quality_input *in, const struct plane *p,
 		    0.004)));
 	}
 	*size = n > 0 ? s / n : 0;
+	*contrast = n > 0 ? f[QF_BACKGROUND] - (ch[0] + ch[1] + ch[2]) /
+	    (3.0 * n) : 0;
 	q->value[QFLAG_SPARSE] = f[QF_COVER];
 	if (n >= 3 && in->scale != NULL && in->scale->um_per_px > 0 &&
 	    in->rbc_um > 0) {
@@ -476,7 +478,8 @@ raise_flags(struct quality *q)
 
 /*
  * The flags read from the pixels: edge sharpness on the fine copy at the
- * counted red cells' borders (the whole field with under 3), the
+ * counted red cells' borders over the cells' contrast (background grey
+ * less their inner discs' grey; the whole field with under 3), the
  * share of cell area in clumps on the coarse one (cell pixels: green
  * optical density over 0.4 of the cells' own, at their centres; a clump:
  * over THICK_CELLS red cells' area).
@@ -485,7 +488,7 @@ raise_flags(struct quality *q)
 static void
 pixel_flags(const struct quality_input *in, const struct plane *fine,
     const struct plane *coarse, double rbc_px, const double od[3],
-    struct quality *q)
+    double contrast, struct quality *q)
 {
 	struct qpx_plane f = { fine->w, fine->h, fine->l, fine->c[1], fine->m };
 	struct qpx_plane c = { coarse->w, coarse->h, coarse->l, coarse->c[1],
@@ -506,10 +509,10 @@ pixel_flags(const struct quality_input *in, const struct plane *fine,
 				    in->dfac * s, b->w / 2 * in->dfac * s,
 				    b->h / 2 * in->dfac * s);
 		}
-		q->value[QFLAG_FOCUS] = qpx_edge_sharpness(&f, ring);
+		q->value[QFLAG_FOCUS] = qpx_edge_sharpness(&f, ring, contrast);
 		free(ring);
 	} else
-		q->value[QFLAG_FOCUS] = qpx_edge_sharpness(&f, NULL);
+		q->value[QFLAG_FOCUS] = qpx_edge_sharpness(&f, NULL, 0);
 	if (q->nrbc >= 3 && rbc_px > 0)
 		q->value[QFLAG_THICK] = qpx_clump_share(&c, rbc_px,
 		    fmax(0.03, 0.4 * od[1]), THICK_CELLS);
@@ -520,6 +523,7 @@ quality_measure(const struct quality_input *in, struct quality *q)
 {
 	struct plane	 fine, coarse;
 	double		 k, clipped = 0, od[3] = { 0, 0, 0 }, sum, size = 0;
+	double		 contrast = 0;
 	int		 i, rc = -1;
 
 	memset(q, 0, sizeof(*q));
@@ -536,7 +540,7 @@ quality_measure(const struct quality_input *in, struct quality *q)
 	colour_features(&coarse, q->feat, &clipped);
 	if (texture_features(&coarse, q->feat) == -1)
 		goto out;
-	cell_features(in, &coarse, q->feat, q, od, &size);
+	cell_features(in, &coarse, q->feat, q, od, &size, &contrast);
 	q->value[QFLAG_DARK] = q->feat[QF_BACKGROUND];
 	q->value[QFLAG_BRIGHT] = clipped;
 	if (q->nrbc >= 3) {
@@ -547,7 +551,8 @@ quality_measure(const struct quality_input *in, struct quality *q)
 			q->value[QFLAG_STAIN_PINK] = od[1] / sum;
 		}
 	}
-	pixel_flags(in, &fine, &coarse, size * in->dfac / coarse.k, od, q);
+	pixel_flags(in, &fine, &coarse, size * in->dfac / coarse.k, od,
+	    contrast, q);
 	q->score = quality_score(q->feat);
 	q->smear = q->score >= quality_threshold();
 	raise_flags(q);

@@ -135,7 +135,8 @@ qpx_ring(unsigned char *ring, int w, int h, double cx, double cy, double rx,
 }
 
 double
-qpx_edge_sharpness(const struct qpx_plane *p, const unsigned char *ring)
+qpx_edge_sharpness(const struct qpx_plane *p, const unsigned char *ring,
+    double contrast)
 {
 	int		 w = p->w, h = p->h, x, y;
 	size_t		 n = (size_t)w * h, o, W = (size_t)w, k = 0;
@@ -164,7 +165,7 @@ qpx_edge_sharpness(const struct qpx_plane *p, const unsigned char *ring)
 			mm[o] = 1;
 			k++;
 		}
-	c = qpx_percentile(l, p->m, n, 0.95, 1.0) -
+	c = contrast > 0 ? contrast : qpx_percentile(l, p->m, n, 0.95, 1.0) -
 	    qpx_percentile(l, p->m, n, 0.05, 1.0);
 	r = k < 50 || c < 0.02 ? NAN :
 	    qpx_percentile(gm, mm, n, 0.90, 1.0) / c;

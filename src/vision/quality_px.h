@@ -43,14 +43,15 @@ void	 qpx_ring(unsigned char *ring, int w, int h, double cx, double cy,
 /*
  * Edge sharpness normalised by contrast, at the cells' borders (ring
  * from qpx_ring(); NULL: the whole field): the 90th percentile of the
- * gradient magnitude (Sobel, per plane px) there over the field's
- * contrast (grey's 95th minus 5th percentile).  A step edge
- * blurred by a Gaussian of sigma s has its steepest slope at contrast /
- * (s sqrt(2 pi)), so the value falls as 1 / s whatever the stain's
- * strength or the exposure.  NAN with under 50 border pixels or no
- * contrast (nothing to judge), or on no memory.
+ * gradient magnitude (Sobel, per plane px) there over contrast (> 0:
+ * the cells' own, background grey less theirs; else the field's, grey's
+ * 95th minus 5th percentile).  A step edge blurred by a Gaussian of
+ * sigma s has its steepest slope at contrast / (s sqrt(2 pi)), so the
+ * value falls as 1 / s whatever the stain's strength or the exposure.
+ * NAN with under 50 border pixels or no contrast (nothing to judge), or
+ * on no memory.
  */
 double	 qpx_edge_sharpness(const struct qpx_plane *p,
-	    const unsigned char *ring);
+	    const unsigned char *ring, double contrast);
 
 #endif /* BV_QUALITY_PX_H */
