@@ -137,15 +137,17 @@ build_answer(const struct app *app, int W, int H, const char *mime,
 		    json_integer_value(json_object_get(counts, name)) + 1));
 		json_array_append_new(boxes, json_pack(
 		    "{s:s,s:f,s:f,s:f,s:f,s:f}", "class", name,
-		    "confidence", conf, "x", num_round1(b->x), "y", num_round1(b->y),
-		    "w", num_round1(b->w), "h", num_round1(b->h)));
+		    "confidence", conf, "x", num_round1(b->x), "y",
+		    num_round1(b->y), "w", num_round1(b->w), "h",
+		    num_round1(b->h)));
 	}
 	o = json_pack("{s:{s:i,s:i,s:s},s:s,s:o,s:o,s:o}",
 	    "image", "width", W, "height", H, "type", mime,
 	    "model", app->model_name, "thresholds", tv, "counts", counts,
 	    "boxes", boxes);
 	if (o != NULL) {
-		json_object_set_new(o, "scale", pipeline_scale_json(&dr->scale));
+		json_object_set_new(o, "scale",
+		    pipeline_scale_json(&dr->scale));
 		json_object_set_new(o, "fov", pipeline_fov_json(&dr->fov,
 		    dr->scale.um_per_px));
 		json_object_set_new(o, "working", json_pack("{s:i,s:i,s:i}",
@@ -231,6 +233,83 @@ frame_too_large(struct http_response *resp)
 	http_fail(resp, ERR_FRAME_TOO_LARGE);
 }
 
+/*
+ * Decode the frame part's bytes into im (W x H), under the frame limits:
+ * bytes, then header, then pixels.  -1 with resp the refusal.
+ */
+static int
+frame_decode(struct app *app, const struct multipart_part *part,
+    struct img *im, char *mime, size_t mimesz, struct http_response *resp)
+{
+	const struct config	*cfg = app->cfg;
+	struct img_limits	 ilim;
+	enum img_type		 type;
+	enum img_err		 ierr;
+	int			 W = 0, H = 0;
+
+	ilim.max_side = cfg->max_side < DETECT_MAX_SIDE ? cfg->max_side :
+	    DETECT_MAX_SIDE;
+	ilim.max_pixels = (long)ilim.max_side * ilim.max_side;
+	if (ilim.max_pixels > cfg->max_pixels)
+		ilim.max_pixels = cfg->max_pixels;
+	if ((ierr = imgcheck_sniff(app->magic, part->data, part->len, &type,
+	    mime, mimesz)) != IMG_OK ||
+	    (ierr = imgcheck_probe(part->data, part->len, type, &ilim,
+	    &W, &H)) != IMG_OK ||
+	    (ierr = imgio_decode(part->data, part->len, type, &ilim,
+	    im)) != IMG_OK) {
+		pipeline_image_error(resp, ierr);
+		snprintf(resp->note, sizeof(resp->note), "frame: %s",
+		    img_strerror(ierr));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The answer for frame im (its mime) and its detections dr: boxes, the
+ * field's quality, whether it is worth capturing (*sharp its sharpness).
+ * NULL on ENOMEM.
+ */
+static json_t *
+frame_answer(struct app *app, const struct img *im, const char *mime,
+    const struct scan_result *dr, const struct quality *qual, int rbc_cls,
+    double *sharp)
+{
+	json_t	*o, *warn;
+	double	 mean, share;
+	int	 i, nrbc;
+
+	/* is the frame worth capturing?  the flags of quality.h */
+	*sharp = detect_sharpness(im->rgb, im->w, im->h, &dr->fov, &mean);
+	share = overlap_share(dr->boxes, dr->n, app->thresholds->v, rbc_cls,
+	    &nrbc);
+	if ((o = build_answer(app, im->w, im->h, mime, dr,
+	    app->thresholds->v)) == NULL || (warn = json_array()) == NULL) {
+		json_decref(o);
+		return NULL;
+	}
+	for (i = 0; i < QFLAG_N; i++)
+		if (qual->flags & (1u << i))
+			json_array_append_new(warn, json_string(
+			    quality_flag_name(i)));
+	/*
+	 * A live frame is sent at ~640 px, where the absolute sharpness also
+	 * sees a slight defocus the cell-scale focus ratio does not: the live
+	 * guide asks to refocus on either (detect.h); an exposure flag says
+	 * it alone, as quality.h does.
+	 */
+	if (*sharp < DETECT_FOCUS_MIN && !(qual->flags & (1u << QFLAG_FOCUS |
+	    1u << QFLAG_DARK | 1u << QFLAG_BRIGHT)))
+		json_array_append_new(warn, json_string("focus"));
+	json_object_set_new(o, "field_quality", quality_json(qual));
+	json_object_set_new(o, "quality", json_pack("{s:f,s:f,s:f,s:i}",
+	    "sharpness", num_round1(*sharp), "brightness", num_round1(mean),
+	    "rbc_overlap", num_round3(share), "rbc", nrbc));
+	json_object_set_new(o, "warnings", warn);
+	return o;
+}
+
 void
 detect_handle(struct app *app, const struct http_request *req,
     struct http_response *resp)
@@ -238,20 +317,15 @@ detect_handle(struct app *app, const struct http_request *req,
 	const struct config		*cfg = app->cfg;
 	struct multipart		*mp = NULL;
 	const struct multipart_part	*part;
-	struct img_limits		 ilim;
 	struct img			 im = { 0, 0, NULL };
-	enum img_type			 type;
-	enum img_err			 ierr;
 	enum scan_err			 derr;
 	struct scan_result		 dr;
 	struct scan_model		 sm;
 	struct scan_opts		 so;
-	json_t				*o = NULL, *warn;
+	json_t				*o = NULL;
 	struct quality			 qual;
-	int				 i;
 	char				 mime[64], skey[SCALEMEM_KEY_MAX];
-	double				 t0, t1, t2, sharp, mean, share;
-	int				 W = 0, H = 0, nrbc;
+	double				 t0, t1, t2, sharp;
 
 	t0 = timing_ms();
 	memset(&dr, 0, sizeof(dr));
@@ -277,33 +351,15 @@ detect_handle(struct app *app, const struct http_request *req,
 		frame_too_large(resp);
 		goto out;
 	}
-
-	/* validate: bytes, then header, then decode, under the frame limits */
-	ilim.max_side = cfg->max_side < DETECT_MAX_SIDE ? cfg->max_side :
-	    DETECT_MAX_SIDE;
-	ilim.max_pixels = (long)ilim.max_side * ilim.max_side;
-	if (ilim.max_pixels > cfg->max_pixels)
-		ilim.max_pixels = cfg->max_pixels;
-	if ((ierr = imgcheck_sniff(app->magic, part->data, part->len, &type,
-	    mime, sizeof(mime))) != IMG_OK ||
-	    (ierr = imgcheck_probe(part->data, part->len, type, &ilim,
-	    &W, &H)) != IMG_OK ||
-	    (ierr = imgio_decode(part->data, part->len, type, &ilim,
-	    &im)) != IMG_OK) {
-		pipeline_image_error(resp, ierr);
-		snprintf(resp->note, sizeof(resp->note), "frame: %s",
-		    img_strerror(ierr));
+	if (frame_decode(app, part, &im, mime, sizeof(mime), resp) == -1)
 		goto out;
-	}
-	W = im.w;
-	H = im.h;
 	t1 = timing_ms();
 
 	/* scale, field of view, detection: as analyze, on the whole frame */
 	pipeline_model_scale(app, &sm);
 	scan_opts_default(&so, (float)cfg->min_confidence, (float)cfg->nms);
 	so.auto_scale = cfg->auto_scale;
-	if ((derr = scalemem_detect(app->det, &sm, &so, &im, 1.0, W, H,
+	if ((derr = scalemem_detect(app->det, &sm, &so, &im, 1.0, im.w, im.h,
 	    frame_scale_key(mp, req, skey, sizeof(skey)), NULL, NULL,
 	    &dr)) != SCAN_OK) {
 		pipeline_detect_error(resp, derr);
@@ -316,40 +372,18 @@ detect_handle(struct app *app, const struct http_request *req,
 	if (pipeline_quality(app, &im, 1.0, &dr, app->thresholds->v, &qual,
 	    resp) == -1)
 		goto out;
-
-	/* is the frame worth capturing?  the flags of quality.h */
-	sharp = detect_sharpness(im.rgb, im.w, im.h, &dr.fov, &mean);
-	share = overlap_share(dr.boxes, dr.n, app->thresholds->v, sm.rbc_cls,
-	    &nrbc);
-	if ((o = build_answer(app, W, H, mime, &dr, app->thresholds->v)) ==
-	    NULL || (warn = json_array()) == NULL) {
+	if ((o = frame_answer(app, &im, mime, &dr, &qual, sm.rbc_cls,
+	    &sharp)) == NULL) {
 		http_fail(resp, ERR_INTERNAL);
 		goto out;
 	}
-	for (i = 0; i < QFLAG_N; i++)
-		if (qual.flags & (1u << i))
-			json_array_append_new(warn, json_string(
-			    quality_flag_name(i)));
-	/*
-	 * A live frame is sent at ~640 px, where the absolute sharpness also
-	 * sees a slight defocus the cell-scale focus ratio does not: the live
-	 * guide asks to refocus on either (detect.h); an exposure flag says
-	 * it alone, as quality.h does.
-	 */
-	if (sharp < DETECT_FOCUS_MIN && !(qual.flags & (1u << QFLAG_FOCUS |
-	    1u << QFLAG_DARK | 1u << QFLAG_BRIGHT)))
-		json_array_append_new(warn, json_string("focus"));
-	json_object_set_new(o, "field_quality", quality_json(&qual));
-	json_object_set_new(o, "quality", json_pack("{s:f,s:f,s:f,s:i}",
-	    "sharpness", num_round1(sharp), "brightness", num_round1(mean),
-	    "rbc_overlap", num_round3(share), "rbc", nrbc));
-	json_object_set_new(o, "warnings", warn);
 	json_object_set_new(o, "timings_ms", json_pack("{s:f,s:f,s:f,s:f}",
 	    "decode", num_round1(t1 - t0), "scale", num_round1(dr.t_scale),
-	    "detect", num_round1(t2 - t1), "total", num_round1(timing_ms() - t0)));
+	    "detect", num_round1(t2 - t1), "total",
+	    num_round1(timing_ms() - t0)));
 	snprintf(resp->note, sizeof(resp->note), "frame %dx%d boxes=%zu "
-	    "tiles=%d sharp=%.0f detect=%.1fms", W, H, dr.n, dr.tiles, sharp,
-	    t2 - t1);
+	    "tiles=%d sharp=%.0f detect=%.1fms", im.w, im.h, dr.n, dr.tiles,
+	    sharp, t2 - t1);
 	http_json(resp, 200, o);
 	o = NULL;
 out:

@@ -351,65 +351,122 @@ route_attach(struct app *app, const char *id, const struct http_request *req,
 	route_show(app, id, resp, 200);
 }
 
+/* GET (the list, ?limit) and POST /api/samples. */
+static void
+route_collection(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	const char	*m = req->method;
+	char		 buf[16], *end;
+	size_t		 limit = 100;
+	long		 l;
+	json_t		*list;
+
+	if (strcmp(m, "POST") == 0) {
+		route_create(app, req, resp);
+		return;
+	}
+	if (strcmp(m, "GET") != 0) {
+		method_not_allowed(resp, "GET, POST");
+		return;
+	}
+	if (http_query_get(req->query, "limit", buf, sizeof(buf)) == 0) {
+		l = strtol(buf, &end, 10);
+		if (*buf == '\0' || *end != '\0' || l < 1 || l > 1000) {
+			http_fail_detail(resp, ERR_BAD_REQUEST, "limit must be "
+			    "1 to 1000.", msg_list("limit_invalid", json_pack(
+			    "{s:i}", "max", 1000)));
+			return;
+		}
+		limit = (size_t)l;
+	}
+	if ((list = samples_list(app->results_fd, limit)) == NULL)
+		store_error(resp, SAMPLES_ERR_IO);
+	else
+		http_json(resp, 200, json_pack("{s:o}", "samples", list));
+}
+
+/* GET /api/samples/profiles. */
+static void
+route_profiles(struct app *app, const struct http_request *req,
+    struct http_response *resp)
+{
+	if (strcmp(req->method, "GET") != 0)
+		method_not_allowed(resp, "GET");
+	else if (app->clinical == NULL)
+		http_fail_detail(resp, ERR_NOT_READY, "Calibration and "
+		    "reference data are not loaded.",
+		    msg_list("clinical_not_loaded", NULL));
+	else
+		http_json(resp, 200, clinical_profiles_json(app->clinical));
+}
+
+/* /api/samples/{id}: GET, PUT, DELETE. */
+static void
+route_sample(struct app *app, const char *id, const struct http_request *req,
+    struct http_response *resp)
+{
+	const char		*m = req->method;
+	enum samples_err	 e;
+
+	if (strcmp(m, "GET") == 0)
+		route_show(app, id, resp, 200);
+	else if (strcmp(m, "PUT") == 0)
+		route_update(app, id, req, resp);
+	else if (strcmp(m, "DELETE") == 0) {
+		if ((e = samples_remove(app->results_fd, id)) != SAMPLES_OK)
+			store_error(resp, e);
+		else
+			http_json(resp, 200, json_pack("{s:s}", "deleted",
+			    id));
+	} else
+		method_not_allowed(resp, "GET, PUT, DELETE");
+}
+
+/* /api/samples/{id}/results/{result id}: take a field out, or re-mark it. */
+static void
+route_field(struct app *app, const char *id, const char *rid,
+    const struct http_request *req, struct http_response *resp)
+{
+	const char		*m = req->method;
+	char			 by[SAMPLES_BY_MAX + 2];
+	enum samples_err	 e;
+
+	if (strcmp(m, "DELETE") != 0 && strcmp(m, "PUT") != 0)
+		method_not_allowed(resp, "PUT, DELETE");
+	else if (!id_valid(rid))
+		http_fail_detail(resp, ERR_NOT_FOUND, "No such result.",
+		    msg_list("result_not_found", NULL));
+	else if (strcmp(m, "PUT") == 0)
+		route_mark(app, id, rid, req, resp);
+	else if ((e = samples_detach_audit(app->results_fd, id, rid,
+	    samples_audit_by(req->query, by, sizeof(by)), "taken_out")) !=
+	    SAMPLES_OK)
+		store_error(resp, e);
+	else
+		route_show(app, id, resp, 200);
+}
+
 int
 samples_route(struct app *app, const struct http_request *req,
     struct http_response *resp)
 {
 	static const char	 prefix[] = "/api/samples";
 	const char		*rest, *m = req->method;
-	char			 id[ID_LEN + 1], buf[16];
-	char			 by[SAMPLES_BY_MAX + 2];
-	size_t			 limit = 100;
-	long			 l;
-	char			*end;
-	json_t			*list;
-	enum samples_err	 e;
+	char			 id[ID_LEN + 1];
 
 	if (strncmp(req->path, prefix, sizeof(prefix) - 1) != 0)
 		return 0;
 	rest = req->path + sizeof(prefix) - 1;
 	if (*rest != '\0' && *rest != '/')
 		return 0;		/* "/api/samplesX" is not ours */
-
 	if (*rest == '\0' || strcmp(rest, "/") == 0) {
-		if (strcmp(m, "GET") == 0) {
-			if (http_query_get(req->query, "limit", buf,
-			    sizeof(buf)) == 0) {
-				l = strtol(buf, &end, 10);
-				if (*buf == '\0' || *end != '\0' || l < 1 ||
-				    l > 1000) {
-					http_fail_detail(resp,
-					    ERR_BAD_REQUEST, "limit must be 1 "
-					    "to 1000.", msg_list(
-					    "limit_invalid", json_pack(
-					    "{s:i}", "max", 1000)));
-					return 1;
-				}
-				limit = (size_t)l;
-			}
-			if ((list = samples_list(app->results_fd, limit)) ==
-			    NULL)
-				store_error(resp, SAMPLES_ERR_IO);
-			else
-				http_json(resp, 200, json_pack("{s:o}",
-				    "samples", list));
-		} else if (strcmp(m, "POST") == 0)
-			route_create(app, req, resp);
-		else
-			method_not_allowed(resp, "GET, POST");
+		route_collection(app, req, resp);
 		return 1;
 	}
 	rest++;
 	if (strcmp(rest, "profiles") == 0) {
-		if (strcmp(m, "GET") != 0)
-			method_not_allowed(resp, "GET");
-		else if (app->clinical == NULL)
-			http_fail_detail(resp, ERR_NOT_READY, "Calibration "
-			    "and reference data are not loaded.",
-			    msg_list("clinical_not_loaded", NULL));
-		else
-			http_json(resp, 200,
-			    clinical_profiles_json(app->clinical));
+		route_profiles(app, req, resp);
 		return 1;
 	}
 	/* Ids are checked before they reach any path. */
@@ -426,54 +483,22 @@ samples_route(struct app *app, const struct http_request *req,
 		    msg_list("sample_not_found", NULL));
 		return 1;
 	}
-	if (*rest == '\0') {
-		if (strcmp(m, "GET") == 0)
-			route_show(app, id, resp, 200);
-		else if (strcmp(m, "PUT") == 0)
-			route_update(app, id, req, resp);
-		else if (strcmp(m, "DELETE") == 0) {
-			if ((e = samples_remove(app->results_fd, id)) !=
-			    SAMPLES_OK)
-				store_error(resp, e);
-			else
-				http_json(resp, 200, json_pack("{s:s}",
-				    "deleted", id));
-		} else
-			method_not_allowed(resp, "GET, PUT, DELETE");
-		return 1;
-	}
-	if (strcmp(rest, "/results") == 0) {
+	if (*rest == '\0')
+		route_sample(app, id, req, resp);
+	else if (strcmp(rest, "/results") == 0) {
 		if (strcmp(m, "POST") == 0)
 			route_attach(app, id, req, resp);
 		else
 			method_not_allowed(resp, "POST");
-		return 1;
-	}
-	if (strcmp(rest, "/selection") == 0) {
+	} else if (strcmp(rest, "/selection") == 0) {
 		if (strcmp(m, "PUT") == 0)
 			route_mark(app, id, NULL, req, resp);
 		else
 			method_not_allowed(resp, "PUT");
-		return 1;
-	}
-	/* "/results/<result id>": take a field out, or re-mark it. */
-	if (strncmp(rest, "/results/", 9) == 0) {
-		if (strcmp(m, "DELETE") != 0 && strcmp(m, "PUT") != 0)
-			method_not_allowed(resp, "PUT, DELETE");
-		else if (!id_valid(rest + 9))
-			http_fail_detail(resp, ERR_NOT_FOUND, "No such result.",
-			    msg_list("result_not_found", NULL));
-		else if (strcmp(m, "PUT") == 0)
-			route_mark(app, id, rest + 9, req, resp);
-		else if ((e = samples_detach_audit(app->results_fd, id,
-		    rest + 9, samples_audit_by(req->query, by, sizeof(by)),
-		    "taken_out")) != SAMPLES_OK)
-			store_error(resp, e);
-		else
-			route_show(app, id, resp, 200);
-		return 1;
-	}
-	http_fail_detail(resp, ERR_NOT_FOUND, "No such route.",
-	    msg_list("route_not_found", NULL));
+	} else if (strncmp(rest, "/results/", 9) == 0)
+		route_field(app, id, rest + 9, req, resp);
+	else
+		http_fail_detail(resp, ERR_NOT_FOUND, "No such route.",
+		    msg_list("route_not_found", NULL));
 	return 1;
 }
