@@ -283,46 +283,43 @@ text_ok(const char *s)
 	return 1;
 }
 
-int
-config_set(struct config *cfg, const char *key, const char *value,
+/* A path key: relative to basedir unless absolute. */
+static int
+set_path(struct config *cfg, const struct ckey *k, const char *value,
     const char *basedir, char *err, size_t errsz)
 {
-	const struct ckey	*k = NULL;
-	char			*dst;
-	double			 d;
-	size_t			 i;
-	int			 n;
+	char	*dst = (char *)cfg + k->off;
+	int	 n;
 
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (strcmp(keys[i].name, key) == 0) {
-			k = &keys[i];
-			break;
-		}
-	if (k == NULL) {
-		snprintf(err, errsz, "unknown key \"%s\"", key);
-		return -1;
-	}
-	if (k->type == C_PATH) {
-		dst = (char *)cfg + k->off;
-		/* an empty wbc_cfg turns the white-cell classifier off */
-		if (value[0] == '\0' && k->off == OFF(wbc_cfg)) {
-			dst[0] = '\0';
-			return 0;
-		}
-		if (value[0] == '/' || basedir == NULL || basedir[0] == '\0')
-			n = snprintf(dst, CONFIG_PATH_MAX, "%s", value);
-		else
-			n = snprintf(dst, CONFIG_PATH_MAX, "%s/%s", basedir,
-			    value);
-		if (value[0] == '\0' || n < 0 || n >= CONFIG_PATH_MAX) {
-			snprintf(err, errsz, "%s: empty or too long path", key);
-			return -1;
-		}
+	/* an empty wbc_cfg turns the white-cell classifier off */
+	if (value[0] == '\0' && k->off == OFF(wbc_cfg)) {
+		dst[0] = '\0';
 		return 0;
 	}
-	if (k->type == C_CLASSES)
-		return parse_class_thresholds(cfg, k, value, err, errsz);
-	if (k->type == C_HOSTS) {
+	if (value[0] == '/' || basedir == NULL || basedir[0] == '\0')
+		n = snprintf(dst, CONFIG_PATH_MAX, "%s", value);
+	else
+		n = snprintf(dst, CONFIG_PATH_MAX, "%s/%s", basedir, value);
+	if (value[0] == '\0' || n < 0 || n >= CONFIG_PATH_MAX) {
+		snprintf(err, errsz, "%s: empty or too long path", k->name);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A key whose value is kept as text once its form is checked (hosts,
+ * addresses, a password hash, an engine name, free text).
+ */
+static int
+set_text(struct config *cfg, const struct ckey *k, const char *value,
+    char *err, size_t errsz)
+{
+	const char	*key = k->name;
+	size_t		 i, max = CONFIG_PATH_MAX;
+
+	switch (k->type) {
+	case C_HOSTS:
 		/* host names, [IPv6] or IPv4 literals, "*"; no ports */
 		i = strspn(value, "abcdefghijklmnopqrstuvwxyz"
 		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_[]:*, \t");
@@ -331,12 +328,8 @@ config_set(struct config *cfg, const char *key, const char *value,
 			    "names", key, value);
 			return -1;
 		}
-		snprintf((char *)cfg + k->off, CONFIG_PATH_MAX, "%s", value);
-		return 0;
-	}
-	if (k->type == C_LISTEN)
-		return parse_listen(cfg, k, value, err, errsz);
-	if (k->type == C_ADDRS) {
+		break;
+	case C_ADDRS:
 		/* IPv4/IPv6 literals, comma-separated, as libfcgi reads them */
 		i = strspn(value, "0123456789abcdefABCDEF.:,");
 		if (value[i] != '\0' || strlen(value) >= CONFIG_PATH_MAX) {
@@ -344,10 +337,8 @@ config_set(struct config *cfg, const char *key, const char *value,
 			    "separated list of IP addresses", key, value);
 			return -1;
 		}
-		snprintf((char *)cfg + k->off, CONFIG_PATH_MAX, "%s", value);
-		return 0;
-	}
-	if (k->type == C_HASH) {
+		break;
+	case C_HASH:
 		/*
 		 * crypt(3) output ($id$...: [./0-9A-Za-z$]); whether this
 		 * libcrypt takes it is checked at start-up (auth.c).
@@ -360,10 +351,9 @@ config_set(struct config *cfg, const char *key, const char *value,
 			    "it with bv-passwd)", key);
 			return -1;
 		}
-		snprintf((char *)cfg + k->off, CONFIG_HASH_MAX, "%s", value);
-		return 0;
-	}
-	if (k->type == C_ENGINE) {
+		max = CONFIG_HASH_MAX;
+		break;
+	case C_ENGINE:
 		/* names as detector_engine_parse() knows them */
 		if (strcmp(value, "darknet") != 0 &&
 		    strcmp(value, "xnnpack") != 0 &&
@@ -372,10 +362,9 @@ config_set(struct config *cfg, const char *key, const char *value,
 			    "xnnpack or xnnpack-int8", key, value);
 			return -1;
 		}
-		snprintf((char *)cfg + k->off, CONFIG_ENGINE_MAX, "%s", value);
-		return 0;
-	}
-	if (k->type == C_TEXT) {
+		max = CONFIG_ENGINE_MAX;
+		break;
+	default:	/* C_TEXT */
 		/* shown as it is (report header): UTF-8, no control bytes */
 		if (strlen(value) >= CONFIG_TEXT_MAX || !text_ok(value)) {
 			snprintf(err, errsz, "%s: at most %d bytes of UTF-8 "
@@ -383,41 +372,76 @@ config_set(struct config *cfg, const char *key, const char *value,
 			    CONFIG_TEXT_MAX - 1);
 			return -1;
 		}
-		snprintf((char *)cfg + k->off, CONFIG_TEXT_MAX, "%s", value);
-		return 0;
+		max = CONFIG_TEXT_MAX;
+		break;
 	}
+	snprintf((char *)cfg + k->off, max, "%s", value);
+	return 0;
+}
+
+/* A number key, within [k->min, k->max], whole unless a double. */
+static int
+set_number(struct config *cfg, const struct ckey *k, const char *value,
+    char *err, size_t errsz)
+{
+	char	*dst = (char *)cfg + k->off;
+	double	 d;
+
 	/* written so that NaN ("nan" parses) is out of range too */
 	if (parse_number(value, &d) == -1 || !(d >= k->min && d <= k->max) ||
 	    (k->type != C_DOUBLE && d != (double)(long long)d)) {
 		snprintf(err, errsz, "%s: \"%s\" is not a number in [%g, %g]%s",
-		    key, value, k->min, k->max,
+		    k->name, value, k->min, k->max,
 		    k->type != C_DOUBLE ? " (whole number)" : "");
 		return -1;
 	}
+	if (k->type == C_DOUBLE)
+		*(double *)dst = d;
+	else if (k->type == C_SIZE)
+		*(size_t *)dst = (size_t)d;
+	else if (k->type == C_INT)
+		*(int *)dst = (int)d;
+	else if (k->type == C_LONG)
+		*(long *)dst = (long)d;
+	return 0;
+}
+
+int
+config_set(struct config *cfg, const char *key, const char *value,
+    const char *basedir, char *err, size_t errsz)
+{
+	const struct ckey	*k = NULL;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(keys[i].name, key) == 0) {
+			k = &keys[i];
+			break;
+		}
+	if (k == NULL) {
+		snprintf(err, errsz, "unknown key \"%s\"", key);
+		return -1;
+	}
 	switch (k->type) {
-	case C_DOUBLE:
-		*(double *)((char *)cfg + k->off) = d;
-		break;
-	case C_SIZE:
-		*(size_t *)((char *)cfg + k->off) = (size_t)d;
-		break;
-	case C_INT:
-		*(int *)((char *)cfg + k->off) = (int)d;
-		break;
-	case C_LONG:
-		*(long *)((char *)cfg + k->off) = (long)d;
-		break;
 	case C_PATH:
+		return set_path(cfg, k, value, basedir, err, errsz);
 	case C_CLASSES:
-	case C_HOSTS:
-	case C_ENGINE:
+		return parse_class_thresholds(cfg, k, value, err, errsz);
 	case C_LISTEN:
+		return parse_listen(cfg, k, value, err, errsz);
+	case C_HOSTS:
 	case C_ADDRS:
 	case C_HASH:
+	case C_ENGINE:
 	case C_TEXT:
+		return set_text(cfg, k, value, err, errsz);
+	case C_DOUBLE:
+	case C_SIZE:
+	case C_INT:
+	case C_LONG:
 		break;
 	}
-	return 0;
+	return set_number(cfg, k, value, err, errsz);
 }
 
 static char *
