@@ -29,6 +29,7 @@ struct app {
 	const char		*model_name;
 	const struct thresholds	*thresholds;	/* per-class defaults; set when det is */
 	struct classifier	*wbc;		/* white-cell types; NULL: none */
+	struct classifier	*rbccls;	/* red-cell morphology classes; NULL: none */
 	struct login		*login;		/* the session gate (routes/login.h) */
 	struct clientgate	*gate;		/* live frames per client; NULL: unbounded */
 };

@@ -42,6 +42,7 @@
 #include "base/timing.h"
 #include "vision/wbctype.h"
 #include "vision/rbcmorph.h"
+#include "vision/rbccls.h"
 #include "clinical/micadapt.h"
 #include "clinical/micfields.h"
 #include "store/micstore.h"
@@ -511,7 +512,9 @@ analyze_detect(struct analyze *a, struct http_response *resp)
 	    a->nboxes, rbc_class(app), a->thr,
 	    a->dr.scale.source == SCALE_REQUEST ||
 	    a->dr.scale.source == SCALE_PROFILE ? a->dr.scale.um_per_px :
-	    0)) == NULL) {
+	    0)) == NULL || (app->rbccls != NULL && rbccls_field(app->rbccls,
+	    &a->im, a->dfac, &a->dr.fov, a->boxes, a->nboxes, rbc_class(app),
+	    a->thr, a->morph) == -1)) {
 		analyze_internal(resp);
 		return -1;
 	}

@@ -16,6 +16,7 @@
 #include "base/config.h"
 #include "vision/classifier.h"
 #include "vision/detector.h"
+#include "vision/rbccls.h"
 #include "base/log.h"
 #include "store/results.h"
 #include "clinical/clinical.h"
@@ -386,6 +387,9 @@ start_models(struct app *app, const struct config *cfg,
 	    detector_classes(app->det),
 	    json_is_true(json_object_get(app->model_info, "trained")) ?
 	    "trained" : "untrained");
+	/* red-cell morphology classes: optional, beside the detector */
+	if ((app->rbccls = rbccls_load(cfg->model_cfg, err, sizeof(err))) == NULL)
+		log_info("red-cell morphology classes off: %s", err);
 	/* the white-cell differential is optional: counts work without it */
 	if (cfg->wbc_cfg[0] == '\0')
 		return 0;
@@ -528,6 +532,7 @@ done:
 	clinical_free(app.clinical);
 	thresholds_free(&thr);
 	classifier_free(app.wbc);
+	classifier_free(app.rbccls);
 	detector_free(app.det);
 	json_decref(app.model_info);
 	if (cookie != NULL)

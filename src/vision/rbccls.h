@@ -1,0 +1,72 @@
+/* rbccls.h: the red-cell morphology class of each measured red cell (models/v1-rbcmorph), or abstained with a reason */
+#ifndef BV_RBCCLS_H
+#define BV_RBCCLS_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "vision/rbcmorph.h"
+#include "vision/wbcood.h"
+
+struct classifier;
+struct det_box;
+struct img;
+
+#define RBCCLS_MAX_CLASSES	WBCOOD_MAX_CLASSES
+#define RBCCLS_REJECT		"reject"	/* plasma, not a red cell */
+#define RBCCLS_MIN_TYPICAL	4	/* red-cell boxes to take a typical size */
+
+/* One red cell's class (rule: wbcood.c, calibrated probabilities). */
+struct rbccls_cell {
+	int	 cls;		/* -1: not a measured red cell */
+	float	 conf;		/* calibrated */
+	enum wbcood_reason reason;
+};
+
+/*
+ * Load models/v1-rbcmorph.{cfg,weights,names} (and its .json rule) from
+ * the folder of the detector's cfg path beside: NULL with the reason in
+ * err when absent or unreadable (morphology then has no classes).
+ */
+struct classifier *rbccls_load(const char *beside, char *err, size_t errsz);
+
+/*
+ * The typical red-cell size of a field: the median longer side of its
+ * counted red-cell boxes (original px), 0 below RBCCLS_MIN_TYPICAL of
+ * them.  A box of class rbc counts as in rbcmorph_measure().
+ */
+double	 rbccls_typical(const struct det_box *b, size_t n, int rbc,
+	    const double *thr);
+
+/*
+ * Classify every cell that m[i] says was measured (RBCMORPH_OK): its crop
+ * is a square centred on its box, side typical_px x (1 + 2
+ * CELLCROP_MARGIN), NOT its own box, so that a small cell stays small
+ * (the geometry bv-rbc-crops trained with); im is the picture at dfac im
+ * px per original px.  out[i] for every box.  0, or -1 when the
+ * classifier fails.
+ */
+int	 rbccls_run(struct classifier *c, const struct img *im, double dfac,
+	    const struct det_box *b, size_t n, const struct rbcmorph_cell *m,
+	    double typical_px, struct rbccls_cell *out);
+
+/*
+ * {"model", "classified", "abstained", "by": {class: n}, "share": {class:
+ * share of classified}, "abstained_by": {reason: n}, "min_confidence",
+ * "temperature", "typical_px", "cells": [{"box", "class" (or
+ * "abstained"), "best", "confidence", "reason"?}]} (new reference).
+ */
+json_t	*rbccls_json(const struct classifier *c, const struct rbccls_cell *t,
+	    size_t n, double typical_px);
+
+/*
+ * One field: rbcmorph_measure() then rbccls_run() and rbccls_json(), set
+ * as "classes" on morph (a field's "morphology" object), with its time
+ * in "classes_ms".  A field without a typical size gets "classes": null.
+ * 0, or -1 when out of memory or the classifier fails.
+ */
+int	 rbccls_field(struct classifier *c, const struct img *im, double dfac,
+	    const struct fov *f, const struct det_box *b, size_t n, int rbc,
+	    const double *thr, json_t *morph);
+
+#endif /* BV_RBCCLS_H */
