@@ -226,6 +226,80 @@ test_split(void)
 	CHECK(n == 3);
 }
 
+/* The split key follows the detections, not the result id. */
+static void
+test_field_key(void)
+{
+	struct mic_box		 d1[2] = { { 0, 0.8123f, 10, 20, 30, 30 },
+				    { 1, 0.5f, 50, 60, 40, 40 } };
+	struct mic_box		 d2[2] = { { 0, 0.8123f, 10, 20, 30, 30 },
+				    { 1, 0.5f, 50, 60, 40, 40 } };
+	struct mic_field	 a = { d1, 2, NULL, 0, 0, 0, 0, 0 };
+	struct mic_field	 b = { d2, 2, NULL, 0, 0, 0, 0, 0 };
+	char			 ka[MICADAPT_KEY_LEN], kb[MICADAPT_KEY_LEN];
+
+	micadapt_field_key(&a, ka);
+	micadapt_field_key(&b, kb);
+	CHECK(strlen(ka) == 16);
+	CHECK_STR(ka, kb);			/* same field, same key */
+	d2[0].conf = 0.81249f;			/* rounds to the same 0.812 */
+	micadapt_field_key(&b, kb);
+	CHECK_STR(ka, kb);
+	d2[0].conf = 0.813f;			/* another score: another key */
+	micadapt_field_key(&b, kb);
+	CHECK(strcmp(ka, kb) != 0);
+	d2[0].conf = 0.8123f;
+	d2[1].x = 50.2;
+	micadapt_field_key(&b, kb);
+	CHECK(strcmp(ka, kb) != 0);
+}
+
+/* Step (c)'s rule on fixture models: better held out AND not worse shipped. */
+static void
+test_model_rule(void)
+{
+	struct micadapt_eval	 cur = { 0.70, -0.150, { 0.969, 0.971, 0.819 },
+				    3 };
+	struct micadapt_eval	 good = { 0.82, -0.040, { 0.968, 0.973, 0.816 },
+				    3 };
+	struct micadapt_eval	 forgets = good, flat = good, biased = good;
+	struct micadapt_eval	 unmeasured = good;
+	json_t			*st = json_pack("{s:s,s:[],s:[],s:i}",
+				    "microscope", "m", "checked", "versions",
+				    "current", 0);
+	char			 why[256];
+
+	forgets.val_ap[2] = 0.79;		/* shipped set 3 worse */
+	flat.held_ap = 0.703;			/* not better held out */
+	biased.held_bias = -0.20;		/* AP up, bias worse */
+	unmeasured.held_ap = NAN;
+	CHECK(micadapt_model_decide(&cur, &good, why, sizeof(why)) == 1);
+	CHECK(strstr(why, "0.700 -> 0.820") != NULL);
+	CHECK(micadapt_model_decide(&cur, &forgets, why, sizeof(why)) == 0);
+	CHECK(strstr(why, "validation set 3") != NULL);
+	CHECK(micadapt_model_decide(&cur, &flat, why, sizeof(why)) == 0);
+	CHECK(micadapt_model_decide(&cur, &biased, why, sizeof(why)) == 0);
+	CHECK(strstr(why, "bias") != NULL);
+	CHECK(micadapt_model_decide(&cur, &unmeasured, why, sizeof(why)) == 0);
+	good.nval = 2;				/* sets must be the same */
+	CHECK(micadapt_model_decide(&cur, &good, why, sizeof(why)) == 0);
+	good.nval = 3;
+
+	/* refused: kept as a version, current stays; adopted: current moves,
+	 * one rollback returns to what ran before */
+	CHECK(micadapt_record_model(st, "v2.1", "bv-adapt 1", "models/m-x",
+	    &cur, &forgets, 0, "worse") == 1);
+	CHECK(json_integer_value(json_object_get(st, "current")) == 0);
+	CHECK(micadapt_record_model(st, "v2.1", "bv-adapt 1", "models/m-y",
+	    &cur, &good, 1, "better") == 2);
+	CHECK(json_integer_value(json_object_get(st, "current")) == 2);
+	CHECK(json_real_value(json_object_get(json_object_get(json_array_get(
+	    json_object_get(st, "versions"), 1), "after"), "held_ap")) == 0.82);
+	CHECK(micadapt_rollback(st) == 0);
+	CHECK(json_integer_value(json_object_get(st, "current")) == 0);
+	json_decref(st);
+}
+
 static void
 test_versions(void)
 {
@@ -298,6 +372,28 @@ test_store(void)
 	CHECK(json_array_size(json_object_get(st, "checked")) == 0);
 	CHECK(json_integer_value(json_object_get(st, "current")) == 2);
 	json_decref(st);
+	/* the cache: a hit while the state stays, a miss after any change */
+	{
+		struct micstore_stamp	 ms;
+		json_t			*v = json_integer(7), *got;
+
+		micstore_cache_stamp(fd, "bench-1", &ms);
+		CHECK(ms.valid);
+		CHECK(micstore_cache_get(fd, "bench-1", "v2|0.5", &got) == 0 &&
+		    got == NULL);
+		micstore_cache_put("bench-1", "v2|0.5", &ms, v);
+		CHECK(micstore_cache_get(fd, "bench-1", "v2|0.5", &got) == 1 &&
+		    json_integer_value(got) == 7);
+		json_decref(got);
+		CHECK(micstore_cache_get(fd, "bench-1", "v2|0.6", &got) == 0);
+		CHECK(micstore_mark(fd, "bench-1", id, 1) == 0);
+		CHECK(micstore_cache_get(fd, "bench-1", "v2|0.5", &got) == 0);
+		/* a value computed before a change is never current after it */
+		micstore_cache_put("bench-1", "v2|0.5", &ms, v);
+		CHECK(micstore_cache_get(fd, "bench-1", "v2|0.5", &got) == 0);
+		CHECK(micstore_mark(fd, "bench-1", id, 0) == 0);
+		json_decref(v);
+	}
 	l = micstore_list(fd);
 	CHECK(json_array_size(l) == 1 && strcmp(json_string_value(
 	    json_array_get(l, 0)), "bench-1") == 0);
@@ -314,6 +410,8 @@ main(void)
 	test_choose();
 	test_error_model();
 	test_split();
+	test_field_key();
+	test_model_rule();
 	test_versions();
 	test_store();
 	return check_done("test_microscope");

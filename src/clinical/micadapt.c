@@ -13,8 +13,10 @@
 
 #include "clinical/micadapt.h"
 #include "clinical/countcal.h"
+#include "base/num.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,16 +25,44 @@
 
 #include "store/micstore.h"
 
-static uint64_t
-fnv1a(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
+#define FNV_BASIS	1469598103934665603ULL
 
-	for (; s != NULL && *s; s++) {
-		h ^= (unsigned char)*s;
+static uint64_t
+fnv1a_bytes(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char	*b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
 		h *= 1099511628211ULL;
 	}
 	return h;
+}
+
+static uint64_t
+fnv1a(const char *s)
+{
+	return fnv1a_bytes(FNV_BASIS, s, s != NULL ? strlen(s) : 0);
+}
+
+void
+micadapt_field_key(const struct mic_field *f, char out[MICADAPT_KEY_LEN])
+{
+	unsigned	 seed = MICADAPT_SPLIT_SEED;
+	uint64_t	 h = fnv1a_bytes(FNV_BASIS, &seed, sizeof(seed));
+	long		 v[6];
+
+	for (size_t i = 0; i < f->ndet; i++) {
+		/* the numbers result.json holds, as integers: no float bits */
+		v[0] = f->det[i].cls;
+		v[1] = lround(num_round3(f->det[i].conf) * 1000);
+		v[2] = lround(f->det[i].x * 10);
+		v[3] = lround(f->det[i].y * 10);
+		v[4] = lround(f->det[i].w * 10);
+		v[5] = lround(f->det[i].h * 10);
+		h = fnv1a_bytes(h, v, sizeof(v));
+	}
+	snprintf(out, MICADAPT_KEY_LEN, "%016llx", (unsigned long long)h);
 }
 
 struct hashed {
@@ -108,7 +138,7 @@ micadapt_choose(const struct mic_field *f, size_t nf,
 
 		out->tried = t >= 0;
 		if (out->tried) {
-			out->chosen = roundf(t * 1000) / 1000;
+			out->chosen = (float)num_round3(t);
 			out->held_after = cc_bias(ho, nho, -1, out->chosen,
 			    NULL);
 			out->adopted = fabs(out->held_after) <
@@ -136,13 +166,13 @@ now_iso(char *buf, size_t sz)
 static double
 thr3(float t)
 {
-	return round((double)t * 1000) / 1000;
+	return num_round3((double)t);
 }
 
 static json_t *
 num_or_null(double v)
 {
-	return isfinite(v) ? json_real(round(v * 10000) / 10000) : json_null();
+	return isfinite(v) ? json_real(num_round3(v)) : json_null();
 }
 
 int
@@ -256,4 +286,85 @@ micadapt_load_thresholds(int results_fd, const char *name, const char *model,
 	v = micadapt_thresholds(state, model, names, ncls, thr);
 	json_decref(state);
 	return v;
+}
+
+/* ---- step (c): a fine-tuned model --------------------------------------- */
+
+int
+micadapt_model_decide(const struct micadapt_eval *b,
+    const struct micadapt_eval *a, char *why, size_t whylen)
+{
+	int	 i;
+
+	if (!isfinite(b->held_ap) || !isfinite(a->held_ap) ||
+	    !isfinite(b->held_bias) || !isfinite(a->held_bias) ||
+	    a->nval != b->nval || a->nval < 1) {
+		snprintf(why, whylen, "not measured on the held-out fields "
+		    "and the shipped validation sets");
+		return 0;
+	}
+	if (a->held_ap < b->held_ap + MICADAPT_HELD_MIN) {
+		snprintf(why, whylen, "held-out mAP %.3f -> %.3f: not better",
+		    b->held_ap, a->held_ap);
+		return 0;
+	}
+	if (fabs(a->held_bias) > fabs(b->held_bias) + MICADAPT_HELD_MIN) {
+		snprintf(why, whylen, "held-out RBC bias %+.3f -> %+.3f: "
+		    "worse", b->held_bias, a->held_bias);
+		return 0;
+	}
+	for (i = 0; i < a->nval; i++)
+		if (!isfinite(a->val_ap[i]) || !isfinite(b->val_ap[i]) ||
+		    a->val_ap[i] < b->val_ap[i] - MICADAPT_VAL_TOL) {
+			snprintf(why, whylen, "shipped validation set %d mAP "
+			    "%.3f -> %.3f: worse", i + 1, b->val_ap[i],
+			    a->val_ap[i]);
+			return 0;
+		}
+	snprintf(why, whylen, "held-out mAP %.3f -> %.3f, RBC bias %+.3f -> "
+	    "%+.3f; no shipped validation set worse", b->held_ap, a->held_ap,
+	    b->held_bias, a->held_bias);
+	return 1;
+}
+
+static json_t *
+eval_json(const struct micadapt_eval *e)
+{
+	json_t	*v = json_array();
+
+	for (int i = 0; i < e->nval && i < MICADAPT_MAX_VAL; i++)
+		json_array_append_new(v, num_or_null(e->val_ap[i]));
+	return json_pack("{s:o,s:o,s:o}", "held_ap", num_or_null(e->held_ap),
+	    "held_bias", num_or_null(e->held_bias), "val_ap", v);
+}
+
+int
+micadapt_record_model(json_t *state, const char *model,
+    const char *adapt_version, const char *dir,
+    const struct micadapt_eval *before, const struct micadapt_eval *after,
+    int adopted, const char *why)
+{
+	json_t	*vs = json_object_get(state, "versions"), *v;
+	char	 at[32];
+	int	 ver;
+
+	if (!json_is_array(vs) || json_array_size(vs) >=
+	    MICSTORE_MAX_VERSIONS) {
+		errno = json_is_array(vs) ? ENOSPC : EINVAL;
+		return -1;
+	}
+	ver = (int)json_array_size(vs) + 1;
+	now_iso(at, sizeof(at));
+	v = json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:O,s:b,s:s,s:o,s:o}",
+	    "version", ver, "at", at, "kind", "model", "model", model,
+	    "adapt_version", adapt_version, "dir", dir, "based_on",
+	    json_object_get(state, "current"), "adopted", adopted, "why", why,
+	    "before", eval_json(before), "after", eval_json(after));
+	if (v == NULL || json_array_append_new(vs, v) == -1) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (adopted)
+		json_object_set_new(state, "current", json_integer(ver));
+	return ver;
 }

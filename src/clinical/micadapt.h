@@ -13,18 +13,32 @@
 #define MICADAPT_MIN_CELLS	10
 /* The thresholds tried: MICADAPT_LO (or min_confidence), + step, ... */
 #define MICADAPT_LO		0.05f
-#define MICADAPT_HI		0.95f
+#define MICADAPT_HI		0.99f
 #define MICADAPT_STEP		0.01f
 
 /*
- * The held-out split: fields in the order of an FNV-1a hash of their
- * result id, every third held out (held[i] = 1), so the split is fixed
- * for a set of fields whatever order they come in, and a field keeps its
- * side as others are added unless the ones around it in the hash order
- * change.
+ * The held-out split: fields in the order of an FNV-1a hash of their keys
+ * (micadapt_field_key()), every third held out (held[i] = 1), so the
+ * split is fixed for a set of fields whatever order they come in, and a
+ * field keeps its side as others are added unless the ones around it in
+ * the hash order change.
  */
-void	 micadapt_split(const char *const *ids, size_t nf,
+void	 micadapt_split(const char *const *keys, size_t nf,
 	    unsigned char *held);
+
+/* The seed of the split's hash: another seed, another (fixed) split. */
+#define MICADAPT_SPLIT_SEED	26u
+#define MICADAPT_KEY_LEN	17
+
+/*
+ * A field's split key: 16 hex digits of an FNV-1a hash of
+ * MICADAPT_SPLIT_SEED and its detections (class, confidence, box as
+ * result.json rounds them).  The key follows what was photographed and
+ * what the model saw, not the random result id, so the same fields give
+ * the same split on every run and every box (an imported field too).
+ */
+void	 micadapt_field_key(const struct mic_field *f,
+	    char out[MICADAPT_KEY_LEN]);
 
 /* One class's choice. */
 struct micadapt_class {
@@ -81,5 +95,48 @@ int	 micadapt_thresholds(const json_t *state, const char *model,
 int	 micadapt_load_thresholds(int results_fd, const char *name,
 	    const char *model, const char *const *names, int ncls,
 	    double *thr);
+
+/* ---- step (c): a fine-tuned model (bv-adapt) ---------------------------- */
+
+/* Most shipped validation sets a model is checked on. */
+#define MICADAPT_MAX_VAL	8
+/* How much lower a shipped validation mAP may come out and still count as
+ * "not worse": the spread of mAP@0.5 between two evaluations of one model
+ * with another engine (darknet vs xnnpack-int8) is of this order. */
+#define MICADAPT_VAL_TOL	0.005
+/* How much a held-out figure must improve to count as better. */
+#define MICADAPT_HELD_MIN	0.005
+
+/* One model measured: on the held-out checked fields and the shipped
+ * validation sets (NAN: not measured, which refuses). */
+struct micadapt_eval {
+	double	 held_ap;		/* mAP@0.5 on the held-out fields */
+	double	 held_bias;		/* RBC count bias there (ratio) */
+	double	 val_ap[MICADAPT_MAX_VAL];
+	int	 nval;
+};
+
+/*
+ * Adopt a fine-tuned model (after) over the one in use (before) only if
+ * it is better on the held-out checked fields (mAP up by at least
+ * MICADAPT_HELD_MIN and |RBC bias| not up by more than MICADAPT_HELD_MIN)
+ * and not worse on any shipped validation set (mAP down by at most
+ * MICADAPT_VAL_TOL).  1 adopt, 0 refuse; why gets the reason in English
+ * either way.
+ */
+int	 micadapt_model_decide(const struct micadapt_eval *before,
+	    const struct micadapt_eval *after, char *why, size_t whylen);
+
+/*
+ * Record a fine-tuned model in a microscope's state: a new version
+ * {"version", "at", "kind": "model", "model", "adapt_version", "dir",
+ * "based_on", "adopted", "why", "before", "after"}; "current" moves to it
+ * when adopted (the previous one stays, micadapt_rollback() goes back).
+ * Returns the version, or -1 (ENOMEM, ENOSPC).
+ */
+int	 micadapt_record_model(json_t *state, const char *model,
+	    const char *adapt_version, const char *dir,
+	    const struct micadapt_eval *before,
+	    const struct micadapt_eval *after, int adopted, const char *why);
 
 #endif /* BV_MICADAPT_H */

@@ -96,11 +96,24 @@ micfields_count_error(int results_fd, const char *name, const char *model,
     const char *const *names, int ncls, const double *thr)
 {
 	struct micfields	 m;
+	struct micstore_stamp	 st;
 	json_t			*out;
+	char			 key[256];
+	size_t			 kl;
 
+	/* the key: the model and the thresholds the error is measured at */
+	kl = (size_t)snprintf(key, sizeof(key), "%s", model ? model : "");
+	for (int c = 0; c < ncls && kl < sizeof(key); c++)
+		kl += (size_t)snprintf(key + kl, sizeof(key) - kl, "|%.3f",
+		    thr[c]);
+	if (kl < sizeof(key) && micstore_cache_get(results_fd, name, key, &out))
+		return out;
+	micstore_cache_stamp(results_fd, name, &st);
 	if (micfields_load(results_fd, name, model, names, ncls, &m) == -1)
 		return NULL;
 	out = mic_count_error_json(m.f, m.n, names, ncls, thr, name);
 	micfields_free(&m);
+	if (kl < sizeof(key))
+		micstore_cache_put(name, key, &st, out);
 	return out;
 }

@@ -34,6 +34,8 @@ void	 micfields_free(struct micfields *m);
  * shape (mic_count_error_json()) at thr, the thresholds it counts with
  * now: what the count intervals use in place of the model's validation
  * figures once it has MIC_MIN_FIELDS checked fields; NULL before that.
+ * Kept in micstore's cache until the microscope's state changes (a result
+ * deleted without a review change is noticed at that next change).
  */
 json_t	*micfields_count_error(int results_fd, const char *name,
 	    const char *model, const char *const *names, int ncls,

@@ -12,7 +12,9 @@
 
 #include "clinical/microscope.h"
 #include "store/review.h"
+#include "base/count.h"
 #include "base/geom.h"
+#include "base/num.h"
 
 #include <errno.h>
 #include <math.h>
@@ -56,7 +58,7 @@ mic_match(const struct mic_field *f, int cls, float thr, long *tp, long *fp,
 		return -1;
 	}
 	for (i = 0; i < f->ndet; i++)
-		if (f->det[i].cls == cls && f->det[i].conf >= thr)
+		if (f->det[i].cls == cls && count_counted(f->det[i].conf, thr))
 			order[no++] = i;
 	by_conf_base = f->det;
 	if (no > 1)
@@ -362,7 +364,7 @@ mic_field_from_result(const json_t *merged, const char *const *names,
 static json_t *
 ratio(double v)
 {
-	return isfinite(v) ? json_real(round(v * 10000) / 10000) : json_null();
+	return isfinite(v) ? json_real(num_round3(v)) : json_null();
 }
 
 json_t *
@@ -411,9 +413,9 @@ mic_count_error_json(const struct mic_field *f, size_t nf,
 		if (out == NULL && (out = json_object()) == NULL)
 			return NULL;
 		json_object_set_new(out, names[c], json_pack("{s:f,s:f,s:f,"
-		    "s:I,s:s}", "bias", round(e.bias * 10000) / 10000,
-		    "sd_rel", round(e.sd_rel * 10000) / 10000, "sd_abs",
-		    round(e.sd_abs * 1000) / 1000, "fields",
+		    "s:I,s:s}", "bias", num_round3(e.bias),
+		    "sd_rel", num_round3(e.sd_rel), "sd_abs",
+		    num_round3(e.sd_abs), "fields",
 		    (json_int_t)e.fields, "sources", e.sources));
 	}
 	return out;

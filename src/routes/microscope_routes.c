@@ -20,6 +20,7 @@
 #include "base/context.h"
 #include "base/http.h"
 #include "base/log.h"
+#include "base/num.h"
 #include "clinical/micadapt.h"
 #include "clinical/micexport.h"
 #include "clinical/micmodel.h"
@@ -85,8 +86,8 @@ short_error(const struct micfields *m, const struct mic_ctx *x)
 		    !isfinite(mc.bias))
 			continue;
 		json_object_set_new(o, x->names[c], json_pack("{s:f,s:o,s:I}",
-		    "bias", round(mc.bias * 10000) / 10000, "sd",
-		    isfinite(mc.sd) ? json_real(round(mc.sd * 10000) / 10000) :
+		    "bias", num_round3(mc.bias), "sd",
+		    isfinite(mc.sd) ? json_real(num_round3(mc.sd)) :
 		    json_null(), "reviewed", (json_int_t)mc.lab));
 	}
 	return o;
@@ -169,6 +170,8 @@ adapt_fn(json_t *state, void *argp)
 	struct mic_ctx		 x;
 	struct micadapt_class	 cl[MIC_NCLS_MAX];
 	unsigned char		*held;
+	char			(*keys)[MICADAPT_KEY_LEN] = NULL;
+	const char		**kp = NULL;
 	size_t			 nheld = 0, i;
 	int			 rc = -1;
 
@@ -182,9 +185,16 @@ adapt_fn(json_t *state, void *argp)
 		micfields_free(&m);
 		return 1;
 	}
-	if ((held = calloc(m.n, 1)) == NULL)
+	held = calloc(m.n, 1);
+	keys = calloc(m.n, sizeof(*keys));
+	kp = calloc(m.n, sizeof(*kp));
+	if (held == NULL || keys == NULL || kp == NULL)
 		goto out;
-	micadapt_split((const char *const *)m.ids, m.n, held);
+	for (i = 0; i < m.n; i++) {
+		micadapt_field_key(&m.f[i], keys[i]);
+		kp[i] = keys[i];
+	}
+	micadapt_split(kp, m.n, held);
 	for (i = 0; i < m.n; i++)
 		nheld += held[i];
 	for (int c = 0; c < x.ncls; c++)
@@ -199,6 +209,8 @@ adapt_fn(json_t *state, void *argp)
 	rc = 0;
 out:
 	free(held);
+	free(keys);
+	free(kp);
 	micfields_free(&m);
 	return rc;
 }

@@ -367,3 +367,87 @@ micstore_model_path(const char *results_dir, const char *dir,
 	}
 	return 0;
 }
+
+/* ---- the per-process cache --------------------------------------------- */
+
+#define CACHE_SLOTS	8
+#define CACHE_KEY_MAX	256
+
+static struct cache_slot {
+	char			 name[MICSTORE_NAME_MAX + 1];
+	char			 key[CACHE_KEY_MAX];
+	struct micstore_stamp	 stamp;
+	json_t			*value;
+	unsigned long		 used;		/* least recently used goes */
+} cache[CACHE_SLOTS];
+static unsigned long cache_clock;
+
+void
+micstore_cache_stamp(int results_fd, const char *name,
+    struct micstore_stamp *s)
+{
+	char		 path[MICSTORE_NAME_MAX + 32];
+	struct stat	 st;
+
+	memset(s, 0, sizeof(*s));
+	if (!micstore_name_valid(name))
+		return;
+	snprintf(path, sizeof(path), MICSTORE_DIR "/m-%s.json", name);
+	if (fstatat(results_fd, path, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return;
+	*s = (struct micstore_stamp){ (unsigned long long)st.st_ino,
+	    (unsigned long long)st.st_size, (long long)st.st_mtim.tv_sec,
+	    (long long)st.st_mtim.tv_nsec, 1 };
+}
+
+static int
+stamp_eq(const struct micstore_stamp *a, const struct micstore_stamp *b)
+{
+	return a->valid && b->valid && a->ino == b->ino && a->size == b->size &&
+	    a->sec == b->sec && a->nsec == b->nsec;
+}
+
+int
+micstore_cache_get(int results_fd, const char *name, const char *key,
+    json_t **value)
+{
+	struct micstore_stamp	 now;
+
+	micstore_cache_stamp(results_fd, name, &now);
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		if (cache[i].name[0] != '\0' && strcmp(cache[i].name, name) ==
+		    0 && strcmp(cache[i].key, key) == 0 &&
+		    stamp_eq(&cache[i].stamp, &now)) {
+			cache[i].used = ++cache_clock;
+			*value = json_incref(cache[i].value);
+			return 1;
+		}
+	*value = NULL;
+	return 0;
+}
+
+void
+micstore_cache_put(const char *name, const char *key,
+    const struct micstore_stamp *stamp, json_t *value)
+{
+	int	 k = 0;
+
+	if (!stamp->valid || strlen(name) > MICSTORE_NAME_MAX ||
+	    strlen(key) >= CACHE_KEY_MAX)
+		return;
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		if (strcmp(cache[i].name, name) == 0 &&
+		    strcmp(cache[i].key, key) == 0) {
+			k = i;
+			break;
+		}
+		if (cache[i].used < cache[k].used)
+			k = i;
+	}
+	json_decref(cache[k].value);
+	snprintf(cache[k].name, sizeof(cache[k].name), "%s", name);
+	snprintf(cache[k].key, sizeof(cache[k].key), "%s", key);
+	cache[k].stamp = *stamp;
+	cache[k].value = json_incref(value);
+	cache[k].used = ++cache_clock;
+}

@@ -69,6 +69,31 @@ int	 micstore_put_model(int results_fd, const char *name,
 int	 micstore_model_path(const char *results_dir, const char *dir,
 	    const char *file, char *out, size_t outlen);
 
+/*
+ * A per-process cache of something computed from microscope name's
+ * checked fields (the count error each upload needs), under a key the
+ * caller makes (model and thresholds).  An entry is valid while the
+ * microscope's state file is the one it was computed from: every change
+ * (a field checked or unchecked, a review of a checked field, an
+ * adaptation, a rollback) writes a new file and so invalidates it.
+ * micstore_cache_get() gives a new reference or NULL (no entry, stale);
+ * micstore_cache_put() keeps a reference to value (NULL too: "nothing")
+ * and *stamp must be what micstore_cache_stamp() gave before computing
+ * it, so a change in between is never cached as current.
+ */
+struct micstore_stamp {
+	unsigned long long	 ino, size;
+	long long		 sec, nsec;
+	int			 valid;
+};
+
+void	 micstore_cache_stamp(int results_fd, const char *name,
+	    struct micstore_stamp *stamp);
+int	 micstore_cache_get(int results_fd, const char *name, const char *key,
+	    json_t **value);
+void	 micstore_cache_put(const char *name, const char *key,
+	    const struct micstore_stamp *stamp, json_t *value);
+
 /* New array of the stored microscopes' names, sorted; NULL on ENOMEM. */
 json_t	*micstore_list(int results_fd);
 
