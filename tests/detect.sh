@@ -6,8 +6,8 @@
 set -u
 . "$top_srcdir/tests/lib/server.sh"
 
-command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
+. "$top_srcdir/tests/lib/check.sh"
+bv_need curl python3
 # two BCCD fields, or without the dataset two smears drawn by tests/gen-smear
 . "$top_srcdir/tests/lib/images.sh"
 img=$(bv_test_image 1) || exit 99
@@ -19,12 +19,6 @@ gen=$top_builddir/tests/gen-frame
 bv_server_start
 work=$BV_STATE/work
 mkdir -p "$work"
-fails=0 n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-bad() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
-json() {
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval("(" + sys.argv[2] + ")"))' "$1" "$2"
-}
 # the results directory, as a listing (names of every entry, any depth)
 snapshot() { (cd "$BV_RESULTS" && find . | sort); }
 detect() { # FILE [curl args]: sets code, time; body in $work/body

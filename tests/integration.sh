@@ -3,8 +3,8 @@
 set -u
 . "$top_srcdir/tests/lib/server.sh"
 
-command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
+. "$top_srcdir/tests/lib/check.sh"
+bv_need curl python3
 # a BCCD field, or without the dataset a smear drawn by tests/gen-smear
 . "$top_srcdir/tests/lib/images.sh"
 img=$(bv_test_image 1) || exit 99
@@ -20,21 +20,12 @@ mkdir -p "$work"
 "$top_builddir/tests/gen-field" png "$img" "$work/smear.png" ||
     { echo "ERROR: gen-field failed"; exit 99; }
 
-fails=0 n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-bad() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
-
 # post FILE [curl args...]: sets code, body (file), time
 post() {
 	f=$1; shift
 	out=$(curl -s -o "$work/body" -w '%{http_code} %{time_total}' \
 	    -F "image=@$f" "$@" "$BV_URL/api/analyze")
 	code=${out% *}; time=${out#* }
-}
-
-# json FILE EXPR: evaluate a python expression on the parsed JSON (as j)
-json() {
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval("(" + sys.argv[2] + ")"))' "$1" "$2"
 }
 
 # no partial or temporary result, and the count of results is $1

@@ -2,63 +2,22 @@
 # nginx.sh: the same backend behind nginx (the etc/nginx-bloodview.conf
 # locations), started on its own socket as spawn-fcgi or systemd would
 set -u
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-[ -x "$NGINX" ] || { echo "SKIP: nginx is not installed"; exit 77; }
 command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
+. "$top_srcdir/tests/lib/server.sh"
+. "$top_srcdir/tests/lib/nginx.sh"
+bv_nginx_found || { echo "SKIP: nginx is not installed"; exit 77; }
 # a BCCD field, or without the dataset a smear drawn by tests/gen-smear
 . "$top_srcdir/tests/lib/images.sh"
 img=$(bv_test_image 1) || exit 99
 echo "# test image: $(bv_test_images) $img"
-. "$top_srcdir/tests/lib/server.sh"
 
 state=$(mktemp -d /tmp/bv-nginx.XXXXXX)
 chmod 755 "$state"
-port=$(bv_free_port)
-sh "$top_srcdir/etc/mkconf-local.sh" "$state" "$port" "$top_builddir" "$top_srcdir" 1 >/dev/null
-run_as=
-if [ "$(id -u)" = 0 ]; then
-	chown -R www-data:www-data "$state"
-	run_as="runuser -u www-data --"
-fi
-$run_as "$top_builddir/cgi-bin/bloodview" -c "$state/bloodview.conf" \
-    -s "$state/fcgi.sock" 2>"$state/backend.log" &
-backend=$!
-mkdir -p "$state/nginx"
-# the server block of etc/nginx-bloodview.conf with this test's paths
-sed -e "s|listen 8080;|listen 127.0.0.1:$port;|" \
-    -e "s|@htdocsdir@|$top_srcdir/htdocs|" \
-    -e "s|unix:/run/bloodview/bloodview.sock|unix:$state/fcgi.sock|" \
-    -e "s|root @statedir@;|root $state;|" \
-    -e "s|include fastcgi_params;|include /etc/nginx/fastcgi_params;|" \
-    "$top_srcdir/etc/nginx-bloodview.conf.in" > "$state/nginx/server.conf"
-cat > "$state/nginx/nginx.conf" <<EOC
-$( [ "$(id -u)" = 0 ] && echo "user www-data;" )
-worker_processes 1;
-pid $state/nginx/nginx.pid;
-error_log $state/nginx/error.log;
-events { worker_connections 64; }
-http {
-	include /etc/nginx/mime.types;
-	access_log off;
-	client_body_temp_path $state/nginx/body;
-	fastcgi_temp_path $state/nginx/fcgi;
-	proxy_temp_path $state/nginx/proxy;
-	uwsgi_temp_path $state/nginx/uwsgi;
-	scgi_temp_path $state/nginx/scgi;
-	include $state/nginx/server.conf;
-}
-EOC
-"$NGINX" -c "$state/nginx/nginx.conf" -g 'daemon off;' 2>"$state/nginx/stderr" &
-ngx=$!
-cleanup() { kill $ngx $backend 2>/dev/null; wait 2>/dev/null; [ -z "${BV_KEEP_STATE:-}" ] && rm -rf "$state"; }
+cleanup() { bv_nginx_stop; [ -z "${BV_KEEP_STATE:-}" ] && rm -rf "$state"; }
 trap cleanup EXIT INT TERM
-url=http://127.0.0.1:$port
-i=0
-until curl -sf -o /dev/null "$url/api/health"; do
-	i=$((i + 1))
-	[ $i -gt 100 ] && { echo "ERROR: nginx/backend not up"; cat "$state/nginx/stderr" "$state/nginx/error.log" "$state/backend.log"; exit 99; }
-	sleep 0.1
-done
+bv_nginx_start "$state"
+url=$BV_NGINX_URL
+port=${url##*:}
 
 fails=0
 c=$(curl -s -o "$state/r.json" -w '%{http_code}' -F "image=@$img" "$url/api/analyze")

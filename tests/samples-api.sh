@@ -4,13 +4,9 @@
 # files (sums, mean, SD, density formulas), independently of the C code.
 set -u
 
-lib=${top_srcdir:-.}/tests/lib/server.sh
-if [ ! -f "$lib" ]; then
-	echo "SKIP: $lib (server helper) not found"
-	exit 77
-fi
-command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
+lib=$top_srcdir/tests/lib/server.sh
+. "$top_srcdir/tests/lib/check.sh"
+bv_need curl python3
 # BCCD fields, or smears drawn by tests/gen-smear without the dataset
 . "$top_srcdir/tests/lib/images.sh"
 imgs=$(bv_test_image_dir 00001 00002 00003) || exit 99
@@ -20,21 +16,6 @@ echo "# images: $(bv_test_images)"
 bv_server_start
 work=$BV_STATE/work
 mkdir -p "$work"
-
-fails=0 n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-bad() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
-
-# json FILE EXPR: evaluate a python expression on the parsed JSON (as j)
-json() {
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
-
-# api METHOD PATH [curl args]: sets code; body in $work/body
-api() {
-	m=$1 p=$2; shift 2
-	code=$(curl -s -o "$work/body" -w '%{http_code}' -X "$m" "$@" "$BV_URL$p")
-}
 
 # 1. Create a sample: woman, 30 years, Hb 11.2 g/dL (112 g/L < 120).
 api POST /api/samples -H 'Content-Type: application/json' --data-binary \
