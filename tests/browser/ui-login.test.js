@@ -57,6 +57,10 @@ test('a page load on a box with a password shows the login form, focused', async
   assert.equal(await page.textContent('#login-title'), 'Clinic password');
   await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'login-password');
   assert.equal(await page.evaluate(() => document.getElementById('main').inert), true, 'the app behind is inert');
+  /* A modal dialog that Esc does not close: nothing behind it works without the password. */
+  assert.equal(await page.evaluate(() => document.getElementById('login').matches(':modal')), true, 'a modal dialog');
+  await page.keyboard.press('Escape');
+  assert.equal(await page.isVisible('#login'), true, 'Esc leaves the form up');
   assert.equal(await page.isHidden('#logout-btn'), true);
   const r = await page.evaluate(async () => (await fetch('/api/results')).status);
   assert.equal(r, 401);
