@@ -27,6 +27,7 @@
 #include "image/imgio.h"
 #include "base/timing.h"
 #include "tools/clscalib.h"
+#include "tools/clsrecs.h"
 #include "tools/perturb.h"
 #include "tools/toolutil.h"
 #include "tools/voc.h"
@@ -38,9 +39,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EVAL_BOX	135.0
-#define MAXSHIFT	8
 #define MAXC		WBCOOD_MAX_CLASSES
+#define MAXSHIFT	CLSRECS_MAXSHIFT
 #define NREASON		(WBCOOD_LOW_CONF + 1)
 #define CONF_WRONG	0.8	/* "confidently wrong" */
 
@@ -51,19 +51,10 @@ struct opts {
 	double pass, min_conf;
 };
 
-/* What the rule reads of every crop of a set. */
-struct recs {
-	int n, cap, k, nf;
-	float *logits, *feat, *stain;
-	unsigned char *stain_ok, *cut;
-	int *label;
-};
-
-static struct classifier *cls;
-static const struct wbcood *norm;	/* white-balances crops (or NULL) */
+/* The classifier, the white balance and the crop timings (clsrecs.h). */
+static struct clsrecs_in in;
 static const char *cnames[MAXC];
 static int ncls;
-static double ms_net, ms_rule;	/* time in the classifier, in the rule */
 
 static void
 usage(void)
@@ -75,264 +66,9 @@ usage(void)
 	    "[--dump FILE]\n");
 }
 
-static int
-recs_add(struct recs *r)
-{
-	if (r->n == r->cap) {
-		int c = r->cap ? r->cap * 2 : 1024;
-		void *a, *b, *d, *e, *f, *g;
-
-		a = realloc(r->logits, (size_t)c * r->k * sizeof(float));
-		if (a != NULL)
-			r->logits = a;
-		b = realloc(r->feat, (size_t)c * (r->nf ? r->nf : 1) *
-		    sizeof(float));
-		if (b != NULL)
-			r->feat = b;
-		d = realloc(r->stain, (size_t)c * WBCOOD_NSTAIN * sizeof(float));
-		if (d != NULL)
-			r->stain = d;
-		e = realloc(r->stain_ok, (size_t)c);
-		if (e != NULL)
-			r->stain_ok = e;
-		f = realloc(r->cut, (size_t)c);
-		if (f != NULL)
-			r->cut = f;
-		g = realloc(r->label, (size_t)c * sizeof(int));
-		if (g != NULL)
-			r->label = g;
-		if (a == NULL || b == NULL || d == NULL || e == NULL ||
-		    f == NULL || g == NULL)
-			return -1;
-		r->cap = c;
-	}
-	return r->n++;
-}
-
-/* Apply one --shift to im (scale may replace it); *f tracks the scale. */
-static int
-shift_one(struct img *im, const char *s, double *f)
-{
-	float	 g[3];
-	double	 v;
-	struct img out;
-
-	if (sscanf(s, "od:%f,%f,%f", &g[0], &g[1], &g[2]) == 3) {
-		perturb_od_gain(im, g);
-		return 0;
-	}
-	if (sscanf(s, "wb:%f,%f,%f", &g[0], &g[1], &g[2]) == 3) {
-		for (size_t i = 0; i < (size_t)im->w * im->h * 3; i++) {
-			v = im->rgb[i] * g[i % 3];
-			im->rgb[i] = (unsigned char)(v > 255 ? 255 : lrint(v));
-		}
-		return 0;
-	}
-	if (sscanf(s, "blur:%lf", &v) == 1)
-		return perturb_blur(im, (float)v);
-	if (sscanf(s, "jpeg:%lf", &v) == 1)
-		return perturb_jpeg(im, (int)v);
-	if (sscanf(s, "scale:%lf", &v) == 1) {
-		if (imgio_resize_factor(im, v, &out) == -1)
-			return -1;
-		*f *= (double)out.w / im->w;
-		imgio_free(im);
-		*im = out;
-		return 0;
-	}
-	fprintf(stderr, "bv-calib-cls: bad --shift %s\n", s);
-	return -1;
-}
-
-/* Crop box (x0, y0)-(x1, y1) of im, classify, record with label. */
-static int
-record(struct recs *r, const struct img *im, double x0, double y0, double x1,
-    double y1, int label)
-{
-	struct cellcrop g;
-	float	 probs[MAXC];
-	const float *feat;
-	double	 t0, t1;
-	int	 i, nf, side = classifier_input_size(cls);
-
-	if (cellcrop_geom((float)x0, (float)y0, (float)x1, (float)y1,
-	    CELLCROP_MARGIN, im->w, im->h, &g) == -1)
-		return 0;
-	if ((i = recs_add(r)) == -1)
-		return -1;
-	cellcrop_sample(im->rgb, im->w, im->h, &g, side, classifier_input(cls));
-	t0 = timing_ms();
-	r->stain_ok[i] = (norm == NULL || wbcood_normalise(norm,
-	    classifier_input(cls), side, &g) == 0) &&
-	    wbcood_stain(classifier_input(cls), side, &g,
-	    r->stain + (size_t)i * WBCOOD_NSTAIN) == 0;
-	r->cut[i] = (unsigned char)wbcood_cut(x0, y0, x1, y1, im->w, im->h);
-	t1 = timing_ms();
-	if (classifier_run(cls, probs) == -1)
-		return -1;
-	ms_rule += t1 - t0;
-	ms_net += timing_ms() - t1;
-	memcpy(r->logits + (size_t)i * r->k, classifier_logits(cls),
-	    (size_t)r->k * sizeof(float));
-	feat = classifier_features(cls, &nf);
-	if (nf > 0)
-		memcpy(r->feat + (size_t)i * nf, feat, (size_t)nf * sizeof(float));
-	r->label[i] = label;
-	return 0;
-}
-
-/* Decode path and apply the shifts; *f: the scale they applied. */
-static int
-load_image(const struct opts *o, const char *path, struct img *im, double *f)
-{
-	unsigned char *buf;
-	size_t	 len;
-	int	 rc = -1;
-
-	*f = 1;
-	memset(im, 0, sizeof(*im));
-	if (tool_read_file(path, 32 << 20, &buf, &len) == -1)
-		return -1;
-	if (imgio_decode(buf, len, IMG_JPEG, NULL, im) != IMG_OK)
-		fprintf(stderr, "bv-calib-cls: %s: not a decodable JPEG\n", path);
-	else
-		rc = 0;
-	free(buf);
-	for (int s = 0; rc == 0 && s < o->nshift; s++)
-		rc = shift_one(im, o->shift[s], f);
-	return rc;
-}
-
-/* pbc-cells rows of split (classes in the names), centred crops. */
-static int
-load_cells(const struct opts *o, const char *split, struct recs *r)
-{
-	char	 line[1024], p[PATH_MAX];
-	FILE	*fp;
-	int	 c, rc = 0;
-
-	tool_pathf(p, sizeof(p), "%s/index.csv", o->data);
-	if ((fp = fopen(p, "r")) == NULL) {
-		perror(p);
-		return -1;
-	}
-	while (rc == 0 && fgets(line, sizeof(line), fp) != NULL &&
-	    (o->limit <= 0 || r->n < o->limit)) {
-		char *file, *cl, *sp, *save = NULL;
-		struct img im;
-		double f, h;
-
-		line[strcspn(line, "\r\n")] = '\0';
-		file = strtok_r(line, ",", &save);
-		cl = strtok_r(NULL, ",", &save);
-		sp = strtok_r(NULL, ",", &save);
-		if (file == NULL || cl == NULL || sp == NULL ||
-		    strcmp(sp, split) != 0)
-			continue;
-		for (c = 0; c < ncls && strcmp(cnames[c], cl) != 0; c++)
-			;
-		if (c == ncls || tool_pathf(p, sizeof(p), "%s/%s", o->data,
-		    file) == -1)
-			continue;
-		if ((rc = load_image(o, p, &im, &f)) == 0) {
-			h = EVAL_BOX * f / 2;
-			rc = record(r, &im, im.w / 2.0 - h, im.h / 2.0 - h,
-			    im.w / 2.0 + h, im.h / 2.0 + h, c);
-		}
-		imgio_free(&im);
-	}
-	fclose(fp);
-	return rc;
-}
-
-/* BCCD's labelled WBC boxes of split (label -1: no type). */
-static int
-load_bccd(const struct opts *o, const char *split, struct recs *r)
-{
-	char	 id[256], p[PATH_MAX], err[256];
-	FILE	*fp;
-	int	 rc = 0;
-
-	tool_pathf(p, sizeof(p), "%s/ImageSets/Main/%s.txt", o->data, split);
-	if ((fp = fopen(p, "r")) == NULL) {
-		perror(p);
-		return -1;
-	}
-	while (rc == 0 && fscanf(fp, "%255s", id) == 1) {
-		struct voc_ann a;
-		struct img im;
-		double f;
-
-		tool_pathf(p, sizeof(p), "%s/Annotations/%s.xml", o->data, id);
-		if (voc_read(p, &a, err, sizeof(err)) == -1) {
-			fprintf(stderr, "bv-calib-cls: %s\n", err);
-			rc = -1;
-			break;
-		}
-		voc_clean(&a, NULL);
-		tool_pathf(p, sizeof(p), "%s/JPEGImages/%s.jpg", o->data, id);
-		if ((rc = load_image(o, p, &im, &f)) == 0)
-			for (size_t b = 0; rc == 0 && b < a.n; b++)
-				if (a.boxes[b].cls == VOC_WBC)
-					rc = record(r, &im, a.boxes[b].xmin * f,
-					    a.boxes[b].ymin * f,
-					    a.boxes[b].xmax * f,
-					    a.boxes[b].ymax * f, -1);
-		imgio_free(&im);
-		voc_ann_clear(&a);
-	}
-	fclose(fp);
-	return rc;
-}
-
-/*
- * The WBC boxes (class 1) of a YOLO-labelled set (raabin-detect: DIR/
- * all.txt lists images/NAME.jpg, DIR/labels/NAME.txt their boxes), label
- * -1: no type.
- */
-static int
-load_yolo(const struct opts *o, struct recs *r)
-{
-	char	 rel[512], p[PATH_MAX], *base, *dot;
-	FILE	*fp, *lf;
-	int	 rc = 0, c;
-	float	 cx, cy, w, h;
-
-	tool_pathf(p, sizeof(p), "%s/all.txt", o->data);
-	if ((fp = fopen(p, "r")) == NULL) {
-		perror(p);
-		return -1;
-	}
-	while (rc == 0 && fscanf(fp, "%511s", rel) == 1) {
-		struct img im;
-		double f;
-
-		base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
-		if ((dot = strrchr(base, '.')) != NULL)
-			*dot = '\0';
-		tool_pathf(p, sizeof(p), "%s/labels/%s.txt", o->data, base);
-		if ((lf = fopen(p, "r")) == NULL)
-			continue;
-		if (dot != NULL)
-			*dot = '.';
-		tool_pathf(p, sizeof(p), "%s/%s", o->data, rel);
-		if ((rc = load_image(o, p, &im, &f)) == 0)
-			while (rc == 0 && fscanf(lf, "%d %f %f %f %f", &c, &cx,
-			    &cy, &w, &h) == 5)
-				if (c == 1)
-					rc = record(r, &im, (cx - w / 2) * im.w,
-					    (cy - h / 2) * im.h, (cx + w / 2) *
-					    im.w, (cy + h / 2) * im.h, -1);
-		fclose(lf);
-		imgio_free(&im);
-	}
-	fclose(fp);
-	return rc;
-}
-
 /* The verdicts of model m on every record. */
 static void
-judge_all(const struct wbcood *m, const struct recs *r,
+judge_all(const struct wbcood *m, const struct clsrecs *r,
     struct wbcood_verdict *v)
 {
 	for (int i = 0; i < r->n; i++)
@@ -344,7 +80,7 @@ judge_all(const struct wbcood *m, const struct recs *r,
 
 /* 1 when record i's label is a white-cell type (not the reject class). */
 static int
-is_wbc(const struct recs *r, int i)
+is_wbc(const struct clsrecs *r, int i)
 {
 	return r->label[i] >= 0 && strcmp(cnames[r->label[i]], "platelet") != 0;
 }
@@ -361,7 +97,7 @@ farr(const double *v, int n)
 
 /* Class means and pooled within-class SD of the train features. */
 static json_t *
-fit_features(const struct recs *r)
+fit_features(const struct clsrecs *r)
 {
 	double	*mu = calloc((size_t)r->k * r->nf, sizeof(double));
 	double	*sd = calloc((size_t)r->nf, sizeof(double)), msd = 0, d;
@@ -402,7 +138,7 @@ out:
 
 /* Mean and SD of the train crops' stain statistics. */
 static json_t *
-fit_stain(const struct recs *r)
+fit_stain(const struct clsrecs *r)
 {
 	double	 m[WBCOOD_NSTAIN] = { 0 }, s[WBCOOD_NSTAIN] = { 0 }, n = 0, d;
 	int	 i, j;
@@ -429,7 +165,7 @@ fit_stain(const struct recs *r)
 
 /* ECE of the argmax confidence at temperature t (labelled records). */
 static double
-ece_at(const struct recs *r, double t)
+ece_at(const struct clsrecs *r, double t)
 {
 	float	*conf = malloc((size_t)r->n * sizeof(float)), p[MAXC];
 	unsigned char *ok = malloc((size_t)r->n);
@@ -461,7 +197,7 @@ out:
  * limits in root.  Returns the share passing.
  */
 static double
-fit_limits(const struct recs *va, json_t *root, double pass, double *qout)
+fit_limits(const struct clsrecs *va, json_t *root, double pass, double *qout)
 {
 	struct wbcood_verdict *v = calloc((size_t)va->n, sizeof(*v));
 	float	*z = malloc((size_t)va->n * 3 * sizeof(float));
@@ -502,12 +238,12 @@ out:
 }
 
 static void report(const struct opts *, const struct wbcood *,
-    const struct recs *, const char *);
+    const struct clsrecs *, const char *);
 
 /* Val: accuracy among typed and share typed at several minimum
  * confidences, to choose --min-conf on val. */
 static void
-sweep_min_conf(const json_t *root, const struct recs *va)
+sweep_min_conf(const json_t *root, const struct clsrecs *va)
 {
 	json_t	*r = json_deep_copy(root);
 	struct wbcood_verdict *v = calloc((size_t)va->n, sizeof(*v));
@@ -539,28 +275,13 @@ sweep_min_conf(const json_t *root, const struct recs *va)
 	free(v);
 }
 
-static void
-recs_free(struct recs *r)
-{
-	free(r->logits);
-	free(r->feat);
-	free(r->stain);
-	free(r->stain_ok);
-	free(r->cut);
-	free(r->label);
-	r->logits = r->feat = r->stain = NULL;
-	r->stain_ok = r->cut = NULL;
-	r->label = NULL;
-	r->n = r->cap = 0;
-}
-
 /*
  * --normalise: the train crops' mean background colour becomes the
  * target every crop is white-balanced to (root's
  * "normalise_background"); train is read again, normalised.
  */
 static int
-normalise_train(const struct opts *o, struct recs *tr, json_t *root)
+normalise_train(const struct opts *o, struct clsrecs *tr, json_t *root)
 {
 	static struct wbcood *m;
 	double	 bg[3] = { 0, 0, 0 }, n = 0;
@@ -584,29 +305,29 @@ normalise_train(const struct opts *o, struct recs *tr, json_t *root)
 		fprintf(stderr, "bv-calib-cls: %s\n", err);
 		return -1;
 	}
-	norm = m;
-	recs_free(tr);
-	return load_cells(o, "train", tr);
+	in.norm = m;
+	clsrecs_free(tr);
+	return clsrecs_cells(&in, "train", tr);
 }
 
 static int
 cmd_fit(const struct opts *o)
 {
-	struct recs tr = { 0 }, va = { 0 };
+	struct clsrecs tr = { 0 }, va = { 0 };
 	struct wbcood *m;
 	json_t	*root;
 	char	 tmp[PATH_MAX], err[256];
 	double	 t, share, q = 0;
 
 	tr.k = va.k = ncls;
-	classifier_features(cls, &tr.nf);
+	classifier_features(in.cls, &tr.nf);
 	va.nf = tr.nf;
 	if (o->out == NULL || tr.nf == 0) {
 		fprintf(stderr, "bv-calib-cls: fit needs --out and a cfg with "
 		    "pooled features\n");
 		return 1;
 	}
-	if (load_cells(o, "train", &tr) == -1)
+	if (clsrecs_cells(&in, "train", &tr) == -1)
 		return 1;
 	root = json_object();
 	json_object_set_new(root, "name", json_string("v2-wbc"));
@@ -616,7 +337,7 @@ cmd_fit(const struct opts *o)
 		    json_string(cnames[k]));
 	if (o->normalise && normalise_train(o, &tr, root) == -1)
 		return 1;
-	if (load_cells(o, "val", &va) == -1)
+	if (clsrecs_cells(&in, "val", &va) == -1)
 		return 1;
 	t = clscalib_fit_temperature(va.logits, va.label, va.n, va.k);
 	json_object_set_new(root, "temperature", json_real(t));
@@ -658,7 +379,7 @@ cmd_fit(const struct opts *o)
 
 /* Print the rule's figures on r (and each crop to --dump). */
 static void
-report(const struct opts *o, const struct wbcood *m, const struct recs *r,
+report(const struct opts *o, const struct wbcood *m, const struct clsrecs *r,
     const char *what)
 {
 	struct wbcood_verdict *v = calloc((size_t)r->n, sizeof(*v));
@@ -671,7 +392,7 @@ report(const struct opts *o, const struct wbcood *m, const struct recs *r,
 		return;
 	t0 = timing_ms();
 	judge_all(m, r, v);
-	ms_rule += timing_ms() - t0;
+	in.ms_rule += timing_ms() - t0;
 	for (i = 0; i < r->n; i++) {
 		if (d != NULL)
 			fprintf(d, "%d %d %.4f %.4f %.4f %.4f %s\n", r->label[i],
@@ -720,32 +441,32 @@ report(const struct opts *o, const struct wbcood *m, const struct recs *r,
 static int
 cmd_eval(const struct opts *o)
 {
-	struct recs r = { 0 };
+	struct clsrecs r = { 0 };
 	struct wbcood *m = NULL;
 	char	 err[512];
 	int	 bccd = strcmp(o->mode, "bccd") == 0;
 	int	 yolo = strcmp(o->mode, "yolo") == 0;
 
 	r.k = ncls;
-	classifier_features(cls, &r.nf);
+	classifier_features(in.cls, &r.nf);
 	if (o->model != NULL && (m = wbcood_load(o->model, cnames, ncls, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, "bv-calib-cls: %s\n", err);
 		return 1;
 	}
-	norm = m != NULL ? m : classifier_ood(cls);
-	if ((yolo ? load_yolo(o, &r) : bccd ? load_bccd(o, o->split, &r) :
-	    load_cells(o, o->split, &r)) == -1) {
-		recs_free(&r);
+	in.norm = m != NULL ? m : classifier_ood(in.cls);
+	if ((yolo ? clsrecs_yolo(&in, &r) : bccd ? clsrecs_bccd(&in, o->split, &r) :
+	    clsrecs_cells(&in, o->split, &r)) == -1) {
+		clsrecs_free(&r);
 		wbcood_free(m);
 		return 1;
 	}
-	report(o, m != NULL ? m : classifier_ood(cls), &r, yolo ?
+	report(o, m != NULL ? m : classifier_ood(in.cls), &r, yolo ?
 	    "YOLO-labelled WBC boxes" : bccd ? "BCCD WBC boxes" : "pbc-cells");
 	printf("time per crop: classifier %.3f ms, the rule (white balance, "
 	    "stain statistics, judging) %.3f ms: %.3fx\n",
-	    ms_net / r.n, ms_rule / r.n, (ms_net + ms_rule) / ms_net);
-	recs_free(&r);
+	    in.ms_net / r.n, in.ms_rule / r.n, (in.ms_net + in.ms_rule) / in.ms_net);
+	clsrecs_free(&r);
 	wbcood_free(m);
 	return 0;
 }
@@ -797,14 +518,20 @@ main(int argc, char **argv)
 		usage();
 		return 2;
 	}
-	if ((cls = classifier_new(o.cfg, o.weights, o.names, err,
+	if ((in.cls = classifier_new(o.cfg, o.weights, o.names, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, "bv-calib-cls: %s\n", err);
 		return 1;
 	}
-	ncls = classifier_classes(cls);
+	ncls = classifier_classes(in.cls);
 	for (i = 0; i < ncls; i++)
-		cnames[i] = classifier_class_name(cls, i);
+		cnames[i] = classifier_class_name(in.cls, i);
+	in.cnames = cnames;
+	in.ncls = ncls;
+	in.data = o.data;
+	in.limit = o.limit;
+	in.shift = o.shift;
+	in.nshift = o.nshift;
 	if (strcmp(o.mode, "fit") == 0)
 		return cmd_fit(&o);
 	if (strcmp(o.mode, "eval") == 0 || strcmp(o.mode, "bccd") == 0 ||

@@ -36,6 +36,7 @@
 #define _DEFAULT_SOURCE
 
 #include "capture/capture.h"
+#include "tools/capcli.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -84,9 +85,6 @@ struct client {
 	double			 t_moved;	/* last byte in or out */
 };
 
-#define CAP_TOKEN_MIN	16	/* a token's bytes, at least and at most */
-#define CAP_TOKEN_MAX	128
-
 struct server {
 	int			 lfd;
 	struct capture		*cap;
@@ -98,7 +96,7 @@ struct server {
 	struct client		*cl;
 	size_t			 maxcl;		/* viewers */
 	size_t			 nslots;	/* maxcl + CAP_OVERFLOW */
-	char			 token[CAP_TOKEN_MAX + 1];	/* "": none */
+	char			 token[CAPCLI_TOKEN_MAX + 1];	/* "": none */
 };
 
 static volatile sig_atomic_t	 stop_flag;
@@ -121,49 +119,6 @@ now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: bv-capture [--device /dev/videoN | --file "
-	    "CLIP.mjpeg|DIR] [--listen HOST:PORT|/path.sock]\n"
-	    "       [--size WxH] [--fps N] [--max-frame BYTES] "
-	    "[--max-clients N] [--quality Q]\n"
-	    "       [--token-file FILE | --no-token]\n");
-	exit(2);
-}
-
-/*
- * The secret of file path (its first line, 16 to 128 printable bytes)
- * into token; -1 with a sentence in err.
- */
-static int
-token_load(const char *path, char *token, char *err, size_t errsz)
-{
-	FILE	*f;
-	size_t	 n, i;
-
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errsz, "--token-file %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	if (fgets(token, CAP_TOKEN_MAX + 1, f) == NULL)
-		token[0] = '\0';
-	fclose(f);
-	token[strcspn(token, "\r\n")] = '\0';
-	n = strlen(token);
-	for (i = 0; i < n; i++)
-		if (token[i] <= ' ' || token[i] > '~')
-			break;
-	if (n < CAP_TOKEN_MIN || i < n) {
-		snprintf(err, errsz, "--token-file %s: its first line must "
-		    "be %d to %d printable bytes without spaces", path,
-		    CAP_TOKEN_MIN, CAP_TOKEN_MAX);
-		return -1;
-	}
-	return 0;
-}
-
 /* 1 if request head req (NUL-terminated) carries token, in constant time. */
 static int
 token_ok(const char *req, const char *token)
@@ -184,19 +139,6 @@ token_ok(const char *req, const char *token)
 			d |= (unsigned char)(v[i < len ? i : 0] ^ token[i]);
 		return d == 0;
 	}
-	return 0;
-}
-
-/* A strictly parsed number in [lo, hi]; -1 if not. */
-static int
-parse_num(const char *s, double lo, double hi, double *v)
-{
-	char	*end;
-
-	errno = 0;
-	*v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !(*v >= lo && *v <= hi))
-		return -1;
 	return 0;
 }
 
@@ -745,120 +687,29 @@ serve(struct server *s)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "device", required_argument, NULL, 'd' },
-		{ "file", required_argument, NULL, 'f' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "size", required_argument, NULL, 's' },
-		{ "fps", required_argument, NULL, 'r' },
-		{ "max-frame", required_argument, NULL, 'm' },
-		{ "max-clients", required_argument, NULL, 'c' },
-		{ "quality", required_argument, NULL, 'q' },
-		{ "token-file", required_argument, NULL, 't' },
-		{ "no-token", no_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct capture_opts	 o = { 640, 480, 15, 2 * 1024 * 1024, 85 };
+	struct capcli		 c;
 	struct server		 s;
 	struct sigaction	 sa;
-	const char		*device = NULL, *file = NULL;
-	const char		*listen_at = "127.0.0.1:8091";
-	const char		*token_file = NULL;
-	char			 err[512], *x;
+	char			 err[512];
 	enum capture_err	 e;
-	double			 v;
 	size_t			 i;
-	int			 ch, rc = 1, no_token = 0;
+	int			 rc = 1;
 
+	if ((rc = capcli_parse(argc, argv, &c)) != 0)
+		return rc;
+	rc = 1;
 	memset(&s, 0, sizeof(s));
 	s.lfd = -1;
-	s.maxcl = 8;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			device = optarg;
-			break;
-		case 'f':
-			file = optarg;
-			break;
-		case 'l':
-			listen_at = optarg;
-			break;
-		case 's':
-			o.width = (int)strtol(optarg, &x, 10);
-			if (*x != 'x' || o.width < 16 || o.width > 8192 ||
-			    (o.height = (int)strtol(x + 1, &x, 10)) < 16 ||
-			    o.height > 8192 || *x != '\0') {
-				fprintf(stderr, "bv-capture: --size: WxH "
-				    "expected (16..8192), not \"%s\"\n", optarg);
-				return 2;
-			}
-			break;
-		case 'r':
-			if (parse_num(optarg, 0.1, 120, &o.fps) == -1) {
-				fprintf(stderr, "bv-capture: --fps: a number "
-				    "from 0.1 to 120 expected\n");
-				return 2;
-			}
-			break;
-		case 'm':
-			if (parse_num(optarg, 1024, 64.0 * 1024 * 1024, &v) ==
-			    -1) {
-				fprintf(stderr, "bv-capture: --max-frame: bytes "
-				    "from 1024 to 67108864 expected\n");
-				return 2;
-			}
-			o.max_frame = (size_t)v;
-			break;
-		case 'c':
-			if (parse_num(optarg, 1, 256, &v) == -1) {
-				fprintf(stderr, "bv-capture: --max-clients: 1 "
-				    "to 256 expected\n");
-				return 2;
-			}
-			s.maxcl = (size_t)v;
-			break;
-		case 'q':
-			if (parse_num(optarg, 1, 100, &v) == -1) {
-				fprintf(stderr, "bv-capture: --quality: 1 to "
-				    "100 expected\n");
-				return 2;
-			}
-			o.quality = (int)v;
-			break;
-		case 't':
-			token_file = optarg;
-			break;
-		case 'n':
-			no_token = 1;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc || (device != NULL && file != NULL) ||
-	    (token_file != NULL && no_token))
-		usage();
-	if (token_file != NULL && token_load(token_file, s.token, err,
-	    sizeof(err)) == -1) {
-		fprintf(stderr, "bv-capture: %s\n", err);
-		return 2;
-	}
-	if (listen_at[0] != '/' && token_file == NULL && !no_token) {
-		fprintf(stderr, "bv-capture: on a TCP port every local user "
-		    "could watch the camera: give --token-file (the web "
-		    "server sends its secret) or --listen /path.sock, or "
-		    "--no-token to allow it anyway\n");
-		return 2;
-	}
-	s.max_frame = o.max_frame;
+	s.maxcl = c.maxcl;
+	memcpy(s.token, c.token, sizeof(s.token));
+	s.max_frame = c.o.max_frame;
 	s.nslots = s.maxcl + CAP_OVERFLOW;
 
-	if (file != NULL)
-		e = capture_open_file(file, &o, &s.cap, err, sizeof(err));
+	if (c.file != NULL)
+		e = capture_open_file(c.file, &c.o, &s.cap, err, sizeof(err));
 	else
-		e = capture_open_device(device ? device : "/dev/video0", &o,
-		    &s.cap, err, sizeof(err));
+		e = capture_open_device(c.device ? c.device : "/dev/video0",
+		    &c.o, &s.cap, err, sizeof(err));
 	if (e != CAPTURE_OK) {
 		fprintf(stderr, "bv-capture: %s\n", err);
 		return 1;
@@ -871,7 +722,7 @@ main(int argc, char *argv[])
 	}
 	for (i = 0; i < s.nslots; i++)
 		s.cl[i].fd = -1;
-	if ((s.lfd = open_listener(listen_at, err, sizeof(err))) == -1) {
+	if ((s.lfd = open_listener(c.listen_at, err, sizeof(err))) == -1) {
 		fprintf(stderr, "bv-capture: %s\n", err);
 		goto out;
 	}
@@ -890,8 +741,8 @@ out:
 	free(s.cl);
 	if (s.lfd != -1)
 		close(s.lfd);
-	if (listen_at[0] == '/' && s.lfd != -1)
-		unlink(listen_at);
+	if (c.listen_at[0] == '/' && s.lfd != -1)
+		unlink(c.listen_at);
 	free(s.frame);
 	free(s.scratch);
 	capture_free(s.cap);
