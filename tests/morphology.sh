@@ -42,8 +42,13 @@ check "$work/a.json" 'm["considered"] == j["counts"]["RBC"]' &&
     bad "considered $(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["morphology"]["considered"], j["counts"])' "$work/a.json")"
 check "$work/a.json" 'm["median_diameter_um"] is None and m["median_diameter_px"] > 0' &&
     ok "no um_per_px: the diameter in px only" || bad "diameter without a scale"
-check "$work/a.json" 'm["cuts"]["verified"] is False and m["classifier"] is False and 0 <= m["hypochromic_share"] <= 1 and 0 <= m["elongated_share"] <= 1 and m["diameter_cv"] >= 0' &&
-    ok "cuts unverified, no classifier, shares in [0, 1]" || bad "cuts or shares"
+check "$work/a.json" 'm["cuts"]["verified"] is False and m["classifier"] == isinstance(m.get("classes"), dict) and 0 <= m["hypochromic_share"] <= 1 and 0 <= m["elongated_share"] <= 1 and m["diameter_cv"] >= 0' &&
+    ok "cuts unverified, classifier flag = classes present, shares in [0, 1]" || bad "cuts or shares"
+# morphology classes (models/v1-rbcmorph, when installed): each measured
+# cell is classified or abstained, never more than were measured
+check "$work/a.json" 'not isinstance(m.get("classes"), dict) or (lambda c: c["classified"] + c["abstained"] == len(c["cells"]) <= m["measured"] and sum(c["by"].values()) == c["classified"] and sum(c["abstained_by"].values()) == c["abstained"] and all(x["class"] in c["by"] or x["class"] == "abstained" for x in c["cells"]) and "reject" not in c["by"])(m["classes"])' &&
+    ok "classes: $(python3 -c 'import json,sys; c=(json.load(open(sys.argv[1]))["morphology"].get("classes") or {}); print({k: c.get(k) for k in ("classified", "abstained", "by", "abstained_by")})' "$work/a.json")" ||
+    bad "classes inconsistent: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["morphology"].get("classes"))' "$work/a.json" | head -c 1500)"
 
 c=$(curl -s -o "$work/b.json" -w '%{http_code}' -F "image=@$img" -F "um_per_px=0.1" "$BV_URL/api/analyze")
 [ "$c" = 200 ] && check "$work/b.json" 'm["median_diameter_um"] is not None and abs(m["median_diameter_um"] - m["median_diameter_px"] * j["scale"]["um_per_px"]) <= 0.06' &&

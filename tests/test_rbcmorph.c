@@ -339,9 +339,89 @@ test_sample(void)
 	json_decref(r2);
 }
 
+/* The typical red-cell size: the median longer side of counted RBC boxes. */
+static void
+test_typical(void)
+{
+	struct det_box	 b[6] = {
+		{ 0, 0.9f, 0, 0, 40, 38 }, { 0, 0.9f, 50, 0, 30, 44 },
+		{ 0, 0.9f, 0, 50, 36, 36 }, { 0, 0.2f, 0, 90, 90, 90 },
+		{ 1, 0.9f, 90, 90, 120, 120 }, { 0, 0.9f, 90, 0, 42, 20 },
+	};
+	double		 thr[2] = { 0.5, 0.5 };
+
+	/* counted RBCs: 40, 44, 36, 42 -> median (40 + 42) / 2 */
+	CHECK(fabs(rbcmorph_typical(b, 6, 0, thr) - 41) < 1e-9);
+	/* no threshold: the low-score 90 px box counts too -> 42 */
+	CHECK(fabs(rbcmorph_typical(b, 6, 0, NULL) - 42) < 1e-9);
+	/* fewer than RBCMORPH_MIN_TYPICAL boxes: no typical size */
+	CHECK(rbcmorph_typical(b, 3, 0, thr) == 0);
+	CHECK(rbcmorph_typical(b, 6, -1, thr) == 0);
+}
+
+/* A result whose morphology carries classes (rbccls_json()'s shape). */
+static json_t *
+result_classes(int normal, int micro, int sphero, int abst)
+{
+	return json_pack("{s:{s:i,s:i,s:f,s:f,s:f,s:f,s:{s:i,s:i,s:{s:i,s:i,"
+	    "s:i},s:{s:i}}},s:{s:s}}", "morphology", "considered", normal +
+	    micro + sphero + abst, "measured", normal + micro + sphero + abst,
+	    "mean_diameter_px", 40.0, "sd_diameter_px", 3.0,
+	    "hypochromic_share", 0.0, "elongated_share", 0.0, "classes",
+	    "classified", normal + micro + sphero, "abstained", abst, "by",
+	    "normal", normal, "microcyte", micro, "spherocyte", sphero,
+	    "abstained_by", "low_confidence", abst, "scale", "source", "auto");
+}
+
+/* A sample's class shares, pooled over fields; the leading abnormal one. */
+static void
+test_sample_classes(void)
+{
+	struct morphsum	 m;
+	json_t		*r1 = result_classes(50, 10, 20, 5);
+	json_t		*r2 = result_classes(30, 25, 5, 3), *o, *c;
+
+	morphsum_init(&m);
+	morphsum_field(r1, &m);
+	morphsum_field(r2, &m);
+	o = morphsum_json(&m);
+	c = json_object_get(o, "classes");
+	CHECK(json_is_true(json_object_get(o, "classifier")));
+	CHECK(json_integer_value(json_object_get(c, "classified")) == 140);
+	CHECK(json_integer_value(json_object_get(c, "abstained")) == 8);
+	CHECK(json_integer_value(json_object_get(json_object_get(c, "by"),
+	    "microcyte")) == 35);
+	CHECK(fabs(json_number_value(json_object_get(json_object_get(c,
+	    "share"), "spherocyte")) - 25 / 140.0) < 0.001);
+	/* microcytes 35 > spherocytes 25; normal never leads */
+	CHECK_STR(json_string_value(json_object_get(c, "leading_abnormal")),
+	    "microcyte");
+	json_decref(o);
+	/* one field: 80 classified, under the minimum: no leading class */
+	morphsum_init(&m);
+	morphsum_field(r1, &m);
+	o = morphsum_json(&m);
+	CHECK(json_is_null(json_object_get(json_object_get(o, "classes"),
+	    "leading_abnormal")));
+	json_decref(o);
+	/* results without classes: classes null, classifier false */
+	json_decref(r2);
+	r2 = result_with(60, 80, 4, 0.5, 0, "request", 0.08);
+	morphsum_init(&m);
+	morphsum_field(r2, &m);
+	o = morphsum_json(&m);
+	CHECK(json_is_null(json_object_get(o, "classes")) &&
+	    json_is_false(json_object_get(o, "classifier")));
+	json_decref(o);
+	json_decref(r1);
+	json_decref(r2);
+}
+
 int
 main(void)
 {
+	test_typical();
+	test_sample_classes();
 	test_discs();
 	test_ellipse();
 	test_refused();

@@ -31,6 +31,54 @@ num_at(const json_t *o, const char *key, double d)
 	return json_is_number(j) ? json_number_value(j) : d;
 }
 
+/* Add one field's "classes" object (rbccls_json()). */
+static void
+morphsum_classes(const json_t *c, struct morphsum *m)
+{
+	const json_t	*by = json_object_get(c, "by"), *v;
+	const char	*key;
+	int		 k;
+
+	if (!json_is_object(c))
+		return;
+	m->classified += (int)num_at(c, "classified", 0);
+	m->abstained += (int)num_at(c, "abstained", 0);
+	json_object_foreach((json_t *)by, key, v) {
+		for (k = 0; k < m->ncls && strcmp(m->cls[k], key) != 0; k++)
+			;
+		if (k == m->ncls) {
+			if (m->ncls == MORPHSUM_MAX_CLASSES ||
+			    strlen(key) >= sizeof(m->cls[0]))
+				continue;
+			snprintf(m->cls[m->ncls++], sizeof(m->cls[0]), "%s", key);
+		}
+		m->by[k] += (int)json_integer_value(v);
+	}
+}
+
+/* The sample's "classes" object; NULL when nothing was classified. */
+static json_t *
+morphsum_classes_json(const struct morphsum *m)
+{
+	json_t	*by = json_object(), *share = json_object();
+	int	 k, lead = -1;
+
+	if (m->classified + m->abstained == 0)
+		return NULL;
+	for (k = 0; k < m->ncls; k++) {
+		json_object_set_new(by, m->cls[k], json_integer(m->by[k]));
+		json_object_set_new(share, m->cls[k], json_real(m->classified >
+		    0 ? round(1000.0 * m->by[k] / m->classified) / 1000 : 0));
+		if (strcmp(m->cls[k], "normal") != 0 && m->by[k] > 0 &&
+		    (lead < 0 || m->by[k] > m->by[lead]))
+			lead = k;
+	}
+	return json_pack("{s:i,s:i,s:o,s:o,s:o}", "classified", m->classified,
+	    "abstained", m->abstained, "by", by, "share", share,
+	    "leading_abnormal", lead >= 0 && m->classified >=
+	    MORPHSUM_MIN_CELLS ? json_string(m->cls[lead]) : json_null());
+}
+
 void
 morphsum_field(const json_t *result, struct morphsum *m)
 {
@@ -43,6 +91,7 @@ morphsum_field(const json_t *result, struct morphsum *m)
 		return;
 	m->fields++;
 	m->considered += (int)num_at(o, "considered", 0);
+	morphsum_classes(json_object_get(o, "classes"), m);
 	if ((n = num_at(o, "measured", 0)) < 1)
 		return;
 	mean = num_at(o, "mean_diameter_px", 0);
@@ -116,7 +165,7 @@ morphsum_json(const struct morphsum *m)
 	double		 ellip = n > 0 ? m->ellip / n : 0;
 	const char	*code = NULL, *en = NULL;
 	char		 why[128];
-	json_t		*o;
+	json_t		*o, *cj;
 
 	if (n >= MORPHSUM_MIN_CELLS)
 		code = morphsum_pattern(mean_um, hypo, ellip, &en);
@@ -133,9 +182,12 @@ morphsum_json(const struct morphsum *m)
 	    json_null(),
 	    "elongated_share", n > 0 ? json_real(round(ellip * 1000) / 1000) :
 	    json_null(),
-	    "min_cells", MORPHSUM_MIN_CELLS, "verified", 0, "classifier", 0);
+	    "min_cells", MORPHSUM_MIN_CELLS, "verified", 0, "classifier",
+	    m->classified + m->abstained > 0);
 	if (o == NULL)
 		return NULL;
+	cj = morphsum_classes_json(m);
+	json_object_set_new(o, "classes", cj != NULL ? cj : json_null());
 	json_object_set_new(o, "pattern", code ? json_string(en) :
 	    json_null());
 	json_object_set_new(o, "pattern_i18n", code ? morphsum_msg(code, NULL) :

@@ -15,6 +15,8 @@
 #define MORPHSUM_MICRO_UM	6.5	/* mean diameter below: small cells */
 #define MORPHSUM_MACRO_UM	8.5	/* mean diameter above: large cells */
 
+#define MORPHSUM_MAX_CLASSES	16	/* morphology classes pooled */
+
 /* The running sums over a sample's fields. */
 struct morphsum {
 	int	 fields;	/* fields with a morphology object */
@@ -23,6 +25,10 @@ struct morphsum {
 	double	 sum_um;	/* diameters, um, while every field has a scale */
 	int	 um_ok;		/* 1 while every measured field had a given scale */
 	double	 hypo, ellip;	/* cells above the cuts */
+	int	 classified, abstained;	/* morphology classes (rbccls.h) */
+	int	 ncls;
+	char	 cls[MORPHSUM_MAX_CLASSES][24];
+	int	 by[MORPHSUM_MAX_CLASSES];
 };
 
 /* Start the sums. */
@@ -40,8 +46,11 @@ void	 morphsum_field(const json_t *result, struct morphsum *m);
  * um only when every measured field's scale was given), its coefficient
  * of variation, the hypochromic and elongated shares, and "pattern" /
  * "pattern_i18n": one plain-language line, null with "withheld" /
- * "withheld_i18n" below MORPHSUM_MIN_CELLS.  Never a diagnosis.  New
- * reference; NULL on no memory.
+ * "withheld_i18n" below MORPHSUM_MIN_CELLS.  Never a diagnosis.  With
+ * classified cells, "classes": {"classified", "abstained", "by", "share"
+ * (of classified), "leading_abnormal" (the commonest class other than
+ * normal, null below MORPHSUM_MIN_CELLS classified)}.  New reference;
+ * NULL on no memory.
  */
 json_t	*morphsum_json(const struct morphsum *m);
 

@@ -42,34 +42,6 @@ rbccls_load(const char *beside, char *err, size_t errsz)
 	return classifier_new(cfg, w, names, err, errsz);
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double	 x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-double
-rbccls_typical(const struct det_box *b, size_t n, int rbc, const double *thr)
-{
-	double	*v, med = 0;
-	size_t	 i, k = 0;
-
-	if (rbc < 0 || n == 0 || (v = malloc(n * sizeof(*v))) == NULL)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (b[i].cls == rbc && (thr == NULL ||
-		    count_counted(b[i].conf, thr[rbc])))
-			v[k++] = fmax(b[i].w, b[i].h);
-	if (k >= RBCCLS_MIN_TYPICAL) {
-		qsort(v, k, sizeof(*v), cmp_double);
-		med = k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
-	}
-	free(v);
-	return med;
-}
-
 /* Classify and judge one crop of geometry g into t. */
 static int
 judge_one(struct classifier *c, const struct img *im, const struct cellcrop *g,
@@ -194,7 +166,7 @@ rbccls_field(struct classifier *c, const struct img *im, double dfac,
 	json_t			*j = NULL;
 	int			 rc = -1;
 
-	typ = rbccls_typical(b, n, rbc, thr);
+	typ = rbcmorph_typical(b, n, rbc, thr);
 	if (typ <= 0 || n == 0) {
 		json_object_set_new(morph, "classes", json_null());
 		return 0;
@@ -206,6 +178,7 @@ rbccls_field(struct classifier *c, const struct img *im, double dfac,
 	    (j = rbccls_json(c, t, n, typ)) == NULL)
 		goto out;
 	json_object_set_new(morph, "classes", j);
+	json_object_set_new(morph, "classifier", json_true());
 	json_object_set_new(morph, "classes_ms", json_real(num_round1(
 	    timing_ms() - t0)));
 	rc = 0;

@@ -14,7 +14,6 @@ struct img;
 
 #define RBCCLS_MAX_CLASSES	WBCOOD_MAX_CLASSES
 #define RBCCLS_REJECT		"reject"	/* plasma, not a red cell */
-#define RBCCLS_MIN_TYPICAL	4	/* red-cell boxes to take a typical size */
 
 /* One red cell's class (rule: wbcood.c, calibrated probabilities). */
 struct rbccls_cell {
@@ -31,16 +30,8 @@ struct rbccls_cell {
 struct classifier *rbccls_load(const char *beside, char *err, size_t errsz);
 
 /*
- * The typical red-cell size of a field: the median longer side of its
- * counted red-cell boxes (original px), 0 below RBCCLS_MIN_TYPICAL of
- * them.  A box of class rbc counts as in rbcmorph_measure().
- */
-double	 rbccls_typical(const struct det_box *b, size_t n, int rbc,
-	    const double *thr);
-
-/*
  * Classify every cell that m[i] says was measured (RBCMORPH_OK): its crop
- * is a square centred on its box, side typical_px x (1 + 2
+ * is a square centred on its box, side typical_px (rbcmorph_typical()) x (1 + 2
  * CELLCROP_MARGIN), NOT its own box, so that a small cell stays small
  * (the geometry bv-rbc-crops trained with); im is the picture at dfac im
  * px per original px.  out[i] for every box.  0, or -1 when the

@@ -526,6 +526,34 @@ rbcmorph_json(const struct rbcmorph_summary *s)
 	    "classifier", 0);
 }
 
+static int
+cmp_double(const void *a, const void *b)
+{
+	double	 x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double
+rbcmorph_typical(const struct det_box *b, size_t n, int rbc, const double *thr)
+{
+	double	*v, med = 0;
+	size_t	 i, k = 0;
+
+	if (rbc < 0 || n == 0 || (v = malloc(n * sizeof(*v))) == NULL)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (b[i].cls == rbc && (thr == NULL ||
+		    count_counted(b[i].conf, thr[rbc])))
+			v[k++] = fmax(b[i].w, b[i].h);
+	if (k >= RBCMORPH_MIN_TYPICAL) {
+		qsort(v, k, sizeof(*v), cmp_double);
+		med = k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
+	}
+	free(v);
+	return med;
+}
+
 json_t *
 rbcmorph_field(const struct img *im, double dfac, const struct fov *f,
     const struct det_box *b, size_t n, int rbc, const double *thr,

@@ -19,6 +19,7 @@ struct img;
 #define RBCMORPH_HYPO_PALLOR	0.75	/* pallor ratio above: hypochromic */
 #define RBCMORPH_ELLIP_ELONG	2.00	/* major / minor above: elliptocyte */
 #define RBCMORPH_OVERLAP_SHARE	0.10	/* box area shared with another box */
+#define RBCMORPH_MIN_TYPICAL	4	/* red-cell boxes to take a typical size */
 
 /* Why a red cell was or was not measured. */
 enum rbcmorph_status {
@@ -74,6 +75,14 @@ int	 rbcmorph_cell_measure(const struct img *im, double dfac, int x0,
 int	 rbcmorph_measure(const struct img *im, double dfac,
 	    const struct fov *f, const struct det_box *b, size_t n, int rbc,
 	    const double *thr, struct rbcmorph_cell *out);
+
+/*
+ * The typical red-cell size of a field: the median longer side of its
+ * counted red-cell boxes (original px), 0 below RBCMORPH_MIN_TYPICAL of
+ * them.  A box of class rbc counts as in rbcmorph_measure().
+ */
+double	 rbcmorph_typical(const struct det_box *b, size_t n, int rbc,
+	    const double *thr);
 
 /*
  * Summarise cells c[0..n) into s; um_per_px > 0 only when the scale was
