@@ -33,6 +33,51 @@ vocap_rank_cmp(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+/* The ground truth of class c among order[from..to) that overlaps d
+ * most: its IoU (0: none overlaps) and its index in *bi. */
+static double
+vocap_best(const struct vocap_gt *gt, const size_t *order, size_t from,
+    size_t to, const struct vocap_det *d, int c, size_t *bi)
+{
+	double best = 0;
+
+	for (size_t k = from; k < to; k++) {
+		const struct vocap_gt *g = &gt[order[k]];
+		double o;
+
+		if (g->cls != c)
+			continue;
+		o = vocap_iou(d->x0, d->y0, d->x1, d->y1,
+		    g->x0, g->y0, g->x1, g->y1);
+		if (o > best) {
+			best = o;
+			*bi = order[k];
+		}
+	}
+	return best;
+}
+
+/* All-point interpolated area under the precision/recall points
+ * rec/prec[1..np] (rec/prec hold np + 2 entries; both are changed). */
+static double
+vocap_area(double *rec, double *prec, size_t np)
+{
+	double a = 0;
+
+	/* Envelope: sentinels (0,0) and (1,0), then max from the right. */
+	rec[0] = 0;
+	prec[0] = 0;
+	rec[np + 1] = 1;
+	prec[np + 1] = 0;
+	for (size_t i = np + 1; i > 0; i--)
+		if (prec[i] > prec[i - 1])
+			prec[i - 1] = prec[i];
+	for (size_t i = 0; i < np + 1; i++)
+		if (rec[i + 1] != rec[i])
+			a += (rec[i + 1] - rec[i]) * prec[i + 1];
+	return a;
+}
+
 int
 vocap_eval(const struct vocap_gt *gt, size_t ngt,
     const struct vocap_det *det, size_t ndet, int nimg, int ncls,
@@ -67,7 +112,7 @@ vocap_eval(const struct vocap_gt *gt, size_t ngt,
 
 	for (int c = 0; c < ncls; c++) {
 		size_t npos = 0, nr = 0, tp = 0, fp = 0, np = 0;
-		double a = 0;
+		double a;
 
 		for (size_t i = 0; i < ngt; i++) {
 			used[i] = 0;
@@ -88,25 +133,11 @@ vocap_eval(const struct vocap_gt *gt, size_t ngt,
 		qsort(rank, nr, sizeof *rank, vocap_rank_cmp);
 		for (size_t r = 0; r < nr; r++) {
 			const struct vocap_det *d = &det[rank[r].idx];
-			double best = 0;
 			size_t bi = 0;
-			int found = 0;
+			double best = vocap_best(gt, order, start[d->img],
+			    start[d->img + 1], d, c, &bi);
 
-			for (size_t k = start[d->img]; k < start[d->img + 1]; k++) {
-				const struct vocap_gt *g = &gt[order[k]];
-				double o;
-
-				if (g->cls != c)
-					continue;
-				o = vocap_iou(d->x0, d->y0, d->x1, d->y1,
-				    g->x0, g->y0, g->x1, g->y1);
-				if (o > best) {
-					best = o;
-					bi = order[k];
-					found = 1;
-				}
-			}
-			if (found && best >= iou_thresh) {
+			if (best > 0 && best >= iou_thresh) {
 				if (gt[bi].difficult)
 					continue;
 				if (!used[bi]) {
@@ -120,17 +151,7 @@ vocap_eval(const struct vocap_gt *gt, size_t ngt,
 			prec[np + 1] = (double)tp / (tp + fp);
 			np++;
 		}
-		/* Envelope: sentinels (0,0) and (1,0), then max from the right. */
-		rec[0] = 0;
-		prec[0] = 0;
-		rec[np + 1] = 1;
-		prec[np + 1] = 0;
-		for (size_t i = np + 1; i > 0; i--)
-			if (prec[i] > prec[i - 1])
-				prec[i - 1] = prec[i];
-		for (size_t i = 0; i < np + 1; i++)
-			if (rec[i + 1] != rec[i])
-				a += (rec[i + 1] - rec[i]) * prec[i + 1];
+		a = vocap_area(rec, prec, np);
 		ap[c] = a;
 		sum += a;
 		nvalid++;
