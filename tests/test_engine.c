@@ -14,7 +14,9 @@
  *    and detector_open() falling back to libdarknet.
  * 4. int8, for each shipped model with its .int8 (both ship one): boxes
  *    close to fp32's, which production's xnnpack-int8 runs; int8 on
- *    the random cfg, its shortcut (leaky, and linear) included.
+ *    the random cfg, its shortcut (leaky, and linear) included.  Each
+ *    int8 check twice: BV_QGEMM=off (XNNPACK's kernels) and on (our
+ *    int8 convolution, qgemm.h, wherever it runs).
  * 5. A convolution large enough to be split into output-channel chunks,
  *    fp32 and int8.
  * 6. Classifiers (global avgpool + softmax): a random one and the shipped
@@ -412,11 +414,11 @@ test_bccd(const char *top, const char *dataset, const char *model)
 			 calib[1024], err[512];
 	network		*net;
 	struct engine_xnn *e;
-	struct detector	*dd, *dx, *dq = NULL;
+	struct detector	*dd, *dx, *dq[2] = { NULL, NULL };
 	struct det_box	*ba, *bb;
 	struct letterbox lb;
 	struct img	 im;
-	size_t		 na, nb, i, tot_f = 0, tot_m = 0;
+	size_t		 na, nb, i, tot_f = 0, tot_m[2] = { 0, 0 }, k;
 	float		*in;
 	double		 diff, worst = 0;
 
@@ -447,13 +449,16 @@ test_bccd(const char *top, const char *dataset, const char *model)
 	/* both shipped models carry their int8 calibration */
 	CHECK(detector_calib_path(wts, calib, sizeof(calib)) == 0 &&
 	    access(calib, R_OK) == 0);
-	if (detector_calib_path(wts, calib, sizeof(calib)) == 0 &&
-	    access(calib, R_OK) == 0) {
-		dq = detector_open(cfg, wts, names, DETECTOR_XNNPACK_INT8, 2,
+	/* int8 twice: XNNPACK's kernels alone, ours wherever they run */
+	for (k = 0; k < 2 && detector_calib_path(wts, calib, sizeof(calib))
+	    == 0 && access(calib, R_OK) == 0; k++) {
+		setenv("BV_QGEMM", k == 0 ? "off" : "on", 1);
+		dq[k] = detector_open(cfg, wts, names, DETECTOR_XNNPACK_INT8, 2,
 		    err, sizeof(err));
-		CHECK(dq != NULL && detector_engine(dq) ==
+		CHECK(dq[k] != NULL && detector_engine(dq[k]) ==
 		    DETECTOR_XNNPACK_INT8);
 	}
+	unsetenv("BV_QGEMM");
 	for (i = 0; e != NULL && dd != NULL && dx != NULL &&
 	    i < nids; i++) {
 		snprintf(path, sizeof(path), "%s/BCCD/JPEGImages/%s.jpg",
@@ -473,25 +478,29 @@ test_bccd(const char *top, const char *dataset, const char *model)
 		CHECK(same_dets(ba, na, bb, nb, .5f, 1e-3f) == 0);
 		printf("%s %s: max |xnnpack - darknet| %.3g, %zu boxes\n",
 		    model, ids[i], diff, na);
-		if (dq != NULL) {
+		tot_f += na;
+		for (k = 0; k < 2 && dq[k] != NULL; k++) {
 			free(bb);
-			CHECK(detector_run(dq, &im, .25f, .45f, &bb, &nb) == 0);
-			tot_f += na;
-			tot_m += matched(ba, na, bb, nb);
-			printf("%s %s: int8 %zu boxes, %zu match fp32\n",
-			    model, ids[i], nb, matched(ba, na, bb, nb));
+			CHECK(detector_run(dq[k], &im, .25f, .45f, &bb, &nb) ==
+			    0);
+			tot_m[k] += matched(ba, na, bb, nb);
+			printf("%s %s: int8 (%s kernels) %zu boxes, %zu match "
+			    "fp32\n", model, ids[i], k ? "our" : "xnnpack", nb,
+			    matched(ba, na, bb, nb));
 		}
 		free(ba);
 		free(bb);
 		imgio_free(&im);
 	}
 	printf("%s: worst max |xnnpack - darknet| over %zu val images: "
-	    "%.3g; int8 found %zu of fp32's %zu boxes\n", model, nids, worst,
-	    tot_m, tot_f);
+	    "%.3g; int8 found %zu (xnnpack kernels), %zu (ours) of fp32's "
+	    "%zu boxes\n", model, nids, worst, tot_m[0], tot_m[1], tot_f);
 	CHECK(nids == NIMAGES);
 	/* int8: at least 90 % of fp32's boxes found again (IoU >= 0.5) */
-	CHECK(dq != NULL && tot_f > 0 && tot_m * 10 >= tot_f * 9);
-	detector_free(dq);
+	for (k = 0; k < 2; k++) {
+		CHECK(dq[k] != NULL && tot_f > 0 && tot_m[k] * 10 >= tot_f * 9);
+		detector_free(dq[k]);
+	}
 	detector_free(dx);
 	detector_free(dd);
 	engine_xnn_free(e);
@@ -786,7 +795,7 @@ main(void)
 {
 	const char	*top = getenv("top_srcdir"), *ds = getenv("BV_DATASET");
 	char		 dir[] = "/tmp/test_engine.XXXXXX";
-	int		 rc;
+	int		 rc, k;
 
 	if (!engine_xnn_available()) {
 		printf("SKIP: built without XNNPACK\n");
@@ -799,9 +808,15 @@ main(void)
 	if (ds == NULL)
 		ds = "../shared/datasets/bccd";
 	test_random(dir);
-	test_random_int8(dir, "leaky");
-	test_random_int8(dir, "linear");
-	test_chunks(dir);
+	/* int8 on XNNPACK's kernels, then on ours wherever they run */
+	for (k = 0; k < 2; k++) {
+		setenv("BV_QGEMM", k == 0 ? "off" : "on", 1);
+		printf("int8 with BV_QGEMM=%s\n", k == 0 ? "off" : "on");
+		test_random_int8(dir, "leaky");
+		test_random_int8(dir, "linear");
+		test_chunks(dir);
+	}
+	unsetenv("BV_QGEMM");
 	test_classifier(dir, top);
 	test_unsupported(dir);
 	rc = test_bccd(top, ds, "v3");		/* the default */

@@ -70,5 +70,7 @@ void		 engine_xnn_profile(struct engine_xnn *, double *ms);
 
 /* "fp32" or "int8". */
 const char	*engine_xnn_precision(const struct engine_xnn *);
+/* int8: how many convolutions run on our kernel (qgemm.h), not XNNPACK. */
+int		 engine_xnn_own_convs(const struct engine_xnn *);
 
 #endif /* BV_ENGINE_XNN_H */

@@ -74,6 +74,7 @@ qconv_new(const struct qconv_shape *s, const int8_t *w, const int32_t *b,
     enum qgemm_path path)
 {
 	struct qconv	*q;
+	int		 k;
 
 	if (s->c < 4 || s->c % 4 != 0 || s->oc < 1 || s->k < 1 ||
 	    s->k > QG_KMAX || s->stride < 1 || s->pad < 0 || s->oh < 1 ||
@@ -87,6 +88,9 @@ qconv_new(const struct qconv_shape *s, const int8_t *w, const int32_t *b,
 	q->nblk = ((size_t)s->oc + QG_NB - 1) / QG_NB;
 	q->zo = zo;
 	q->omin = omin;
+	for (k = 0; k < s->k * s->k; k++)
+		q->off[k] = ((size_t)(k / s->k) * s->w + (size_t)(k % s->k)) *
+		    s->in_stride;
 	if (qconv_pack(q, w, b, ks, si, zi, so) == -1) {
 		qconv_free(q);
 		return NULL;
@@ -118,8 +122,17 @@ qg_rows(const struct qconv *q, const int8_t *in, size_t m,
 {
 	const struct qconv_shape *s = &q->s;
 	int	 oy = (int)(m / (size_t)s->ow), ox = (int)(m % (size_t)s->ow),
-		 ky, kx, iy, ix;
+		 ky, kx, iy, ix, kk;
+	const int8_t *base;
 
+	iy = oy * s->stride - s->pad;
+	ix = ox * s->stride - s->pad;
+	if (iy >= 0 && ix >= 0 && iy + s->k <= s->h && ix + s->k <= s->w) {
+		base = in + ((size_t)iy * s->w + ix) * s->in_stride;
+		for (kk = 0; kk < s->k * s->k; kk++)
+			rows[kk] = base + q->off[kk];
+		return;
+	}
 	for (ky = 0; ky < s->k; ky++)
 		for (kx = 0; kx < s->k; kx++) {
 			iy = oy * s->stride - s->pad + ky;

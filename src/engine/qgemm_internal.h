@@ -26,6 +26,7 @@ struct qconv {
 	float		*mul;
 	int		 zo, omin;
 	int8_t		*zrow;		/* c bytes of zi: the padding */
+	size_t		 off[QG_KMAX * QG_KMAX];	/* (ky, kx) from (0, 0) */
 };
 
 /* The input row of output pixel m for each (ky, kx): rows[k * k]. */

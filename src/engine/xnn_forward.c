@@ -119,7 +119,9 @@ conv_forward(struct engine_xnn *e, struct xlayer *x)
 	if (x->f32head && xnn_run_operator(x->aux, xe_pool) !=
 	    xnn_status_success)
 		return -1;
-	if (xnn_run_operator(x->op, xe_pool) != xnn_status_success)
+	if (x->qc != NULL)
+		xe_qconv_run(x);
+	else if (xnn_run_operator(x->op, xe_pool) != xnn_status_success)
 		return -1;
 	for (k = 0; k < x->nmore; k++)
 		if (xnn_run_operator(x->more[k], xe_pool) != xnn_status_success)

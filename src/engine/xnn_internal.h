@@ -53,6 +53,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/qgemm.h"
+
 #define ROUTE_MAX	16
 #define CHUNK_MAX	16
 
@@ -89,6 +91,9 @@ struct xlayer {
 	float		 pre_scale;
 	int		 pre_zp;
 	int8_t		*lut;			/* 256 per input */
+	struct qconv	*qc;			/* int8 conv on our kernel
+						 * (qgemm.h) instead of op */
+	void		*qc_in, *qc_out;
 	/* upsample */
 	int		 up;
 	float		 upscale;
@@ -107,6 +112,7 @@ struct xlayer {
 
 struct engine_xnn {
 	int		 int8, calib;
+	int		 nown;			/* convolutions on qgemm */
 	int		 netw, neth;
 	int		 nl, nbuf;
 	struct xlayer	*l;
@@ -176,6 +182,20 @@ void		 xe_requant_move(const struct engine_xnn *,
 int		 xe_conv_lut(const struct engine_xnn *, struct xlayer *);
 void		 xe_upsample(const struct engine_xnn *, const struct xlayer *);
 void		 xe_shortcut(const struct engine_xnn *, const struct xlayer *);
+
+/* xnn_qconv.c: our int8 kernel (qgemm.h) where it measures faster */
+struct qconv_args {
+	const int8_t	*w;		/* OHWI */
+	const int32_t	*b;
+	const float	*ks;
+	float		 si, so;
+	int		 zi, zo, omin;
+	void		*dst;
+	size_t		 out_stride;
+};
+void		 xe_qconv_choose(struct engine_xnn *, struct xlayer *,
+		    const layer *, const struct qconv_args *);
+void		 xe_qconv_run(const struct xlayer *);
 
 #endif /* HAVE_XNNPACK */
 #endif /* BV_XNN_INTERNAL_H */

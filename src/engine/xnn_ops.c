@@ -245,6 +245,12 @@ make_conv_qc8(struct engine_xnn *e, struct xlayer *x, const layer *l,
 		if (xe_xfail(st, x, "qc8 convolution setup", err, errsz) == -1)
 			goto out;
 	}
+	{
+		struct qconv_args a = { wq, bq, ks, bi->scale, os, bi->zp, ozp,
+		    omin, dst, x->via_scratch ? (size_t)x->oc : x->out.stride };
+
+		xe_qconv_choose(e, x, l, &a);
+	}
 	rc = 0;
 	goto out;
 oom:
