@@ -26,15 +26,23 @@ while [ "$i" -le "${MORPH_BENCH_N:-20}" ]; do
 done
 python3 - "$work"/r*.json <<'PY'
 import json, statistics, sys
-m, t, r, n = [], [], [], []
+m, c, t, r, x, n, k = [], [], [], [], [], [], []
 for f in sys.argv[1:]:
     j = json.load(open(f))
     if "morphology" not in j:
         continue
-    m.append(j["morphology"]["ms"]); t.append(j["timings_ms"]["total"])
-    r.append(m[-1] / t[-1]); n.append(j["morphology"]["measured"])
-print("fields %d  morphology ms median %.2f  analysis total ms median %.1f  "
-      "ratio median %.4f (max %.4f)  cells measured median %g" % (len(m),
-      statistics.median(m), statistics.median(t), statistics.median(r),
-      max(r), statistics.median(n)))
+    mo = j["morphology"]
+    m.append(mo["ms"]); c.append(mo.get("classes_ms", 0))
+    t.append(j["timings_ms"]["total"])
+    r.append((m[-1] + c[-1]) / t[-1]); n.append(mo["measured"])
+    # the whole analysis against the same analysis without morphology
+    x.append(t[-1] / max(1e-9, t[-1] - m[-1] - c[-1]))
+    k.append((mo.get("classes") or {}).get("classified", 0))
+print("fields %d  geometry ms median %.2f  classes ms median %.2f  analysis "
+      "total ms median %.1f  morphology share median %.4f (max %.4f)  "
+      "total / total without morphology median %.3f (max %.3f)  cells "
+      "measured median %g, classified median %g" % (len(m),
+      statistics.median(m), statistics.median(c), statistics.median(t),
+      statistics.median(r), max(r), statistics.median(x), max(x),
+      statistics.median(n), statistics.median(k)))
 PY

@@ -5,6 +5,7 @@ import * as trust from './trust.js';
 import { h } from './dom.js';
 import { state, request, errorBox, num } from './samplebase.js';
 import { renderSample } from './samples.js';
+import { classesView } from './morphclasses.js';
 
 const t = i18n.t;
 
@@ -87,6 +88,7 @@ export function morphologyView(m) {
     h('h3', { text: t('smp.morph') + ' (' + t('smp.unverified') + ')' }),
     h('p', { 'class': 'morph-figures', text: t('smp.morph.figures', { measured: num(m.measured), fields: num(m.fields),
       size: size, cv: pct(m.diameter_cv), hypo: pct(m.hypochromic_share), ellip: pct(m.elongated_share) }) }),
+    classesView(m.classes),
     m.pattern ? h('p', { 'class': 'morph-pattern', text: msgs(m.pattern_i18n, m.pattern) })
       : h('p', { 'class': 'hint morph-withheld', text: msgs(m.withheld_i18n, m.withheld) })]);
 }

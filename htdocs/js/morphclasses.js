@@ -1,0 +1,29 @@
+/* morphclasses.js: the red-cell morphology classes of a sample (models/v1-rbcmorph): shares of the classified cells, the leading abnormal class, what abstained */
+import * as i18n from './i18n.js';
+import { h } from './dom.js';
+
+const t = i18n.t;
+
+/* A morphology class's name in this language (the server's name when no string exists). */
+export function className(name) {
+  var key = 'morph.cls.' + name, s = t(key);
+  return s === key ? name : s;
+}
+
+/*
+ * The line under the sample's morphology figures: "{n} red cells classified by shape ({a}
+ * abstained): normal 60 %, spherocyte 20 %, ..." (classes of 1 % or more, largest first), then
+ * the leading abnormal class when the server names one (from 100 classified cells).  null when
+ * the sample has no classes (no classifier, or results saved before it).
+ */
+export function classesView(c) {
+  if (!c || !(c.classified > 0)) return null;
+  var share = c.share || {}, names = Object.keys(share).filter(function (k) { return share[k] >= 0.01; });
+  names.sort(function (a, b) { return share[b] - share[a]; });
+  var list = names.map(function (k) { return className(k) + ' ' + i18n.num(100 * share[k], 0) + ' %'; }).join(', ');
+  var kids = [h('p', { 'class': 'morph-classes', text: t('smp.morph.classes',
+    { classified: i18n.num(c.classified, 0), abstained: i18n.num(c.abstained || 0, 0), list: list || '–' }) })];
+  if (c.leading_abnormal)
+    kids.push(h('p', { 'class': 'morph-lead', text: t('smp.morph.lead', { cls: className(c.leading_abnormal) }) }));
+  return h('div', { 'class': 'morph-class-block', 'data-classified': String(c.classified) }, kids);
+}
