@@ -17,6 +17,7 @@
  */
 
 #include "routes/analyze.h"
+#include "routes/analyze_form.h"
 #include "vision/annotate.h"
 #include "vision/classifier.h"
 #include "clinical/clinical.h"
@@ -53,24 +54,6 @@
 #include <string.h>
 #include <time.h>
 
-/* Parse the optional threshold field: a decimal in [0, 1]. */
-static int
-parse_threshold(const struct multipart_part *p, double *out)
-{
-	char	 buf[32], *end;
-	double	 v;
-
-	if (p->len == 0 || p->len >= sizeof(buf))
-		return -1;
-	memcpy(buf, p->data, p->len);
-	buf[p->len] = '\0';
-	v = strtod(buf, &end);
-	if (end == buf || *end != '\0' || !(v >= 0.0 && v <= 1.0))
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /*
  * The result object.  threshold is the request's value or the global
  * fallback (what clients that know one threshold show); thr[class] are the
@@ -106,7 +89,8 @@ build_result(const struct app *app, const char *id, int W, int H,
 		/* count what the JSON says: rounded score, rounded corners */
 		double conf = num_round3(v[i].conf);
 		double x0 = num_round1(v[i].x), y0 = num_round1(v[i].y);
-		double x1 = num_round1(v[i].x + v[i].w), y1 = num_round1(v[i].y + v[i].h);
+		double x1 = num_round1(v[i].x + v[i].w);
+		double y1 = num_round1(v[i].y + v[i].h);
 
 		if (count_counted(v[i].conf, thr[v[i].cls]))
 			json_object_set_new(counts, name, json_integer(
@@ -145,33 +129,6 @@ build_result(const struct app *app, const char *id, int W, int H,
 	return o;
 }
 
-
-/*
- * Parse the optional um_per_px field: a decimal with a point or a comma
- * (what a Spanish keyboard types), in (0, 100].
- */
-static int
-parse_um_per_px(const struct multipart_part *p, double *out)
-{
-	char	 buf[32], *end, *c;
-	double	 v;
-
-	if (p->len == 0 || p->len >= sizeof(buf))
-		return -1;
-	memcpy(buf, p->data, p->len);
-	buf[p->len] = '\0';
-	if ((c = strchr(buf, ',')) != NULL) {
-		if (strchr(buf, '.') != NULL || strchr(c + 1, ',') != NULL)
-			return -1;
-		*c = '.';
-	}
-	v = strtod(buf, &end);
-	if (end == buf || *end != '\0' || !(v > 0.0 && v <= 100.0))
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /*
  * The um/px of sample's calibration profile, or 0; a profile without one
  * names the scale remembered for it in skey, unless skey is already set.
@@ -197,9 +154,6 @@ profile_um_per_px(const struct app *app, const char *sample, char *skey,
 	return v;
 }
 
-
-
-
 /* The upload, for scan_detect()'s finer decode. */
 struct upload {
 	const struct multipart_part	*part;
@@ -218,7 +172,6 @@ upload_decode(void *arg, double factor, struct img *out, int *nomem)
 	*nomem = e == IMG_ERR_NOMEM;
 	return e == IMG_OK ? 0 : -1;
 }
-
 
 /* The detector's white-cell class, or -1. */
 static int
@@ -304,14 +257,14 @@ analyze_fields(struct analyze *a, struct http_response *resp)
 
 	a->threshold = cfg->threshold;
 	if ((p = multipart_find(a->mp, "threshold")) != NULL) {
-		if (parse_threshold(p, &a->threshold) == -1) {
+		if (analyze_form_threshold(p, &a->threshold) == -1) {
 			http_fail(resp, ERR_BAD_THRESHOLD);
 			return -1;
 		}
 		has_threshold = 1;
 	}
 	if ((p = multipart_find(a->mp, "um_per_px")) != NULL && p->len > 0) {
-		if (parse_um_per_px(p, &a->um) == -1) {
+		if (analyze_form_um_per_px(p, &a->um) == -1) {
 			http_fail_detail(resp, ERR_BAD_REQUEST,
 			    "um_per_px must be a number of micrometres per pixel "
 			    "above 0 and at most 100 (\"0.1\" or \"0,1\").",
@@ -562,57 +515,6 @@ fail:
 	return -1;
 }
 
-#define ORIGINAL_NAME_MAX	120	/* bytes of a shown file name */
-
-/* Length of the UTF-8 sequence a lead byte c starts (1 for ASCII, 0 if none). */
-static size_t
-utf8_len(unsigned char c)
-{
-	return c < 0x80 ? 1 : c >= 0xf0 && c < 0xf8 ? 4 : c >= 0xe0 ? 3 :
-	    c >= 0xc0 ? 2 : 0;
-}
-
-/*
- * The photo's own file name, only to show which photo is which: its last
- * path element, no control character, at most ORIGINAL_NAME_MAX bytes cut
- * at a character boundary, bytes of invalid UTF-8 as '_'.  Never used as
- * a path.  null without a name.
- */
-static json_t *
-original_name(const char *fn)
-{
-	char		 buf[ORIGINAL_NAME_MAX + 1];
-	const char	*p, *base;
-	size_t		 n = 0, k, i;
-
-	if (fn == NULL)
-		return json_null();
-	for (base = p = fn; *p != '\0'; p++)
-		if (*p == '/' || *p == '\\')
-			base = p + 1;
-	for (p = base; *p != '\0'; ) {
-		k = utf8_len((unsigned char)*p);
-		for (i = 1; i < k && ((unsigned char)p[i] & 0xc0) == 0x80; i++)
-			;
-		if (k == 0 || i < k) {		/* not a whole character */
-			k = 1;
-			if (n + 1 > ORIGINAL_NAME_MAX)
-				break;
-			buf[n++] = '_';
-		} else if (k == 1 && ((unsigned char)*p < 0x20 || *p == 0x7f)) {
-			;				/* control: dropped */
-		} else {
-			if (n + k > ORIGINAL_NAME_MAX)
-				break;
-			memcpy(buf + n, p, k);
-			n += k;
-		}
-		p += k;
-	}
-	buf[n] = '\0';
-	return n > 0 ? json_string(buf) : json_null();
-}
-
 /*
  * The count error the intervals use (interval.h): the model's validation
  * figures (its JSON's "count_error"), each class replaced by the
@@ -669,7 +571,8 @@ analyze_json(struct analyze *a, struct http_response *resp)
 		    a->nboxes));
 	json_object_set_new(r, "microscope", a->mic[0] ? json_string(a->mic) :
 	    json_null());
-	json_object_set_new(r, "file_name", original_name(a->part->filename));
+	json_object_set_new(r, "file_name",
+	    analyze_form_file_name(a->part->filename));
 	json_object_set_new(r, "adaptation", a->mic_version > 0 ? json_pack(
 	    "{s:s,s:i,s:s}", "microscope", a->mic, "version", a->mic_version,
 	    "kind", "thresholds") : json_null());
