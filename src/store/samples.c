@@ -1,4 +1,4 @@
-/* samples.c: the sample store (files, flock, temporary + fsync + rename) */
+/* samples.c: the sample store: create, update, attach, mark, detach, expire and list samples */
 /*
  * A sample is one preparation (a smear or a counting chamber) of one
  * person, identified by a code, never a name, with the few facts the WHO
@@ -6,7 +6,8 @@
  * belong to it.  The stored file holds only those facts and ids: the
  * summary (samples_summary.c) is recomputed from each result.json on every
  * request, so a deleted result or an edited calibration shows at once and
- * nothing can go stale.  Store layout and locking: see samples.h.
+ * nothing can go stale.  Store layout and locking: see samples.h; the
+ * files themselves (folder, lock, atomic publish) are samples_file.c's.
  */
 
 #ifndef _GNU_SOURCE
@@ -15,6 +16,7 @@
 
 #include "store/samples.h"
 #include "store/samples_int.h"
+#include "store/samples_file.h"
 #include "store/fsutil.h"
 #include "base/timing.h"
 #include "store/ids.h"
@@ -34,122 +36,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SAMPLES_DIR		"samples"
-#define SAMPLES_LOCK		".lock"
+/* ---- store (its files: samples_file.c) ------------------------------- */
 
-/* ---- store ----------------------------------------------------------- */
-
+/* The store's error for errno e. */
 static enum samples_err
 errno_err(int e)
 {
 	if (e == ENOENT)
 		return SAMPLES_ERR_NOTFOUND;
 	return fsutil_errno_full(e) ? SAMPLES_ERR_FULL : SAMPLES_ERR_IO;
-}
-
-/* fd of <results>/samples, created on first use; -1 with errno. */
-static int
-open_dir(int results_fd, int create)
-{
-	int	 fd;
-
-	fd = openat(results_fd, SAMPLES_DIR, O_RDONLY | O_DIRECTORY |
-	    O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0 || errno != ENOENT || !create)
-		return fd;
-	if (mkdirat(results_fd, SAMPLES_DIR, 0755) == -1 && errno != EEXIST)
-		return -1;
-	return openat(results_fd, SAMPLES_DIR, O_RDONLY | O_DIRECTORY |
-	    O_NOFOLLOW | O_CLOEXEC);
-}
-
-/* Exclusive lock serialising writers of every sample; -1 with errno. */
-static int
-lock_take(int dirfd)
-{
-	int	 fd;
-
-	fd = openat(dirfd, SAMPLES_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW |
-	    O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	while (flock(fd, LOCK_EX) == -1) {
-		if (errno != EINTR) {
-			close(fd);
-			return -1;
-		}
-	}
-	return fd;
-}
-
-static void
-lock_release(int fd)
-{
-	if (fd >= 0)
-		close(fd);	/* closing the last fd drops the flock */
-}
-
-/*
- * Publish obj as <id>.json: temporary file, fsync, rename, fsync of the
- * directory (so the rename itself survives a crash).  Called under the
- * lock, so one temporary name per id suffices.  Once the rename is done
- * the new content is what every reader sees, so a failed fsync of the
- * directory is logged, not returned: a caller told "failed" would undo
- * work (take back a result) that the sample already lists.
- */
-static int
-write_sample(int dirfd, const char *id, const json_t *obj)
-{
-	char	 tmp[ID_LEN + 16], name[ID_LEN + 8], *s;
-	int	 fd, e;
-
-	snprintf(tmp, sizeof(tmp), ".tmp-%s.json", id);
-	snprintf(name, sizeof(name), "%s.json", id);
-	if ((s = json_dumps(obj, JSON_INDENT(1))) == NULL) {
-		errno = ENOMEM;
-		return -1;
-	}
-	(void)unlinkat(dirfd, tmp, 0);	/* leftover of a crashed writer */
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644);
-	if (fd < 0)
-		goto fail;
-	if (fsutil_write_all(fd, s, strlen(s)) == -1 ||
-	    fsutil_write_all(fd, "\n", 1) == -1 ||
-	    fsync(fd) == -1) {
-		e = errno;
-		close(fd);
-		errno = e;
-		goto fail_unlink;
-	}
-	if (close(fd) == -1 || renameat(dirfd, tmp, dirfd, name) == -1)
-		goto fail_unlink;
-	free(s);
-	if (fsync(dirfd) == -1)
-		log_warn("samples: fsync after writing %s", name);
-	return 0;
-fail_unlink:
-	e = errno;
-	(void)unlinkat(dirfd, tmp, 0);
-	errno = e;
-fail:
-	e = errno;
-	free(s);
-	errno = e;
-	return -1;
-}
-
-static json_t *
-read_sample(int dirfd, const char *id)
-{
-	char		 name[ID_LEN + 8];
-
-	if (!id_valid(id)) {
-		errno = ENOENT;
-		return NULL;
-	}
-	snprintf(name, sizeof(name), "%s.json", id);
-	return fsutil_load_json(dirfd, name);
 }
 
 enum samples_err
@@ -160,7 +55,7 @@ samples_create(int results_fd, json_t *sample, char *id_out, size_t id_outsz)
 	int			 dirfd, lockfd = -1;
 	enum samples_err	 rc;
 
-	if ((dirfd = open_dir(results_fd, 1)) < 0)
+	if ((dirfd = samples_file_dir(results_fd, 1)) < 0)
 		return errno_err(errno == ENOENT ? EIO : errno);
 	if (id_new(id) == -1) {
 		rc = SAMPLES_ERR_IO;
@@ -179,8 +74,8 @@ samples_create(int results_fd, json_t *sample, char *id_out, size_t id_outsz)
 		rc = SAMPLES_ERR_IO;
 		goto out;
 	}
-	if ((lockfd = lock_take(dirfd)) < 0 ||
-	    write_sample(dirfd, id, sample) == -1) {
+	if ((lockfd = samples_file_lock(dirfd)) < 0 ||
+	    samples_file_write(dirfd, id, sample) == -1) {
 		rc = errno_err(errno == ENOENT ? EIO : errno);
 		goto out;
 	}
@@ -188,7 +83,7 @@ samples_create(int results_fd, json_t *sample, char *id_out, size_t id_outsz)
 	rc = SAMPLES_OK;
 out:
 	json_decref(head);
-	lock_release(lockfd);
+	samples_file_unlock(lockfd);
 	close(dirfd);
 	return rc;
 }
@@ -203,14 +98,14 @@ samples_update(int results_fd, const char *id, json_t *sample)
 
 	if (!id_valid(id))
 		return SAMPLES_ERR_NOTFOUND;
-	if ((dirfd = open_dir(results_fd, 0)) < 0)
+	if ((dirfd = samples_file_dir(results_fd, 0)) < 0)
 		return errno_err(errno);
-	if ((lockfd = lock_take(dirfd)) < 0) {
+	if ((lockfd = samples_file_lock(dirfd)) < 0) {
 		rc = errno_err(errno == ENOENT ? EIO : errno);
 		goto out;
 	}
 	/* Under the lock: a field added meanwhile is kept. */
-	if ((old = read_sample(dirfd, id)) == NULL) {
+	if ((old = samples_file_read(dirfd, id)) == NULL) {
 		rc = errno_err(errno);
 		goto out;
 	}
@@ -233,7 +128,7 @@ samples_update(int results_fd, const char *id, json_t *sample)
 		rc = SAMPLES_ERR_IO;
 		goto out;
 	}
-	if (write_sample(dirfd, id, head) == -1) {
+	if (samples_file_write(dirfd, id, head) == -1) {
 		rc = errno_err(errno == ENOENT ? EIO : errno);
 		goto out;
 	}
@@ -243,7 +138,7 @@ samples_update(int results_fd, const char *id, json_t *sample)
 out:
 	json_decref(head);
 	json_decref(old);
-	lock_release(lockfd);
+	samples_file_unlock(lockfd);
 	close(dirfd);
 	return rc;
 }
@@ -254,9 +149,9 @@ samples_load(int results_fd, const char *id)
 	json_t	*o;
 	int	 dirfd, e;
 
-	if ((dirfd = open_dir(results_fd, 0)) < 0)
+	if ((dirfd = samples_file_dir(results_fd, 0)) < 0)
 		return NULL;
-	o = read_sample(dirfd, id);
+	o = samples_file_read(dirfd, id);
 	e = errno;
 	close(dirfd);
 	errno = e;	/* callers tell absent (ENOENT) from broken */
@@ -361,14 +256,14 @@ samples_attach_as(int results_fd, const char *sample_id,
 	if (!id_valid(sample_id) || !id_valid(result_id) ||
 	    !results_exists(results_fd, result_id))
 		return SAMPLES_ERR_NOTFOUND;
-	if ((dirfd = open_dir(results_fd, 0)) < 0)
+	if ((dirfd = samples_file_dir(results_fd, 0)) < 0)
 		return errno_err(errno);
-	if ((lockfd = lock_take(dirfd)) < 0) {
+	if ((lockfd = samples_file_lock(dirfd)) < 0) {
 		rc = errno_err(errno == ENOENT ? EIO : errno);
 		goto out;
 	}
 	/* Read under the lock: another writer may just have added a field. */
-	if ((o = read_sample(dirfd, sample_id)) == NULL) {
+	if ((o = samples_file_read(dirfd, sample_id)) == NULL) {
 		rc = errno_err(errno);
 		goto out;
 	}
@@ -392,11 +287,11 @@ samples_attach_as(int results_fd, const char *sample_id,
 		rc = SAMPLES_ERR_IO;
 		goto out;
 	}
-	rc = write_sample(dirfd, sample_id, o) == -1 ?
+	rc = samples_file_write(dirfd, sample_id, o) == -1 ?
 	    errno_err(errno == ENOENT ? EIO : errno) : SAMPLES_OK;
 out:
 	json_decref(o);
-	lock_release(lockfd);
+	samples_file_unlock(lockfd);
 	close(dirfd);
 	return rc;
 }
@@ -414,13 +309,13 @@ edit_field(int results_fd, const char *sample_id, const char *result_id,
 
 	if (!id_valid(sample_id) || !id_valid(result_id))
 		return SAMPLES_ERR_NOTFOUND;
-	if ((dirfd = open_dir(results_fd, 0)) < 0)
+	if ((dirfd = samples_file_dir(results_fd, 0)) < 0)
 		return errno_err(errno);
-	if ((lockfd = lock_take(dirfd)) < 0) {
+	if ((lockfd = samples_file_lock(dirfd)) < 0) {
 		rc = errno_err(errno == ENOENT ? EIO : errno);
 		goto out;
 	}
-	if ((o = read_sample(dirfd, sample_id)) == NULL) {
+	if ((o = samples_file_read(dirfd, sample_id)) == NULL) {
 		rc = errno_err(errno);
 		goto out;
 	}
@@ -430,11 +325,11 @@ edit_field(int results_fd, const char *sample_id, const char *result_id,
 		rc = SAMPLES_ERR_IO;
 		goto out;
 	}
-	rc = write_sample(dirfd, sample_id, o) == -1 ?
+	rc = samples_file_write(dirfd, sample_id, o) == -1 ?
 	    errno_err(errno == ENOENT ? EIO : errno) : SAMPLES_OK;
 out:
 	json_decref(o);
-	lock_release(lockfd);
+	samples_file_unlock(lockfd);
 	close(dirfd);
 	return rc;
 }
@@ -506,13 +401,13 @@ samples_set_new_selection(int results_fd, const char *id,
 
 	if (!id_valid(id))
 		return SAMPLES_ERR_NOTFOUND;
-	if ((dirfd = open_dir(results_fd, 0)) < 0)
+	if ((dirfd = samples_file_dir(results_fd, 0)) < 0)
 		return errno_err(errno);
-	if ((lockfd = lock_take(dirfd)) < 0) {
+	if ((lockfd = samples_file_lock(dirfd)) < 0) {
 		rc = errno_err(errno == ENOENT ? EIO : errno);
 		goto out;
 	}
-	if ((o = read_sample(dirfd, id)) == NULL) {
+	if ((o = samples_file_read(dirfd, id)) == NULL) {
 		rc = errno_err(errno);
 		goto out;
 	}
@@ -521,11 +416,11 @@ samples_set_new_selection(int results_fd, const char *id,
 		rc = SAMPLES_ERR_IO;
 		goto out;
 	}
-	rc = write_sample(dirfd, id, o) == -1 ?
+	rc = samples_file_write(dirfd, id, o) == -1 ?
 	    errno_err(errno == ENOENT ? EIO : errno) : SAMPLES_OK;
 out:
 	json_decref(o);
-	lock_release(lockfd);
+	samples_file_unlock(lockfd);
 	close(dirfd);
 	return rc;
 }
@@ -582,13 +477,13 @@ samples_detach_audit(int results_fd, const char *sample_id,
 
 	if (!id_valid(sample_id) || !id_valid(result_id))
 		return SAMPLES_ERR_NOTFOUND;
-	if ((dirfd = open_dir(results_fd, 0)) < 0)
+	if ((dirfd = samples_file_dir(results_fd, 0)) < 0)
 		return errno_err(errno);
-	if ((lockfd = lock_take(dirfd)) < 0) {
+	if ((lockfd = samples_file_lock(dirfd)) < 0) {
 		rc = errno_err(errno == ENOENT ? EIO : errno);
 		goto out;
 	}
-	if ((o = read_sample(dirfd, sample_id)) == NULL) {
+	if ((o = samples_file_read(dirfd, sample_id)) == NULL) {
 		rc = errno_err(errno);
 		goto out;
 	}
@@ -606,11 +501,11 @@ samples_detach_audit(int results_fd, const char *sample_id,
 		rc = SAMPLES_ERR_IO;
 		goto out;
 	}
-	rc = write_sample(dirfd, sample_id, o) == -1 ?
+	rc = samples_file_write(dirfd, sample_id, o) == -1 ?
 	    errno_err(errno == ENOENT ? EIO : errno) : SAMPLES_OK;
 out:
 	json_decref(o);
-	lock_release(lockfd);
+	samples_file_unlock(lockfd);
 	close(dirfd);
 	return rc;
 }
@@ -667,12 +562,12 @@ remove_if_old(int results_fd, const char *id, time_t cutoff, int *removed)
 	*removed = 0;
 	if (!id_valid(id))
 		return SAMPLES_ERR_NOTFOUND;
-	if ((dirfd = open_dir(results_fd, 0)) < 0)
+	if ((dirfd = samples_file_dir(results_fd, 0)) < 0)
 		return errno_err(errno);
 	snprintf(name, sizeof(name), "%s.json", id);
 	snprintf(tmp, sizeof(tmp), ".tmp-%s.json", id);
 	/* Under the lock, so a concurrent attach cannot resurrect it. */
-	if ((lockfd = lock_take(dirfd)) < 0)
+	if ((lockfd = samples_file_lock(dirfd)) < 0)
 		rc = errno_err(errno == ENOENT ? EIO : errno);
 	else if (cutoff != 0 && fstatat(dirfd, name, &st,
 	    AT_SYMLINK_NOFOLLOW) == -1)
@@ -687,7 +582,7 @@ remove_if_old(int results_fd, const char *id, time_t cutoff, int *removed)
 			log_warn("samples: fsync after removing %s", name);
 		(void)unlinkat(dirfd, tmp, 0);	/* a crashed writer's */
 	}
-	lock_release(lockfd);
+	samples_file_unlock(lockfd);
 	close(dirfd);
 	return rc;
 }
@@ -708,11 +603,11 @@ samples_sweep(int results_fd)
 	size_t		 len;
 	int		 fd, lockfd, n = 0;
 
-	if ((fd = open_dir(results_fd, 0)) < 0)
+	if ((fd = samples_file_dir(results_fd, 0)) < 0)
 		return 0;
 	/* every writer holds the lock while its temporary exists */
-	if ((lockfd = lock_take(fd)) < 0 || (d = fdopendir(fd)) == NULL) {
-		lock_release(lockfd);
+	if ((lockfd = samples_file_lock(fd)) < 0 || (d = fdopendir(fd)) == NULL) {
+		samples_file_unlock(lockfd);
 		close(fd);
 		return 0;
 	}
@@ -724,7 +619,7 @@ samples_sweep(int results_fd)
 			n++;
 	}
 	closedir(d);
-	lock_release(lockfd);
+	samples_file_unlock(lockfd);
 	return n;
 }
 
@@ -738,7 +633,7 @@ samples_expire(int results_fd, int days)
 	time_t		 cutoff;
 	int		 fd, n = 0, removed;
 
-	if (days <= 0 || (fd = open_dir(results_fd, 0)) < 0)
+	if (days <= 0 || (fd = samples_file_dir(results_fd, 0)) < 0)
 		return 0;
 	if ((d = fdopendir(fd)) == NULL) {
 		close(fd);
@@ -786,7 +681,7 @@ samples_list(int results_fd, size_t limit)
 
 	if ((arr = json_array()) == NULL)
 		return NULL;
-	if ((fd = open_dir(results_fd, 0)) < 0)
+	if ((fd = samples_file_dir(results_fd, 0)) < 0)
 		return arr;		/* no sample yet */
 	if ((d = fdopendir(fd)) == NULL) {
 		close(fd);
@@ -798,7 +693,7 @@ samples_list(int results_fd, size_t limit)
 			continue;
 		memcpy(id, de->d_name, ID_LEN);
 		id[ID_LEN] = '\0';
-		if ((o = read_sample(dirfd(d), id)) == NULL)
+		if ((o = samples_file_read(dirfd(d), id)) == NULL)
 			continue;
 		dg = json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:I}",
 		    "id", json_object_get(o, "id"),
