@@ -6,7 +6,7 @@
 
 /* Output channels per block of packed weights; pixels per VNNI tile. */
 #define QG_NB	32
-#define QG_MR	4
+#define QG_MR	8	/* qg_tile_vnni() is written for 8 */
 #define QG_KMAX	7
 
 /*

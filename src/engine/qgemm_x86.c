@@ -64,54 +64,42 @@ qg_sum_avx2(const struct qconv *q, const int8_t *const *rows, size_t blk,
 }
 
 /*
- * VNNI: QG_MR pixels x 32 channels in 8 registers; per 4 input bytes of a
- * pixel (broadcast, sign bit flipped: unsigned) one vpdpbusd per 16
- * channels; then the requantisation in the same float steps as
- * qgemm_requant().
+ * VNNI: QG_MR (8) pixels x 32 channels in 16 registers, written out (an
+ * array indexed by pixel stays in memory); per 4 input bytes of a pixel
+ * (broadcast, sign bit flipped: unsigned) one vpdpbusd per 16 channels;
+ * then the requantisation in the same float steps as qgemm_requant().
  */
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void
-qg_tile_vnni(const struct qconv *q, const int8_t *in, int8_t *out,
-    size_t m0, size_t m1, size_t blk)
+#define VN_LOAD(p)	(memcpy(&x, rows[p][kk] + 4 * i, 4), \
+	_mm512_xor_si512(_mm512_set1_epi32(x), flip))
+#define VN_STEP(p, s0, s1) do {						\
+	a = VN_LOAD(p);							\
+	s0 = _mm512_dpbusd_epi32(s0, a, w0);				\
+	s1 = _mm512_dpbusd_epi32(s1, a, w1);				\
+} while (0)
+
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) static void
+vnni_store(const struct qconv *q, int8_t *out, size_t m0, size_t np,
+    size_t blk, __m512i *s)
 {
-	const int8_t	*rows[QG_MR][QG_KMAX * QG_KMAX], *wb = q->wp + blk *
-	    q->kq * QG_NB * 4;
-	const __m512i	 flip = _mm512_set1_epi32((int)0x80808080);
-	__m512i		 s[QG_MR][2], w0, w1, a;
-	__m512		 v, lo = _mm512_set1_ps(-1024.0f),
+	const __m512	 lo = _mm512_set1_ps(-1024.0f),
 			 hi = _mm512_set1_ps(1024.0f);
-	size_t		 kk, c4 = (size_t)q->s.c / 4, i, n = 0, p, np = m1 - m0,
-			 f0 = blk * QG_NB, h;
-	int32_t		 x;
+	size_t		 h, p, f, left;
+	__m512i		 b, r;
+	__m512		 v, mul;
 	__mmask16	 keep;
 
-	for (p = 0; p < QG_MR; p++) {
-		qg_rows(q, in, m0 + (p < np ? p : 0), rows[p]);
-		s[p][0] = s[p][1] = _mm512_setzero_si512();
-	}
-	for (kk = 0; kk < (size_t)q->s.k * q->s.k; kk++)
-		for (i = 0; i < c4; i++, n++) {
-			w0 = _mm512_loadu_si512(wb + n * QG_NB * 4);
-			w1 = _mm512_loadu_si512(wb + n * QG_NB * 4 + 64);
-			for (p = 0; p < QG_MR; p++) {
-				memcpy(&x, rows[p][kk] + 4 * i, 4);
-				a = _mm512_xor_si512(_mm512_set1_epi32(x), flip);
-				s[p][0] = _mm512_dpbusd_epi32(s[p][0], a, w0);
-				s[p][1] = _mm512_dpbusd_epi32(s[p][1], a, w1);
-			}
-		}
 	for (h = 0; h < 2; h++) {
-		size_t	 f = f0 + 16 * h, left = f < (size_t)q->s.oc ?
-		    (size_t)q->s.oc - f : 0;
-		__m512i	 b = _mm512_loadu_si512(q->bias + f), r;
-		__m512	 mul = _mm512_loadu_ps(q->mul + f);
-
+		f = blk * QG_NB + 16 * h;
+		left = f < (size_t)q->s.oc ? (size_t)q->s.oc - f : 0;
 		if (left == 0)
 			break;
+		b = _mm512_loadu_si512(q->bias + f);
+		mul = _mm512_loadu_ps(q->mul + f);
 		keep = left >= 16 ? (__mmask16)0xffff :
 		    (__mmask16)((1u << left) - 1);
 		for (p = 0; p < np; p++) {
 			v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(
-			    s[p][h], b)), mul);
+			    s[2 * p + h], b)), mul);
 			v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
 			r = _mm512_add_epi32(_mm512_cvtps_epi32(v),
 			    _mm512_set1_epi32(q->zo));
@@ -121,6 +109,54 @@ qg_tile_vnni(const struct qconv *q, const int8_t *in, int8_t *out,
 			    f, keep, _mm512_cvtepi32_epi8(r));
 		}
 	}
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void
+qg_tile_vnni(const struct qconv *q, const int8_t *in, int8_t *out,
+    size_t m0, size_t m1, size_t blk)
+{
+	const int8_t	*rows[QG_MR][QG_KMAX * QG_KMAX], *wb = q->wp + blk *
+	    q->kq * QG_NB * 4;
+	const __m512i	 flip = _mm512_set1_epi32((int)0x80808080);
+	__m512i		 w0, w1, a, s[2 * QG_MR],
+			 a0 = _mm512_setzero_si512(), a1 = a0, b0 = a0, b1 = a0,
+			 c0 = a0, c1 = a0, d0 = a0, d1 = a0, e0 = a0, e1 = a0,
+			 f0 = a0, f1 = a0, g0 = a0, g1 = a0, h0 = a0, h1 = a0;
+	size_t		 kk, c4 = (size_t)q->s.c / 4, i, n = 0, p, np = m1 - m0;
+	int32_t		 x;
+
+	for (p = 0; p < QG_MR; p++)
+		qg_rows(q, in, m0 + (p < np ? p : 0), rows[p]);
+	for (kk = 0; kk < (size_t)q->s.k * q->s.k; kk++)
+		for (i = 0; i < c4; i++, n++) {
+			w0 = _mm512_loadu_si512(wb + n * QG_NB * 4);
+			w1 = _mm512_loadu_si512(wb + n * QG_NB * 4 + 64);
+			VN_STEP(0, a0, a1);
+			VN_STEP(1, b0, b1);
+			VN_STEP(2, c0, c1);
+			VN_STEP(3, d0, d1);
+			VN_STEP(4, e0, e1);
+			VN_STEP(5, f0, f1);
+			VN_STEP(6, g0, g1);
+			VN_STEP(7, h0, h1);
+		}
+	s[0] = a0;
+	s[1] = a1;
+	s[2] = b0;
+	s[3] = b1;
+	s[4] = c0;
+	s[5] = c1;
+	s[6] = d0;
+	s[7] = d1;
+	s[8] = e0;
+	s[9] = e1;
+	s[10] = f0;
+	s[11] = f1;
+	s[12] = g0;
+	s[13] = g1;
+	s[14] = h0;
+	s[15] = h1;
+	vnni_store(q, out, m0, np, blk, s);
 }
 
 #else /* not x86-64 */
