@@ -383,6 +383,14 @@ test('add an existing result to a sample: from the result view and from History'
   assert.ok((await page.textContent('#attach-error')).length > 10, 'an explanation: ' + await page.textContent('#attach-error'));
   await page.click('#attach-cancel');
   assert.equal(await page.$('#attach-panel'), null);
+  /* A modal dialog: Esc closes it too, and the focus goes back to the row's button that opened it. */
+  await page.click(`#history-list li[data-id="${a.id}"] .attach-btn`);
+  await page.waitForSelector('#attach-select:not([disabled])');
+  assert.equal(await page.evaluate(() => document.getElementById('attach-panel').matches(':modal')), true, 'a modal dialog');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#attach-panel', { state: 'detached' });
+  assert.equal(await page.evaluate(() => document.activeElement.classList.contains('attach-btn') &&
+    document.activeElement.closest('li').getAttribute('data-id')), a.id, 'the focus is back on the opener');
 
   /* 44 px targets on a phone, in Spanish. */
   const { ctx, p } = await newPage({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, locale: 'es-PE' });
