@@ -132,7 +132,19 @@ api PUT "/api/samples/$sid/results/$rid" -H 'Content-Type: application/json' \
 ex3=$(json "$work/body" 'j["summary"]["quality"]["poor_excluded"]')
 [ "$code" = 200 ] && [ "$ex3" = "$ex" ] && ok "and can leave it out again" || bad "exclude -> $code $ex3"
 
-# 5. live frames: the same flags as warnings, and the gate
+# 5. the rules read from the pixels, each on a degraded copy of the field:
+# faded stain, cells on cells (thick), defocus
+for spec in "od:0.35,0.35,0.35 stain_faded" "thick:3 thick" "blur:1.2+noise:3 focus"; do
+	# shellcheck disable=SC2086 # two words
+	set -- $spec
+	"$gq" degrade "$1" "$base" "$work/deg.jpg" || { bad "gen-quality $1"; continue; }
+	c=$(post "$work/deg.jpg" "$work/deg.json")
+	fl=$(json "$work/deg.json" '[f["flag"] for f in j["quality"]["flags"]]' 2>/dev/null)
+	[ "$c" = 200 ] && echo "$fl" | grep -q "'$2'" &&
+	    ok "$1 -> 200, flagged $2 ($fl)" || bad "$1 -> $c, flags $fl"
+done
+
+# 6. live frames: the same flags as warnings, and the gate
 c=$(curl -s -o "$work/d.json" -w '%{http_code}' -F "image=@$work/dark.jpg" "$BV_URL/api/detect")
 w=$(json "$work/d.json" 'j["warnings"]' 2>/dev/null)
 echo "$w" | grep -q "'dark'" && [ "$c" = 200 ] && ok "live: the dark frame warns dark ($w)" ||
