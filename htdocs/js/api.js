@@ -107,6 +107,12 @@ export function microscope(name) { return request('GET', '/api/microscopes/' + e
 /* Step (a): thresholds chosen on its checked fields, adopted only if better on held-out ones. */
 export function microscopeAdapt(name) { return request('POST', '/api/microscopes/' + encodeURIComponent(name) + '/adapt', {}); }
 export function microscopeRollback(name) { return request('POST', '/api/microscopes/' + encodeURIComponent(name) + '/rollback', {}); }
+/* Import a file exported by another box: kind 'fields' (checked fields) or 'model' (docs/api.md). */
+export function microscopeImport(name, kind, file) {
+  return fetch('/api/microscopes/' + encodeURIComponent(name) + '/' + kind, { method: 'POST', cache: 'no-store',
+    headers: { 'Accept': 'application/json', 'Content-Type': 'application/octet-stream' }, body: file })
+    .then(function (r) { return r.text().then(function (text) { return parseBody(r.status, text); }); });
+}
 export function health() { return request('GET', '/api/health'); }
 export function results(limit) { return request('GET', '/api/results?limit=' + (limit || 100)); }
 /* The API's copy: the detector's result with its latest review merged in (docs/api.md). */

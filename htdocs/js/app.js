@@ -21,6 +21,7 @@ import * as samples from './samples.js';
 import { Viewer } from './viewer.js';
 import { state, $, viewer, setViewer, show, errorText, showError, classesOf, download, savedThresholds, activeThresholds, countAt, countsCsv } from './common.js';
 import { baseImage, useSaved, showResult, noteBase, render, exportShown, boxInfo } from './result.js';
+import { setupMicShare } from './micshare.js';
 import { draftChanges, dirty, micAction, cells, tally, remember, choose, deleteSelected, undo, onTap, setAdding, setEditing, renderReview } from './review.js';
 import { GALLERY_STEP, gallery, renderGallery, galleryTab, saveReview } from './gallery.js';
 import { addFiles, cancelAll, setBusy, renderQueue, setupDrop } from './upload.js';
@@ -234,6 +235,7 @@ function init() {
   setupUpload();
   setupResult();
   setupReview();
+  setupMicShare();
   setupReviewKeys();
   setupHistory();
   setupGallery();

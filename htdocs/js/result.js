@@ -7,6 +7,7 @@ import { bars } from './chart.js';
 import { h, clear } from './dom.js';
 import { state, $, viewer, show, showError, pct, scaleUnsure, scaleReason, scaleText, fovText, classesOf, classLabel, classAbbr, download, savedThresholds, activeThresholds, thresholdsList, thresholdsText, ratioText } from './common.js';
 import { draftFrom, draftChanges, typed, reviewed, checkedOf, renderMicroscope, renderMicActions, micText, cells, tally, reviewText, renderReview } from './review.js';
+import { renderMicShare } from './micshare.js';
 import { renderGallery } from './gallery.js';
 import { sampleCodes, attachedHere, askCodes, closeAttach } from './attach.js';
 
@@ -191,6 +192,7 @@ export function render() {
   $('mic-error').textContent = micText() || '';
   show($('mic-error'), !!micText());
   renderMicActions();
+  renderMicShare();
 
   bars($('chart'), classes.map(function (c, k) {
     return { label: classAbbr(c), value: counts[c] || 0, cls: 'k' + k };

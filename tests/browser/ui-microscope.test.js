@@ -70,6 +70,35 @@ async function adaptAndRollBack(page, r, mic) {
   assert.equal(m2.adaptation, 0);
 }
 
+/*
+ * Export and import (issue 26 item 4): the page links to the microscope's checked fields as one
+ * file; the same file chosen in "Import checked fields" is imported (here, as another box would)
+ * and the page says how many, in its language; a damaged file is refused with the page's words.
+ */
+const IMPORTED = { en: /^(\d+) checked fields imported\.$/, es: /^(\d+) campos revisados importados\.$/ };
+const DAMAGED = { en: 'damaged or cut short', es: 'dañado o incompleto' };
+async function exportImport(page, mic, lang) {
+  await page.waitForSelector('#mic-share:not([hidden])');
+  const href = await page.getAttribute('#mic-export-fields', 'href');
+  assert.equal(href, '/api/microscopes/' + encodeURIComponent(mic) + '/fields');
+  const before = await (await page.request.get(base + '/api/microscopes/' + mic)).json();
+  const pack = await (await page.request.get(base + href)).body();
+  assert.equal(pack.subarray(0, 8).toString(), 'BVPACK 1');
+  await page.setInputFiles('#mic-import-fields', { name: 'fields.bvpack', mimeType: 'application/octet-stream', buffer: pack });
+  await page.waitForFunction((re) => new RegExp(re).test(document.getElementById('notice').textContent), IMPORTED[lang].source);
+  const n = Number(IMPORTED[lang].exec(await page.textContent('#notice'))[1]);
+  const after = await (await page.request.get(base + '/api/microscopes/' + mic)).json();
+  assert.equal(n, before.fields);
+  assert.equal(after.fields, before.fields * 2);
+  const bad = Buffer.from(pack);
+  bad[bad.length - 10] ^= 0x40;
+  await page.setInputFiles('#mic-import-fields', { name: 'bad.bvpack', mimeType: 'application/octet-stream', buffer: bad });
+  await page.waitForSelector('#mic-share-fail:not([hidden])');
+  assert.ok((await page.textContent('#mic-share-fail')).includes(DAMAGED[lang]), await page.textContent('#mic-share-fail'));
+  const again = await (await page.request.get(base + '/api/microscopes/' + mic)).json();
+  assert.equal(again.fields, after.fields, 'a refused file changes nothing');
+}
+
 for (const lang of ['en', 'es']) {
   test(`a field saved "every cell checked" shows its microscope's error (${lang})`, async (t) => {
     if (!base) return t.skip('BV_URL unset (run through tests/ui.sh)');
@@ -115,6 +144,7 @@ for (const lang of ['en', 'es']) {
       /* one checked field: too few to adapt, nothing to roll back */
       assert.equal(await page.isVisible('#mic-actions'), false);
       if (lang === 'en') await adaptAndRollBack(page, r, mic);
+      await exportImport(page, mic, lang);
       await page.screenshot({ path: path.join(ARTIFACTS, 'ui-microscope-' + lang + '.png'), fullPage: true });
       assert.deepEqual(problems, []);
     } finally {
