@@ -209,8 +209,13 @@ scan_estimate(struct detector *d, const struct scan_model *m,
 			bestscore = score;
 			best = meas;
 			bestf = f;
-		} else if (bestscore > 0 && score < bestscore / 2)
-			break;		/* past the peak */
+		} else if (bestscore > 0 && score < bestscore / 2 &&
+		    !(ks == both && (ks[i] < 0 || (meas.n >= 10 &&
+		    meas.median < m->rbc_net_px))))
+			break;		/* past the peak (not in a search the
+					   letterbox left undecided: its half
+					   size, or many cells still smaller
+					   than trained, is no peak) */
 		if (meas.n >= 3 && scale_fit(meas.median, m->rbc_net_px) >= 1)
 			break;		/* a clear answer */
 		/*
