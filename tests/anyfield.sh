@@ -19,8 +19,8 @@
 set -u
 . "$top_srcdir/tests/lib/server.sh"
 
-command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
+. "$top_srcdir/tests/lib/check.sh"
+bv_need curl python3
 jpg=$BV_DATASET/BCCD/JPEGImages
 list=$BV_DATASET/BCCD/ImageSets/Main/test.txt
 if [ ! -f "$list" ]; then
@@ -35,10 +35,6 @@ tol_rbc=$1 tol_wbc=$2 tol_plt=$3
 bv_server_start
 work=$BV_STATE/work
 mkdir -p "$work"
-
-fails=0 n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-bad() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
 
 post() { # file out.json
 	curl -s -o "$2" -w '%{http_code}' -F "image=@$1" "$BV_URL/api/analyze"

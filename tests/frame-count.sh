@@ -13,8 +13,8 @@
 set -u
 . "$top_srcdir/tests/lib/server.sh"
 
-command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
+. "$top_srcdir/tests/lib/check.sh"
+bv_need curl python3
 gen=$top_builddir/tests/gen-smear
 [ -x "$gen" ] || { echo "ERROR: $gen not built"; exit 99; }
 field=$top_builddir/tests/gen-field

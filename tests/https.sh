@@ -7,14 +7,12 @@
 set -u
 . "$top_srcdir/tests/lib/server.sh"
 
-command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
-command -v openssl >/dev/null || { echo "SKIP: openssl missing"; exit 77; }
+. "$top_srcdir/tests/lib/check.sh"
+bv_need curl openssl
 LIGHTTPD=$(command -v lighttpd || echo /usr/sbin/lighttpd)
 [ -x "$LIGHTTPD" ] || { echo "SKIP: lighttpd is not installed"; exit 77; }
 probe=$(mktemp -d /tmp/bv-tls.XXXXXX)
-printf 'server.modules = ( "mod_openssl" )\nserver.document-root = "%s"\nserver.port = 1\n' \
-    "$probe" > "$probe/probe.conf"
-if ! "$LIGHTTPD" -tt -f "$probe/probe.conf" >/dev/null 2>&1; then
+if ! bv_tls_ok "$probe"; then
 	rm -rf "$probe"
 	echo "SKIP: lighttpd's mod_openssl is not installed (apt-get install lighttpd-mod-openssl)"
 	exit 77
@@ -27,10 +25,6 @@ export BV_TLS_DIR BV_TLS_PORT
 bv_server_start
 trap 'bv_server_stop; rm -rf "$tls"' EXIT INT TERM
 https=https://localhost:$BV_TLS_PORT
-
-fails=0 n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-bad() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
 
 san=$(openssl x509 -in "$tls/bloodview.crt" -noout -ext subjectAltName 2>/dev/null | tr -d ' \n')
 case $san in

@@ -25,8 +25,8 @@ top=$(cd "$here/../.." && pwd)
 # Each harness: its sources besides fuzz_NAME.c, and its libraries.
 libs=
 case $name in
-multipart)	srcs="$top/src/multipart.c" ;;
-image)		srcs="$top/src/imgcheck.c $top/src/imgio.c $top/src/annotate.c"
+multipart)	srcs="$top/src/base/multipart.c" ;;
+image)		srcs="$(ls "$top"/src/image/*.c) $top/src/vision/annotate.c"
 		libs="-lmagic -ljpeg -lpng -lm" ;;
 *)		usage ;;
 esac

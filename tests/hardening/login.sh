@@ -297,11 +297,8 @@ hd_stop
 trap - EXIT
 
 # --- 2b. over HTTPS the cookie is Secure ------------------------------------
-LIGHTTPD=$(command -v lighttpd || echo /usr/sbin/lighttpd)
 probe=$(mktemp -d /tmp/bv-login-tls.XXXXXX)
-printf 'server.modules = ( "mod_openssl" )\nserver.document-root = "%s"\nserver.port = 1\n' \
-    "$probe" > "$probe/probe.conf"
-if command -v openssl >/dev/null && "$LIGHTTPD" -tt -f "$probe/probe.conf" >/dev/null 2>&1 &&
+if command -v openssl >/dev/null && bv_tls_ok "$probe" &&
     sh "$top_srcdir/etc/mkcert.sh" "$probe" >/dev/null 2>&1; then
 	BV_TLS_DIR=$probe BV_TLS_PORT=$(bv_free_port) BV_SERVER_PROCS=1
 	export BV_TLS_DIR BV_TLS_PORT BV_SERVER_PROCS
@@ -327,53 +324,17 @@ fi
 rm -rf "$probe"
 
 # --- 3. nginx: auth_request ---------------------------------------------------
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-if [ ! -x "$NGINX" ]; then
+. "$top_srcdir/tests/lib/nginx.sh"
+if ! bv_nginx_found; then
 	echo "# nginx not installed: its part skipped"
 	hd_finish
 fi
 state=$(mktemp -d /tmp/bv-login-ngx.XXXXXX)
 chmod 755 "$state"
-port=$(bv_free_port)
-BV_EXTRA_CONF="$line" sh "$top_srcdir/etc/mkconf-local.sh" "$state" "$port" "$top_builddir" "$top_srcdir" 1 >/dev/null
-[ "$(id -u)" = 0 ] && chown -R www-data:www-data "$state"
-$run_as "$top_builddir/cgi-bin/bloodview" -c "$state/bloodview.conf" -s "$state/fcgi.sock" 2>"$state/backend.log" &
-backend=$!
-mkdir -p "$state/nginx"
-sed -e "s|listen 8080;|listen 127.0.0.1:$port;|" \
-    -e "s|@htdocsdir@|$top_srcdir/htdocs|" \
-    -e "s|unix:/run/bloodview/bloodview.sock|unix:$state/fcgi.sock|" \
-    -e "s|root @statedir@;|root $state;|" \
-    -e "s|include fastcgi_params;|include /etc/nginx/fastcgi_params;|" \
-    "$top_srcdir/etc/nginx-bloodview.conf.in" > "$state/nginx/server.conf"
-cat > "$state/nginx/nginx.conf" <<EOC
-$( [ "$(id -u)" = 0 ] && echo "user www-data;" )
-worker_processes 1;
-pid $state/nginx/nginx.pid;
-error_log $state/nginx/error.log;
-events { worker_connections 64; }
-http {
-	include /etc/nginx/mime.types;
-	access_log off;
-	client_body_temp_path $state/nginx/body;
-	fastcgi_temp_path $state/nginx/fcgi;
-	proxy_temp_path $state/nginx/proxy;
-	uwsgi_temp_path $state/nginx/uwsgi;
-	scgi_temp_path $state/nginx/scgi;
-	include $state/nginx/server.conf;
-}
-EOC
-"$NGINX" -c "$state/nginx/nginx.conf" -g 'daemon off;' 2>"$state/nginx/stderr" &
-ngx=$!
-trap 'kill $ngx $backend 2>/dev/null; wait 2>/dev/null; rm -rf "$state"' EXIT
-BV_URL=http://127.0.0.1:$port
+trap 'bv_nginx_stop; rm -rf "$state"' EXIT
+bv_nginx_start "$state" "$line"
+BV_URL=$BV_NGINX_URL
 w=$state
-i=0
-until curl -sf -o /dev/null "$BV_URL/api/health"; do
-	i=$((i + 1))
-	[ $i -gt 1200 ] && { echo "ERROR: nginx/backend not up"; cat "$state/nginx/stderr" "$state/nginx/error.log" "$state/backend.log"; exit 99; }
-	sleep 0.1
-done
 req GET /api/results; expect "nginx: API without a session" 401 login_required
 req POST /api/login -H "$JSON" --data-binary "$body"; expect "nginx: login" 200 -
 C="Cookie: $(cookie_of "$w/h")"

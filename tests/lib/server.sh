@@ -58,3 +58,13 @@ bv_server_stop() {
 		rm -rf "$BV_STATE"
 	fi
 }
+
+# bv_tls_ok DIR: true when lighttpd is installed and loads mod_openssl
+# (the probe config it tries is written into DIR, which the caller owns).
+bv_tls_ok() {
+	LIGHTTPD=$(command -v lighttpd || echo /usr/sbin/lighttpd)
+	[ -x "$LIGHTTPD" ] || return 1
+	printf 'server.modules = ( "mod_openssl" )\nserver.document-root = "%s"\nserver.port = 1\n' \
+	    "$1" > "$1/probe.conf"
+	"$LIGHTTPD" -tt -f "$1/probe.conf" >/dev/null 2>&1
+}
