@@ -1,0 +1,140 @@
+/* test_rbccls.c: the server's red-cell morphology classes (rbccls.c) on labelled chula-rbc validation images, through the server's own crop and rule */
+/*
+ * Eight images of chula-rbc's validation split (bv-rbc-crops, seed 27; the
+ * test split is read once, for the model card, never here).  Each
+ * labelled point becomes a detected red-cell box of the typical size (40
+ * px, centred on the point); rbcmorph_field() measures them and
+ * rbccls_field() classifies the measured ones, as /api/analyze does.
+ * Checks: every measured cell is classified or abstained, none more;
+ * "reject" is never a class of the counts; and, among classified cells,
+ * the labels are matched far above chance (12 classes): a wrong crop
+ * geometry or colour order between training and server would not be.
+ * Skips (77) without ../shared's chula-rbc or models/v1-rbcmorph.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "vision/classifier.h"
+#include "vision/detector.h"
+#include "vision/rbccls.h"
+#include "vision/rbcmorph.h"
+#include "image/imgio.h"
+#include "check.h"
+
+#define MAXP	512
+#define FLOOR	0.60	/* accuracy among classified cells, at least */
+
+static const int val_ids[] = { 385, 277, 118, 686, 373, 690, 13, 388 };
+static const char *const chula[13] = { "normal", "macrocyte", "microcyte",
+	"spherocyte", "target", "stomatocyte", "ovalocyte", "teardrop",
+	"burr", "schistocyte", "uncategorised", "hypochromia", "elliptocyte" };
+
+static int
+read_all(const char *path, unsigned char **buf, size_t *len)
+{
+	FILE	*f = fopen(path, "rb");
+	long	 n;
+
+	if (f == NULL)
+		return -1;
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 ||
+	    fseek(f, 0, SEEK_SET) != 0 || (*buf = malloc((size_t)n)) == NULL ||
+	    fread(*buf, 1, (size_t)n, f) != (size_t)n) {
+		fclose(f);
+		return -1;
+	}
+	*len = (size_t)n;
+	fclose(f);
+	return 0;
+}
+
+/* One image: its labelled points as boxes, classified; adds to the tallies. */
+static int
+one_image(struct classifier *c, const char *dir, int id, int *right,
+    int *classified)
+{
+	char		 p[2048];
+	unsigned char	*buf;
+	size_t		 len, n = 0, i;
+	struct img	 im;
+	struct det_box	 b[MAXP];
+	int		 lab[MAXP], x, y, k;
+	double		 thr[1] = { 0.5 };
+	json_t		*morph, *cls, *cell;
+	FILE		*f;
+
+	snprintf(p, sizeof(p), "%s/images/%d.jpg", dir, id);
+	if (read_all(p, &buf, &len) == -1)
+		return -1;
+	CHECK(imgio_decode(buf, len, len > 4 && memcmp(buf, "\x89PNG", 4) == 0 ?
+	    IMG_PNG : IMG_JPEG, NULL, &im) == IMG_OK);
+	free(buf);
+	snprintf(p, sizeof(p), "%s/labels/%d.txt", dir, id);
+	if ((f = fopen(p, "r")) == NULL)
+		return -1;
+	while (n < MAXP && fscanf(f, "%d %d %d", &x, &y, &k) == 3)
+		if (k >= 0 && k < 13 && k != 10) {
+			b[n] = (struct det_box){ 0, 0.9f, x - 20.0f, y - 20.0f,
+			    40, 40 };
+			lab[n++] = k;
+		}
+	fclose(f);
+	morph = rbcmorph_field(&im, 1.0, NULL, b, n, 0, thr, 0);
+	CHECK(morph != NULL);
+	CHECK(rbccls_field(c, &im, 1.0, NULL, b, n, 0, thr, morph) == 0);
+	cls = json_object_get(morph, "classes");
+	CHECK(json_is_object(cls));
+	CHECK(json_integer_value(json_object_get(cls, "classified")) +
+	    json_integer_value(json_object_get(cls, "abstained")) ==
+	    json_integer_value(json_object_get(morph, "measured")));
+	CHECK(json_object_get(json_object_get(cls, "by"), "reject") == NULL);
+	CHECK(fabs(json_number_value(json_object_get(cls, "typical_px")) - 40) <
+	    1e-9);
+	json_array_foreach(json_object_get(cls, "cells"), i, cell) {
+		size_t		 box = (size_t)json_integer_value(
+		    json_object_get(cell, "box"));
+		const char	*name = json_string_value(json_object_get(cell,
+		    "class"));
+
+		CHECK(box < n && name != NULL);
+		if (box >= n || name == NULL || strcmp(name, "abstained") == 0)
+			continue;
+		(*classified)++;
+		*right += strcmp(name, chula[lab[box]]) == 0;
+	}
+	json_decref(morph);
+	imgio_free(&im);
+	return 0;
+}
+
+int
+main(void)
+{
+	const char		*top = getenv("top_srcdir") ? getenv("top_srcdir") : "..";
+	char			 dir[1024], m[1024], err[512];
+	struct classifier	*c;
+	int			 right = 0, classified = 0;
+
+	snprintf(dir, sizeof(dir), "%s/../shared/datasets/chula-rbc", top);
+	snprintf(m, sizeof(m), "%s/models/v3.cfg", top);
+	if ((c = rbccls_load(m, err, sizeof(err))) == NULL) {
+		printf("SKIP: %s\n", err);
+		return 77;
+	}
+	for (size_t i = 0; i < sizeof(val_ids) / sizeof(val_ids[0]); i++)
+		if (one_image(c, dir, val_ids[i], &right, &classified) == -1) {
+			printf("SKIP: chula-rbc image %d not found\n", val_ids[i]);
+			classifier_free(c);
+			return 77;
+		}
+	printf("classified %d cells, %d as labelled (%.3f)\n", classified, right,
+	    classified ? (double)right / classified : 0);
+	CHECK(classified > 100);
+	CHECK(classified > 0 && (double)right / classified >= FLOOR);
+	classifier_free(c);
+	return check_done("test_rbccls");
+}
