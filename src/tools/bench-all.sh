@@ -39,6 +39,7 @@ out=$(mktemp -d /tmp/bv-bench-all.XXXXXX)
 trap 'rm -rf "$out"' EXIT INT TERM
 t0=$(date +%s)
 echo "bench-all: $(date -u '+%F %T UTC'), $(uptime)"
+echo "bench-all: CPU $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1), $(nproc) cores"
 
 echo "== 1. forwards: stock libdarknet, xnnpack fp32, xnnpack int8 (1 thread)"
 "$b/bv-bench" "$m/v3.cfg" "$m/v3.weights" "$m/bccd.names" "$img" 30 1 \
