@@ -36,29 +36,41 @@ __attribute__((target("avx2"))) void
 qg_sum_avx2(const struct qconv *q, const int8_t *const *rows, size_t blk,
     int32_t *acc)
 {
-	const int8_t	*wb = q->wp + blk * q->kq * QG_NB * 4, *r;
+	const int8_t	*wb = q->wp + blk * q->kq * QG_NB * 4, *r, *wn;
 	const __m128i	 flip = _mm_set1_epi8((char)0x80);
-	__m256i		 s[8], a, w;
+	__m256i		 a, s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0,
+			 s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
 	size_t		 kk, c4 = (size_t)q->s.c / 4, i, j, n = 0;
 	int32_t		 t[8 * 8], x;
 
-	for (j = 0; j < 8; j++)
-		s[j] = _mm256_setzero_si256();
+	/* named sums: an array indexed in the loop stays in memory */
+#define AV_STEP(s, j) s = _mm256_add_epi32(s, _mm256_madd_epi16(a,	\
+	_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(wn +	\
+	16 * (j))))))
 	for (kk = 0; kk < (size_t)q->s.k * q->s.k; kk++)
 		for (r = rows[kk], i = 0; i < c4; i++, n++) {
 			memcpy(&x, r + 4 * i, 4);
 			a = _mm256_broadcastq_epi64(_mm_cvtepu8_epi16(
 			    _mm_xor_si128(_mm_cvtsi32_si128(x), flip)));
-			for (j = 0; j < 8; j++) {
-				w = _mm256_cvtepi8_epi16(_mm_loadu_si128(
-				    (const __m128i *)(wb + (n * QG_NB + 4 * j) *
-				    4)));
-				s[j] = _mm256_add_epi32(s[j],
-				    _mm256_madd_epi16(a, w));
-			}
+			wn = wb + n * QG_NB * 4;
+			AV_STEP(s0, 0);
+			AV_STEP(s1, 1);
+			AV_STEP(s2, 2);
+			AV_STEP(s3, 3);
+			AV_STEP(s4, 4);
+			AV_STEP(s5, 5);
+			AV_STEP(s6, 6);
+			AV_STEP(s7, 7);
 		}
-	for (j = 0; j < 8; j++)
-		_mm256_storeu_si256((__m256i *)(t + 8 * j), s[j]);
+#undef AV_STEP
+	_mm256_storeu_si256((__m256i *)(t + 0), s0);
+	_mm256_storeu_si256((__m256i *)(t + 8), s1);
+	_mm256_storeu_si256((__m256i *)(t + 16), s2);
+	_mm256_storeu_si256((__m256i *)(t + 24), s3);
+	_mm256_storeu_si256((__m256i *)(t + 32), s4);
+	_mm256_storeu_si256((__m256i *)(t + 40), s5);
+	_mm256_storeu_si256((__m256i *)(t + 48), s6);
+	_mm256_storeu_si256((__m256i *)(t + 56), s7);
 	for (j = 0; j < QG_NB; j++)
 		acc[j] = t[2 * j] + t[2 * j + 1];
 }

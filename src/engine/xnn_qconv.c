@@ -5,8 +5,9 @@
  * built on our kernel too, on its real buffers; both are run 5 times,
  * alternating, and the faster (best of 5, wall clock) is kept, the other
  * deleted.  BV_QGEMM=off keeps XNNPACK everywhere, BV_QGEMM=on takes
- * ours wherever it can run (tests compare both against darknet).  The
- * kernel's path (VNNI, AVX2, C) is the CPU's best (qgemm_best_path()).
+ * ours wherever it can run (tests compare both against darknet),
+ * BV_QGEMM=avx2 or c takes ours on that path.  Otherwise the kernel's
+ * path (VNNI, AVX2, C) is the CPU's best (qgemm_best_path()).
  */
 
 #include "engine/xnn_internal.h"
@@ -91,6 +92,17 @@ mode_off(void)
 	return mode != NULL && strcmp(mode, "off") == 0;
 }
 
+/* BV_QGEMM=avx2 or c: ours on that path, forced (for benchmarks). */
+static enum qgemm_path
+mode_path(const char *mode)
+{
+	if (mode != NULL && strcmp(mode, "avx2") == 0)
+		return QGEMM_AVX2;
+	if (mode != NULL && strcmp(mode, "c") == 0)
+		return QGEMM_C;
+	return qgemm_best_path();
+}
+
 void
 xe_qconv_choose(struct engine_xnn *e, struct xlayer *x, const layer *l,
     const struct qconv_args *a)
@@ -115,11 +127,12 @@ xe_qconv_choose(struct engine_xnn *e, struct xlayer *x, const layer *l,
 	s.in_stride = in.stride;
 	s.out_stride = a->out_stride;
 	if ((x->qc = qconv_new(&s, a->w, a->b, a->ks, a->si, a->zi, a->so,
-	    a->zo, a->omin, qgemm_best_path())) == NULL)
+	    a->zo, a->omin, mode_path(mode))) == NULL)
 		return;
 	x->qc_in = xe_loc_ptr(e, &in);
 	x->qc_out = a->dst;
-	if ((mode == NULL || strcmp(mode, "on") != 0) && !own_faster(x)) {
+	if ((mode == NULL || strcmp(mode, "on") != 0) && mode_path(mode) ==
+	    qgemm_best_path() && !own_faster(x)) {
 		qconv_free(x->qc);
 		x->qc = NULL;
 		return;
