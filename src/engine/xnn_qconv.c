@@ -112,7 +112,10 @@ xe_qconv_choose(struct engine_xnn *e, struct xlayer *x, const layer *l,
 	struct qconv_shape s;
 	int		 k;
 
-	if (mode_off() || l->groups != 1 || x->c % 4 != 0)
+	/* the C path (arm64, x86 without AVX2) is ~20x XNNPACK: not tried
+	 * unless asked for */
+	if (mode_off() || l->groups != 1 || x->c % 4 != 0 ||
+	    (mode == NULL && mode_path(mode) == QGEMM_C))
 		return;
 	memset(&s, 0, sizeof(s));
 	s.h = x->h;
