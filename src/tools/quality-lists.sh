@@ -82,7 +82,7 @@ for sp in train val test; do
 			echo "1 $sp eyepiece none $e"
 		done
 		m=$work/mosaic-$sp-$k.jpg
-		# shellcheck disable=SC2086
+		# shellcheck disable=SC2086,SC2046 # nine paths without spaces
 		[ $k -ge 4 ] || [ -s "$m" ] || "$build/tests/gen-field" mosaic \
 		    3 0.5 "$m" $(echo $group | cut -d' ' -f1-9) >/dev/null
 		[ $k -ge 4 ] || echo "1 $sp mosaic none $m"
