@@ -3,11 +3,13 @@
 #define BV_SAMPLES_INT_H
 
 /*
- * The sample module is four files, one responsibility each: samples.c
- * (the store: files, flock, temporary + fsync + rename), samples_valid.c
- * (checking a client's facts), samples_summary.c (totals, estimates and
- * their sentences) and samples_routes.c (the HTTP handlers).  Only they
- * include this header; everyone else uses samples.h.
+ * The sample module's files, one responsibility each: samples.c (the
+ * store; its files, flock, temporary + fsync + rename in samples_file.c),
+ * samples_valid.c (checking a client's facts), samples_summary.c with
+ * samples_density.c and samples_screen.c (totals, estimates, flags,
+ * screening and their sentences), samples_diff.c (the differential) and
+ * samples_routes.c (the HTTP handlers).  Only they include this header;
+ * everyone else uses samples.h.
  */
 
 #include <math.h>
