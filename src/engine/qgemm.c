@@ -1,6 +1,7 @@
 /* qgemm.c: our int8 convolution: packing, the C path, the choice of path */
 
-#include "engine/qgemm_internal.h"
+#include "engine/qgemm.h"
+#include "engine/qgemm_paths.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -2,6 +2,8 @@
 #ifndef BV_QGEMM_H
 #define BV_QGEMM_H
 
+#include "engine/qgemm_paths.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,18 +21,9 @@
  *
  * Paths are chosen at run time from the CPU (never from the build
  * machine's): VNNI (AVX-512 vpdpbusd), AVX2 (16-bit products, vpmaddwd),
- * or the portable C loop.
+ * or the portable C loop.  The types (enum qgemm_path, struct
+ * qconv_shape) are in qgemm_paths.h.
  */
-enum qgemm_path { QGEMM_C, QGEMM_AVX2, QGEMM_VNNI };
-
-struct qconv_shape {
-	int	 h, w, c;		/* input */
-	int	 oh, ow, oc;		/* output */
-	int	 k, stride, pad;	/* square kernel; pad on every side */
-	size_t	 in_stride, out_stride;	/* elements per pixel */
-};
-
-struct qconv;
 
 /* Pixels per task of qconv_run_tile(). */
 #define QCONV_TILE	64

@@ -5,7 +5,7 @@
  * not run and the C path serves.
  */
 
-#include "engine/qgemm_internal.h"
+#include "engine/qgemm_paths.h"
 
 #include <string.h>
 

@@ -1,5 +1,6 @@
 /* xnn_forward.c: one forward pass of the XNNPACK engine, layer by layer */
 
+#include "engine/engine_xnn.h"
 #include "engine/xnn_internal.h"
 
 #include <math.h>

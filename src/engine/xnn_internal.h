@@ -44,8 +44,6 @@
 
 #ifdef HAVE_XNNPACK
 
-#include "engine/engine_xnn.h"
-
 #include <darknet.h>
 #include <pthreadpool.h>
 #include <xnnpack.h>

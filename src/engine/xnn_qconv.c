@@ -10,6 +10,7 @@
  * path (VNNI, AVX2, C) is the CPU's best (qgemm_best_path()).
  */
 
+#include "engine/engine_xnn.h"
 #include "engine/xnn_internal.h"
 
 #include <stdlib.h>

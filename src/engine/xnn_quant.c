@@ -1,5 +1,6 @@
 /* xnn_quant.c: int8 parameters, 256-entry tables, calibration ranges */
 
+#include "engine/engine_xnn.h"
 #include "engine/xnn_internal.h"
 
 #include <errno.h>

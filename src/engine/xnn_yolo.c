@@ -1,5 +1,6 @@
 /* xnn_yolo.c: the engine's outputs: YOLO decode, darknet's NMS, a result */
 
+#include "engine/engine_xnn.h"
 #include "engine/xnn_internal.h"
 
 #include <math.h>

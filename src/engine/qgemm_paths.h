@@ -1,8 +1,20 @@
-/* qgemm_internal.h: the int8 convolution's packed form, shared by its paths */
-#ifndef BV_QGEMM_INTERNAL_H
-#define BV_QGEMM_INTERNAL_H
+/* qgemm_paths.h: the int8 convolution's types and packed form for its paths */
+#ifndef BV_QGEMM_PATHS_H
+#define BV_QGEMM_PATHS_H
 
-#include "engine/qgemm.h"
+#include <stddef.h>
+#include <stdint.h>
+
+/* qgemm.h says what these are. */
+enum qgemm_path { QGEMM_C, QGEMM_AVX2, QGEMM_VNNI };
+
+struct qconv_shape {
+	int	 h, w, c;		/* input */
+	int	 oh, ow, oc;		/* output */
+	int	 k, stride, pad;	/* square kernel; pad on every side */
+	size_t	 in_stride, out_stride;	/* elements per pixel */
+};
+
 
 /* Output channels per block of packed weights; pixels per VNNI tile. */
 #define QG_NB	32
@@ -44,4 +56,4 @@ void	qg_tile_vnni(const struct qconv *, const int8_t *in, int8_t *out,
 int	qg_have_avx2(void);
 int	qg_have_vnni(void);
 
-#endif /* BV_QGEMM_INTERNAL_H */
+#endif /* BV_QGEMM_PATHS_H */
