@@ -6,22 +6,9 @@
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
 
-browser_dir=$top_srcdir/tests/browser
-chromium=${BV_CHROMIUM:-/usr/bin/chromium}
+. "$top_srcdir/tests/lib/browser.sh"
+bv_need_browser
 img=${BV_DATASET:-}/BCCD/JPEGImages/BloodImage_00001.jpg
-if [ ! -x "$chromium" ]; then
-	echo "SKIP: $chromium is absent (apt-get install chromium)"
-	exit 77
-fi
-if ! command -v node >/dev/null 2>&1; then
-	echo "SKIP: node is absent (apt-get install nodejs npm)"
-	exit 77
-fi
-if [ ! -f "$browser_dir/node_modules/playwright-core/package.json" ]; then
-	echo "SKIP: playwright-core is not installed:" \
-	    "cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci"
-	exit 77
-fi
 if [ ! -f "$img" ]; then
 	echo "SKIP: BCCD dataset not found at ${BV_DATASET:-}"
 	exit 77

@@ -5,21 +5,8 @@
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
 
-browser_dir=$top_srcdir/tests/browser
-chromium=${BV_CHROMIUM:-/usr/bin/chromium}
-if [ ! -x "$chromium" ]; then
-	echo "SKIP: $chromium is absent (apt-get install chromium)"
-	exit 77
-fi
-if ! command -v node >/dev/null 2>&1; then
-	echo "SKIP: node is absent (apt-get install nodejs npm)"
-	exit 77
-fi
-if [ ! -f "$browser_dir/node_modules/playwright-core/package.json" ]; then
-	echo "SKIP: playwright-core is not installed:" \
-	    "cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci"
-	exit 77
-fi
+. "$top_srcdir/tests/lib/browser.sh"
+bv_need_browser
 
 # Screenshots and the PDF report go next to the tests when the source tree is
 # writable (a developer's checkout), else into the build tree (distcheck).
