@@ -16,6 +16,13 @@
 # measures the other fields at the shipped thresholds and at the
 # adopted ones, on the server's engine (xnnpack-int8).  Everything lands
 # in OUT: lists, each API answer, both bv-eval tables.
+# Step (c), when FINETUNE_ITERS (default 300) > 0: bv-adapt prepares the
+# 30 checked fields (the reviewed boxes, the same content-keyed split) and
+# fine-tunes v2.1 from them at nice 19 with a seeded replay of its own
+# training lists (work/v2det: BCCD train+val, pbc-detect train), under
+# /usr/bin/time -v (peak memory); bv-train eval gives mAP/AP of before and
+# after on the other fields, the held-out checked fields and the shipped
+# validation lists (what micadapt_model_decide() takes).
 set -eu
 build=$(cd "$1" && pwd) out=$2 nchk=${3:-30} seed=${4:-26}
 top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
@@ -42,6 +49,10 @@ PY
 echo "checked $(wc -l < "$out/checked.txt") fields, measuring on $(wc -l < "$out/rest.txt")"
 
 . "$top_srcdir/tests/lib/server.sh"
+# the clinic runs v2.1, the model that never saw raabin-detect (the
+# server's default is now v3, trained with part of it)
+BV_MODEL=v2
+export BV_MODEL
 bv_server_start
 i=0
 while read -r img; do
@@ -128,7 +139,9 @@ curl -s -o "$out/before.json" "$BV_URL/api/microscopes/$mic"
 curl -s -o "$out/adapt.json" -X POST -H "Origin: $BV_URL" \
     -H "Content-Type: application/json" --data-binary "{}" \
     "$BV_URL/api/microscopes/$mic/adapt"
-bv_server_stop || true
+# step (c) needs the checked fields on disk: keep the server's state
+BV_KEEP_STATE=1 bv_server_stop || true
+echo "$BV_RESULTS" > "$out/results-dir.txt"
 python3 - "$out" <<'PY'
 import json, sys
 out = sys.argv[1]
@@ -160,3 +173,39 @@ echo "== the rest at the adopted thresholds: $(cat "$out/thresholds.txt")"
 # shellcheck disable=SC2046
 ev $(cat "$out/thresholds.txt") > "$out/eval-adapted.txt"
 cat "$out/eval-adapted.txt"
+
+# ---- step (c): fine-tuning (bv-adapt) ------------------------------------
+iters=${FINETUNE_ITERS:-300}
+[ "$iters" -gt 0 ] || exit 0
+res=$(cat "$out/results-dir.txt")
+v2=$top_srcdir/work/v2det
+cat "$v2/bccd-trainval.txt" "$v2/pbc-train.txt" > "$out/replay.txt"
+t0=$(date +%s)
+"$build/bv-adapt" prepare --results "$res" --microscope "$mic" --model v2 \
+    --names "$m/bccd.names" --out "$out/adapt" --scale 0.35 --repeat 8 \
+    --replay "$out/replay.txt" --replay-n 160 --seed "$seed"
+/usr/bin/time -v -o "$out/adapt-time.txt" "$build/bv-adapt" run --work "$out/adapt" \
+    --bv-train "$build/bv-train" --cfg "$m/v2-train.cfg" --weights "$m/v2.weights" \
+    --iters "$iters" --batch 8 --seed "$seed" -- --lr 0.0005 --lr-final 0.00005 \
+    --warmup 20 --ckpt-every 50 --val-every 100000 --log-every 10 --scale-ref 288
+t1=$(date +%s)
+echo "fine-tune: $((t1 - t0)) s wall, peak RSS $(grep 'Maximum resident' "$out/adapt-time.txt")"
+new=$out/adapt/run/final.weights
+bte() {	# bte WEIGHTS LIST
+	nice -n 19 "$build/bv-train" eval --cfg "$m/v2.cfg" --weights "$1" --list "$2" \
+	    --scale-ref 288 --threads 1 2>&1 | tail -4
+}
+sed 's/$/ scale=0.35/' "$out/rest.txt" > "$out/rest-scaled.txt"
+for w in "$m/v2.weights" "$new"; do
+	echo "== $w"
+	echo "-- the other raabin fields"; bte "$w" "$out/rest-scaled.txt"
+	echo "-- held-out checked fields"; bte "$w" "$out/adapt/held.txt"
+	echo "-- shipped: bccd val"; bte "$w" "$v2/bccd-val.txt"
+	echo "-- shipped: pbc val"; bte "$w" "$v2/pbc-val-allboxes.txt"
+done > "$out/eval-finetune.txt"
+cat "$out/eval-finetune.txt"
+echo "== the rest, fine-tuned model, at the shipped thresholds"
+nice -n 19 "$build/bv-eval" --count --cfg "$m/v2.cfg" --weights "$new" \
+    --names "$m/bccd.names" --model-json "$m/v2.json" --engine xnnpack-int8 \
+    --threads 1 --list "raabin-rest=$out/rest.txt" > "$out/eval-finetuned.txt"
+cat "$out/eval-finetuned.txt"
