@@ -8,8 +8,7 @@
 #include "image/imgint.h"
 #include "image/imgio.h"
 
-/* ---- streaming resampler --------------------------------------------- */
-
+/* ---- streaming resampler (struct imgio_rsmp: see imgint.h) ----------- */
 
 static void
 axis_free(struct imgio_axis *a)

@@ -72,6 +72,20 @@ hd_json() {
 	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval("(" + sys.argv[2] + ")"))' "$1" "$2" 2>/dev/null
 }
 
+# req METHOD PATH [curl args]: $BV_URL$PATH; sets c (status) and e (error
+# code or "-"); the headers in $w/h, the body in $w/b (the caller sets w)
+req() {
+	m=$1 p=$2; shift 2
+	c=$(curl -s -o "$w/b" -D "$w/h" -w '%{http_code}' -X "$m" "$@" "$BV_URL$p")
+	e=$(hd_json "$w/b" 'j["error"]["code"]' || echo -)
+	[ -n "$e" ] || e=-
+}
+# expect WHAT STATUS CODE: the last req's status and error code
+expect() {
+	[ "$c" = "$2" ] && [ "$e" = "$3" ] && ok "$1 -> $c $e" ||
+	    bad "$1 -> $c $e, want $2 $3: $(head -c 200 "$w/b")"
+}
+
 # Count of visible results and of hidden (temporary) entries.
 hd_visible() {
 	find "$BV_RESULTS" -mindepth 1 -maxdepth 1 -type d ! -name '.*' ! -name samples | wc -l

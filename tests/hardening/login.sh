@@ -34,17 +34,6 @@ line=$(printf '%s\n' "$PW" | "$top_builddir/bv-passwd") ||
 run_as=
 [ "$(id -u)" = 0 ] && run_as="runuser -u www-data --"
 
-# req METHOD PATH [curl args]: sets c (status), e (error code or -); $w/h, $w/b
-req() {
-	m=$1 p=$2; shift 2
-	c=$(curl -s -o "$w/b" -D "$w/h" -w '%{http_code}' -X "$m" "$@" "$BV_URL$p")
-	e=$(hd_json "$w/b" 'j["error"]["code"]' || echo -)
-	[ -n "$e" ] || e=-
-}
-expect() {
-	[ "$c" = "$2" ] && [ "$e" = "$3" ] && ok "$1 -> $c $e" ||
-	    bad "$1 -> $c $e, want $2 $3: $(head -c 200 "$w/b")"
-}
 cookie_of() { sed -n 's/^[Ss]et-[Cc]ookie: *\(bv_session=[^;]*\).*/\1/p' "$1" | tr -d '\r' | head -n 1; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 # ms_of N URL [curl args]: N curl times in ms, one a line

@@ -22,18 +22,6 @@ hd_start
 w=$HD_WORK
 self=http://127.0.0.1:$BV_PORT
 
-# req METHOD PATH [curl args]: sets c (status) and e (error code or "-")
-req() {
-	m=$1 p=$2; shift 2
-	c=$(curl -s -o "$w/b" -D "$w/h" -w '%{http_code}' -X "$m" "$@" "$BV_URL$p")
-	e=$(hd_json "$w/b" 'j["error"]["code"]' || echo -)
-	[ -n "$e" ] || e=-
-}
-# expect WHAT STATUS CODE: the last req's status and error code
-expect() {
-	[ "$c" = "$2" ] && [ "$e" = "$3" ] && ok "$1 -> $c $e" ||
-	    bad "$1 -> $c $e, want $2 $3: $(head -c 200 "$w/b")"
-}
 nsamples() { ls "$BV_RESULTS/samples" 2>/dev/null | grep -c '\.json$'; }
 
 hd_post "$HD_IMG"
