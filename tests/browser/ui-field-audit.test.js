@@ -36,9 +36,12 @@ before(async () => {
 
 after(async () => {
   if (!browser) return;
-  if (sid) await api.delete(base + '/api/samples/' + sid);
-  for (const id of results) await api.delete(base + '/api/results/' + id);
-  await browser.close();
+  try {
+    if (sid) await api.delete(base + '/api/samples/' + sid);
+    for (const id of results) await api.delete(base + '/api/results/' + id);
+  } finally {
+    await browser.close();   /* a failed clean-up must not leave chromium holding the run */
+  }
 });
 
 async function open(view, lang, operator) {
