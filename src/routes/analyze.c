@@ -202,6 +202,17 @@ rbc_class(const struct app *app)
  * its part or writes the one error the client sees and returns -1;
  * analyze_free() releases whatever the steps got to.
  */
+/* Where a request's time goes: timings_ms.stages, one key each. */
+enum analyze_stage {
+	AST_READ, AST_FORM, AST_SNIFF, AST_PIXELS, AST_FIND, AST_QUALITY,
+	AST_WBC, AST_MORPH, AST_THUMB, AST_PLAIN, AST_ANNOTATE, AST_ENCODE,
+	AST_RESULT, AST_N
+};
+static const char *const analyze_stage_names[AST_N] = {
+	"read", "form", "sniff", "pixels", "find", "quality", "wbc", "morph",
+	"thumb", "plain", "annotate", "encode", "result"
+};
+
 struct analyze {
 	const struct app		*app;
 	struct multipart		*mp;
@@ -239,7 +250,20 @@ struct analyze {
 	json_t				*result;
 	char				*js;
 	double				 t0, t1, t2, t3;
+	double				 tmark;		/* last stage's end */
+	double				 st[AST_N];	/* per stage, ms */
+	double				 tjson, tcommit; /* the log line's */
 };
+
+/* Charge the time since the last mark to stage s (timings_ms.stages). */
+static void
+analyze_mark(struct analyze *a, enum analyze_stage s)
+{
+	double	 now = timing_ms();
+
+	a->st[s] += now - a->tmark;
+	a->tmark = now;
+}
 
 static void
 analyze_internal(struct http_response *resp)
@@ -393,6 +417,7 @@ analyze_decode(struct analyze *a, struct http_response *resp)
 	    (ierr = imgcheck_probe(part->data, part->len, a->type, &a->ilim,
 	    &a->W, &a->H)) != IMG_OK)
 		goto fail;
+	analyze_mark(a, AST_SNIFF);
 	/* the display copy: the photo itself unless it is very large */
 	a->dfac = fmin(1.0, sqrt((double)cfg->display_pixels /
 	    ((double)a->W * a->H)));
@@ -410,6 +435,7 @@ analyze_decode(struct analyze *a, struct http_response *resp)
 		a->W = a->im.w;
 		a->H = a->im.h;
 	}
+	analyze_mark(a, AST_PIXELS);
 	return 0;
 fail:
 	pipeline_image_error(resp, ierr);
@@ -446,10 +472,12 @@ analyze_detect(struct analyze *a, struct http_response *resp)
 	}
 	a->boxes = a->dr.boxes;
 	a->nboxes = a->dr.n;
+	analyze_mark(a, AST_FIND);
 	/* the scene gate: what is not a smear field is refused, not counted */
 	if (pipeline_quality(app, &a->im, a->dfac, &a->dr, a->thr, &a->qual,
 	    resp) == -1)
 		return -1;
+	analyze_mark(a, AST_QUALITY);
 	countframe_make(&a->dr.fov, countframe_inset(&a->dr.scale,
 	    sm.rbc_net_px), &a->cf);
 	/* the white-cell differential, on the display copy before drawing */
@@ -460,6 +488,7 @@ analyze_detect(struct analyze *a, struct http_response *resp)
 		analyze_internal(resp);
 		return -1;
 	}
+	analyze_mark(a, AST_WBC);
 	/* red-cell geometry, before drawing; um only from request/profile */
 	if ((a->morph = rbcmorph_field(&a->im, a->dfac, &a->dr.fov, a->boxes,
 	    a->nboxes, rbc_class(app), a->thr,
@@ -471,6 +500,7 @@ analyze_detect(struct analyze *a, struct http_response *resp)
 		analyze_internal(resp);
 		return -1;
 	}
+	analyze_mark(a, AST_MORPH);
 	return 0;
 }
 
@@ -496,19 +526,24 @@ analyze_draw(struct analyze *a, struct http_response *resp)
 	}
 	if (imgio_resize_fit(&a->im, cfg->thumb_size, cfg->thumb_size,
 	    &a->thumb) == -1 ||
-	    imgio_encode_jpeg(&a->thumb, 75, &a->tjpg, &a->tjpglen) == -1 ||
-	    imgio_encode_jpeg(&a->im, cfg->jpeg_quality, &a->pjpg,
+	    imgio_encode_jpeg(&a->thumb, 75, &a->tjpg, &a->tjpglen) == -1)
+		goto fail;
+	analyze_mark(a, AST_THUMB);
+	if (imgio_encode_jpeg(&a->im, cfg->jpeg_quality, &a->pjpg,
 	    &a->pjpglen) == -1)
 		goto fail;
+	analyze_mark(a, AST_PLAIN);
 	/* outline the field, unless it is simply the whole frame */
 	if (a->dr.fov.shape == FOV_CIRCLE || a->dr.fov.w < a->W - 1 ||
 	    a->dr.fov.h < a->H - 1)
 		fov_draw(&a->im, &a->dr.fov, a->dfac);
 	annotate_frame(&a->im, &a->cf, a->dfac);
 	annotate_draw(&a->im, a->ab, a->ns);
+	analyze_mark(a, AST_ANNOTATE);
 	if (imgio_encode_jpeg(&a->im, cfg->jpeg_quality, &a->jpg,
 	    &a->jpglen) == -1)
 		goto fail;
+	analyze_mark(a, AST_ENCODE);
 	return 0;
 fail:
 	analyze_internal(resp);
@@ -546,6 +581,29 @@ analyze_count_error(const struct analyze *a)
 		return json_null();
 	}
 	return ce;
+}
+
+/*
+ * The result's timings_ms: decode, scale, detect, encode and total as
+ * before, and "stages", the same time split finer (keys as named above;
+ * "find" includes "scale").  Writing the files and answering come after
+ * and are on the log line (json=, commit=).
+ */
+static json_t *
+analyze_timings_json(const struct analyze *a)
+{
+	json_t	*st = json_object();
+	int	 s;
+
+	for (s = 0; s < AST_N; s++)
+		json_object_set_new(st, analyze_stage_names[s],
+		    json_real(num_round1(a->st[s])));
+	return json_pack("{s:f,s:f,s:f,s:f,s:f,s:o}",
+	    "decode", num_round1(a->t1 - a->t0),
+	    "scale", num_round1(a->dr.t_scale),
+	    "detect", num_round1(a->t2 - a->t1),
+	    "encode", num_round1(a->t3 - a->t2),
+	    "total", num_round1(timing_ms() - a->t0), "stages", st);
 }
 
 /* A new id and the result's JSON, timings included. */
@@ -594,16 +652,14 @@ analyze_json(struct analyze *a, struct http_response *resp)
 	if (a->dfac < 1)
 		json_object_set_new(r, "display", json_pack("{s:i,s:i}",
 		    "width", a->im.w, "height", a->im.h));
-	json_object_set_new(r, "timings_ms", json_pack(
-	    "{s:f,s:f,s:f,s:f,s:f}", "decode", num_round1(a->t1 - a->t0),
-	    "scale", num_round1(a->dr.t_scale), "detect", num_round1(a->t2 - a->t1),
-	    "encode", num_round1(a->t3 - a->t2),
-	    "total", num_round1(timing_ms() - a->t0)));
+	analyze_mark(a, AST_RESULT);
+	json_object_set_new(r, "timings_ms", analyze_timings_json(a));
 	if ((a->js = json_dumps(r, JSON_INDENT(1) | JSON_ENSURE_ASCII |
 	    JSON_REAL_PRECISION(10))) == NULL) {
 		analyze_internal(resp);
 		return -1;
 	}
+	a->tjson = timing_ms() - a->tmark;
 	return 0;
 }
 
@@ -675,21 +731,24 @@ analyze_handle(struct app *app, const struct http_request *req,
 	a.app = app;
 	a.dfac = 1;
 	a.usrc = SCALE_NONE;
-	a.t0 = timing_ms();
+	a.t0 = a.tmark = timing_ms();
 	if (app->det == NULL) {
 		http_fail(resp, ERR_NOT_READY);
 		return;
 	}
 	if ((a.mp = pipeline_parse_form(app, req, resp, "image")) == NULL)
 		return;
+	analyze_mark(&a, AST_READ);
 	if ((a.part = multipart_find(a.mp, "image")) == NULL) {
 		http_fail_detail(resp, ERR_MISSING_FIELD,
 		    "No file in the field named \"image\".", NULL);
 		goto out;
 	}
 	if (analyze_fields(&a, resp) == -1 || analyze_sample(&a, resp) == -1 ||
-	    analyze_microscope(&a, resp) == -1 ||
-	    analyze_decode(&a, resp) == -1)
+	    analyze_microscope(&a, resp) == -1)
+		goto out;
+	analyze_mark(&a, AST_FORM);
+	if (analyze_decode(&a, resp) == -1)
 		goto out;
 	/* no microscope named: the client's own (one browser, one bench) */
 	if (a.skey[0] == '\0' && req->remote_addr != NULL)
@@ -702,14 +761,19 @@ analyze_handle(struct app *app, const struct http_request *req,
 	if (analyze_draw(&a, resp) == -1)
 		goto out;
 	a.t3 = timing_ms();
-	if (analyze_json(&a, resp) == -1 || analyze_commit(&a, resp) == -1)
+	if (analyze_json(&a, resp) == -1)
 		goto out;
+	a.tmark = timing_ms();
+	if (analyze_commit(&a, resp) == -1)
+		goto out;
+	a.tcommit = timing_ms() - a.tmark;
 	snprintf(resp->note, sizeof(resp->note),
 	    "id=%s %dx%d boxes=%zu shown=%zu scale=%s:%.3f tiles=%d "
-	    "decode=%.1fms detect=%.1fms encode=%.1fms probes=%.60s", a.id,
-	    a.W, a.H, a.nboxes, a.ns, scale_source_name(a.dr.scale.source),
-	    a.dr.scale.factor, a.dr.tiles, a.t1 - a.t0, a.t2 - a.t1,
-	    a.t3 - a.t2, a.dr.probes);
+	    "decode=%.1fms detect=%.1fms encode=%.1fms json=%.1fms "
+	    "commit=%.1fms probes=%.40s", a.id, a.W, a.H, a.nboxes, a.ns,
+	    scale_source_name(a.dr.scale.source), a.dr.scale.factor,
+	    a.dr.tiles, a.t1 - a.t0, a.t2 - a.t1, a.t3 - a.t2, a.tjson,
+	    a.tcommit, a.dr.probes);
 	http_json(resp, 200, a.result);
 	a.result = NULL;
 out:
