@@ -182,8 +182,8 @@ v2=$top_srcdir/work/v2det
 cat "$v2/bccd-trainval.txt" "$v2/pbc-train.txt" > "$out/replay.txt"
 t0=$(date +%s)
 "$build/bv-adapt" prepare --results "$res" --microscope "$mic" --model v2 \
-    --names "$m/bccd.names" --out "$out/adapt" --scale 0.35 --repeat 8 \
-    --replay "$out/replay.txt" --replay-n 160 --seed "$seed"
+    --names "$m/bccd.names" --out "$out/adapt" --scale 0.35 --repeat 3 \
+    --replay "$out/replay.txt" --replay-n 60 --seed "$seed"
 /usr/bin/time -v -o "$out/adapt-time.txt" "$build/bv-adapt" run --work "$out/adapt" \
     --bv-train "$build/bv-train" --cfg "$m/v2-train.cfg" --weights "$m/v2.weights" \
     --iters "$iters" --batch 8 --seed "$seed" -- --lr 0.0005 --lr-final 0.00005 \
