@@ -3,8 +3,8 @@
  * Two steps, each safe to repeat:
  *
  *   bv-adapt prepare --results DIR --microscope NAME --model MODEL
- *       --names NAMES --out WORK [--scale F] [--repeat 4]
- *       [--replay LIST] [--replay-n 200] [--seed 26]
+ *       --names NAMES --out WORK [--scale F] [--repeat 3]
+ *       [--replay LIST] [--replay-n 60] [--seed 26]
  *     writes WORK/images/KEY.jpg and WORK/labels/KEY.txt (YOLO boxes: what
  *     the person left after review) for each checked field, split by
  *     micadapt_split() on micadapt_field_key() into WORK/fit.txt and
@@ -412,7 +412,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: bv-adapt prepare --results DIR --microscope "
 	    "NAME --model MODEL --names NAMES --out WORK\n"
-	    "         [--scale F] [--repeat 4] [--replay LIST] [--replay-n 200]"
+	    "         [--scale F] [--repeat 3] [--replay LIST] [--replay-n 60]"
 	    " [--seed 26]\n"
 	    "       bv-adapt run --work WORK --bv-train PATH --cfg CFG "
 	    "--weights W\n"
@@ -423,7 +423,10 @@ usage(void)
 static int
 main_prepare(int argc, char **argv)
 {
-	struct prep	 p = { .repeat = 4, .replay_n = 200, .seed = 26 };
+	/* bv-train decodes and keeps every list line, repeats too: 20 fit
+	 * fields x 3 + 60 replay lines peaked at 0.70 GiB, x 8 + 160 at 1.30
+	 * (docs/microscope.md), and a Pi has 1 GB to spare */
+	struct prep	 p = { .repeat = 3, .replay_n = 60, .seed = 26 };
 
 	for (int i = 2; i + 1 < argc; i += 2) {
 		const char *k = argv[i], *v = argv[i + 1];
