@@ -10,7 +10,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('path');
-const { ARTIFACTS, VIEWS, baseUrl, launch } = require('./lib');
+const { ARTIFACTS, VIEWS, baseUrl, launch, pageModule } = require('./lib');
 
 /* The smallest JPEG header: the route answers before any byte reaches the server. */
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xff, 0xd9]);
@@ -39,7 +39,8 @@ for (const [vname, view] of VIEWS) {
         await page.goto(base + '/');
         await page.waitForSelector('html.ready');
         await page.click('.lang button[data-lang="' + lang + '"]');
-        await page.waitForFunction(() => document.documentElement.lang);
+        /* the page words the limit once it has the server's (GET /api/model at start-up) */
+        await page.waitForFunction((app) => app.state.model, await pageModule(page, 'app'));
         await page.setInputFiles('#file-input', { name: 'big-field.jpg', mimeType: 'image/jpeg', buffer: JPEG });
         await page.waitForSelector('#upload-error:not([hidden])');
         const msg = await page.textContent('#upload-error .error-msg');
