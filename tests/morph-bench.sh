@@ -2,7 +2,8 @@
 # morph-bench.sh: what red-cell morphology costs per 640x480 field, as a share of the whole analysis (issue 27)
 # A benchmark, not a test (not in TESTS): run it with
 #   make check TESTS=tests/morph-bench.sh   (N fields: MORPH_BENCH_N=20)
-# It posts N fields (BCCD, or drawn by gen-smear) to /api/analyze and
+# It posts N fields (BCCD, or drawn by gen-smear; MORPH_BENCH_DIR=a folder
+# of JPEGs instead) to /api/analyze and
 # prints the medians of the result's morphology "ms", of timings_ms
 # "total", and of their ratio per field, all from the same server run.
 set -u
@@ -20,7 +21,13 @@ work=$BV_STATE/work
 mkdir -p "$work"
 i=1
 while [ "$i" -le "${MORPH_BENCH_N:-20}" ]; do
-	img=$(bv_test_image $((i * 7))) || exit 99
+	if [ -n "${MORPH_BENCH_DIR:-}" ]; then
+		# thin smears with many whole cells, e.g. ../shared/datasets/chula-rbc/images
+		img=$(ls "$MORPH_BENCH_DIR"/*.jpg | sed -n "$((i * 7))p")
+		[ -f "$img" ] || exit 99
+	else
+		img=$(bv_test_image $((i * 7))) || exit 99
+	fi
 	curl -s -o "$work/r$i.json" -F "image=@$img" "$BV_URL/api/analyze"
 	i=$((i + 1))
 done
