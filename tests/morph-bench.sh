@@ -33,7 +33,7 @@ while [ "$i" -le "${MORPH_BENCH_N:-20}" ]; do
 done
 python3 - "$work"/r*.json <<'PY'
 import json, statistics, sys
-m, c, t, r, x, n, k = [], [], [], [], [], [], []
+m, c, t, r, x, n, k, tp = [], [], [], [], [], [], [], []
 for f in sys.argv[1:]:
     j = json.load(open(f))
     if "morphology" not in j:
@@ -45,11 +45,12 @@ for f in sys.argv[1:]:
     # the whole analysis against the same analysis without morphology
     x.append(t[-1] / max(1e-9, t[-1] - m[-1] - c[-1]))
     k.append((mo.get("classes") or {}).get("classified", 0))
+    tp.append((mo.get("classes") or {}).get("typical_px") or 0)
 print("fields %d  geometry ms median %.2f  classes ms median %.2f  analysis "
       "total ms median %.1f  morphology share median %.4f (max %.4f)  "
       "total / total without morphology median %.3f (max %.3f)  cells "
-      "measured median %g, classified median %g" % (len(m),
+      "measured median %g, classified median %g, typical red cell median %.1f px" % (len(m),
       statistics.median(m), statistics.median(c), statistics.median(t),
       statistics.median(r), max(r), statistics.median(x), max(x),
-      statistics.median(n), statistics.median(k)))
+      statistics.median(n), statistics.median(k), statistics.median(tp)))
 PY
