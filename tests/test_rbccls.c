@@ -78,8 +78,8 @@ one_image(struct classifier *c, const char *dir, int id, int *right,
 		return -1;
 	while (n < MAXP && fscanf(f, "%d %d %d", &x, &y, &k) == 3)
 		if (k >= 0 && k < 13 && k != 10) {
-			b[n] = (struct det_box){ 0, 0.9f, x - 20.0f, y - 20.0f,
-			    40, 40 };
+			b[n] = (struct det_box){ 0, 0.9f, x - 22.0f, y - 22.0f,
+			    44, 44 };
 			lab[n++] = k;
 		}
 	fclose(f);
@@ -92,7 +92,7 @@ one_image(struct classifier *c, const char *dir, int id, int *right,
 	    json_integer_value(json_object_get(cls, "abstained")) ==
 	    json_integer_value(json_object_get(morph, "measured")));
 	CHECK(json_object_get(json_object_get(cls, "by"), "reject") == NULL);
-	CHECK(fabs(json_number_value(json_object_get(cls, "typical_px")) - 40) <
+	CHECK(fabs(json_number_value(json_object_get(cls, "typical_px")) - 44) <
 	    1e-9);
 	json_array_foreach(json_object_get(cls, "cells"), i, cell) {
 		size_t		 box = (size_t)json_integer_value(

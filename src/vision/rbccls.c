@@ -72,7 +72,7 @@ rbccls_run(struct classifier *c, const struct img *im, double dfac,
     double typical_px, struct rbccls_cell *out)
 {
 	struct cellcrop	 g;
-	double		 h = typical_px * dfac / 2;
+	double		 h = typical_px * RBCCLS_BOX_TO_CELL * dfac / 2;
 	size_t		 i;
 
 	if (classifier_classes(c) > RBCCLS_MAX_CLASSES)

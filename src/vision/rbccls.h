@@ -14,6 +14,14 @@ struct img;
 
 #define RBCCLS_MAX_CLASSES	WBCOOD_MAX_CLASSES
 #define RBCCLS_REJECT		"reject"	/* plasma, not a red cell */
+/*
+ * The training crops' cell size per detected red-cell box side: on
+ * chula-rbc photos the detector's median box is 44.4 px (morph-bench.sh
+ * with MORPH_BENCH_DIR) for cells the training crops take as 40 px.
+ */
+#ifndef RBCCLS_BOX_TO_CELL
+#define RBCCLS_BOX_TO_CELL	0.90
+#endif
 
 /* One red cell's class (rule: wbcood.c, calibrated probabilities). */
 struct rbccls_cell {
