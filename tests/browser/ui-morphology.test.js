@@ -72,7 +72,9 @@ test('sample: red-cell morphology figures, the pattern line withheld, then shown
       const resp = await route.fetch(), j = await resp.json();
       Object.assign(j.summary.morphology, { measured: 150, pattern: 'Small pale red cells (microcytic hypochromic pattern): ' +
         'consistent with iron deficiency or thalassaemia trait; confirm with haemoglobin and ferritin. Not a diagnosis.',
-      pattern_i18n: [{ code: 'morph_pattern_micro_hypo', params: {} }], withheld: null, withheld_i18n: null });
+      pattern_i18n: [{ code: 'morph_pattern_micro_hypo', params: {} }], withheld: null, withheld_i18n: null,
+      classes: { classified: 150, abstained: 10, by: { normal: 90, microcyte: 45, hypochromia: 15, burr: 0 },
+        share: { normal: 0.6, microcyte: 0.3, hypochromia: 0.1, burr: 0 }, leading_abnormal: 'microcyte' } });
       await route.fulfill({ response: resp, json: j });
     });
     await page.goto(base + '/#/');
@@ -80,10 +82,16 @@ test('sample: red-cell morphology figures, the pattern line withheld, then shown
     await page.waitForSelector('.morphology .morph-pattern');
     assert.equal(await page.$('.morphology .morph-withheld'), null);
     assert.match(await page.textContent('.morphology .morph-pattern'), /^Small pale red cells .*ferritin\. Not a diagnosis\.$/);
+    /* the morphology classes (models/v1-rbcmorph): shares largest first, classes under 1 % left out */
+    assert.match(await page.textContent('.morphology .morph-classes'),
+      /^150 red cells classified by shape \(10 abstained; .*unverified here\): normal 60 %, microcyte 30 %, hypochromic cell 10 %\.$/);
+    assert.equal(await page.textContent('.morphology .morph-lead'), 'Leading abnormal shape: microcyte. Not a diagnosis.');
     await page.waitForSelector(`#print-report .rp-sample[data-sample="${smp.id}"] .rp-morph`, { state: 'attached' });
     assert.match(await page.textContent('#print-report .rp-morph'), /^Red-cell morphology \(unverified\): Small pale red cells .*Not a diagnosis\.$/);
     await lang('es');
     assert.match(await page.textContent('.morphology .morph-pattern'), /^Glóbulos rojos pequeños y pálidos .*ferritina\. No es un diagnóstico\.$/);
+    assert.match(await page.textContent('.morphology .morph-classes'), /^150 glóbulos rojos clasificados por forma .*: normal 60 %, microcito 30 %, célula hipocrómica 10 %\.$/);
+    assert.equal(await page.textContent('.morphology .morph-lead'), 'Forma anormal más frecuente: microcito. No es un diagnóstico.');
     assert.match(await page.textContent('#print-report .rp-morph'), /^Morfología eritrocitaria \(sin verificar\): Glóbulos rojos pequeños .*No es un diagnóstico\.$/);
     /* With the line, the sample's report still fits its A4 page (Spanish is the longer). */
     const vp = page.viewportSize();
