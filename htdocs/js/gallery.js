@@ -5,6 +5,7 @@ import { h, clear } from './dom.js';
 import { state, $, viewer, show, showError, pct, isNum, classesOf, classLabel, classAbbr } from './common.js';
 import { showResult, render, personType } from './result.js';
 import { draftChanges, reviewed, selectedKey, setEditing, renderReview } from './review.js';
+import { morphCaption } from './morphclasses.js';
 
 const t = i18n.t;
 
@@ -94,7 +95,7 @@ export function renderGallery(r, all) {
   show($('gallery-empty'), !list.length || !ready);
   list.slice(0, gallery.limit).forEach(function (x) {
     var d = x.det, own = !d.reviewed && !d.added;
-    var type = d['class'] === 'WBC' ? typeCaption(d.wbc_type) : '';
+    var type = d['class'] === 'WBC' ? typeCaption(d.wbc_type) : d['class'] === 'RBC' && own ? morphCaption(r, x.i) : '';
     var label = t(d.added ? 'gallery.cellAdded' : d.reviewed ? 'gallery.cellReviewed' : 'gallery.cell',
       { cls: classLabel(d['class']), pct: own ? pct(d.confidence, 0) : '' }) + (type ? ' · ' + type : '');
     ul.appendChild(h('li', {}, [h('button', { type: 'button', 'class': 'crop-btn', 'data-i': String(x.i),

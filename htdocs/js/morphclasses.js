@@ -27,3 +27,20 @@ export function classesView(c) {
     kids.push(h('p', { 'class': 'morph-lead', text: t('smp.morph.lead', { cls: className(c.leading_abnormal) }) }));
   return h('div', { 'class': 'morph-class-block', 'data-classified': String(c.classified) }, kids);
 }
+
+/* The morphology class of result r's detection i for its gallery crop ("spherocyte 91 %",
+   "shape unsure" when abstained), '' when the cell was not classified. */
+var captions = { id: null, by: null };
+export function morphCaption(r, i) {
+  var cells = r && r.morphology && r.morphology.classes && r.morphology.classes.cells;
+  if (!Array.isArray(cells) || typeof i !== 'number') return '';
+  if (captions.id !== r.id || !captions.by) {
+    captions.id = r.id;
+    captions.by = new Map();
+    cells.forEach(function (c) { captions.by.set(c.box, c); });
+  }
+  var c = captions.by.get(i);
+  if (!c) return '';
+  if (c['class'] === 'abstained') return t('morph.abstained');
+  return className(c['class']) + ' ' + i18n.num(100 * c.confidence, 0) + ' %';
+}

@@ -141,6 +141,13 @@ test('cell gallery: every counted cell by type, lowest confidence first; WBCs wi
         assert.equal(c.type, name, 'a white cell is labelled with its type and confidence');
         assert.match(c.label, new RegExp('White blood cells, confidence ' + Math.round(d.confidence * 100) + ' %'));
       }
+      /* a red cell the morphology classifier saw carries its shape (or "shape unsure"); others none */
+      const mc = cls === 'RBC' && first.morphology && first.morphology.classes ?
+        first.morphology.classes.cells.find((x) => x.box === Number(c.i)) : null;
+      if (cls === 'RBC') {
+        if (mc) assert.match(c.type || '', mc.class === 'abstained' ? /^shape unsure$/ : new RegExp(' ' + Math.round(mc.confidence * 100) + ' %$'));
+        else assert.equal(c.type, null, 'an unclassified red cell has no shape');
+      }
     }
     /* The crops are real pixels of the image (same origin: readable, and not one flat colour). */
     const spread = await page.$eval('#gallery-list canvas.crop', (cv) => {
