@@ -33,6 +33,10 @@ bv_server_start
 rc=0
 for t in "$browser_dir"/ui.test.js "$browser_dir"/ui-*.test.js; do
 	[ -f "$t" ] || continue
+	# BV_UI_ONLY="ui-a ui-b": only those files (a developer's rerun)
+	if [ -n "${BV_UI_ONLY:-}" ]; then
+		case " $BV_UI_ONLY " in *" $(basename "$t" .test.js) "*) ;; *) continue ;; esac
+	fi
 	echo "# $(basename "$t")"
 	node --test --test-reporter=tap --test-timeout=600000 "$t" || rc=1
 done

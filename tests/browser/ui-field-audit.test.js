@@ -10,7 +10,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { ARTIFACTS, DATASET, DESKTOP, PHONE, image, baseUrl, launch } = require('./lib');
+const { ARTIFACTS, DATASET, DESKTOP, PHONE, image, baseUrl, launch, apiContext } = require('./lib');
 
 const IMAGES = ['00001', '00002', '00003'].map(image);
 const NO_IMAGES = IMAGES.every((f) => fs.existsSync(f)) ? false : 'test images absent under ' + DATASET;
@@ -22,7 +22,7 @@ before(async () => {
   base = baseUrl();
   if (!base || NO_IMAGES) return;
   browser = await launch();
-  api = (await browser.newContext()).request;
+  api = await apiContext();
   const s = await api.post(base + '/api/samples', { data: { code: 'PUNO-0007', age: 30, age_unit: 'years', sex: 'female' } });
   assert.equal(s.status(), 201, await s.text());
   sid = (await s.json()).id;

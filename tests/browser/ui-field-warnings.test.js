@@ -9,7 +9,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { ARTIFACTS, VIEWS, image, baseUrl, launch, pageModule } = require('./lib');
+const { ARTIFACTS, VIEWS, image, baseUrl, launch, pageModule, apiContext } = require('./lib');
 
 const IMAGE = image('00009');
 const NO_IMAGES = fs.existsSync(IMAGE) ? false : 'test image absent: ' + IMAGE;
@@ -20,7 +20,7 @@ before(async () => {
   base = baseUrl();
   if (!base || NO_IMAGES) return;
   browser = await launch();
-  api = (await browser.newContext()).request;
+  api = await apiContext();
   sid = (await (await api.post(base + '/api/samples', { data: { code: 'WARN-1' } })).json()).id;
   /* a µm per pixel about twice the truth: the cells contradict it, the scale is unsure */
   const r = await api.post(base + '/api/analyze', { timeout: 300000, multipart: {

@@ -11,7 +11,7 @@ const assert = require('node:assert/strict');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { ARTIFACTS, VIEWS, image, baseUrl, launch, pageModule } = require('./lib');
+const { ARTIFACTS, VIEWS, image, baseUrl, launch, pageModule, apiContext } = require('./lib');
 
 const IMAGE = image('00001');
 const NO_IMAGES = fs.existsSync(IMAGE) ? false : 'test image absent: ' + IMAGE;
@@ -27,7 +27,7 @@ before(async () => {
   fs.writeFileSync(clip, Buffer.concat(Array(5).fill(fs.readFileSync(IMAGE))));
   browser = await launch(['--use-fake-device-for-media-stream',
     '--use-fake-ui-for-media-stream', '--use-file-for-fake-video-capture=' + clip]);
-  api = (await browser.newContext()).request;
+  api = await apiContext();
 });
 
 after(async () => {

@@ -10,7 +10,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { ARTIFACTS, image, baseUrl, launch } = require('./lib');
+const { ARTIFACTS, image, baseUrl, launch, apiContext } = require('./lib');
 
 const IMAGE = image('00007');
 const NO_IMAGES = fs.existsSync(IMAGE) ? false : 'test image absent: ' + IMAGE;
@@ -21,7 +21,7 @@ before(async () => {
   base = baseUrl();
   if (!base || NO_IMAGES) return;
   browser = await launch();
-  api = (await browser.newContext()).request;
+  api = await apiContext();
   sid = (await (await api.post(base + '/api/samples', { data: { code: 'PHONE-TBL', age: 30, age_unit: 'years', sex: 'male' } })).json()).id;
   const r = await api.post(base + '/api/analyze', { timeout: 300000, multipart: {
     image: { name: 'f.jpg', mimeType: 'image/jpeg', buffer: fs.readFileSync(IMAGE) }, sample: sid } });

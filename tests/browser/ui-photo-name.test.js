@@ -9,7 +9,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { ARTIFACTS, VIEWS, image, baseUrl, launch } = require('./lib');
+const { ARTIFACTS, VIEWS, image, baseUrl, launch, apiContext } = require('./lib');
 
 const IMAGE = image('00004');
 const NO_IMAGES = fs.existsSync(IMAGE) ? false : 'test image absent: ' + IMAGE;
@@ -22,7 +22,7 @@ before(async () => {
   base = baseUrl();
   if (!base || NO_IMAGES) return;
   browser = await launch();
-  api = (await browser.newContext()).request;
+  api = await apiContext();
   sid = (await (await api.post(base + '/api/samples', { data: { code: 'PHOTO-NAME' } })).json()).id;
   const r = await api.post(base + '/api/analyze', { timeout: 300000, multipart: {
     image: { name: SENT, mimeType: 'image/jpeg', buffer: fs.readFileSync(IMAGE) }, sample: sid } });

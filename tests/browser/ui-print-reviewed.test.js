@@ -10,7 +10,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { ARTIFACTS, VIEWS, image, baseUrl, launch } = require('./lib');
+const { ARTIFACTS, VIEWS, image, baseUrl, launch, apiContext } = require('./lib');
 
 const IMAGE = image('00008');
 const NO_IMAGES = fs.existsSync(IMAGE) ? false : 'test image absent: ' + IMAGE;
@@ -21,7 +21,7 @@ before(async () => {
   base = baseUrl();
   if (!base || NO_IMAGES) return;
   browser = await launch();
-  api = (await browser.newContext()).request;
+  api = await apiContext();
   const r = await api.post(base + '/api/analyze', { timeout: 300000, multipart: {
     image: { name: 'f.jpg', mimeType: 'image/jpeg', buffer: fs.readFileSync(IMAGE) } } });
   assert.equal(r.status(), 200, await r.text());

@@ -11,7 +11,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { ARTIFACTS, baseUrl, launch } = require('./lib');
+const { ARTIFACTS, baseUrl, launch, apiContext } = require('./lib');
 
 const PEOPLE = [
   { code: 'REG-ADULT', age: 30, age_unit: 'years', sex: 'female', hemoglobin: 11, hemoglobin_unit: 'g/dL', note: 'Maria Perez, 3rd floor' },
@@ -35,7 +35,7 @@ before(async () => {
   base = baseUrl();
   if (!base) return;
   browser = await launch();
-  api = (await browser.newContext()).request;
+  api = await apiContext();
   month = new Date().toISOString().slice(0, 7);
   before0 = await (await api.get(base + '/api/register/summary?month=' + month)).json();
   for (const p of PEOPLE) {

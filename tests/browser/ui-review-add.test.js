@@ -9,7 +9,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { ARTIFACTS, VIEWS, image, baseUrl, launch } = require('./lib');
+const { ARTIFACTS, VIEWS, image, baseUrl, launch, apiContext } = require('./lib');
 
 const IMAGE = image('00003');
 const NO_IMAGES = fs.existsSync(IMAGE) ? false : 'test image absent: ' + IMAGE;
@@ -21,7 +21,7 @@ before(async () => {
   base = baseUrl();
   if (!base || NO_IMAGES) return;
   browser = await launch();
-  api = (await browser.newContext()).request;
+  api = await apiContext();
 });
 
 after(async () => {
