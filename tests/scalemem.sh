@@ -12,8 +12,8 @@ BV_SERVER_PROCS=1
 export BV_SERVER_PROCS
 . "$top_srcdir/tests/lib/server.sh"
 
-command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
+. "$top_srcdir/tests/lib/check.sh"
+bv_need curl python3
 . "$top_srcdir/tests/lib/images.sh"
 img=$(bv_test_image 1) || exit 99
 echo "# test image: $(bv_test_images) $img"
@@ -23,9 +23,6 @@ gf=$top_builddir/tests/gen-field
 bv_server_start
 work=$BV_STATE/work
 mkdir -p "$work"
-fails=0 n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-bad() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
 # post ROUTE FILE OUT [curl args]: prints the status
 post() {
 	r=$1 f=$2 o=$3
