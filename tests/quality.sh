@@ -62,7 +62,8 @@ m=$(json "$work/scene.json" '[x["code"] for x in j["error"]["message_i18n"]]' 2>
 c=$(post "$clean" "$work/clean.json")
 if [ "$c" = 200 ]; then
 	q=$(json "$work/clean.json" 'sorted(j["quality"].keys())')
-	[ "$q" = "['flags', 'poor', 'smear_score']" ] && ok "a smear -> 200 with quality $q" ||
+	[ "$q" = "['flags', 'measures', 'poor', 'reference', 'smear_score']" ] &&
+	    ok "a smear -> 200 with quality $q" ||
 	    bad "quality object: $q"
 else
 	bad "a smear -> $c $(head -c 300 "$work/clean.json")"

@@ -14,6 +14,7 @@
 #include "check.h"
 #include "vision/detector.h"
 #include "vision/quality.h"
+#include "clinical/qualityref.h"
 #include "image/imgio.h"
 
 #include <math.h>
@@ -265,6 +266,58 @@ expect_none(const char *what, struct field *f, int blur_rad,
 	imgio_free(&f->im);
 }
 
+/* One stored field's "quality": poor or not, and its measures. */
+static json_t *
+stored_field(int poor, double focus, double blue, double pink, double faded)
+{
+	json_t	*q = json_pack("{s:b,s:[],s:{s:f,s:f,s:f,s:f,s:f}}", "poor",
+	    poor, "flags", "measures", "focus", focus, "stain_blue", blue,
+	    "stain_pink", pink, "stain_faded", faded, "dark", 0.8);
+
+	if (faded < 0)		/* not measured: left out, as quality_json() */
+		json_object_del(json_object_get(q, "measures"), "stain_faded");
+	return q;
+}
+
+/*
+ * A profile's reference from its stored fields, worked by hand: the
+ * medians of the clean fields' values; a poor field and one missing a
+ * value do not count.
+ */
+static void
+test_reference(void)
+{
+	double			 odd[3] = { 3, 1, 2 }, even[4] = { 4, 1, 3, 2 };
+	struct quality_ref	 ref = { 0, 0, 0, 0 };
+	json_t			*fields;
+	char			 buf[96];
+
+	CHECK(qualityref_median(odd, 3) == 2);
+	CHECK(qualityref_median(even, 4) == 2.5);
+	CHECK(isnan(qualityref_median(even, 0)));
+	fields = json_pack("[o,o,o,o,o]",
+	    stored_field(0, 0.30, 0.20, 0.40, 0.60),
+	    stored_field(0, 0.50, 0.10, 0.60, 0.80),
+	    stored_field(0, 0.40, 0.30, 0.50, 0.70),
+	    stored_field(1, 0.01, 0.90, 0.90, 0.05),	/* poor */
+	    stored_field(0, 0.90, 0.90, 0.90, -1));	/* faded not measured */
+	CHECK(qualityref_build(fields, &ref) == 3);
+	CHECK(fabs(ref.focus - 0.40) < 1e-12 && fabs(ref.blue - 0.20) < 1e-12 &&
+	    fabs(ref.pink - 0.50) < 1e-12 && fabs(ref.faded - 0.70) < 1e-12);
+	/* a fourth clean field: even count, the mean of the middle two */
+	json_array_append_new(fields, stored_field(0, 0.60, 0.25, 0.45, 0.65));
+	CHECK(qualityref_build(fields, &ref) == 4);
+	CHECK(fabs(ref.focus - 0.45) < 1e-12 && fabs(ref.blue - 0.225) < 1e-12 &&
+	    fabs(ref.pink - 0.475) < 1e-12 && fabs(ref.faded - 0.675) < 1e-12);
+	json_decref(fields);
+	fields = json_array();
+	CHECK(qualityref_build(fields, &ref) == 0);
+	json_decref(fields);
+	CHECK_STR(qualityref_label("lab-1", 1, 12, buf, sizeof(buf)),
+	    "profile:lab-1, 12 fields");
+	CHECK_STR(qualityref_label("lab-1", 0, 9, buf, sizeof(buf)), "default");
+}
+
 int
 main(void)
 {
@@ -286,6 +339,11 @@ main(void)
 	j = quality_json(&q);
 	CHECK(j != NULL && json_is_false(json_object_get(j, "poor")) &&
 	    json_array_size(json_object_get(j, "flags")) == 0);
+	/* every flag's value is stored, raised or not (the references') */
+	CHECK(fabs(json_real_value(json_object_get(json_object_get(j,
+	    "measures"), "stain_blue")) - q.value[QFLAG_STAIN_BLUE]) < 1e-4);
+	CHECK(fabs(json_real_value(json_object_get(json_object_get(j,
+	    "measures"), "focus")) - q.value[QFLAG_FOCUS]) < 1e-4);
 	json_decref(j);
 	/* the scale the cells agree with is no flag either */
 	measure(&f, 7.5 / D, &q);
@@ -408,5 +466,6 @@ main(void)
 		    q.flags == 0);
 	}
 	CHECK(quality_threshold() > 0 && quality_threshold() < 1);
+	test_reference();
 	return check_done("test_quality");
 }

@@ -46,6 +46,7 @@
 #include "vision/rbccls.h"
 #include "clinical/micadapt.h"
 #include "clinical/micfields.h"
+#include "clinical/qualityref.h"
 #include "store/micstore.h"
 
 #include <math.h>
@@ -238,6 +239,9 @@ struct analyze {
 	struct scan_result		 dr;
 	struct countframe		 cf;		/* densities count here */
 	struct quality			 qual;		/* scene gate, flags */
+	struct quality_ref		 qref;		/* mic's, qualityref.h */
+	int				 qref_used;
+	long				 qref_n;	/* its fields */
 	struct det_box			*boxes;
 	size_t				 nboxes;
 	struct wbc_type			*types;
@@ -473,9 +477,13 @@ analyze_detect(struct analyze *a, struct http_response *resp)
 	a->boxes = a->dr.boxes;
 	a->nboxes = a->dr.n;
 	analyze_mark(a, AST_FIND);
-	/* the scene gate: what is not a smear field is refused, not counted */
-	if (pipeline_quality(app, &a->im, a->dfac, &a->dr, a->thr, &a->qual,
-	    resp) == -1)
+	/* the scene gate: what is not a smear field is refused, not counted;
+	 * the flags against the microscope's own clean fields once it has
+	 * enough of them (qualityref.h) */
+	a->qref_used = qualityref_for(app->results_fd, a->mic, &a->qref,
+	    &a->qref_n);
+	if (pipeline_quality_ref(app, &a->im, a->dfac, &a->dr, a->thr,
+	    a->qref_used ? &a->qref : NULL, &a->qual, resp) == -1)
 		return -1;
 	analyze_mark(a, AST_QUALITY);
 	countframe_make(&a->dr.fov, countframe_inset(&a->dr.scale,
@@ -612,6 +620,7 @@ analyze_json(struct analyze *a, struct http_response *resp)
 {
 	const struct app	*app = a->app;
 	json_t			*r;
+	char			 qlabel[MICSTORE_NAME_MAX + 48];
 
 	if (id_new(a->id) == -1) {
 		log_warn("getrandom");
@@ -648,6 +657,9 @@ analyze_json(struct analyze *a, struct http_response *resp)
 	    "width", a->dr.work_w, "height", a->dr.work_h,
 	    "tiles", a->dr.tiles));
 	json_object_set_new(r, "quality", quality_json(&a->qual));
+	json_object_set_new(json_object_get(r, "quality"), "reference",
+	    json_string(qualityref_label(a->mic, a->qref_used, a->qref_n,
+	    qlabel, sizeof(qlabel))));
 	json_object_set(r, "morphology", a->morph);	/* docs/morphology.md */
 	if (a->dfac < 1)
 		json_object_set_new(r, "display", json_pack("{s:i,s:i}",

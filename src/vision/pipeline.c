@@ -164,12 +164,21 @@ pipeline_quality(const struct app *app, const struct img *im, double dfac,
     const struct scan_result *dr, const double *thr, struct quality *q,
     struct http_response *resp)
 {
+	return pipeline_quality_ref(app, im, dfac, dr, thr, NULL, q, resp);
+}
+
+int
+pipeline_quality_ref(const struct app *app, const struct img *im,
+    double dfac, const struct scan_result *dr, const double *thr,
+    const struct quality_ref *ref, struct quality *q,
+    struct http_response *resp)
+{
 	struct scan_model	 sm;
 	struct quality_input	 in;
 
 	pipeline_model_scale(app, &sm);
 	in = (struct quality_input){ im, dfac, &dr->fov, dr->boxes, dr->n,
-	    thr, sm.rbc_cls, &dr->scale, sm.rbc_um, NULL };
+	    thr, sm.rbc_cls, &dr->scale, sm.rbc_um, ref };
 	quality_measure(&in, q);	/* on failure: a smear, no flag */
 	if (q->smear)
 		return 0;

@@ -48,4 +48,10 @@ int	 pipeline_quality(const struct app *app, const struct img *im,
 	    double dfac, const struct scan_result *dr, const double *thr,
 	    struct quality *q, struct http_response *resp);
 
+/* pipeline_quality() judged against ref (a profile's, NULL: the defaults). */
+int	 pipeline_quality_ref(const struct app *app, const struct img *im,
+	    double dfac, const struct scan_result *dr, const double *thr,
+	    const struct quality_ref *ref, struct quality *q,
+	    struct http_response *resp);
+
 #endif /* BV_PIPELINE_H */

@@ -638,10 +638,33 @@ flag_json(const struct quality *q, int i)
 	    "limit", lim);
 }
 
+/*
+ * Every flag's measured value, raised or not ({name: value}; one not
+ * measured is left out): what a profile's reference is built from
+ * (clinical/qualityref.h), rounded to 4 digits.
+ */
+static json_t *
+measures_json(const struct quality *q)
+{
+	json_t	*ms;
+	int	 i;
+
+	if ((ms = json_object()) == NULL)
+		return NULL;
+	for (i = 0; i < QFLAG_N; i++)
+		if (isfinite(q->value[i]) && json_object_set_new(ms,
+		    rules[i].name, json_real(round(q->value[i] * 1e4) /
+		    1e4)) == -1) {
+			json_decref(ms);
+			return NULL;
+		}
+	return ms;
+}
+
 json_t *
 quality_json(const struct quality *q)
 {
-	json_t	*o, *fl, *f;
+	json_t	*o, *fl, *f, *ms;
 	int	 i;
 
 	if ((fl = json_array()) == NULL)
@@ -655,7 +678,11 @@ quality_json(const struct quality *q)
 		}
 		json_array_append_new(fl, f);
 	}
-	o = json_pack("{s:b,s:f,s:o}", "poor", quality_poor(q),
-	    "smear_score", num_round3(q->score), "flags", fl);
+	if ((ms = measures_json(q)) == NULL) {
+		json_decref(fl);
+		return NULL;
+	}
+	o = json_pack("{s:b,s:f,s:o,s:o}", "poor", quality_poor(q),
+	    "smear_score", num_round3(q->score), "flags", fl, "measures", ms);
 	return o;
 }

@@ -125,7 +125,8 @@ int	 quality_poor(const struct quality *q);
 /*
  * The result's "quality" object (docs/api.md): poor, smear_score and
  * flags [{flag, value, limit, text, text_i18n}], each text a plain
- * English sentence, text_i18n its code and params for other languages.
+ * English sentence, text_i18n its code and params for other languages,
+ * and measures {flag: value}, every flag's measured value raised or not.
  * New reference, NULL on no memory.
  */
 json_t	*quality_json(const struct quality *q);
