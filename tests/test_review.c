@@ -11,6 +11,8 @@
 #include "store/results.h"
 #include "routes/results_routes.h"
 #include "store/review.h"
+#include "store/fsutil.h"
+#include "store/rbcdata.h"
 #include "store/samples.h"
 
 #include <errno.h>
@@ -397,6 +399,212 @@ test_route(void)
 	}
 }
 
+/*
+ * The fixture with morphology classes: RBC 0 "normal" (0.9), RBC 1
+ * abstained (best microcyte, 0.4); the sample's shares follow them.
+ */
+static void
+add_morph(const char *id)
+{
+	char	 path[512];
+	json_t	*r = load_result(id);
+
+	CHECK(r != NULL);
+	json_object_set_new(r, "morphology", json_pack("{s:i,s:{s:s,s:i,s:i,"
+	    "s:{s:i,s:i,s:i},s:{s:f,s:f,s:f},s:{s:i},s:["
+	    "{s:i,s:s,s:s,s:f},{s:i,s:s,s:s,s:f,s:s}]}}",
+	    "considered", 2, "classes", "model", "v1-rbcmorph",
+	    "classified", 1, "abstained", 1,
+	    "by", "normal", 1, "microcyte", 0, "spherocyte", 0,
+	    "share", "normal", 1.0, "microcyte", 0.0, "spherocyte", 0.0,
+	    "abstained_by", "low_confidence", 1,
+	    "cells", "box", 0, "class", "normal", "best", "normal",
+	    "confidence", 0.9, "box", 1, "class", "abstained", "best",
+	    "microcyte", "confidence", 0.4, "reason", "low_confidence"));
+	snprintf(path, sizeof(path), "%s/%s/result.json", tmpdir, id);
+	CHECK(json_dump_file(r, path, 0) == 0);
+	json_decref(r);
+}
+
+/* The classes a person may give: the model's names less "reject". */
+static void
+test_rbc_names(void)
+{
+	const char	*top = getenv("srcdir");
+	char		 path[512], line[64];
+	FILE		*f;
+	int		 i = 0;
+
+	snprintf(path, sizeof(path), "%s/models/v1-rbcmorph.names",
+	    top != NULL ? top : ".");
+	if ((f = fopen(path, "r")) == NULL) {
+		CHECK(!"cannot read models/v1-rbcmorph.names");
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '\0' || strcmp(line, "reject") == 0)
+			continue;
+		CHECK_STR(rbcdata_class_at(i), line);
+		i++;
+	}
+	fclose(f);
+	CHECK(rbcdata_class_at(i) == NULL);
+	CHECK(i == 12);
+}
+
+/* The shares of class cls in sample summary sum's morphology. */
+static double
+sample_share(const json_t *sum, const char *cls)
+{
+	return json_number_value(json_object_get(json_object_get(
+	    json_object_get(json_object_get(sum, "morphology"), "classes"),
+	    "share"), cls));
+}
+
+/* A person's red-cell class: checked, stored, merged, kept, in the sample. */
+static void
+test_rbc(void)
+{
+	char		 id[ID_LEN + 1], path[128], sid[ID_LEN + 1], body[240];
+	json_t		*r, *c, *o, *cls, *s, *sum, *kept;
+	const char	*code;
+	size_t		 i;
+	int		 st;
+	static const struct { const char *changes, *code; } refused[] = {
+		{ "[{\"op\":\"rbc_class\",\"detection\":1,\"rbc_class\":"
+		    "\"blast\"}]", "review_rbc_class_invalid" },
+		{ "[{\"op\":\"rbc_class\",\"detection\":1,\"rbc_class\":"
+		    "\"reject\"}]", "review_rbc_class_invalid" },
+		{ "[{\"op\":\"rbc_class\",\"detection\":1}]",
+		    "review_rbc_class_invalid" },
+		{ "[{\"op\":\"rbc_class\",\"detection\":3,\"rbc_class\":"
+		    "\"microcyte\"}]", "review_rbc_cell_invalid" },
+		{ "[{\"op\":\"rbc_class\",\"detection\":99,\"rbc_class\":"
+		    "\"microcyte\"}]", "review_detection_invalid" },
+		{ "[{\"op\":\"rbc_class\",\"detection\":1,\"rbc_class\":"
+		    "\"microcyte\",\"class\":\"RBC\"}]", "review_change_invalid" },
+		{ "[{\"op\":\"rbc_class\",\"detection\":1,\"rbc_class\":"
+		    "\"microcyte\"},{\"op\":\"rbc_class\",\"detection\":1,"
+		    "\"rbc_class\":\"target\"}]", "review_detection_twice" },
+	};
+
+	test_rbc_names();
+	make_result(id);
+	add_morph(id);
+	r = load_result(id);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		c = check_changes(r, refused[i].changes, &code);
+		CHECK(c == NULL);
+		CHECK_STR(code, refused[i].code);
+		json_decref(c);
+	}
+	/* A box's class and its shape class are two changes of one cell. */
+	c = check_changes(r, "[{\"op\":\"reclassify\",\"detection\":1,"
+	    "\"class\":\"RBC\"},{\"op\":\"rbc_class\",\"detection\":1,"
+	    "\"rbc_class\":\"Target\"}]", &code);
+	CHECK(c != NULL && json_array_size(c) == 2);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(c, 1),
+	    "rbc_class")), "target");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(c, 1),
+	    "from")), "abstained");
+	json_decref(c);
+	json_decref(r);
+
+	/* The sample before: microcyte 0 % of the classified. */
+	o = json_pack("{s:s}", "code", "RV-RBC");
+	s = samples_validate(o, NULL, body, sizeof(body), &st, NULL);
+	json_decref(o);
+	CHECK(s != NULL);
+	CHECK(samples_create(rfd, s, sid, sizeof(sid)) == SAMPLES_OK);
+	json_decref(s);
+	CHECK(samples_attach(rfd, sid, id) == SAMPLES_OK);
+	s = samples_load(rfd, sid);
+	sum = samples_summary(rfd, s, NULL);
+	CHECK(sample_share(sum, "microcyte") == 0);
+	CHECK(sample_share(sum, "normal") == 1);
+	json_decref(sum);
+
+	/* A bad class over HTTP: 400 with the allowed names, nothing saved. */
+	snprintf(path, sizeof(path), "/api/results/%s/review", id);
+	o = req("PUT", path, "{\"version\":0,\"by\":\"ana\",\"changes\":[{"
+	    "\"op\":\"rbc_class\",\"detection\":1,\"rbc_class\":\"blast\"}]}",
+	    &st);
+	CHECK(st == 400);
+	CHECK_STR(err_code(o), "review_rbc_class_invalid");
+	CHECK(strstr(json_string_value(json_object_get(json_object_get(o,
+	    "error"), "message")), "must be one of normal, macrocyte") !=
+	    NULL);
+	json_decref(o);
+	CHECK(review_current(rfd, id) == 0);
+
+	/* The abstained cell made a microcyte, the normal one confirmed. */
+	o = req("PUT", path, "{\"version\":0,\"by\":\"ana\",\"changes\":[{"
+	    "\"op\":\"rbc_class\",\"detection\":1,\"rbc_class\":\"Microcyte\"},"
+	    "{\"op\":\"rbc_class\",\"detection\":0,\"rbc_class\":\"normal\"}]}",
+	    &st);
+	CHECK(st == 200);
+	CHECK(review_current(rfd, id) == 1);
+	cls = json_object_get(json_object_get(o, "morphology"), "classes");
+	c = json_array_get(json_object_get(cls, "cells"), 1);
+	CHECK_STR(json_string_value(json_object_get(c, "class")), "microcyte");
+	CHECK_STR(json_string_value(json_object_get(c, "by")), "review");
+	CHECK_STR(json_string_value(json_object_get(c, "detector_class")),
+	    "abstained");
+	CHECK(count(cls, "by", "microcyte") == 1);
+	CHECK(count(cls, "by", "normal") == 1);
+	CHECK(json_integer_value(json_object_get(cls, "classified")) == 2);
+	CHECK(json_integer_value(json_object_get(cls, "abstained")) == 0);
+	CHECK(json_integer_value(json_object_get(cls, "reviewed")) == 2);
+	CHECK(count(cls, "detector_by", "microcyte") == 0);
+	CHECK(count(o, "counts", "RBC") == 2);	/* boxes untouched */
+	json_decref(o);
+
+	/* A stale save is refused; the detector's file is never rewritten. */
+	o = req("PUT", path, "{\"version\":0,\"by\":\"bo\",\"changes\":[]}",
+	    &st);
+	CHECK(st == 409);
+	json_decref(o);
+	CHECK(review_current(rfd, id) == 1);
+	r = load_result(id);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(
+	    json_object_get(json_object_get(json_object_get(r, "morphology"),
+	    "classes"), "cells"), 1), "class")), "abstained");
+	/* Reloaded and merged (twice: nothing changes the second time). */
+	review_merge(rfd, id, r);
+	review_merge(rfd, id, r);
+	cls = json_object_get(json_object_get(r, "morphology"), "classes");
+	CHECK(json_integer_value(json_object_get(cls, "reviewed")) == 2);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(
+	    json_object_get(cls, "cells"), 1), "detector_class")), "abstained");
+	json_decref(r);
+
+	/* Kept as data: both cells, the normal one a confirmation. */
+	snprintf(path, sizeof(path), "%s/rbc-classes-1.json", id);
+	kept = fsutil_load_json(rfd, path);
+	CHECK(kept != NULL);
+	CHECK(json_array_size(json_object_get(kept, "cells")) == 2);
+	c = json_array_get(json_object_get(kept, "cells"), 0);
+	CHECK_STR(json_string_value(json_object_get(c, "class")), "microcyte");
+	CHECK(json_is_false(json_object_get(c, "confirmed")));
+	CHECK(json_integer_value(json_object_get(json_object_get(c, "box"),
+	    "x")) == 100);
+	CHECK(json_is_true(json_object_get(json_array_get(json_object_get(kept,
+	    "cells"), 1), "confirmed")));
+	CHECK(json_integer_value(json_object_get(kept, "review_version")) ==
+	    1);
+	json_decref(kept);
+
+	/* The sample after: microcyte half of the two classified. */
+	sum = samples_summary(rfd, s, NULL);
+	CHECK(sample_share(sum, "microcyte") == 0.5);
+	CHECK(sample_share(sum, "normal") == 0.5);
+	CHECK(json_integer_value(json_object_get(json_object_get(
+	    json_object_get(sum, "morphology"), "classes"), "abstained")) == 0);
+	json_decref(sum);
+	json_decref(s);
+}
+
 /* The fixture with classifier types: WBC 3 a neutrophil, a differential. */
 static void
 add_types(const char *id)
@@ -603,6 +811,7 @@ main(void)
 	test_check();
 	test_route();
 	test_types();
+	test_rbc();
 	test_race();
 	close(rfd);
 	rc = check_done("test_review");

@@ -13,6 +13,7 @@
 #include "store/review.h"
 #include "store/micstore.h"
 #include "store/wbcdata.h"
+#include "store/rbcdata.h"
 #include "base/log.h"
 
 #include <stdio.h>
@@ -143,6 +144,9 @@ saved(struct app *app, const char *id, int cur, json_t *result,
 	if (wbcdata_keep(app->results_fd, id, cur + 1, result, changes,
 	    by) == -1)
 		log_warn("result %s: reviewed white-cell types", id);
+	if (rbcdata_keep(app->results_fd, id, cur + 1, result, changes,
+	    by) == -1)
+		log_warn("result %s: reviewed red-cell classes", id);
 	review_merge(app->results_fd, id, result);
 	/* the microscope's list of checked fields follows the review */
 	if (mic != NULL && micstore_mark(app->results_fd, mic, id,

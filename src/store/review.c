@@ -24,6 +24,7 @@
 #include "store/review.h"
 #include "store/review_int.h"
 #include "store/fsutil.h"
+#include "store/rbcdata.h"
 #include "base/count.h"
 #include "base/timing.h"
 #include "store/ids.h"
@@ -519,6 +520,8 @@ review_merge(int results_fd, const char *id, json_t *result)
 		json_object_set_new(result, "differential", df);
 	}
 	mark_types(result, json_object_get(rv, "changes"));
+	/* the red-cell classes a person set, and the field's shares */
+	rbcdata_apply(result, json_object_get(rv, "changes"));
 	json_object_set_new(result, "review", json_pack("{s:O?,s:O?,s:O?,"
 	    "s:O?,s:O?,s:O?}", "version", json_object_get(rv, "version"),
 	    "base", json_object_get(rv, "base"),

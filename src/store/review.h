@@ -47,7 +47,9 @@ json_t	*review_load(int results_fd, const char *id);
  * NULL, the same as a new [{"code","params"}] list in *msgs.  An add or
  * reclassify change to "WBC" may carry "wbc_type" (a person's type of the
  * cell: one of the classifier's types less its reject class, or
- * "untyped"), stored in lower case.
+ * "untyped"), stored in lower case.  {"op": "rbc_class", "detection",
+ * "rbc_class"} gives a red cell the morphology classifier saw a person's
+ * class (rbcdata_class_name()), stored with the classifier's as "from".
  */
 json_t	*review_check(const json_t *result, const json_t *changes, char *err,
 	    size_t errsz, json_t **msgs);
@@ -91,7 +93,9 @@ enum review_err review_save(int results_fd, const char *id, int base,
  * detection as {"class", "by": "review"} (the classifier's moved to
  * "detector_wbc_type"), and a classified result's "differential" is
  * recounted under the review (the classifier's kept in
- * "detector_differential").
+ * "detector_differential").  A red cell's morphology class a person set
+ * ({"op": "rbc_class"}) shows on its cell of morphology.classes
+ * (rbcdata_apply()).
  */
 void	 review_merge(int results_fd, const char *id, json_t *result);
 

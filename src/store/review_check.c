@@ -2,6 +2,7 @@
 
 #include "store/review.h"
 #include "store/review_int.h"
+#include "store/rbcdata.h"
 #include "base/http.h"
 #include "base/num.h"
 
@@ -145,9 +146,9 @@ check_existing(const json_t *dets, size_t n, unsigned char *seen,
 	    (*k = json_integer_value(json_object_get(ch, "detection"))) < 0 ||
 	    (size_t)*k >= n)
 		return "review_detection_invalid";
-	if (seen[*k])
+	if (seen[*k] & 1)
 		return "review_detection_twice";
-	seen[*k] = 1;
+	seen[*k] |= 1;
 	was = json_string_value(json_object_get(json_array_get(dets,
 	    (size_t)*k), "class"));
 	if (strcmp(op, "delete") == 0) {
@@ -163,6 +164,47 @@ check_existing(const json_t *dets, size_t n, unsigned char *seen,
 	json_array_append_new(out, json_pack("{s:s,s:I,s:s,s:s?,s:s*}", "op",
 	    "reclassify", "detection", *k, "class", name, "from", was,
 	    "wbc_type", type));
+	return NULL;
+}
+
+static const char *const rbc_keys[] = { "op", "detection", "rbc_class",
+    "from", NULL };
+
+/*
+ * Change ch giving red cell *k (one the morphology classifier saw: its
+ * morphology.classes.cells) a person's class, to out.
+ */
+static const char *
+check_rbc(const json_t *result, const json_t *ch, unsigned char *seen,
+    json_t *out, json_int_t *k)
+{
+	const json_t	*cells = json_object_get(json_object_get(json_object_get(
+			    result, "morphology"), "classes"), "cells"), *c;
+	const char	*name;
+	size_t		 i, n = json_array_size(json_object_get(result,
+			    "detections"));
+
+	if (!keys_ok(ch, rbc_keys))
+		return "review_change_invalid";
+	if (!json_is_integer(json_object_get(ch, "detection")) ||
+	    (*k = json_integer_value(json_object_get(ch, "detection"))) < 0 ||
+	    (size_t)*k >= n)
+		return "review_detection_invalid";
+	if ((name = rbcdata_class_name(json_string_value(json_object_get(ch,
+	    "rbc_class")))) == NULL)
+		return "review_rbc_class_invalid";
+	for (i = 0; (c = json_array_get(cells, i)) != NULL; i++)
+		if (json_integer_value(json_object_get(c, "box")) == *k)
+			break;
+	if (c == NULL)
+		return "review_rbc_cell_invalid";
+	if (seen[*k] & 2)
+		return "review_detection_twice";
+	seen[*k] |= 2;
+	json_array_append_new(out, json_pack("{s:s,s:I,s:s,s:O?}", "op",
+	    "rbc_class", "detection", *k, "rbc_class", name, "from",
+	    json_object_get(c, json_object_get(c, "by") != NULL ?
+	    "detector_class" : "class")));
 	return NULL;
 }
 
@@ -186,6 +228,8 @@ check_change(const json_t *result, const json_t *classes, const json_t *ch,
 	    (type = review_wbc_type_name(json_string_value(json_object_get(ch,
 	    "wbc_type")))) == NULL))
 		return "review_wbc_type_invalid";
+	if (strcmp(op, "rbc_class") == 0)
+		return check_rbc(result, ch, seen, out, k);
 	if (strcmp(op, "add") == 0)
 		return check_add(result, classes, ch, name, type, out);
 	if (strcmp(op, "delete") != 0 && strcmp(op, "reclassify") != 0)
@@ -209,7 +253,8 @@ change_refusal(const char *code, size_t i, const json_t *ch, json_int_t k,
 	if (strcmp(code, "review_change_invalid") == 0)
 		snprintf(err, errsz, "Change %zu: an object with \"op\" "
 		    "\"reclassify\" (\"detection\", \"class\"), \"delete\" "
-		    "(\"detection\") or \"add\" (\"class\", \"box\") is "
+		    "(\"detection\"), \"add\" (\"class\", \"box\") or "
+		    "\"rbc_class\" (\"detection\", \"rbc_class\") is "
 		    "required.", i);
 	else if (strcmp(code, "review_class_invalid") == 0) {
 		snprintf(err, errsz, "Change %zu: \"%s\" is not a class of "
@@ -223,6 +268,15 @@ change_refusal(const char *code, size_t i, const json_t *ch, json_int_t k,
 		    "%s.", i, REVIEW_WBC_TYPES_TEXT);
 		json_object_set_new(params, "allowed", json_string(
 		    REVIEW_WBC_TYPES_TEXT));
+	} else if (strcmp(code, "review_rbc_class_invalid") == 0) {
+		snprintf(err, errsz, "Change %zu: \"rbc_class\" must be one of "
+		    "%s.", i, RBCDATA_CLASSES_TEXT);
+		json_object_set_new(params, "allowed", json_string(
+		    RBCDATA_CLASSES_TEXT));
+	} else if (strcmp(code, "review_rbc_cell_invalid") == 0) {
+		snprintf(err, errsz, "Change %zu: detection %lld is not a red "
+		    "cell the morphology classifier saw.", i, (long long)k);
+		json_object_set_new(params, "detection", json_integer(k));
 	} else if (strcmp(code, "review_box_invalid") == 0)
 		snprintf(err, errsz, "Change %zu: \"box\" needs numbers x, y, "
 		    "w, h (at least 1 px) with its centre inside the image.",
