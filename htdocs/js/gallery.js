@@ -4,8 +4,9 @@ import * as api from './api.js';
 import { h, clear } from './dom.js';
 import { state, $, viewer, show, showError, pct, isNum, classesOf, classLabel, classAbbr } from './common.js';
 import { showResult, render, personType } from './result.js';
-import { draftChanges, reviewed, selectedKey, setEditing, renderReview } from './review.js';
-import { morphCaption } from './morphclasses.js';
+import { draftChanges, reviewed, selectedKey, setEditing, renderReview, remember } from './review.js';
+import { morphCaption, className } from './morphclasses.js';
+import { morphFilter, morphFix, shownClass, personClass } from './morphreview.js';
 
 const t = i18n.t;
 
@@ -88,6 +89,9 @@ export function renderGallery(r, all) {
   });
   $('gallery-panel').setAttribute('aria-labelledby', 'gallery-tab-' + classes.indexOf(gallery.cls));
   var list = (by[gallery.cls] || []).slice().sort(cellOrder);
+  /* red cells: by morphology class, picked above their crops */
+  if (gallery.cls === 'RBC') list = morphFilter(r, list, function () { renderGallery(state.result, gallery.all); });
+  else if ($('morph-filter')) $('morph-filter').hidden = true;
   var img = $('base-img'), ready = img.complete && img.naturalWidth > 0;
   var ul = $('gallery-list');
   clear(ul);
@@ -95,7 +99,7 @@ export function renderGallery(r, all) {
   show($('gallery-empty'), !list.length || !ready);
   list.slice(0, gallery.limit).forEach(function (x) {
     var d = x.det, own = !d.reviewed && !d.added;
-    var type = d['class'] === 'WBC' ? typeCaption(d.wbc_type) : d['class'] === 'RBC' && own ? morphCaption(r, x.i) : '';
+    var type = d['class'] === 'WBC' ? typeCaption(d.wbc_type) : d['class'] === 'RBC' ? rbcCaption(r, x.i, own) : '';
     var label = t(d.added ? 'gallery.cellAdded' : d.reviewed ? 'gallery.cellReviewed' : 'gallery.cell',
       { cls: classLabel(d['class']), pct: own ? pct(d.confidence, 0) : '' }) + (type ? ' · ' + type : '');
     ul.appendChild(h('li', {}, [h('button', { type: 'button', 'class': 'crop-btn', 'data-i': String(x.i),
@@ -103,12 +107,30 @@ export function renderGallery(r, all) {
       onclick: function () { pickCell(x.i, d['class']); } },
       [ready ? cropOf(img, r, d) : h('span', { 'class': 'crop crop-wait', 'aria-hidden': 'true' }),
        h('span', { 'class': 'crop-cap', text: own ? pct(d.confidence, 0) + ' %' : t(d.added ? 'gallery.added' : 'gallery.reviewed') }),
-       type ? h('span', { 'class': 'crop-type', text: type }) : null])]));
+       type ? h('span', { 'class': 'crop-type', text: type }) : null]),
+      d['class'] === 'RBC' ? morphFix(r, x.i, fixRbc) : null]));
   });
   var more = list.length - Math.min(list.length, gallery.limit);
   $('gallery-more').textContent = t('gallery.more', { n: Math.min(more, GALLERY_STEP) });
   show($('gallery-more'), more > 0);
   markGallery();
+}
+
+/* A red cell's shape under its crop: a person's ("microcyte · corrected"), else the classifier's. */
+function rbcCaption(r, i, own) {
+  if (personClass(r, i)) return className(shownClass(r, i)) + ' · ' + t('morph.reviewed');
+  return own ? morphCaption(r, i) : '';
+}
+
+/* A red cell's class corrected under its crop: into the draft (undoable), saved with the review. */
+function fixRbc(i, cls) {
+  if (!cls) return;
+  remember();
+  state.draft.rbc = state.draft.rbc || {};
+  state.draft.rbc[i] = cls;
+  if (!state.edit.on) setEditing(true);
+  renderReview();
+  renderGallery(state.result, gallery.all);
 }
 
 export function galleryTab(c) {

@@ -30,12 +30,12 @@ export function classesView(c) {
 
 /* The morphology class of result r's detection i for its gallery crop ("spherocyte 91 %",
    "shape unsure" when abstained), '' when the cell was not classified. */
-var captions = { id: null, by: null };
+var captions = { cells: null, by: null };
 export function morphCaption(r, i) {
   var cells = r && r.morphology && r.morphology.classes && r.morphology.classes.cells;
   if (!Array.isArray(cells) || typeof i !== 'number') return '';
-  if (captions.id !== r.id || !captions.by) {
-    captions.id = r.id;
+  if (captions.cells !== cells || !captions.by) {
+    captions.cells = cells;
     captions.by = new Map();
     cells.forEach(function (c) { captions.by.set(c.box, c); });
   }

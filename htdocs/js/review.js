@@ -17,12 +17,13 @@ const t = i18n.t;
  * reclassified or added cell is a person's call and always counts, a deleted one never does.
  */
 export function draftFrom(r) {
-  var d = { touched: {}, adds: [] };
+  var d = { touched: {}, adds: [], rbc: {} };
   ((r && r.review && r.review.changes) || []).forEach(function (c) {
     var wt = typeof c.wbc_type === 'string' ? c.wbc_type : undefined;
     if (c.op === 'add') d.adds.push(typed({ 'class': c['class'], box: c.box }, wt));
     else if (c.op === 'delete') d.touched[c.detection] = { op: c.op, 'class': c['class'] };
     else if (c.op === 'reclassify') d.touched[c.detection] = typed({ op: c.op, 'class': c['class'] }, wt);
+    else if (c.op === 'rbc_class') d.rbc[c.detection] = c.rbc_class;	/* a red cell's shape (morphreview.js) */
   });
   return d;
 }
@@ -35,6 +36,9 @@ export function draftChanges(d) {
       : typed({ op: 'reclassify', detection: i, 'class': c['class'] }, c.wbc_type));
   });
   d.adds.forEach(function (a) { out.push(typed({ op: 'add', 'class': a['class'], box: a.box }, a.wbc_type)); });
+  Object.keys(d.rbc || {}).map(Number).sort(function (a, b) { return a - b; }).forEach(function (i) {
+    out.push({ op: 'rbc_class', detection: i, rbc_class: d.rbc[i] });
+  });
   return out;
 }
 
