@@ -107,5 +107,14 @@ else
 	bad "shifted copy -> $c1 / $c2"
 fi
 
+# 4. a field taken out of the sample leaves the reference (the cache follows)
+rid=$(json "$work/f1.json" 'j["id"]')
+c=$(curl -s -o "$work/del.json" -w '%{http_code}' -X DELETE "$BV_URL/api/samples/$sid/results/$rid")
+c2=$(post "$(bv_test_image 1)" "$work/again.json" "$sid")
+r=$(json "$work/again.json" 'j["quality"]["reference"]' 2>/dev/null)
+[ "$c" = 200 ] && [ "$c2" = 200 ] && [ "$r" = "profile:$prof, $((clean - 1)) fields" ] &&
+    ok "a clean field detached: the next upload says '$r'" ||
+    bad "detach -> $c, then $c2 reference '$r' (want $((clean - 1)) fields)"
+
 echo "1..$n"
 [ $fails -eq 0 ]

@@ -84,23 +84,56 @@ qualityref_build(const json_t *fields, struct quality_ref *ref)
 	return (long)n;
 }
 
-/* Add result id's "quality" to fields if it was recorded with name. */
+/*
+ * What each stored result says for a reference, by id: {"mic", "poor",
+ * "measures"}, or null (no quality).  A result never changes once
+ * written, so a reference rebuilt after a sample changed reads only the
+ * results it has not seen; cleared past MEMO_MAX entries.
+ */
+#define MEMO_MAX	200000
+static json_t	*memo;
+
+static const json_t *
+memo_get(int results_fd, const char *id)
+{
+	json_t		*r, *q, *e;
+	const char	*mic;
+
+	if (memo == NULL || json_object_size(memo) >= MEMO_MAX) {
+		json_decref(memo);
+		if ((memo = json_object()) == NULL)
+			return NULL;
+	}
+	if ((e = json_object_get(memo, id)) != NULL)
+		return e;
+	if ((r = results_load(results_fd, id)) == NULL)
+		return NULL;		/* gone, or unreadable now: not kept */
+	mic = json_string_value(json_object_get(r, "microscope"));
+	q = json_object_get(r, "quality");
+	e = json_is_object(q) ? json_pack("{s:s,s:O,s:O*}", "mic", mic ? mic :
+	    "", "poor", json_object_get(q, "poor"), "measures",
+	    json_object_get(q, "measures")) : json_null();
+	json_decref(r);
+	if (e == NULL || json_object_set_new(memo, id, e) == -1)
+		return NULL;
+	return e;
+}
+
+/* Add result id's quality to fields if it was recorded with name. */
 static void
 collect_result(int results_fd, const char *id, const char *name,
     json_t *seen, json_t *fields)
 {
-	json_t		*r;
+	const json_t	*e;
 	const char	*mic;
 
 	if (id == NULL || json_object_get(seen, id) != NULL ||
 	    json_object_set_new(seen, id, json_true()) == -1 ||
-	    (r = results_load(results_fd, id)) == NULL)
+	    (e = memo_get(results_fd, id)) == NULL || !json_is_object(e))
 		return;
-	mic = json_string_value(json_object_get(r, "microscope"));
-	if (mic != NULL && strcmp(mic, name) == 0 &&
-	    json_is_object(json_object_get(r, "quality")))
-		json_array_append(fields, json_object_get(r, "quality"));
-	json_decref(r);
+	mic = json_string_value(json_object_get(e, "mic"));
+	if (mic != NULL && strcmp(mic, name) == 0)
+		json_array_append(fields, (json_t *)e);
 }
 
 /* The "quality" objects of the sampled results recorded with name. */

@@ -35,7 +35,8 @@ long	 qualityref_build(const json_t *fields, struct quality_ref *ref);
  * (also on any failure: the defaults are never wrong to use); *n gets
  * the fields counted.  Kept per process until a sample changes (the
  * samples directory's stamp; every attach or detach renames a file in
- * it).
+ * it), and each result's measures once read (results never change):
+ * one results store per process.
  */
 int	 qualityref_for(int results_fd, const char *name,
 	    struct quality_ref *ref, long *n);
