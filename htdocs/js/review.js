@@ -145,7 +145,8 @@ export function tally(r, list) {
 export function changeSummary(changes) {
   var n = { reclassify: 0, 'delete': 0, add: 0 };
   changes.forEach(function (c) { n[c.op] = (n[c.op] || 0) + 1; });
-  return t('review.summary', { r: n.reclassify, d: n['delete'], a: n.add });
+  return t('review.summary', { r: n.reclassify, d: n['delete'], a: n.add }) +
+    (n.rbc_class ? ' ' + t('review.summaryShapes', { n: n.rbc_class }) : '');
 }
 
 export function reviewText(r) {

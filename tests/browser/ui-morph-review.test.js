@@ -112,6 +112,7 @@ test('gallery: red cells filtered by shape class; one corrected, saved, reloaded
   await page.waitForFunction((i) => !document.querySelector(`#gallery-list .crop-btn[data-i="${i}"]`), c0.i);
   await page.click(`#morph-filter [data-morph="${to}"]`);
   assert.ok((await shown()).includes(c0.i));
+  assert.match(await page.textContent('#review-changes'), /Red-cell shapes corrected: 1\.$/);
   await page.fill('#review-by', 'ana');
   const [put] = await Promise.all([
     page.waitForResponse((r) => r.url().endsWith('/review') && r.request().method() === 'PUT'),
