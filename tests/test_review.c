@@ -462,15 +462,13 @@ sample_share(const json_t *sum, const char *cls)
 	    "share"), cls));
 }
 
-/* A person's red-cell class: checked, stored, merged, kept, in the sample. */
+/* Red-cell class changes of result id checked: the refusals, one accepted. */
 static void
-test_rbc(void)
+test_rbc_check(const char *id)
 {
-	char		 id[ID_LEN + 1], path[128], sid[ID_LEN + 1], body[240];
-	json_t		*r, *c, *o, *cls, *s, *sum, *kept;
+	json_t		*r, *c;
 	const char	*code;
 	size_t		 i;
-	int		 st;
 	static const struct { const char *changes, *code; } refused[] = {
 		{ "[{\"op\":\"rbc_class\",\"detection\":1,\"rbc_class\":"
 		    "\"blast\"}]", "review_rbc_class_invalid" },
@@ -489,9 +487,6 @@ test_rbc(void)
 		    "\"rbc_class\":\"target\"}]", "review_detection_twice" },
 	};
 
-	test_rbc_names();
-	make_result(id);
-	add_morph(id);
 	r = load_result(id);
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		c = check_changes(r, refused[i].changes, &code);
@@ -510,6 +505,20 @@ test_rbc(void)
 	    "from")), "abstained");
 	json_decref(c);
 	json_decref(r);
+}
+
+/* A person's red-cell class: checked, stored, merged, kept, in the sample. */
+static void
+test_rbc(void)
+{
+	char		 id[ID_LEN + 1], path[128], sid[ID_LEN + 1], body[240];
+	json_t		*r, *c, *o, *cls, *s, *sum, *kept;
+	int		 st;
+
+	test_rbc_names();
+	make_result(id);
+	add_morph(id);
+	test_rbc_check(id);
 
 	/* The sample before: microcyte 0 % of the classified. */
 	o = json_pack("{s:s}", "code", "RV-RBC");
