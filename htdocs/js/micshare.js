@@ -7,6 +7,7 @@ import * as i18n from './i18n.js';
 import * as api from './api.js';
 import { state, $, show, showError, notice } from './common.js';
 import { render } from './result.js';
+import { renderMicFinetune } from './micfinetune.js';
 
 const t = i18n.t;
 
@@ -14,6 +15,7 @@ const t = i18n.t;
 export function renderMicShare() {
   var m = state.mic, name = m && m.microscope;
   show($('mic-share'), !!name);
+  renderMicFinetune();
   if (!name) return;
   var base = '/api/microscopes/' + encodeURIComponent(name);
   $('mic-export-fields').href = base + '/fields';

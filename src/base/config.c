@@ -77,6 +77,10 @@ static const struct ckey keys[] = {
 	{ "session_max_hours",	  C_INT,    OFF(session_max_hours), 1, 8760 },
 	{ "login_attempts",	  C_INT,    OFF(login_attempts), 1, 1000 },
 	{ "clinic_name",	  C_TEXT,   OFF(clinic_name), 0, 0 },
+	{ "adapt_tool",		  C_PATH,   OFF(adapt_tool), 0, 0 },
+	{ "train_tool",		  C_PATH,   OFF(train_tool), 0, 0 },
+	{ "adapt_iters",	  C_INT,    OFF(adapt_iters), 1, 1000000 },
+	{ "adapt_batch",	  C_INT,    OFF(adapt_batch), 1, 256 },
 };
 
 void
@@ -121,6 +125,8 @@ config_defaults(struct config *cfg)
 	cfg->session_minutes = 720;
 	cfg->session_max_hours = 10;	/* a working day, breaks included */
 	cfg->login_attempts = 5;
+	cfg->adapt_iters = 600;		/* bv-adapt's own default */
+	cfg->adapt_batch = 8;
 	cfg->detect_max_inflight = 1;	/* the live page sends one at a time */
 	cfg->detect_max_fps = 0;	/* etc/bloodview.conf: 30 */
 }

@@ -88,6 +88,16 @@ struct config {
 	int	session_max_hours;	/* absolute lifetime of a login */
 	int	login_attempts;
 	char	clinic_name[CONFIG_TEXT_MAX];	/* report header; "" = none */
+	/*
+	 * Fine-tuning a microscope's detector from the admin page (issue 26):
+	 * the bv-adapt and bv-train programs ("" = not offered on this box:
+	 * bv-adapt is built, not installed), and the run's iterations and
+	 * batch.
+	 */
+	char	adapt_tool[CONFIG_PATH_MAX];
+	char	train_tool[CONFIG_PATH_MAX];
+	int	adapt_iters;
+	int	adapt_batch;
 };
 
 /* Fill cfg with the built-in defaults (paths from configure). */

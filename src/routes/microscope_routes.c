@@ -10,6 +10,9 @@
  *   GET  /api/microscopes/NAME/model      the model it counts with, one file
  *   POST /api/microscopes/NAME/model      keep a model file made elsewhere
  *                                         (refused for another network)
+ *   POST, GET, DELETE /api/microscopes/NAME/finetune
+ *                                         start, watch, stop fine-tuning
+ *                                         (microscope_adapt.c)
  *
  * The measured error is recomputed on each GET from the checked fields
  * (micfields.h) at the thresholds the microscope counts with now.
@@ -469,6 +472,8 @@ microscope_route(struct app *app, const struct http_request *req,
 			handle_adapt(app, name, resp);
 		else
 			handle_rollback(app, name, resp);
+	} else if (strcmp(slash, "/finetune") == 0) {
+		microscope_finetune(app, req, name, resp);
 	} else if (strcmp(slash, "/fields") == 0 ||
 	    strcmp(slash, "/model") == 0) {
 		if (!get && strcmp(req->method, "POST") != 0)

@@ -16,6 +16,13 @@ int	 microscope_route(struct app *app, const struct http_request *req,
 	    struct http_response *resp);
 
 /*
+ * /api/microscopes/NAME/finetune (microscope_adapt.c): start, watch and
+ * stop microscope name's fine-tuning job; name is valid (micstore.h).
+ */
+void	 microscope_finetune(struct app *app, const struct http_request *req,
+	    const char *name, struct http_response *resp);
+
+/*
  * /api/model's "microscopes": [{"microscope", "fields", "adaptation",
  * "error": {NAME: {"bias", "sd"}}}, ...] for every stored microscope.
  * New reference; NULL on ENOMEM.

@@ -1,0 +1,93 @@
+/*
+ * micfinetune.js: the admin panel that starts, watches and stops fine-tuning the detector on the
+ * shown result's microscope (POST/GET/DELETE /api/microscopes/NAME/finetune; docs/microscope.md
+ * "Fine-tuning from the admin page").  Progress is polled every 3 s while the job lives; the
+ * result is never adopted unevaluated, and the existing Roll back button undoes an adoption.
+ */
+import * as i18n from './i18n.js';
+import { state, $, show, showError, jsonRequest } from './common.js';
+import { h } from './dom.js';
+
+const t = i18n.t;
+const POLL_MS = 3000;
+var shown = null, last = null, timer = null;
+
+function url(name) { return '/api/microscopes/' + encodeURIComponent(name) + '/finetune'; }
+
+/* The panel, made once inside the microscope's export/import block. */
+function panel() {
+  var p = $('mic-finetune');
+  if (p) return p;
+  p = h('div', { id: 'mic-finetune', 'class': 'mic-actions no-print' }, [
+    h('button', { type: 'button', 'class': 'button small', id: 'mic-ft-start', onclick: start }),
+    h('button', { type: 'button', 'class': 'button small', id: 'mic-ft-stop', onclick: stop }),
+    h('p', { id: 'mic-ft-status', 'class': 'hint', role: 'status' }),
+    h('div', { id: 'mic-ft-fail', 'class': 'error', role: 'alert', hidden: 'hidden' })
+  ]);
+  $('mic-share').appendChild(p);
+  return p;
+}
+
+/* The job's state in words: progress, loss, and the decision once it ended. */
+function statusText(j) {
+  if (!j || j.state === 'none') return t('mic.ft.none');
+  var s = t('mic.ft.state.' + j.state);
+  if (typeof j.iter === 'number' && typeof j.iters === 'number')
+    s += ' ' + t('mic.ft.progress', { i: j.iter, n: j.iters });
+  if (typeof j.loss === 'number') s += ' ' + t('mic.ft.loss', { loss: i18n.num(j.loss, 3) });
+  if (j.decision) s += ' ' + t(j.decision.evaluated ? (j.decision.adopted ? 'mic.ft.adopted' : 'mic.ft.refused')
+                                                      : 'mic.ft.notEvaluated');
+  return s;
+}
+
+function paint() {
+  panel();
+  var running = !!(last && last.alive);
+  $('mic-ft-start').textContent = t(last && last.state === 'stopped' ? 'mic.ft.resume' : 'mic.ft.start');
+  $('mic-ft-stop').textContent = t('mic.ft.stop');
+  show($('mic-ft-start'), !running);
+  show($('mic-ft-stop'), running);
+  $('mic-ft-status').textContent = statusText(last);
+}
+
+function poll() {
+  var name = shown;
+  clearTimeout(timer);
+  timer = null;
+  if (!name) return;
+  jsonRequest('GET', url(name)).then(function (j) {
+    if (shown !== name) return;
+    last = j;
+    paint();
+    if (j.alive) timer = setTimeout(poll, POLL_MS);
+  }, function (err) { if (shown === name) showError($('mic-ft-fail'), err); });
+}
+
+function act(method) {
+  var name = shown;
+  if (!name) return;
+  showError($('mic-ft-fail'), null);
+  jsonRequest(method, url(name), method === 'POST' ? {} : undefined).then(function (j) {
+    if (shown !== name) return;
+    last = j;
+    paint();
+    clearTimeout(timer);
+    timer = setTimeout(poll, POLL_MS);
+  }, function (err) { if (shown === name) showError($('mic-ft-fail'), err); });
+}
+function start() { act('POST'); }
+function stop() { act('DELETE'); }
+
+/* Follow the microscope of the shown result (called from renderMicShare). */
+export function renderMicFinetune() {
+  var m = state.mic, name = (m && m.microscope) || null;
+  if (!$('mic-share')) return;
+  panel();
+  if (name !== shown) {
+    shown = name;
+    last = null;
+    showError($('mic-ft-fail'), null);
+    if (name) poll();
+  }
+  paint();
+}

@@ -1,0 +1,107 @@
+/* microscope_adapt.c: /api/microscopes/NAME/finetune: start, watch and stop a microscope's fine-tuning job (bv-adapt) */
+/*
+ *   POST   /api/microscopes/NAME/finetune   start it, or resume a stopped
+ *                                           one (202; 409 when a job runs
+ *                                           on this box)
+ *   GET    /api/microscopes/NAME/finetune   its state, iteration of
+ *                                           iterations, loss, decision
+ *   DELETE /api/microscopes/NAME/finetune   stop it (409 when none runs)
+ *
+ * The job itself is store/micjob.h's.  Its result is never adopted
+ * unevaluated: with no evaluation wired, a finished run records
+ * MICJOB_NOT_EVALUATED.
+ */
+
+#include "routes/microscope_routes.h"
+#include "base/config.h"
+#include "base/context.h"
+#include "base/http.h"
+#include "base/log.h"
+#include "store/micjob.h"
+#include "store/micstore.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static void
+job_json(struct app *app, const char *name, int status,
+    struct http_response *resp)
+{
+	json_t	*o = micjob_status(app->results_dir, name);
+
+	if (o == NULL)
+		http_fail(resp, ERR_INTERNAL);
+	else
+		http_json(resp, status, o);
+}
+
+static void
+finetune_start(struct app *app, const char *name, struct http_response *resp)
+{
+	const struct config	*c = app->cfg;
+	struct micjob_spec	 s = { app->results_dir, name, app->model_name,
+	    c->model_names, c->model_cfg, c->model_weights, c->adapt_tool,
+	    c->train_tool, c->adapt_iters, c->adapt_batch };
+
+	if (c->adapt_tool[0] == '\0' || c->train_tool[0] == '\0') {
+		http_fail_detail(resp, ERR_NOT_READY, "Fine-tuning is not set "
+		    "up on this box (adapt_tool and train_tool in the "
+		    "configuration).", http_msg1("microscope_finetune_off",
+		    NULL));
+		return;
+	}
+	if (micjob_start(&s) == -1) {
+		if (errno == EBUSY) {
+			http_fail_detail(resp, ERR_CONFLICT, "A fine-tuning "
+			    "job runs on this box: stop it or let it end.",
+			    http_msg1("microscope_finetune_busy", NULL));
+			return;
+		}
+		log_warn("microscope %s: fine-tuning not started", name);
+		http_fail(resp, ERR_INTERNAL);
+		return;
+	}
+	snprintf(resp->note, sizeof(resp->note), "microscope %s finetune "
+	    "started", name);
+	job_json(app, name, 202, resp);
+}
+
+static void
+finetune_stop(struct app *app, const char *name, struct http_response *resp)
+{
+	if (micjob_stop(app->results_dir, name) == -1) {
+		if (errno == ESRCH)
+			http_fail_detail(resp, ERR_CONFLICT, "No fine-tuning "
+			    "job of this microscope runs.",
+			    http_msg1("microscope_finetune_none", NULL));
+		else
+			http_fail(resp, ERR_INTERNAL);
+		return;
+	}
+	snprintf(resp->note, sizeof(resp->note), "microscope %s finetune "
+	    "stop asked", name);
+	job_json(app, name, 200, resp);
+}
+
+void
+microscope_finetune(struct app *app, const struct http_request *req,
+    const char *name, struct http_response *resp)
+{
+	json_t	*st = micstore_load(app->results_fd, name);
+
+	if (st == NULL) {
+		http_fail_detail(resp, ERR_NOT_FOUND, "No such microscope.",
+		    NULL);
+		return;
+	}
+	json_decref(st);
+	if (strcmp(req->method, "POST") == 0)
+		finetune_start(app, name, resp);
+	else if (strcmp(req->method, "DELETE") == 0)
+		finetune_stop(app, name, resp);
+	else if (strcmp(req->method, "GET") == 0)
+		job_json(app, name, 200, resp);
+	else
+		http_method_not_allowed(resp, "GET, POST, DELETE");
+}
