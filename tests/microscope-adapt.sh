@@ -105,6 +105,15 @@ wd=$BV_RESULTS/microscopes/adapt-bench-2
 
 c=$(api POST bench-2/finetune '{}')
 [ "$c" = 202 ] && ok "start again -> 202" || bad "restart -> $c $(cat "$work/b")"
+# a power cut: the whole job killed at once, no handler runs
+poll "j['state'] == 'running' and j.get('iter', 0) >= $stop_iter + 3 or not j['alive']"
+pid=$(json "$work/b" 'j["pid"]')
+kill -9 -- "-$pid" 2>/dev/null
+poll 'not j["alive"]'
+[ "$(json "$work/b" 'j["state"]')" = stopped ] && ok "killed (-9) at iteration $(json "$work/b" 'j["iter"]'): reads as stopped" ||
+    bad "after kill -9: $(cat "$work/b")"
+c=$(api POST bench-2/finetune '{}')
+[ "$c" = 202 ] && ok "start after the kill -> 202" || bad "start after kill -> $c $(cat "$work/b")"
 poll 'j["state"] in ("done", "failed", "stopped") and not j["alive"]' || bad "no end: $(cat "$work/b")"
 [ "$(json "$work/b" '(j["state"], j["iter"], j["iters"])')" = "('done', 60, 60)" ] &&
     ok "the resumed run finished: 60 of 60" || bad "end: $(cat "$work/b"; tail -5 "$wd/train.log" "$wd/job.log")"
