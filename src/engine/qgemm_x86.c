@@ -91,7 +91,7 @@ qg_sum_avx2(const struct qconv *q, const int8_t *const *rows, size_t blk,
 
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) static void
 vnni_store(const struct qconv *q, int8_t *out, size_t m0, size_t np,
-    size_t blk, __m512i *s)
+    size_t blk, const int32_t *s)
 {
 	const __m512	 lo = _mm512_set1_ps(-1024.0f),
 			 hi = _mm512_set1_ps(1024.0f);
@@ -111,7 +111,7 @@ vnni_store(const struct qconv *q, int8_t *out, size_t m0, size_t np,
 		    (__mmask16)((1u << left) - 1);
 		for (p = 0; p < np; p++) {
 			v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(
-			    s[2 * p + h], b)), mul);
+			    _mm512_loadu_si512(s + 16 * (2 * p + h)), b)), mul);
 			v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
 			r = _mm512_add_epi32(_mm512_cvtps_epi32(v),
 			    _mm512_set1_epi32(q->zo));
@@ -130,7 +130,14 @@ qg_tile_vnni(const struct qconv *q, const int8_t *in, int8_t *out,
 	const int8_t	*rows[QG_MR][QG_KMAX * QG_KMAX], *wb = q->wp + blk *
 	    q->kq * QG_NB * 4;
 	const __m512i	 flip = _mm512_set1_epi32((int)0x80808080);
-	__m512i		 w0, w1, a, s[2 * QG_MR],
+	/*
+	 * The sums leave the registers through an int32 array with unaligned
+	 * stores: a 64-byte aligned __m512i array on the stack is not
+	 * 64-byte aligned on AddressSanitizer's fake stack
+	 * (detect_stack_use_after_return), and the aligned store faulted there.
+	 */
+	int32_t		 s[2 * QG_MR * 16];
+	__m512i		 w0, w1, a,
 			 a0 = _mm512_setzero_si512(), a1 = a0, b0 = a0, b1 = a0,
 			 c0 = a0, c1 = a0, d0 = a0, d1 = a0, e0 = a0, e1 = a0,
 			 f0 = a0, f1 = a0, g0 = a0, g1 = a0, h0 = a0, h1 = a0;
@@ -152,22 +159,22 @@ qg_tile_vnni(const struct qconv *q, const int8_t *in, int8_t *out,
 			VN_STEP(6, g0, g1);
 			VN_STEP(7, h0, h1);
 		}
-	s[0] = a0;
-	s[1] = a1;
-	s[2] = b0;
-	s[3] = b1;
-	s[4] = c0;
-	s[5] = c1;
-	s[6] = d0;
-	s[7] = d1;
-	s[8] = e0;
-	s[9] = e1;
-	s[10] = f0;
-	s[11] = f1;
-	s[12] = g0;
-	s[13] = g1;
-	s[14] = h0;
-	s[15] = h1;
+	_mm512_storeu_si512(s + 0, a0);
+	_mm512_storeu_si512(s + 16, a1);
+	_mm512_storeu_si512(s + 32, b0);
+	_mm512_storeu_si512(s + 48, b1);
+	_mm512_storeu_si512(s + 64, c0);
+	_mm512_storeu_si512(s + 80, c1);
+	_mm512_storeu_si512(s + 96, d0);
+	_mm512_storeu_si512(s + 112, d1);
+	_mm512_storeu_si512(s + 128, e0);
+	_mm512_storeu_si512(s + 144, e1);
+	_mm512_storeu_si512(s + 160, f0);
+	_mm512_storeu_si512(s + 176, f1);
+	_mm512_storeu_si512(s + 192, g0);
+	_mm512_storeu_si512(s + 208, g1);
+	_mm512_storeu_si512(s + 224, h0);
+	_mm512_storeu_si512(s + 240, h1);
 	vnni_store(q, out, m0, np, blk, s);
 }
 
