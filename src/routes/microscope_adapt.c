@@ -88,9 +88,16 @@ void
 microscope_finetune(struct app *app, const struct http_request *req,
     const char *name, struct http_response *resp)
 {
-	json_t	*st = micstore_load(app->results_fd, name);
+	json_t	*st;
 
-	if (st == NULL) {
+	/* a microscope nobody has checked a field of yet has never been
+	 * fine-tuned: its status says so (the result page asks for every
+	 * result's microscope); starting or stopping it is 404 */
+	if (strcmp(req->method, "GET") == 0) {
+		job_json(app, name, 200, resp);
+		return;
+	}
+	if ((st = micstore_load(app->results_fd, name)) == NULL) {
 		http_fail_detail(resp, ERR_NOT_FOUND, "No such microscope.",
 		    NULL);
 		return;
@@ -100,8 +107,6 @@ microscope_finetune(struct app *app, const struct http_request *req,
 		finetune_start(app, name, resp);
 	else if (strcmp(req->method, "DELETE") == 0)
 		finetune_stop(app, name, resp);
-	else if (strcmp(req->method, "GET") == 0)
-		job_json(app, name, 200, resp);
 	else
 		http_method_not_allowed(resp, "GET, POST, DELETE");
 }
