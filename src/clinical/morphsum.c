@@ -60,11 +60,13 @@ morphsum_classes(const json_t *c, struct morphsum *m)
 static json_t *
 morphsum_classes_json(const struct morphsum *m)
 {
-	json_t	*by = json_object(), *share = json_object();
+	json_t	*by, *share;
 	int	 k, lead = -1;
 
 	if (m->classified + m->abstained == 0)
 		return NULL;
+	by = json_object();
+	share = json_object();
 	for (k = 0; k < m->ncls; k++) {
 		json_object_set_new(by, m->cls[k], json_integer(m->by[k]));
 		json_object_set_new(share, m->cls[k], json_real(m->classified >
