@@ -56,7 +56,8 @@ for (const [vname, view] of VIEWS) {
         await page.waitForFunction(() => /\d/.test(document.getElementById('active-progress').textContent));
         const before0 = await page.textContent('#active-progress');
         await page.click('#live-start');
-        await page.waitForFunction((live) => live.state.running, await pageModule(page, 'live'), { timeout: 30000 });
+        /* a frame analysed first: the fake camera's first frames can be blank (422 not_a_smear_blank) */
+        await page.waitForFunction((live) => live.state.running && live.state.last, await pageModule(page, 'live'), { timeout: 60000 });
         const done = page.waitForResponse((r) => r.url().endsWith('/api/analyze') && r.request().method() === 'POST', { timeout: 120000 });
         await page.click('#live-capture');
         const r = await done;
