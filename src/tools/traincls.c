@@ -256,7 +256,7 @@ struct cls_run {
 	struct cellset train, val;
 	data d;
 	float *tmp;
-	double loss_avg;
+	struct trainnet_pace pace;
 	FILE *log;
 };
 
@@ -331,44 +331,22 @@ cls_validate(const struct opts *o, struct cls_run *r, struct state *st, int it)
 
 /* One batch: step, EMA, log line.  0, or -1 on a non-finite loss. */
 static int
-cls_iteration(const struct opts *o, struct cls_run *r, struct state *st,
-    int it0, double t0)
+cls_iteration(const struct opts *o, struct cls_run *r, struct state *st)
 {
-	int it = st->iter;
-	float loss, lr = trainnet_lr(o, it);
-	double t;
+	float lr = trainnet_lr(o, st->iter);
 
 	cls_batch(o, r, st);
 	r->net->learning_rate = lr;
-	loss = train_network(r->net, r->d);
-	if (!isfinite(loss)) {
-		fprintf(r->log, "loss is not finite at iteration %d: stopping "
-		    "(resume from the last checkpoint with a lower --lr)\n", it);
-		return -1;
-	}
-	r->loss_avg = r->loss_avg < 0 ? loss : 0.95 * r->loss_avg + 0.05 * loss;
-	trainnet_ema(o, r->ema, r->net, it);
-	st->iter = ++it;
-	t = timing_ms() / 1e3;
-	if (it % o->log_every == 0 || it == o->iters) {
-		double ips = (double)(it - it0) * o->batch / (t - t0);
-		double eta = (o->iters - it) * o->batch / ips;
-
-		fprintf(r->log, "iter %d/%d loss %.4f avg %.4f lr %.5f %.1f img/s "
-		    "elapsed %.0fs ETA %02d:%02d\n", it, o->iters, loss, r->loss_avg,
-		    lr, ips, t - t0, (int)(eta / 3600), (int)(eta / 60) % 60);
-	}
-	return 0;
+	return trainnet_stepped(o, &r->pace, r->net, r->ema, st,
+	    train_network(r->net, r->d), lr);
 }
 
 int
 traincls_train(const struct opts *o)
 {
-	struct cls_run r = { .loss_avg = -1 };
+	struct cls_run r = { 0 };
 	struct state st = { 0, 0, -1, -1, NULL, 0, 0 };
 	struct clsm cm;
-	double t0;
-	int it0;
 
 	if (cls_setup(o, &r) == -1 ||
 	    trainnet_start(o, r.net, r.ema, &st, r.train.n, r.log, "macro-F1") == -1)
@@ -376,11 +354,10 @@ traincls_train(const struct opts *o)
 	r.d.X = make_matrix(o->batch, r.N * r.N * 3);
 	r.d.y = make_matrix(o->batch, r.ncls);
 	trainnet_signals();
-	t0 = timing_ms() / 1e3;
-	it0 = st.iter;
+	trainnet_pace_start(&r.pace, r.log, &st);
 	while (st.iter < o->iters && !trainnet_stop &&
 	    (o->stop_at <= 0 || st.iter < o->stop_at)) {
-		if (cls_iteration(o, &r, &st, it0, t0) == -1)
+		if (cls_iteration(o, &r, &st) == -1)
 			return 1;
 		if (st.iter % o->val_every == 0 || st.iter == o->iters)
 			cls_validate(o, &r, &st, st.iter);

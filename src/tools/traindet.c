@@ -200,7 +200,7 @@ struct det_run {
 	struct ignores *ig;
 	data d;
 	int S, maxb, ncls, masking;
-	double loss_avg;
+	struct trainnet_pace pace;
 	FILE *log;
 };
 
@@ -302,15 +302,12 @@ det_validate(const struct opts *o, struct det_run *r, struct state *st, int it)
 
 /* One batch: augment, step, EMA, log line.  0, or -1 on a non-finite loss. */
 static int
-det_iteration(const struct opts *o, struct det_run *r, struct state *st,
-    int it0, double t0)
+det_iteration(const struct opts *o, struct det_run *r, struct state *st)
 {
-	int it = st->iter;
 	struct aug a = o->aug;
-	float loss, lr = trainnet_lr(o, it);
-	double t;
+	float loss, lr = trainnet_lr(o, st->iter);
 
-	if (it >= o->iters * (1 - o->nomosaic_last))
+	if (st->iter >= o->iters * (1 - o->nomosaic_last))
 		a.mosaic = 0;
 	for (int b = 0; b < o->batch; b++)
 		trainaug_sample(&r->train, trainnet_next(st), r->d.X.vals[b], r->S,
@@ -318,34 +315,14 @@ det_iteration(const struct opts *o, struct det_run *r, struct state *st,
 	r->net->learning_rate = lr;
 	loss = o->v1_step ? train_network(r->net, r->d) :
 	    train_step(r->net, &r->d, r->ig, r->masking);
-	if (!isfinite(loss)) {
-		fprintf(r->log, "loss is not finite at iteration %d: stopping "
-		    "(resume from the last checkpoint with a lower --lr)\n", it);
-		return -1;
-	}
-	r->loss_avg = r->loss_avg < 0 ? loss : 0.95 * r->loss_avg + 0.05 * loss;
-	trainnet_ema(o, r->ema, r->net, it);
-	st->iter = ++it;
-	t = timing_ms() / 1e3;
-	if (it % o->log_every == 0 || it == o->iters) {
-		double ips = (double)(it - it0) * o->batch / (t - t0);
-		double eta = (o->iters - it) * o->batch / ips;
-
-		fprintf(r->log, "iter %d/%d loss %.3f avg %.3f lr %.5f %.1f img/s "
-		    "elapsed %.0fs ETA %02d:%02d gemm %lu\n", it, o->iters, loss,
-		    r->loss_avg, lr, ips, t - t0, (int)(eta / 3600),
-		    (int)(eta / 60) % 60, blasgemm_calls);
-	}
-	return 0;
+	return trainnet_stepped(o, &r->pace, r->net, r->ema, st, loss, lr);
 }
 
 int
 traindet_train(const struct opts *o)
 {
-	struct det_run r = { .loss_avg = -1 };
+	struct det_run r = { 0 };
 	struct state st = { 0, 0, -1, -1, NULL, 0, 0 };
-	double t0;
-	int it0;
 
 	r.log = trainnet_log();
 	trainnet_seed(o);
@@ -360,11 +337,10 @@ traindet_train(const struct opts *o)
 		return 0;
 	}
 	trainnet_signals();
-	t0 = timing_ms() / 1e3;
-	it0 = st.iter;
+	trainnet_pace_start(&r.pace, r.log, &st);
 	while (st.iter < o->iters && !trainnet_stop &&
 	    (o->stop_at <= 0 || st.iter < o->stop_at)) {
-		if (det_iteration(o, &r, &st, it0, t0) == -1)
+		if (det_iteration(o, &r, &st) == -1)
 			return 1;
 		if (o->nval > 0 && (st.iter % o->val_every == 0 || st.iter == o->iters))
 			det_validate(o, &r, &st, st.iter);

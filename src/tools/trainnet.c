@@ -11,6 +11,7 @@
 #include "tools/trainrng.h"
 #include "tools/toolutil.h"
 #include "engine/blasgemm.h"
+#include "base/timing.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -373,6 +374,42 @@ trainnet_ema(const struct opts *o, network *ema, network *net, int it)
 	float dcy = o->ema * (1 - expf(-(float)(it + 1) / 200));
 
 	net_params(ema, net, p_ema, dcy);
+}
+
+void
+trainnet_pace_start(struct trainnet_pace *p, FILE *log, const struct state *st)
+{
+	p->log = log;
+	p->it0 = st->iter;
+	p->t0 = timing_ms() / 1e3;
+	p->loss_avg = -1;
+}
+
+int
+trainnet_stepped(const struct opts *o, struct trainnet_pace *p, network *net,
+    network *ema, struct state *st, float loss, float lr)
+{
+	int it = st->iter;
+	double t, ips, eta;
+
+	if (!isfinite(loss)) {
+		fprintf(p->log, "loss is not finite at iteration %d: stopping "
+		    "(resume from the last checkpoint with a lower --lr)\n", it);
+		return -1;
+	}
+	p->loss_avg = p->loss_avg < 0 ? loss : 0.95 * p->loss_avg + 0.05 * loss;
+	trainnet_ema(o, ema, net, it);
+	st->iter = ++it;
+	if (it % o->log_every != 0 && it != o->iters)
+		return 0;
+	t = timing_ms() / 1e3;
+	ips = (double)(it - p->it0) * o->batch / (t - p->t0);
+	eta = (o->iters - it) * o->batch / ips;
+	fprintf(p->log, "iter %d/%d loss %.4f avg %.4f lr %.5f %.1f img/s "
+	    "elapsed %.0fs ETA %02d:%02d gemm %lu\n", it, o->iters, loss,
+	    p->loss_avg, lr, ips, t - p->t0, (int)(eta / 3600),
+	    (int)(eta / 60) % 60, blasgemm_calls);
+	return 0;
 }
 
 void

@@ -76,6 +76,27 @@ float	trainnet_lr(const struct opts *o, int it);
 /* The EMA after iteration it (decay ramps up so random weights fade). */
 void	trainnet_ema(const struct opts *o, network *ema, network *net, int it);
 
+/* The loop's pace: where this process started and the loss's running mean. */
+struct trainnet_pace {
+	FILE	*log;
+	int	 it0;           /* the iteration this process started at */
+	double	 t0;            /* when, in seconds */
+	double	 loss_avg;      /* < 0 before the first step */
+};
+
+/* Start the pace at st's iteration, now. */
+void	trainnet_pace_start(struct trainnet_pace *p, FILE *log,
+	    const struct state *st);
+
+/*
+ * After one training step's loss at learning rate lr: -1 (said in the
+ * log) when the loss is not finite; else the running mean and the EMA
+ * follow, st counts the iteration and the progress line is logged when
+ * due.  0, or -1.
+ */
+int	trainnet_stepped(const struct opts *o, struct trainnet_pace *p,
+	    network *net, network *ema, struct state *st, float loss, float lr);
+
 /* Write weights to path through path.tmp and a rename.  0, or -1. */
 int	trainnet_save(network *net, const char *path);
 
