@@ -355,21 +355,29 @@ xe_conv_lut(const struct engine_xnn *e, struct xlayer *x)
 	return 0;
 }
 
+/* A row loop's task over x's input and output, all channels. */
+static void
+row_task(struct task *t, const struct engine_xnn *e, const struct xlayer *x)
+{
+	struct loc	 in = xe_in_loc(e, x);
+
+	memset(t, 0, sizeof(*t));
+	t->e = e;
+	t->x = x;
+	t->src = xe_loc_ptr(e, &in);
+	t->ss = in.stride;
+	t->dst = xe_loc_ptr(e, &x->out);
+	t->ds = x->out.stride;
+	t->c = (size_t)x->oc;
+}
+
 /* A nearest upsample (fp32: times its scale; int8: through its table). */
 void
 xe_upsample(const struct engine_xnn *e, const struct xlayer *x)
 {
-	struct loc	 in = xe_in_loc(e, x);
 	struct task	 t;
 
-	memset(&t, 0, sizeof(t));
-	t.e = e;
-	t.x = x;
-	t.src = xe_loc_ptr(e, &in);
-	t.ss = in.stride;
-	t.dst = xe_loc_ptr(e, &x->out);
-	t.ds = x->out.stride;
-	t.c = (size_t)x->oc;
+	row_task(&t, e, x);
 	t.lut = x->lut;
 	run_rows(up_row, &t, (size_t)x->oh);
 }
@@ -378,17 +386,9 @@ xe_upsample(const struct engine_xnn *e, const struct xlayer *x)
 void
 xe_shortcut(const struct engine_xnn *e, const struct xlayer *x)
 {
-	struct loc	 in = xe_in_loc(e, x);
 	struct task	 t;
 
-	memset(&t, 0, sizeof(t));
-	t.e = e;
-	t.x = x;
-	t.src = xe_loc_ptr(e, &in);
-	t.ss = in.stride;
-	t.dst = xe_loc_ptr(e, &x->out);
-	t.ds = x->out.stride;
-	t.c = (size_t)x->oc;
+	row_task(&t, e, x);
 	t.neg = x->act == XA_LEAKY ? .1f : x->act == XA_RELU ? 0 : 1;
 	run_rows(e->int8 ? shortcut8_row : shortcut_row, &t, (size_t)x->oh);
 }
