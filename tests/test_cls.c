@@ -164,6 +164,47 @@ urand(unsigned long long *st)
 }
 
 /*
+ * The fast sampler (rows interpolated once, vector sums) gives the same
+ * bytes as the straightforward one on random crops: every footprint k
+ * from 1 to 8 and beyond, boxes cut by each border, sides not a multiple
+ * of 4, and a crop too large for the fast path's tables.
+ */
+static void
+test_sample_same(void)
+{
+	enum { W = 173, H = 131 };
+	static unsigned char rgb[W * H * 3];
+	static float a[3 * 300 * 300], b[3 * 300 * 300];
+	static const int ns[] = { 96, 48, 7, 33, 1, 300 };
+	unsigned long long st = 0x2545F4914F6CDD1DULL;
+	struct cellcrop c;
+	int	 same = 0, tried = 0;
+
+	for (size_t i = 0; i < sizeof rgb; i++)
+		rgb[i] = (unsigned char)(urand(&st) * 256);
+	for (int t = 0; t < 240; t++) {
+		int	 n = ns[t % 6];
+		float	 x0 = (float)(urand(&st) * 1.4 * W - 0.2 * W);
+		float	 y0 = (float)(urand(&st) * 1.4 * H - 0.2 * H);
+		float	 sz = (float)(1 + urand(&st) * (t % 3 ? 120 : 900));
+
+		if (cellcrop_geom(x0, y0, x0 + sz, y0 + sz * 0.8f, 0.2f, W, H,
+		    &c) == -1)
+			continue;
+		tried++;
+		memset(a, 0xAB, sizeof a);
+		memset(b, 0xCD, sizeof b);
+		cellcrop_sample(rgb, W, H, &c, n, a);
+		cellcrop_sample_ref(rgb, W, H, &c, n, b);
+		same += memcmp(a, b, 3 * (size_t)n * n * sizeof(float)) == 0;
+	}
+	CHECK(tried > 150);
+	CHECK(same == tried);
+	printf("# sampler: %d of %d random crops byte-identical\n", same,
+	    tried);
+}
+
+/*
  * Synthetic logits: true logits u (3 classes), the label drawn from
  * softmax(u), and a model that reports 2.5 u (over-confident).  The
  * fitted temperature must find 2.5 back, and lower both the likelihood
@@ -371,6 +412,7 @@ main(void)
 	test_confusion();
 	test_geometry();
 	test_sample();
+	test_sample_same();
 	test_calibration();
 	test_rule();
 	test_stain();

@@ -1,6 +1,8 @@
 /* cellcrop.c: the white-cell classifier's crop: geometry and sampling */
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "vision/cellcrop.h"
 
@@ -48,8 +50,10 @@ bilinear(const unsigned char *rgb, int w, int h, float x, float y, int ch)
 	    rgb[((size_t)yb * w + xb) * 3 + ch] * ax) * ay) / 255.0f;
 }
 
-/* Most table entries (n x k per axis) the fast path keeps on the stack. */
+/* Most table entries (n x k per axis) the fast path takes. */
 #define CELLCROP_TAB	2048
+/* Source rows the fast path keeps interpolated along x (direct-mapped). */
+#define CELLCROP_ROWS	4
 
 /* One axis of the bilinear taps: the clamp and split bilinear() does per call. */
 struct tap {
@@ -68,19 +72,15 @@ tap_make(float x, int w, struct tap *t)
 	t->f = fx - t->a;
 }
 
-/*
- * The straightforward sampler: every output pixel averages k x k
- * bilinear taps over its footprint.  The fast path below computes the
- * same taps (same floats, same order of operations) from per-axis
- * tables; this one serves crops too large for them.
- */
-static void
-sample_plain(const unsigned char *rgb, int w, int h, const struct cellcrop *c,
-    int n, int k, float *out)
+void
+cellcrop_sample_ref(const unsigned char *rgb, int w, int h,
+    const struct cellcrop *c, int n, float *out)
 {
 	float step = c->side / n;
+	int k = (int)ceilf(step);
 	size_t plane = (size_t)n * n;
 
+	k = k < 1 ? 1 : k > 8 ? 8 : k;
 	for (int v = 0; v < n; v++)
 		for (int u = 0; u < n; u++) {
 			float cx = c->sx0 + (u + 0.5f) * step;
@@ -106,70 +106,151 @@ sample_plain(const unsigned char *rgb, int w, int h, const struct cellcrop *c,
 		}
 }
 
+/*
+ * The fast path's working set: the taps of each output column (tx, n x k)
+ * and row (ty), source rows already interpolated along x (row[s] holds
+ * source row tag[s]: 3 channels x k taps x n columns, tap-major, so one
+ * tap of every column is contiguous) and one output row's sums (acc, 3 x
+ * n).
+ */
+struct sampler {
+	int		 n, k;
+	struct tap	*tx, *ty;
+	float		*row[CELLCROP_ROWS], *acc;
+	int		 tag[CELLCROP_ROWS];
+};
+
+/* Source row r interpolated along x at every column tap: the first half
+ * of bilinear()'s arithmetic, the same floats. */
+static const float *
+sampler_row(struct sampler *s, const unsigned char *rgb, int w, int r)
+{
+	int	 slot = r % CELLCROP_ROWS, n = s->n, k = s->k;
+	size_t	 nk = (size_t)n * k;
+	const unsigned char *p = rgb + (size_t)r * w * 3;
+	float	*d = s->row[slot];
+
+	if (s->tag[slot] == r)
+		return d;
+	for (int ch = 0; ch < 3; ch++)
+		for (int i = 0; i < k; i++)
+			for (int u = 0; u < n; u++) {
+				const struct tap *x = &s->tx[u * k + i];
+
+				d[ch * nk + (size_t)i * n + u] = p[x->a * 3 + ch] *
+				    (1 - x->f) + p[x->b * 3 + ch] * x->f;
+			}
+	s->tag[slot] = r;
+	return d;
+}
+
+/*
+ * acc[u] += (h0[u] * (1 - ay) + h1[u] * ay) / 255 for u < n: the second
+ * half of bilinear()'s arithmetic, four columns at a time where the
+ * compiler has vector types (each lane the same IEEE operations).
+ */
+static void
+sampler_add(float *restrict acc, const float *restrict h0,
+    const float *restrict h1, float ay, int n)
+{
+	int	 u = 0;
+#if defined(__GNUC__)
+	typedef float v4 __attribute__((vector_size(16)));
+	v4	 w0 = { 1 - ay, 1 - ay, 1 - ay, 1 - ay }, w1 = { ay, ay, ay, ay };
+	v4	 d = { 255.0f, 255.0f, 255.0f, 255.0f }, a, b, t;
+
+	for (; u + 4 <= n; u += 4) {
+		memcpy(&a, h0 + u, sizeof(a));
+		memcpy(&b, h1 + u, sizeof(b));
+		memcpy(&t, acc + u, sizeof(t));
+		t += (a * w0 + b * w1) / d;
+		memcpy(acc + u, &t, sizeof(t));
+	}
+#endif
+	for (; u < n; u++)
+		acc[u] += (h0[u] * (1 - ay) + h1[u] * ay) / 255.0f;
+}
+
+/* Output row v: every tap's sum in tap order (j, then i), then the mean;
+ * 0.5 outside the clamped square. */
+static void
+sampler_out_row(struct sampler *s, const unsigned char *rgb, int w,
+    const struct cellcrop *c, int v, float *out)
+{
+	int	 n = s->n, k = s->k;
+	size_t	 nk = (size_t)n * k, plane = (size_t)n * n;
+	float	 step = c->side / n, cy = c->sy0 + (v + 0.5f) * step;
+	int	 yin = !(cy < c->y0 || cy >= c->y1);
+
+	memset(s->acc, 0, 3 * (size_t)n * sizeof(float));
+	for (int j = 0; yin && j < k; j++) {
+		const struct tap *y = &s->ty[v * k + j];
+		const float *h0 = sampler_row(s, rgb, w, y->a);
+		const float *h1 = sampler_row(s, rgb, w, y->b);
+
+		for (int i = 0; i < k; i++)
+			for (int ch = 0; ch < 3; ch++)
+				sampler_add(s->acc + (size_t)ch * n, h0 + ch * nk +
+				    (size_t)i * n, h1 + ch * nk + (size_t)i * n,
+				    y->f, n);
+	}
+	for (int u = 0; u < n; u++) {
+		float cx = c->sx0 + (u + 0.5f) * step;
+		size_t o = (size_t)v * n + u;
+		int in = yin && !(cx < c->x0 || cx >= c->x1);
+
+		for (int ch = 0; ch < 3; ch++)
+			out[ch * plane + o] = in ? s->acc[(size_t)ch * n + u] /
+			    (k * k) : 0.5f;
+	}
+}
+
+/*
+ * The same taps as cellcrop_sample_ref(), summed in the same order, from
+ * per-axis tables, with each source row interpolated along x once for
+ * all the output pixels that use it.
+ */
 void
 cellcrop_sample(const unsigned char *rgb, int w, int h,
     const struct cellcrop *c, int n, float *out)
 {
 	float step = c->side / n;
 	int k = (int)ceilf(step);
-	size_t plane = (size_t)n * n;
-	struct tap tx[CELLCROP_TAB], ty[CELLCROP_TAB];
+	size_t nk, need;
+	struct sampler s;
+	float *mem;
 
 	k = k < 1 ? 1 : k > 8 ? 8 : k;
-	if ((size_t)n * k > CELLCROP_TAB) {
-		sample_plain(rgb, w, h, c, n, k, out);
+	nk = (size_t)n * k;
+	need = 2 * nk * sizeof(struct tap) + (CELLCROP_ROWS * 3 * nk +
+	    3 * (size_t)n) * sizeof(float);
+	if (nk > CELLCROP_TAB || (mem = malloc(need)) == NULL) {
+		cellcrop_sample_ref(rgb, w, h, c, n, out);
 		return;
 	}
-	/* the taps of each output column and row: the per-pixel work's setup */
+	s = (struct sampler){ .n = n, .k = k, .tx = (struct tap *)mem,
+	    .ty = (struct tap *)mem + nk };
+	s.row[0] = (float *)(s.ty + nk);
+	for (int r = 0; r < CELLCROP_ROWS; r++) {
+		s.row[r] = s.row[0] + (size_t)r * 3 * nk;
+		s.tag[r] = -1;
+	}
+	s.acc = s.row[0] + CELLCROP_ROWS * 3 * nk;
 	for (int u = 0; u < n; u++) {
 		float cx = c->sx0 + (u + 0.5f) * step;
 
 		for (int i = 0; i < k; i++)
 			tap_make(cx + ((i + 0.5f) / k - 0.5f) * step, w,
-			    &tx[u * k + i]);
+			    &s.tx[u * k + i]);
 	}
 	for (int v = 0; v < n; v++) {
 		float cy = c->sy0 + (v + 0.5f) * step;
 
 		for (int j = 0; j < k; j++)
 			tap_make(cy + ((j + 0.5f) / k - 0.5f) * step, h,
-			    &ty[v * k + j]);
+			    &s.ty[v * k + j]);
 	}
-	for (int v = 0; v < n; v++) {
-		float cy = c->sy0 + (v + 0.5f) * step;
-		int yin = !(cy < c->y0 || cy >= c->y1);
-
-		for (int u = 0; u < n; u++) {
-			float cx = c->sx0 + (u + 0.5f) * step;
-			float acc[3] = { 0, 0, 0 };
-			size_t o = (size_t)v * n + u;
-
-			if (!yin || cx < c->x0 || cx >= c->x1) {
-				for (int ch = 0; ch < 3; ch++)
-					out[ch * plane + o] = 0.5f;
-				continue;
-			}
-			for (int j = 0; j < k; j++) {
-				const struct tap *y = &ty[v * k + j];
-				const unsigned char *r0 = rgb + (size_t)y->a * w * 3;
-				const unsigned char *r1 = rgb + (size_t)y->b * w * 3;
-				float ay = y->f;
-
-				for (int i = 0; i < k; i++) {
-					const struct tap *x = &tx[u * k + i];
-					float ax = x->f;
-
-					for (int ch = 0; ch < 3; ch++)
-						acc[ch] += ((r0[x->a * 3 + ch] *
-						    (1 - ax) + r0[x->b * 3 + ch] *
-						    ax) * (1 - ay) +
-						    (r1[x->a * 3 + ch] * (1 - ax) +
-						    r1[x->b * 3 + ch] * ax) * ay) /
-						    255.0f;
-				}
-			}
-			for (int ch = 0; ch < 3; ch++)
-				out[ch * plane + o] = acc[ch] / (k * k);
-		}
-	}
+	for (int v = 0; v < n; v++)
+		sampler_out_row(&s, rgb, w, c, v, out);
+	free(mem);
 }

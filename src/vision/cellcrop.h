@@ -29,9 +29,18 @@ int	cellcrop_geom(float x0, float y0, float x1, float y1, float margin,
  * RGB in [0,1], n x n (out[ch * n * n + y * n + x]).  Each output pixel
  * averages k x k bilinear samples over its footprint (k = ceil(side / n),
  * at most 8), so the result hardly depends on the source resolution.
- * Outside the clamped part: 0.5.
+ * Outside the clamped part: 0.5.  Each source row is interpolated along
+ * x once for every output pixel that uses it.
  */
 void	cellcrop_sample(const unsigned char *rgb, int w, int h,
+	    const struct cellcrop *c, int n, float *out);
+
+/*
+ * The straightforward sampler (every tap computed on its own): the same
+ * bytes as cellcrop_sample(), which falls back to it for crops too large
+ * for its tables; tests compare the two.
+ */
+void	cellcrop_sample_ref(const unsigned char *rgb, int w, int h,
 	    const struct cellcrop *c, int n, float *out);
 
 #endif /* BV_CELLCROP_H */
