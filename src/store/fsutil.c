@@ -1,6 +1,7 @@
 /* fsutil.c: small file-system helpers shared by the results and samples stores */
 
 #include "store/fsutil.h"
+#include "store/ids.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -53,4 +54,31 @@ int
 fsutil_errno_full(int e)
 {
 	return e == ENOSPC || e == EDQUOT;
+}
+
+int
+fsutil_put_new(int dirfd, const char *name, const char *tag, const void *buf,
+    size_t len)
+{
+	char	 tmp[ID_LEN + 32], rnd[ID_LEN + 1];
+	int	 fd, e = 0;
+
+	if (id_new(rnd) == -1) {
+		errno = EIO;
+		return -1;
+	}
+	snprintf(tmp, sizeof(tmp), ".%.8s-%s", tag, rnd);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	if (fsutil_write_all(fd, buf, len) == -1 || fsync(fd) == -1)
+		e = errno;
+	if (close(fd) == -1 && e == 0)
+		e = errno;
+	if (e == 0 && linkat(dirfd, tmp, dirfd, name, 0) == -1)
+		e = errno;
+	(void)unlinkat(dirfd, tmp, 0);
+	errno = e;
+	return e == 0 ? 0 : -1;
 }

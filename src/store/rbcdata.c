@@ -7,13 +7,8 @@
  * wbcdata.c keeps white-cell types.
  */
 
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE		/* linkat(2), openat(2) under -std=c11 */
-#endif
-
 #include "store/rbcdata.h"
 #include "store/fsutil.h"
-#include "store/ids.h"
 #include "store/results.h"
 
 #include <errno.h>
@@ -139,32 +134,6 @@ rbcdata_apply(json_t *result, const json_t *changes)
 	recount(cls);
 }
 
-/* Write buf to name under dfd: a private name, fsync, link. */
-static int
-put_file(int dfd, const char *name, const char *buf)
-{
-	char	 tmp[ID_LEN + 16], rnd[ID_LEN + 1];
-	int	 fd, e = 0;
-
-	if (id_new(rnd) == -1) {
-		errno = EIO;
-		return -1;
-	}
-	snprintf(tmp, sizeof(tmp), ".rd-%s", rnd);
-	if ((fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644)) < 0)
-		return -1;
-	if (fsutil_write_all(fd, buf, strlen(buf)) == -1 || fsync(fd) == -1)
-		e = errno;
-	if (close(fd) == -1 && e == 0)
-		e = errno;
-	if (e == 0 && linkat(dfd, tmp, dfd, name, 0) == -1)
-		e = errno;
-	(void)unlinkat(dfd, tmp, 0);
-	errno = e;
-	return e == 0 ? 0 : -1;
-}
-
 /* The entries of the cells changes set (result as stored). */
 static json_t *
 cells_of(const json_t *result, const json_t *changes)
@@ -227,7 +196,7 @@ rbcdata_keep(int results_fd, const char *id, int version,
 		return -1;
 	}
 	snprintf(fname, sizeof(fname), "rbc-classes-%d.json", version);
-	rc = put_file(dfd, fname, s);
+	rc = fsutil_put_new(dfd, fname, "rd", s, strlen(s));
 	e = errno;
 	if (rc == 0)
 		(void)fsync(dfd);

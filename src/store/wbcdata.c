@@ -11,7 +11,6 @@
 
 #include "store/wbcdata.h"
 #include "store/fsutil.h"
-#include "store/ids.h"
 #include "store/results.h"
 #include "image/imgio.h"
 
@@ -44,33 +43,6 @@ change_type(const json_t *ch)
 		if (strcmp(s, types[i]) == 0)
 			return types[i];
 	return NULL;
-}
-
-/* Write buf to name under dfd: a private name, fsync, link. */
-static int
-put_file(int dfd, const char *name, const void *buf, size_t len)
-{
-	char	 tmp[ID_LEN + 16], rnd[ID_LEN + 1];
-	int	 fd, e = 0;
-
-	if (id_new(rnd) == -1) {
-		errno = EIO;
-		return -1;
-	}
-	snprintf(tmp, sizeof(tmp), ".wd-%s", rnd);
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	if (fsutil_write_all(fd, buf, len) == -1 || fsync(fd) == -1)
-		e = errno;
-	if (close(fd) == -1 && e == 0)
-		e = errno;
-	if (e == 0 && linkat(dfd, tmp, dfd, name, 0) == -1)
-		e = errno;
-	(void)unlinkat(dfd, tmp, 0);
-	errno = e;
-	return e == 0 ? 0 : -1;
 }
 
 /* plain.jpg of the result, decoded; -1 with errno. */
@@ -171,7 +143,7 @@ keep_one(int dfd, const struct img *plain, double f, int version, size_t k,
 	if (crop_jpeg(plain, f, box, &jpg, &len) == -1)
 		return 0;	/* no crop to keep: the type alone is no data */
 	snprintf(name, sizeof(name), "wbc-types-%d-%zu.jpg", version, k);
-	rc = put_file(dfd, name, jpg, len);
+	rc = fsutil_put_new(dfd, name, "wd", jpg, len);
 	free(jpg);
 	if (rc == -1)
 		return -1;
@@ -241,7 +213,7 @@ keep_all(int dfd, const char *id, int version, const json_t *result,
 		rc = -1;
 		goto out;
 	}
-	rc = put_file(dfd, fname, s, strlen(s));
+	rc = fsutil_put_new(dfd, fname, "wd", s, strlen(s));
 	free(s);
 	json_decref(o);
 	if (rc == 0)
