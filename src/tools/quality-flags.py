@@ -52,6 +52,11 @@ def table():
     return out
 
 
+def blur_joins():
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vision", "quality.c")
+    return float(re.search(r"#define BLUR_JOINS\s+([0-9.]+)", open(src).read()).group(1))
+
+
 def limits():
     return {k: (v[0], v[1]) for k, v in table().items()}
 
@@ -118,7 +123,9 @@ def raised(row, flag, lim):
     # an exposure flag alone: focus and stain are not judged (quality.c)
     if flag in ("focus",) + tuple(STAIN) and (raised(row, "dark", lim) or raised(row, "bright", lim)):
         return False
-    if flag == "thick" and raised(row, "focus", lim):
+    # nor thickness on a clearly blurred field (quality.c BLUR_JOINS)
+    if flag == "thick" and raised(row, "focus", lim) and \
+            float(row["v_focus"]) < blur_joins() * limit_for(row, "focus", lim, REFS, REL)[0]:
         return False
     limit, below = limit_for(row, flag, lim, REFS, REL)
     return v < limit if below else v > limit

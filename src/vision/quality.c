@@ -452,8 +452,11 @@ set_limits(const struct quality_ref *ref, struct quality *q)
  * Raise the flags whose value passes its limit (NAN: not measured).  A
  * burnt or dark field says so alone: its cells' edges and colours are
  * the exposure's doing, so focus and stain are not judged on it; nor is
- * thickness on a blurred field (blur joins neighbouring cells).
+ * thickness on a clearly blurred field, its focus below BLUR_JOINS of its
+ * limit (blur joins neighbouring cells; the overlaps of a thick field
+ * lower focus a little, and that field stays thick).
  */
+#define BLUR_JOINS	0.85
 static void
 raise_flags(struct quality *q)
 {
@@ -472,7 +475,8 @@ raise_flags(struct quality *q)
 	}
 	if (q->flags & exposure)
 		q->flags &= ~judged;
-	if (q->flags & 1u << QFLAG_FOCUS)
+	if ((q->flags & 1u << QFLAG_FOCUS) && q->value[QFLAG_FOCUS] <
+	    BLUR_JOINS * q->limit[QFLAG_FOCUS])
 		q->flags &= ~(1u << QFLAG_THICK);
 }
 
