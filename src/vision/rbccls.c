@@ -18,6 +18,7 @@
 #include "base/timing.h"
 #include "vision/cellcrop.h"
 #include "vision/classifier.h"
+#include "vision/cropjudge.h"
 #include "vision/detector.h"
 #include "image/imgio.h"
 
@@ -48,18 +49,9 @@ judge_one(struct classifier *c, const struct img *im, const struct cellcrop *g,
     int is_cut, struct rbccls_cell *t)
 {
 	struct wbcood_verdict v;
-	float		 probs[RBCCLS_MAX_CLASSES], stain[WBCOOD_NSTAIN];
-	const float	*feat;
-	int		 nf, side = classifier_input_size(c), have;
 
-	cellcrop_sample(im->rgb, im->w, im->h, g, side, classifier_input(c));
-	have = wbcood_normalise(classifier_ood(c), classifier_input(c), side,
-	    g) == 0 && wbcood_stain(classifier_input(c), side, g, stain) == 0;
-	if (classifier_run(c, probs) == -1)
+	if (cropjudge_run(c, im, g, is_cut, &v) == -1)
 		return -1;
-	feat = classifier_features(c, &nf);
-	wbcood_judge(classifier_ood(c), classifier_logits(c), feat, nf,
-	    have ? stain : NULL, is_cut || !have, &v);
 	t->cls = v.cls;
 	t->conf = v.conf;
 	t->reason = v.reason;

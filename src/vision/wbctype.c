@@ -17,6 +17,7 @@
 #include "vision/detector.h"
 #include "image/imgio.h"
 #include "vision/cellcrop.h"
+#include "vision/cropjudge.h"
 
 #include <math.h>
 #include <string.h>
@@ -27,19 +28,9 @@ judge_one(struct classifier *c, const struct img *im, const struct cellcrop *g,
     int is_cut, struct wbc_type *t)
 {
 	struct wbcood_verdict v;
-	float		 stain[WBCOOD_NSTAIN];
-	const float	*feat;
-	int		 nf, side = classifier_input_size(c), have;
 
-	cellcrop_sample(im->rgb, im->w, im->h, g, side, classifier_input(c));
-	have = wbcood_normalise(classifier_ood(c), classifier_input(c), side,
-	    g) == 0 && wbcood_stain(classifier_input(c), side, g, stain) == 0;
-	if (classifier_run(c, t->probs) == -1)
+	if (cropjudge_run(c, im, g, is_cut, &v) == -1)
 		return -1;
-	feat = classifier_features(c, &nf);
-	/* too few pixels in the image for stain statistics: a cut crop */
-	wbcood_judge(classifier_ood(c), classifier_logits(c), feat, nf,
-	    have ? stain : NULL, is_cut || !have, &v);
 	memcpy(t->probs, v.probs, sizeof(t->probs));
 	t->cls = v.cls;
 	t->conf = v.conf;
