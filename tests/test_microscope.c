@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "clinical/micadapt.h"
+#include "clinical/micmodel.h"
 #include "clinical/microscope.h"
 #include "store/micstore.h"
 
@@ -403,6 +404,80 @@ test_store(void)
 	CHECK(system(cmd) == 0);
 }
 
+/* Write text to dir/name; 0 or -1. */
+static int
+put_file(const char *dir, const char *name, const char *text)
+{
+	char	 path[256];
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+/*
+ * bv-adapt evaluate's record: a refused candidate keeps its figures and no
+ * files; an adopted one is kept and served (micmodel_current()); the same
+ * run recorded again (an evaluation killed after recording) is the same
+ * version, never a second adoption; rollback -> the shipped model.
+ */
+static void
+test_candidate(void)
+{
+	char			 dir[] = "/tmp/test-miccand.XXXXXX", cmd[64];
+	char			 cfg[128], w[128], mdir[320], got[128];
+	struct micadapt_eval	 cur = { 0.70, -0.150, { 0.969 }, 1 };
+	struct micadapt_eval	 bad = { 0.69, -0.150, { 0.969 }, 1 };
+	struct micadapt_eval	 good = { 0.82, -0.040, { 0.968 }, 1 };
+	struct micmodel_paths	 p;
+	char			 why[256];
+	json_t			*st;
+	int			 fd, ad;
+
+	CHECK(mkdtemp(dir) != NULL);
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	CHECK(fd >= 0);
+	snprintf(cfg, sizeof(cfg), "%s/c.cfg", dir);
+	snprintf(w, sizeof(w), "%s/w.weights", dir);
+	CHECK(put_file(dir, "c.cfg", "[net]\nwidth=32\n") == 0);
+	CHECK(put_file(dir, "w.weights", "0123456789") == 0);
+	p = (struct micmodel_paths){ cfg, w, "" };
+	ad = micadapt_model_decide(&cur, &bad, why, sizeof(why));
+	CHECK(ad == 0);
+	CHECK(micmodel_record_candidate(fd, "bench-2", "v3", "run-a", &p, &cur,
+	    &bad, ad, why) == 1);
+	st = micstore_load(fd, "bench-2");
+	CHECK(st != NULL && json_integer_value(json_object_get(st, "current"))
+	    == 0);
+	CHECK(strcmp(json_string_value(json_object_get(json_array_get(
+	    json_object_get(st, "versions"), 0), "dir")), "") == 0);
+	CHECK(micmodel_current(st, "v3", got, sizeof(got)) == 0);
+	json_decref(st);
+	ad = micadapt_model_decide(&cur, &good, why, sizeof(why));
+	CHECK(ad == 1);
+	CHECK(micmodel_record_candidate(fd, "bench-2", "v3", "run-b", &p, &cur,
+	    &good, ad, why) == 2);
+	/* run-b again (killed after recording, evaluated again): once */
+	CHECK(micmodel_record_candidate(fd, "bench-2", "v3", "run-b", &p, &cur,
+	    &good, ad, why) == 2);
+	st = micstore_load(fd, "bench-2");
+	CHECK(json_array_size(json_object_get(st, "versions")) == 2);
+	CHECK(micmodel_current(st, "v3", got, sizeof(got)) == 2);
+	CHECK(micmodel_current(st, "v2", mdir, sizeof(mdir)) == 0);
+	snprintf(mdir, sizeof(mdir), "%s/microscopes/%s/model.weights", dir,
+	    got);
+	CHECK(access(mdir, R_OK) == 0);		/* the candidate's files kept */
+	CHECK(micadapt_rollback(st) == 0);
+	CHECK(micmodel_current(st, "v3", got, sizeof(got)) == 0);
+	json_decref(st);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK(system(cmd) == 0);
+}
+
 int
 main(void)
 {
@@ -414,5 +489,6 @@ main(void)
 	test_model_rule();
 	test_versions();
 	test_store();
+	test_candidate();
 	return check_done("test_microscope");
 }

@@ -81,6 +81,7 @@ static const struct ckey keys[] = {
 	{ "train_tool",		  C_PATH,   OFF(train_tool), 0, 0 },
 	{ "adapt_iters",	  C_INT,    OFF(adapt_iters), 1, 1000000 },
 	{ "adapt_batch",	  C_INT,    OFF(adapt_batch), 1, 256 },
+	{ "adapt_val",		  C_PATH,   OFF(adapt_val), 0, 0 },
 };
 
 void

@@ -98,6 +98,9 @@ struct config {
 	char	train_tool[CONFIG_PATH_MAX];
 	int	adapt_iters;
 	int	adapt_batch;
+	/* a file naming the shipped validation lists a fine-tuned model must
+	 * not be worse on, one a line ("" = none: nothing is adopted) */
+	char	adapt_val[CONFIG_PATH_MAX];
 };
 
 /* Fill cfg with the built-in defaults (paths from configure). */

@@ -314,3 +314,112 @@ micmodel_import(int results_fd, const char *name,
 	errno = a.version == -1 ? e : 0;
 	return a.version;
 }
+
+/* ---- a fine-tuned candidate, evaluated ------------------------------------ */
+
+struct cand {
+	const char			*model, *id, *dir, *why;
+	const struct micadapt_eval	*before, *after;
+	int				 adopted, version;
+};
+
+static int
+record_fn(json_t *state, void *argp)
+{
+	struct cand	*c = argp;
+	json_t		*vs = json_object_get(state, "versions"), *v;
+	size_t		 i;
+
+	json_array_foreach(vs, i, v) {
+		const char *av = json_string_value(json_object_get(v,
+		    "adapt_version"));
+
+		if (av != NULL && strcmp(av, c->id) == 0) {
+			c->version = (int)i + 1;	/* recorded before */
+			return 1;
+		}
+	}
+	c->version = micadapt_record_model(state, c->model, c->id, c->dir,
+	    c->before, c->after, c->adopted, c->why);
+	return c->version == -1 ? -1 : 0;
+}
+
+/* Whether name's state already holds a version of run id (its number). */
+static int
+recorded(int results_fd, const char *name, const char *id)
+{
+	json_t	*st = micstore_load(results_fd, name), *v;
+	size_t	 i;
+	int	 ver = 0;
+
+	json_array_foreach(json_object_get(st, "versions"), i, v)
+		if (json_is_string(json_object_get(v, "adapt_version")) &&
+		    strcmp(json_string_value(json_object_get(v,
+		    "adapt_version")), id) == 0)
+			ver = (int)i + 1;
+	json_decref(st);
+	return ver;
+}
+
+int
+micmodel_record_candidate(int results_fd, const char *name,
+    const char *model, const char *adapt_id, const struct micmodel_paths *p,
+    const struct micadapt_eval *before, const struct micadapt_eval *after,
+    int adopted, const char *why)
+{
+	struct micstore_file	 files[3];
+	unsigned char		*cfg = NULL, *w = NULL, *info = NULL;
+	size_t			 cl, wl, il = 2;
+	char			 dir[MICSTORE_NAME_MAX + 64] = "";
+	struct cand		 c = { model, adapt_id, dir, why, before, after,
+				    adopted, -1 };
+	int			 ver, e;
+
+	if ((ver = recorded(results_fd, name, adapt_id)) > 0)
+		return ver;	/* no second copy of the files either */
+	if (adopted) {
+		if (slurp(p->cfg, &cfg, &cl) == -1 || slurp(p->weights, &w,
+		    &wl) == -1 || (p->info[0] != '\0' ? slurp(p->info, &info,
+		    &il) : (info = (unsigned char *)strdup("{}")) == NULL ?
+		    -1 : 0) == -1)
+			goto out;
+		files[0] = (struct micstore_file){ "model.cfg", cfg, cl };
+		files[1] = (struct micstore_file){ "model.weights", w, wl };
+		files[2] = (struct micstore_file){ "model.json", info, il };
+		if (micstore_put_model(results_fd, name, files, 3, dir,
+		    sizeof(dir)) == -1)
+			goto out;
+	}
+	if (micstore_update(results_fd, name, record_fn, &c) == -1)
+		c.version = -1;
+out:
+	e = errno;
+	free(cfg);
+	free(w);
+	free(info);
+	errno = c.version == -1 ? e : 0;
+	return c.version;
+}
+
+int
+micmodel_current(const json_t *state, const char *model, char *dir,
+    size_t dirlen)
+{
+	json_int_t	 cur = json_integer_value(json_object_get(state,
+			    "current"));
+	const json_t	*v;
+	const char	*k, *m, *d;
+
+	if (cur <= 0 || (v = json_array_get(json_object_get(state,
+	    "versions"), (size_t)cur - 1)) == NULL)
+		return 0;
+	k = json_string_value(json_object_get(v, "kind"));
+	m = json_string_value(json_object_get(v, "model"));
+	d = json_string_value(json_object_get(v, "dir"));
+	if (k == NULL || strcmp(k, "model") != 0 || m == NULL || model ==
+	    NULL || strcmp(m, model) != 0 || d == NULL || d[0] == '\0' ||
+	    !json_is_true(json_object_get(v, "adopted")) ||
+	    (size_t)snprintf(dir, dirlen, "%s", d) >= dirlen)
+		return 0;
+	return (int)cur;
+}

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "clinical/micadapt.h"
+
 /* The files of a model on disk. */
 struct micmodel_paths {
 	const char	*cfg, *weights, *info;	/* info: model json; may be "" */
@@ -45,5 +47,31 @@ char	*micmodel_signature(const char *cfg, size_t len);
 int	 micmodel_import(int results_fd, const char *name,
 	    const struct micmodel_paths *p, const char *const *names,
 	    int ncls, const void *buf, size_t len, char *err, size_t errlen);
+
+/*
+ * Record the evaluation of a fine-tuned candidate (bv-adapt evaluate) in
+ * microscope name's state: when adopted, its files p are kept first
+ * (micstore_put_model()) and the new version (micadapt_record_model(),
+ * "dir" the kept folder) becomes current; when refused, the version
+ * records the figures and why, with no files and "dir" "".  adapt_id
+ * names the run: a version with that "adapt_version" already there is
+ * answered again, never recorded twice (an evaluation killed after it
+ * recorded and run again adopts nothing new).  Returns the version, or
+ * -1 with errno.
+ */
+int	 micmodel_record_candidate(int results_fd, const char *name,
+	    const char *model, const char *adapt_id,
+	    const struct micmodel_paths *p, const struct micadapt_eval *before,
+	    const struct micadapt_eval *after, int adopted, const char *why);
+
+/*
+ * The fine-tuned model microscope name counts with now: when its current
+ * version is an adopted "kind": "model" version made for model (not an
+ * imported one, which waits for its own evaluation), its folder
+ * (micstore_put_model()'s "models/...") goes to dir and the version is
+ * returned; else 0 (the shipped detector).
+ */
+int	 micmodel_current(const json_t *state, const char *model, char *dir,
+	    size_t dirlen);
 
 #endif /* BV_MICMODEL_H */

@@ -45,6 +45,7 @@
 #include "vision/rbcmorph.h"
 #include "vision/rbccls.h"
 #include "clinical/micadapt.h"
+#include "clinical/micserve.h"
 #include "clinical/micfields.h"
 #include "clinical/qualityref.h"
 #include "store/micstore.h"
@@ -234,6 +235,8 @@ struct analyze {
 	char				 mic[MICSTORE_NAME_MAX + 1]; /* or "" */
 	double				*mthr;		/* its adapted thresholds */
 	int				 mic_version;	/* micadapt.h; 0: none */
+	struct detector			*mdet;		/* its adopted model */
+	int				 mic_model;	/* its version; 0: none */
 	char				 sample[ID_LEN + 1];
 	const char			*sample_id;	/* NULL: none */
 	struct scan_result		 dr;
@@ -382,6 +385,11 @@ analyze_microscope(struct analyze *a, struct http_response *resp)
 			snprintf(a->mic, sizeof(a->mic), "%s", prof);
 		json_decref(o);
 	}
+	/* its adopted fine-tuned detector, or the shipped one (micserve.h) */
+	a->mdet = micserve_detector(&(struct micserve_env){ app->results_fd,
+	    app->results_dir, app->model_name, app->cfg->model_names,
+	    app->cfg->engine, app->cfg->threads }, a->mic, app->det,
+	    &a->mic_model, NULL, 0);
 	if (a->mic[0] == '\0' || a->uniform != NULL || ncls > 64)
 		return 0;
 	if ((a->mthr = calloc((size_t)ncls + 1, sizeof(*a->mthr))) == NULL) {
@@ -453,6 +461,7 @@ static int
 analyze_detect(struct analyze *a, struct http_response *resp)
 {
 	const struct app	*app = a->app;
+	struct detector		*det = a->mdet ? a->mdet : app->det;
 	struct scan_model	 sm;
 	struct scan_opts	 so;
 	struct upload		 up;
@@ -465,9 +474,9 @@ analyze_detect(struct analyze *a, struct http_response *resp)
 	so.auto_scale = app->cfg->auto_scale;
 	up = (struct upload){ a->part, a->type, &a->ilim };
 	/* no scale given: the microscope's remembered one, checked */
-	if ((derr = a->usrc == SCALE_NONE ? scalemem_detect(app->det, &sm, &so,
+	if ((derr = a->usrc == SCALE_NONE ? scalemem_detect(det, &sm, &so,
 	    &a->im, a->dfac, a->W, a->H, a->skey, upload_decode, &up,
-	    &a->dr) : scan_detect(app->det, &sm, &so, &a->im, a->dfac, a->W,
+	    &a->dr) : scan_detect(det, &sm, &so, &a->im, a->dfac, a->W,
 	    a->H, a->um, a->usrc, upload_decode, &up, &a->dr)) != SCAN_OK) {
 		pipeline_detect_error(resp, derr);
 		snprintf(resp->note, sizeof(resp->note), "detect: %d probes=%.100s",
@@ -640,9 +649,11 @@ analyze_json(struct analyze *a, struct http_response *resp)
 	    json_null());
 	json_object_set_new(r, "file_name",
 	    analyze_form_file_name(a->part->filename));
-	json_object_set_new(r, "adaptation", a->mic_version > 0 ? json_pack(
-	    "{s:s,s:i,s:s}", "microscope", a->mic, "version", a->mic_version,
-	    "kind", "thresholds") : json_null());
+	json_object_set_new(r, "adaptation", a->mic_model > 0 ? json_pack(
+	    "{s:s,s:i,s:s}", "microscope", a->mic, "version", a->mic_model,
+	    "kind", "model") : a->mic_version > 0 ? json_pack("{s:s,s:i,s:s}",
+	    "microscope", a->mic, "version", a->mic_version, "kind",
+	    "thresholds") : json_null());
 	json_object_set_new(r, "scale", pipeline_scale_json(&a->dr.scale));
 	json_object_set_new(r, "fov", pipeline_fov_json(&a->dr.fov,
 	    a->dr.scale.um_per_px));

@@ -7,9 +7,10 @@
  *                                           iterations, loss, decision
  *   DELETE /api/microscopes/NAME/finetune   stop it (409 when none runs)
  *
- * The job itself is store/micjob.h's.  Its result is never adopted
- * unevaluated: with no evaluation wired, a finished run records
- * MICJOB_NOT_EVALUATED.
+ * The job itself is store/micjob.h's: prepare, run, then evaluate (the
+ * candidate against the model in use on the held-out checked fields and
+ * the shipped validation sets of adapt_val; adopted or refused by
+ * micadapt_model_decide(), the decision and its figures in the status).
  */
 
 #include "routes/microscope_routes.h"
@@ -40,9 +41,13 @@ static void
 finetune_start(struct app *app, const char *name, struct http_response *resp)
 {
 	const struct config	*c = app->cfg;
-	struct micjob_spec	 s = { app->results_dir, name, app->model_name,
-	    c->model_names, c->model_cfg, c->model_weights, c->adapt_tool,
-	    c->train_tool, c->adapt_iters, c->adapt_batch };
+	struct micjob_spec	 s = { .results_dir = app->results_dir,
+	    .microscope = name, .model = app->model_name,
+	    .names = c->model_names, .cfg = c->model_cfg,
+	    .weights = c->model_weights, .info = c->model_info,
+	    .adapt_tool = c->adapt_tool, .train_tool = c->train_tool,
+	    .iters = c->adapt_iters, .batch = c->adapt_batch,
+	    .val = c->adapt_val };
 
 	if (c->adapt_tool[0] == '\0' || c->train_tool[0] == '\0') {
 		http_fail_detail(resp, ERR_NOT_READY, "Fine-tuning is not set "

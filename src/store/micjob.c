@@ -49,7 +49,7 @@ now_iso(char *at, size_t len)
 /* job.json, written beside and renamed: never half a file. */
 static void
 job_write(const char *dir, const char *mic, const char *state,
-    const char *started, int done, pid_t pid)
+    const char *started, pid_t pid)
 {
 	char	 tmp[JOB_PATH_MAX], path[JOB_PATH_MAX], at[32];
 	FILE	*f;
@@ -62,10 +62,6 @@ job_write(const char *dir, const char *mic, const char *state,
 	fprintf(f, "{\"microscope\": \"%s\", \"state\": \"%s\", \"pid\": %ld, "
 	    "\"started\": \"%s\", \"at\": \"%s\"", mic, state, (long)pid,
 	    started, at);
-	if (done)
-		fprintf(f, ", \"decision\": {\"adopted\": false, "
-		    "\"evaluated\": false, \"why\": \"%s\"}",
-		    MICJOB_NOT_EVALUATED);
 	fprintf(f, "}\n");
 	if (fflush(f) == 0 && fsync(fileno(f)) == 0 && fclose(f) == 0)
 		(void)rename(tmp, path);
@@ -140,12 +136,75 @@ sup_detach(const char *dir, int lockfd)
 		errno = 0;
 }
 
-/* The supervisor: prepare (once), run, record the end; never returns. */
+/* The run finished before (a job stopped while it evaluated). */
+static int
+run_done(const char *dir)
+{
+	char	 path[JOB_PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/run/final.weights", dir);
+	return status_is(dir, "done") && access(path, R_OK) == 0;
+}
+
+/* `bv-adapt run`; its wait status. */
+static int
+sup_run(const struct micjob_spec *s, const char *dir)
+{
+	char	 it[16], ba[16], ck[16], le[16];
+
+	snprintf(it, sizeof(it), "%d", s->iters);
+	snprintf(ba, sizeof(ba), "%d", s->batch);
+	snprintf(ck, sizeof(ck), "%d", s->iters / 20 > 1 ? s->iters / 20 : 1);
+	snprintf(le, sizeof(le), "%d", s->iters / 100 > 1 ? s->iters / 100 : 1);
+	{
+		char *const ra[] = { (char *)s->adapt_tool, "run", "--work",
+		    (char *)dir, "--bv-train", (char *)s->train_tool, "--cfg",
+		    (char *)s->cfg, "--weights", (char *)s->weights, "--iters",
+		    it, "--batch", ba, "--", "--ckpt-every", ck,
+		    "--log-every", le, NULL };
+
+		return run_child(ra);
+	}
+}
+
+/* `bv-adapt evaluate` (bv-eval: beside bv-train); its wait status. */
+static int
+sup_evaluate(const struct micjob_spec *s, const char *dir)
+{
+	char	 ev[JOB_PATH_MAX], *slash;
+	char	*ea[40];
+	int	 n = 0;
+
+	snprintf(ev, sizeof(ev), "%s", s->train_tool);
+	slash = strrchr(ev, '/');
+	snprintf(slash ? slash + 1 : ev, sizeof(ev) - (size_t)(slash ?
+	    slash + 1 - ev : 0), "bv-eval");
+	ea[n++] = (char *)s->adapt_tool; ea[n++] = "evaluate";
+	ea[n++] = "--work"; ea[n++] = (char *)dir;
+	ea[n++] = "--results"; ea[n++] = (char *)s->results_dir;
+	ea[n++] = "--microscope"; ea[n++] = (char *)s->microscope;
+	ea[n++] = "--model"; ea[n++] = (char *)s->model;
+	ea[n++] = "--names"; ea[n++] = (char *)s->names;
+	ea[n++] = "--cfg"; ea[n++] = (char *)s->cfg;
+	ea[n++] = "--weights"; ea[n++] = (char *)s->weights;
+	ea[n++] = "--info"; ea[n++] = (char *)s->info;
+	ea[n++] = "--bv-train"; ea[n++] = (char *)s->train_tool;
+	ea[n++] = "--bv-eval"; ea[n++] = ev;
+	if (s->val != NULL && s->val[0] != '\0') {
+		ea[n++] = "--val-lists";
+		ea[n++] = (char *)s->val;
+	}
+	ea[n] = NULL;
+	return run_child(ea);
+}
+
+/* The supervisor: prepare (once), run, evaluate, record the end; never
+ * returns. */
 static void
 supervise(const struct micjob_spec *s, const char *dir, int lockfd,
     pid_t parent)
 {
-	char	 started[32], mark[JOB_PATH_MAX], it[16], ba[16], ck[16], le[16];
+	char	 started[32], mark[JOB_PATH_MAX];
 	int	 st, fd;
 
 	sup_detach(dir, lockfd);
@@ -159,39 +218,36 @@ supervise(const struct micjob_spec *s, const char *dir, int lockfd,
 		    (char *)s->microscope, "--model", (char *)s->model,
 		    "--names", (char *)s->names, "--out", (char *)dir, NULL };
 
-		job_write(dir, s->microscope, "preparing", started, 0, getpid());
+		job_write(dir, s->microscope, "preparing", started, getpid());
 		st = run_child(pa);
 		if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 			job_write(dir, s->microscope, st != -1 &&
 			    WIFSIGNALED(st) ? "stopped" : "failed", started,
-			    0, getpid());
+			    getpid());
 			_exit(1);
 		}
 		if ((fd = open(mark, O_WRONLY | O_CREAT, 0644)) != -1)
 			(void)close(fd);
 	}
-	snprintf(it, sizeof(it), "%d", s->iters);
-	snprintf(ba, sizeof(ba), "%d", s->batch);
-	snprintf(ck, sizeof(ck), "%d", s->iters / 20 > 1 ? s->iters / 20 : 1);
-	snprintf(le, sizeof(le), "%d", s->iters / 100 > 1 ? s->iters / 100 : 1);
-	{
-		char *const ra[] = { (char *)s->adapt_tool, "run", "--work",
-		    (char *)dir, "--bv-train", (char *)s->train_tool, "--cfg",
-		    (char *)s->cfg, "--weights", (char *)s->weights, "--iters",
-		    it, "--batch", ba, "--", "--ckpt-every", ck,
-		    "--log-every", le, NULL };
-
-		job_write(dir, s->microscope, "running", started, 0, getpid());
-		st = run_child(ra);
+	if (!run_done(dir)) {
+		job_write(dir, s->microscope, "running", started, getpid());
+		st = sup_run(s, dir);
+		if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 ||
+		    !status_is(dir, "done")) {
+			job_write(dir, s->microscope, status_is(dir, "stopped") ||
+			    status_is(dir, "stopping") || (st != -1 &&
+			    WIFSIGNALED(st)) ? "stopped" : "failed", started,
+			    getpid());
+			_exit(0);
+		}
 	}
-	if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
-	    status_is(dir, "done"))
-		job_write(dir, s->microscope, "done", started, 1, getpid());
-	else if (status_is(dir, "stopped") || status_is(dir, "stopping") ||
-	    (st != -1 && WIFSIGNALED(st)))
-		job_write(dir, s->microscope, "stopped", started, 0, getpid());
-	else
-		job_write(dir, s->microscope, "failed", started, 0, getpid());
+	/* evaluate: killed here, a later start evaluates again (it records
+	 * a run once) */
+	job_write(dir, s->microscope, "evaluating", started, getpid());
+	st = sup_evaluate(s, dir);
+	job_write(dir, s->microscope, st != -1 && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0 ? "done" : st != -1 && WIFSIGNALED(st) ?
+	    "stopped" : "failed", started, getpid());
 	_exit(0);
 }
 
@@ -279,7 +335,7 @@ micjob_start(const struct micjob_spec *s)
 		}
 		now_iso(at, sizeof(at));
 		if (sup > 0)	/* there before the answer to the start */
-			job_write(dir, s->microscope, "starting", at, 0, sup);
+			job_write(dir, s->microscope, "starting", at, sup);
 		_exit(sup > 0 ? 0 : 1);
 	}
 	close(lockfd);		/* the supervisor holds it now */
@@ -348,8 +404,8 @@ micjob_status(const char *results_dir, const char *microscope)
 	alive = pid > 0 && kill((pid_t)pid, 0) == 0 && lock_held(results_dir);
 	st = json_string_value(json_object_get(j, "state"));
 	if (!alive && st != NULL && (strcmp(st, "starting") == 0 ||
-	    strcmp(st, "preparing") == 0 ||
-	    strcmp(st, "running") == 0))	/* killed, or a power cut */
+	    strcmp(st, "preparing") == 0 || strcmp(st, "running") == 0 ||
+	    strcmp(st, "evaluating") == 0))	/* killed, or a power cut */
 		json_object_set_new(j, "state", json_string("stopped"));
 	json_object_set_new(j, "alive", json_boolean(alive));
 	job_path(path, sizeof(path), results_dir, microscope, "status.json");
@@ -360,6 +416,14 @@ micjob_status(const char *results_dir, const char *microscope)
 	}
 	if ((loss = last_loss(dir)) >= 0)
 		json_object_set_new(j, "loss", json_real(loss));
+	job_path(path, sizeof(path), results_dir, microscope,
+	    "evaluation.json");
+	if ((s = json_load_file(path, 0, NULL)) != NULL)
+		json_object_set_new(j, "decision", s);
+	else if ((st = json_string_value(json_object_get(j, "state"))) !=
+	    NULL && strcmp(st, "done") == 0)
+		json_object_set_new(j, "decision", json_pack("{s:b,s:b,s:s}",
+		    "adopted", 0, "evaluated", 0, "why", MICJOB_NOT_EVALUATED));
 	return j;
 }
 

@@ -18,15 +18,18 @@
 struct micjob_spec {
 	const char	*results_dir, *microscope, *model, *names;
 	const char	*cfg, *weights;		/* the model adapted */
-	const char	*adapt_tool, *train_tool;
+	const char	*info;			/* its json ("" none) */
+	const char	*adapt_tool, *train_tool;	/* bv-eval beside bv-train */
 	int		 iters, batch;
+	const char	*val;		/* file naming validation lists, or "" */
 };
 
 /*
  * Start (or resume, when the last job of this microscope was stopped
  * with a checkpoint) a job: a supervisor, detached (double fork, setsid,
  * nice 19), runs `bv-adapt prepare` (skipped when a stopped job had
- * prepared) then `bv-adapt run`, and records the end.  0, or -1 with
+ * prepared), `bv-adapt run` (skipped when it had finished) and `bv-adapt
+ * evaluate` (adopt or refuse, recorded once per run), and records the end.  0, or -1 with
  * errno EBUSY (a job runs on this box) or another.
  */
 int	 micjob_start(const struct micjob_spec *s);
@@ -41,12 +44,14 @@ int	 micjob_stop(const char *results_dir, const char *microscope);
 /*
  * The job of this microscope: job.json with bv-adapt's status.json
  * ("iter", "iters"), the last logged average loss ("loss"), "alive" (its
- * supervisor holds the lock) and "state" one of none, starting, preparing,
- * running, stopped, done, failed.  New reference, NULL on ENOMEM.
+ * supervisor holds the lock), "decision" (bv-adapt evaluate's
+ * evaluation.json: "adopted", "why", "before", "after", "version") and
+ * "state" one of none, starting, preparing, running, evaluating, stopped,
+ * done, failed.  New reference, NULL on ENOMEM.
  */
 json_t	*micjob_status(const char *results_dir, const char *microscope);
 
-/* The decision recorded when a run ends and no evaluation is wired. */
+/* The decision shown when a job is done and no evaluation.json exists. */
 #define MICJOB_NOT_EVALUATED	"finished, not evaluated: not adopted"
 
 #endif /* BV_MICJOB_H */

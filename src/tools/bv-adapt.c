@@ -21,9 +21,10 @@
  *     keeps WORK/status.json {"state", "pid", "iter", "iters", "at"}
  *     current (written beside and renamed: never half a file).
  *
- * Whether the result is adopted is micadapt_model_decide()'s rule, on
- * bv-eval's figures for the held-out fields and the shipped validation
- * sets (docs/microscope.md).  The training itself is bv-train's, called as
+ *   bv-adapt evaluate --work WORK ... (adapteval.h)
+ *     measures the finished run's weights against the model in use on the
+ *     held-out fields and the shipped validation sets, and adopts or
+ *     refuses it by micadapt_model_decide()'s rule (docs/microscope.md).  The training itself is bv-train's, called as
  * a program: its files are being split by another change, and a child
  * process also keeps darknet's exit() on errors away from this one.
  */
@@ -33,6 +34,7 @@
 #endif
 #include "clinical/micadapt.h"
 #include "clinical/micfields.h"
+#include "tools/adapteval.h"
 #include "tools/toolutil.h"
 
 #include <errno.h>
@@ -417,7 +419,12 @@ usage(void)
 	    "       bv-adapt run --work WORK --bv-train PATH --cfg CFG "
 	    "--weights W\n"
 	    "         [--iters 600] [--batch 8] [--seed 26] [--stop-at N] "
-	    "[-- BV-TRAIN ARGS]\n");
+	    "[-- BV-TRAIN ARGS]\n"
+	    "       bv-adapt evaluate --work WORK --results DIR --microscope "
+	    "NAME --model MODEL\n"
+	    "         --names NAMES --cfg CFG --weights W [--info JSON] "
+	    "--bv-train PATH --bv-eval PATH\n"
+	    "         [--val-lists FILE] [--figures FIXTURE]\n");
 }
 
 static int
@@ -511,6 +518,13 @@ main(int argc, char **argv)
 		return main_prepare(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "run") == 0)
 		return main_run(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "evaluate") == 0) {
+		int rc = adapteval_main(argc, argv);
+
+		if (rc == 2)
+			usage();
+		return rc == 0 ? 0 : 1;
+	}
 	usage();
 	return 1;
 }
