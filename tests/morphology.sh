@@ -84,8 +84,16 @@ assert abs(m["mean_diameter_px"] - mean) <= 0.1
 # field a's scale was not given: no um for the sample
 assert m["mean_diameter_um"] is None
 assert n < m["min_cells"] and m["pattern"] is None and m["pattern_i18n"] is None
-assert m["withheld_i18n"][0]["code"] == "morph_pattern_withheld"
-assert m["withheld_i18n"][0]["params"] == {"measured": n, "min": m["min_cells"]}
+# withheld below the minimum of classified cells when the classifier ran, else of measured ones
+if m["pattern_source"] == "classes":
+    k = sum(x["classes"]["classified"] for x in f)
+    assert m["classifier"] and m["classes"]["classified"] == k
+    assert m["withheld_i18n"][0]["code"] == "morph_pattern_withheld_classes"
+    assert m["withheld_i18n"][0]["params"] == {"classified": k, "min": m["min_cells"]}
+else:
+    assert m["pattern_source"] == "geometry" and not m["classifier"]
+    assert m["withheld_i18n"][0]["code"] == "morph_pattern_withheld"
+    assert m["withheld_i18n"][0]["params"] == {"measured": n, "min": m["min_cells"]}
 PY
 
 echo "1..$n"

@@ -293,6 +293,8 @@ test_sample(void)
 	    mean * 0.08) < 0.06);
 	CHECK(pattern_code(o) != NULL && strcmp(pattern_code(o),
 	    "morph_pattern_hypo") == 0);
+	CHECK_STR(json_string_value(json_object_get(o, "pattern_source")),
+	    "geometry");
 	CHECK(json_is_null(json_object_get(o, "withheld")));
 	json_decref(o);
 	/* one field's scale measured on the cells: no um, so no "small" */
@@ -373,6 +375,83 @@ result_classes(int normal, int micro, int sphero, int abst)
 	    "abstained_by", "low_confidence", abst, "scale", "source", "auto");
 }
 
+/* Classified cells under the minimum: withheld, though enough were
+ * measured for the geometry rule; spherocytes leading once enough. */
+static void
+test_sample_withheld(void)
+{
+	struct morphsum	 m;
+	json_t		*r = result_classes(60, 10, 5, 40), *o, *w;
+
+	morphsum_init(&m);
+	morphsum_field(r, &m);
+	o = morphsum_json(&m);
+	w = json_array_get(json_object_get(o, "withheld_i18n"), 0);
+	CHECK(json_integer_value(json_object_get(o, "measured")) >=
+	    MORPHSUM_MIN_CELLS);
+	CHECK(json_is_null(json_object_get(o, "pattern")) &&
+	    json_is_null(json_object_get(o, "pattern_i18n")));
+	CHECK_STR(json_string_value(json_object_get(w, "code")),
+	    "morph_pattern_withheld_classes");
+	CHECK(json_integer_value(json_object_get(json_object_get(w, "params"),
+	    "classified")) == 75);
+	CHECK(strstr(json_string_value(json_object_get(o, "withheld")),
+	    "75 red cells classified") != NULL);
+	json_decref(o);
+	json_decref(r);
+	/* two fields of 60 normal, 5 microcytes, 40 spherocytes: 0.38 */
+	r = result_classes(60, 5, 40, 0);
+	morphsum_init(&m);
+	morphsum_field(r, &m);
+	morphsum_field(r, &m);
+	o = morphsum_json(&m);
+	CHECK_STR(pattern_code(o), "morph_pattern_sphero");
+	CHECK(json_is_null(json_object_get(o, "withheld")));
+	json_decref(o);
+	json_decref(r);
+	/* 95 normal, 5 + 5 abnormal of 105: no group reaches the cut */
+	r = result_classes(95, 5, 5, 0);
+	morphsum_init(&m);
+	morphsum_field(r, &m);
+	o = morphsum_json(&m);
+	CHECK_STR(pattern_code(o), "morph_pattern_none_classes");
+	json_decref(o);
+	json_decref(r);
+}
+
+/* The class rule on given shares: groups, the small/pale split, the cut. */
+static void
+test_pattern_classes(void)
+{
+	struct morphpattern_classes c = { 6, { "normal", "microcyte",
+	    "hypochromia", "target", "schistocyte", "macrocyte" },
+	    { 0.5, 0.12, 0.10, 0.18, 0, 0 } };
+	const char	*en = NULL;
+
+	/* 0.22 small and pale, both kinds >= 0.05 */
+	CHECK_STR(morphpattern_classes(&c, &en), "morph_pattern_micro_hypo");
+	CHECK(en != NULL && strstr(en, "Not a diagnosis.") != NULL);
+	c.share[1] = 0.02;
+	c.share[2] = 0.25;
+	CHECK_STR(morphpattern_classes(&c, &en), "morph_pattern_hypo");
+	/* target cells 0.30 lead the small/pale 0.27 */
+	c.share[3] = 0.30;
+	CHECK_STR(morphpattern_classes(&c, &en), "morph_pattern_target");
+	/* every group under the cut: no pattern */
+	c.share[2] = 0.10;
+	c.share[3] = MORPHPAT_CLASS_SHARE - 0.001;
+	CHECK_STR(morphpattern_classes(&c, &en), "morph_pattern_none_classes");
+	/* at the cut: fragments; a tie goes to the earlier group (large) */
+	c.share[3] = 0;
+	c.share[4] = MORPHPAT_CLASS_SHARE;
+	CHECK_STR(morphpattern_classes(&c, &en), "morph_pattern_schisto");
+	c.share[5] = MORPHPAT_CLASS_SHARE;
+	CHECK_STR(morphpattern_classes(&c, &en), "morph_pattern_macro");
+	/* classes absent from the model count as 0 */
+	c.n = 1;
+	CHECK_STR(morphpattern_classes(&c, &en), "morph_pattern_none_classes");
+}
+
 /* A sample's class shares, pooled over fields; the leading abnormal one. */
 static void
 test_sample_classes(void)
@@ -396,6 +475,11 @@ test_sample_classes(void)
 	/* microcytes 35 > spherocytes 25; normal never leads */
 	CHECK_STR(json_string_value(json_object_get(c, "leading_abnormal")),
 	    "microcyte");
+	/* the pattern comes from the classes: microcytes 0.25 of the
+	 * classified, no hypochromic cell by the classes (nor by geometry) */
+	CHECK_STR(json_string_value(json_object_get(o, "pattern_source")),
+	    "classes");
+	CHECK_STR(pattern_code(o), "morph_pattern_micro");
 	json_decref(o);
 	/* one field: 80 classified, under the minimum: no leading class */
 	morphsum_init(&m);
@@ -404,6 +488,7 @@ test_sample_classes(void)
 	CHECK(json_is_null(json_object_get(json_object_get(o, "classes"),
 	    "leading_abnormal")));
 	json_decref(o);
+	test_sample_withheld();
 	/* results without classes: classes null, classifier false */
 	json_decref(r2);
 	r2 = result_with(60, 80, 4, 0.5, 0, "request", 0.08);
@@ -421,6 +506,7 @@ int
 main(void)
 {
 	test_typical();
+	test_pattern_classes();
 	test_sample_classes();
 	test_discs();
 	test_ellipse();

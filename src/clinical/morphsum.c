@@ -4,8 +4,9 @@
  * measured, mean and SD of the diameters, the shares above the pallor and
  * elongation cuts.  Pooled here exactly: the sums of diameters and of
  * their squares come back from n, mean and SD, the counts from n and the
- * shares.  The pattern line names what the figures show and what would
- * confirm it; it is withheld below MORPHSUM_MIN_CELLS measured cells, and
+ * shares; the class counts by name.  The pattern line (morphpattern.c:
+ * from the class shares when the classifier ran, else from the geometry)
+ * is withheld below MORPHSUM_MIN_CELLS classified (or measured) cells;
  * every cut it uses is marked unverified (docs/morphology.md).
  */
 
@@ -111,49 +112,64 @@ morphsum_field(const json_t *result, struct morphsum *m)
 		m->sum_um += n * mean * um;
 }
 
-/* The pattern's code and English line from the pooled figures. */
-static const char *
-morphsum_pattern(double mean_um, double hypo, double ellip, const char **en)
-{
-	int	 pale = hypo >= MORPHSUM_HYPO_SHARE;
-
-	if (pale && mean_um > 0 && mean_um < MORPHSUM_MICRO_UM) {
-		*en = "Small pale red cells (microcytic hypochromic pattern): "
-		    "consistent with iron deficiency or thalassaemia trait; "
-		    "confirm with haemoglobin and ferritin. Not a diagnosis.";
-		return "morph_pattern_micro_hypo";
-	}
-	if (pale) {
-		*en = "Many red cells with a large pale centre (hypochromic "
-		    "pattern): consistent with iron deficiency or thalassaemia "
-		    "trait; confirm with haemoglobin and ferritin. Not a "
-		    "diagnosis.";
-		return "morph_pattern_hypo";
-	}
-	if (mean_um > MORPHSUM_MACRO_UM) {
-		*en = "Large red cells (macrocytic pattern): consistent with "
-		    "vitamin B12 or folate deficiency among other causes; "
-		    "confirm with a blood count and vitamin levels. Not a "
-		    "diagnosis.";
-		return "morph_pattern_macro";
-	}
-	if (ellip >= MORPHSUM_ELLIP_SHARE) {
-		*en = "Many elongated red cells (elliptocytes): seen in "
-		    "hereditary elliptocytosis and in iron deficiency; confirm "
-		    "with a film review by a specialist. Not a diagnosis.";
-		return "morph_pattern_ellip";
-	}
-	*en = "No size, pallor or elongation pattern among the measured red "
-	    "cells. Not a diagnosis.";
-	return "morph_pattern_none";
-}
-
 /* One {"code", "params"} list. */
 static json_t *
 morphsum_msg(const char *code, json_t *params)
 {
 	return json_pack("[{s:s,s:o}]", "code", code, "params",
 	    params != NULL ? params : json_object());
+}
+
+/* The classified cells' shares, for the class rule. */
+static void
+morphsum_shares(const struct morphsum *m, struct morphpattern_classes *c)
+{
+	c->n = m->ncls;
+	for (int k = 0; k < m->ncls; k++) {
+		c->name[k] = m->cls[k];
+		c->share[k] = m->classified > 0 ? (double)m->by[k] /
+		    m->classified : 0;
+	}
+}
+
+/*
+ * Set "pattern", "pattern_i18n", "pattern_source", "withheld" and
+ * "withheld_i18n" on o: from the classes when any field was classified
+ * (at least MORPHSUM_MIN_CELLS classified cells), else from the geometry
+ * (as many measured cells).
+ */
+static void
+morphsum_set_pattern(json_t *o, const struct morphsum *m, double mean_um,
+    double hypo, double ellip)
+{
+	int	 by_cls = m->classified + m->abstained > 0;
+	int	 have = by_cls ? m->classified : m->measured;
+	const char *code = NULL, *en = NULL;
+	char	 why[128];
+	struct morphpattern_classes c;
+
+	if (have >= MORPHSUM_MIN_CELLS && by_cls) {
+		morphsum_shares(m, &c);
+		code = morphpattern_classes(&c, &en);
+	} else if (have >= MORPHSUM_MIN_CELLS)
+		code = morphpattern_geometry(mean_um, hypo, ellip, &en);
+	json_object_set_new(o, "pattern_source", json_string(by_cls ?
+	    "classes" : "geometry"));
+	json_object_set_new(o, "pattern", code ? json_string(en) :
+	    json_null());
+	json_object_set_new(o, "pattern_i18n", code ? morphsum_msg(code, NULL) :
+	    json_null());
+	snprintf(why, sizeof(why), "No pattern line: %d red cells %s, at least "
+	    "%d needed.", have, by_cls ? "classified" : "measured",
+	    MORPHSUM_MIN_CELLS);
+	json_object_set_new(o, "withheld", code ? json_null() :
+	    json_string(why));
+	json_object_set_new(o, "withheld_i18n", code ? json_null() :
+	    by_cls ? morphsum_msg("morph_pattern_withheld_classes",
+	    json_pack("{s:i,s:i}", "classified", have, "min",
+	    MORPHSUM_MIN_CELLS)) : morphsum_msg("morph_pattern_withheld",
+	    json_pack("{s:i,s:i}", "measured", have, "min",
+	    MORPHSUM_MIN_CELLS)));
 }
 
 json_t *
@@ -165,12 +181,8 @@ morphsum_json(const struct morphsum *m)
 			    (n - 1))) : 0;
 	double		 hypo = n > 0 ? m->hypo / n : 0;
 	double		 ellip = n > 0 ? m->ellip / n : 0;
-	const char	*code = NULL, *en = NULL;
-	char		 why[128];
 	json_t		*o, *cj;
 
-	if (n >= MORPHSUM_MIN_CELLS)
-		code = morphsum_pattern(mean_um, hypo, ellip, &en);
 	o = json_pack("{s:i,s:i,s:i,s:o,s:o,s:o,s:o,s:o,s:i,s:b,s:b}",
 	    "fields", m->fields, "considered", m->considered, "measured",
 	    m->measured,
@@ -190,16 +202,6 @@ morphsum_json(const struct morphsum *m)
 		return NULL;
 	cj = morphsum_classes_json(m);
 	json_object_set_new(o, "classes", cj != NULL ? cj : json_null());
-	json_object_set_new(o, "pattern", code ? json_string(en) :
-	    json_null());
-	json_object_set_new(o, "pattern_i18n", code ? morphsum_msg(code, NULL) :
-	    json_null());
-	snprintf(why, sizeof(why), "No pattern line: %d red cells measured, "
-	    "at least %d needed.", m->measured, MORPHSUM_MIN_CELLS);
-	json_object_set_new(o, "withheld", code ? json_null() :
-	    json_string(why));
-	json_object_set_new(o, "withheld_i18n", code ? json_null() :
-	    morphsum_msg("morph_pattern_withheld", json_pack("{s:i,s:i}",
-	    "measured", m->measured, "min", MORPHSUM_MIN_CELLS)));
+	morphsum_set_pattern(o, m, mean_um, hypo, ellip);
 	return o;
 }

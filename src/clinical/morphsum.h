@@ -4,18 +4,18 @@
 
 #include <jansson.h>
 
+#include "clinical/morphpattern.h"
+
 /*
- * Below this many measured red cells a sample gets no pattern line: a few
- * dozen cells from thick fields say too little of a smear.  Unverified,
- * like the cuts below (docs/morphology.md).
+ * Below this many red cells a sample gets no pattern line (classified
+ * cells when the classifier ran on its fields, measured ones otherwise):
+ * a few dozen cells from thick fields say too little of a smear.
+ * Unverified, like the pattern's cuts (morphpattern.h,
+ * docs/morphology.md).
  */
 #define MORPHSUM_MIN_CELLS	100
-#define MORPHSUM_HYPO_SHARE	0.30	/* hypochromic share: many pale cells */
-#define MORPHSUM_ELLIP_SHARE	0.25	/* elongated share: many elliptocytes */
-#define MORPHSUM_MICRO_UM	6.5	/* mean diameter below: small cells */
-#define MORPHSUM_MACRO_UM	8.5	/* mean diameter above: large cells */
 
-#define MORPHSUM_MAX_CLASSES	16	/* morphology classes pooled */
+#define MORPHSUM_MAX_CLASSES	MORPHPAT_MAX_CLASSES	/* classes pooled */
 
 /* The running sums over a sample's fields. */
 struct morphsum {
@@ -45,8 +45,11 @@ void	 morphsum_field(const json_t *result, struct morphsum *m);
  * The sample's "morphology" object: cells measured, mean diameter (px;
  * um only when every measured field's scale was given), its coefficient
  * of variation, the hypochromic and elongated shares, and "pattern" /
- * "pattern_i18n": one plain-language line, null with "withheld" /
- * "withheld_i18n" below MORPHSUM_MIN_CELLS.  Never a diagnosis.  With
+ * "pattern_i18n": one plain-language line (morphpattern.h; from the class
+ * shares when the classifier ran, else from the geometry:
+ * "pattern_source" "classes" or "geometry"), null with "withheld" /
+ * "withheld_i18n" below MORPHSUM_MIN_CELLS classified (or measured)
+ * cells.  Never a diagnosis.  With
  * classified cells, "classes": {"classified", "abstained", "by", "share"
  * (of classified), "leading_abnormal" (the commonest class other than
  * normal, null below MORPHSUM_MIN_CELLS classified)}.  New reference;

@@ -54,15 +54,17 @@ test('sample: red-cell morphology figures, the pattern line withheld, then shown
     assert.ok(fig.startsWith(m.measured + ' red cells measured in 1 fields'), fig);
     if (m.measured > 0) assert.ok(fig.includes(m.mean_diameter_px.toFixed(1) + ' px'), 'mean diameter in px: ' + fig);
     assert.equal(await page.$('.morphology .morph-pattern'), null, 'no pattern below the minimum');
+    /* withheld below the minimum of classified cells (of measured ones without the classifier) */
+    const byCls = m.pattern_source === 'classes', have = byCls ? m.classes.classified : m.measured;
     assert.equal(await page.textContent('.morphology .morph-withheld'),
-      'No pattern line: ' + m.measured + ' red cells measured, at least ' + m.min_cells + ' needed.');
+      'No pattern line: ' + have + (byCls ? ' red cells classified' : ' red cells measured') + ', at least ' + m.min_cells + ' needed.');
     await lang('es');
     assert.match(await page.textContent('.morphology h3'), /Morfología eritrocitaria \(sin verificar\)/);
     const fes = await page.textContent('.morphology .morph-figures');
     assert.ok(fes.startsWith(m.measured + ' glóbulos rojos medidos en 1 campos'), fes);
     if (m.measured > 0) assert.ok(fes.includes(m.mean_diameter_px.toFixed(1).replace('.', ',') + ' px'), 'Spanish comma: ' + fes);
     assert.equal(await page.textContent('.morphology .morph-withheld'),
-      'Sin línea de patrón: ' + m.measured + ' glóbulos rojos medidos, se necesitan al menos ' + m.min_cells + '.');
+      'Sin línea de patrón: ' + have + (byCls ? ' glóbulos rojos clasificados' : ' glóbulos rojos medidos') + ', se necesitan al menos ' + m.min_cells + '.');
     await lang('en');
 
     /* Enough cells for a pattern (the API's summary with a pattern put in): the page and the
