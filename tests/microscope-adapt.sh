@@ -1,5 +1,5 @@
 #!/bin/sh
-# microscope-adapt.sh: /api/microscopes/NAME/finetune starts a detached fine-tuning job (one per box), shows its progress, stops it and resumes it from the checkpoint; a finished run is recorded as not evaluated, not adopted
+# microscope-adapt.sh: /api/microscopes/NAME/finetune starts a detached fine-tuning job (one per box), shows its progress, stops it and resumes it from the checkpoint; the finished run is evaluated and adopted or refused by the rule; an adopted candidate is served to that microscope's uploads, and a rollback returns them to the shipped model
 # Nine drawn smears from microscope "bench-2", reviewed and marked
 # checked (as bv-adapt-resume.sh).  The server is configured with the
 # built bv-adapt and bv-train and a tiny run (60 iterations, batch 2, a checkpoint every 3).
@@ -14,11 +14,12 @@ command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
 gen=${top_builddir:?}/tests/gen-smear
 adapt=$top_builddir/bv-adapt
 train=$top_builddir/bv-train
-for x in "$gen" "$adapt" "$train"; do
+for x in "$gen" "$adapt" "$train" "$top_builddir/bv-eval"; do
 	[ -x "$x" ] || { echo "ERROR: $x not built"; exit 99; }
 done
 . "$lib"
 work=$(mktemp -d /tmp/bv-micadapt.XXXXXX)
+chmod 755 "$work"	# the job reads val-lists.txt as the server's user
 cleanup() {	# a job still running is stopped with the server
 	[ -n "${BV_RESULTS:-}" ] && curl -s -o /dev/null -X DELETE \
 	    "$BV_URL/api/microscopes/bench-2/finetune" 2>/dev/null
@@ -52,9 +53,13 @@ poll() {
 BV_EXTRA_CONF="adapt_tool = $adapt
 train_tool = $train
 adapt_iters = 60
-adapt_batch = 2"
+adapt_batch = 2
+adapt_val = $work/val-lists.txt"
 export BV_EXTRA_CONF
 bv_server_start
+# the "shipped validation sets": the job's own fit list (this test has no
+# dataset) and one that is absent, which evaluate skips and says so
+printf '%s\n' "$BV_RESULTS/microscopes/adapt-bench-2/fit.txt" "$work/absent.txt" > "$work/val-lists.txt"
 for s in 1 2 3 4 5 6 7 8 9; do
 	"$gen" "$s" "$work/smear$s.jpg" >/dev/null || exit 99
 	curl -s -o "$work/r$s.json" -F "image=@$work/smear$s.jpg" -F microscope=bench-2 \
@@ -67,6 +72,8 @@ for s in 1 2 3 4 5 6 7 8 9; do
 	[ "$c" = 200 ] || bad "review $s -> $c"
 done
 model=$(json "$work/r1.json" 'j["model"]["name"]')
+conf() { sed -n "s/^$1 = //p" "$BV_STATE/bloodview.conf" | head -1; }
+cfg=$(conf model_cfg) weights=$(conf model_weights) names=$(conf model_names) info=$(conf model_info)
 [ -f "$top_srcdir/models/$model.weights" ] || { echo "SKIP: $model weights missing"; exit 77; }
 
 c=$(api POST nosuch/finetune '{}'); [ "$c" = 404 ] && ok "start on an unknown microscope -> 404" || bad "unknown -> $c"
@@ -119,12 +126,66 @@ c=$(api POST bench-2/finetune '{}')
 [ "$c" = 202 ] && ok "start after the kill -> 202" || bad "start after kill -> $c $(cat "$work/b")"
 poll 'j["state"] in ("done", "failed", "stopped") and not j["alive"]' || bad "no end: $(cat "$work/b")"
 [ "$(json "$work/b" '(j["state"], j["iter"], j["iters"])')" = "('done', 60, 60)" ] &&
-    ok "the resumed run finished: 60 of 60" || bad "end: $(cat "$work/b"; tail -5 "$wd/train.log" "$wd/job.log")"
+    ok "the resumed run finished: 60 of 60" || bad "end: $(cat "$work/b"; tail -n 5 "$wd/train.log" "$wd/job.log")"
 grep -q "resumed at iteration" "$wd/train.log" && ok "it resumed from the checkpoint ($(grep -o 'resumed at iteration [0-9]*' "$wd/train.log" | tail -1))" ||
     bad "no resume: $(tail -3 "$wd/train.log")"
-[ "$(json "$work/b" '(j["decision"]["adopted"], j["decision"]["why"])')" = "(False, 'finished, not evaluated: not adopted')" ] &&
-    ok "decision: finished, not evaluated: not adopted" || bad "decision: $(cat "$work/b")"
+# evaluated: both models measured; the decision is the rule's on the figures
+cp "$work/b" "$work/job.json"
+d=$(json "$work/job.json" 'j["decision"]')
+rule=$(json "$work/job.json" '(lambda b, a: a["held_ap"] >= b["held_ap"] + 0.005 and abs(a["held_bias"]) <= abs(b["held_bias"]) + 0.005 and all(x >= y - 0.005 for x, y in zip(a["val_ap"], b["val_ap"])))(j["decision"]["before"], j["decision"]["after"])')
+[ "$(json "$work/job.json" '(j["state"], j["decision"]["evaluated"], j["decision"]["measured"], len(j["decision"]["after"]["val_ap"]))')" = "('done', True, True, 1)" ] &&
+    [ "$(json "$work/job.json" 'j["decision"]["adopted"]')" = "$rule" ] &&
+    ok "evaluated: $(json "$work/job.json" '("adopted" if j["decision"]["adopted"] else "refused") + ": " + j["decision"]["why"]')" ||
+    bad "evaluation: $d $(tail -n 5 "$wd/job.log" "$wd/evaluate.log")"
+grep -q "absent.txt absent: skipped" "$wd/job.log" && ok "an absent validation set is skipped, and said" || bad "skip: $(grep absent "$wd/job.log")"
 c=$(api GET bench-2)
-[ "$c $(json "$work/b" 'j["adaptation"]')" = "200 0" ] && ok "the microscope still counts with no adaptation" || bad "microscope: $c $(cat "$work/b")"
+vers=$(json "$work/b" 'len(j["versions"])')
+[ "$c $(json "$work/b" 'j["versions"][-1]["kind"], j["versions"][-1]["adopted"] == (j["adaptation"] == len(j["versions"]))')" = "200 ('model', True)" ] &&
+    ok "recorded as version $vers of the microscope, with its figures" || bad "microscope: $c $(cat "$work/b")"
+if [ "$rule" = False ]; then
+	[ "$(json "$work/b" 'j["adaptation"]')" = 0 ] && ok "refused: the microscope still counts with the shipped model" || bad "refused but: $(cat "$work/b")"
+fi
+# killed after recording and evaluated again: the same version, nothing new
+"$adapt" evaluate --work "$wd" --results "$BV_RESULTS" --microscope bench-2 \
+    --model "$model" --names "$names" --cfg "$cfg" --weights "$weights" \
+    --info "$info" --bv-train "$train" --bv-eval "$top_builddir/bv-eval" \
+    --val-lists "$work/val-lists.txt" > "$work/again" 2>&1
+api GET bench-2 > /dev/null
+[ "$(json "$work/b" 'len(j["versions"])')" = "$vers" ] && ok "evaluated again: still $vers versions ($(tail -1 "$work/again"))" ||
+    bad "a second record: $(cat "$work/again")"
+
+# a fixture candidate the rule adopts (figures given, not measured): the
+# run's weights under another run id, then served to bench-2's uploads only
+cp -r "$wd" "$work/cand" && rm -f "$work/cand/adapt-id"
+printf '%s\n' '{"before": {"held_ap": 0.70, "held_bias": -0.15, "val_ap": [0.90]},' \
+    ' "after": {"held_ap": 0.82, "held_bias": -0.04, "val_ap": [0.90]}}' > "$work/fx.json"
+"$adapt" evaluate --work "$work/cand" --results "$BV_RESULTS" --microscope bench-2 \
+    --model "$model" --names "$names" --cfg "$cfg" --weights "$weights" \
+    --info "$info" --figures "$work/fx.json" > "$work/adopt" 2>&1 &&
+    grep -q "adopted" "$work/adopt" && ok "fixture candidate: $(cat "$work/adopt")" || bad "fixture: $(cat "$work/adopt")"
+api GET bench-2 > /dev/null
+adopted=$(json "$work/b" 'j["adaptation"]')
+[ "$adopted" = $((vers + 1)) ] && ok "the microscope's current version is the candidate's ($adopted)" || bad "current: $(cat "$work/b")"
+upload() {	# upload smear $1 (from microscope $2) -> $work/u.json
+	curl -s -o "$work/u.json" -F "image=@$work/smear$1.jpg" ${2:+-F microscope=$2} "$BV_URL/api/analyze"
+}
+dets() { json "$work/u.json" '[(d["class"], d["confidence"]) for d in j["detections"]]'; }
+upload 1 bench-2
+[ "$(json "$work/u.json" 'j["adaptation"]')" = "{'microscope': 'bench-2', 'version': $adopted, 'kind': 'model'}" ] &&
+    ok "an upload from bench-2 runs its adopted model (adaptation version $adopted, kind model)" || bad "served: $(json "$work/u.json" 'j.get("adaptation"), j.get("error")')"
+dets > "$work/det-adapted"
+cat "$BV_LOG" "$BV_STATE/lighttpd.out" > "$work/log" 2>/dev/null
+grep -q "fine-tuned model models/.* loaded" "$work/log" && ok "loaded on first use: $(grep -o 'fine-tuned model models/[^ ]* loaded.*' "$work/log" | tail -1)" || bad "no load line in the server's log"
+upload 1
+[ "$(json "$work/u.json" 'j["adaptation"]')" = None ] && ok "an upload from no microscope runs the shipped model" || bad "other: $(json "$work/u.json" 'j.get("adaptation")')"
+dets > "$work/det-shipped"
+cmp -s "$work/det-adapted" "$work/det-shipped" && bad "the adopted model's detections equal the shipped model's" ||
+    ok "the adopted model's detections differ from the shipped model's"
+c=$(api POST bench-2/rollback '{}')
+[ "$c" = 200 ] && ok "rollback -> 200" || bad "rollback -> $c $(cat "$work/b")"
+upload 1 bench-2
+[ "$(json "$work/u.json" 'j["adaptation"]')" = None ] && dets | cmp -s - "$work/det-shipped" &&
+    ok "after the rollback bench-2's next upload runs the shipped model again (same detections)" ||
+    bad "after rollback: $(json "$work/u.json" 'j.get("adaptation")')"
 echo "1..$n"
 [ "$fails" = 0 ]
