@@ -1,8 +1,9 @@
 /*
  * micfinetune.js: the admin panel that starts, watches and stops fine-tuning the detector on the
  * shown result's microscope (POST/GET/DELETE /api/microscopes/NAME/finetune; docs/microscope.md
- * "Fine-tuning from the admin page").  Progress is polled every 3 s while the job lives; the
- * result is never adopted unevaluated, and the existing Roll back button undoes an adoption.
+ * "Fine-tuning from the admin page").  Progress is polled every 3 s while the job lives; once
+ * evaluated, the decision shows with its figures (held-out mAP and red-cell bias, each shipped
+ * validation set's mAP, before -> after); the existing Roll back button undoes an adoption.
  */
 import * as i18n from './i18n.js';
 import { state, $, show, showError, jsonRequest } from './common.js';
@@ -22,6 +23,7 @@ function panel() {
     h('button', { type: 'button', 'class': 'button small', id: 'mic-ft-start', onclick: start }),
     h('button', { type: 'button', 'class': 'button small', id: 'mic-ft-stop', onclick: stop }),
     h('p', { id: 'mic-ft-status', 'class': 'hint', role: 'status' }),
+    h('ul', { id: 'mic-ft-figures', 'class': 'hint' }),
     h('div', { id: 'mic-ft-fail', 'class': 'error', role: 'alert', hidden: 'hidden' })
   ]);
   $('mic-share').appendChild(p);
@@ -40,6 +42,26 @@ function statusText(j) {
   return s;
 }
 
+function ap(x) { return typeof x === 'number' ? i18n.num(x, 3) : '–'; }
+function bias(x) {
+  if (typeof x !== 'number') return '–';
+  return (x > 0 ? '+' : x < 0 ? '−' : '') + i18n.num(Math.abs(100 * x), 1) + ' %';
+}
+
+/* The evaluation's figures, one line each: what the rule decided on. */
+function figureLines(d) {
+  if (!d || !d.evaluated || !d.before || !d.after) return [];
+  var b = d.before, a = d.after, out = [], va = a.val_ap || [], vb = b.val_ap || [];
+  out.push(t('mic.ft.figures', { ap0: ap(b.held_ap), ap1: ap(a.held_ap),
+                                 b0: bias(b.held_bias), b1: bias(a.held_bias) }));
+  if (!va.length) out.push(t('mic.ft.noVal'));
+  for (var k = 0; k < va.length; k++)
+    out.push(t('mic.ft.val', { k: k + 1, a0: ap(vb[k]), a1: ap(va[k]) }));
+  if (typeof d.version === 'number') out.push(t('mic.ft.version', { v: d.version }));
+  if (d.measured === false) out.push(t('mic.ft.fixture'));
+  return out;
+}
+
 function paint() {
   panel();
   var running = !!(last && last.alive);
@@ -48,6 +70,9 @@ function paint() {
   show($('mic-ft-start'), !running);
   show($('mic-ft-stop'), running);
   $('mic-ft-status').textContent = statusText(last);
+  var ul = $('mic-ft-figures');
+  ul.textContent = '';
+  figureLines(last && last.decision).forEach(function (line) { ul.appendChild(h('li', {}, [line])); });
 }
 
 function poll() {

@@ -114,6 +114,62 @@ async function fineTunePanel(page, lang) {
   assert.ok((await page.textContent('#mic-ft-fail')).includes(FT[lang].off), await page.textContent('#mic-ft-fail'));
 }
 
+/*
+ * The evaluation's decision and figures in the panel (micfinetune.js), from a job status the
+ * server would give after `bv-adapt evaluate` (the route is answered by this fixture; the
+ * figures are those of docs/microscope.md's run 2): refused, with the held-out mAP and red-cell
+ * bias and each shipped validation set before -> after, worded and numbered per language.
+ */
+const DECIDED = { microscope: 'x', state: 'done', alive: false, iter: 200, iters: 200, loss: 3.1,
+  decision: { evaluated: true, measured: true, adopted: false, version: 3,
+    why: 'shipped validation set 1 mAP 0.911 -> 0.906: worse',
+    before: { held_ap: 0.829, held_bias: -0.131, val_ap: [0.911, 0.962] },
+    after: { held_ap: 0.830, held_bias: -0.072, val_ap: [0.906, 0.962] } } };
+const FIGS = {
+  en: ['Fine-tuning: finished.', 'Refused:',
+       'Held-out checked fields: mAP 0.829 → 0.830; red-cell count bias −13.1 % → −7.2 %.',
+       'Shipped validation set 1: mAP 0.911 → 0.906.', 'Shipped validation set 2: mAP 0.962 → 0.962.',
+       'Recorded as version 3'],
+  es: ['Ajuste: terminado.', 'Rechazado:',
+       'Campos revisados reservados: mAP 0,829 → 0,830; sesgo del recuento de hematíes −13,1 % → −7,2 %.',
+       'Conjunto de validación de fábrica 1: mAP 0,911 → 0,906.',
+       'Conjunto de validación de fábrica 2: mAP 0,962 → 0,962.', 'Registrado como versión 3'] };
+for (const lang of ['en', 'es']) {
+  test(`the fine-tuning panel shows the evaluation's decision and figures (${lang})`, async (t) => {
+    if (!base) return t.skip('BV_URL unset (run through tests/ui.sh)');
+    if (!fs.existsSync(IMAGE)) return t.skip('no test image');
+    const mic = 'ui-ft-' + lang + '-' + Date.now();
+    const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    const page = await ctx.newPage();
+    const problems = [];
+    page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
+    try {
+      const up = await page.request.post(base + '/api/analyze', { multipart: {
+        image: { name: 'field.jpg', mimeType: 'image/jpeg', buffer: fs.readFileSync(IMAGE) }, microscope: mic } });
+      assert.equal(up.status(), 200, await up.text());
+      const r = await up.json();
+      results.push(r.id);
+      await page.route('**/api/microscopes/' + mic + '/finetune', (route) =>
+        route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(DECIDED) }));
+      await page.goto(base + '/');
+      await page.waitForSelector('html.ready');
+      await page.click('.lang button[data-lang="' + lang + '"]');
+      await page.waitForFunction((x) => document.documentElement.lang === x, lang);
+      await page.goto(base + '/#/result/' + r.id);
+      await page.waitForSelector('#mic-ft-figures li');
+      const status = await page.textContent('#mic-ft-status');
+      const lines = await page.$$eval('#mic-ft-figures li', (ls) => ls.map((l) => l.textContent));
+      const f = FIGS[lang];
+      assert.ok(status.startsWith(f[0]) && status.includes(f[1]), status);
+      assert.deepEqual(lines.slice(0, 3), f.slice(2, 5), lines.join(' | '));
+      assert.ok(lines[3].startsWith(f[5]), lines[3]);
+      assert.deepEqual(problems, []);
+    } finally {
+      await ctx.close();
+    }
+  });
+}
+
 for (const lang of ['en', 'es']) {
   test(`a field saved "every cell checked" shows its microscope's error (${lang})`, async (t) => {
     if (!base) return t.skip('BV_URL unset (run through tests/ui.sh)');
