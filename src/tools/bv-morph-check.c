@@ -18,6 +18,7 @@
 #include "vision/rbcmorph.h"
 #include "image/imgcheck.h"
 #include "image/imgio.h"
+#include "tools/toolutil.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -54,27 +55,6 @@ quantile(double *v, int n, double q)
 	return v[(int)fmin(n - 1, floor(q * n))];
 }
 
-/* Read a whole file into a malloc'd buffer; NULL on error. */
-static unsigned char *
-slurp(const char *path, size_t *len)
-{
-	FILE		*f = fopen(path, "rb");
-	unsigned char	*b = NULL;
-	long		 sz;
-
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (sz = ftell(f)) > 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (b = malloc((size_t)sz)) != NULL &&
-	    fread(b, 1, (size_t)sz, f) != (size_t)sz) {
-		free(b);
-		b = NULL;
-	} else if (b != NULL)
-		*len = (size_t)sz;
-	fclose(f);
-	return b;
-}
-
 /* Measure every labelled cell of image i into acc. */
 static void
 one_image(const char *dir, int i, int side, struct acc *acc)
@@ -83,11 +63,11 @@ one_image(const char *dir, int i, int side, struct acc *acc)
 	unsigned char		*buf;
 	size_t			 len = 0;
 	struct img		 im;
-	FILE			*lf;
-	int			 x, y, c;
+	static struct tool_point pt[4096];
+	int			 n;
 
 	snprintf(path, sizeof(path), "%s/images/%d.jpg", dir, i);
-	if ((buf = slurp(path, &len)) == NULL)
+	if (tool_read_file(path, 64UL << 20, &buf, &len) == -1)
 		return;
 	/* some of its .jpg files are PNGs */
 	if (imgio_decode(buf, len, len > 4 && memcmp(buf, "\x89PNG", 4) == 0 ?
@@ -97,29 +77,28 @@ one_image(const char *dir, int i, int side, struct acc *acc)
 		return;
 	}
 	free(buf);
-	snprintf(path, sizeof(path), "%s/labels/%d.txt", dir, i);
-	if ((lf = fopen(path, "r")) != NULL) {
-		while (fscanf(lf, "%d %d %d", &x, &y, &c) == 3) {
-			struct rbcmorph_cell	 m;
-			struct acc		*a;
-			int			 x0 = x - side / 2, y0 = y - side / 2;
+	n = tool_chula_points(dir, i, pt, 4096);
+	for (int k = 0; k < n; k++) {
+		struct rbcmorph_cell	 m;
+		struct acc		*a;
+		int			 c = pt[k].cls;
+		int			 x0 = pt[k].x - side / 2;
+		int			 y0 = pt[k].y - side / 2;
 
-			if (c < 0 || c >= NCLS)
-				continue;
-			a = &acc[c];
-			a->seen++;
-			if (x0 < 3 || y0 < 3 || x0 + side > im.w - 3 ||
-			    y0 + side > im.h - 3 || a->n >= MAX_PER_CLS)
-				continue;
-			if (rbcmorph_cell_measure(&im, 1, x0, y0, x0 + side,
-			    y0 + side, &m) == 0 && m.status == RBCMORPH_OK) {
-				a->d[a->n] = m.diameter_px;
-				a->p[a->n] = m.pallor;
-				a->e[a->n] = m.elongation;
-				a->n++;
-			}
+		if (c < 0 || c >= NCLS)
+			continue;
+		a = &acc[c];
+		a->seen++;
+		if (x0 < 3 || y0 < 3 || x0 + side > im.w - 3 ||
+		    y0 + side > im.h - 3 || a->n >= MAX_PER_CLS)
+			continue;
+		if (rbcmorph_cell_measure(&im, 1, x0, y0, x0 + side,
+		    y0 + side, &m) == 0 && m.status == RBCMORPH_OK) {
+			a->d[a->n] = m.diameter_px;
+			a->p[a->n] = m.pallor;
+			a->e[a->n] = m.elongation;
+			a->n++;
 		}
-		fclose(lf);
 	}
 	imgio_free(&im);
 }

@@ -28,6 +28,7 @@
 
 #include "image/imgcheck.h"
 #include "image/imgio.h"
+#include "tools/toolutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -83,27 +84,6 @@ split_of(int id, unsigned seed)
 		    9007199254740992.0;
 
 	return u < 0.70 ? 0 : u < 0.85 ? 1 : 2;
-}
-
-static unsigned char *
-slurp(const char *path, size_t *len)
-{
-	FILE		*f = fopen(path, "rb");
-	unsigned char	*b = NULL;
-	long		 sz;
-
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (sz = ftell(f)) > 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (b = malloc((size_t)sz)) != NULL) {
-		if (fread(b, 1, (size_t)sz, f) != (size_t)sz) {
-			free(b);
-			b = NULL;
-		} else
-			*len = (size_t)sz;
-	}
-	fclose(f);
-	return b;
 }
 
 /* Bilinear sample of channel ch at (x, y); grey outside the photo. */
@@ -247,38 +227,39 @@ one_image(const char *dir, const char *out, int id, unsigned seed)
 	unsigned char	*buf;
 	size_t		 len = 0;
 	struct img	 im;
-	FILE		*lf;
-	int		 x, y, c, split = split_of(id, seed), n = 0;
+	int		 split = split_of(id, seed), n = 0;
 	static int	 px[4096], py[4096];
+	static struct tool_point pt[4096];
 
 	memset(&im, 0, sizeof(im));
 	snprintf(path, sizeof(path), "%s/images/%d.jpg", dir, id);
-	if (index_only)
-		goto points;
-	if ((buf = slurp(path, &len)) == NULL)
-		return -1;
-	if (imgio_decode(buf, len, len > 4 && memcmp(buf, "\x89PNG", 4) == 0 ?
-	    IMG_PNG : IMG_JPEG, NULL, &im) != IMG_OK) {
-		fprintf(stderr, "%s: not decoded\n", path);
+	if (!index_only) {
+		if (tool_read_file(path, 64UL << 20, &buf, &len) == -1)
+			return -1;
+		if (imgio_decode(buf, len, len > 4 && memcmp(buf, "\x89PNG",
+		    4) == 0 ? IMG_PNG : IMG_JPEG, NULL, &im) != IMG_OK) {
+			fprintf(stderr, "%s: not decoded\n", path);
+			free(buf);
+			return -1;
+		}
 		free(buf);
+	}
+	if ((n = tool_chula_points(dir, id, pt, 4096)) == -1) {
+		imgio_free(&im);
 		return -1;
 	}
-	free(buf);
-points:
-	snprintf(path, sizeof(path), "%s/labels/%d.txt", dir, id);
-	if ((lf = fopen(path, "r")) != NULL) {
-		while (fscanf(lf, "%d %d %d", &x, &y, &c) == 3 && n < 4096) {
-			px[n] = x;
-			py[n++] = y;
-			if (c < 0 || c >= REJECT || c == SKIP_CLS)
-				continue;
-			snprintf(file, sizeof(file), "crops/%d_%d_%d.jpg", id, x, y);
-			snprintf(path, sizeof(path), "%s/%s", out, file);
-			if (index_only ? access(path, R_OK) == 0 :
-			    crop_write(&im, x, y, path) == 0)
-				row_add(file, c, split);
-		}
-		fclose(lf);
+	for (int i = 0; i < n; i++) {
+		int	 x = pt[i].x, y = pt[i].y, c = pt[i].cls;
+
+		px[i] = x;
+		py[i] = y;
+		if (c < 0 || c >= REJECT || c == SKIP_CLS)
+			continue;
+		snprintf(file, sizeof(file), "crops/%d_%d_%d.jpg", id, x, y);
+		snprintf(path, sizeof(path), "%s/%s", out, file);
+		if (index_only ? access(path, R_OK) == 0 :
+		    crop_write(&im, x, y, path) == 0)
+			row_add(file, c, split);
 	}
 	if (!index_only)
 		background(&im, id, split, px, py, n, out, seed);

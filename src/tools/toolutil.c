@@ -65,3 +65,30 @@ tool_label_path(const char *img, char *out, size_t sz)
 	return (size_t)snprintf(out, sz, "%.*slabels%.*s.txt", (int)(j - img),
 	    img, (int)(dot - (j + skip)), j + skip) < sz ? 0 : -1;
 }
+
+int
+tool_chula_points(const char *dir, int id, struct tool_point *pt, int max)
+{
+	char	 path[4096], line[256];
+	FILE	*f;
+	int	 n = 0, ln = 0;
+
+	if (tool_pathf(path, sizeof(path), "%s/labels/%d.txt", dir, id) == -1)
+		return -1;
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (n < max && fgets(line, sizeof(line), f) != NULL) {
+		ln++;
+		if (line[strspn(line, " \t\r\n")] == '\0')
+			continue;
+		if (sscanf(line, "%d %d %d", &pt[n].x, &pt[n].y,
+		    &pt[n].cls) != 3) {
+			fprintf(stderr, "%s:%d: not \"x y class\"\n", path, ln);
+			fclose(f);
+			return -1;
+		}
+		n++;
+	}
+	fclose(f);
+	return n;
+}

@@ -23,4 +23,18 @@ int	tool_read_file(const char *path, size_t max, unsigned char **buf,
  */
 int	tool_label_path(const char *img, char *out, size_t sz);
 
+/* One labelled point of chula-rbc: pixel position and class number. */
+struct tool_point {
+	int	 x, y, cls;
+};
+
+/*
+ * The labelled points of chula-rbc's image id (DIR/labels/ID.txt, lines
+ * "x y class"), at most max of them, in file order.  Their number; 0
+ * when the image has no label file; -1 on a line that is not three
+ * integers (a message on stderr).
+ */
+int	tool_chula_points(const char *dir, int id, struct tool_point *pt,
+	    int max);
+
 #endif /* BV_TOOLUTIL_H */
