@@ -9,8 +9,9 @@ struct detector;
 /*
  * Fine-tuned models kept loaded per backend process (least recently used
  * goes first).  Each costs what the shipped detector costs: its weights
- * in memory (v3: 24 MB on disk) plus the engine's buffers
- * (docs/microscope.md gives the measured figure).
+ * in memory (v2, v3: 7 MB on disk) plus the engine's buffers, measured
+ * 20-35 MB resident each on fp32 xnnpack, the engine a fine-tuned model
+ * runs on (docs/microscope.md): at most about 70 MB per backend process.
  */
 #define MICSERVE_MAX	2
 

@@ -22,7 +22,10 @@
 # training lists (work/v2det: BCCD train+val, pbc-detect train), under
 # /usr/bin/time -v (peak memory); bv-train eval gives mAP/AP of before and
 # after on the other fields, the held-out checked fields and the shipped
-# validation lists (what micadapt_model_decide() takes).
+# validation lists, and `bv-adapt evaluate` (the admin job's own step)
+# measures both models, decides by micadapt_model_decide() and records the
+# decision as a version of raabin-sim (OUT/adapt/evaluation.json; an
+# adopted model would then count raabin-sim's uploads).
 set -eu
 build=$(cd "$1" && pwd) out=$2 nchk=${3:-30} seed=${4:-26}
 top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
@@ -209,3 +212,10 @@ nice -n 19 "$build/bv-eval" --count --cfg "$m/v2.cfg" --weights "$new" \
     --names "$m/bccd.names" --model-json "$m/v2.json" --engine xnnpack-int8 \
     --threads 1 --list "raabin-rest=$out/rest.txt" > "$out/eval-finetuned.txt"
 cat "$out/eval-finetuned.txt"
+echo "== bv-adapt evaluate: adopt or refuse (the admin job's step)"
+printf '%s\n' "$v2/bccd-val.txt" "$v2/pbc-val-allboxes.txt" > "$out/val-lists.txt"
+nice -n 19 "$build/bv-adapt" evaluate --work "$out/adapt" --results "$res" \
+    --microscope "$mic" --model v2 --names "$m/bccd.names" --cfg "$m/v2.cfg" \
+    --weights "$m/v2.weights" --info "$m/v2.json" --bv-train "$build/bv-train" \
+    --bv-eval "$build/bv-eval" --val-lists "$out/val-lists.txt"
+cat "$out/adapt/evaluation.json"
