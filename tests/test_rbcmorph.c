@@ -11,12 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "vision/rbcmorph.h"
 #include "clinical/morphsum.h"
 #include "vision/detector.h"
 #include "vision/fov.h"
 #include "image/imgio.h"
+#include "tools/toolutil.h"
 #include "check.h"
 
 #define BG	230.0		/* background grey (green) */
@@ -502,9 +505,40 @@ test_sample_classes(void)
 	json_decref(r2);
 }
 
+/* chula-rbc's point labels (tool_chula_points, the tools' one reader). */
+static void
+test_chula_points(void)
+{
+	char			 dir[] = "/tmp/bv-chula-XXXXXX", p[256];
+	struct tool_point	 pt[4];
+	FILE			*f;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(p, sizeof(p), "%s/labels", dir);
+	CHECK(mkdir(p, 0700) == 0);
+	snprintf(p, sizeof(p), "%s/labels/7.txt", dir);
+	CHECK((f = fopen(p, "w")) != NULL);
+	fputs("10 20 0\n\n300 40 12\n5 6 3\n", f);
+	fclose(f);
+	CHECK(tool_chula_points(dir, 7, pt, 4) == 3);
+	CHECK(pt[1].x == 300 && pt[1].y == 40 && pt[1].cls == 12);
+	CHECK(pt[2].cls == 3);
+	CHECK(tool_chula_points(dir, 7, pt, 2) == 2);	/* at most max */
+	CHECK(tool_chula_points(dir, 8, pt, 4) == 0);	/* no label file */
+	CHECK((f = fopen(p, "a")) != NULL);
+	fputs("1 x 2\n", f);
+	fclose(f);
+	CHECK(tool_chula_points(dir, 7, pt, 4) == -1);	/* malformed line */
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/labels", dir);
+	rmdir(p);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
+	test_chula_points();
 	test_typical();
 	test_pattern_classes();
 	test_sample_classes();
