@@ -17,6 +17,7 @@
  */
 
 #include "routes/analyze.h"
+#include "routes/analyze_copies.h"
 #include "routes/analyze_form.h"
 #include "vision/annotate.h"
 #include "vision/classifier.h"
@@ -207,12 +208,12 @@ rbc_class(const struct app *app)
 /* Where a request's time goes: timings_ms.stages, one key each. */
 enum analyze_stage {
 	AST_READ, AST_FORM, AST_SNIFF, AST_PIXELS, AST_FIND, AST_QUALITY,
-	AST_WBC, AST_MORPH, AST_THUMB, AST_PLAIN, AST_ANNOTATE, AST_ENCODE,
-	AST_RESULT, AST_N
+	AST_WBC, AST_MORPH, AST_THUMB, AST_PLAIN, AST_COPIES_WAIT,
+	AST_ANNOTATE, AST_ENCODE, AST_RESULT, AST_N
 };
 static const char *const analyze_stage_names[AST_N] = {
 	"read", "form", "sniff", "pixels", "find", "quality", "wbc", "morph",
-	"thumb", "plain", "annotate", "encode", "result"
+	"thumb", "plain", "copies_wait", "annotate", "encode", "result"
 };
 
 struct analyze {
@@ -224,7 +225,6 @@ struct analyze {
 	char				 mime[64];
 	int				 W, H;		/* the photo's own size */
 	struct img			 im;		/* the display copy */
-	struct img			 thumb;
 	double				 dfac;		/* display / photo */
 	double				 threshold;
 	const double			*thr;		/* per class, counted with */
@@ -253,6 +253,8 @@ struct analyze {
 	size_t				 ns;		/* boxes drawn (counted) */
 	unsigned char			*jpg, *tjpg, *pjpg;
 	size_t				 jpglen, tjpglen, pjpglen;
+	struct analyze_copies		 cp;		/* thumb, plain: beside
+							 * wbc and morph */
 	char				 id[ID_LEN + 1];
 	json_t				*result;
 	char				*js;
@@ -495,6 +497,10 @@ analyze_detect(struct analyze *a, struct http_response *resp)
 	    a->qref_used ? &a->qref : NULL, &a->qual, resp) == -1)
 		return -1;
 	analyze_mark(a, AST_QUALITY);
+	/* the thumbnail and the plain copy, on their own thread, while the
+	 * cells are classified: all of them only read the picture */
+	analyze_copies_start(&a->cp, &a->im, app->cfg->thumb_size,
+	    app->cfg->jpeg_quality);
 	countframe_make(&a->dr.fov, countframe_inset(&a->dr.scale,
 	    sm.rbc_net_px), &a->cf);
 	/* the white-cell differential, on the display copy before drawing */
@@ -541,15 +547,18 @@ analyze_draw(struct analyze *a, struct http_response *resp)
 		    .w = b->w * a->dfac, .h = b->h * a->dfac };
 		a->ns++;
 	}
-	if (imgio_resize_fit(&a->im, cfg->thumb_size, cfg->thumb_size,
-	    &a->thumb) == -1 ||
-	    imgio_encode_jpeg(&a->thumb, 75, &a->tjpg, &a->tjpglen) == -1)
+	/* the copies started after the scene gate (their own times; the
+	 * wait for them is copies_wait) */
+	if (analyze_copies_join(&a->cp) == -1)
 		goto fail;
-	analyze_mark(a, AST_THUMB);
-	if (imgio_encode_jpeg(&a->im, cfg->jpeg_quality, &a->pjpg,
-	    &a->pjpglen) == -1)
-		goto fail;
-	analyze_mark(a, AST_PLAIN);
+	a->tjpg = a->cp.tjpg;
+	a->tjpglen = a->cp.tjpglen;
+	a->pjpg = a->cp.pjpg;
+	a->pjpglen = a->cp.pjpglen;
+	a->cp.tjpg = a->cp.pjpg = NULL;
+	a->st[AST_THUMB] = a->cp.thumb_ms;
+	a->st[AST_PLAIN] = a->cp.plain_ms;
+	analyze_mark(a, AST_COPIES_WAIT);
 	/* outline the field, unless it is simply the whole frame */
 	if (a->dr.fov.shape == FOV_CIRCLE || a->dr.fov.w < a->W - 1 ||
 	    a->dr.fov.h < a->H - 1)
@@ -728,6 +737,7 @@ analyze_commit(struct analyze *a, struct http_response *resp)
 static void
 analyze_free(struct analyze *a)
 {
+	analyze_copies_free(&a->cp);	/* first: its thread reads a->im */
 	json_decref(a->result);
 	free(a->js);
 	free(a->jpg);
@@ -740,7 +750,6 @@ analyze_free(struct analyze *a)
 	free(a->types);
 	json_decref(a->morph);
 	imgio_free(&a->im);
-	imgio_free(&a->thumb);
 	multipart_free(a->mp);
 }
 
