@@ -153,6 +153,21 @@ fi
 api GET bench-2 > /dev/null
 [ "$(json "$work/b" 'len(j["versions"])')" = "$vers" ] && ok "evaluated again: still $vers versions ($(tail -1 "$work/again"))" ||
     bad "a second record: $(cat "$work/again")"
+# the job killed while it evaluated (its record says evaluating, its
+# supervisor is gone): a start evaluates again, trains nothing, adopts
+# nothing twice
+lines=$(wc -l < "$wd/train.log")
+python3 -c 'import json,sys; p=sys.argv[1]; j=json.load(open(p)); j["state"]="evaluating"; j["pid"]=999999999; json.dump(j, open(p, "w"))' "$wd/job.json"
+api GET bench-2/finetune > /dev/null
+[ "$(json "$work/b" '(j["state"], j["alive"])')" = "('stopped', False)" ] && ok "killed while evaluating: reads as stopped" || bad "killed evaluating: $(cat "$work/b")"
+c=$(api POST bench-2/finetune '{}')
+poll 'j["state"] in ("done", "failed", "stopped") and not j["alive"]' || bad "no end: $(cat "$work/b")"
+[ "$c $(json "$work/b" '(j["state"], j["decision"]["version"])')" = "202 ('done', $vers)" ] &&
+    [ "$(wc -l < "$wd/train.log")" = "$lines" ] && grep -q "evaluated before" "$wd/job.log" &&
+    ok "started again: evaluated again (the same version $vers), no training" ||
+    bad "resume of evaluate: $c $(cat "$work/b"; tail -n 3 "$wd/job.log")"
+api GET bench-2 > /dev/null
+[ "$(json "$work/b" 'len(j["versions"])')" = "$vers" ] && ok "still $vers versions" || bad "versions: $(cat "$work/b")"
 
 # a fixture candidate the rule adopts (figures given, not measured): the
 # run's weights under another run id, then served to bench-2's uploads only

@@ -14,7 +14,8 @@
  * version of the microscope (micmodel_record_candidate(): an adopted
  * candidate's files kept, current moved to it; a run is recorded once,
  * by its id WORK/adapt-id, so an evaluation killed and run again never
- * adopts twice).  --figures FIXTURE takes the figures from a file
+ * adopts twice; once evaluation.json holds the run's decision, running
+ * it again only says it).  --figures FIXTURE takes the figures from a file
  * ({"before": {...}, "after": {...}}, micadapt_eval's fields) instead of
  * measuring: for tests of adoption and serving; the record says
  * "measured": false.
@@ -313,6 +314,30 @@ ae_figures(const struct ae_opts *o, const char *cand,
 	return 0;
 }
 
+/* The run was evaluated and recorded before (evaluation.json of id). */
+static int
+ae_done_before(const struct ae_opts *o, const char *id)
+{
+	char	 path[AE_PATH];
+	json_t	*j;
+	int	 done;
+
+	snprintf(path, sizeof(path), "%s/evaluation.json", o->work);
+	if ((j = json_load_file(path, 0, NULL)) == NULL)
+		return 0;
+	done = json_is_string(json_object_get(j, "adapt_id")) && strcmp(
+	    json_string_value(json_object_get(j, "adapt_id")), id) == 0 &&
+	    json_integer_value(json_object_get(j, "version")) > 0;
+	if (done)
+		printf("bv-adapt: %s: evaluated before: %s (%s), version %d\n",
+		    o->mic, json_is_true(json_object_get(j, "adopted")) ?
+		    "adopted" : "refused", json_string_value(json_object_get(j,
+		    "why")), (int)json_integer_value(json_object_get(j,
+		    "version")));
+	json_decref(j);
+	return done;
+}
+
 static int
 ae_evaluate(struct ae_opts *o)
 {
@@ -326,8 +351,11 @@ ae_evaluate(struct ae_opts *o)
 		fprintf(stderr, "bv-adapt: %s: no finished run\n", cand);
 		return 1;
 	}
-	if (ae_adapt_id(o->work, id, sizeof(id)) == -1 ||
-	    ae_figures(o, cand, &b, &a, &measured) == -1)
+	if (ae_adapt_id(o->work, id, sizeof(id)) == -1)
+		return 1;
+	if (ae_done_before(o, id))
+		return 0;
+	if (ae_figures(o, cand, &b, &a, &measured) == -1)
 		return 1;
 	adopted = micadapt_model_decide(&b, &a, why, sizeof(why));
 	p = (struct micmodel_paths){ o->cfg, cand, o->info ? o->info : "" };
