@@ -10,12 +10,14 @@
 # of json= and commit= from the backend's log line (results written and
 # fsync'd), of the backend's whole request (its log line) and of the
 # client's wait (curl).  Read builds of one run against each other only.
+# BENCH_IMG=photo.jpg posts that photo instead (e.g. a chula-rbc field, whose
+# red-cell classes are in stages.morph).
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 n=${1:?usage: bench-stages.sh N BUILD_DIR...}
 shift
-img=$top/../shared/datasets/bccd/BCCD/JPEGImages/BloodImage_00001.jpg
-[ -f "$img" ] || { echo "bench-stages: no BCCD image at $img" >&2; exit 2; }
+img=${BENCH_IMG:-$top/../shared/datasets/bccd/BCCD/JPEGImages/BloodImage_00001.jpg}
+[ -f "$img" ] || { echo "bench-stages: no image at $img" >&2; exit 2; }
 work=$(mktemp -d /tmp/bench-stages.XXXXXX)
 # the backend's stderr (its log lines) into its server's state directory
 printf '#!/bin/sh\nexec "$@" 2>>"$BV_STATE/backend.log"\n' >"$work/wrap.sh"
