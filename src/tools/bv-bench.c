@@ -15,7 +15,9 @@
  * --profile adds each layer's median time per XNNPACK engine; --only E
  * (stock, blas, fp32, int8) runs that forward alone, runs times, and
  * prints its median: for instruction counts under callgrind, where the
- * other paths would only add noise and hours.
+ * other paths would only add noise and hours.  --crops BOX (a
+ * classifier: models/v2-wbc, v1-rbcmorph) times one crop's steps instead,
+ * warm and cache-cold (benchcrop.c).
  */
 
 #include "vision/annotate.h"
@@ -27,6 +29,7 @@
 #include "engine/engine_xnn.h"
 #include "image/imgcheck.h"
 #include "image/imgio.h"
+#include "tools/benchcrop.h"
 #include "tools/toolutil.h"
 #include "base/timing.h"
 
@@ -298,6 +301,7 @@ stages(const char *cfg, const char *wts, const char *names,
 
 struct opts {
 	int		 prof, stg, runs, threads;
+	double		 crops;		/* --crops: the box side, px */
 	const char	*only, *cfg, *wts, *names, *image;
 };
 
@@ -313,6 +317,12 @@ parse_args(int argc, char *argv[], struct opts *o)
 			o->prof = 1;
 		else if (strcmp(argv[1], "--stages") == 0)
 			o->stg = 1;
+		else if (strcmp(argv[1], "--crops") == 0 && argc > 2 &&
+		    atof(argv[2]) > 0) {
+			o->crops = atof(argv[2]);
+			argc--;
+			argv++;
+		}
 		else if (strcmp(argv[1], "--only") == 0 && argc > 2 &&
 		    (strcmp(argv[2], "stock") == 0 || strcmp(argv[2],
 		    "blas") == 0 || strcmp(argv[2], "fp32") == 0 ||
@@ -326,8 +336,9 @@ parse_args(int argc, char *argv[], struct opts *o)
 		argv++;
 	}
 	if (argc < 5) {
-		fprintf(stderr, "usage: bv-bench [--profile | --stages] "
-		    "[--only stock|blas|fp32|int8] model.cfg model.weights "
+		fprintf(stderr, "usage: bv-bench [--profile | --stages | "
+		    "--crops BOX_PX] [--only stock|blas|fp32|int8] "
+		    "model.cfg model.weights "
 		    "model.names image.jpg [runs] [threads]\n");
 		return -1;
 	}
@@ -605,6 +616,9 @@ main(int argc, char *argv[])
 		fprintf(stderr, "%s: cannot decode\n", o.image);
 		return 1;
 	}
+	if (o.crops > 0)	/* a classifier: one crop's steps */
+		return benchcrop_run(o.cfg, o.wts, o.names, &im, o.crops,
+		    o.runs);
 	net = load_network((char *)o.cfg, (char *)o.wts, 0);
 	set_batch_network(net, 1);
 	w = network_width(net);
