@@ -13,7 +13,8 @@ export function className(name) {
 /*
  * The line under the sample's morphology figures: "{n} red cells classified by shape ({a}
  * abstained): normal 60 %, spherocyte 20 %, ..." (classes of 1 % or more, largest first), then
- * the leading abnormal class when the server names one (from 100 classified cells).  null when
+ * the leading abnormal class when the server names one (from 100 classified cells), and the
+ * elliptocyte caveat when elliptocytes are listed.  null when
  * the sample has no classes (no classifier, or results saved before it).
  */
 export function classesView(c) {
@@ -25,6 +26,10 @@ export function classesView(c) {
     { classified: i18n.num(c.classified, 0), abstained: i18n.num(c.abstained || 0, 0), list: list || '–' }) })];
   if (c.leading_abnormal)
     kids.push(h('p', { 'class': 'morph-lead', text: t('smp.morph.lead', { cls: className(c.leading_abnormal) }) }));
+  /* the elliptocyte class was learned from one slide and calls round cells of it elliptocytes
+     (docs/morphology.md): said wherever elliptocytes are in the list */
+  if (share.elliptocyte >= 0.01)
+    kids.push(h('p', { 'class': 'hint morph-ellip-caveat', text: t('smp.morph.ellipCaveat') }));
   return h('div', { 'class': 'morph-class-block', 'data-classified': String(c.classified) }, kids);
 }
 

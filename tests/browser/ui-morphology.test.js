@@ -88,6 +88,15 @@ test('sample: red-cell morphology figures, the pattern line withheld, then shown
     assert.match(await page.textContent('.morphology .morph-classes'),
       /^150 red cells classified by shape \(10 abstained; .*unverified here\): normal 60 %, microcyte 30 %, hypochromic cell 10 %\.$/);
     assert.equal(await page.textContent('.morphology .morph-lead'), 'Leading abnormal shape: microcyte. Not a diagnosis.');
+    assert.equal(await page.$('.morphology .morph-ellip-caveat'), null, 'no elliptocyte listed: no caveat');
+    /* elliptocytes listed: the one-slide caveat (docs/morphology.md), en and es */
+    const ell = await page.evaluate(async () => {
+      const m = await import('/js/morphclasses.js'), i18n = await import('/js/i18n.js');
+      const v = m.classesView({ classified: 120, abstained: 0, share: { normal: 0.7, elliptocyte: 0.3 }, leading_abnormal: 'elliptocyte' });
+      const e = v.querySelector('.morph-ellip-caveat');
+      return { text: e && e.textContent, en: i18n.t('smp.morph.ellipCaveat') };
+    });
+    assert.match(ell.text || '', /^Elliptocytes: the classifier learned them from a single slide .*cells themselves\.$/, JSON.stringify(ell));
     await page.waitForSelector(`#print-report .rp-sample[data-sample="${smp.id}"] .rp-morph`, { state: 'attached' });
     assert.match(await page.textContent('#print-report .rp-morph'), /^Red-cell morphology \(unverified\): Small pale red cells .*Not a diagnosis\.$/);
     await lang('es');
