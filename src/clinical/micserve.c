@@ -25,7 +25,7 @@ struct ms_slot {
 };
 
 static struct ms_slot	 ms_cache[MICSERVE_MAX];
-static unsigned long	 ms_clock;
+static unsigned long	 ms_clock, ms_opened;
 
 /* Open the model in folder dir; NULL (logged) when it does not load. */
 static struct detector *
@@ -80,6 +80,7 @@ ms_get(const struct micserve_env *env, const char *dir)
 	}
 	if ((old->det = ms_open(env, dir)) == NULL)
 		return NULL;
+	ms_opened++;
 	snprintf(old->dir, sizeof(old->dir), "%s", dir);
 	old->used = ++ms_clock;
 	return old->det;
@@ -118,4 +119,13 @@ micserve_clear(void)
 			detector_free(ms_cache[i].det);
 		ms_cache[i].det = NULL;
 	}
+}
+
+void
+micserve_stats(int *cached, unsigned long *opened)
+{
+	*cached = 0;
+	for (int i = 0; i < MICSERVE_MAX; i++)
+		*cached += ms_cache[i].det != NULL;
+	*opened = ms_opened;
 }

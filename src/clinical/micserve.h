@@ -41,4 +41,7 @@ struct detector *micserve_detector(const struct micserve_env *env,
 /* Close every cached model (process exit, tests). */
 void	 micserve_clear(void);
 
+/* How many models are cached now, and how many were opened in all. */
+void	 micserve_stats(int *cached, unsigned long *opened);
+
 #endif /* BV_MICSERVE_H */
