@@ -22,6 +22,7 @@ function panel() {
   p = h('div', { id: 'mic-finetune', 'class': 'mic-actions no-print' }, [
     h('button', { type: 'button', 'class': 'button small', id: 'mic-ft-start', onclick: start }),
     h('button', { type: 'button', 'class': 'button small', id: 'mic-ft-stop', onclick: stop }),
+    h('p', { id: 'mic-ft-serving', 'class': 'hint', hidden: 'hidden' }),
     h('p', { id: 'mic-ft-status', 'class': 'hint', role: 'status' }),
     h('ul', { id: 'mic-ft-figures', 'class': 'hint' }),
     h('div', { id: 'mic-ft-fail', 'class': 'error', role: 'alert', hidden: 'hidden' })
@@ -70,6 +71,11 @@ function paint() {
   show($('mic-ft-start'), !running);
   show($('mic-ft-stop'), running);
   $('mic-ft-status').textContent = statusText(last);
+  /* the microscope's current version is a fine-tuned model: its uploads run it */
+  var m = state.mic, v = m && m.adaptation > 0 && m.versions && m.versions[m.adaptation - 1];
+  var serving = !!(v && v.kind === 'model');
+  $('mic-ft-serving').textContent = serving ? t('mic.ft.serving', { v: m.adaptation }) : '';
+  show($('mic-ft-serving'), serving);
   var ul = $('mic-ft-figures');
   ul.textContent = '';
   figureLines(last && last.decision).forEach(function (line) { ul.appendChild(h('li', {}, [line])); });

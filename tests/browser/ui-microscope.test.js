@@ -129,11 +129,12 @@ const FIGS = {
   en: ['Fine-tuning: finished.', 'Refused:',
        'Held-out checked fields: mAP 0.829 → 0.830; red-cell count bias −13.1 % → −7.2 %.',
        'Shipped validation set 1: mAP 0.911 → 0.906.', 'Shipped validation set 2: mAP 0.962 → 0.962.',
-       'Recorded as version 3'],
+       'Recorded as version 3', 'Uploads from this microscope run its fine-tuned detector (version 1)'],
   es: ['Ajuste: terminado.', 'Rechazado:',
        'Campos revisados reservados: mAP 0,829 → 0,830; sesgo del recuento de hematíes −13,1 % → −7,2 %.',
        'Conjunto de validación de fábrica 1: mAP 0,911 → 0,906.',
-       'Conjunto de validación de fábrica 2: mAP 0,962 → 0,962.', 'Registrado como versión 3'] };
+       'Conjunto de validación de fábrica 2: mAP 0,962 → 0,962.', 'Registrado como versión 3',
+       'Las imágenes de este microscopio se analizan con su detector ajustado (versión 1)'] };
 for (const lang of ['en', 'es']) {
   test(`the fine-tuning panel shows the evaluation's decision and figures (${lang})`, async (t) => {
     if (!base) return t.skip('BV_URL unset (run through tests/ui.sh)');
@@ -151,6 +152,12 @@ for (const lang of ['en', 'es']) {
       results.push(r.id);
       await page.route('**/api/microscopes/' + mic + '/finetune', (route) =>
         route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(DECIDED) }));
+      /* the microscope as the server gives it once a fine-tuned model is adopted */
+      const real = await (await page.request.get(base + '/api/microscopes/' + mic)).json();
+      const adopted = Object.assign({}, real, { adaptation: 1,
+        versions: [{ version: 1, kind: 'model', model: 'v3', adopted: true, dir: 'models/x' }] });
+      await page.route('**/api/microscopes/' + mic, (route) =>
+        route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(adopted) }));
       await page.goto(base + '/');
       await page.waitForSelector('html.ready');
       await page.click('.lang button[data-lang="' + lang + '"]');
@@ -163,6 +170,8 @@ for (const lang of ['en', 'es']) {
       assert.ok(status.startsWith(f[0]) && status.includes(f[1]), status);
       assert.deepEqual(lines.slice(0, 3), f.slice(2, 5), lines.join(' | '));
       assert.ok(lines[3].startsWith(f[5]), lines[3]);
+      await page.waitForSelector('#mic-ft-serving:not([hidden])');
+      assert.ok((await page.textContent('#mic-ft-serving')).startsWith(f[6]), await page.textContent('#mic-ft-serving'));
       assert.deepEqual(problems, []);
     } finally {
       await ctx.close();
