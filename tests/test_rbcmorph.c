@@ -426,7 +426,7 @@ test_sample_withheld(void)
 static void
 test_pattern_classes(void)
 {
-	struct morphpattern_classes c = { 6, { "normal", "microcyte",
+	struct morphpattern_classes c = { 6, 0, { "normal", "microcyte",
 	    "hypochromia", "target", "schistocyte", "macrocyte" },
 	    { 0.5, 0.12, 0.10, 0.18, 0, 0 } };
 	const char	*en = NULL;
@@ -453,6 +453,15 @@ test_pattern_classes(void)
 	/* classes absent from the model count as 0 */
 	c.n = 1;
 	CHECK_STR(morphpattern_classes(&c, &en), "morph_pattern_none_classes");
+	/* elliptocytes 0.40: their line only when the geometry sees
+	 * elongated cells too (the class reads one slide's stain) */
+	c.n = 2;
+	c.name[1] = "elliptocyte";
+	c.share[1] = 0.40;
+	c.elongated = MORPHPAT_ELLIP_GEOM - 0.01;
+	CHECK_STR(morphpattern_classes(&c, &en), "morph_pattern_none_classes");
+	c.elongated = MORPHPAT_ELLIP_GEOM;
+	CHECK_STR(morphpattern_classes(&c, &en), "morph_pattern_ellip");
 }
 
 /* A sample's class shares, pooled over fields; the leading abnormal one. */

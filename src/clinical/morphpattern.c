@@ -99,7 +99,8 @@ morphpattern_classes(const struct morphpattern_classes *c, const char **en)
 
 	g[G_SMALL_PALE] = micro + hypo;
 	g[G_MACRO] = share_of(c, "macrocyte");
-	g[G_ELLIP] = share_of(c, "elliptocyte");
+	g[G_ELLIP] = c->elongated >= MORPHPAT_ELLIP_GEOM ?
+	    share_of(c, "elliptocyte") : 0;
 	g[G_SPHERO] = share_of(c, "spherocyte");
 	g[G_TARGET] = share_of(c, "target");
 	g[G_SCHISTO] = share_of(c, "schistocyte");

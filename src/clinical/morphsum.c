@@ -120,11 +120,13 @@ morphsum_msg(const char *code, json_t *params)
 	    params != NULL ? params : json_object());
 }
 
-/* The classified cells' shares, for the class rule. */
+/* The classified cells' shares and the elongated share, for the class rule. */
 static void
-morphsum_shares(const struct morphsum *m, struct morphpattern_classes *c)
+morphsum_shares(const struct morphsum *m, double ellip,
+    struct morphpattern_classes *c)
 {
 	c->n = m->ncls;
+	c->elongated = ellip;
 	for (int k = 0; k < m->ncls; k++) {
 		c->name[k] = m->cls[k];
 		c->share[k] = m->classified > 0 ? (double)m->by[k] /
@@ -149,7 +151,7 @@ morphsum_set_pattern(json_t *o, const struct morphsum *m, double mean_um,
 	struct morphpattern_classes c;
 
 	if (have >= MORPHSUM_MIN_CELLS && by_cls) {
-		morphsum_shares(m, &c);
+		morphsum_shares(m, ellip, &c);
 		code = morphpattern_classes(&c, &en);
 	} else if (have >= MORPHSUM_MIN_CELLS)
 		code = morphpattern_geometry(mean_um, hypo, ellip, &en);
