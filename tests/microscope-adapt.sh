@@ -100,7 +100,7 @@ c=$(api POST bench-2/finetune '{}')
     ok "start -> 202, $(json "$work/b" 'j["state"]')" || bad "start -> $c $(cat "$work/b")"
 c=$(api POST bench-2/finetune '{}')
 [ "$c" = 409 ] && ok "a second start while it runs -> 409" || bad "second start -> $c $(cat "$work/b")"
-poll 'j["state"] == "running" and j.get("iter", 0) >= 2 and j["alive"] or j["state"] in ("none", "failed", "done")' &&
+poll 'j["state"] == "running" and j.get("iter", 0) >= 2 and j["alive"] or j["state"] in ("none", "failed", "done", "stopped")' &&
     [ "$(json "$work/b" 'j["state"]')" = running ] &&
     ok "progress: running, iteration $(json "$work/b" 'j["iter"]') of $(json "$work/b" 'j["iters"]'), loss $(json "$work/b" 'j.get("loss")')" ||
     bad "no progress: $(cat "$work/b")"
@@ -196,6 +196,22 @@ upload 1
 dets > "$work/det-shipped"
 cmp -s "$work/det-adapted" "$work/det-shipped" && bad "the adopted model's detections equal the shipped model's" ||
     ok "the adopted model's detections differ from the shipped model's"
+# a new job on a microscope that runs an adopted model starts from it
+# and must beat it (the candidate is compared with what runs now)
+api GET bench-2 > /dev/null
+mdir=$(json "$work/b" 'j["versions"][j["adaptation"] - 1]["dir"]')
+c=$(api POST bench-2/finetune '{}')
+poll 'j["state"] in ("done", "failed", "stopped") and not j["alive"]' || bad "no end: $(cat "$work/b")"
+[ "$c $(json "$work/b" '(j["state"], j["decision"]["evaluated"])')" = "202 ('done', True)" ] &&
+    grep -q "Loading weights from $BV_RESULTS/microscopes/$mdir/model.weights" "$wd/train.log" &&
+    grep -q "^# $BV_RESULTS/microscopes/$mdir/model.weights" "$wd/eval-before-map.txt" &&
+    ok "a second job trained from the adopted model and was measured against it: $(json "$work/b" '("adopted" if j["decision"]["adopted"] else "refused") + ", " + j["decision"]["why"]')" ||
+    bad "second job: $c $(cat "$work/b"; grep -m1 'Loading weights' "$wd/train.log")"
+if [ "$(json "$work/b" 'j["decision"]["adopted"]')" = True ]; then
+	api POST bench-2/rollback '{}' > /dev/null	# back to the fixture model
+	upload 1 bench-2
+	[ "$(json "$work/u.json" 'j["adaptation"]["version"]')" = "$adopted" ] && ok "rollback -> the fixture model again" || bad "rollback to fixture: $(cat "$work/u.json" | head -c 300)"
+fi
 c=$(api POST bench-2/rollback '{}')
 [ "$c" = 200 ] && ok "rollback -> 200" || bad "rollback -> $c $(cat "$work/b")"
 upload 1 bench-2

@@ -18,6 +18,7 @@
 #include "base/context.h"
 #include "base/http.h"
 #include "base/log.h"
+#include "clinical/micmodel.h"
 #include "store/micjob.h"
 #include "store/micstore.h"
 
@@ -37,14 +38,37 @@ job_json(struct app *app, const char *name, int status,
 		http_json(resp, status, o);
 }
 
+/*
+ * The weights the microscope runs now: its adopted fine-tuned model's
+ * (then the run starts from it and the candidate must beat it), else the
+ * shipped ones.
+ */
+static const char *
+running_weights(struct app *app, const char *name, char *buf, size_t len)
+{
+	json_t	*st = micstore_load(app->results_fd, name);
+	char	 dir[MICSTORE_NAME_MAX + 64];
+	int	 v;
+
+	v = st != NULL ? micmodel_current(st, app->model_name, dir,
+	    sizeof(dir)) : 0;
+	json_decref(st);
+	if (v > 0 && micstore_model_path(app->results_dir, dir,
+	    "model.weights", buf, len) == 0)
+		return buf;
+	return app->cfg->model_weights;
+}
+
 static void
 finetune_start(struct app *app, const char *name, struct http_response *resp)
 {
+	char			 wbuf[4096];
 	const struct config	*c = app->cfg;
 	struct micjob_spec	 s = { .results_dir = app->results_dir,
 	    .microscope = name, .model = app->model_name,
 	    .names = c->model_names, .cfg = c->model_cfg,
-	    .weights = c->model_weights, .info = c->model_info,
+	    .weights = running_weights(app, name, wbuf, sizeof(wbuf)),
+	    .info = c->model_info,
 	    .adapt_tool = c->adapt_tool, .train_tool = c->train_tool,
 	    .iters = c->adapt_iters, .batch = c->adapt_batch,
 	    .val = c->adapt_val };

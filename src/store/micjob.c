@@ -327,11 +327,14 @@ micjob_start(const struct micjob_spec *s)
 	}
 	if (pid == 0) {
 		char	 at[32];
-		pid_t	 sup = fork();
+		pid_t	 mid = getpid(), sup = fork();
 
+		/* mid, not getppid(): this process may already have exited
+		 * when the supervisor first runs, and the supervisor waits for
+		 * its parent to stop being mid */
 		if (sup == 0) {
 			setsid();	/* its own group: a stop signals it */
-			supervise(s, dir, lockfd, getppid());
+			supervise(s, dir, lockfd, mid);
 		}
 		now_iso(at, sizeof(at));
 		if (sup > 0)	/* there before the answer to the start */
