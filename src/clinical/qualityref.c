@@ -4,7 +4,6 @@
 
 #include <fcntl.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,33 +135,62 @@ collect_result(int results_fd, const char *id, const char *name,
 		json_array_append(fields, (json_t *)e);
 }
 
+/*
+ * What each stored sample held when last read, by id: {"stamp", "results"}
+ * (samples_stamps()).  A reference rebuilt after an attach reads again
+ * only the sample that changed, not every sample.
+ */
+static json_t	*sample_memo;
+
+/* Sample sid's result ids, read again only when its stamp moved. */
+static json_t *
+sample_results(int results_fd, const char *sid, json_t *stamp, json_t *memo)
+{
+	json_t	*e = json_object_get(sample_memo, sid), *s;
+
+	if (e == NULL || !json_equal(json_object_get(e, "stamp"), stamp)) {
+		if ((s = samples_load(results_fd, sid)) == NULL)
+			return NULL;
+		e = json_pack("{s:O,s:O}", "stamp", stamp, "results",
+		    json_is_array(json_object_get(s, "results")) ?
+		    json_object_get(s, "results") : json_array());
+		json_decref(s);
+		if (e == NULL || json_object_set_new(memo, sid, e) == -1)
+			return NULL;
+	} else if (json_object_set(memo, sid, e) == -1)
+		return NULL;
+	return json_object_get(e, "results");
+}
+
 /* The "quality" objects of the sampled results recorded with name. */
 static json_t *
 collect_fields(int results_fd, const char *name)
 {
-	json_t		*list, *fields, *seen, *s, *d, *id;
+	json_t		*stamps, *fields, *seen, *memo, *ids, *stamp, *id;
 	const char	*sid;
-	size_t		 i, j;
+	size_t		 j;
 
 	fields = json_array();
 	seen = json_object();
-	if ((list = samples_list(results_fd, SIZE_MAX)) == NULL ||
-	    fields == NULL || seen == NULL) {
-		json_decref(list);
+	memo = json_object();
+	if ((stamps = samples_stamps(results_fd)) == NULL || fields == NULL ||
+	    seen == NULL || memo == NULL) {
+		json_decref(stamps);
 		json_decref(fields);
 		json_decref(seen);
+		json_decref(memo);
 		return NULL;
 	}
-	json_array_foreach(list, i, d) {
-		sid = json_string_value(json_object_get(d, "id"));
-		if (sid == NULL || (s = samples_load(results_fd, sid)) == NULL)
+	json_object_foreach(stamps, sid, stamp) {
+		if ((ids = sample_results(results_fd, sid, stamp, memo)) == NULL)
 			continue;
-		json_array_foreach(json_object_get(s, "results"), j, id)
+		json_array_foreach(ids, j, id)
 			collect_result(results_fd, json_string_value(id), name,
 			    seen, fields);
-		json_decref(s);
 	}
-	json_decref(list);
+	json_decref(sample_memo);	/* samples removed since go with it */
+	sample_memo = memo;
+	json_decref(stamps);
 	json_decref(seen);
 	return fields;
 }

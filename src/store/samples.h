@@ -180,6 +180,13 @@ int	 samples_expire(int results_fd, int days);
 json_t	*samples_list(int results_fd, size_t limit);
 
 /*
+ * New object: every stored sample's id -> a string that changes whenever
+ * the sample is written (its file's inode and time; samples_file.c), for
+ * a reader that keeps what it read of each sample.  NULL on no memory.
+ */
+json_t	*samples_stamps(int results_fd);
+
+/*
  * Check a client's sample object and return a new normalised one (the
  * caller owns it), or NULL with an English message naming the field in
  * err and, when msgs is not NULL, the same message as a new

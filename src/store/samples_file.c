@@ -8,7 +8,9 @@
 #include "store/fsutil.h"
 #include "store/ids.h"
 #include "base/log.h"
+#include "store/samples.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -126,4 +128,41 @@ samples_file_read(int dirfd, const char *id)
 	}
 	snprintf(name, sizeof(name), "%s.json", id);
 	return fsutil_load_json(dirfd, name);
+}
+
+/*
+ * Every stored sample's id -> "inode:seconds:nanoseconds" of its file: a
+ * sample is rewritten by rename, so the stamp changes with each edit.
+ */
+json_t *
+samples_stamps(int results_fd)
+{
+	json_t		*out = json_object();
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 st;
+	char		 id[ID_LEN + 1], v[80];
+	int		 fd;
+
+	if (out == NULL || (fd = samples_file_dir(results_fd, 0)) < 0)
+		return out;		/* no sample yet */
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return out;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strlen(de->d_name) != ID_LEN + 5 ||
+		    strcmp(de->d_name + ID_LEN, ".json") != 0 ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+			continue;
+		memcpy(id, de->d_name, ID_LEN);
+		id[ID_LEN] = '\0';
+		snprintf(v, sizeof(v), "%llu:%lld:%ld", (unsigned long long)
+		    st.st_ino, (long long)st.st_mtim.tv_sec,
+		    (long)st.st_mtim.tv_nsec);
+		if (id_valid(id))
+			json_object_set_new(out, id, json_string(v));
+	}
+	closedir(d);
+	return out;
 }

@@ -4,6 +4,7 @@
  *            [--engine E] LIST > features.csv
  *            [--ref REFS] LIST > features.csv
  *        bv-quality train [--out quality_model.h] [--refuse-max P] CSV
+ *        bv-quality refbench [SAMPLES [FIELDS]]   (qrefbench.h)
  *
  * features: LIST has one picture a line, "label split source spec path"
  * (label 1 smear, 0 not a smear; split train|val|test; spec a
@@ -28,6 +29,7 @@
  */
 
 #include "tools/qdegrade.h"
+#include "tools/qrefbench.h"
 #include "tools/qtrain.h"
 #include "tools/toolutil.h"
 #include "vision/detector.h"
@@ -333,7 +335,8 @@ usage(void)
 	fprintf(stderr, "usage: bv-quality features [--cfg C --weights W "
 	    "--names N --info J --engine E --ref R] LIST\n"
 	    "       bv-quality train [--out FILE] [--refuse-max P] CSV\n"
-	    "       bv-quality bench [--cfg ...] PATHLIST\n");
+	    "       bv-quality bench [--cfg ...] PATHLIST\n"
+	    "       bv-quality refbench [SAMPLES [FIELDS]]\n");
 	return 2;
 }
 
@@ -348,6 +351,8 @@ main(int argc, char **argv)
 	double		 refuse_max = 0.002;
 	int		 i;
 
+	if (argc >= 2 && strcmp(argv[1], "refbench") == 0)
+		return qrefbench_run(argc - 2, argv + 2);
 	if (argc < 3)
 		return usage();
 	for (i = 2; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
