@@ -116,5 +116,15 @@ r=$(json "$work/again.json" 'j["quality"]["reference"]' 2>/dev/null)
     ok "a clean field detached: the next upload says '$r'" ||
     bad "detach -> $c, then $c2 reference '$r' (want $((clean - 1)) fields)"
 
+# 5. the sample's fields say which reference judged each (the sample page shows it)
+c=$(curl -s -o "$work/sample.json" -w '%{http_code}' "$BV_URL/api/samples/$sid")
+refs=$(python3 -c 'import json,sys
+fs = json.load(open(sys.argv[1]))["summary"]["per_field"]
+print(sorted(set((f.get("quality") or {}).get("reference", "?") for f in fs)))' "$work/sample.json" 2>/dev/null)
+echo "# the sample's fields' references: $refs"
+[ "$c" = 200 ] && echo "$refs" | grep -q "'default'" && echo "$refs" | grep -q "'profile:$prof, " &&
+    ok "each field of the sample carries its quality.reference" ||
+    bad "sample fields' references: $c $refs"
+
 echo "1..$n"
 [ $fails -eq 0 ]

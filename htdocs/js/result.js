@@ -83,6 +83,7 @@ export function showQuality(r) {
   box.setAttribute('data-poor', q.poor ? 'true' : 'false');
   box.appendChild(h('h3', { text: t('quality.title') }));
   box.appendChild(h('p', { 'class': q.poor ? 'warn-box' : 'hint', text: t(q.poor ? 'quality.poor' : 'quality.good') }));
+  if (q.reference) box.appendChild(h('p', { 'class': 'hint quality-ref', text: trust.qualityRefText(q.reference) }));
   if (!q.flags || !q.flags.length) return;
   box.appendChild(h('ul', { 'class': 'quality-flags' }, q.flags.map(function (f) {
     return h('li', { 'data-flag': f.flag, text: i18n.msgs(f.text_i18n, f.text) });

@@ -42,6 +42,8 @@ export function facts(s) {
  */
 export function fieldQuality(f, sid) {
   var q = f.quality;
+  if (q && !q.poor && q.reference)
+    return h('p', { 'class': 'hint quality-ref', text: trust.qualityRefText(q.reference) });
   if (!q || !q.poor) return null;
   var msgs = i18n.msgs;
   var box = h('div', { 'class': 'field-quality', 'data-included': String(!!q.included) }, [
@@ -49,7 +51,8 @@ export function fieldQuality(f, sid) {
       return h('li', { 'data-flag': fl.flag, text: msgs(fl.text_i18n, fl.text) });
     })),
     h('p', { 'class': 'quality-state', text: q.included ? t('quality.included', { by: (q.included_by || {}).by || '' })
-      : t('quality.excluded') })]);
+      : t('quality.excluded') }),
+    q.reference ? h('p', { 'class': 'hint quality-ref', text: trust.qualityRefText(q.reference) }) : null]);
   var btn = h('button', { type: 'button', 'class': 'button small no-print quality-toggle',
                           text: t(q.included ? 'quality.exclude' : 'quality.include') });
   btn.addEventListener('click', function () {

@@ -85,3 +85,15 @@ function render(r, inForce) {
 }
 
 export { withInterval, countsLine, frameText, estimateText, estimateWhy, render };
+
+/*
+ * Which limits judged a field's quality flags (the result's "quality.reference",
+ * docs/quality.md): "default", or "profile:NAME, n fields" (the medians of that microscope's
+ * accepted clean fields).  '' when the result says nothing.
+ */
+export function qualityRefText(ref) {
+  if (typeof ref !== 'string' || !ref) return '';
+  var m = /^profile:(.*), (\d+) fields$/.exec(ref);
+  if (m) return t('quality.refProfile', { name: m[1], n: Number(m[2]) });
+  return t('quality.refDefault');
+}

@@ -305,10 +305,11 @@ field_json(const struct sum *s, const struct samples_field *f,
 	    samples_selection_name(f->targeted ? SAMPLES_SEL_TARGETED :
 	    SAMPLES_SEL_RANDOM)));
 	json_object_set_new(o, "quality", json_is_object(fq) ?
-	    json_pack("{s:b,s:O,s:b,s:O?}", "poor", poor, "flags",
+	    json_pack("{s:b,s:O,s:b,s:O?,s:O?}", "poor", poor, "flags",
 	    json_object_get(fq, "flags"), "included", included,
 	    "included_by", json_object_get(json_object_get(s->sample,
-	    "quality_include"), rid)) : json_null());
+	    "quality_include"), rid), "reference", json_object_get(fq,
+	    "reference")) : json_null());
 	return o;
 }
 
