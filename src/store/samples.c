@@ -728,3 +728,9 @@ samples_list(int results_fd, size_t limit)
 	free(v);
 	return arr;
 }
+
+json_t *
+samples_stamps(int results_fd)
+{
+	return samples_file_stamps(results_fd);
+}

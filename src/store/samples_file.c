@@ -8,7 +8,6 @@
 #include "store/fsutil.h"
 #include "store/ids.h"
 #include "base/log.h"
-#include "store/samples.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -135,7 +134,7 @@ samples_file_read(int dirfd, const char *id)
  * sample is rewritten by rename, so the stamp changes with each edit.
  */
 json_t *
-samples_stamps(int results_fd)
+samples_file_stamps(int results_fd)
 {
 	json_t		*out = json_object();
 	DIR		*d;

@@ -22,4 +22,7 @@ int	 samples_file_write(int dirfd, const char *id, const json_t *obj);
 /* Sample id as stored in dirfd (new), or NULL with errno. */
 json_t	*samples_file_read(int dirfd, const char *id);
 
+/* Every stored sample's id -> its file's stamp (samples_stamps()). */
+json_t	*samples_file_stamps(int results_fd);
+
 #endif /* BV_SAMPLES_FILE_H */
