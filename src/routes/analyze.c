@@ -19,6 +19,7 @@
 #include "routes/analyze.h"
 #include "routes/analyze_copies.h"
 #include "routes/analyze_form.h"
+#include "routes/analyze_result.h"
 #include "vision/annotate.h"
 #include "vision/classifier.h"
 #include "clinical/clinical.h"
@@ -56,81 +57,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/*
- * The result object.  threshold is the request's value or the global
- * fallback (what clients that know one threshold show); thr[class] are the
- * ones actually counted with.
- */
-static json_t *
-build_result(const struct app *app, const char *id, int W, int H,
-    const char *mime, double threshold, const double *thr,
-    const struct det_box *v, size_t n, const char *sample)
-{
-	const struct detector	*det = app->det;
-	json_t			*o, *counts, *dets, *classes, *urls, *tv;
-	char			 created[32], url[96];
-	int			 c, netw, neth;
-	size_t			 i;
-
-	timing_now_iso(created, sizeof(created));
-	detector_input_size(det, &netw, &neth);
-	counts = json_object();
-	classes = json_array();
-	tv = json_object();
-	for (c = 0; c < detector_classes(det); c++) {
-		json_object_set_new(counts, detector_class_name(det, c),
-		    json_integer(0));
-		json_object_set_new(tv, detector_class_name(det, c),
-		    json_real(thr[c]));
-		json_array_append_new(classes,
-		    json_string(detector_class_name(det, c)));
-	}
-	dets = json_array();
-	for (i = 0; i < n; i++) {
-		const char *name = detector_class_name(det, v[i].cls);
-		/* count what the JSON says: rounded score, rounded corners */
-		double conf = num_round3(v[i].conf);
-		double x0 = num_round1(v[i].x), y0 = num_round1(v[i].y);
-		double x1 = num_round1(v[i].x + v[i].w);
-		double y1 = num_round1(v[i].y + v[i].h);
-
-		if (count_counted(v[i].conf, thr[v[i].cls]))
-			json_object_set_new(counts, name, json_integer(
-			    json_integer_value(json_object_get(counts,
-			    name)) + 1));
-		json_array_append_new(dets, json_pack(
-		    "{s:s,s:i,s:f,s:{s:f,s:f,s:f,s:f}}",
-		    "class", name, "class_id", v[i].cls,
-		    "confidence", conf, "box", "x", x0, "y", y0,
-		    "w", num_round1(x1 - x0), "h", num_round1(y1 - y0)));
-	}
-	urls = json_object();
-	snprintf(url, sizeof(url), "/results/%s/annotated.jpg", id);
-	json_object_set_new(urls, "image", json_string(url));
-	snprintf(url, sizeof(url), "/results/%s/plain.jpg", id);
-	json_object_set_new(urls, "plain", json_string(url));
-	snprintf(url, sizeof(url), "/results/%s/thumb.jpg", id);
-	json_object_set_new(urls, "thumb", json_string(url));
-	snprintf(url, sizeof(url), "/results/%s/result.json", id);
-	json_object_set_new(urls, "json", json_string(url));
-
-	o = json_pack("{s:s,s:s,s:{s:i,s:i,s:s},s:{s:s,s:b,s:{s:i,s:i}},"
-	    "s:f,s:o,s:f,s:o,s:o,s:o,s:o}",
-	    "id", id, "created", created,
-	    "image", "width", W, "height", H, "type", mime,
-	    "model", "name", app->model_name,
-	    "trained", json_is_true(json_object_get(app->model_info,
-	    "trained")), "input", "width", netw, "height", neth,
-	    "threshold", threshold, "thresholds", tv,
-	    "min_confidence", num_round3(app->cfg->min_confidence),
-	    "classes", classes, "counts", counts, "detections", dets,
-	    "urls", urls);
-	if (o != NULL)
-		json_object_set_new(o, "sample",
-		    sample ? json_string(sample) : json_null());
-	return o;
-}
 
 /*
  * The um/px of sample's calibration profile, or 0; a profile without one
@@ -645,7 +571,7 @@ analyze_json(struct analyze *a, struct http_response *resp)
 		analyze_internal(resp);
 		return -1;
 	}
-	if ((r = a->result = build_result(app, a->id, a->W, a->H, a->mime,
+	if ((r = a->result = analyze_result_new(app, a->id, a->W, a->H, a->mime,
 	    a->threshold, a->thr, a->boxes, a->nboxes, a->sample_id)) == NULL) {
 		analyze_internal(resp);
 		return -1;
