@@ -9,26 +9,18 @@
 # same bytes, and status.json must say done.
 set -u
 
-lib=${top_srcdir:-.}/tests/lib/server.sh
-[ -f "$lib" ] || { echo "SKIP: $lib (server helper) not found"; exit 77; }
-command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
+. "$top_srcdir/tests/lib/check.sh"
+bv_need curl python3
 gen=${top_builddir:?}/tests/gen-smear
 adapt=$top_builddir/bv-adapt
 train=$top_builddir/bv-train
 for x in "$gen" "$adapt" "$train"; do
 	[ -x "$x" ] || { echo "ERROR: $x not built"; exit 99; }
 done
-. "$lib"
+. "$top_srcdir/tests/lib/server.sh"
 work=$(mktemp -d /tmp/bv-adapt.XXXXXX)
 trap 'bv_server_stop; rm -rf "$work"' EXIT INT TERM
 
-fails=0 n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-bad() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
-json() {
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
 
 bv_server_start
 for s in 1 2 3 4 5 6 7 8 9; do

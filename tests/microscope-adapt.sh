@@ -7,17 +7,15 @@
 # a timed bound.
 set -u
 
-lib=${top_srcdir:-.}/tests/lib/server.sh
-[ -f "$lib" ] || { echo "SKIP: $lib (server helper) not found"; exit 77; }
-command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
+. "$top_srcdir/tests/lib/check.sh"
+bv_need curl python3
 gen=${top_builddir:?}/tests/gen-smear
 adapt=$top_builddir/bv-adapt
 train=$top_builddir/bv-train
 for x in "$gen" "$adapt" "$train" "$top_builddir/bv-eval"; do
 	[ -x "$x" ] || { echo "ERROR: $x not built"; exit 99; }
 done
-. "$lib"
+. "$top_srcdir/tests/lib/server.sh"
 work=$(mktemp -d /tmp/bv-micadapt.XXXXXX)
 chmod 755 "$work"	# the job reads val-lists.txt as the server's user
 cleanup() {	# a job still running is stopped with the server
@@ -28,12 +26,6 @@ cleanup() {	# a job still running is stopped with the server
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-fails=0 n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-bad() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
-json() {
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
 api() {	# api METHOD PATH -> code; body in $work/b
 	curl -s -o "$work/b" -w '%{http_code}' -X "$1" ${3:+-H "Content-Type: application/json" -d "$3"} "$BV_URL/api/microscopes/$2"
 }

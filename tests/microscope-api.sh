@@ -9,13 +9,11 @@
 # by the next upload; one rollback returns to the shipped thresholds.
 set -u
 
-lib=${top_srcdir:-.}/tests/lib/server.sh
-[ -f "$lib" ] || { echo "SKIP: $lib (server helper) not found"; exit 77; }
-command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
+. "$top_srcdir/tests/lib/check.sh"
+bv_need curl python3
 gen=${top_builddir:?}/tests/gen-smear
 [ -x "$gen" ] || { echo "ERROR: $gen not built"; exit 99; }
-. "$lib"
+. "$top_srcdir/tests/lib/server.sh"
 # Runs on the default detector (v3).  v3 gives most drawn cells 0.99 or
 # more, so the threshold grid reaches 0.99 (micadapt.h) to tell some of
 # the reviewer's removed cells from the rest, and the held-out third is
@@ -27,16 +25,6 @@ bv_server_start
 work=$BV_STATE/work
 mkdir -p "$work"
 
-fails=0 n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-bad() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
-json() {
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
-api() {
-	m=$1 p=$2; shift 2
-	code=$(curl -s -o "$work/body" -w '%{http_code}' -X "$m" "$@" "$BV_URL$p")
-}
 upload() {	# upload SEED OUT
 	curl -s -o "$2" -w '%{http_code}' -F "image=@$work/smear$1.jpg" \
 	    -F microscope=bench-1 "$BV_URL/api/analyze"

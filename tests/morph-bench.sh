@@ -8,13 +8,11 @@
 # "total", and of their ratio per field, all from the same server run.
 set -u
 
-lib=${top_srcdir:-.}/tests/lib/server.sh
-[ -f "$lib" ] || { echo "SKIP: $lib not found"; exit 77; }
-command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
+. "$top_srcdir/tests/lib/check.sh"
+bv_need curl python3
 . "$top_srcdir/tests/lib/images.sh"
 echo "# images: $(bv_test_images)"
-. "$lib"
+. "$top_srcdir/tests/lib/server.sh"
 
 bv_server_start
 work=$BV_STATE/work

@@ -5,25 +5,17 @@
 # say they are unverified; the stored result carries the same object.
 set -u
 
-lib=${top_srcdir:-.}/tests/lib/server.sh
-if [ ! -f "$lib" ]; then
-	echo "SKIP: $lib (server helper) not found"
-	exit 77
-fi
-command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
+. "$top_srcdir/tests/lib/check.sh"
+bv_need curl python3
 # BCCD fields, or smears drawn by tests/gen-smear without the dataset
 . "$top_srcdir/tests/lib/images.sh"
 img=$(bv_test_image 300) || exit 99
 echo "# images: $(bv_test_images)"
-. "$lib"
+. "$top_srcdir/tests/lib/server.sh"
 
 bv_server_start
 work=$BV_STATE/work
 mkdir -p "$work"
-fails=0 n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-bad() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
 # check FILE PYTHON-EXPR: true when the expression on j (the JSON) holds
 check() {
 	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); m=j.get("morphology") or {}; sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"

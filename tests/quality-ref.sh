@@ -8,30 +8,19 @@
 # the default limit: the profile's reference reached the quality step.
 set -u
 
-lib=${top_srcdir:-.}/tests/lib/server.sh
-if [ ! -f "$lib" ]; then
-	echo "SKIP: $lib (server helper) not found"
-	exit 77
-fi
-command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
+. "$top_srcdir/tests/lib/check.sh"
+bv_need curl python3
 gq=$top_builddir/tests/gen-quality
 [ -x "$gq" ] || { echo "ERROR: $gq not built"; exit 99; }
 . "$top_srcdir/tests/lib/images.sh"
 echo "# images: $(bv_test_images)"
-. "$lib"
+. "$top_srcdir/tests/lib/server.sh"
 
 bv_server_start
 work=$BV_STATE/work
 mkdir -p "$work"
 prof=bccd-smear-100x
 
-fails=0 n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-bad() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
-json() {
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
 post() { # file out.json [sample]
 	if [ $# -ge 3 ]; then
 		curl -s -o "$2" -w '%{http_code}' -F "image=@$1" -F "sample=$3" "$BV_URL/api/analyze"

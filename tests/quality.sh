@@ -6,20 +6,15 @@
 # (recorded with who and when); /api/detect answers with the same flags.
 set -u
 
-lib=${top_srcdir:-.}/tests/lib/server.sh
-if [ ! -f "$lib" ]; then
-	echo "SKIP: $lib (server helper) not found"
-	exit 77
-fi
-command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
+. "$top_srcdir/tests/lib/check.sh"
+bv_need curl python3
 gq=$top_builddir/tests/gen-quality
 [ -x "$gq" ] || { echo "ERROR: $gq not built"; exit 99; }
 # BCCD fields, or smears drawn by tests/gen-smear without the dataset
 . "$top_srcdir/tests/lib/images.sh"
 clean=$(bv_test_image 2) && base=$(bv_test_image 1) || exit 99
 echo "# images: $(bv_test_images)"
-. "$lib"
+. "$top_srcdir/tests/lib/server.sh"
 
 bv_server_start
 work=$BV_STATE/work
@@ -27,16 +22,6 @@ mkdir -p "$work"
 "$gq" scene "$work/scene.png" && "$gq" degrade gain:0.3 "$base" "$work/dark.jpg" ||
     { echo "ERROR: gen-quality failed"; exit 99; }
 
-fails=0 n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-bad() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
-json() {
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
-api() {
-	m=$1 p=$2; shift 2
-	code=$(curl -s -o "$work/body" -w '%{http_code}' -X "$m" "$@" "$BV_URL$p")
-}
 post() { # file out.json [sample]
 	if [ $# -ge 3 ]; then
 		curl -s -o "$2" -w '%{http_code}' -F "image=@$1" -F "sample=$3" "$BV_URL/api/analyze"
