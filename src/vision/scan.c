@@ -140,6 +140,86 @@ out:
 	return rc;
 }
 
+/* The search's best trials so far: red cells, and white cells as a spare. */
+struct search {
+	struct scale_meas	 best, bestw;
+	double			 bestf, bestscore, bestwf, bestwscore;
+};
+
+/* The trial at f weighed against the best so far; its red-cell score. */
+static double
+search_note(struct search *st, const struct scan_model *m, double f,
+    const struct scale_meas *meas, const struct scale_meas *wm)
+{
+	double	 score, wscore;
+
+	wscore = wm->n * scale_fit(wm->median, m->wbc_net_px);
+	if (wscore > st->bestwscore) {
+		st->bestwscore = wscore;
+		st->bestw = *wm;
+		st->bestwf = f;
+	}
+	score = meas->n * scale_fit(meas->median, m->rbc_net_px);
+	if (score > st->bestscore) {
+		st->bestscore = score;
+		st->best = *meas;
+		st->bestf = f;
+	}
+	return score;
+}
+
+/*
+ * The search's answer from its best trials: the red cells' size, checked
+ * by one more trial at the factor they ask for when that is more than
+ * 15 % off; the white cells' when no red cell was found.
+ */
+static int
+search_settle(struct detector *d, const struct scan_model *m,
+    const struct scan_opts *o, const struct img *im, double cx, double cy,
+    struct search *st, struct scale_info *out, struct scan_probe *probes,
+    int *nprobes)
+{
+	struct scale_meas	 re, wm;
+	double			 fstar;
+
+	if (st->bestscore <= 0 && st->bestwscore > 0) {
+		/*
+		 * No red cell: a close-up of a white cell.  White cells are a
+		 * poor ruler (7-20 um by type), but better than refusing a
+		 * field that shows one; the result says so.
+		 */
+		out->rbc_px = st->bestw.median / st->bestwf * m->rbc_net_px /
+		    m->wbc_net_px;
+		out->factor = m->rbc_net_px / out->rbc_px;
+		out->status = SCALE_UNSURE;
+		out->reason = SCALE_R_WBC_RULER;
+		return 0;
+	}
+	if (st->bestscore <= 0) {
+		out->status = SCALE_UNSURE;
+		out->reason = SCALE_R_NO_RBC;
+		return 0;
+	}
+	/* best.median is in network px at bestf: the cells in im px */
+	out->rbc_px = st->best.median / st->bestf;
+	fstar = m->rbc_net_px / out->rbc_px;
+	if (fabs(fstar / st->bestf - 1) > 0.15 && fstar <= o->max_up) {
+		if (probe(d, m, o, im, cx, cy, fstar, &re, &wm) == -1)
+			return -1;
+		if (*nprobes < SCAN_MAX_PROBES)
+			probes[(*nprobes)++] = (struct scan_probe){ fstar,
+			    re.n, re.median };
+		if (re.n >= 3 && re.n >= st->best.n / 2) {
+			st->best = re;
+			out->rbc_px = re.median / fstar;
+		}
+	}
+	out->nrbc = st->best.n;
+	out->factor = m->rbc_net_px / out->rbc_px;
+	scale_judge(&st->best, &out->status, &out->reason);
+	return 0;
+}
+
 int
 scan_estimate(struct detector *d, const struct scan_model *m,
     const struct scan_opts *o, const struct img *im, const struct fov *fov,
@@ -151,28 +231,23 @@ scan_estimate(struct detector *d, const struct scan_model *m,
 	static const int	 down[] = { 0, -1, -2, -3, -4, -5, -6 };
 	static const int	 both[] = { 0, -1, 1, 2, 3, 4, 5 };
 	const int		*ks = up;
-	struct scale_meas	 meas, best = { 0, 0, 0 }, re, wm;
-	struct scale_meas	 bestw = { 0, 0, 0 };
-	double			 f0, f, bestf = 0, score, bestscore = 0, fstar;
-	double			 wscore, bestwscore = 0, bestwf = 0;
-	double			 cx, cy;
-	int			 netw, neth, np = 0;
+	struct search		 st;
+	struct scale_meas	 meas, wm;
+	double			 f0, f, score, prev, cx, cy;
+	int			 netw, neth;
 	size_t			 i;
 
 	memset(out, 0, sizeof(*out));
+	memset(&st, 0, sizeof(st));
 	out->source = SCALE_AUTO;
 	*ov = NULL;
 	*nov = 0;
+	*nprobes = 0;
 	detector_input_size(d, &netw, &neth);
 	f0 = fmin((double)netw / im->w, (double)neth / im->h);
 	*ov_factor = f0;
-	if (fov->shape == FOV_CIRCLE) {
-		cx = fov->cx;
-		cy = fov->cy;
-	} else {
-		cx = fov->x + fov->w / 2;
-		cy = fov->y + fov->h / 2;
-	}
+	cx = fov->shape == FOV_CIRCLE ? fov->cx : fov->x + fov->w / 2;
+	cy = fov->shape == FOV_CIRCLE ? fov->cy : fov->y + fov->h / 2;
 	/*
 	 * The letterboxed photo first; then up by powers of two (cells too
 	 * small to see), or down when it found cells larger than trained,
@@ -195,21 +270,12 @@ scan_estimate(struct detector *d, const struct scan_model *m,
 			wm.median *= f0;
 		} else if (probe(d, m, o, im, cx, cy, f, &meas, &wm) == -1)
 			return -1;
-		wscore = wm.n * scale_fit(wm.median, m->wbc_net_px);
-		if (wscore > bestwscore) {
-			bestwscore = wscore;
-			bestw = wm;
-			bestwf = f;
-		}
-		if (np < SCAN_MAX_PROBES)
-			probes[np++] = (struct scan_probe){ f, meas.n,
+		if (*nprobes < SCAN_MAX_PROBES)
+			probes[(*nprobes)++] = (struct scan_probe){ f, meas.n,
 			    meas.median };
-		score = meas.n * scale_fit(meas.median, m->rbc_net_px);
-		if (score > bestscore) {
-			bestscore = score;
-			best = meas;
-			bestf = f;
-		} else if (bestscore > 0 && score < bestscore / 2 &&
+		prev = st.bestscore;
+		score = search_note(&st, m, f, &meas, &wm);
+		if (prev > 0 && score < prev / 2 &&
 		    !(ks == both && (ks[i] < 0 || (meas.n >= 10 &&
 		    meas.median < m->rbc_net_px))))
 			break;		/* past the peak (not in a search the
@@ -232,44 +298,7 @@ scan_estimate(struct detector *d, const struct scan_model *m,
 		else if (ks[i] == 0)
 			ks = both;
 	}
-	*nprobes = np;
-	if (bestscore <= 0 && bestwscore > 0) {
-		/*
-		 * No red cell: a close-up of a white cell.  White cells are a
-		 * poor ruler (7-20 um by type), but better than refusing a
-		 * field that shows one; the result says so.
-		 */
-		out->rbc_px = bestw.median / bestwf * m->rbc_net_px /
-		    m->wbc_net_px;
-		out->factor = m->rbc_net_px / out->rbc_px;
-		out->status = SCALE_UNSURE;
-		out->reason = SCALE_R_WBC_RULER;
-		return 0;
-	}
-	if (bestscore <= 0) {
-		out->status = SCALE_UNSURE;
-		out->reason = SCALE_R_NO_RBC;
-		return 0;
-	}
-	/* best.median is in network px at bestf: the cells in im px */
-	out->rbc_px = best.median / bestf;
-	fstar = m->rbc_net_px / out->rbc_px;
-	if (fabs(fstar / bestf - 1) > 0.15 && fstar <= o->max_up) {
-		if (probe(d, m, o, im, cx, cy, fstar, &re, &wm) == -1)
-			return -1;
-		if (np < SCAN_MAX_PROBES)
-			probes[np++] = (struct scan_probe){ fstar, re.n,
-			    re.median };
-		*nprobes = np;
-		if (re.n >= 3 && re.n >= best.n / 2) {
-			best = re;
-			out->rbc_px = re.median / fstar;
-		}
-	}
-	out->nrbc = best.n;
-	out->factor = m->rbc_net_px / out->rbc_px;
-	scale_judge(&best, &out->status, &out->reason);
-	return 0;
+	return search_settle(d, m, o, im, cx, cy, &st, out, probes, nprobes);
 }
 
 /* 1 if the tile (in work px) meets the field. */
@@ -357,24 +386,139 @@ fail:
 /* Luma at or below which a pixel is the field stop's black. */
 #define STOP_DARK	40
 
+/*
+ * The factor to work at (network px per photo px, f) as the request says
+ * or as the search finds it; the search's letterboxed pass stays in *ov.
+ */
+static enum scan_err
+detect_factor(struct detector *d, const struct scan_model *m,
+    const struct scan_opts *so, const struct img *disp, const struct fov *fd,
+    double dfac, double um, enum scale_source src, double f0,
+    struct det_box **ov, size_t *nov, struct scan_result *out, double *f)
+{
+	struct scan_probe	 probes[SCAN_MAX_PROBES];
+	double			 ovf = 0;
+	size_t			 i, len;
+	int			 np = 0;
+
+	out->scale.source = src;
+	if (src == SCALE_REQUEST || src == SCALE_PROFILE) {
+		out->scale.um_per_px = um;
+		*f = um * m->rbc_net_px / m->rbc_um;
+		out->scale.rbc_px = m->rbc_um / um;
+		return SCAN_OK;
+	}
+	if (src == SCALE_REMEMBERED) {
+		out->scale.rbc_px = um;
+		*f = m->rbc_net_px / um;
+		return SCAN_OK;
+	}
+	if (!so->auto_scale) {
+		out->scale.source = SCALE_NONE;
+		*f = f0;
+		return SCAN_OK;
+	}
+	out->searches = 1;
+	if (scan_estimate(d, m, so, disp, fd, &out->scale, ov, nov, &ovf,
+	    probes, &np) == -1)
+		return SCAN_ERR_NOMEM;
+	for (i = 0, len = 0; i < (size_t)np &&
+	    len < sizeof(out->probes) - 1; i++)
+		len += (size_t)snprintf(out->probes + len,
+		    sizeof(out->probes) - len, "%s%.3f:%d@%.0f",
+		    i ? "," : "", probes[i].factor * dfac, probes[i].n,
+		    probes[i].median_net);
+	if (out->scale.reason == SCALE_R_NO_RBC)
+		return SCAN_ERR_NO_CELLS;
+	out->scale.rbc_px /= dfac;
+	*f = m->rbc_net_px / out->scale.rbc_px;
+	return SCAN_OK;
+}
+
+/*
+ * The working copy at factor f: the display copy (dfac photo px each)
+ * resampled, or the photo decoded again when that copy is too coarse.
+ */
+static enum scan_err
+work_copy(const struct scan_opts *so, const struct img *disp, double dfac,
+    double f, scan_decode_fn decode, void *arg, struct img *work)
+{
+	struct img	 up;
+	int		 nomem = 0;
+
+	if (f <= dfac)
+		return resize(so, disp, f / dfac, work) == -1 ?
+		    SCAN_ERR_NOMEM : SCAN_OK;
+	if (dfac >= 1)
+		return resize(so, disp, f, work) == -1 ?
+		    SCAN_ERR_NOMEM : SCAN_OK;
+	if (decode == NULL || decode(arg, fmin(f, 1.0), work, &nomem) == -1)
+		return nomem || decode == NULL ? SCAN_ERR_NOMEM :
+		    SCAN_ERR_DECODE;
+	if (f <= 1)
+		return SCAN_OK;
+	if (resize(so, work, f, &up) == -1)
+		return SCAN_ERR_NOMEM;
+	imgio_free(work);
+	*work = up;
+	return SCAN_OK;
+}
+
+/*
+ * The boxes (s photo px per working px) back in the photo, inside it and
+ * its field; the red-cell ruler measured again on all of them.
+ */
+static int
+detect_finish(const struct scan_model *m, double s, int W, int H,
+    struct scan_result *out)
+{
+	struct scale_meas	 meas;
+	double			 est;
+	size_t			 i;
+
+	for (i = 0; i < out->n; i++) {
+		struct det_box *b = &out->boxes[i];
+
+		/* rounded sizes stay inside the photo */
+		b->x *= s;
+		b->y *= s;
+		b->w = (float)fmin(b->w * s, W - b->x);
+		b->h = (float)fmin(b->h * s, H - b->y);
+	}
+	out->n = scan_fov_filter(out->boxes, out->n, &out->fov);
+	if (scale_measure(out->boxes, out->n, m->rbc_cls, RULER_CONF, W, H,
+	    &meas) == -1)
+		return -1;
+	if (meas.n == 0 && (out->scale.source == SCALE_NONE ||
+	    out->scale.reason == SCALE_R_WBC_RULER))
+		return 0;
+	est = out->scale.rbc_px;
+	out->scale.rbc_px = meas.median;
+	out->scale.nrbc = meas.n;
+	scale_judge(&meas, &out->scale.status, &out->scale.reason);
+	if (out->scale.status == SCALE_OK && est > 0 &&
+	    fabs(log(meas.median / est)) > log(1.3)) {
+		out->scale.status = SCALE_UNSURE;
+		out->scale.reason = out->scale.source == SCALE_AUTO ?
+		    SCALE_R_SPREAD : SCALE_R_MISMATCH;
+	}
+	out->scale.checked = out->scale.status == SCALE_OK;
+	return 0;
+}
+
 enum scan_err
-scan_detect(struct detector *d, const struct scan_model *mp,
-    const struct scan_opts *op, const struct img *disp, double dfac, int W,
+scan_detect(struct detector *d, const struct scan_model *m,
+    const struct scan_opts *so, const struct img *disp, double dfac, int W,
     int H, double um, enum scale_source src, scan_decode_fn decode, void *arg,
     struct scan_result *out)
 {
-	struct scan_model	 m = *mp;
-	struct scan_opts	 so = *op;
-	struct scan_probe	 probes[SCAN_MAX_PROBES];
-	struct scale_meas	 meas;
 	struct fov		 fd, fw;
 	struct img		 work = { 0, 0, NULL };
 	struct det_box		*ov = NULL;
-	size_t			 nov = 0, i, len;
-	double			 f, f0, ovf = 0, t0 = timing_ms(), s, est;
-	int			 np = 0, netw, neth;
-	enum scan_err		 rc = SCAN_ERR_NOMEM;
-	int			 nomem = 0;
+	size_t			 nov = 0;
+	double			 f, f0, t0 = timing_ms(), s;
+	int			 netw, neth;
+	enum scan_err		 rc;
 
 	memset(out, 0, sizeof(*out));
 	detector_input_size(d, &netw, &neth);
@@ -387,44 +531,19 @@ scan_detect(struct detector *d, const struct scan_model *mp,
 		return SCAN_ERR_BLANK;
 	/* the network px per original px of the single letterboxed pass */
 	f0 = fmin((double)netw / W, (double)neth / H);
-	out->scale.source = src;
-	if (src == SCALE_REQUEST || src == SCALE_PROFILE) {
-		out->scale.um_per_px = um;
-		f = um * m.rbc_net_px / m.rbc_um;
-		out->scale.rbc_px = m.rbc_um / um;
-	} else if (src == SCALE_REMEMBERED) {
-		out->scale.rbc_px = um;
-		f = m.rbc_net_px / um;
-	} else if (so.auto_scale) {
-		out->searches = 1;
-		if (scan_estimate(d, &m, &so, disp, &fd, &out->scale,
-		    &ov, &nov, &ovf, probes, &np) == -1)
-			goto out;
-		for (i = 0, len = 0; i < (size_t)np &&
-		    len < sizeof(out->probes) - 1; i++)
-			len += (size_t)snprintf(out->probes + len,
-			    sizeof(out->probes) - len, "%s%.3f:%d@%.0f",
-			    i ? "," : "", probes[i].factor * dfac, probes[i].n,
-			    probes[i].median_net);
-		if (out->scale.reason == SCALE_R_NO_RBC) {
-			rc = SCAN_ERR_NO_CELLS;
-			goto out;
-		}
-		out->scale.rbc_px /= dfac;
-		f = m.rbc_net_px / out->scale.rbc_px;
-	} else {
-		out->scale.source = SCALE_NONE;
-		f = f0;
-	}
+	if ((rc = detect_factor(d, m, so, disp, &fd, dfac, um, src, f0, &ov,
+	    &nov, out, &f)) != SCAN_OK)
+		goto out;
 	out->t_scale = timing_ms() - t0;
 	out->chosen = f;
-	if (f > so.max_up) {
+	rc = SCAN_ERR_NOMEM;
+	if (f > so->max_up) {
 		rc = SCAN_ERR_TOO_SMALL;
 		goto out;
 	}
 	if (fabs(f / f0 - 1) <= 0.15 || out->scale.source == SCALE_NONE) {
 		/* already at the network's scale: one letterboxed pass */
-		if (ov == NULL && detector_run(d, disp, so.thresh, so.nms,
+		if (ov == NULL && detector_run(d, disp, so->thresh, so->nms,
 		    &ov, &nov) == -1)
 			goto out;
 		out->boxes = ov;
@@ -435,29 +554,12 @@ scan_detect(struct detector *d, const struct scan_model *mp,
 		out->work_w = (int)lround(W * f0);
 		out->work_h = (int)lround(H * f0);
 	} else {
-		if (f <= dfac) {
-			if (resize(&so, disp, f / dfac, &work) == -1)
-				goto out;
-		} else if (dfac < 1) {
-			/* the display copy is too coarse: decode again */
-			if (decode == NULL ||
-			    decode(arg, fmin(f, 1.0), &work, &nomem) == -1) {
-				rc = nomem || decode == NULL ? SCAN_ERR_NOMEM :
-				    SCAN_ERR_DECODE;
-				goto out;
-			}
-			if (f > 1) {
-				struct img up;
-
-				if (resize(&so, &work, f, &up) == -1)
-					goto out;
-				imgio_free(&work);
-				work = up;
-			}
-		} else if (resize(&so, disp, f, &work) == -1)
+		if ((rc = work_copy(so, disp, dfac, f, decode, arg,
+		    &work)) != SCAN_OK)
 			goto out;
+		rc = SCAN_ERR_NOMEM;
 		scan_fov_scaled(&out->fov, f, &fw);
-		if (scan_tiles(d, &so, &work, &fw, &out->boxes, &out->n,
+		if (scan_tiles(d, so, &work, &fw, &out->boxes, &out->n,
 		    &out->tiles) == -1)
 			goto out;
 		out->scale.factor = f;
@@ -465,35 +567,8 @@ scan_detect(struct detector *d, const struct scan_model *mp,
 		out->work_h = work.h;
 		s = 1 / f;
 	}
-	for (i = 0; i < out->n; i++) {
-		struct det_box *b = &out->boxes[i];
-
-		/* back to the photo's pixels, inside it (rounded sizes) */
-		b->x *= s;
-		b->y *= s;
-		b->w = (float)fmin(b->w * s, W - b->x);
-		b->h = (float)fmin(b->h * s, H - b->y);
-	}
-	out->n = scan_fov_filter(out->boxes, out->n, &out->fov);
-	/* the ruler again, on every red cell found at the working scale */
-	if (scale_measure(out->boxes, out->n, m.rbc_cls, RULER_CONF, W, H,
-	    &meas) == -1)
-		goto out;
-	if (meas.n > 0 || (out->scale.source != SCALE_NONE &&
-	    out->scale.reason != SCALE_R_WBC_RULER)) {
-		est = out->scale.rbc_px;
-		out->scale.rbc_px = meas.median;
-		out->scale.nrbc = meas.n;
-		scale_judge(&meas, &out->scale.status, &out->scale.reason);
-		if (out->scale.status == SCALE_OK && est > 0 &&
-		    fabs(log(meas.median / est)) > log(1.3)) {
-			out->scale.status = SCALE_UNSURE;
-			out->scale.reason = out->scale.source == SCALE_AUTO ?
-			    SCALE_R_SPREAD : SCALE_R_MISMATCH;
-		}
-		out->scale.checked = out->scale.status == SCALE_OK;
-	}
-	rc = SCAN_OK;
+	if (detect_finish(m, s, W, H, out) == 0)
+		rc = SCAN_OK;
 out:
 	free(ov);
 	imgio_free(&work);
