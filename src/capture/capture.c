@@ -200,18 +200,83 @@ try_format(int fd, unsigned pixfmt, const struct capture_opts *o,
 	return f->fmt.pix.pixelformat == pixfmt;
 }
 
+/* MJPEG, else YUYV, at the asked size; the frame rate asked as a wish. */
+static enum capture_err
+set_format(struct capture *c, const char *path, const struct capture_opts *o,
+    char *err, size_t errsz)
+{
+	struct v4l2_format	 f;
+	struct v4l2_streamparm	 parm;
+
+	if (try_format(c->fd, V4L2_PIX_FMT_MJPEG, o, &f))
+		c->format = "MJPEG";
+	else if (try_format(c->fd, V4L2_PIX_FMT_YUYV, o, &f))
+		c->format = "YUYV";
+	else
+		return fail(CAPTURE_FORMAT, err, errsz, "%s offers neither "
+		    "MJPEG nor YUYV (VIDIOC_S_FMT)", path);
+	c->pixfmt = f.fmt.pix.pixelformat;
+	c->w = (int)f.fmt.pix.width;
+	c->h = (int)f.fmt.pix.height;
+	c->bytesperline = f.fmt.pix.bytesperline ? f.fmt.pix.bytesperline :
+	    f.fmt.pix.width * 2;
+	/* the rate is a wish: many UVC cameras ignore it in low light */
+	memset(&parm, 0, sizeof(parm));
+	parm.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	parm.parm.capture.timeperframe.numerator = 1000;
+	parm.parm.capture.timeperframe.denominator =
+	    (unsigned)(o->fps * 1000 + 0.5);
+	(void)xioctl(c->fd, VIDIOC_S_PARM, &parm);
+	return CAPTURE_OK;
+}
+
+/* The driver's buffers mapped and queued (at least 2, all it gave). */
+static enum capture_err
+map_buffers(struct capture *c, const char *path, char *err, size_t errsz)
+{
+	struct v4l2_requestbuffers	 rb;
+	struct v4l2_buffer		 b;
+	unsigned			 i;
+
+	memset(&rb, 0, sizeof(rb));
+	rb.count = CAPTURE_NBUF;
+	rb.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	rb.memory = V4L2_MEMORY_MMAP;
+	if (xioctl(c->fd, VIDIOC_REQBUFS, &rb) == -1 || rb.count < 2)
+		return fail(CAPTURE_BUFFERS, err, errsz, "%s: VIDIOC_REQBUFS "
+		    "(mmap) failed: %s", path, strerror(errno));
+	for (i = 0; i < rb.count && i < CAPTURE_NBUF; i++) {
+		memset(&b, 0, sizeof(b));
+		b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+		b.memory = V4L2_MEMORY_MMAP;
+		b.index = i;
+		if (xioctl(c->fd, VIDIOC_QUERYBUF, &b) == -1)
+			break;
+		c->bufs[i].start = mmap(NULL, b.length, PROT_READ | PROT_WRITE,
+		    MAP_SHARED, c->fd, b.m.offset);
+		if (c->bufs[i].start == MAP_FAILED) {
+			c->bufs[i].start = NULL;
+			break;
+		}
+		c->bufs[i].len = b.length;
+		c->nbufs++;
+		if (xioctl(c->fd, VIDIOC_QBUF, &b) == -1)
+			break;
+	}
+	if (c->nbufs < 2 || i < c->nbufs)
+		return fail(CAPTURE_BUFFERS, err, errsz, "%s: cannot map and "
+		    "queue the capture buffers: %s", path, strerror(errno));
+	return CAPTURE_OK;
+}
+
 enum capture_err
 capture_open_device(const char *path, const struct capture_opts *o,
     struct capture **out, char *err, size_t errsz)
 {
 	struct capture			*c;
 	struct v4l2_capability		 cap;
-	struct v4l2_format		 f;
-	struct v4l2_streamparm		 parm;
-	struct v4l2_requestbuffers	 rb;
-	struct v4l2_buffer		 b;
 	enum capture_err		 e;
-	unsigned			 caps, i;
+	unsigned			 caps;
 	enum v4l2_buf_type		 type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 
 	*out = NULL;
@@ -238,60 +303,9 @@ capture_open_device(const char *path, const struct capture_opts *o,
 		    (const char *)cap.card);
 		goto bad;
 	}
-	if (try_format(c->fd, V4L2_PIX_FMT_MJPEG, o, &f))
-		c->format = "MJPEG";
-	else if (try_format(c->fd, V4L2_PIX_FMT_YUYV, o, &f))
-		c->format = "YUYV";
-	else {
-		e = fail(CAPTURE_FORMAT, err, errsz, "%s offers neither MJPEG "
-		    "nor YUYV (VIDIOC_S_FMT)", path);
+	if ((e = set_format(c, path, o, err, errsz)) != CAPTURE_OK ||
+	    (e = map_buffers(c, path, err, errsz)) != CAPTURE_OK)
 		goto bad;
-	}
-	c->pixfmt = f.fmt.pix.pixelformat;
-	c->w = (int)f.fmt.pix.width;
-	c->h = (int)f.fmt.pix.height;
-	c->bytesperline = f.fmt.pix.bytesperline ? f.fmt.pix.bytesperline :
-	    f.fmt.pix.width * 2;
-	/* the rate is a wish: many UVC cameras ignore it in low light */
-	memset(&parm, 0, sizeof(parm));
-	parm.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	parm.parm.capture.timeperframe.numerator = 1000;
-	parm.parm.capture.timeperframe.denominator =
-	    (unsigned)(o->fps * 1000 + 0.5);
-	(void)xioctl(c->fd, VIDIOC_S_PARM, &parm);
-
-	memset(&rb, 0, sizeof(rb));
-	rb.count = CAPTURE_NBUF;
-	rb.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	rb.memory = V4L2_MEMORY_MMAP;
-	if (xioctl(c->fd, VIDIOC_REQBUFS, &rb) == -1 || rb.count < 2) {
-		e = fail(CAPTURE_BUFFERS, err, errsz, "%s: VIDIOC_REQBUFS "
-		    "(mmap) failed: %s", path, strerror(errno));
-		goto bad;
-	}
-	for (i = 0; i < rb.count && i < CAPTURE_NBUF; i++) {
-		memset(&b, 0, sizeof(b));
-		b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-		b.memory = V4L2_MEMORY_MMAP;
-		b.index = i;
-		if (xioctl(c->fd, VIDIOC_QUERYBUF, &b) == -1)
-			break;
-		c->bufs[i].start = mmap(NULL, b.length, PROT_READ | PROT_WRITE,
-		    MAP_SHARED, c->fd, b.m.offset);
-		if (c->bufs[i].start == MAP_FAILED) {
-			c->bufs[i].start = NULL;
-			break;
-		}
-		c->bufs[i].len = b.length;
-		c->nbufs++;
-		if (xioctl(c->fd, VIDIOC_QBUF, &b) == -1)
-			break;
-	}
-	if (c->nbufs < 2 || i < c->nbufs) {
-		e = fail(CAPTURE_BUFFERS, err, errsz, "%s: cannot map and "
-		    "queue the capture buffers: %s", path, strerror(errno));
-		goto bad;
-	}
 	if (xioctl(c->fd, VIDIOC_STREAMON, &type) == -1) {
 		e = fail(CAPTURE_STREAM, err, errsz, "%s: VIDIOC_STREAMON: %s",
 		    path, strerror(errno));
