@@ -6,6 +6,7 @@
 #include "base/num.h"
 #include "base/timing.h"
 #include "vision/detector.h"
+#include "vision/pipeline.h"
 
 #include <stdio.h>
 
@@ -22,17 +23,12 @@ analyze_result_new(const struct app *app, const char *id, int W, int H,
 
 	timing_now_iso(created, sizeof(created));
 	detector_input_size(det, &netw, &neth);
-	counts = json_object();
+	counts = pipeline_class_map(det, NULL);
+	tv = pipeline_class_map(det, thr);
 	classes = json_array();
-	tv = json_object();
-	for (c = 0; c < detector_classes(det); c++) {
-		json_object_set_new(counts, detector_class_name(det, c),
-		    json_integer(0));
-		json_object_set_new(tv, detector_class_name(det, c),
-		    json_real(thr[c]));
+	for (c = 0; c < detector_classes(det); c++)
 		json_array_append_new(classes,
 		    json_string(detector_class_name(det, c)));
-	}
 	dets = json_array();
 	for (i = 0; i < n; i++) {
 		const char *name = detector_class_name(det, v[i].cls);

@@ -23,12 +23,14 @@
 #include "vision/pipeline.h"
 #include "vision/scan.h"
 #include "vision/scalemem.h"
+#include "clinical/micserve.h"
 #include "clinical/thresholds.h"
 #include "clinical/interval.h"
 #include "base/count.h"
 #include "base/geom.h"
 #include "base/num.h"
 #include "base/timing.h"
+#include "store/micstore.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -113,17 +115,10 @@ build_answer(const struct app *app, int W, int H, const char *mime,
 	const struct detector	*det = app->det;
 	json_t			*o, *counts, *boxes, *tv;
 	const char		*name;
-	int			 c;
 	size_t			 i;
 
-	counts = json_object();
-	tv = json_object();
-	for (c = 0; c < detector_classes(det); c++) {
-		json_object_set_new(counts, detector_class_name(det, c),
-		    json_integer(0));
-		json_object_set_new(tv, detector_class_name(det, c),
-		    json_real(thr[c]));
-	}
+	counts = pipeline_class_map(det, NULL);
+	tv = pipeline_class_map(det, thr);
 	boxes = json_array();
 	for (i = 0; i < dr->n; i++) {
 		const struct det_box *b = &dr->boxes[i];
@@ -227,6 +222,36 @@ frame_scale_key(const struct multipart *mp, const struct http_request *req,
 	return buf;
 }
 
+/*
+ * The microscope of a frame (its scale key "mic:<name>", when name is a
+ * microscope's) runs its adopted model and counts with its thresholds,
+ * as its uploads do (micserve.h): u says what, *thr (mthr, 64 classes at
+ * most, or the model's) the thresholds.  Returns the microscope's name,
+ * or NULL.
+ */
+static const char *
+frame_microscope(const struct app *app, const char *skey, double *mthr,
+    const double **thr, struct micserve_use *u)
+{
+	const char		*names[64], *mic = NULL;
+	struct micserve_env	 env;
+	int			 ncls = detector_classes(app->det), c;
+
+	*thr = app->thresholds->v;
+	if (strncmp(skey, "mic:", 4) == 0 && micstore_name_valid(skey + 4))
+		mic = skey + 4;
+	for (c = 0; c < ncls && ncls <= 64; c++) {
+		names[c] = detector_class_name(app->det, c);
+		mthr[c] = app->thresholds->v[c];
+	}
+	micserve_env_app(app, &env);
+	micserve_use(&env, mic, app->det, names, ncls, ncls <= 64 ? mthr :
+	    NULL, u);
+	if (u->thresholds > 0)
+		*thr = mthr;
+	return mic;
+}
+
 static void
 frame_too_large(struct http_response *resp)
 {
@@ -274,7 +299,7 @@ frame_decode(struct app *app, const struct multipart_part *part,
 static json_t *
 frame_answer(struct app *app, const struct img *im, const char *mime,
     const struct scan_result *dr, const struct quality *qual, int rbc_cls,
-    double *sharp)
+    const double *thr, double *sharp)
 {
 	json_t	*o, *warn;
 	double	 mean, share;
@@ -282,10 +307,9 @@ frame_answer(struct app *app, const struct img *im, const char *mime,
 
 	/* is the frame worth capturing?  the flags of quality.h */
 	*sharp = detect_sharpness(im->rgb, im->w, im->h, &dr->fov, &mean);
-	share = overlap_share(dr->boxes, dr->n, app->thresholds->v, rbc_cls,
-	    &nrbc);
-	if ((o = build_answer(app, im->w, im->h, mime, dr,
-	    app->thresholds->v)) == NULL || (warn = json_array()) == NULL) {
+	share = overlap_share(dr->boxes, dr->n, thr, rbc_cls, &nrbc);
+	if ((o = build_answer(app, im->w, im->h, mime, dr, thr)) == NULL ||
+	    (warn = json_array()) == NULL) {
 		json_decref(o);
 		return NULL;
 	}
@@ -324,8 +348,11 @@ detect_handle(struct app *app, const struct http_request *req,
 	struct scan_opts		 so;
 	json_t				*o = NULL;
 	struct quality			 qual;
+	struct micserve_use		 mu;
 	char				 mime[64], skey[SCALEMEM_KEY_MAX];
-	double				 t0, t1, t2, sharp;
+	double				 t0, t1, t2, sharp, mthr[64];
+	const double			*thr;
+	const char			*mic;
 
 	t0 = timing_ms();
 	memset(&dr, 0, sizeof(dr));
@@ -359,9 +386,10 @@ detect_handle(struct app *app, const struct http_request *req,
 	pipeline_model_scale(app, &sm);
 	scan_opts_default(&so, (float)cfg->min_confidence, (float)cfg->nms);
 	so.auto_scale = cfg->auto_scale;
-	if ((derr = scalemem_detect(app->det, &sm, &so, &im, 1.0, im.w, im.h,
-	    frame_scale_key(mp, req, skey, sizeof(skey)), NULL, NULL,
-	    &dr)) != SCAN_OK) {
+	frame_scale_key(mp, req, skey, sizeof(skey));
+	mic = frame_microscope(app, skey, mthr, &thr, &mu);
+	if ((derr = scalemem_detect(mu.det, &sm, &so, &im, 1.0, im.w, im.h,
+	    skey, NULL, NULL, &dr)) != SCAN_OK) {
 		pipeline_detect_error(resp, derr);
 		snprintf(resp->note, sizeof(resp->note), "frame: detect %d",
 		    (int)derr);
@@ -369,14 +397,14 @@ detect_handle(struct app *app, const struct http_request *req,
 	}
 	t2 = timing_ms();
 	/* the scene gate: not a smear is a 422 the live page shows as such */
-	if (pipeline_quality(app, &im, 1.0, &dr, app->thresholds->v, &qual,
-	    resp) == -1)
+	if (pipeline_quality(app, &im, 1.0, &dr, thr, &qual, resp) == -1)
 		goto out;
-	if ((o = frame_answer(app, &im, mime, &dr, &qual, sm.rbc_cls,
+	if ((o = frame_answer(app, &im, mime, &dr, &qual, sm.rbc_cls, thr,
 	    &sharp)) == NULL) {
 		http_fail(resp, ERR_INTERNAL);
 		goto out;
 	}
+	json_object_set_new(o, "adaptation", micserve_json(mic, &mu));
 	json_object_set_new(o, "timings_ms", json_pack("{s:f,s:f,s:f,s:f}",
 	    "decode", num_round1(t1 - t0), "scale", num_round1(dr.t_scale),
 	    "detect", num_round1(t2 - t1), "total",

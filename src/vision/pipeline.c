@@ -108,6 +108,18 @@ pipeline_scale_json(const struct scale_info *sc)
 }
 
 json_t *
+pipeline_class_map(const struct detector *det, const double *vals)
+{
+	json_t	*o = json_object();
+	int	 c;
+
+	for (c = 0; c < detector_classes(det); c++)
+		json_object_set_new(o, detector_class_name(det, c),
+		    vals != NULL ? json_real(vals[c]) : json_integer(0));
+	return o;
+}
+
+json_t *
 pipeline_fov_json(const struct fov *f, double um_per_px)
 {
 	json_t	*o;

@@ -10,6 +10,7 @@
 #include "vision/scan.h"
 #include "vision/quality.h"
 
+struct detector;
 struct http_request;
 struct multipart;
 
@@ -33,6 +34,13 @@ void	 pipeline_model_scale(const struct app *app, struct scan_model *m);
 
 /* The result's "scale" object (docs/api.md); a new reference, NULL on no memory. */
 json_t	*pipeline_scale_json(const struct scale_info *sc);
+
+/*
+ * An object with one member per detector class, in the model's order: the
+ * class's value in vals (a per-class array), or the integer 0 when vals is
+ * NULL (counts to fill).  A new reference.
+ */
+json_t	*pipeline_class_map(const struct detector *det, const double *vals);
 
 /* The result's "fov" object, with area_um2 when um_per_px > 0; new reference. */
 json_t	*pipeline_fov_json(const struct fov *f, double um_per_px);
