@@ -8,6 +8,7 @@
 const fs = require('fs');
 const net = require('net');
 const path = require('path');
+const assert = require('assert/strict');
 const { chromium, request } = require('playwright-core');
 
 const CHROMIUM = process.env.BV_CHROMIUM || '/usr/bin/chromium';
@@ -72,5 +73,28 @@ function pageModule(page, name) {
   return page.evaluateHandle((n) => import('/js/' + n + '.js'), name);
 }
 
+/*
+ * POST the photo in file to /api/analyze as name ('f.jpg' when absent) with the extra form
+ * fields (e.g. { sample: id }); asserts a 200 and gives the result's JSON.
+ */
+async function analyzeFile(api, base, file, fields, name) {
+  const image = { name: name || 'f.jpg', mimeType: 'image/jpeg', buffer: fs.readFileSync(file) };
+  const r = await api.post(base + '/api/analyze', { timeout: 300000,
+    multipart: Object.assign({ image }, fields || {}) });
+  assert.equal(r.status(), 200, await r.text());
+  return r.json();
+}
+
+/* A new page of view's size in lang ('en' or 'es'): the app loaded, its language chosen. */
+async function openPage(browser, base, view, lang) {
+  const ctx = await browser.newContext({ viewport: view, locale: lang === 'es' ? 'es-PE' : 'en-GB' });
+  const page = await ctx.newPage();
+  await page.goto(base + '/');
+  await page.waitForSelector('html.ready');
+  await page.click('.lang button[data-lang="' + lang + '"]');
+  return { ctx, page };
+}
+
 module.exports = { chromium, CHROMIUM, ARTIFACTS, DATASET, SRC, BUILD, DESKTOP, PHONE, VIEWS,
-  image, absent, baseUrl, launch, apiContext, freePort, waitHealth, pageModule };
+  image, absent, baseUrl, launch, apiContext, freePort, waitHealth, pageModule, analyzeFile,
+  openPage };

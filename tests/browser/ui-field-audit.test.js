@@ -10,7 +10,8 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { ARTIFACTS, DATASET, DESKTOP, PHONE, image, baseUrl, launch, apiContext } = require('./lib');
+const { ARTIFACTS, DATASET, DESKTOP, PHONE,
+  image, baseUrl, launch, apiContext, analyzeFile } = require('./lib');
 
 const IMAGES = ['00001', '00002', '00003'].map(image);
 const NO_IMAGES = IMAGES.every((f) => fs.existsSync(f)) ? false : 'test images absent under ' + DATASET;
@@ -27,10 +28,8 @@ before(async () => {
   assert.equal(s.status(), 201, await s.text());
   sid = (await s.json()).id;
   for (const f of IMAGES) {
-    const r = await api.post(base + '/api/analyze', { timeout: 300000, multipart: {
-      image: { name: path.basename(f), mimeType: 'image/jpeg', buffer: fs.readFileSync(f) }, sample: sid } });
-    assert.equal(r.status(), 200, await r.text());
-    results.push((await r.json()).id);
+    const r = await analyzeFile(api, base, f, { sample: sid }, path.basename(f));
+    results.push(r.id);
   }
 });
 

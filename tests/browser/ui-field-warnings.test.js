@@ -9,7 +9,8 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { ARTIFACTS, VIEWS, image, baseUrl, launch, pageModule, apiContext } = require('./lib');
+const { ARTIFACTS, VIEWS, image, baseUrl,
+  launch, pageModule, apiContext, openPage, analyzeFile } = require('./lib');
 
 const IMAGE = image('00009');
 const NO_IMAGES = fs.existsSync(IMAGE) ? false : 'test image absent: ' + IMAGE;
@@ -23,10 +24,7 @@ before(async () => {
   api = await apiContext();
   sid = (await (await api.post(base + '/api/samples', { data: { code: 'WARN-1' } })).json()).id;
   /* a µm per pixel about twice the truth: the cells contradict it, the scale is unsure */
-  const r = await api.post(base + '/api/analyze', { timeout: 300000, multipart: {
-    image: { name: 'f.jpg', mimeType: 'image/jpeg', buffer: fs.readFileSync(IMAGE) }, sample: sid, um_per_px: '0.14' } });
-  assert.equal(r.status(), 200, await r.text());
-  res = await r.json();
+  res = await analyzeFile(api, base, IMAGE, { sample: sid, um_per_px: '0.14' });
   rid = res.id;
 });
 
@@ -47,12 +45,8 @@ for (const [vname, view] of VIEWS) {
       const pf = one.summary.per_field[0];
       assert.equal(pf.scale_unsure, true, 'the sample\'s field carries it');
       const flags = ((pf.quality && pf.quality.flags) || []).map((q) => q.flag);
-      const ctx = await browser.newContext({ viewport: view, locale: lang === 'es' ? 'es-PE' : 'en-GB' });
-      const page = await ctx.newPage();
+      const { ctx, page } = await openPage(browser, base, view, lang);
       try {
-        await page.goto(base + '/');
-        await page.waitForSelector('html.ready');
-        await page.click('.lang button[data-lang="' + lang + '"]');
         await page.goto(base + '/#/samples/' + sid);
         const li = `.field-list > li[data-result="${rid}"]`;
         await page.waitForSelector(li + ' .field-warn');

@@ -8,7 +8,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('path');
-const { ARTIFACTS, VIEWS, baseUrl, launch } = require('./lib');
+const { ARTIFACTS, VIEWS, baseUrl, launch, openPage } = require('./lib');
 
 
 let base, browser;
@@ -31,12 +31,8 @@ for (const [vname, view] of VIEWS) {
   for (const lang of ['en', 'es']) {
     test(`the focus ring is on the focused picker (${vname}, ${lang})`, async (t) => {
       if (!base) return t.skip('BV_URL unset (run through tests/ui.sh)');
-      const ctx = await browser.newContext({ viewport: view, locale: lang === 'es' ? 'es-PE' : 'en-GB' });
-      const page = await ctx.newPage();
+      const { ctx, page } = await openPage(browser, base, view, lang);
       try {
-        await page.goto(base + '/');
-        await page.waitForSelector('html.ready');
-        await page.click('.lang button[data-lang="' + lang + '"]');
         await page.goto(base + '/#/analyze');
         await page.waitForSelector('html.ready');
         let id = null;

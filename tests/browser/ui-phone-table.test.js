@@ -10,7 +10,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { ARTIFACTS, image, baseUrl, launch, apiContext } = require('./lib');
+const { ARTIFACTS, image, baseUrl, launch, apiContext, openPage, analyzeFile } = require('./lib');
 
 const IMAGE = image('00007');
 const NO_IMAGES = fs.existsSync(IMAGE) ? false : 'test image absent: ' + IMAGE;
@@ -23,10 +23,7 @@ before(async () => {
   browser = await launch();
   api = await apiContext();
   sid = (await (await api.post(base + '/api/samples', { data: { code: 'PHONE-TBL', age: 30, age_unit: 'years', sex: 'male' } })).json()).id;
-  const r = await api.post(base + '/api/analyze', { timeout: 300000, multipart: {
-    image: { name: 'f.jpg', mimeType: 'image/jpeg', buffer: fs.readFileSync(IMAGE) }, sample: sid } });
-  assert.equal(r.status(), 200, await r.text());
-  rid = (await r.json()).id;
+  rid = (await analyzeFile(api, base, IMAGE, { sample: sid })).id;
 });
 
 after(async () => {
@@ -59,12 +56,8 @@ for (const lang of ['en', 'es']) {
     if (!base) return t.skip('BV_URL unset (run through tests/ui.sh)');
     if (NO_IMAGES) return t.skip(NO_IMAGES);
     for (const [vname, view] of [['phone', { width: 360, height: 740 }], ['desktop', { width: 1366, height: 768 }]]) {
-      const ctx = await browser.newContext({ viewport: view, locale: lang === 'es' ? 'es-PE' : 'en-GB' });
-      const page = await ctx.newPage();
+      const { ctx, page } = await openPage(browser, base, view, lang);
       try {
-        await page.goto(base + '/');
-        await page.waitForSelector('html.ready');
-        await page.click('.lang button[data-lang="' + lang + '"]');
         await page.goto(base + '/#/samples/' + sid);
         await page.waitForSelector('.sample-table');
         for (const sel of ['.sample-table', '.differential .diff-table']) {

@@ -9,7 +9,8 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { ARTIFACTS, VIEWS, image, baseUrl, launch, apiContext } = require('./lib');
+const { ARTIFACTS, VIEWS, image, baseUrl,
+  launch, apiContext, openPage, analyzeFile } = require('./lib');
 
 const IMAGE = image('00004');
 const NO_IMAGES = fs.existsSync(IMAGE) ? false : 'test image absent: ' + IMAGE;
@@ -24,10 +25,7 @@ before(async () => {
   browser = await launch();
   api = await apiContext();
   sid = (await (await api.post(base + '/api/samples', { data: { code: 'PHOTO-NAME' } })).json()).id;
-  const r = await api.post(base + '/api/analyze', { timeout: 300000, multipart: {
-    image: { name: SENT, mimeType: 'image/jpeg', buffer: fs.readFileSync(IMAGE) }, sample: sid } });
-  assert.equal(r.status(), 200, await r.text());
-  const body = await r.json();
+  const body = await analyzeFile(api, base, IMAGE, { sample: sid }, SENT);
   rid = body.id;
   assert.equal(body.file_name, SHOWN, 'sanitised: the last path element');
 });
@@ -55,12 +53,8 @@ for (const [vname, view] of VIEWS) {
     test(`file name and thumbnail: result header, sample fields, History (${vname}, ${lang})`, async (t) => {
       if (!base) return t.skip('BV_URL unset (run through tests/ui.sh)');
       if (NO_IMAGES) return t.skip(NO_IMAGES);
-      const ctx = await browser.newContext({ viewport: view, locale: lang === 'es' ? 'es-PE' : 'en-GB' });
-      const page = await ctx.newPage();
+      const { ctx, page } = await openPage(browser, base, view, lang);
       try {
-        await page.goto(base + '/');
-        await page.waitForSelector('html.ready');
-        await page.click('.lang button[data-lang="' + lang + '"]');
         await page.goto(base + '/#/result/' + rid);
         await page.waitForFunction((id) => document.getElementById('r-file').title === id, rid);
         assert.equal(await page.textContent('#r-file'), SHOWN);

@@ -10,7 +10,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { ARTIFACTS, VIEWS, image, baseUrl, launch, apiContext } = require('./lib');
+const { ARTIFACTS, VIEWS, image, baseUrl, launch, apiContext, analyzeFile } = require('./lib');
 
 const IMAGE = image('00006');
 const NO_IMAGES = fs.existsSync(IMAGE) ? false : 'test image absent: ' + IMAGE;
@@ -23,10 +23,7 @@ before(async () => {
   browser = await launch();
   api = await apiContext();
   sid = (await (await api.post(base + '/api/samples', { data: { code: 'PLAIN-1', profile: 'bccd-smear-100x' } })).json()).id;
-  const r = await api.post(base + '/api/analyze', { timeout: 300000, multipart: {
-    image: { name: 'f.jpg', mimeType: 'image/jpeg', buffer: fs.readFileSync(IMAGE) }, sample: sid } });
-  assert.equal(r.status(), 200, await r.text());
-  rid = (await r.json()).id;
+  rid = (await analyzeFile(api, base, IMAGE, { sample: sid })).id;
 });
 
 after(async () => {

@@ -10,7 +10,8 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { ARTIFACTS, VIEWS, image, baseUrl, launch, apiContext } = require('./lib');
+const { ARTIFACTS, VIEWS, image, baseUrl,
+  launch, apiContext, openPage, analyzeFile } = require('./lib');
 
 const IMAGE = image('00008');
 const NO_IMAGES = fs.existsSync(IMAGE) ? false : 'test image absent: ' + IMAGE;
@@ -22,10 +23,7 @@ before(async () => {
   if (!base || NO_IMAGES) return;
   browser = await launch();
   api = await apiContext();
-  const r = await api.post(base + '/api/analyze', { timeout: 300000, multipart: {
-    image: { name: 'f.jpg', mimeType: 'image/jpeg', buffer: fs.readFileSync(IMAGE) } } });
-  assert.equal(r.status(), 200, await r.text());
-  const res = await r.json();
+  const res = await analyzeFile(api, base, IMAGE);
   rid = res.id;
   detector = res.counts;
   /* a person adds one platelet the detector missed, in the middle of the field */
@@ -47,12 +45,8 @@ for (const [vname, view] of VIEWS) {
     test(`printed result: the reviewed boxes, as many as the counts (${vname}, ${lang})`, async (t) => {
       if (!base) return t.skip('BV_URL unset (run through tests/ui.sh)');
       if (NO_IMAGES) return t.skip(NO_IMAGES);
-      const ctx = await browser.newContext({ viewport: view, locale: lang === 'es' ? 'es-PE' : 'en-GB' });
-      const page = await ctx.newPage();
+      const { ctx, page } = await openPage(browser, base, view, lang);
       try {
-        await page.goto(base + '/');
-        await page.waitForSelector('html.ready');
-        await page.click('.lang button[data-lang="' + lang + '"]');
         await page.goto(base + '/#/result/' + rid);
         await page.waitForFunction((id) => document.getElementById('r-file').title === id, rid);
         await page.waitForSelector('#print-report svg.rp-shown', { state: 'attached' });

@@ -9,7 +9,8 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { ARTIFACTS, VIEWS, image, baseUrl, launch, pageModule, apiContext } = require('./lib');
+const { ARTIFACTS, VIEWS, image, baseUrl,
+  launch, pageModule, apiContext, openPage, analyzeFile } = require('./lib');
 
 const IMAGE = image('00009');
 const NO_IMAGES = fs.existsSync(IMAGE) ? false : 'test image absent: ' + IMAGE;
@@ -23,10 +24,7 @@ before(async () => {
   browser = await launch();
   api = await apiContext();
   sid = (await (await api.post(base + '/api/samples', { data: { code: 'QREF-1' } })).json()).id;
-  const r = await api.post(base + '/api/analyze', { timeout: 300000, multipart: {
-    image: { name: 'f.jpg', mimeType: 'image/jpeg', buffer: fs.readFileSync(IMAGE) }, sample: sid } });
-  assert.equal(r.status(), 200, await r.text());
-  res = await r.json();
+  res = await analyzeFile(api, base, IMAGE, { sample: sid });
   rid = res.id;
 });
 
@@ -45,12 +43,8 @@ for (const [vname, view] of VIEWS) {
       assert.equal(res.quality.reference, 'default', 'no microscope: the default limits');
       const one = await (await api.get(base + '/api/samples/' + sid)).json();
       assert.equal(one.summary.per_field[0].quality.reference, 'default', 'the sample\'s field carries it');
-      const ctx = await browser.newContext({ viewport: view, locale: lang === 'es' ? 'es-PE' : 'en-GB' });
-      const page = await ctx.newPage();
+      const { ctx, page } = await openPage(browser, base, view, lang);
       try {
-        await page.goto(base + '/');
-        await page.waitForSelector('html.ready');
-        await page.click('.lang button[data-lang="' + lang + '"]');
         await page.goto(base + '/#/result/' + rid);
         await page.waitForSelector('#quality-box .quality-ref');
         assert.match(await page.textContent('#quality-box .quality-ref'), DEFAULT[lang]);

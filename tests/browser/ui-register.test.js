@@ -11,7 +11,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
-const { ARTIFACTS, baseUrl, launch, apiContext } = require('./lib');
+const { ARTIFACTS, baseUrl, launch, apiContext, openPage } = require('./lib');
 
 const PEOPLE = [
   { code: 'REG-ADULT', age: 30, age_unit: 'years', sex: 'female', hemoglobin: 11, hemoglobin_unit: 'g/dL', note: 'Maria Perez, 3rd floor' },
@@ -90,12 +90,8 @@ for (const [vname, view] of [['desktop', { width: 1366, height: 768 }], ['phone'
   for (const lang of ['en', 'es']) {
     test(`the register on the samples page and printed on one page (${vname}, ${lang})`, async (t) => {
       if (!base) return t.skip('BV_URL unset (run through tests/ui.sh)');
-      const ctx = await browser.newContext({ viewport: view, locale: lang === 'es' ? 'es-PE' : 'en-GB' });
-      const page = await ctx.newPage();
+      const { ctx, page } = await openPage(browser, base, view, lang);
       try {
-        await page.goto(base + '/');
-        await page.waitForSelector('html.ready');
-        await page.click('.lang button[data-lang="' + lang + '"]');
         await page.goto(base + '/#/samples');
         await page.waitForSelector('.register-table tr[data-group="all"]');
         const sum = await (await api.get(base + '/api/register/summary?month=' + month)).json();
