@@ -17,8 +17,9 @@
  *   rejected               the best class is the reject class (a platelet
  *                          clump boxed as a white cell);
  *   low_confidence         its calibrated probability (softmax of the
- *                          logits over the temperature) is below
- *                          min_confidence.
+ *                          logits over the temperature, plus the
+ *                          model's class_offsets when it has them) is
+ *                          below min_confidence.
  *
  * The limits are fitted by bv-calib-cls on pbc-cells (temperature on val
  * by likelihood; the OOD limits so that >= 95 % of val crops pass them
@@ -38,10 +39,15 @@
 #define WBCOOD_DEFAULT_REJECT	"platelet"
 /* A box within this many pixels of the image border is a cut cell. */
 #define WBCOOD_EDGE_PX		2.0
+/* A class offset beyond this (a prior shift of e^5 ~ 150x) is an error. */
+#define WBCOOD_MAX_OFFSET	5.0
 
 struct wbcood {
 	int	 n;			/* classes */
 	double	 t;			/* temperature */
+	/* class_offsets: log-prior shifts added to the calibrated logits
+	 * (z / t + off), chosen on val (0: none) */
+	double	 off[WBCOOD_MAX_CLASSES];
 	double	 min_conf;
 	unsigned char reject[WBCOOD_MAX_CLASSES];
 	double	 energy_max;		/* INFINITY: no test */
@@ -177,6 +183,16 @@ load_stain(struct wbcood *m, const json_t *s)
 	return m->max_z > 0 ? 0 : -1;
 }
 
+/* 1 when every class offset is within +-WBCOOD_MAX_OFFSET. */
+static int
+offsets_sane(const double *off, int n)
+{
+	for (int k = 0; k < n; k++)
+		if (fabs(off[k]) > WBCOOD_MAX_OFFSET)
+			return 0;
+	return 1;
+}
+
 /* The top-level numbers, the classes and the reject list. */
 static const char *
 load_head(struct wbcood *m, const json_t *r, const char **names)
@@ -207,6 +223,10 @@ load_head(struct wbcood *m, const json_t *r, const char **names)
 				    i)), names[k]) == 0)
 					m->reject[k] = 1;
 	}
+	e = json_object_get(r, "class_offsets");
+	if (e != NULL && !json_is_null(e) && (numbers(e, (size_t)m->n,
+	    m->off) == -1 || !offsets_sane(m->off, m->n)))
+		return "bad \"class_offsets\"";
 	e = json_object_get(r, "normalise_background");
 	if (e != NULL && !json_is_null(e)) {
 		if (numbers(e, 3, m->bg) == -1 || !(m->bg[0] > 0.05 &&
@@ -316,10 +336,13 @@ wbcood_judge(const struct wbcood *m, const float *logits, const float *feat,
     int nf, const float *stain, int cut, struct wbcood_verdict *v)
 {
 	double	 big = -INFINITY, sum = 0, z;
+	float	 shifted[WBCOOD_MAX_CLASSES] = { 0 };
 	int	 k, i;
 
 	memset(v, 0, sizeof(*v));
-	wbcood_softmax(logits, m->n, m->t, v->probs);
+	for (k = 0; k < m->n; k++)
+		shifted[k] = (float)(logits[k] + m->t * m->off[k]);
+	wbcood_softmax(shifted, m->n, m->t, v->probs);
 	for (k = 0; k < m->n; k++)
 		if (k == 0 || v->probs[k] > v->probs[v->cls])
 			v->cls = k;
@@ -493,4 +516,16 @@ double
 wbcood_min_conf(const struct wbcood *m)
 {
 	return m->min_conf;
+}
+
+int
+wbcood_is_reject(const struct wbcood *m, int k)
+{
+	return k >= 0 && k < m->n && m->reject[k];
+}
+
+double
+wbcood_offset(const struct wbcood *m, int k)
+{
+	return k >= 0 && k < m->n ? m->off[k] : 0;
 }

@@ -35,7 +35,9 @@ struct wbcood_verdict {
 /*
  * The model: temperature, minimum confidence, reject class, and the
  * tests' statistics and limits (models/v2-wbc.json, written by
- * bv-calib-cls; docs in models/README.md).  Read from path for a
+ * bv-calib-cls; docs in models/README.md), and optional
+ * "class_offsets" (one a class, |b| <= 5, added to the calibrated
+ * logits: z / t + b; src/tools/rbc-offsets.py).  Read from path for a
  * classifier whose classes are names[0..n-1] (the file's "classes" must
  * be the same list).  NULL with a message in err when the file is
  * unreadable or inconsistent.  wbcood_free(NULL) is a no-op.
@@ -101,5 +103,8 @@ const char	*wbcood_reason_name(enum wbcood_reason);
 /* The model's temperature and minimum calibrated confidence. */
 double		 wbcood_temperature(const struct wbcood *);
 double		 wbcood_min_conf(const struct wbcood *);
+/* 1 when class k is a reject class; class k's offset (0 when none). */
+int		 wbcood_is_reject(const struct wbcood *, int k);
+double		 wbcood_offset(const struct wbcood *, int k);
 
 #endif /* BV_WBCOOD_H */
