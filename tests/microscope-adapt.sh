@@ -177,6 +177,10 @@ upload() {	# upload smear $1 (from microscope $2) -> $work/u.json
 	curl -s -o "$work/u.json" -F "image=@$work/smear$1.jpg" ${2:+-F microscope=$2} "$BV_URL/api/analyze"
 }
 dets() { json "$work/u.json" '[(d["class"], d["confidence"]) for d in j["detections"]]'; }
+frame() {	# a live frame: smear $1 (from microscope $2) -> $work/f.json
+	curl -s -o "$work/f.json" -F "image=@$work/smear$1.jpg" ${2:+-F microscope=$2} "$BV_URL/api/detect"
+}
+fboxes() { json "$work/f.json" '[(b["class"], b["confidence"], b["x"], b["y"]) for b in j["boxes"]]'; }
 upload 1 bench-2
 [ "$(json "$work/u.json" 'j["adaptation"]')" = "{'microscope': 'bench-2', 'version': $adopted, 'kind': 'model'}" ] &&
     ok "an upload from bench-2 runs its adopted model (adaptation version $adopted, kind model)" || bad "served: $(json "$work/u.json" 'j.get("adaptation"), j.get("error")')"
@@ -188,6 +192,19 @@ upload 1
 dets > "$work/det-shipped"
 cmp -s "$work/det-adapted" "$work/det-shipped" && bad "the adopted model's detections equal the shipped model's" ||
     ok "the adopted model's detections differ from the shipped model's"
+# live frames (/api/detect) from bench-2 run its adopted model too; others the shipped one
+frame 1 bench-2
+[ "$(json "$work/f.json" 'j["adaptation"]')" = "{'microscope': 'bench-2', 'version': $adopted, 'kind': 'model'}" ] &&
+    ok "a live frame from bench-2 runs its adopted model" || bad "frame served: $(head -c 300 "$work/f.json")"
+fboxes > "$work/frame-adapted"
+frame 1 other-bench
+[ "$(json "$work/f.json" 'j["adaptation"]')" = None ] && ok "a live frame from another microscope runs the shipped model" ||
+    bad "other frame: $(head -c 300 "$work/f.json")"
+fboxes > "$work/frame-shipped"
+frame 1
+fboxes | cmp -s - "$work/frame-shipped" && ok "... with the boxes of a frame from no microscope" || bad "frame without microscope differs"
+cmp -s "$work/frame-adapted" "$work/frame-shipped" && bad "the adopted model's frame boxes equal the shipped model's" ||
+    ok "the adopted model's frame boxes differ from the shipped model's ($(json "$work/f.json" 'len(j["boxes"])') boxes shipped)"
 # a new job on a microscope that runs an adopted model starts from it
 # and must beat it (the candidate is compared with what runs now)
 api GET bench-2 > /dev/null
@@ -210,5 +227,9 @@ upload 1 bench-2
 [ "$(json "$work/u.json" 'j["adaptation"]')" = None ] && dets | cmp -s - "$work/det-shipped" &&
     ok "after the rollback bench-2's next upload runs the shipped model again (same detections)" ||
     bad "after rollback: $(json "$work/u.json" 'j.get("adaptation")')"
+frame 1 bench-2
+[ "$(json "$work/f.json" 'j["adaptation"]')" = None ] && fboxes | cmp -s - "$work/frame-shipped" &&
+    ok "after the rollback bench-2's next live frame runs the shipped model again (same boxes)" ||
+    bad "frame after rollback: $(head -c 300 "$work/f.json")"
 echo "1..$n"
 [ "$fails" = 0 ]

@@ -274,20 +274,6 @@ micadapt_thresholds(const json_t *state, const char *model,
 	return (int)cur;
 }
 
-int
-micadapt_load_thresholds(int results_fd, const char *name, const char *model,
-    const char *const *names, int ncls, double *thr)
-{
-	json_t	*state;
-	int	 v;
-
-	if (name == NULL || (state = micstore_load(results_fd, name)) == NULL)
-		return 0;
-	v = micadapt_thresholds(state, model, names, ncls, thr);
-	json_decref(state);
-	return v;
-}
-
 /* ---- step (c): a fine-tuned model --------------------------------------- */
 
 int

@@ -87,15 +87,6 @@ int	 micadapt_rollback(json_t *state);
 int	 micadapt_thresholds(const json_t *state, const char *model,
 	    const char *const *names, int ncls, double *thr);
 
-/*
- * micadapt_thresholds() on microscope name's stored state (micstore.h):
- * what an upload from that microscope counts with.  0 (thr untouched)
- * when the microscope has no state or no current version.
- */
-int	 micadapt_load_thresholds(int results_fd, const char *name,
-	    const char *model, const char *const *names, int ncls,
-	    double *thr);
-
 /* ---- step (c): a fine-tuned model (bv-adapt) ---------------------------- */
 
 /* Most shipped validation sets a model is checked on. */

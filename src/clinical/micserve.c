@@ -8,7 +8,11 @@
  */
 
 #include "clinical/micserve.h"
+#include "clinical/micadapt.h"
 #include "clinical/micmodel.h"
+#include "clinical/thresholds.h"
+#include "base/config.h"
+#include "base/context.h"
 #include "base/log.h"
 #include "store/micstore.h"
 #include "vision/detector.h"
@@ -87,28 +91,61 @@ ms_get(const struct micserve_env *env, const char *dir)
 }
 
 struct detector *
-micserve_detector(const struct micserve_env *env, const char *mic,
+micserve_detector(const struct micserve_env *env, const json_t *state,
     struct detector *shipped, int *version, char *dir, size_t dirlen)
 {
 	char			 d[MS_DIR_MAX];
-	json_t			*state;
 	struct detector		*det = NULL;
-	int			 v = 0;
+	int			 v;
 
 	*version = 0;
 	if (dir != NULL && dirlen > 0)
 		dir[0] = '\0';
-	if (mic == NULL || mic[0] == '\0' ||
-	    (state = micstore_load(env->results_fd, mic)) == NULL)
-		return shipped;
-	v = micmodel_current(state, env->model, d, sizeof(d));
-	json_decref(state);
-	if (v <= 0 || (det = ms_get(env, d)) == NULL)
+	if (state == NULL || (v = micmodel_current(state, env->model, d,
+	    sizeof(d))) <= 0 || (det = ms_get(env, d)) == NULL)
 		return shipped;
 	*version = v;
 	if (dir != NULL)
 		snprintf(dir, dirlen, "%s", d);
 	return det;
+}
+
+void
+micserve_env_app(const struct app *app, struct micserve_env *env)
+{
+	*env = (struct micserve_env){ app->results_fd, app->results_dir,
+	    app->model_name, app->cfg->model_names, app->cfg->engine,
+	    app->cfg->threads, app->cfg->min_confidence };
+}
+
+void
+micserve_use(const struct micserve_env *env, const char *mic,
+    struct detector *shipped, const char *const *names, int ncls,
+    double *thr, struct micserve_use *u)
+{
+	json_t	*state;
+
+	*u = (struct micserve_use){ shipped, 0, 0 };
+	if (mic == NULL || mic[0] == '\0' ||
+	    (state = micstore_load(env->results_fd, mic)) == NULL)
+		return;		/* nothing stored: shipped, thr as given */
+	u->det = micserve_detector(env, state, shipped, &u->model, NULL, 0);
+	if (thr != NULL && (u->thresholds = micadapt_thresholds(state,
+	    env->model, names, ncls, thr)) > 0)
+		for (int c = 0; c < ncls; c++)
+			thr[c] = thresholds_clamp(thr[c], env->min_confidence);
+	json_decref(state);
+}
+
+json_t *
+micserve_json(const char *mic, const struct micserve_use *u)
+{
+	if (mic == NULL || mic[0] == '\0' || (u->model <= 0 &&
+	    u->thresholds <= 0))
+		return json_null();
+	return json_pack("{s:s,s:i,s:s}", "microscope", mic, "version",
+	    u->model > 0 ? u->model : u->thresholds, "kind", u->model > 0 ?
+	    "model" : "thresholds");
 }
 
 void

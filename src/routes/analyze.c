@@ -302,6 +302,8 @@ analyze_microscope(struct analyze *a, struct http_response *resp)
 	const struct app	*app = a->app;
 	const char		*names[64], *prof;
 	json_t			*o;
+	struct micserve_env	 env;
+	struct micserve_use	 u;
 	int			 ncls = detector_classes(app->det), c;
 
 	if (strncmp(a->skey, "mic:", 4) == 0)
@@ -313,27 +315,24 @@ analyze_microscope(struct analyze *a, struct http_response *resp)
 			snprintf(a->mic, sizeof(a->mic), "%s", prof);
 		json_decref(o);
 	}
-	/* its adopted fine-tuned detector, or the shipped one (micserve.h) */
-	a->mdet = micserve_detector(&(struct micserve_env){ app->results_fd,
-	    app->results_dir, app->model_name, app->cfg->model_names,
-	    app->cfg->engine, app->cfg->threads }, a->mic, app->det,
-	    &a->mic_model, NULL, 0);
-	if (a->mic[0] == '\0' || a->uniform != NULL || ncls > 64)
+	if (a->mic[0] == '\0')
 		return 0;
-	if ((a->mthr = calloc((size_t)ncls + 1, sizeof(*a->mthr))) == NULL) {
+	/* with a request threshold, its model only (a->mthr stays NULL) */
+	if (a->uniform == NULL && ncls <= 64 && (a->mthr = calloc(
+	    (size_t)ncls + 1, sizeof(*a->mthr))) == NULL) {
 		analyze_internal(resp);
 		return -1;
 	}
-	for (c = 0; c < ncls; c++) {
+	for (c = 0; a->mthr != NULL && c < ncls; c++) {
 		names[c] = detector_class_name(app->det, c);
 		a->mthr[c] = a->thr[c];
 	}
-	a->mic_version = micadapt_load_thresholds(app->results_fd, a->mic,
-	    app->model_name, names, ncls, a->mthr);
-	for (c = 0; c < ncls; c++)
-		a->mthr[c] = thresholds_clamp(a->mthr[c],
-		    app->cfg->min_confidence);
-	if (a->mic_version > 0)
+	/* its adopted model and thresholds, one read of its state */
+	micserve_env_app(app, &env);
+	micserve_use(&env, a->mic, app->det, names, ncls, a->mthr, &u);
+	a->mdet = u.det;
+	a->mic_model = u.model;
+	if ((a->mic_version = u.thresholds) > 0)
 		a->thr = a->mthr;
 	return 0;
 }
@@ -584,11 +583,8 @@ analyze_json(struct analyze *a, struct http_response *resp)
 	    json_null());
 	json_object_set_new(r, "file_name",
 	    analyze_form_file_name(a->part->filename));
-	json_object_set_new(r, "adaptation", a->mic_model > 0 ? json_pack(
-	    "{s:s,s:i,s:s}", "microscope", a->mic, "version", a->mic_model,
-	    "kind", "model") : a->mic_version > 0 ? json_pack("{s:s,s:i,s:s}",
-	    "microscope", a->mic, "version", a->mic_version, "kind",
-	    "thresholds") : json_null());
+	json_object_set_new(r, "adaptation", micserve_json(a->mic,
+	    &(struct micserve_use){ NULL, a->mic_model, a->mic_version }));
 	json_object_set_new(r, "scale", pipeline_scale_json(&a->dr.scale));
 	json_object_set_new(r, "fov", pipeline_fov_json(&a->dr.fov,
 	    a->dr.scale.um_per_px));
