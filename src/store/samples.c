@@ -88,59 +88,89 @@ out:
 	return rc;
 }
 
-enum samples_err
-samples_update(int results_fd, const char *id, json_t *sample)
+/* A change sample_change() applies to a sample read under the lock. */
+typedef int (*sample_change_fn)(json_t *o, void *arg);
+
+/* What a change returns to leave the file as it was (and succeed). */
+#define CHANGE_NONE	(-1)
+
+/*
+ * Sample id read under the store's lock, change(o, arg) applied to it,
+ * and written back when the change says SAMPLES_OK: another writer's
+ * field added meanwhile is in o, never lost.  CHANGE_NONE leaves the file
+ * and gives SAMPLES_OK; any other code is given back, nothing written.
+ */
+static enum samples_err
+sample_change(int results_fd, const char *id, sample_change_fn change,
+    void *arg)
 {
-	char			 edited[32];
-	json_t			*old = NULL, *head = NULL;
-	int			 dirfd, lockfd = -1;
+	json_t			*o = NULL;
+	int			 dirfd, lockfd, r;
 	enum samples_err	 rc;
 
 	if (!id_valid(id))
 		return SAMPLES_ERR_NOTFOUND;
 	if ((dirfd = samples_file_dir(results_fd, 0)) < 0)
 		return errno_err(errno);
-	if ((lockfd = samples_file_lock(dirfd)) < 0) {
+	if ((lockfd = samples_file_lock(dirfd)) < 0)
 		rc = errno_err(errno == ENOENT ? EIO : errno);
-		goto out;
-	}
-	/* Under the lock: a field added meanwhile is kept. */
-	if ((old = samples_file_read(dirfd, id)) == NULL) {
+	else if ((o = samples_file_read(dirfd, id)) == NULL)
 		rc = errno_err(errno);
-		goto out;
-	}
-	timing_now_iso(edited, sizeof(edited));
-	if ((head = json_pack("{s:O?,s:O?,s:s}", "id", json_object_get(old,
-	    "id"), "created", json_object_get(old, "created"), "edited",
-	    edited)) == NULL || json_object_update(head, sample) == -1 ||
-	    json_object_set(head, "results", json_is_array(json_object_get(
-	    old, "results")) ? json_object_get(old, "results") :
-	    json_array()) == -1 ||
-	    (json_object_get(old, "field_selection") != NULL &&
-	    json_object_set(head, "field_selection", json_object_get(old,
-	    "field_selection")) == -1) ||
-	    (json_object_get(old, "new_field_selection") != NULL &&
-	    json_object_set(head, "new_field_selection", json_object_get(old,
-	    "new_field_selection")) == -1) ||
-	    (json_object_get(old, "removed") != NULL &&
-	    json_object_set(head, "removed", json_object_get(old,
-	    "removed")) == -1)) {
-		rc = SAMPLES_ERR_IO;
-		goto out;
-	}
-	if (samples_file_write(dirfd, id, head) == -1) {
-		rc = errno_err(errno == ENOENT ? EIO : errno);
-		goto out;
-	}
-	json_object_clear(sample);
-	json_object_update(sample, head);
-	rc = SAMPLES_OK;
-out:
-	json_decref(head);
-	json_decref(old);
+	else if ((r = change(o, arg)) == CHANGE_NONE)
+		rc = SAMPLES_OK;
+	else if (r != SAMPLES_OK)
+		rc = (enum samples_err)r;
+	else
+		rc = samples_file_write(dirfd, id, o) == -1 ?
+		    errno_err(errno == ENOENT ? EIO : errno) : SAMPLES_OK;
+	json_decref(o);
 	samples_file_unlock(lockfd);
 	close(dirfd);
 	return rc;
+}
+
+/* The kept keys of a stored sample that an update does not replace. */
+static const char *const kept_keys[] = {
+	"field_selection", "new_field_selection", "removed"
+};
+
+/* samples_update()'s change: sample's facts over the stored o's. */
+static int
+update_change(json_t *o, void *arg)
+{
+	json_t		*sample = arg, *head;
+	char		 edited[32];
+	size_t		 i;
+	int		 rc = SAMPLES_ERR_IO;
+
+	timing_now_iso(edited, sizeof(edited));
+	if ((head = json_pack("{s:O?,s:O?,s:s}", "id", json_object_get(o,
+	    "id"), "created", json_object_get(o, "created"), "edited",
+	    edited)) == NULL || json_object_update(head, sample) == -1 ||
+	    json_object_set(head, "results", json_is_array(json_object_get(
+	    o, "results")) ? json_object_get(o, "results") :
+	    json_array()) == -1)
+		goto out;
+	for (i = 0; i < sizeof(kept_keys) / sizeof(kept_keys[0]); i++)
+		if (json_object_get(o, kept_keys[i]) != NULL &&
+		    json_object_set(head, kept_keys[i],
+		    json_object_get(o, kept_keys[i])) == -1)
+			goto out;
+	/* o becomes head (its order: id, created, edited first) */
+	if (json_object_clear(o) == -1 || json_object_update(o, head) == -1 ||
+	    json_object_clear(sample) == -1 ||
+	    json_object_update(sample, head) == -1)
+		goto out;
+	rc = SAMPLES_OK;
+out:
+	json_decref(head);
+	return rc;
+}
+
+enum samples_err
+samples_update(int results_fd, const char *id, json_t *sample)
+{
+	return sample_change(results_fd, id, update_change, sample);
 }
 
 json_t *
@@ -245,93 +275,74 @@ samples_attach(int results_fd, const char *sample_id, const char *result_id)
 	return samples_attach_as(results_fd, sample_id, result_id, -1);
 }
 
-enum samples_err
-samples_attach_as(int results_fd, const char *sample_id,
-    const char *result_id, int selection)
-{
-	json_t			*o = NULL, *arr;
-	int			 dirfd, lockfd = -1;
-	enum samples_err	 rc = SAMPLES_ERR_NOTFOUND;
+struct attach_arg {
+	const char	*rid;
+	int		 selection;
+};
 
-	if (!id_valid(sample_id) || !id_valid(result_id) ||
-	    !results_exists(results_fd, result_id))
-		return SAMPLES_ERR_NOTFOUND;
-	if ((dirfd = samples_file_dir(results_fd, 0)) < 0)
-		return errno_err(errno);
-	if ((lockfd = samples_file_lock(dirfd)) < 0) {
-		rc = errno_err(errno == ENOENT ? EIO : errno);
-		goto out;
-	}
-	/* Read under the lock: another writer may just have added a field. */
-	if ((o = samples_file_read(dirfd, sample_id)) == NULL) {
-		rc = errno_err(errno);
-		goto out;
-	}
+/* samples_attach_as()'s change: the field and its marking in one write. */
+static int
+attach_change(json_t *o, void *arg)
+{
+	const struct attach_arg	*a = arg;
+	json_t			*arr;
+
 	if (!json_is_array(arr = json_object_get(o, "results"))) {
 		arr = json_array();
 		json_object_set_new(o, "results", arr);
 	}
-	if (result_index(o, result_id) >= 0) {
-		rc = SAMPLES_OK;	/* already there: its marking stays */
-		goto out;
-	}
-	if (json_array_size(arr) >= SAMPLES_MAX_RESULTS) {
-		rc = SAMPLES_ERR_LIMIT;
-		goto out;
-	}
-	/* The field and its marking land in one write: never one alone. */
-	if (json_array_append_new(arr, json_string(result_id)) == -1 ||
-	    mark_field(o, result_id, selection == SAMPLES_SEL_RANDOM ||
-	    selection == SAMPLES_SEL_TARGETED ?
-	    (enum samples_selection)selection : new_selection(o)) == -1) {
-		rc = SAMPLES_ERR_IO;
-		goto out;
-	}
-	rc = samples_file_write(dirfd, sample_id, o) == -1 ?
-	    errno_err(errno == ENOENT ? EIO : errno) : SAMPLES_OK;
-out:
-	json_decref(o);
-	samples_file_unlock(lockfd);
-	close(dirfd);
-	return rc;
+	if (result_index(o, a->rid) >= 0)
+		return CHANGE_NONE;	/* already there: its marking stays */
+	if (json_array_size(arr) >= SAMPLES_MAX_RESULTS)
+		return SAMPLES_ERR_LIMIT;
+	if (json_array_append_new(arr, json_string(a->rid)) == -1 ||
+	    mark_field(o, a->rid, a->selection == SAMPLES_SEL_RANDOM ||
+	    a->selection == SAMPLES_SEL_TARGETED ?
+	    (enum samples_selection)a->selection : new_selection(o)) == -1)
+		return SAMPLES_ERR_IO;
+	return SAMPLES_OK;
+}
+
+enum samples_err
+samples_attach_as(int results_fd, const char *sample_id,
+    const char *result_id, int selection)
+{
+	struct attach_arg	 a = { result_id, selection };
+
+	if (!id_valid(result_id) || !results_exists(results_fd, result_id))
+		return SAMPLES_ERR_NOTFOUND;
+	return sample_change(results_fd, sample_id, attach_change, &a);
 }
 
 /* One field's change to a sample, under the lock: edit(o, rid, arg). */
 typedef int (*field_edit_fn)(json_t *o, const char *rid, const void *arg);
 
+struct field_arg {
+	const char	*rid;
+	field_edit_fn	 edit;
+	const void	*arg;
+};
+
+/* edit_field()'s change: the field's edit, when the sample holds it. */
+static int
+field_change(json_t *o, void *arg)
+{
+	const struct field_arg	*a = arg;
+
+	if (result_index(o, a->rid) < 0)
+		return SAMPLES_ERR_NOTFOUND;	/* not in this sample */
+	return a->edit(o, a->rid, a->arg) == -1 ? SAMPLES_ERR_IO : SAMPLES_OK;
+}
+
 static enum samples_err
 edit_field(int results_fd, const char *sample_id, const char *result_id,
     field_edit_fn edit, const void *arg)
 {
-	json_t			*o = NULL;
-	int			 dirfd, lockfd = -1;
-	enum samples_err	 rc = SAMPLES_ERR_NOTFOUND;
+	struct field_arg	 a = { result_id, edit, arg };
 
-	if (!id_valid(sample_id) || !id_valid(result_id))
+	if (!id_valid(result_id))
 		return SAMPLES_ERR_NOTFOUND;
-	if ((dirfd = samples_file_dir(results_fd, 0)) < 0)
-		return errno_err(errno);
-	if ((lockfd = samples_file_lock(dirfd)) < 0) {
-		rc = errno_err(errno == ENOENT ? EIO : errno);
-		goto out;
-	}
-	if ((o = samples_file_read(dirfd, sample_id)) == NULL) {
-		rc = errno_err(errno);
-		goto out;
-	}
-	if (result_index(o, result_id) < 0)
-		goto out;		/* not in this sample */
-	if (edit(o, result_id, arg) == -1) {
-		rc = SAMPLES_ERR_IO;
-		goto out;
-	}
-	rc = samples_file_write(dirfd, sample_id, o) == -1 ?
-	    errno_err(errno == ENOENT ? EIO : errno) : SAMPLES_OK;
-out:
-	json_decref(o);
-	samples_file_unlock(lockfd);
-	close(dirfd);
-	return rc;
+	return sample_change(results_fd, sample_id, field_change, &a);
 }
 
 static int
@@ -391,38 +402,21 @@ samples_poor_included(const json_t *sample, const char *result_id)
 	    "quality_include"), result_id));
 }
 
+/* samples_set_new_selection()'s change. */
+static int
+selection_change(json_t *o, void *arg)
+{
+	const enum samples_selection *sel = arg;
+
+	return json_object_set_new(o, "new_field_selection", json_string(
+	    samples_selection_name(*sel))) == -1 ? SAMPLES_ERR_IO : SAMPLES_OK;
+}
+
 enum samples_err
 samples_set_new_selection(int results_fd, const char *id,
     enum samples_selection selection)
 {
-	json_t			*o = NULL;
-	int			 dirfd, lockfd = -1;
-	enum samples_err	 rc;
-
-	if (!id_valid(id))
-		return SAMPLES_ERR_NOTFOUND;
-	if ((dirfd = samples_file_dir(results_fd, 0)) < 0)
-		return errno_err(errno);
-	if ((lockfd = samples_file_lock(dirfd)) < 0) {
-		rc = errno_err(errno == ENOENT ? EIO : errno);
-		goto out;
-	}
-	if ((o = samples_file_read(dirfd, id)) == NULL) {
-		rc = errno_err(errno);
-		goto out;
-	}
-	if (json_object_set_new(o, "new_field_selection", json_string(
-	    samples_selection_name(selection))) == -1) {
-		rc = SAMPLES_ERR_IO;
-		goto out;
-	}
-	rc = samples_file_write(dirfd, id, o) == -1 ?
-	    errno_err(errno == ENOENT ? EIO : errno) : SAMPLES_OK;
-out:
-	json_decref(o);
-	samples_file_unlock(lockfd);
-	close(dirfd);
-	return rc;
+	return sample_change(results_fd, id, selection_change, &selection);
 }
 
 enum samples_err
@@ -465,49 +459,34 @@ audit_removed(json_t *o, const char *result_id, const char *by,
 	    "result", result_id, "at", at, "by", by, "how", how));
 }
 
+struct detach_arg {
+	const char	*rid, *by, *how;
+};
+
+/* samples_detach_audit()'s change: the field out, its leaving recorded. */
+static int
+detach_change(json_t *o, void *arg)
+{
+	const struct detach_arg	*a = arg;
+	long			 i;
+
+	if ((i = result_index(o, a->rid)) < 0)
+		return SAMPLES_ERR_NOTFOUND;	/* not in this sample */
+	json_array_remove(json_object_get(o, "results"), (size_t)i);
+	json_object_del(json_object_get(o, "field_selection"), a->rid);
+	return audit_removed(o, a->rid, a->by, a->how) == -1 ?
+	    SAMPLES_ERR_IO : SAMPLES_OK;
+}
+
 enum samples_err
 samples_detach_audit(int results_fd, const char *sample_id,
     const char *result_id, const char *by, const char *how)
 {
-	json_t			*o = NULL, *arr;
-	const char		*v;
-	size_t			 i;
-	int			 dirfd, lockfd = -1;
-	enum samples_err	 rc = SAMPLES_ERR_NOTFOUND;
+	struct detach_arg	 a = { result_id, by, how };
 
-	if (!id_valid(sample_id) || !id_valid(result_id))
+	if (!id_valid(result_id))
 		return SAMPLES_ERR_NOTFOUND;
-	if ((dirfd = samples_file_dir(results_fd, 0)) < 0)
-		return errno_err(errno);
-	if ((lockfd = samples_file_lock(dirfd)) < 0) {
-		rc = errno_err(errno == ENOENT ? EIO : errno);
-		goto out;
-	}
-	if ((o = samples_file_read(dirfd, sample_id)) == NULL) {
-		rc = errno_err(errno);
-		goto out;
-	}
-	arr = json_object_get(o, "results");
-	for (i = 0; i < json_array_size(arr); i++) {
-		v = json_string_value(json_array_get(arr, i));
-		if (v != NULL && strcmp(v, result_id) == 0)
-			break;
-	}
-	if (i == json_array_size(arr))
-		goto out;		/* not in this sample */
-	json_array_remove(arr, i);
-	json_object_del(json_object_get(o, "field_selection"), result_id);
-	if (audit_removed(o, result_id, by, how) == -1) {
-		rc = SAMPLES_ERR_IO;
-		goto out;
-	}
-	rc = samples_file_write(dirfd, sample_id, o) == -1 ?
-	    errno_err(errno == ENOENT ? EIO : errno) : SAMPLES_OK;
-out:
-	json_decref(o);
-	samples_file_unlock(lockfd);
-	close(dirfd);
-	return rc;
+	return sample_change(results_fd, sample_id, detach_change, &a);
 }
 
 int
