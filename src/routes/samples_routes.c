@@ -137,6 +137,8 @@ route_create(struct app *app, const struct http_request *req,
 
 static void route_show(struct app *, const char *, struct http_response *,
 	    int);
+static void route_changed(struct app *, const char *, enum samples_err,
+	    struct http_response *);
 
 /* PUT /api/samples/{id}: the whole sample again, checked like a new one. */
 static void
@@ -160,11 +162,7 @@ route_update(struct app *app, const char *id, const struct http_request *req,
 	}
 	e = samples_update(app->results_fd, id, s);
 	json_decref(s);
-	if (e != SAMPLES_OK) {
-		store_error(resp, e);
-		return;
-	}
-	route_show(app, id, resp, 200);
+	route_changed(app, id, e, resp);
 }
 
 static void
@@ -190,6 +188,17 @@ route_show(struct app *app, const char *id, struct http_response *resp,
 	    "summary", sum));
 }
 
+/* After a store change: the sample (200), or the store's error. */
+static void
+route_changed(struct app *app, const char *id, enum samples_err e,
+    struct http_response *resp)
+{
+	if (e != SAMPLES_OK)
+		store_error(resp, e);
+	else
+		route_show(app, id, resp, 200);
+}
+
 /* 400 naming an unexpected member of a body. */
 static void
 unknown_field(struct http_response *resp, const char *key)
@@ -200,6 +209,29 @@ unknown_field(struct http_response *resp, const char *key)
 	snprintf(msg, sizeof(msg), "Unknown field \"%.*s\".", cut, key);
 	http_fail_detail(resp, ERR_BAD_REQUEST, msg, msg_list(
 	    "unknown_field", json_pack("{s:s#}", "field", key, cut)));
+}
+
+/*
+ * 1 when each member of body in is one of names (NULL-ended); else 0
+ * with resp a 400 naming the first that is not.
+ */
+static int
+only_fields(const json_t *in, const char *const *names,
+    struct http_response *resp)
+{
+	const char	*k;
+	json_t		*v;
+	size_t		 i;
+
+	json_object_foreach((json_t *)in, k, v) {
+		for (i = 0; names[i] != NULL && strcmp(k, names[i]) != 0; i++)
+			continue;
+		if (names[i] == NULL) {
+			unknown_field(resp, k);
+			return 0;
+		}
+	}
+	return 1;
 }
 
 /*
@@ -235,16 +267,14 @@ route_include(struct app *app, const char *id, const char *rid, json_t *in,
 {
 	const json_t		*inc = json_object_get(in, "include_poor");
 	const char		*by = json_string_value(json_object_get(in,
-				    "by")), *k;
-	json_t			*v;
+				    "by"));
+	static const char *const fields[] = { "include_poor", "by", NULL };
 	enum samples_err	 e;
 
-	json_object_foreach(in, k, v)
-		if (strcmp(k, "include_poor") != 0 && strcmp(k, "by") != 0) {
-			unknown_field(resp, k);
-			json_decref(in);
-			return;
-		}
+	if (!only_fields(in, fields, resp)) {
+		json_decref(in);
+		return;
+	}
 	if (!json_is_boolean(inc) || (json_is_true(inc) && (by == NULL ||
 	    *by == '\0' || strlen(by) > 64))) {
 		json_decref(in);
@@ -258,11 +288,7 @@ route_include(struct app *app, const char *id, const char *rid, json_t *in,
 	e = samples_include_poor(app->results_fd, id, rid, json_is_true(inc),
 	    by);
 	json_decref(in);
-	if (e != SAMPLES_OK) {
-		store_error(resp, e);
-		return;
-	}
-	route_show(app, id, resp, 200);
+	route_changed(app, id, e, resp);
 }
 
 /*
@@ -274,8 +300,8 @@ static void
 route_mark(struct app *app, const char *id, const char *rid,
     const struct http_request *req, struct http_response *resp)
 {
-	json_t			*in, *v;
-	const char		*k;
+	static const char *const mark_fields[] = { "selection", NULL };
+	json_t			*in;
 	int			 sel;
 	enum samples_err	 e;
 
@@ -285,12 +311,10 @@ route_mark(struct app *app, const char *id, const char *rid,
 		route_include(app, id, rid, in, resp);
 		return;
 	}
-	json_object_foreach(in, k, v)
-		if (strcmp(k, "selection") != 0) {
-			unknown_field(resp, k);	/* k is in's: before */
-			json_decref(in);
-			return;
-		}
+	if (!only_fields(in, mark_fields, resp)) {
+		json_decref(in);	/* after: the message holds a copy */
+		return;
+	}
 	sel = selection_of(in, 1, resp);
 	json_decref(in);
 	if (sel < 0)
@@ -298,31 +322,26 @@ route_mark(struct app *app, const char *id, const char *rid,
 	e = rid != NULL ? samples_mark(app->results_fd, id, rid,
 	    (enum samples_selection)sel) : samples_set_new_selection(
 	    app->results_fd, id, (enum samples_selection)sel);
-	if (e != SAMPLES_OK) {
-		store_error(resp, e);
-		return;
-	}
-	route_show(app, id, resp, 200);
+	route_changed(app, id, e, resp);
 }
 
 static void
 route_attach(struct app *app, const char *id, const struct http_request *req,
     struct http_response *resp)
 {
+	static const char *const attach_fields[] = { "result", "selection",
+				    NULL };
 	json_t			*in;
-	const char		*rid, *k;
-	json_t			*v;
+	const char		*rid;
 	int			 sel;
 	enum samples_err	 e;
 
 	if ((in = body_json(req, resp)) == NULL)
 		return;
-	json_object_foreach(in, k, v)
-		if (strcmp(k, "result") != 0 && strcmp(k, "selection") != 0) {
-			unknown_field(resp, k);	/* k is in's: before */
-			json_decref(in);
-			return;
-		}
+	if (!only_fields(in, attach_fields, resp)) {
+		json_decref(in);	/* after: the message holds a copy */
+		return;
+	}
 	rid = json_string_value(json_object_get(in, "result"));
 	if (rid == NULL) {
 		json_decref(in);
@@ -344,11 +363,7 @@ route_attach(struct app *app, const char *id, const struct http_request *req,
 	}
 	e = samples_attach_as(app->results_fd, id, rid, sel);
 	json_decref(in);
-	if (e != SAMPLES_OK) {
-		store_error(resp, e);
-		return;
-	}
-	route_show(app, id, resp, 200);
+	route_changed(app, id, e, resp);
 }
 
 /* GET (the list, ?limit) and POST /api/samples. */
