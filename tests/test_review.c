@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixture.h"
 
 static char	 tmpdir[] = "/tmp/test_review.XXXXXX";
 static int	 rfd = -1;
@@ -57,17 +58,10 @@ static const char result_json[] =
 static void
 make_result(char *id)
 {
-	char	 path[512];
 	FILE	*f;
 
-	CHECK(id_new(id) == 0);
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, id);
-	CHECK(mkdir(path, 0755) == 0);
-	snprintf(path, sizeof(path), "%s/%s/result.json", tmpdir, id);
-	if ((f = fopen(path, "w")) == NULL) {
-		CHECK(!"cannot write result.json");
+	if ((f = fixture_result(tmpdir, id)) == NULL)
 		return;
-	}
 	fprintf(f, result_json, id);
 	fclose(f);
 }

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixture.h"
 
 #define TEST_PI		3.14159265358979323846	/* M_PI is POSIX, not C11 */
 
@@ -41,17 +42,10 @@ static void
 make_result_x(char *id, int rbc, int wbc, int plt, int w, int h,
     const char *extra)
 {
-	char	 path[512];
 	FILE	*f;
 
-	CHECK(id_new(id) == 0);
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, id);
-	CHECK(mkdir(path, 0755) == 0);
-	snprintf(path, sizeof(path), "%s/%s/result.json", tmpdir, id);
-	if ((f = fopen(path, "w")) == NULL) {
-		CHECK(!"cannot write result.json");
+	if ((f = fixture_result(tmpdir, id)) == NULL)
 		return;
-	}
 	fprintf(f, "{\"id\":\"%s\",\"image\":{\"width\":%d,\"height\":%d},"
 	    "\"counts\":{\"RBC\":%d,\"WBC\":%d,\"Platelets\":%d}%s%s}\n",
 	    id, w, h, rbc, wbc, plt, extra ? "," : "", extra ? extra : "");

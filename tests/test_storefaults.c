@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixture.h"
 
 int	__real_fsync(int);
 int	__real_unlinkat(int, const char *, int);
@@ -144,14 +145,8 @@ make_result(char *id)
 	char	 path[512];
 	FILE	*f;
 
-	CHECK(id_new(id) == 0);
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, id);
-	CHECK(mkdir(path, 0755) == 0);
-	snprintf(path, sizeof(path), "%s/%s/result.json", tmpdir, id);
-	if ((f = fopen(path, "w")) == NULL) {
-		CHECK(!"cannot write result.json");
+	if ((f = fixture_result(tmpdir, id)) == NULL)
 		return;
-	}
 	fprintf(f, "{\"id\":\"%s\",\"image\":{\"width\":64,\"height\":48},"
 	    "\"classes\":[\"RBC\"],\"counts\":{\"RBC\":1},\"detections\":"
 	    "[{\"class\":\"RBC\",\"class_id\":0,\"confidence\":0.9,\"box\":"
