@@ -246,6 +246,68 @@ test_field(void)
 	imgio_free(&im);
 }
 
+/*
+ * What never reaches the morphology shares: boxes of other classes
+ * (white cells, platelets), a red cell sharing its box with one, and a
+ * clump boxed as one red cell (area-equivalent side above
+ * RBCMORPH_CLUMP_SIDE times the field's typical size), while a large or
+ * elongated single cell below the cut is measured.
+ */
+static void
+test_not_red_cells(void)
+{
+	struct img		 im;
+	struct det_box		 b[10];
+	struct rbcmorph_cell	 c[10];
+	struct rbcmorph_summary	 s;
+	json_t			*j;
+	int			 i;
+
+	canvas(&im, 640, 400);
+	/* five single cells in a row: boxes 42 px, the typical size */
+	for (i = 0; i < 5; i++) {
+		draw_cell(&im, 60 + 100 * i, 60, 20, 20, 0, 0.5, 0.3);
+		b[i] = (struct det_box){ 0, 0.9f, 39 + 100 * i, 39, 42, 42 };
+	}
+	/* a clump of three cells in one red-cell box: 80 x 80 (1.9x) */
+	draw_cell(&im, 90, 200, 20, 20, 0, 0.5, 0.3);
+	draw_cell(&im, 128, 200, 20, 20, 0, 0.5, 0.3);
+	draw_cell(&im, 109, 234, 20, 20, 0, 0.5, 0.3);
+	b[5] = (struct det_box){ 0, 0.9f, 68, 178, 82, 78 };
+	/* a large cell at 1.3x the typical box, and an elongated one */
+	draw_cell(&im, 260, 220, 26, 26, 0, 0.5, 0.3);
+	b[6] = (struct det_box){ 0, 0.9f, 232, 192, 56, 56 };
+	draw_cell(&im, 400, 220, 36, 17, 0, 0.5, 0.3);
+	b[7] = (struct det_box){ 0, 0.9f, 362, 201, 76, 38 };
+	/* a white cell (class 1) and a red cell overlapping a platelet
+	 * (class 2) */
+	draw_cell(&im, 560, 200, 40, 40, 0, 1.5, 0);
+	b[8] = (struct det_box){ 1, 0.9f, 518, 158, 84, 84 };
+	draw_cell(&im, 540, 330, 20, 20, 0, 0.5, 0.3);
+	b[9] = (struct det_box){ 2, 0.9f, 545, 320, 16, 16 };
+	CHECK(rbcmorph_typical(b, 10, 0, NULL) == 42);
+	CHECK(rbcmorph_measure(&im, 1, NULL, b, 10, 0, NULL, c) == 0);
+	for (i = 0; i < 5; i++)
+		CHECK(c[i].status == RBCMORPH_OK);
+	CHECK(c[5].status == RBCMORPH_CLUMP);
+	CHECK(c[6].status == RBCMORPH_OK && c[7].status == RBCMORPH_OK);
+	CHECK(c[8].status == RBCMORPH_SKIP && c[9].status == RBCMORPH_SKIP);
+	/* the red cell under the platelet's box */
+	b[9] = (struct det_box){ 0, 0.9f, 519, 309, 42, 42 };
+	b[8] = (struct det_box){ 2, 0.9f, 530, 320, 16, 16 };
+	CHECK(rbcmorph_measure(&im, 1, NULL, b, 10, 0, NULL, c) == 0);
+	CHECK(c[9].status == RBCMORPH_OVERLAP && c[8].status ==
+	    RBCMORPH_SKIP);
+	CHECK(rbcmorph_summarize(c, 10, 0, &s) == 0);
+	CHECK(s.considered == 9 && s.measured == 7 && s.clump == 1 &&
+	    s.overlap == 1);
+	j = rbcmorph_json(&s);
+	CHECK(j != NULL && json_integer_value(json_object_get(
+	    json_object_get(j, "not_measured"), "clump")) == 1);
+	json_decref(j);
+	imgio_free(&im);
+}
+
 /* A result with a morphology object of n cells (mean, sd px, shares). */
 static json_t *
 result_with(int n, double mean, double sd, double hypo, double ellip,
@@ -555,6 +617,7 @@ main(void)
 	test_ellipse();
 	test_refused();
 	test_field();
+	test_not_red_cells();
 	test_sample();
 	return check_done("test_rbcmorph");
 }

@@ -391,9 +391,11 @@ rbcmorph_measure(const struct img *im, double dfac, const struct fov *f,
 	unsigned char	*counted;
 	size_t		 i;
 	int		 ret = 0;
+	double		 typ;
 
 	if (n == 0)
 		return 0;
+	typ = rbcmorph_typical(b, n, rbc, thr);
 	if ((counted = malloc(n)) == NULL)
 		return -1;
 	for (i = 0; i < n; i++)
@@ -413,6 +415,9 @@ rbcmorph_measure(const struct img *im, double dfac, const struct fov *f,
 			out[i].status = RBCMORPH_BORDER;
 		else if (morph_overlaps(b, n, i, counted))
 			out[i].status = RBCMORPH_OVERLAP;
+		else if (typ > 0 && sqrt(b[i].w * b[i].h) >
+		    RBCMORPH_CLUMP_SIDE * typ)
+			out[i].status = RBCMORPH_CLUMP;
 		else
 			ret = rbcmorph_cell_measure(im, dfac, x0, y0, x1, y1,
 			    &out[i]);
@@ -460,6 +465,7 @@ rbcmorph_summarize(const struct rbcmorph_cell *c, size_t n, double um_per_px,
 		s->border += c[i].status == RBCMORPH_BORDER;
 		s->overlap += c[i].status == RBCMORPH_OVERLAP;
 		s->segment += c[i].status == RBCMORPH_SEGMENT;
+		s->clump += c[i].status == RBCMORPH_CLUMP;
 		if (c[i].status != RBCMORPH_OK)
 			continue;
 		d[m] = c[i].diameter_px;
@@ -503,11 +509,11 @@ rbcmorph_json(const struct rbcmorph_summary *s)
 {
 	int	 m = s->measured;
 
-	return json_pack("{s:i,s:i,s:{s:i,s:i,s:i},s:o,s:o,s:o,s:o,s:o,s:o,"
+	return json_pack("{s:i,s:i,s:{s:i,s:i,s:i,s:i},s:o,s:o,s:o,s:o,s:o,s:o,"
 	    "s:o,s:o,s:{s:f,s:f,s:b,s:s},s:b}",
 	    "considered", s->considered, "measured", m,
 	    "not_measured", "border", s->border, "overlap", s->overlap,
-	    "segmentation", s->segment,
+	    "segmentation", s->segment, "clump", s->clump,
 	    "median_diameter_px", m > 0 ? json_real(num_round1(s->median_px)) :
 	    json_null(),
 	    "median_diameter_um", m > 0 && s->median_um > 0 ?

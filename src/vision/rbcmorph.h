@@ -20,6 +20,14 @@ struct img;
 #define RBCMORPH_ELLIP_ELONG	2.00	/* major / minor above: elliptocyte */
 #define RBCMORPH_OVERLAP_SHARE	0.10	/* box area shared with another box */
 #define RBCMORPH_MIN_TYPICAL	4	/* red-cell boxes to take a typical size */
+/*
+ * A red-cell box whose area-equivalent side sqrt(w h) is above this many
+ * times the field's typical size holds a clump, not one cell: measured on
+ * the server's boxes (docs/morphology.md), no labelled chula-rbc cell of
+ * any class (3,000+, 351 macrocytes, largest 1.36) is above it, and the
+ * BCCD val boxes above it were clumps.
+ */
+#define RBCMORPH_CLUMP_SIDE	1.40
 
 /* Why a red cell was or was not measured. */
 enum rbcmorph_status {
@@ -27,7 +35,8 @@ enum rbcmorph_status {
 	RBCMORPH_SKIP,		/* not a counted red cell: not considered */
 	RBCMORPH_BORDER,	/* cut by the photo's border */
 	RBCMORPH_OVERLAP,	/* overlaps another detected box */
-	RBCMORPH_SEGMENT	/* no clean outline inside its box */
+	RBCMORPH_SEGMENT,	/* no clean outline inside its box */
+	RBCMORPH_CLUMP		/* box too large for one cell: a clump */
 };
 
 /* One cell's measures (valid when status is RBCMORPH_OK). */
@@ -43,7 +52,7 @@ struct rbcmorph_cell {
 struct rbcmorph_summary {
 	int	 considered;	/* counted red cells */
 	int	 measured;
-	int	 border, overlap, segment;	/* not measured, by reason */
+	int	 border, overlap, segment, clump; /* not measured, by reason */
 	double	 median_px;	/* median diameter, original px; 0: none */
 	double	 mean_px, sd_px;	/* their mean and SD (sd 0 below 2) */
 	double	 median_um;	/* in um; 0 unless the scale is given */
@@ -68,8 +77,9 @@ int	 rbcmorph_cell_measure(const struct img *im, double dfac, int x0,
  * thr is NULL or count_counted(conf, thr[rbc]).  Cells whose box touches
  * the photo's border, whose inscribed ellipse leaves the field of view f
  * (original px; NULL: the whole photo), or whose box shares more than
- * RBCMORPH_OVERLAP_SHARE of its area with another counted box are skipped
- * with their reason (RBCMORPH_BORDER for both kinds of cut).  out has n
+ * RBCMORPH_OVERLAP_SHARE of its area with another counted box, or whose
+ * box is a clump's (RBCMORPH_CLUMP_SIDE), are skipped with their reason
+ * (RBCMORPH_BORDER for both kinds of cut).  out has n
  * entries (the caller's).  Returns 0, or -1 when out of memory.
  */
 int	 rbcmorph_measure(const struct img *im, double dfac,
