@@ -46,7 +46,7 @@
 
 struct opts {
 	const char *mode, *cfg, *weights, *names, *data, *split, *out, *model;
-	const char *shift[MAXSHIFT], *dump;
+	const char *shift[MAXSHIFT], *dump, *logits;
 	int nshift, limit, normalise;
 	double pass, min_conf;
 };
@@ -63,7 +63,7 @@ usage(void)
 	    "--names N --data DIR\n  [--split val] [--out FILE] [--model FILE] "
 	    "[--shift od:R,G,B|wb:R,G,B|blur:S|jpeg:Q|scale:F]...\n"
 	    "  [--pass 0.95] [--min-conf 0.6] [--normalise 0|1] [--limit N] "
-	    "[--dump FILE]\n");
+	    "[--dump FILE]\n  [--logits FILE]\n");
 }
 
 /* The verdicts of model m on every record. */
@@ -377,6 +377,64 @@ cmd_fit(const struct opts *o)
 	return 0;
 }
 
+/* Each labelled crop's label and raw logits to path (rbc-offsets.py). */
+static int
+write_logits(const char *path, const struct clsrecs *r)
+{
+	FILE	*f = fopen(path, "w");
+	int	 i, k;
+
+	if (f == NULL) {
+		perror(path);
+		return -1;
+	}
+	for (i = 0; i < r->n; i++) {
+		fprintf(f, "%d", r->label[i]);
+		for (k = 0; k < r->k; k++)
+			fprintf(f, " %.6g", r->logits[(size_t)i * r->k + k]);
+		fputc('\n', f);
+	}
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+/*
+ * Per class: recall, precision and F1 of the best class (offsets
+ * included, abstention not), and the macro-F1 over the classes other
+ * than the reject class(es), as bv-train classify-eval prints them.
+ */
+static void
+per_class(const struct wbcood *m, const struct clsrecs *r,
+    const struct wbcood_verdict *v)
+{
+	long	 tp[MAXC] = { 0 }, nl[MAXC] = { 0 }, np[MAXC] = { 0 };
+	double	 f1, rec, pre, sum = 0;
+	int	 i, k, nk = 0;
+
+	for (i = 0; i < r->n; i++) {
+		if (r->label[i] < 0)
+			continue;
+		nl[r->label[i]]++;
+		np[v[i].cls]++;
+		tp[v[i].cls] += v[i].cls == r->label[i];
+	}
+	printf("class           recall    prec      F1      n\n");
+	for (k = 0; k < ncls; k++) {
+		if (nl[k] == 0)
+			continue;
+		rec = (double)tp[k] / nl[k];
+		pre = np[k] ? (double)tp[k] / np[k] : 0;
+		f1 = rec + pre > 0 ? 2 * rec * pre / (rec + pre) : 0;
+		printf("%-14s %7.4f %7.4f %7.4f %6ld\n", cnames[k], rec, pre,
+		    f1, nl[k]);
+		if (!wbcood_is_reject(m, k)) {
+			sum += f1;
+			nk++;
+		}
+	}
+	printf("macro-F1 (best class, %d labelled classes but the reject "
+	    "class) %.4f\n", nk, nk ? sum / nk : NAN);
+}
+
 /* Print the rule's figures on r (and each crop to --dump). */
 static void
 report(const struct opts *o, const struct wbcood *m, const struct clsrecs *r,
@@ -411,6 +469,8 @@ report(const struct opts *o, const struct wbcood *m, const struct clsrecs *r,
 	}
 	if (d != NULL)
 		fclose(d);
+	if (o->logits != NULL && write_logits(o->logits, r) == -1)
+		fprintf(stderr, "bv-calib-cls: cannot write %s\n", o->logits);
 	printf("# %s, shifts:", what);
 	for (i = 0; i < o->nshift; i++)
 		printf(" %s", o->shift[i]);
@@ -427,7 +487,10 @@ report(const struct opts *o, const struct wbcood *m, const struct clsrecs *r,
 		printf(", accuracy among typed %.4f, confidently wrong (>= %.1f) "
 		    "%.4f of typed", typed ? (double)right / typed : NAN,
 		    CONF_WRONG, typed ? (double)cw / typed : NAN);
-	printf("\nuntyped:");
+	printf("\n");
+	if (lab > 0)
+		per_class(m, r, v);
+	printf("untyped:");
 	for (i = 1; i < NREASON; i++)
 		printf(" %s %ld", wbcood_reason_name((enum wbcood_reason)i),
 		    why[i]);
@@ -501,6 +564,7 @@ main(int argc, char **argv)
 		else if (strcmp(a, "--out") == 0) o.out = v;
 		else if (strcmp(a, "--model") == 0) o.model = v;
 		else if (strcmp(a, "--dump") == 0) o.dump = v;
+		else if (strcmp(a, "--logits") == 0) o.logits = v;
 		else if (strcmp(a, "--pass") == 0) o.pass = atof(v);
 		else if (strcmp(a, "--min-conf") == 0) o.min_conf = atof(v);
 		else if (strcmp(a, "--limit") == 0) o.limit = atoi(v);
