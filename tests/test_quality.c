@@ -8,12 +8,16 @@
  * optical-density shifts: stain, crowded discs: thick, also when the
  * boxes do not overlap, two cells: sparse, a um/px half the cells' size:
  * magnification); against a profile's reference (struct quality_ref)
- * a milder defocus, blue shift or fading is flagged too.
+ * a milder defocus, blue shift or fading is flagged too.  The two pixel
+ * measures are checked against their geometry: the sharpness of a
+ * straight edge blurred by a known Gaussian, the share of a field that
+ * discs of known size and spacing cover.
  */
 
 #include "check.h"
 #include "vision/detector.h"
 #include "vision/quality.h"
+#include "vision/quality_px.h"
 #include "clinical/qualityref.h"
 #include "image/imgio.h"
 
@@ -271,7 +275,7 @@ static json_t *
 stored_field(int poor, double focus, double blue, double pink, double faded)
 {
 	json_t	*q = json_pack("{s:b,s:[],s:{s:f,s:f,s:f,s:f,s:f}}", "poor",
-	    poor, "flags", "measures", "focus", focus, "stain_blue", blue,
+	    poor, "flags", "measures", "sharpness", focus, "stain_blue", blue,
 	    "stain_pink", pink, "stain_faded", faded, "dark", 0.8);
 
 	if (faded < 0)		/* not measured: left out, as quality_json() */
@@ -318,6 +322,76 @@ test_reference(void)
 	CHECK_STR(qualityref_label("lab-1", 0, 9, buf, sizeof(buf)), "default");
 }
 
+/*
+ * A plane w x h: grey 0.8 left of x = w / 2, 0.4 right of it, the edge
+ * blurred by a Gaussian of sigma s px (erf); green the same.
+ */
+static void
+edge_plane(float *l, unsigned char *m, int w, int h, double s)
+{
+	int	 x, y;
+	double	 v;
+
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++) {
+			v = 0.6 - 0.2 * erf((x + 0.5 - w / 2.0) /
+			    (s * sqrt(2)));
+			l[(size_t)y * w + x] = (float)v;
+			m[(size_t)y * w + x] = 1;
+		}
+}
+
+/*
+ * The sharpness of an edge blurred by sigma s is sqrt(1 + 4 / s^2) - 1
+ * (quality_px.h), whatever its contrast; the cover of discs of diameter
+ * 2r on a square grid of step a is pi r^2 / a^2.
+ */
+static void
+test_pixel_measures(void)
+{
+	enum { PW = 96, PH = 72 };
+	static float		 l[PW * PH], g[PW * PH];
+	static unsigned char	 m[PW * PH], ring[PW * PH];
+	struct qpx_plane	 p = { PW, PH, l, l, m };
+	const double		 sig[3] = { 1.5, 2.5, 4 };
+	double			 v, want, last = 1e9;
+	int			 i, x, y;
+
+	/* the border judged: 6 px either side of the edge (a cell's ring) */
+	for (x = 0; x < PW * PH; x++)
+		ring[x] = abs(x % PW - PW / 2) <= 6;
+	for (i = 0; i < 3; i++) {
+		edge_plane(l, m, PW, PH, sig[i]);
+		v = qpx_edge_sharpness(&p, ring);
+		want = sqrt(1 + 4 / (sig[i] * sig[i])) - 1;
+		if (!(fabs(v - want) < 0.2 * want))
+			fprintf(stderr, "edge sigma %.1f: sharpness %.3f, "
+			    "want %.3f\n", sig[i], v, want);
+		CHECK(fabs(v - want) < 0.2 * want && v < last);
+		last = v;
+		/* the contrast halved: the same sharpness */
+		for (x = 0; x < PW * PH; x++)
+			l[x] = 0.6f + (l[x] - 0.6f) / 2;
+		CHECK(fabs(qpx_edge_sharpness(&p, ring) - v) < 0.05 * want);
+	}
+	/* a flat plane: nothing to judge */
+	for (x = 0; x < PW * PH; x++)
+		l[x] = 0.7f;
+	CHECK(isnan(qpx_edge_sharpness(&p, ring)));
+	/* discs of radius 8 every 24 px: pi 64 / 576 = 0.349 of the field */
+	p.g = g;
+	for (y = 0; y < PH; y++)
+		for (x = 0; x < PW; x++)
+			g[y * PW + x] = hypot(x % 24 + 0.5 - 12, y % 24 +
+			    0.5 - 12) < 8 ? 0.5f : 0.9f;
+	v = qpx_cover(&p, 0.2);
+	if (!(fabs(v - M_PI * 64 / 576) < 0.02))
+		fprintf(stderr, "cover %.3f, want %.3f\n", v, M_PI * 64 / 576);
+	CHECK(fabs(v - M_PI * 64 / 576) < 0.02);
+	/* a cut above the discs' density (-ln(0.5 / 0.9) = 0.59): none */
+	CHECK(qpx_cover(&p, 0.7) == 0);
+}
+
 int
 main(void)
 {
@@ -325,6 +399,7 @@ main(void)
 	struct quality	 q;
 	json_t		*j, *fl;
 
+	test_pixel_measures();
 	/* clean: no flag, and the JSON says so */
 	field_default(&f);
 	CHECK(draw(&f) == 0);
@@ -343,7 +418,7 @@ main(void)
 	CHECK(fabs(json_real_value(json_object_get(json_object_get(j,
 	    "measures"), "stain_blue")) - q.value[QFLAG_STAIN_BLUE]) < 1e-4);
 	CHECK(fabs(json_real_value(json_object_get(json_object_get(j,
-	    "measures"), "focus")) - q.value[QFLAG_FOCUS]) < 1e-4);
+	    "measures"), "sharpness")) - q.value[QFLAG_FOCUS]) < 1e-4);
 	json_decref(j);
 	/* the scale the cells agree with is no flag either */
 	measure(&f, 7.5 / D, &q);
@@ -365,10 +440,10 @@ main(void)
 	field_default(&f);
 	f.spacing = 35;
 	expect_ref("thick, boxes apart", &f, 0, 0, NULL, 1, QFLAG_THICK);
-	/* cells that just touch are no clump */
+	/* cells with gaps of a sixth of their size are no thick field */
 	field_default(&f);
-	f.spacing = D + 2;
-	expect_none("touching", &f, 0, NULL);
+	f.spacing = D + D / 6;
+	expect_none("near", &f, 0, NULL);
 	field_default(&f);
 	f.ncells = 2;
 	expect("sparse", &f, 0, 0, QFLAG_SPARSE);

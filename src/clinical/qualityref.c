@@ -12,9 +12,12 @@
 #include "store/results.h"
 #include "store/samples.h"
 
-/* The measures a reference is built from, in struct quality_ref's order. */
-static const char *const ref_keys[4] = {
-	"focus", "stain_blue", "stain_pink", "stain_faded"
+/*
+ * The flags whose measures a reference is built from, in struct
+ * quality_ref's order (stored under quality_measure_key()).
+ */
+static const enum quality_flag ref_flags[4] = {
+	QFLAG_FOCUS, QFLAG_STAIN_BLUE, QFLAG_STAIN_PINK, QFLAG_STAIN_FADED
 };
 
 static int
@@ -45,7 +48,7 @@ field_values(const json_t *q, double out[4])
 	if (!json_is_object(ms) || !json_is_false(json_object_get(q, "poor")))
 		return 0;
 	for (k = 0; k < 4; k++) {
-		v = json_object_get(ms, ref_keys[k]);
+		v = json_object_get(ms, quality_measure_key(ref_flags[k]));
 		if (!json_is_number(v) || !isfinite(out[k] =
 		    json_number_value(v)))
 			return 0;

@@ -35,7 +35,10 @@
  * The flags: name, default limit, side, digits shown, the limit against
  * a reference (struct quality_ref; focus and stain flags only: the
  * reference plus rel for blue and pink, times rel for focus and faded;
- * 0: none), English sentence (%s: value, %s: limit).
+ * 0: none), English sentence (%s: value, %s: limit), and the key its
+ * value is stored under in a result's measures (a measure whose meaning
+ * changed gets a new key, so that references built from stored results
+ * never mix the two: focus was "focus" until the edge measure changed).
  */
 static const struct flag_rule {
 	const char	*name;
@@ -44,35 +47,38 @@ static const struct flag_rule {
 	int		 digits;	/* the value as shown */
 	double		 rel;		/* limit from a reference */
 	const char	*text;
+	const char	*key;		/* NULL: name */
 } rules[QFLAG_N] = {
-	[QFLAG_FOCUS] = { "focus", 0.20, 1, 2, 0.65,
+	[QFLAG_FOCUS] = { "focus", 0.50, 1, 2, 0.50,
 	    "Out of focus: edge sharpness %s, below %s. Turn the fine "
-	    "focus until the cell edges are sharp." },
+	    "focus until the cell edges are sharp.", "sharpness" },
 	[QFLAG_DARK] = { "dark", 0.30, 1, 2, 0,
 	    "Under-exposed: the background is at %s of full brightness, "
-	    "below %s. Open the diaphragm or raise the light." },
+	    "below %s. Open the diaphragm or raise the light.", NULL },
 	[QFLAG_BRIGHT] = { "bright", 0.65, 0, 2, 0,
 	    "Over-exposed: %s of the field is burnt white, above %s. Lower "
-	    "the light or the exposure." },
-	[QFLAG_THICK] = { "thick", 0.95, 0, 2, 0,
-	    "Too thick: %s of the red-cell area is in clumps, above %s. Move "
-	    "toward the feathered edge, where cells just touch." },
+	    "the light or the exposure.", NULL },
+	[QFLAG_THICK] = { "thick", 0.72, 0, 2, 0,
+	    "Too thick: cells cover %s of the field, above %s. Move "
+	    "toward the feathered edge, where cells just touch.", NULL },
 	[QFLAG_SPARSE] = { "sparse", 0.04, 1, 3, 0,
 	    "Too sparse: red cells fill %s of the field, below %s. Move "
-	    "toward the body of the smear." },
+	    "toward the body of the smear.", NULL },
 	[QFLAG_MAGNIFICATION] = { "magnification", 1.50, 0, 2, 0,
 	    "Magnification implausible: red cells measure %s times (or "
 	    "1/%s) the size the scale implies, beyond %s. Check the "
-	    "objective and the calibration profile." },
+	    "objective and the calibration profile.", NULL },
 	[QFLAG_STAIN_BLUE] = { "stain_blue", 0.40, 0, 2, 0.12,
 	    "Stain too blue: red cells absorb red light at %s of their "
-	    "density, above %s. Check the buffer pH and the staining time." },
+	    "density, above %s. Check the buffer pH and the staining time.",
+	    NULL },
 	[QFLAG_STAIN_PINK] = { "stain_pink", 0.60, 0, 2, 0.12,
 	    "Stain too pink: green absorption is %s of the red cells' "
-	    "density, above %s. Check the buffer pH and the staining time." },
+	    "density, above %s. Check the buffer pH and the staining time.",
+	    NULL },
 	[QFLAG_STAIN_FADED] = { "stain_faded", 0.30, 1, 2, 0.45,
 	    "Stain faded: red cells have an optical density of %s, below "
-	    "%s. Restain or use a fresher slide." },
+	    "%s. Restain or use a fresher slide.", NULL },
 };
 
 static const char *const feature_names[QF_N] = {
@@ -351,7 +357,7 @@ plane_disc(const struct plane *p, double x, double y, double rx, double ry,
  */
 static void
 cell_features(const struct quality_input *in, const struct plane *p,
-    double *f, struct quality *q, double *od, double *size, double *contrast)
+    double *f, struct quality *q, double *od)
 {
 	size_t	 i;
 	int	 n = 0, c;
@@ -397,9 +403,6 @@ cell_features(const struct quality_input *in, const struct plane *p,
 		od[c] = fmax(0, -log(fmax(ch[c] / n, 0.004) / fmax(bg,
 		    0.004)));
 	}
-	*size = n > 0 ? s / n : 0;
-	*contrast = n > 0 ? f[QF_BACKGROUND] - (ch[0] + ch[1] + ch[2]) /
-	    (3.0 * n) : 0;
 	q->value[QFLAG_SPARSE] = f[QF_COVER];
 	if (n >= 3 && in->scale != NULL && in->scale->um_per_px > 0 &&
 	    in->rbc_um > 0) {
@@ -480,19 +483,58 @@ raise_flags(struct quality *q)
 		q->flags &= ~(1u << QFLAG_THICK);
 }
 
+static int
+cmp_double(const void *a, const void *b)
+{
+	double	 x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * One red cell's green optical density, the lower quartile over the
+ * counted cells (each the mean of its inner disc against the background,
+ * the 95th percentile of green): a cell lying alone, where the median
+ * would already count cells on cells.  0 with under 3 cells.
+ */
+static double
+single_cell_od(const struct quality_input *in, const struct plane *p)
+{
+	double	*v, acc[3], bg, r = 0;
+	size_t	 i, n = 0;
+
+	if ((v = malloc((in->n + 1) * sizeof(*v))) == NULL)
+		return 0;
+	bg = fmax(0.004, qpx_percentile(p->c[1], p->m, (size_t)p->w * p->h,
+	    0.95, 1.0));
+	for (i = 0; i < in->n; i++) {
+		const struct det_box *b = &in->boxes[i];
+
+		if (!counted_rbc(in, b) || b->w <= 0 || b->h <= 0)
+			continue;
+		acc[0] = acc[1] = acc[2] = 0;
+		plane_disc(p, (b->x + b->w / 2) * in->dfac, (b->y + b->h / 2) *
+		    in->dfac, b->w / 2 * in->dfac, b->h / 2 * in->dfac, acc);
+		v[n++] = -log(fmax(acc[1], 0.004) / bg);
+	}
+	if (n >= 3) {
+		qsort(v, n, sizeof(*v), cmp_double);
+		r = v[n / 4];
+	}
+	free(v);
+	return r;
+}
+
 /*
  * The flags read from the pixels: edge sharpness on the fine copy at the
- * counted red cells' borders over the cells' contrast (background grey
- * less their inner discs' grey; the whole field with under 3), the
- * share of cell area in clumps on the coarse one (cell pixels: green
- * optical density over 0.4 of the cells' own, at their centres; a clump:
- * over THICK_CELLS red cells' area).
+ * counted red cells' borders (the whole field with under 3), the share
+ * of the field the cells cover on the coarse one (cell pixels: green
+ * optical density over THICK_CUT of a lone cell's, single_cell_od()).
  */
-#define THICK_CELLS	6
+#define THICK_CUT	0.4
 static void
 pixel_flags(const struct quality_input *in, const struct plane *fine,
-    const struct plane *coarse, double rbc_px, const double od[3],
-    double contrast, struct quality *q)
+    const struct plane *coarse, struct quality *q)
 {
 	struct qpx_plane f = { fine->w, fine->h, fine->l, fine->c[1], fine->m };
 	struct qpx_plane c = { coarse->w, coarse->h, coarse->l, coarse->c[1],
@@ -500,7 +542,7 @@ pixel_flags(const struct quality_input *in, const struct plane *fine,
 
 	unsigned char	*ring;
 	size_t		 i;
-	double		 s = 1 / fine->k;
+	double		 s = 1 / fine->k, od1;
 
 	if (q->nrbc >= 3 && (ring = calloc((size_t)fine->w * fine->h, 1)) !=
 	    NULL) {
@@ -513,21 +555,20 @@ pixel_flags(const struct quality_input *in, const struct plane *fine,
 				    in->dfac * s, b->w / 2 * in->dfac * s,
 				    b->h / 2 * in->dfac * s);
 		}
-		q->value[QFLAG_FOCUS] = qpx_edge_sharpness(&f, ring, contrast);
+		q->value[QFLAG_FOCUS] = qpx_edge_sharpness(&f, ring);
 		free(ring);
 	} else
-		q->value[QFLAG_FOCUS] = qpx_edge_sharpness(&f, NULL, 0);
-	if (q->nrbc >= 3 && rbc_px > 0)
-		q->value[QFLAG_THICK] = qpx_clump_share(&c, rbc_px,
-		    fmax(0.03, 0.4 * od[1]), THICK_CELLS);
+		q->value[QFLAG_FOCUS] = qpx_edge_sharpness(&f, NULL);
+	if (q->nrbc >= 3 && (od1 = single_cell_od(in, coarse)) > 0)
+		q->value[QFLAG_THICK] = qpx_cover(&c, fmax(0.03, THICK_CUT *
+		    od1));
 }
 
 int
 quality_measure(const struct quality_input *in, struct quality *q)
 {
 	struct plane	 fine, coarse;
-	double		 k, clipped = 0, od[3] = { 0, 0, 0 }, sum, size = 0;
-	double		 contrast = 0;
+	double		 k, clipped = 0, od[3] = { 0, 0, 0 }, sum;
 	int		 i, rc = -1;
 
 	memset(q, 0, sizeof(*q));
@@ -544,7 +585,7 @@ quality_measure(const struct quality_input *in, struct quality *q)
 	colour_features(&coarse, q->feat, &clipped);
 	if (texture_features(&coarse, q->feat) == -1)
 		goto out;
-	cell_features(in, &coarse, q->feat, q, od, &size, &contrast);
+	cell_features(in, &coarse, q->feat, q, od);
 	q->value[QFLAG_DARK] = q->feat[QF_BACKGROUND];
 	q->value[QFLAG_BRIGHT] = clipped;
 	if (q->nrbc >= 3) {
@@ -555,8 +596,7 @@ quality_measure(const struct quality_input *in, struct quality *q)
 			q->value[QFLAG_STAIN_PINK] = od[1] / sum;
 		}
 	}
-	pixel_flags(in, &fine, &coarse, size * in->dfac / coarse.k, od,
-	    contrast, q);
+	pixel_flags(in, &fine, &coarse, q);
 	q->score = quality_score(q->feat);
 	q->smear = q->score >= quality_threshold();
 	raise_flags(q);
@@ -595,6 +635,13 @@ const char *
 quality_flag_name(enum quality_flag f)
 {
 	return f < QFLAG_N ? rules[f].name : "?";
+}
+
+const char *
+quality_measure_key(enum quality_flag f)
+{
+	return f >= QFLAG_N ? "?" : rules[f].key != NULL ? rules[f].key :
+	    rules[f].name;
 }
 
 const char *
@@ -657,7 +704,7 @@ measures_json(const struct quality *q)
 		return NULL;
 	for (i = 0; i < QFLAG_N; i++)
 		if (isfinite(q->value[i]) && json_object_set_new(ms,
-		    rules[i].name, json_real(round(q->value[i] * 1e4) /
+		    quality_measure_key(i), json_real(round(q->value[i] * 1e4) /
 		    1e4)) == -1) {
 			json_decref(ms);
 			return NULL;

@@ -112,6 +112,13 @@ const char *quality_flag_name(enum quality_flag f);
 const char *quality_feature_name(enum quality_feature f);
 
 /*
+ * The key flag f's value is stored under in a result's measures: its
+ * name, or a new key where the measure's meaning changed ("sharpness"
+ * for focus), so that a reference never mixes old and new values.
+ */
+const char *quality_measure_key(enum quality_flag f);
+
+/*
  * The default limit a flag's value is compared with (a reference moves
  * the focus and stain flags' limits: struct quality's limit), and on which
  * side it fails: a raised flag has value < limit when below is 1, value

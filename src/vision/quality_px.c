@@ -29,86 +29,21 @@ qpx_percentile(const float *v, const unsigned char *m, size_t n, double q,
 	return top;
 }
 
-/* Label the 4-connected component of cell pixels from seed; its area. */
-static size_t
-flood(const unsigned char *cell, unsigned char *seen, int w, int h,
-    size_t seed, size_t *stack)
-{
-	size_t	 top = 0, area = 0, o;
-	int	 x, y;
-
-	stack[top++] = seed;
-	seen[seed] = 1;
-	while (top > 0) {
-		o = stack[--top];
-		area++;
-		x = (int)(o % (size_t)w);
-		y = (int)(o / (size_t)w);
-#define PUSH(c, q) do { if ((c) && cell[q] && !seen[q]) { \
-		seen[q] = 1; stack[top++] = (q); } } while (0)
-		PUSH(x > 0, o - 1);
-		PUSH(x < w - 1, o + 1);
-		PUSH(y > 0, o - (size_t)w);
-		PUSH(y < h - 1, o + (size_t)w);
-#undef PUSH
-	}
-	return area;
-}
-
-/*
- * core = in eroded by one pixel (4-neighbourhood): cells that only touch
- * part, cells that overlap stay joined.
- */
-static void
-erode(const unsigned char *in, unsigned char *core, int w, int h)
-{
-	int	 x, y;
-	size_t	 o;
-
-	for (y = 0; y < h; y++)
-		for (x = 0; x < w; x++) {
-			o = (size_t)y * w + x;
-			core[o] = in[o] && x > 0 && y > 0 && x < w - 1 &&
-			    y < h - 1 && in[o - 1] && in[o + 1] &&
-			    in[o - (size_t)w] && in[o + (size_t)w];
-		}
-}
-
 double
-qpx_clump_share(const struct qpx_plane *p, double rbc_px, double cut,
-    double clump_cells)
+qpx_cover(const struct qpx_plane *p, double cut)
 {
-	size_t		 n = (size_t)p->w * p->h, i, a, all = 0, big = 0;
-	unsigned char	*cell, *seen;
-	size_t		*stack;
-	double		 bg, lim = clump_cells * M_PI * rbc_px * rbc_px / 4;
+	size_t	 n = (size_t)p->w * p->h, i, fld = 0, cell = 0;
+	double	 bg;
 
 	bg = qpx_percentile(p->g, p->m, n, 0.95, 1.0);
-	cell = calloc(n, 1);
-	seen = calloc(n, 1);
-	stack = malloc(n * sizeof(*stack));
-	if (cell == NULL || seen == NULL || stack == NULL || bg <= 0.01) {
-		free(cell);
-		free(seen);
-		free(stack);
+	if (bg <= 0.01)
 		return NAN;
-	}
 	for (i = 0; i < n; i++)
-		seen[i] = p->m[i] && -log(fmax(p->g[i], 0.004) / bg) > cut;
-	erode(seen, cell, p->w, p->h);
-	memset(seen, 0, n);
-	for (i = 0; i < n; i++) {
-		if (!cell[i] || seen[i])
-			continue;
-		a = flood(cell, seen, p->w, p->h, i, stack);
-		all += a;
-		if (a > lim)
-			big += a;
-	}
-	free(cell);
-	free(seen);
-	free(stack);
-	return all > 0 ? (double)big / all : NAN;
+		if (p->m[i]) {
+			fld++;
+			cell += -log(fmax(p->g[i], 0.004) / bg) > cut;
+		}
+	return fld > 0 ? (double)cell / fld : NAN;
 }
 
 void
@@ -134,42 +69,105 @@ qpx_ring(unsigned char *ring, int w, int h, double cx, double cy, double rx,
 		}
 }
 
-double
-qpx_edge_sharpness(const struct qpx_plane *p, const unsigned char *ring,
-    double contrast)
+/*
+ * out = in blurred by the binomial kernel [1 4 6 4 1] / 16 (variance 1
+ * px^2) in x and y, passes times; tmp is work space of the same size.
+ */
+static void
+blur_binomial(const float *in, float *out, float *tmp, int w, int h,
+    int passes)
 {
-	int		 w = p->w, h = p->h, x, y;
-	size_t		 n = (size_t)w * h, o, W = (size_t)w, k = 0;
-	float		*gm;
-	unsigned char	*mm;
-	double		 c, gx, gy, r;
-	const float	*l = p->l;
+	static const float k[5] = { 1 / 16.f, 4 / 16.f, 6 / 16.f, 4 / 16.f,
+	    1 / 16.f };
+	int	 x, y, i, p, c;
+	float	 s;
 
-	if ((gm = malloc(n * sizeof(*gm))) == NULL)
-		return NAN;
-	if ((mm = calloc(n, 1)) == NULL) {
-		free(gm);
-		return NAN;
+	memcpy(out, in, (size_t)w * h * sizeof(*out));
+	for (p = 0; p < passes; p++) {
+		for (y = 0; y < h; y++)
+			for (x = 0; x < w; x++) {
+				for (s = 0, i = -2; i <= 2; i++) {
+					c = x + i < 0 ? 0 : x + i >= w ? w - 1 :
+					    x + i;
+					s += k[i + 2] * out[(size_t)y * w + c];
+				}
+				tmp[(size_t)y * w + x] = s;
+			}
+		for (y = 0; y < h; y++)
+			for (x = 0; x < w; x++) {
+				for (s = 0, i = -2; i <= 2; i++) {
+					c = y + i < 0 ? 0 : y + i >= h ? h - 1 :
+					    y + i;
+					s += k[i + 2] * tmp[(size_t)c * w + x];
+				}
+				out[(size_t)y * w + x] = s;
+			}
 	}
-	for (y = 1; y < h - 1; y++)
-		for (x = 1; x < w - 1; x++) {
+}
+
+/* Sobel gradient magnitude of l at o (not on the border), per px. */
+static float
+sobel_at(const float *l, size_t o, size_t W)
+{
+	double	 gx, gy;
+
+	gx = (l[o + 1 - W] + 2 * l[o + 1] + l[o + 1 + W]) -
+	    (l[o - 1 - W] + 2 * l[o - 1] + l[o - 1 + W]);
+	gy = (l[o - 1 + W] + 2 * l[o + W] + l[o + 1 + W]) -
+	    (l[o - 1 - W] + 2 * l[o - W] + l[o + 1 - W]);
+	return (float)(sqrt(gx * gx + gy * gy) / 8);
+}
+
+/* The gradients of l and of b at the judged pixels (mm); how many. */
+static size_t
+border_gradients(const struct qpx_plane *p, const unsigned char *ring,
+    const float *b, float *g1, float *g2, unsigned char *mm, float *top)
+{
+	size_t	 W = (size_t)p->w, o, k = 0;
+	int	 x, y;
+
+	*top = 0;
+	for (y = 1; y < p->h - 1; y++)
+		for (x = 1; x < p->w - 1; x++) {
 			o = (size_t)y * W + x;
 			if (!p->m[o] || !p->m[o - 1 - W] || !p->m[o + 1 + W] ||
 			    (ring != NULL && !ring[o]))
 				continue;
-			gx = (l[o + 1 - W] + 2 * l[o + 1] + l[o + 1 + W]) -
-			    (l[o - 1 - W] + 2 * l[o - 1] + l[o - 1 + W]);
-			gy = (l[o - 1 + W] + 2 * l[o + W] + l[o + 1 + W]) -
-			    (l[o - 1 - W] + 2 * l[o - W] + l[o + 1 - W]);
-			gm[o] = (float)(sqrt(gx * gx + gy * gy) / 8);
+			g1[o] = sobel_at(p->l, o, W);
+			g2[o] = sobel_at(b, o, W);
+			*top = fmaxf(*top, fmaxf(g1[o], g2[o]));
 			mm[o] = 1;
 			k++;
 		}
-	c = contrast > 0 ? contrast : qpx_percentile(l, p->m, n, 0.95, 1.0) -
-	    qpx_percentile(l, p->m, n, 0.05, 1.0);
-	r = k < 50 || c < 0.02 ? NAN :
-	    qpx_percentile(gm, mm, n, 0.90, 1.0) / c;
-	free(gm);
+	return k;
+}
+
+double
+qpx_edge_sharpness(const struct qpx_plane *p, const unsigned char *ring)
+{
+	size_t		 n = (size_t)p->w * p->h, k;
+	float		*b, *t, *g1, *g2, top = 0;
+	unsigned char	*mm;
+	double		 r = NAN, s1, s2;
+
+	b = malloc(n * sizeof(*b));
+	t = malloc(n * sizeof(*t));
+	g1 = malloc(n * sizeof(*g1));
+	g2 = malloc(n * sizeof(*g2));
+	mm = calloc(n, 1);
+	if (b != NULL && t != NULL && g1 != NULL && g2 != NULL && mm != NULL) {
+		blur_binomial(p->l, b, t, p->w, p->h, QPX_REBLUR_PASSES);
+		k = border_gradients(p, ring, b, g1, g2, mm, &top);
+		if (k >= 50 && top > 0.002) {
+			s1 = qpx_percentile(g1, mm, n, 0.97, top);
+			s2 = qpx_percentile(g2, mm, n, 0.97, top);
+			r = s2 > 0 ? s1 / s2 - 1 : NAN;
+		}
+	}
+	free(b);
+	free(t);
+	free(g1);
+	free(g2);
 	free(mm);
 	return r;
 }

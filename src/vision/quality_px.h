@@ -22,16 +22,13 @@ double	 qpx_percentile(const float *v, const unsigned char *m, size_t n,
 	    double q, double top);
 
 /*
- * Share of the field's cell area in clumps: pixels whose green optical
+ * Share of the field covered by cells: pixels whose green optical
  * density against the background (the 95th percentile of green) is over
- * cut are cell, eroded by one pixel so that cells that only touch part
- * and cells that overlap stay joined; a 4-connected component larger than
- * clump_cells times a red cell's area (a disc of diameter rbc_px plane
- * px) is a clump.  The value is clump area / all cell area, 0..1; NAN
- * when there is no cell pixel or on no memory.
+ * cut, of the pixels inside the field, 0..1.  Where cells lie on cells
+ * the field fills up; a monolayer leaves gaps between them.  NAN with
+ * no background or no field pixel.
  */
-double	 qpx_clump_share(const struct qpx_plane *p, double rbc_px, double cut,
-	    double clump_cells);
+double	 qpx_cover(const struct qpx_plane *p, double cut);
 
 /*
  * Mark in ring (w x h) the border of a cell centred at (cx, cy) with
@@ -40,18 +37,21 @@ double	 qpx_clump_share(const struct qpx_plane *p, double rbc_px, double cut,
 void	 qpx_ring(unsigned char *ring, int w, int h, double cx, double cy,
 	    double rx, double ry);
 
+/* The blur the sharpness measure compares with: QPX_REBLUR_PASSES px^2. */
+#define QPX_REBLUR_PASSES	4
+
 /*
- * Edge sharpness normalised by contrast, at the cells' borders (ring
- * from qpx_ring(); NULL: the whole field): the 90th percentile of the
- * gradient magnitude (Sobel, per plane px) there over contrast (> 0:
- * the cells' own, background grey less theirs; else the field's, grey's
- * 95th minus 5th percentile).  A step edge blurred by a Gaussian of
- * sigma s has its steepest slope at contrast / (s sqrt(2 pi)), so the
- * value falls as 1 / s whatever the stain's strength or the exposure.
- * NAN with under 50 border pixels or no contrast (nothing to judge), or
- * on no memory.
+ * Edge sharpness at the cells' borders (ring from qpx_ring(); NULL: the
+ * whole field), free of the stain's strength and the exposure: the 97th
+ * percentile of the grey gradient (Sobel) there, over the same on the
+ * picture blurred once more by a Gaussian of variance QPX_REBLUR_PASSES
+ * px^2 (sigma 2 px), less 1.  A border already blurred by sigma s px
+ * gives about sqrt(1 + 4 / s^2) - 1: sharp borders change much under the
+ * extra blur, blurred ones little (1.24 at s = 1 px, 0.41 at 2, 0.20 at
+ * 3; a red cell is about 32 px across on the plane it is read on).  NAN
+ * with under 50 border pixels or a flat picture, or on no memory.
  */
 double	 qpx_edge_sharpness(const struct qpx_plane *p,
-	    const unsigned char *ring, double contrast);
+	    const unsigned char *ring);
 
 #endif /* BV_QUALITY_PX_H */
