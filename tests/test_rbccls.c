@@ -179,7 +179,7 @@ main(void)
 	test_offsets();
 	snprintf(dir, sizeof(dir), "%s/../shared/datasets/chula-rbc", top);
 	snprintf(m, sizeof(m), "%s/models/v3.cfg", top);
-	if ((c = rbccls_load(m, err, sizeof(err))) == NULL) {
+	if ((c = rbccls_load(m, 0, err, sizeof(err))) == NULL) {
 		printf("SKIP: %s\n", err);
 		return check_failures ? 1 : 77;
 	}

@@ -50,8 +50,9 @@ int		 engine_xnn_output(const struct engine_xnn *, int k, float *dst,
 		    size_t n, int *layer);
 
 /* A classifier's output (its last layer, e.g. a softmax after a global
- * avgpool; fp32 engine), in darknet's layout: the count written, or -1
- * when the last layer is a yolo layer or dst is shorter. */
+ * avgpool on the fp32 engine, or a convolution's activations on either:
+ * the int8 engine's dequantised), in darknet's layout: the count
+ * written, or -1 when the last layer is a yolo layer or dst is shorter. */
 int		 engine_xnn_result(const struct engine_xnn *, float *dst,
 		    size_t n);
 

@@ -28,16 +28,22 @@ int
 engine_xnn_result(const struct engine_xnn *e, float *dst, size_t n)
 {
 	const struct xlayer *x = &e->l[e->nl - 1];
+	const struct xbuf *b = &e->b[x->out.buf];
 	const float	*p;
-	size_t		 hw = (size_t)x->ow * x->oh, px, ch;
+	const int8_t	*q;
+	size_t		 hw = (size_t)x->ow * x->oh, px, ch, at;
 
-	if (x->type == XL_YOLO || (e->int8 && !e->b[x->out.buf].f32) ||
-	    n < hw * x->oc)
+	if (x->type == XL_YOLO || n < hw * x->oc)
 		return -1;
 	p = xe_loc_ptr(e, &x->out);
+	q = xe_loc_ptr(e, &x->out);
 	for (px = 0; px < hw; px++)	/* NHWC -> darknet's CHW */
-		for (ch = 0; ch < (size_t)x->oc; ch++)
-			dst[ch * hw + px] = p[px * x->out.stride + ch];
+		for (ch = 0; ch < (size_t)x->oc; ch++) {
+			at = px * x->out.stride + ch;
+			/* int8: the real value the quantised one stands for */
+			dst[ch * hw + px] = e->int8 && !b->f32 ?
+			    (float)(q[at] - b->zp) * b->scale : p[at];
+		}
 	return (int)(hw * x->oc);
 }
 

@@ -387,14 +387,21 @@ start_models(struct app *app, const struct config *cfg,
 	    detector_classes(app->det),
 	    json_is_true(json_object_get(app->model_info, "trained")) ?
 	    "trained" : "untrained");
-	/* red-cell morphology classes: optional, beside the detector */
-	if ((app->rbccls = rbccls_load(cfg->model_cfg, err, sizeof(err))) == NULL)
+	/* red-cell morphology classes: optional, beside the detector; both
+	 * classifiers on int8 when the detector's engine is (calibrated) */
+	if ((app->rbccls = rbccls_load(cfg->model_cfg, engine ==
+	    DETECTOR_XNNPACK_INT8, err, sizeof(err))) == NULL)
 		log_info("red-cell morphology classes off: %s", err);
+	else {
+		eng = classifier_engine(app->rbccls, &why);
+		log_info("red-cell morphology classifier: engine %s%s%s", eng,
+		    why[0] != '\0' ? ": " : "", why);
+	}
 	/* the white-cell differential is optional: counts work without it */
 	if (cfg->wbc_cfg[0] == '\0')
 		return 0;
-	app->wbc = classifier_new(cfg->wbc_cfg, cfg->wbc_weights,
-	    cfg->wbc_names, err, sizeof(err));
+	app->wbc = classifier_open(cfg->wbc_cfg, cfg->wbc_weights,
+	    cfg->wbc_names, engine == DETECTOR_XNNPACK_INT8, err, sizeof(err));
 	if (app->wbc == NULL) {
 		log_warnx("white-cell classifier not loaded: %s", err);
 		return 0;

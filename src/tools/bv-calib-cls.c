@@ -16,6 +16,12 @@
  *         and the reasons (plus the same shifts).
  *   yolo  the same for a YOLO-labelled set (raabin-detect: all.txt,
  *         labels/NAME.txt, class 1 = WBC).
+ *   calib8  pbc-cells-like train crops through the fp32 engine: the int8
+ *         activation ranges, written to --out (default W -> W.int8).
+ *   agree8  one split through fp32 and int8: the same top class, the
+ *         probability differences (clsint8.c).
+ * --int8 1 runs eval, bccd and yolo on the int8 engine (refused when the
+ * calibration is missing or the engine falls back to fp32).
  *
  * pbc-cells images are centred on their cell without a box; the crop is
  * the median PBC WBC box (135 px) centred, as bv-train classify-eval.
@@ -27,6 +33,7 @@
 #include "image/imgio.h"
 #include "base/timing.h"
 #include "tools/clscalib.h"
+#include "tools/clsint8.h"
 #include "tools/clsrecs.h"
 #include "tools/perturb.h"
 #include "tools/toolutil.h"
@@ -47,7 +54,7 @@
 struct opts {
 	const char *mode, *cfg, *weights, *names, *data, *split, *out, *model;
 	const char *shift[MAXSHIFT], *dump, *logits;
-	int nshift, limit, normalise;
+	int nshift, limit, normalise, int8;
 	double pass, min_conf;
 };
 
@@ -63,7 +70,9 @@ usage(void)
 	    "--names N --data DIR\n  [--split val] [--out FILE] [--model FILE] "
 	    "[--shift od:R,G,B|wb:R,G,B|blur:S|jpeg:Q|scale:F]...\n"
 	    "  [--pass 0.95] [--min-conf 0.6] [--normalise 0|1] [--limit N] "
-	    "[--dump FILE]\n  [--logits FILE]\n");
+	    "[--dump FILE]\n  [--logits FILE] [--int8 0|1]\n"
+	    "       bv-calib-cls calib8|agree8 (the same options; calib8: "
+	    "--split train)\n");
 }
 
 /* The verdicts of model m on every record. */
@@ -534,10 +543,45 @@ cmd_eval(const struct opts *o)
 	return 0;
 }
 
+/* calib8 and agree8 (clsint8.c), crops white-balanced as the server's. */
+static int
+cmd_int8(const struct opts *o)
+{
+	struct classifier *c8;
+	const char *why;
+	char	 out[PATH_MAX], err[512];
+	size_t	 len = strlen(o->weights);
+	int	 rc;
+
+	in.norm = classifier_ood(in.cls);
+	if (strcmp(o->mode, "calib8") == 0) {
+		if (len > 8 && strcmp(o->weights + len - 8, ".weights") == 0)
+			len -= 8;
+		snprintf(out, sizeof(out), "%.*s.int8", (int)len, o->weights);
+		return clsint8_calib(&in, o->split, o->out ? o->out : out) ==
+		    0 ? 0 : 1;
+	}
+	if ((c8 = classifier_open(o->cfg, o->weights, o->names, 1, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, "bv-calib-cls: %s\n", err);
+		return 1;
+	}
+	if (strcmp(classifier_engine(c8, &why), "xnnpack-int8") != 0) {
+		fprintf(stderr, "bv-calib-cls: no int8 engine: %s\n", why);
+		classifier_free(c8);
+		return 1;
+	}
+	rc = clsint8_agree(&in, c8, o->split,
+	    wbcood_temperature(classifier_ood(in.cls)));
+	classifier_free(c8);
+	return rc == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o = { 0 };
+	const char *why;
 	char	 err[512];
 	int	 i;
 
@@ -569,6 +613,7 @@ main(int argc, char **argv)
 		else if (strcmp(a, "--min-conf") == 0) o.min_conf = atof(v);
 		else if (strcmp(a, "--limit") == 0) o.limit = atoi(v);
 		else if (strcmp(a, "--normalise") == 0) o.normalise = atoi(v);
+		else if (strcmp(a, "--int8") == 0) o.int8 = atoi(v);
 		else if (strcmp(a, "--shift") == 0 && o.nshift < MAXSHIFT)
 			o.shift[o.nshift++] = v;
 		else {
@@ -582,9 +627,14 @@ main(int argc, char **argv)
 		usage();
 		return 2;
 	}
-	if ((in.cls = classifier_new(o.cfg, o.weights, o.names, err,
+	if ((in.cls = classifier_open(o.cfg, o.weights, o.names, o.int8, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, "bv-calib-cls: %s\n", err);
+		return 1;
+	}
+	if (o.int8 && strcmp(classifier_engine(in.cls, &why),
+	    "xnnpack-int8") != 0) {
+		fprintf(stderr, "bv-calib-cls: no int8 engine: %s\n", why);
 		return 1;
 	}
 	ncls = classifier_classes(in.cls);
@@ -598,6 +648,8 @@ main(int argc, char **argv)
 	in.nshift = o.nshift;
 	if (strcmp(o.mode, "fit") == 0)
 		return cmd_fit(&o);
+	if (strcmp(o.mode, "calib8") == 0 || strcmp(o.mode, "agree8") == 0)
+		return cmd_int8(&o);
 	if (strcmp(o.mode, "eval") == 0 || strcmp(o.mode, "bccd") == 0 ||
 	    strcmp(o.mode, "yolo") == 0)
 		return cmd_eval(&o);

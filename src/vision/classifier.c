@@ -6,7 +6,16 @@
  * out of the rest of the server.  The crop is the caller's (wbctype.c,
  * with the geometry training used); this only runs the net: on XNNPACK
  * (fp32, engine_xnn.c; the same outputs within 1e-5, tests/test_engine)
- * when this build has it and every layer maps, else on libdarknet.
+ * when this build has it and every layer maps, else on libdarknet.  With
+ * int8 asked for (classifier_open()) and a calibration beside the weights
+ * (X.weights -> X.int8, bv-calib-cls calib8 on training crops), the
+ * engine's int8 path runs the layers up to the features instead; the
+ * 1x1 class layer stays fp32 (below), so only the features are
+ * quantised.  fp32 stays the reference (classifier_new(), engine =
+ * xnnpack in bloodview.conf).  The calibration names the weights it was
+ * made with (their SHA-256, a last line the engine does not read): ranges
+ * of other weights would quantise silently wrong, so they are refused
+ * (fp32 then, and classifier_engine() says why).
  *
  * The abstention rule (wbcood.c) needs more than the softmax: the logits
  * and the pooled features before the class layer.  For a cfg that ends
@@ -23,6 +32,7 @@
 #include "vision/classifier.h"
 #include "vision/wbcood.h"
 #include "engine/engine_xnn.h"
+#include "base/sha256.h"
 
 #include <darknet.h>
 
@@ -34,6 +44,7 @@
 #include <unistd.h>
 
 #define CLS_NAMES_MAX	32
+#define CLS_TAG		"weights sha256 "	/* the calibration's last line */
 
 struct classifier {
 	network	*net;
@@ -42,7 +53,9 @@ struct classifier {
 	char	*names[CLS_NAMES_MAX];
 	float	*input;
 	struct engine_xnn *xnn;	/* NULL: libdarknet runs it */
-	char	 why[256];	/* why not XNNPACK */
+	int	 int8;		/* xnn is the int8 engine */
+	char	*weights;	/* the weights' path (calibration tag) */
+	char	 why[256];	/* why not XNNPACK (or not int8) */
 	int	 nf;		/* pooled features (0: no split head) */
 	int	 flayer;	/* the features' layer (darknet path) */
 	float	*hw, *hb;	/* the 1x1 class layer: classes x nf, classes */
@@ -110,9 +123,100 @@ load_ood(struct classifier *c, const char *weights, char *err, size_t errsz)
 	return c->ood != NULL ? 0 : -1;
 }
 
+/* The SHA-256 of file path in hex: 0, or -1 when it cannot be read. */
+static int
+file_sha256(const char *path, char hex[SHA256_HEX])
+{
+	struct sha256	 s;
+	unsigned char	 buf[65536], d[SHA256_LEN];
+	size_t		 n;
+	FILE		*f;
+	int		 i, bad;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return -1;
+	sha256_init(&s);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		sha256_update(&s, buf, n);
+	bad = ferror(f);
+	fclose(f);
+	if (bad)
+		return -1;
+	sha256_final(&s, d);
+	for (i = 0; i < SHA256_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	return 0;
+}
+
+/* 1 when calibration file path ends with the tag of these weights. */
+static int
+calib_of(const char *path, const char *weights)
+{
+	char	 line[256], tag[256] = "", want[SHA256_HEX];
+	FILE	*f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, CLS_TAG, strlen(CLS_TAG)) == 0)
+			snprintf(tag, sizeof(tag), "%.64s",
+			    line + strlen(CLS_TAG));
+	fclose(f);
+	return file_sha256(weights, want) == 0 && strcmp(tag, want) == 0;
+}
+
+/* X.weights -> X.int8 in buf: -1 when it does not fit or is absent. */
+static int
+int8_path(const char *weights, char *buf, size_t sz)
+{
+	size_t	 len = strlen(weights);
+	int	 n;
+
+	if (len > 8 && strcmp(weights + len - 8, ".weights") == 0)
+		len -= 8;
+	n = snprintf(buf, sz, "%.*s.int8", (int)len, weights);
+	return n < 0 || (size_t)n >= sz || access(buf, R_OK) == -1 ? -1 : 0;
+}
+
+/*
+ * The XNNPACK engine over the layers up to the features (all of them
+ * without a split head): int8 when asked and calibrated, else fp32 (why
+ * says what stopped int8).  c->xnn stays NULL when neither maps.
+ */
+static void
+open_engine(struct classifier *c, const char *weights, int int8)
+{
+	char	 calib[4200];
+	int	 n = c->net->n;
+
+	if (c->nf > 0)
+		c->net->n = c->flayer + 1;
+	if (int8 && int8_path(weights, calib, sizeof(calib)) == -1)
+		snprintf(c->why, sizeof(c->why), "no int8 calibration beside "
+		    "%.200s", weights);
+	else if (int8 && !calib_of(calib, weights))
+		snprintf(c->why, sizeof(c->why), "int8 calibration %.90s: "
+		    "not made with %.90s (bv-calib-cls calib8)", calib,
+		    weights);
+	else if (int8 && (c->xnn = engine_xnn_new(c->net, calib, 1, c->why,
+	    sizeof(c->why))) != NULL)
+		c->int8 = 1;
+	if (c->xnn == NULL)
+		c->xnn = engine_xnn_new(c->net, NULL, 1, c->why,
+		    sizeof(c->why));
+	c->net->n = n;
+}
+
 struct classifier *
 classifier_new(const char *cfg, const char *weights, const char *names,
     char *err, size_t errsz)
+{
+	return classifier_open(cfg, weights, names, 0, err, errsz);
+}
+
+struct classifier *
+classifier_open(const char *cfg, const char *weights, const char *names,
+    int int8, char *err, size_t errsz)
 {
 	struct classifier	*c;
 	FILE			*f;
@@ -128,6 +232,10 @@ classifier_new(const char *cfg, const char *weights, const char *names,
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		snprintf(err, errsz, "out of memory");
 		return NULL;
+	}
+	if ((c->weights = strdup(weights)) == NULL) {
+		snprintf(err, errsz, "out of memory");
+		goto fail;
 	}
 	if ((f = fopen(names, "r")) == NULL) {
 		snprintf(err, errsz, "names %s: %s", names, strerror(errno));
@@ -167,15 +275,9 @@ classifier_new(const char *cfg, const char *weights, const char *names,
 	/* the faster engine when it maps every layer (then darknet's copy of
 	 * the weights is freed: the engine keeps its own); else darknet's.
 	 * With a split head it maps the layers up to the features' only. */
-	if (engine_xnn_available()) {
-		int	 n = c->net->n;
-
-		if (c->nf > 0)
-			c->net->n = c->flayer + 1;
-		c->xnn = engine_xnn_new(c->net, NULL, 1, c->why,
-		    sizeof(c->why));
-		c->net->n = n;
-	} else
+	if (engine_xnn_available())
+		open_engine(c, weights, int8);
+	else
 		snprintf(c->why, sizeof(c->why), "built without XNNPACK");
 	if (c->xnn != NULL) {
 		free_network(c->net);
@@ -200,6 +302,7 @@ classifier_free(struct classifier *c)
 	for (i = 0; i < CLS_NAMES_MAX; i++)
 		free(c->names[i]);
 	free(c->input);
+	free(c->weights);
 	free(c->hw);
 	free(c->hb);
 	free(c->fmap);
@@ -319,6 +422,47 @@ const char *
 classifier_engine(const struct classifier *c, const char **why)
 {
 	if (why != NULL)
-		*why = c->xnn != NULL ? "" : c->why;
-	return c->xnn != NULL ? "xnnpack" : "darknet";
+		*why = c->xnn != NULL && c->int8 ? "" : c->why;
+	return c->xnn == NULL ? "darknet" : c->int8 ? "xnnpack-int8" :
+	    "xnnpack";
+}
+
+int
+classifier_calib_start(struct classifier *c)
+{
+	if (c->xnn == NULL || c->int8)
+		return -1;
+	engine_xnn_calib_start(c->xnn);
+	return 0;
+}
+
+int
+classifier_calib_write(const struct classifier *c, const char *path,
+    char *err, size_t errsz)
+{
+	char	 hex[SHA256_HEX];
+	FILE	*f;
+	int	 bad = 0;
+
+	if (c->xnn == NULL || c->int8) {
+		snprintf(err, errsz, "calibration needs the fp32 xnnpack "
+		    "engine");
+		return -1;
+	}
+	if (file_sha256(c->weights, hex) == -1) {
+		snprintf(err, errsz, "%s: %s", c->weights, strerror(errno));
+		return -1;
+	}
+	if (engine_xnn_calib_write(c->xnn, path, err, errsz) == -1)
+		return -1;
+	if ((f = fopen(path, "a")) != NULL) {
+		bad = fprintf(f, "%s%s\n", CLS_TAG, hex) < 0;
+		bad |= fclose(f) != 0;
+	}
+	if (f == NULL || bad) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		unlink(path);
+		return -1;
+	}
+	return 0;
 }

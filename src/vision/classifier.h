@@ -16,6 +16,14 @@ struct wbcood;
  */
 struct classifier *classifier_new(const char *cfg, const char *weights,
 		    const char *names, char *err, size_t errsz);
+/*
+ * The same, int8 != 0: the int8 engine with the calibration beside the
+ * weights (X.weights -> X.int8) when there is one and every layer maps,
+ * else fp32 (classifier_engine() says which, and why not int8).
+ * classifier_new() is classifier_open(..., 0, ...): fp32, the reference.
+ */
+struct classifier *classifier_open(const char *cfg, const char *weights,
+		    const char *names, int int8, char *err, size_t errsz);
 void		 classifier_free(struct classifier *);
 
 /* Input side n (n x n planar float RGB in [0, 1]) and its buffer. */
@@ -45,8 +53,17 @@ int		 classifier_set_ood(struct classifier *, struct wbcood *ood);
 int		 classifier_classes(const struct classifier *);
 const char	*classifier_class_name(const struct classifier *, int cls);
 
-/* "xnnpack" (fp32) or "darknet": what runs it; *why (may be NULL) says
- * why not XNNPACK ("" when it is). */
+/* "xnnpack-int8", "xnnpack" (fp32) or "darknet": what runs it; *why (may
+ * be NULL) says why not XNNPACK int8 ("" when it is). */
 const char	*classifier_engine(const struct classifier *, const char **why);
+
+/*
+ * int8 calibration (fp32 XNNPACK engine only, -1 otherwise): record the
+ * activation ranges of every run from now on; write them (the file
+ * classifier_open() reads: X.int8 beside X.weights).  For bv-calib-cls.
+ */
+int		 classifier_calib_start(struct classifier *);
+int		 classifier_calib_write(const struct classifier *,
+		    const char *path, char *err, size_t errsz);
 
 #endif /* BV_CLASSIFIER_H */

@@ -27,7 +27,7 @@
 #include <string.h>
 
 struct classifier *
-rbccls_load(const char *beside, char *err, size_t errsz)
+rbccls_load(const char *beside, int int8, char *err, size_t errsz)
 {
 	char		 dir[4096], cfg[4200], w[4200], names[4200];
 	const char	*slash = strrchr(beside, '/');
@@ -40,7 +40,7 @@ rbccls_load(const char *beside, char *err, size_t errsz)
 	snprintf(cfg, sizeof(cfg), "%s/v1-rbcmorph.cfg", dir);
 	snprintf(w, sizeof(w), "%s/v1-rbcmorph.weights", dir);
 	snprintf(names, sizeof(names), "%s/v1-rbcmorph.names", dir);
-	return classifier_new(cfg, w, names, err, errsz);
+	return classifier_open(cfg, w, names, int8, err, errsz);
 }
 
 /* Classify and judge one crop of geometry g into t. */

@@ -33,9 +33,11 @@ struct rbccls_cell {
 /*
  * Load models/v1-rbcmorph.{cfg,weights,names} (and its .json rule) from
  * the folder of the detector's cfg path beside: NULL with the reason in
- * err when absent or unreadable (morphology then has no classes).
+ * err when absent or unreadable (morphology then has no classes).  int8:
+ * on the int8 engine when v1-rbcmorph.int8 is there (classifier_open()).
  */
-struct classifier *rbccls_load(const char *beside, char *err, size_t errsz);
+struct classifier *rbccls_load(const char *beside, int int8, char *err,
+		    size_t errsz);
 
 /*
  * Classify every cell that m[i] says was measured (RBCMORPH_OK): its crop
