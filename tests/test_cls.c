@@ -406,6 +406,94 @@ test_stain(void)
 	CHECK(wbcood_stain(in, 8, NULL, st) == -1);	/* 64 pixels < 100 */
 }
 
+/* The per-pixel test the stain statistics used before (wbcood.c's span). */
+static int
+ref_inside(const struct cellcrop *g, int side, int u, int v)
+{
+	float	 step = g->side / side;
+	float	 cx = g->sx0 + (u + 0.5f) * step, cy = g->sy0 + (v + 0.5f) * step;
+
+	return cx >= g->x0 && cx < g->x1 && cy >= g->y0 && cy < g->y1;
+}
+
+/*
+ * The optical densities as the plain loop took them: -log(max(x, 1e-3)
+ * / bg) per pixel in the image, averaged; bg from wbcood_stain's own
+ * stats[0..2] (their pixels are checked by the count below).
+ */
+static void
+ref_od(const float *in, int side, const struct cellcrop *g, const float *st,
+    double *od, long *n)
+{
+	size_t	 plane = (size_t)side * side;
+
+	*n = 0;
+	od[0] = od[1] = od[2] = 0;
+	for (int v = 0; v < side; v++)
+		for (int u = 0; u < side; u++) {
+			if (!ref_inside(g, side, u, v))
+				continue;
+			(*n)++;
+			for (int c = 0; c < 3; c++)
+				od[c] -= log(fmax(in[c * plane + (size_t)v *
+				    side + u], 1e-3) / (double)st[c]);
+		}
+	for (int c = 0; c < 3; c++)
+		od[c] /= (double)*n;
+}
+
+/*
+ * Stain statistics on random crops partly outside the image against the
+ * plain per-pixel loop: the same pixels (a crop with under 100 inside
+ * refused alike), mean optical densities within 2e-6 (float stats of a
+ * double sum taken 32 pixels a log at a time).
+ */
+static void
+test_stain_same(void)
+{
+	enum { W = 120, H = 90 };
+	static unsigned char rgb[W * H * 3];
+	static float in[3 * 96 * 96], st[9];
+	static const int ns[] = { 96, 48 };
+	unsigned long long rs = 0x9E3779B97F4A7C15ULL;
+	struct cellcrop g;
+	double	 od[3], worst = 0;
+	long	 n;
+	int	 tried = 0, agree = 0;
+
+	for (size_t i = 0; i < sizeof rgb; i++)
+		rgb[i] = (unsigned char)(urand(&rs) * 256);
+	for (int t = 0; t < 200; t++) {
+		int	 side = ns[t % 2], rc;
+		float	 x0 = (float)(urand(&rs) * 1.4 * W - 0.3 * W);
+		float	 y0 = (float)(urand(&rs) * 1.4 * H - 0.3 * H);
+		float	 sz = (float)(10 + urand(&rs) * 80);
+
+		if (cellcrop_geom(x0, y0, x0 + sz, y0 + sz, 0.2f, W, H,
+		    &g) == -1)
+			continue;
+		cellcrop_sample(rgb, W, H, &g, side, in);
+		rc = wbcood_stain(in, side, &g, st);
+		ref_od(in, side, &g, st, od, &n);
+		tried++;
+		if (n < 100) {
+			agree += rc == -1;
+			continue;
+		}
+		if (rc != 0)
+			continue;
+		for (int c = 0; c < 3; c++)
+			worst = fmax(worst, fabs(od[c] - st[6 + c]));
+		agree += fabs(od[0] - st[6]) < 2e-6 &&
+		    fabs(od[1] - st[7]) < 2e-6 && fabs(od[2] - st[8]) < 2e-6;
+	}
+	printf("# stain: %d of %d random crops as the per-pixel loop "
+	    "(largest optical-density difference %.3g)\n", agree, tried,
+	    worst);
+	CHECK(tried > 100);
+	CHECK(agree == tried);
+}
+
 int
 main(void)
 {
@@ -416,5 +504,6 @@ main(void)
 	test_calibration();
 	test_rule();
 	test_stain();
+	test_stain_same();
 	return check_done("test_cls");
 }
