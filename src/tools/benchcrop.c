@@ -59,16 +59,23 @@ bc_once(struct classifier *c, const struct img *im, const struct cellcrop *g,
 
 int
 benchcrop_run(const char *cfg, const char *wts, const char *names,
-    const struct img *im, double box, int runs)
+    const struct img *im, double box, int runs, int int8)
 {
 	struct classifier	*c;
 	struct cellcrop		 g;
 	char			 err[512];
 	double			*ms, one[BC_N + 1], cx = im->w / 2.0, cy = im->h / 2.0;
 	volatile unsigned char	*sweep;
+	const char		*why;
 
-	if ((c = classifier_new(cfg, wts, names, err, sizeof(err))) == NULL) {
+	if ((c = classifier_open(cfg, wts, names, int8, err,
+	    sizeof(err))) == NULL) {
 		fprintf(stderr, "bv-bench --crops: %s\n", err);
+		return 1;
+	}
+	if (int8 && strcmp(classifier_engine(c, &why), "xnnpack-int8") != 0) {
+		fprintf(stderr, "bv-bench --crops: no int8 engine: %s\n", why);
+		classifier_free(c);
 		return 1;
 	}
 	if (classifier_classes(c) > WBCOOD_MAX_CLASSES ||

@@ -17,7 +17,8 @@
  * prints its median: for instruction counts under callgrind, where the
  * other paths would only add noise and hours.  --crops BOX (a
  * classifier: models/v2-wbc, v1-rbcmorph) times one crop's steps instead,
- * warm and cache-cold (benchcrop.c).
+ * warm and cache-cold, on fp32 and on int8 (--only fp32|int8: one)
+ * (benchcrop.c).
  */
 
 #include "vision/annotate.h"
@@ -616,9 +617,19 @@ main(int argc, char *argv[])
 		fprintf(stderr, "%s: cannot decode\n", o.image);
 		return 1;
 	}
-	if (o.crops > 0)	/* a classifier: one crop's steps */
-		return benchcrop_run(o.cfg, o.wts, o.names, &im, o.crops,
-		    o.runs);
+	if (o.crops > 0) {	/* a classifier: one crop's steps, fp32 and
+				 * int8 (or the one --only names) */
+		int	 rc = 0;
+
+		if (o.only == NULL || strcmp(o.only, "fp32") == 0)
+			rc |= benchcrop_run(o.cfg, o.wts, o.names, &im,
+			    o.crops, o.runs, 0);
+		if (o.only == NULL || strcmp(o.only, "int8") == 0)
+			rc |= benchcrop_run(o.cfg, o.wts, o.names, &im,
+			    o.crops, o.runs, 1);
+		imgio_free(&im);
+		return rc;
+	}
 	net = load_network((char *)o.cfg, (char *)o.wts, 0);
 	set_batch_network(net, 1);
 	w = network_width(net);
