@@ -170,6 +170,8 @@ printf '%s\n' '{"before": {"held_ap": 0.70, "held_bias": -0.15, "val_ap": [0.90]
     --model "$model" --names "$names" --cfg "$cfg" --weights "$weights" \
     --info "$info" --figures "$work/fx.json" > "$work/adopt" 2>&1 &&
     grep -q "adopted" "$work/adopt" && ok "fixture candidate: $(cat "$work/adopt")" || bad "fixture: $(cat "$work/adopt")"
+# run here (as root under CI) it kept the model as root: the server's user owns the store
+[ "$(id -u)" = 0 ] && chown -R www-data:www-data "$BV_RESULTS/microscopes"
 api GET bench-2 > /dev/null
 adopted=$(json "$work/b" 'j["adaptation"]')
 [ "$adopted" = $((vers + 1)) ] && ok "the microscope's current version is the candidate's ($adopted)" || bad "current: $(cat "$work/b")"
@@ -205,6 +207,30 @@ frame 1
 fboxes | cmp -s - "$work/frame-shipped" && ok "... with the boxes of a frame from no microscope" || bad "frame without microscope differs"
 cmp -s "$work/frame-adapted" "$work/frame-shipped" && bad "the adopted model's frame boxes equal the shipped model's" ||
     ok "the adopted model's frame boxes differ from the shipped model's ($(json "$work/f.json" 'len(j["boxes"])') boxes shipped)"
+# export -> import: bench-2's model file carries its adopted model and the
+# evaluation that adopted it; imported as bench-3 (another box would) it
+# is served; the shipped model's file (a microscope with none) is kept only
+curl -s -o "$work/m2.bvpack" "$BV_URL/api/microscopes/bench-2/model"
+curl -s -o "$work/m0.bvpack" "$BV_URL/api/microscopes/other-bench/model"
+cmp -s "$work/m2.bvpack" "$work/m0.bvpack" && bad "bench-2 exports the shipped model" ||
+    ok "bench-2 exports its adopted model, not the shipped one"
+c=$(curl -s -o "$work/b" -w '%{http_code}' --data-binary "@$work/m2.bvpack" "$BV_URL/api/microscopes/bench-3/model")
+[ "$c $(json "$work/b" '(j["served"], j["adaptation"] == j["kept"], j["versions"][-1]["after"]["held_ap"])')" = "200 (True, True, 0.82)" ] &&
+    ok "imported as bench-3: served, current version $(json "$work/b" 'j["kept"]') ($(json "$work/b" 'j["why"]'))" ||
+    bad "import of the adopted model -> $c $(head -c 400 "$work/b")"
+upload 1 bench-3
+[ "$(json "$work/u.json" 'j["adaptation"]["kind"]')" = model ] && dets | cmp -s - "$work/det-adapted" &&
+    ok "bench-3's upload runs the imported model: bench-2's adopted detections exactly" ||
+    bad "bench-3 upload: $(json "$work/u.json" 'j.get("adaptation")')"
+c=$(curl -s -o "$work/b" -w '%{http_code}' --data-binary "@$work/m0.bvpack" "$BV_URL/api/microscopes/bench-4/model")
+[ "$c $(json "$work/b" '(j["served"], j["adaptation"])')" = "200 (False, 0)" ] &&
+    ok "the shipped model's file is kept, not served: $(json "$work/b" 'j["why"]')" || bad "shipped import -> $c $(head -c 400 "$work/b")"
+upload 1 bench-4
+[ "$(json "$work/u.json" 'j["adaptation"]')" = None ] && ok "bench-4's upload runs the shipped model" || bad "bench-4: $(json "$work/u.json" 'j.get("adaptation")')"
+c=$(api POST bench-3/rollback '{}')
+upload 1 bench-3
+[ "$c $(json "$work/u.json" 'j["adaptation"]')" = "200 None" ] && dets | cmp -s - "$work/det-shipped" &&
+    ok "bench-3 rolled back: its next upload runs the shipped model" || bad "bench-3 rollback: $c $(json "$work/u.json" 'j.get("adaptation")')"
 # a new job on a microscope that runs an adopted model starts from it
 # and must beat it (the candidate is compared with what runs now)
 api GET bench-2 > /dev/null

@@ -478,6 +478,97 @@ test_candidate(void)
 	CHECK(system(cmd) == 0);
 }
 
+/* Whether microscopes/models/<ent> exists under dir. */
+static int
+has_model(const char *dir, const char *ent)
+{
+	char	 path[512];
+
+	snprintf(path, sizeof(path), "%s/microscopes/%s", dir, ent);
+	return access(path, F_OK) == 0;
+}
+
+/*
+ * An evaluation killed between keeping its model folder and recording
+ * the version leaves a folder no version names: the next record (or
+ * import) of that microscope removes it, under its lock; the kept
+ * model's folder and another microscope's ("bench-2-x") stay.
+ */
+static void
+test_sweep(void)
+{
+	char			 dir[] = "/tmp/test-micsweep.XXXXXX", cmd[64];
+	char			 cfg[128], w[128], kept[128], lost[128];
+	char			 other[128], why[8] = "";
+	struct micadapt_eval	 cur = { 0.70, -0.150, { 0.969 }, 1 };
+	struct micadapt_eval	 good = { 0.82, -0.040, { 0.968 }, 1 };
+	struct micstore_file	 f[1] = { { "model.cfg", "[net]\n", 6 } };
+	struct micmodel_paths	 p;
+	json_t			*st;
+	int			 fd;
+
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK((fd = open(dir, O_RDONLY | O_DIRECTORY)) >= 0);
+	snprintf(cfg, sizeof(cfg), "%s/c.cfg", dir);
+	snprintf(w, sizeof(w), "%s/w.weights", dir);
+	CHECK(put_file(dir, "c.cfg", "[net]\nwidth=32\n") == 0);
+	CHECK(put_file(dir, "w.weights", "0123456789") == 0);
+	p = (struct micmodel_paths){ cfg, w, "" };
+	CHECK(micmodel_record_candidate(fd, "bench-2", "v3", "run-a", &p, &cur,
+	    &good, 1, why) == 1);
+	st = micstore_load(fd, "bench-2");
+	CHECK(micmodel_current(st, "v3", kept, sizeof(kept)) == 1);
+	json_decref(st);
+	/* killed after keeping, before recording; another microscope's */
+	CHECK(micstore_put_model(fd, "bench-2", f, 1, lost, sizeof(lost)) ==
+	    0);
+	CHECK(micstore_put_model(fd, "bench-2-x", f, 1, other,
+	    sizeof(other)) == 0);
+	CHECK(has_model(dir, kept) && has_model(dir, lost) &&
+	    has_model(dir, other));
+	/* the next evaluation (refused: no files of its own) sweeps */
+	CHECK(micmodel_record_candidate(fd, "bench-2", "v3", "run-b", &p, &cur,
+	    &cur, 0, why) == 2);
+	CHECK(!has_model(dir, lost));
+	CHECK(has_model(dir, kept) && has_model(dir, other));
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK(system(cmd) == 0);
+}
+
+/* An imported model pack is served only when the rule adopted it for
+ * the model this box runs (micmodel_import_served()). */
+static void
+test_import_served(void)
+{
+	static const char *const man[] = {
+	    "{\"model\":\"v3\",\"adaptation\":0}",
+	    "{\"model\":\"v2\",\"adaptation\":2,\"evaluation\":{"
+	    "\"adopted\":true,\"before\":{\"held_ap\":0.7},\"after\":{"
+	    "\"held_ap\":0.82}}}",
+	    "{\"model\":\"v3\",\"adaptation\":2,\"evaluation\":{"
+	    "\"adopted\":false,\"before\":{\"held_ap\":0.7},\"after\":{"
+	    "\"held_ap\":0.82}}}",
+	    "{\"model\":\"v3\",\"adaptation\":2,\"evaluation\":{"
+	    "\"adopted\":true,\"before\":{\"held_ap\":0.7}}}",
+	    "{\"model\":\"v3\",\"adaptation\":2,\"evaluation\":{"
+	    "\"adopted\":true,\"before\":{\"held_ap\":0.7},\"after\":{"
+	    "\"held_ap\":0.82}}}" };
+	static const int want[] = { 0, 0, 0, 0, 1 };
+	char	 why[256];
+	json_t	*m;
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		CHECK((m = json_loads(man[i], 0, NULL)) != NULL);
+		CHECK(micmodel_import_served(m, "v3", why, sizeof(why)) ==
+		    want[i]);
+		CHECK(strncmp(why, want[i] ? "used" : "not used", want[i] ?
+		    4 : 8) == 0);
+		json_decref(m);
+	}
+	CHECK(strstr(why, "0.700 -> 0.820") != NULL);
+}
+
 int
 main(void)
 {
@@ -490,5 +581,7 @@ main(void)
 	test_versions();
 	test_store();
 	test_candidate();
+	test_sweep();
+	test_import_served();
 	return check_done("test_microscope");
 }

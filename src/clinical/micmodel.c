@@ -5,9 +5,15 @@
  * import compares three things with the running model before keeping
  * anything: the cfg's layer signature, the class names, and the weights
  * file's size, which for the same layers and the same header is fixed.
+ *
+ * A microscope's export carries its adopted fine-tuned model when it has
+ * one, with the evaluation that adopted it; on import that model is
+ * served (made current, the previous version kept for one rollback) only
+ * when the pack says the rule adopted it for the same running model.
  */
 
 #include "clinical/micmodel.h"
+#include "base/log.h"
 #include "base/timing.h"
 #include "store/micpack.h"
 #include "store/micstore.h"
@@ -123,8 +129,8 @@ micmodel_signature(const char *cfg, size_t len)
 
 int
 micmodel_export(const struct micmodel_paths *p, const char *model,
-    int adaptation, const char *const *names, int ncls, unsigned char **out,
-    size_t *outlen)
+    int adaptation, const json_t *evaluation, const char *const *names,
+    int ncls, unsigned char **out, size_t *outlen)
 {
 	struct micpack	 pk;
 	unsigned char	*cfg = NULL, *w = NULL, *info = NULL;
@@ -153,6 +159,9 @@ micmodel_export(const struct micmodel_paths *p, const char *model,
 	    json_integer(adaptation));
 	json_object_set_new(pk.manifest, "classes", json_incref(cls));
 	json_object_set_new(pk.manifest, "network", json_string(sig));
+	if (evaluation != NULL)
+		json_object_set(pk.manifest, "evaluation",
+		    (json_t *)evaluation);
 	rc = micpack_dump(&pk, out, outlen);
 out:
 	json_decref(cls);
@@ -164,7 +173,83 @@ out:
 	return rc;
 }
 
+int
+micmodel_export_for(int results_fd, const char *results_dir,
+    const char *name, const struct micmodel_paths *shipped,
+    const char *model, const char *const *names, int ncls,
+    unsigned char **out, size_t *outlen, int *version)
+{
+	char			 dir[MICSTORE_NAME_MAX + 64], c[4096], w[4096];
+	char			 i[4096];
+	json_t			*st = micstore_load(results_fd, name), *v, *ev;
+	struct micmodel_paths	 p;
+	int			 rc;
+
+	*version = st != NULL ? micmodel_current(st, model, dir, sizeof(dir)) :
+	    0;
+	if (*version <= 0 || micstore_model_path(results_dir, dir,
+	    "model.cfg", c, sizeof(c)) == -1 || micstore_model_path(
+	    results_dir, dir, "model.weights", w, sizeof(w)) == -1 ||
+	    micstore_model_path(results_dir, dir, "model.json", i,
+	    sizeof(i)) == -1) {
+		json_decref(st);
+		*version = 0;
+		return micmodel_export(shipped, model, 0, NULL, names, ncls,
+		    out, outlen);
+	}
+	v = json_array_get(json_object_get(st, "versions"),
+	    (size_t)*version - 1);
+	ev = json_pack("{s:b,s:O?,s:O?,s:O?}", "adopted", 1, "why",
+	    json_object_get(v, "why"), "before", json_object_get(v, "before"),
+	    "after", json_object_get(v, "after"));
+	p = (struct micmodel_paths){ c, w, i };
+	rc = ev == NULL ? -1 : micmodel_export(&p, model, *version, ev, names,
+	    ncls, out, outlen);
+	json_decref(ev);
+	json_decref(st);
+	return rc;
+}
+
 /* ---- import -------------------------------------------------------------- */
+
+int
+micmodel_import_served(const json_t *man, const char *model, char *why,
+    size_t whylen)
+{
+	const json_t	*ev = json_object_get(man, "evaluation");
+	const char	*m = json_string_value(json_object_get(man, "model"));
+	json_int_t	 a = json_integer_value(json_object_get(man,
+			    "adaptation"));
+	double		 b, f;
+
+	if (a <= 0 || !json_is_object(ev)) {
+		snprintf(why, whylen, "not used for counting: the file holds "
+		    "a model no microscope adopted (adaptation 0)");
+		return 0;
+	}
+	if (m == NULL || model == NULL || strcmp(m, model) != 0) {
+		snprintf(why, whylen, "not used for counting: it was "
+		    "fine-tuned from %s, this box runs %s", m ? m : "another "
+		    "model", model ? model : "no model");
+		return 0;
+	}
+	b = json_number_value(json_object_get(json_object_get(ev, "before"),
+	    "held_ap"));
+	f = json_number_value(json_object_get(json_object_get(ev, "after"),
+	    "held_ap"));
+	if (!json_is_true(json_object_get(ev, "adopted")) ||
+	    !json_is_number(json_object_get(json_object_get(ev, "before"),
+	    "held_ap")) || !json_is_number(json_object_get(json_object_get(
+	    ev, "after"), "held_ap"))) {
+		snprintf(why, whylen, "not used for counting: the file does "
+		    "not record the evaluation that adopted it");
+		return 0;
+	}
+	snprintf(why, whylen, "used for counting: adopted as adaptation "
+	    "%lld on the box that made it (held-out mAP %.3f -> %.3f)",
+	    (long long)a, b, f);
+	return 1;
+}
 
 /* The pack's members m against the running model: 0, or -1 with err. */
 static int
@@ -224,17 +309,46 @@ out:
 	return ok;
 }
 
+/* A model's three files to keep for microscope name (keep()). */
+struct keep {
+	int				 results_fd;
+	const char			*name;
+	const struct micstore_file	*files;	/* NULL: nothing to keep */
+	char				 dir[MICSTORE_NAME_MAX + 64];
+};
+
+/*
+ * Under name's lock (a micstore_update() fn): remove the model folders
+ * no version names (files kept by an evaluation or an import killed
+ * before it recorded them), then keep k's files in a new folder, k->dir.
+ * Keeping and recording under one lock, nothing in between is swept.
+ * 0, or -1 with errno.
+ */
+static int
+keep(const json_t *state, struct keep *k)
+{
+	int	 n;
+
+	k->dir[0] = '\0';
+	if ((n = micstore_sweep_models(k->results_fd, k->name, state)) > 0)
+		log_info("microscope %s: %d unrecorded model folder(s) "
+		    "removed", k->name, n);
+	return k->files == NULL ? 0 : micstore_put_model(k->results_fd,
+	    k->name, k->files, 3, k->dir, sizeof(k->dir));
+}
+
 struct add_ver {
 	const json_t	*man;
-	const char	*dir;
-	int		 version;
+	const char	*why;
+	struct keep	 k;
+	int		 version, served;
 };
 
 static int
 add_version_fn(json_t *state, void *argp)
 {
 	struct add_ver	*a = argp;
-	json_t		*vs = json_object_get(state, "versions"), *v;
+	json_t		*vs = json_object_get(state, "versions"), *v, *ev;
 	char		 at[64];
 
 	if (!json_is_array(vs) || json_array_size(vs) >=
@@ -242,6 +356,8 @@ add_version_fn(json_t *state, void *argp)
 		errno = ENOSPC;
 		return -1;
 	}
+	if (keep(state, &a->k) == -1)
+		return -1;
 	a->version = (int)json_array_size(vs) + 1;
 	timing_now_iso(at, sizeof(at));
 	v = json_pack("{s:i,s:s,s:s,s:O,s:O,s:s,s:b,s:b}", "version",
@@ -249,25 +365,37 @@ add_version_fn(json_t *state, void *argp)
 	    json_object_get(a->man, "model") ? json_object_get(a->man,
 	    "model") : json_null(), "adaptation", json_object_get(a->man,
 	    "adaptation") ? json_object_get(a->man, "adaptation") :
-	    json_null(), "dir", a->dir, "imported", 1, "adopted", 0);
+	    json_null(), "dir", a->k.dir, "imported", 1, "adopted",
+	    a->served);
 	if (v == NULL || json_array_append_new(vs, v) == -1) {
 		errno = ENOMEM;
 		return -1;
+	}
+	json_object_set_new(v, "why", json_string(a->why));
+	ev = json_object_get(a->man, "evaluation");
+	if (a->served) {
+		json_object_set(v, "before", json_object_get(ev, "before"));
+		json_object_set(v, "after", json_object_get(ev, "after"));
+		json_object_set_new(v, "based_on", json_incref(json_object_get(
+		    state, "current")));
+		json_object_set_new(state, "current", json_integer(
+		    a->version));
 	}
 	return 0;
 }
 
 int
 micmodel_import(int results_fd, const char *name,
-    const struct micmodel_paths *p, const char *const *names, int ncls,
-    const void *buf, size_t len, char *err, size_t errlen)
+    const struct micmodel_paths *p, const char *model,
+    const char *const *names, int ncls, const void *buf, size_t len,
+    int *served, char *err, size_t errlen)
 {
 	struct micpack_member		*m = NULL;
 	const struct micpack_member	*cfg, *w, *info;
 	struct micstore_file		 files[3];
-	struct add_ver			 a = { NULL, NULL, -1 };
+	struct add_ver			 a = { NULL, NULL, { results_fd, name,
+					    files, "" }, -1, 0 };
 	json_t				*man = NULL, *ij = NULL;
-	char				 dir[MICSTORE_NAME_MAX + 64];
 	const char			*kind;
 	size_t				 n;
 	int				 e = EINVAL;
@@ -298,10 +426,10 @@ micmodel_import(int results_fd, const char *name,
 		files[2] = (struct micstore_file){ "model.json", info->data,
 		    info->len };
 		a.man = man;
-		a.dir = dir;
-		if (micstore_put_model(results_fd, name, files, 3, dir,
-		    sizeof(dir)) == -1 || micstore_update(results_fd, name,
-		    add_version_fn, &a) == -1) {
+		a.served = micmodel_import_served(man, model, err, errlen);
+		a.why = err;
+		if (micstore_update(results_fd, name, add_version_fn, &a) ==
+		    -1) {
 			e = errno;
 			snprintf(err, errlen, "Keeping the model failed: %s.",
 			    strerror(e));
@@ -311,6 +439,7 @@ micmodel_import(int results_fd, const char *name,
 	json_decref(ij);
 	json_decref(man);
 	free(m);
+	*served = a.version > 0 && a.served;
 	errno = a.version == -1 ? e : 0;
 	return a.version;
 }
@@ -318,9 +447,10 @@ micmodel_import(int results_fd, const char *name,
 /* ---- a fine-tuned candidate, evaluated ------------------------------------ */
 
 struct cand {
-	const char			*model, *id, *dir, *why;
+	const char			*model, *id, *why;
 	const struct micadapt_eval	*before, *after;
 	int				 adopted, version;
+	struct keep			 k;
 };
 
 static int
@@ -339,7 +469,9 @@ record_fn(json_t *state, void *argp)
 			return 1;
 		}
 	}
-	c->version = micadapt_record_model(state, c->model, c->id, c->dir,
+	if (keep(state, &c->k) == -1)
+		return -1;
+	c->version = micadapt_record_model(state, c->model, c->id, c->k.dir,
 	    c->before, c->after, c->adopted, c->why);
 	return c->version == -1 ? -1 : 0;
 }
@@ -370,9 +502,8 @@ micmodel_record_candidate(int results_fd, const char *name,
 	struct micstore_file	 files[3];
 	unsigned char		*cfg = NULL, *w = NULL, *info = NULL;
 	size_t			 cl, wl, il = 2;
-	char			 dir[MICSTORE_NAME_MAX + 64] = "";
-	struct cand		 c = { model, adapt_id, dir, why, before, after,
-				    adopted, -1 };
+	struct cand		 c = { model, adapt_id, why, before, after,
+				    adopted, -1, { results_fd, name, NULL, "" } };
 	int			 ver, e;
 
 	if ((ver = recorded(results_fd, name, adapt_id)) > 0)
@@ -386,9 +517,7 @@ micmodel_record_candidate(int results_fd, const char *name,
 		files[0] = (struct micstore_file){ "model.cfg", cfg, cl };
 		files[1] = (struct micstore_file){ "model.weights", w, wl };
 		files[2] = (struct micstore_file){ "model.json", info, il };
-		if (micstore_put_model(results_fd, name, files, 3, dir,
-		    sizeof(dir)) == -1)
-			goto out;
+		c.k.files = files;	/* kept under the lock, then recorded */
 	}
 	if (micstore_update(results_fd, name, record_fn, &c) == -1)
 		c.version = -1;

@@ -383,31 +383,38 @@ handle_model(struct app *app, const struct http_request *req,
 	size_t			 len;
 	char			 err[512], file[MICSTORE_NAME_MAX + 32];
 	json_t			*o;
-	int			 v;
+	int			 v, served;
 
 	ctx_init(app, NULL, &x);
 	if (strcmp(req->method, "GET") == 0) {
-		if (micmodel_export(&p, app->model_name, 0, x.names, x.ncls,
-		    &buf, &len) == -1) {
+		/* its adopted fine-tuned model, else the shipped one */
+		if (micmodel_export_for(app->results_fd, app->results_dir,
+		    name, &p, app->model_name, x.names, x.ncls, &buf, &len,
+		    &v) == -1) {
 			log_warn("microscope %s model export", name);
 			http_fail(resp, ERR_INTERNAL);
 			return;
 		}
 		snprintf(file, sizeof(file), "model-%s.bvpack", name);
+		snprintf(resp->note, sizeof(resp->note), "microscope %s model "
+		    "export, adaptation %d", name, v);
 		send_pack(resp, buf, len, file);
 		return;
 	}
-	if ((v = micmodel_import(app->results_fd, name, &p, x.names, x.ncls,
-	    req->body, req->body_len, err, sizeof(err))) == -1) {
+	if ((v = micmodel_import(app->results_fd, name, &p, app->model_name,
+	    x.names, x.ncls, req->body, req->body_len, &served, err,
+	    sizeof(err))) == -1) {
 		import_failed(resp, name, err);
 		return;
 	}
 	snprintf(resp->note, sizeof(resp->note), "microscope %s model kept "
-	    "as v%d", name, v);
+	    "as v%d, %s", name, v, served ? "served" : "not served");
 	if ((o = describe(app, name, 1)) == NULL)
 		http_fail(resp, ERR_INTERNAL);
 	else {
 		json_object_set_new(o, "kept", json_integer(v));
+		json_object_set_new(o, "served", json_boolean(served));
+		json_object_set_new(o, "why", json_string(err));
 		http_json(resp, 200, o);
 	}
 }

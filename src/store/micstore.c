@@ -354,6 +354,75 @@ out:
 	return e ? -1 : 0;
 }
 
+/* Whether a version of state keeps its files in models/<ent>. */
+static int
+model_named(const json_t *state, const char *ent)
+{
+	const json_t	*v;
+	const char	*d;
+	size_t		 i;
+
+	json_array_foreach(json_object_get(state, "versions"), i, v)
+		if ((d = json_string_value(json_object_get(v, "dir"))) !=
+		    NULL && strncmp(d, "models/", 7) == 0 && strcmp(d + 7,
+		    ent) == 0)
+			return 1;
+	return 0;
+}
+
+/* Remove the folder ent of mfd and the plain files in it. */
+static int
+remove_model(int mfd, const char *ent)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		 fd;
+
+	if ((fd = openat(mfd, ent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") !=
+		    0)
+			(void)unlinkat(fd, de->d_name, 0);
+	closedir(d);
+	return unlinkat(mfd, ent, AT_REMOVEDIR);
+}
+
+int
+micstore_sweep_models(int results_fd, const char *name, const json_t *state)
+{
+	struct dirent	*de;
+	DIR		*d;
+	size_t		 nl = strlen(name);
+	int		 dfd, mfd, n = 0;
+
+	if (!micstore_name_valid(name) || (dfd = open_dir(results_fd, 0)) < 0)
+		return 0;
+	mfd = openat(dfd, "models", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	close(dfd);
+	if (mfd < 0 || (d = fdopendir(dup(mfd))) == NULL) {
+		if (mfd >= 0)
+			close(mfd);
+		return 0;
+	}
+	/* <name>-<id>: another microscope's "<name>-x-<id>" is longer */
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, name, nl) == 0 && de->d_name[nl] ==
+		    '-' && strlen(de->d_name + nl + 1) == ID_LEN &&
+		    !model_named(state, de->d_name) &&
+		    remove_model(mfd, de->d_name) == 0)
+			n++;
+	closedir(d);
+	close(mfd);
+	return n;
+}
+
 int
 micstore_model_path(const char *results_dir, const char *dir,
     const char *file, char *out, size_t outlen)

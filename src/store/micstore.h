@@ -64,6 +64,16 @@ int	 micstore_put_model(int results_fd, const char *name,
 	    const struct micstore_file *files, size_t n, char *dir,
 	    size_t dirlen);
 
+/*
+ * Remove microscope name's model folders (models/<name>-<id>) that no
+ * version of state names: files kept by an evaluation or an import killed
+ * before it recorded them.  Call it under name's lock (from a
+ * micstore_update() fn, where every model of name is kept and recorded),
+ * so a folder being recorded is never taken.  How many were removed.
+ */
+int	 micstore_sweep_models(int results_fd, const char *name,
+	    const json_t *state);
+
 /* Path of dir (micstore_put_model()'s) file under the results folder
  * results_dir in out: 0, or -1 (ENAMETOOLONG). */
 int	 micstore_model_path(const char *results_dir, const char *dir,
