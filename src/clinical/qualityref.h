@@ -11,7 +11,7 @@
  * Fewest accepted clean fields a reference is built from; below it the
  * default limits apply.  The median of n fields has a standard error of
  * about 1.25 s / sqrt(n) (s: the fields' own spread), 0.40 s at 10: the
- * limits (reference + 0.12, 0.45 and 0.65 times it) then move by well
+ * limits (reference + 0.12, 0.45 and 0.50 times it) then move by well
  * under one field's typical deviation.  docs/quality.md.
  */
 #define QUALITYREF_MIN	10
