@@ -30,7 +30,7 @@ function importFile(kind, input) {
     if (!state.result || state.result.id !== r.id) return;
     state.mic = m;
     render();
-    notice(kind === 'fields' ? t('mic.imported', { n: m.imported }) : t('mic.kept', { v: m.kept }));
+    notice(kind === 'fields' ? t('mic.imported', { n: m.imported }) : t(m.served ? 'mic.keptServed' : 'mic.kept', { v: m.kept }));
   }, function (err) { showError($('mic-share-fail'), err); });
   input.value = '';
 }

@@ -83,15 +83,25 @@ export function renderMicroscope(r) {
   }, function () { /* no figures: say nothing rather than guess */ });
 }
 
+/* What this result was counted with: its microscope's fine-tuned detector or thresholds (r.adaptation). */
+function ranText(r) {
+  var a = r && r.adaptation;
+  if (!a || !(a.version > 0)) return '';
+  return t(a.kind === 'model' ? 'mic.ranModel' : 'mic.ranThr', { v: a.version });
+}
+
 /* Adapt (enough checked fields) and roll back (an adaptation in use): docs/microscope.md. */
 export function renderMicActions() {
   var m = state.mic, can = !!(m && m.fields >= m.adapt_min_fields), on = !!(m && m.adaptation > 0);
-  show($('mic-actions'), can || on);
+  var cur = on && m.versions && m.versions[m.adaptation - 1], ran = ranText(state.result);
+  show($('mic-actions'), can || on || !!ran);
   show($('mic-adapt'), can);
   show($('mic-rollback'), on);
-  $('mic-status').textContent = on ? t('mic.using', { v: m.adaptation, list: Object.keys(m.thresholds).map(function (c) {
-    return classAbbr(c) + ' ' + i18n.num(m.thresholds[c], 2);
-  }).join(', ') }) : '';
+  var now = !on ? '' : cur && cur.kind === 'model' ? t('mic.usingModel', { v: m.adaptation }) :
+    t('mic.using', { v: m.adaptation, list: Object.keys(m.thresholds).map(function (c) {
+      return classAbbr(c) + ' ' + i18n.num(m.thresholds[c], 2);
+    }).join(', ') });
+  $('mic-status').textContent = [ran, now].filter(Boolean).join(' ');
 }
 
 export function micAction(call, done) {

@@ -135,6 +135,12 @@ const FIGS = {
        'Conjunto de validación de fábrica 1: mAP 0,911 → 0,906.',
        'Conjunto de validación de fábrica 2: mAP 0,962 → 0,962.', 'Registrado como versión 3',
        'Las imágenes de este microscopio se analizan con su detector ajustado (versión 1)'] };
+/* The result's own adaptation line (review.js): what counted this field, and what runs now. */
+const RAN = {
+  en: "This field was counted with this microscope's fine-tuned detector (adaptation 1). " +
+      'Uploads from this microscope run its fine-tuned detector (adaptation 1).',
+  es: 'Este campo se contó con el detector ajustado de este microscopio (adaptación 1). ' +
+      'Las imágenes de este microscopio se analizan con su detector ajustado (adaptación 1).' };
 for (const lang of ['en', 'es']) {
   test(`the fine-tuning panel shows the evaluation's decision and figures (${lang})`, async (t) => {
     if (!base) return t.skip('BV_URL unset (run through tests/ui.sh)');
@@ -158,6 +164,10 @@ for (const lang of ['en', 'es']) {
         versions: [{ version: 1, kind: 'model', model: 'v3', adopted: true, dir: 'models/x' }] });
       await page.route('**/api/microscopes/' + mic, (route) =>
         route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(adopted) }));
+      /* the result as an upload that ran the adopted model records it (/api/analyze "adaptation") */
+      const ran = Object.assign({}, r, { adaptation: { microscope: mic, version: 1, kind: 'model' } });
+      await page.route('**/api/results/' + r.id, (route) =>
+        route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(ran) }));
       await page.goto(base + '/');
       await page.waitForSelector('html.ready');
       await page.click('.lang button[data-lang="' + lang + '"]');
@@ -172,6 +182,9 @@ for (const lang of ['en', 'es']) {
       assert.ok(lines[3].startsWith(f[5]), lines[3]);
       await page.waitForSelector('#mic-ft-serving:not([hidden])');
       assert.ok((await page.textContent('#mic-ft-serving')).startsWith(f[6]), await page.textContent('#mic-ft-serving'));
+      await page.waitForSelector('#mic-status:not(:empty)');
+      assert.equal(await page.textContent('#mic-status'), RAN[lang]);
+      assert.equal(await page.isVisible('#mic-status'), true);
       assert.deepEqual(problems, []);
     } finally {
       await ctx.close();
