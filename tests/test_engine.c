@@ -20,7 +20,10 @@
  * 5. A convolution large enough to be split into output-channel chunks,
  *    fp32 and int8.
  * 6. Classifiers (global avgpool + softmax): a random one and the shipped
- *    white-cell classifier, engine_xnn_result() against network_predict.
+ *    white-cell classifier, engine_xnn_result() against network_predict;
+ *    a features net (ending in a leaky convolution, as classifier.c runs
+ *    the shipped ones) on int8: engine_xnn_result() gives the real values
+ *    its int8 output stands for, within a few of its steps of fp32's.
  * Exit 77 when the build has no XNNPACK.
  */
 
@@ -790,6 +793,83 @@ test_classifier(const char *dir, const char *top)
 	free_network(net);
 }
 
+static const char feat_cfg[] =
+    "[net]\nbatch=1\nsubdivisions=1\nwidth=32\nheight=32\nchannels=3\n"
+    "[convolutional]\nbatch_normalize=1\nfilters=16\nsize=3\nstride=1\n"
+	"pad=1\nactivation=leaky\n"
+    "[maxpool]\nsize=2\nstride=2\n"
+    "[convolutional]\nbatch_normalize=1\nfilters=32\nsize=3\nstride=1\n"
+	"pad=1\nactivation=leaky\n"
+    "[maxpool]\nsize=2\nstride=2\n"
+    "[convolutional]\nbatch_normalize=1\nfilters=24\nsize=3\nstride=1\n"
+	"pad=1\nactivation=leaky\n";
+
+/*
+ * The int8 read-out of a features net: calibrated on 8 random inputs,
+ * then on 3 others engine_xnn_result() of the int8 engine against the
+ * fp32 one's: every value within 6 % of the output's range (a few int8
+ * steps; a lost zero point is half the range off) and the means within
+ * 1 %.
+ */
+static void
+test_features_int8(const char *dir)
+{
+	enum { NOUT = 8 * 8 * 24 };
+	char		 cfg[512], calib[512], err[512];
+	static float	 in[32 * 32 * 3], a[NOUT], b[NOUT];
+	struct engine_xnn *ef, *eq = NULL;
+	network		*net;
+	double		 lo, hi, worst, sa, sb;
+	int		 r, i;
+
+	snprintf(cfg, sizeof(cfg), "%s/feat.cfg", dir);
+	snprintf(calib, sizeof(calib), "%s/feat.int8", dir);
+	CHECK(write_file(cfg, feat_cfg) == 0);
+	net = parse_network_cfg(cfg);
+	set_batch_network(net, 1);
+	randomise(net);
+	ef = engine_xnn_new(net, NULL, 1, err, sizeof(err));
+	CHECK(ef != NULL);
+	if (ef != NULL) {
+		engine_xnn_calib_start(ef);
+		for (r = 0; r < 8; r++) {
+			for (i = 0; i < 32 * 32 * 3; i++)
+				in[i] = frand(0, 1);
+			CHECK(engine_xnn_forward(ef, in) == 0);
+		}
+		CHECK(engine_xnn_calib_write(ef, calib, err, sizeof(err)) == 0);
+		eq = engine_xnn_new(net, calib, 1, err, sizeof(err));
+		CHECK(eq != NULL);
+	}
+	for (r = 0; eq != NULL && r < 3; r++) {
+		for (i = 0; i < 32 * 32 * 3; i++)
+			in[i] = frand(0, 1);
+		CHECK(engine_xnn_forward(ef, in) == 0 &&
+		    engine_xnn_forward(eq, in) == 0);
+		CHECK(engine_xnn_result(ef, a, NOUT) == NOUT);
+		CHECK(engine_xnn_result(eq, b, NOUT) == NOUT);
+		lo = hi = a[0];
+		worst = sa = sb = 0;
+		for (i = 0; i < NOUT; i++) {
+			lo = a[i] < lo ? a[i] : lo;
+			hi = a[i] > hi ? a[i] : hi;
+			worst = fmax(worst, fabs((double)a[i] - b[i]));
+			sa += a[i];
+			sb += b[i];
+		}
+		printf("features int8, input %d: max |int8 - fp32| %.3g of a "
+		    "range %.3g, means %.4g / %.4g\n", r, worst, hi - lo,
+		    sa / NOUT, sb / NOUT);
+		CHECK(hi > lo && worst <= 0.06 * (hi - lo));
+		CHECK(fabs(sa - sb) / NOUT <= 0.01 * (hi - lo));
+	}
+	engine_xnn_free(eq);
+	engine_xnn_free(ef);
+	free_network(net);
+	unlink(cfg);
+	unlink(calib);
+}
+
 int
 main(void)
 {
@@ -818,6 +898,7 @@ main(void)
 	}
 	unsetenv("BV_QGEMM");
 	test_classifier(dir, top);
+	test_features_int8(dir);
 	test_unsupported(dir);
 	rc = test_bccd(top, ds, "v3");		/* the default */
 	if (rc == 0)
