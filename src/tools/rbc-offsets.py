@@ -97,6 +97,24 @@ def search(prep, tuned, k, counted, a):
     return best_ok, best_any
 
 
+def ece(rows, t, off, bins=15):
+    """Expected calibration error of the best class's probability of
+    softmax(z / t + off), 15 equal bins (as bv-calib-cls)."""
+    import math
+    acc = [[0, 0.0, 0.0] for _ in range(bins)]
+    for lab, z in rows:
+        s = [x / t + o for x, o in zip(z, off)]
+        big = max(s)
+        e = [math.exp(x - big) for x in s]
+        k = max(range(len(s)), key=lambda i: s[i])
+        p = e[k] / sum(e)
+        b = min(bins - 1, int(p * bins))
+        acc[b][0] += 1
+        acc[b][1] += p
+        acc[b][2] += k == lab
+    return sum(abs(c - r) for n, c, r in acc if n) / len(rows)
+
+
 def report(what, names, tuned, b, rec, mf1):
     parts = ", ".join(f"{names[i]} {b[j]:+.2f} (recall {rec[i]:.4f})"
                       for j, i in enumerate(tuned))
@@ -148,6 +166,8 @@ def main():
     for j, i in enumerate(tuned):
         off[i] = b[j]
     model["class_offsets"] = off
+    print(f"val ECE (15 bins) {ece(rows, t, [0.0] * k):.4f} without offsets, "
+          f"{ece(rows, t, off):.4f} with")
     fit = model.setdefault("fit", {})
     fit["class_offsets"] = (
         f"rbc-offsets.py on {len(rows)} val crops: recall >= {a.recall} for "
