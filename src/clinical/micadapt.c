@@ -280,7 +280,7 @@ int
 micadapt_model_decide(const struct micadapt_eval *b,
     const struct micadapt_eval *a, char *why, size_t whylen)
 {
-	int	 i;
+	int	 i, ap_up, bias_down;
 
 	if (!isfinite(b->held_ap) || !isfinite(a->held_ap) ||
 	    !isfinite(b->held_bias) || !isfinite(a->held_bias) ||
@@ -289,14 +289,24 @@ micadapt_model_decide(const struct micadapt_eval *b,
 		    "and the shipped validation sets");
 		return 0;
 	}
-	if (a->held_ap < b->held_ap + MICADAPT_HELD_MIN) {
-		snprintf(why, whylen, "held-out mAP %.3f -> %.3f: not better",
+	/* better on one held-out criterion, not worse on the other */
+	ap_up = a->held_ap >= b->held_ap + MICADAPT_HELD_MIN;
+	bias_down = fabs(a->held_bias) <= fabs(b->held_bias) -
+	    MICADAPT_BIAS_GAIN;
+	if (a->held_ap < b->held_ap - MICADAPT_HELD_MIN) {
+		snprintf(why, whylen, "held-out mAP %.3f -> %.3f: worse",
 		    b->held_ap, a->held_ap);
 		return 0;
 	}
 	if (fabs(a->held_bias) > fabs(b->held_bias) + MICADAPT_HELD_MIN) {
 		snprintf(why, whylen, "held-out RBC bias %+.3f -> %+.3f: "
 		    "worse", b->held_bias, a->held_bias);
+		return 0;
+	}
+	if (!ap_up && !bias_down) {
+		snprintf(why, whylen, "held-out mAP %.3f -> %.3f, RBC bias "
+		    "%+.3f -> %+.3f: neither clearly better", b->held_ap,
+		    a->held_ap, b->held_bias, a->held_bias);
 		return 0;
 	}
 	for (i = 0; i < a->nval; i++)

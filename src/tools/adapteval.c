@@ -6,9 +6,13 @@
  *     threshold step's split) and on each shipped validation list named
  *     in --val-lists (a file, one list a line; an absent list is skipped
  *     and said so), by `bv-train eval` (darknet);
- *   - the held-out red-cell count bias at the model's own thresholds (its
- *     json), by `bv-eval --count` (the server's path, darknet engine:
- *     the candidate has no int8 calibration).
+ *   - the held-out red-cell count bias, by `bv-eval --count` (the
+ *     server's path, darknet engine: the candidate has no int8
+ *     calibration), each at the red-cell threshold it would count with:
+ *     the model in use at the microscope's adopted threshold when a
+ *     thresholds version is current (what its uploads count with now),
+ *     else its own (its json); the candidate at its own, since an
+ *     adopted model version carries no thresholds of its own.
  * The figures go to micadapt_model_decide(); the decision, with them, is
  * written to WORK/evaluation.json (beside and renamed) and recorded as a
  * version of the microscope (micmodel_record_candidate(): an adopted
@@ -26,6 +30,7 @@
 #include "tools/adapteval.h"
 #include "clinical/micadapt.h"
 #include "clinical/micmodel.h"
+#include "store/micstore.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -149,12 +154,36 @@ ae_map(const struct ae_opts *o, const char *w, const char *tag,
 	return k == o->nval + 1 ? 0 : -1;
 }
 
-/* Held-out RBC count bias of weights w at the model's thresholds. */
+/*
+ * The red-cell threshold microscope o->mic counts with now when its
+ * current version sets one (an adopted thresholds version), else NAN:
+ * the model's own.
+ */
+static double
+ae_rbc_now(const struct ae_opts *o)
+{
+	const char	*nm[1] = { "RBC" };
+	double		 thr[1] = { NAN };
+	json_t		*st = NULL;
+	int		 fd;
+
+	if ((fd = open(o->results, O_RDONLY | O_DIRECTORY)) >= 0) {
+		st = micstore_load(fd, o->mic);
+		close(fd);
+	}
+	if (st != NULL)
+		(void)micadapt_thresholds(st, o->model, nm, 1, thr);
+	json_decref(st);
+	return thr[0];
+}
+
+/* Held-out RBC count bias of weights w at red-cell threshold rbc (NAN:
+ * the model's own, its json). */
 static int
 ae_bias(const struct ae_opts *o, const char *w, const char *tag,
-    struct micadapt_eval *e)
+    double rbc, struct micadapt_eval *e)
 {
-	char		 list[AE_PATH], out[AE_PATH], *av[32];
+	char		 list[AE_PATH], out[AE_PATH], t[32], *av[32];
 	json_t		*j, *r;
 	size_t		 i;
 	int		 n = 0;
@@ -169,6 +198,12 @@ ae_bias(const struct ae_opts *o, const char *w, const char *tag,
 	if (o->info != NULL && o->info[0] != '\0') {
 		av[n++] = "--model-json";
 		av[n++] = (char *)o->info;
+	}
+	if (isfinite(rbc)) {
+		snprintf(t, sizeof(t), "%.4f", rbc);
+		av[n++] = "--thresh-rbc"; av[n++] = t;
+		printf("bv-adapt: %s bias at the microscope's red-cell "
+		    "threshold %.3f\n", tag, rbc);
 	}
 	av[n++] = "--list"; av[n++] = list;
 	av[n] = NULL;
@@ -305,8 +340,8 @@ ae_figures(const struct ae_opts *o, const char *cand,
 		return -1;
 	if (ae_map(o, o->weights, "before", b) == -1 ||
 	    ae_map(o, cand, "after", a) == -1 ||
-	    ae_bias(o, o->weights, "before", b) == -1 ||
-	    ae_bias(o, cand, "after", a) == -1) {
+	    ae_bias(o, o->weights, "before", ae_rbc_now(o), b) == -1 ||
+	    ae_bias(o, cand, "after", NAN, a) == -1) {
 		fprintf(stderr, "bv-adapt: measuring failed (%s/evaluate.log)\n",
 		    o->work);
 		return -1;
