@@ -95,6 +95,15 @@ one_image(struct classifier *c, const char *dir, int id, int *right,
 	CHECK(json_object_get(json_object_get(cls, "by"), "reject") == NULL);
 	CHECK(fabs(json_number_value(json_object_get(cls, "typical_px")) - 44) <
 	    1e-9);
+	/* the model's offsets as the API shows them: its non-zero ones */
+	for (k = 0; k < classifier_classes(c); k++) {
+		json_t	*o = json_object_get(json_object_get(cls,
+		    "class_offsets"), classifier_class_name(c, k));
+		double	 want = wbcood_offset(classifier_ood(c), k);
+
+		CHECK(want == 0 ? o == NULL : fabs(json_number_value(o) -
+		    want) < 1e-3);
+	}
 	json_array_foreach(json_object_get(cls, "cells"), i, cell) {
 		size_t		 box = (size_t)json_integer_value(
 		    json_object_get(cell, "box"));

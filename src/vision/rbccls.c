@@ -111,6 +111,21 @@ cell_json(const struct classifier *c, const struct rbccls_cell *t, size_t i)
 	return o;
 }
 
+/* {class: offset} of the model's non-zero class offsets (wbcood.c). */
+static json_t *
+offsets_json(const struct classifier *c)
+{
+	json_t	*o = json_object();
+	double	 b;
+	int	 k;
+
+	for (k = 0; k < classifier_classes(c); k++)
+		if ((b = wbcood_offset(classifier_ood(c), k)) != 0)
+			json_object_set_new(o, classifier_class_name(c, k),
+			    json_real(num_round3(b)));
+	return o;
+}
+
 json_t *
 rbccls_json(const struct classifier *c, const struct rbccls_cell *t,
     size_t n, double typical_px)
@@ -139,12 +154,13 @@ rbccls_json(const struct classifier *c, const struct rbccls_cell *t,
 	json_object_foreach(by, key, it)
 		json_object_set_new(share, key, json_real(ok > 0 ?
 		    num_round3((double)json_integer_value(it) / ok) : 0));
-	return json_pack("{s:s,s:i,s:i,s:o,s:o,s:o,s:f,s:f,s:f,s:o}", "model",
+	return json_pack("{s:s,s:i,s:i,s:o,s:o,s:o,s:f,s:f,s:o,s:f,s:o}", "model",
 	    "v1-rbcmorph", "classified", ok, "abstained", no, "by", by,
 	    "share", share, "abstained_by", why, "min_confidence",
 	    num_round3(wbcood_min_conf(classifier_ood(c))), "temperature",
-	    num_round3(wbcood_temperature(classifier_ood(c))), "typical_px",
-	    num_round1(typical_px), "cells", cells);
+	    num_round3(wbcood_temperature(classifier_ood(c))), "class_offsets",
+	    offsets_json(c), "typical_px", num_round1(typical_px), "cells",
+	    cells);
 }
 
 int

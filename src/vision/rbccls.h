@@ -54,7 +54,8 @@ int	 rbccls_run(struct classifier *c, const struct img *im, double dfac,
 /*
  * {"model", "classified", "abstained", "by": {class: n}, "share": {class:
  * share of classified}, "abstained_by": {reason: n}, "min_confidence",
- * "temperature", "typical_px", "cells": [{"box", "class" (or
+ * "temperature", "class_offsets": {class: offset added to the calibrated
+ * logits, non-zero ones}, "typical_px", "cells": [{"box", "class" (or
  * "abstained"), "best", "confidence", "reason"?}]} (new reference).
  */
 json_t	*rbccls_json(const struct classifier *c, const struct rbccls_cell *t,
