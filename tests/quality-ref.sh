@@ -67,7 +67,7 @@ for k in range(1, n + 1):
 	if not q["poor"]:
 		m.append(q["measures"])
 print(" ".join("%.4f" % statistics.median(x[k] for x in m)
-    for k in ("sharpness", "stain_blue", "stain_pink", "stain_faded")))
+    for k in ("edge_sharpness", "stain_blue", "stain_pink", "stain_faded")))
 PY
 read rfocus rblue rpink rfaded < "$work/ref.txt"
 echo "# profile reference: focus $rfocus blue $rblue pink $rpink faded $rfaded"

@@ -275,7 +275,7 @@ static json_t *
 stored_field(int poor, double focus, double blue, double pink, double faded)
 {
 	json_t	*q = json_pack("{s:b,s:[],s:{s:f,s:f,s:f,s:f,s:f}}", "poor",
-	    poor, "flags", "measures", "sharpness", focus, "stain_blue", blue,
+	    poor, "flags", "measures", "edge_sharpness", focus, "stain_blue", blue,
 	    "stain_pink", pink, "stain_faded", faded, "dark", 0.8);
 
 	if (faded < 0)		/* not measured: left out, as quality_json() */
@@ -418,7 +418,7 @@ main(void)
 	CHECK(fabs(json_real_value(json_object_get(json_object_get(j,
 	    "measures"), "stain_blue")) - q.value[QFLAG_STAIN_BLUE]) < 1e-4);
 	CHECK(fabs(json_real_value(json_object_get(json_object_get(j,
-	    "measures"), "sharpness")) - q.value[QFLAG_FOCUS]) < 1e-4);
+	    "measures"), "edge_sharpness")) - q.value[QFLAG_FOCUS]) < 1e-4);
 	json_decref(j);
 	/* the scale the cells agree with is no flag either */
 	measure(&f, 7.5 / D, &q);

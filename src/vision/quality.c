@@ -51,7 +51,7 @@ static const struct flag_rule {
 } rules[QFLAG_N] = {
 	[QFLAG_FOCUS] = { "focus", 0.50, 1, 2, 0.50,
 	    "Out of focus: edge sharpness %s, below %s. Turn the fine "
-	    "focus until the cell edges are sharp.", "sharpness" },
+	    "focus until the cell edges are sharp.", "edge_sharpness" },
 	[QFLAG_DARK] = { "dark", 0.30, 1, 2, 0,
 	    "Under-exposed: the background is at %s of full brightness, "
 	    "below %s. Open the diaphragm or raise the light.", NULL },

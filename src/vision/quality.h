@@ -113,8 +113,9 @@ const char *quality_feature_name(enum quality_feature f);
 
 /*
  * The key flag f's value is stored under in a result's measures: its
- * name, or a new key where the measure's meaning changed ("sharpness"
- * for focus), so that a reference never mixes old and new values.
+ * name, or a new key where the measure's meaning changed
+ * ("edge_sharpness" for focus), so that a reference never mixes old and
+ * new values.
  */
 const char *quality_measure_key(enum quality_flag f);
 
