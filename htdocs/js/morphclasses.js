@@ -13,8 +13,9 @@ export function className(name) {
 /*
  * The line under the sample's morphology figures: "{n} red cells classified by shape ({a}
  * abstained): normal 60 %, spherocyte 20 %, ..." (classes of 1 % or more, largest first), then
- * the leading abnormal class when the server names one (from 100 classified cells), and the
- * elliptocyte caveat when elliptocytes are listed.  null when
+ * the leading abnormal class when the server names one (from 100 classified cells), the
+ * elliptocyte caveat when elliptocytes are listed and the small-pale one when microcytes or
+ * hypochromic cells are.  null when
  * the sample has no classes (no classifier, or results saved before it).
  */
 export function classesView(c) {
@@ -30,6 +31,10 @@ export function classesView(c) {
      (docs/morphology.md): said wherever elliptocytes are in the list */
   if (share.elliptocyte >= 0.01)
     kids.push(h('p', { 'class': 'hint morph-ellip-caveat', text: t('smp.morph.ellipCaveat') }));
+  /* microcytes and hypochromic cells are favoured by the model's class offsets (more found,
+     more normal cells among them: models/README.md): said wherever either is listed */
+  if (share.microcyte >= 0.01 || share.hypochromia >= 0.01)
+    kids.push(h('p', { 'class': 'hint morph-smallpale-caveat', text: t('smp.morph.smallPaleCaveat') }));
   return h('div', { 'class': 'morph-class-block', 'data-classified': String(c.classified) }, kids);
 }
 

@@ -89,13 +89,17 @@ test('sample: red-cell morphology figures, the pattern line withheld, then shown
       /^150 red cells classified by shape \(10 abstained; .*unverified here\): normal 60 %, microcyte 30 %, hypochromic cell 10 %\.$/);
     assert.equal(await page.textContent('.morphology .morph-lead'), 'Leading abnormal shape: microcyte. Not a diagnosis.');
     assert.equal(await page.$('.morphology .morph-ellip-caveat'), null, 'no elliptocyte listed: no caveat');
+    /* microcytes listed: the small-pale caveat (class offsets, models/README.md) */
+    assert.match(await page.textContent('.morphology .morph-smallpale-caveat'), /^Small and pale red cells: .*cells themselves\.$/);
     /* elliptocytes listed: the one-slide caveat (docs/morphology.md), en and es */
     const ell = await page.evaluate(async () => {
       const m = await import('/js/morphclasses.js'), i18n = await import('/js/i18n.js');
       const v = m.classesView({ classified: 120, abstained: 0, share: { normal: 0.7, elliptocyte: 0.3 }, leading_abnormal: 'elliptocyte' });
       const e = v.querySelector('.morph-ellip-caveat');
-      return { text: e && e.textContent, en: i18n.t('smp.morph.ellipCaveat') };
+      return { text: e && e.textContent, en: i18n.t('smp.morph.ellipCaveat'),
+        smallPale: v.querySelector('.morph-smallpale-caveat') !== null };
     });
+    assert.strictEqual(ell.smallPale, false, 'no microcyte or hypochromic cell listed: no small-pale caveat');
     assert.match(ell.text || '', /^Elliptocytes: the classifier learned them from a single slide .*cells themselves\.$/, JSON.stringify(ell));
     await page.waitForSelector(`#print-report .rp-sample[data-sample="${smp.id}"] .rp-morph`, { state: 'attached' });
     assert.match(await page.textContent('#print-report .rp-morph'), /^Red-cell morphology \(unverified\): Small pale red cells .*Not a diagnosis\.$/);
@@ -103,6 +107,7 @@ test('sample: red-cell morphology figures, the pattern line withheld, then shown
     assert.match(await page.textContent('.morphology .morph-pattern'), /^Glóbulos rojos pequeños y pálidos .*ferritina\. No es un diagnóstico\.$/);
     assert.match(await page.textContent('.morphology .morph-classes'), /^150 glóbulos rojos clasificados por forma .*: normal 60 %, microcito 30 %, célula hipocrómica 10 %\.$/);
     assert.equal(await page.textContent('.morphology .morph-lead'), 'Forma anormal más frecuente: microcito. No es un diagnóstico.');
+    assert.match(await page.textContent('.morphology .morph-smallpale-caveat'), /^Glóbulos rojos pequeños y pálidos: .*propias células\.$/);
     assert.match(await page.textContent('#print-report .rp-morph'), /^Morfología eritrocitaria \(sin verificar\): Glóbulos rojos pequeños .*No es un diagnóstico\.$/);
     /* With the line, the sample's report still fits its A4 page (Spanish is the longer). */
     const vp = page.viewportSize();
