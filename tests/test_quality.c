@@ -313,6 +313,13 @@ test_reference(void)
 	CHECK(qualityref_build(fields, &ref) == 4);
 	CHECK(fabs(ref.focus - 0.45) < 1e-12 && fabs(ref.blue - 0.225) < 1e-12 &&
 	    fabs(ref.pink - 0.475) < 1e-12 && fabs(ref.faded - 0.675) < 1e-12);
+	/* a field stored before the edge measure changed (its old "focus"
+	 * only): not counted, the scales never mix */
+	json_array_append_new(fields, json_pack("{s:b,s:[],s:{s:f,s:f,s:f,"
+	    "s:f}}", "poor", 0, "flags", "measures", "focus", 0.3,
+	    "stain_blue", 0.2, "stain_pink", 0.45, "stain_faded", 0.6));
+	CHECK(qualityref_build(fields, &ref) == 4);
+	CHECK(fabs(ref.focus - 0.45) < 1e-12);
 	json_decref(fields);
 	fields = json_array();
 	CHECK(qualityref_build(fields, &ref) == 0);
