@@ -253,7 +253,7 @@ function thumbs(sum) {
         (f.scale_unsure ? ' · ' + t('smp.warn.scale') : '') +
         (f.quality && !f.quality.poor && (f.quality.flags || []).length ? ' · ' + (f.quality.flags || []).map(function (q) {
           return t('quality.short.' + q.flag); }).join(', ') : '') +
-        (f.quality && f.quality.poor ? ' · ' + t('quality.title') + ': ' + (f.quality.flags || []).map(function (q) {
+        (f.quality && f.quality.poor ? ' · ' + t('quality.short.poor') + ': ' + (f.quality.flags || []).map(function (q) {
           return t('quality.short.' + q.flag); }).join(', ') +
           (f.quality.included ? ' ✓' : '') : '') })]));
   });
@@ -319,9 +319,12 @@ function buildSample(data) {
     page.appendChild(h('p', { 'class': 'rp-small rp-morph' }, [h('strong', { text: t('smp.morph') + ' (' + t('smp.unverified') + '): ' }),
       msgs(sum.morphology.pattern_i18n, sum.morphology.pattern)]));
   var notes = h('div', { 'class': 'rp-notes' });
-  if (sum.selection && sum.selection.text) notes.appendChild(h('p', { text: msgs(sum.selection.text_i18n, sum.selection.text) }));
+  /* which fields the estimates use, and those left out as poor: one paragraph (one A4 page) */
+  var used = h('p', { text: sum.selection && sum.selection.text ? msgs(sum.selection.text_i18n, sum.selection.text) : '' });
   if (sum.quality && sum.quality.poor_excluded > 0)
-    notes.appendChild(h('p', { 'class': 'rp-quality', text: msgs(sum.quality.text_i18n, sum.quality.text) }));
+    used.appendChild(h('span', { 'class': 'rp-quality', text: (used.textContent ? ' ' : '') +
+      msgs(sum.quality.text_i18n, sum.quality.text) }));
+  if (used.textContent) notes.appendChild(used);
   if (sum.detector_note) notes.appendChild(h('p', { text: msgs(sum.detector_note_i18n, sum.detector_note) }));
   if (sum.stability && !sum.stability.stable)
     notes.appendChild(h('p', {}, [h('strong', { text: t('smp.unstable') + ' ' }), msgs(sum.stability.warning_i18n, sum.stability.warning)]));
