@@ -31,6 +31,7 @@
 
 #include "vision/classifier.h"
 #include "vision/wbcood.h"
+#include "vision/detector.h"
 #include "engine/engine_xnn.h"
 #include "base/sha256.h"
 
@@ -165,17 +166,12 @@ calib_of(const char *path, const char *weights)
 	return file_sha256(weights, want) == 0 && strcmp(tag, want) == 0;
 }
 
-/* X.weights -> X.int8 in buf: -1 when it does not fit or is absent. */
+/* X.weights -> X.int8 in buf (the detector's rule): -1 when absent. */
 static int
 int8_path(const char *weights, char *buf, size_t sz)
 {
-	size_t	 len = strlen(weights);
-	int	 n;
-
-	if (len > 8 && strcmp(weights + len - 8, ".weights") == 0)
-		len -= 8;
-	n = snprintf(buf, sz, "%.*s.int8", (int)len, weights);
-	return n < 0 || (size_t)n >= sz || access(buf, R_OK) == -1 ? -1 : 0;
+	return detector_calib_path(weights, buf, sz) == -1 ||
+	    access(buf, R_OK) == -1 ? -1 : 0;
 }
 
 /*
