@@ -552,6 +552,37 @@ compare_int8(const network *net, struct engine_xnn *ef, struct engine_xnn *eq,
  * upsample and route copies run their tables, the shortcut adds layer 5
  * (its own buffer) to layer 4 (placed in route 9's buffer at a stride).
  */
+/*
+ * An int8 engine for net from ef's calibration on 8 random inputs of n
+ * floats (written to calib); NULL (with err said) when none is made.
+ */
+static struct engine_xnn *
+calibrated(network *net, struct engine_xnn *ef, const char *calib, size_t n,
+    const char *what)
+{
+	struct engine_xnn	*eq;
+	char			 err[512];
+	float			*in = malloc(n * sizeof(*in));
+	size_t			 i;
+	int			 r;
+
+	if (in == NULL)
+		return NULL;
+	engine_xnn_calib_start(ef);
+	for (r = 0; r < 8; r++) {
+		for (i = 0; i < n; i++)
+			in[i] = frand(0, 1);
+		CHECK(engine_xnn_forward(ef, in) == 0);
+	}
+	free(in);
+	CHECK(engine_xnn_calib_write(ef, calib, err, sizeof(err)) == 0);
+	/* an fp32 engine built for calibration records, then runs */
+	if ((eq = engine_xnn_new(net, calib, 1, err, sizeof(err))) == NULL)
+		fprintf(stderr, "%s int8: %s\n", what, err);
+	CHECK(eq != NULL);
+	return eq;
+}
+
 static void
 test_random_int8(const char *dir, const char *act)
 {
@@ -582,21 +613,9 @@ test_random_int8(const char *dir, const char *act)
 	ef = engine_xnn_new(net, NULL, 1, err, sizeof(err));
 	CHECK(ef != NULL);
 	in = malloc(64 * 64 * 3 * sizeof(*in));
-	if (ef != NULL) {
-		engine_xnn_calib_start(ef);
-		for (r = 0; r < 8; r++) {
-			for (i = 0; i < 64 * 64 * 3; i++)
-				in[i] = frand(0, 1);
-			CHECK(engine_xnn_forward(ef, in) == 0);
-		}
-		CHECK(engine_xnn_calib_write(ef, calib, err, sizeof(err)) == 0);
-		/* an fp32 engine built for calibration records, then runs */
-		eq = engine_xnn_new(net, calib, 1, err, sizeof(err));
-		if (eq == NULL)
-			fprintf(stderr, "random int8: %s\n", err);
-		CHECK(eq != NULL && strcmp(engine_xnn_precision(eq),
-		    "int8") == 0);
-	}
+	if (ef != NULL &&
+	    (eq = calibrated(net, ef, calib, 64 * 64 * 3, "random")) != NULL)
+		CHECK(strcmp(engine_xnn_precision(eq), "int8") == 0);
 	for (r = 0; eq != NULL && r < 3; r++) {
 		for (i = 0; i < 64 * 64 * 3; i++)
 			in[i] = frand(0, 1);
@@ -666,19 +685,8 @@ test_chunks(const char *dir)
 		CHECK(diff <= 1e-3);
 		CHECK(compare_boxes(net, ef, .3f, .45f) == 0);
 	}
-	if (ef != NULL) {
-		engine_xnn_calib_start(ef);
-		for (r = 0; r < 8; r++) {
-			for (i = 0; i < 32 * 32 * 3; i++)
-				in[i] = frand(0, 1);
-			CHECK(engine_xnn_forward(ef, in) == 0);
-		}
-		CHECK(engine_xnn_calib_write(ef, calib, err, sizeof(err)) == 0);
-		eq = engine_xnn_new(net, calib, 1, err, sizeof(err));
-		if (eq == NULL)
-			fprintf(stderr, "chunk int8: %s\n", err);
-		CHECK(eq != NULL);
-	}
+	if (ef != NULL)
+		eq = calibrated(net, ef, calib, 32 * 32 * 3, "chunk");
 	for (r = 0; eq != NULL && r < 2; r++) {
 		for (i = 0; i < 32 * 32 * 3; i++)
 			in[i] = frand(0, 1);
@@ -830,17 +838,8 @@ test_features_int8(const char *dir)
 	randomise(net);
 	ef = engine_xnn_new(net, NULL, 1, err, sizeof(err));
 	CHECK(ef != NULL);
-	if (ef != NULL) {
-		engine_xnn_calib_start(ef);
-		for (r = 0; r < 8; r++) {
-			for (i = 0; i < 32 * 32 * 3; i++)
-				in[i] = frand(0, 1);
-			CHECK(engine_xnn_forward(ef, in) == 0);
-		}
-		CHECK(engine_xnn_calib_write(ef, calib, err, sizeof(err)) == 0);
-		eq = engine_xnn_new(net, calib, 1, err, sizeof(err));
-		CHECK(eq != NULL);
-	}
+	if (ef != NULL)
+		eq = calibrated(net, ef, calib, 32 * 32 * 3, "features");
 	for (r = 0; eq != NULL && r < 3; r++) {
 		for (i = 0; i < 32 * 32 * 3; i++)
 			in[i] = frand(0, 1);
