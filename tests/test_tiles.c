@@ -13,9 +13,11 @@
 #include "image/imgio.h"
 #include "vision/scale.h"
 #include "vision/tiles.h"
+#include "base/pixq8.h"
 
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct cell {
@@ -276,6 +278,60 @@ test_scale(void)
 	free(im.rgb);
 }
 
+/*
+ * The int8 engine's input made straight from the photo (imgio_letterbox_s8,
+ * imgio_tile_s8) is byte for byte the float input at base/pixq8.h's levels,
+ * the conversion the engine applies to floats: random photos and sizes,
+ * tiles hanging off every edge, one canvas row wider than the s8 span.
+ */
+static void
+test_input_s8(void)
+{
+	static const int sz[][4] = { { 640, 480, 288, 288 }, { 97, 311, 288,
+	    288 }, { 1300, 40, 1100, 700 }, { 1, 1, 32, 32 }, { 333, 333, 64,
+	    96 } };
+	static const int at[][2] = { { 0, 0 }, { -20, -7 }, { 600, 400 },
+	    { -300, 10 }, { 5, -400 } };
+	struct img	 im;
+	struct letterbox lf, lq;
+	float		*f;
+	int8_t		*q;
+	size_t		 i, k, n, bad;
+	uint32_t	 s = 7;
+	int		 w, h, nw, nh, c;
+
+	for (k = 0; k < sizeof(sz) / sizeof(sz[0]); k++) {
+		w = sz[k][0], h = sz[k][1], nw = sz[k][2], nh = sz[k][3];
+		n = (size_t)nw * nh;
+		im.w = w, im.h = h;
+		im.rgb = malloc((size_t)w * h * 3);
+		f = malloc(n * 3 * sizeof(*f));
+		q = malloc(n * 3);
+		if (im.rgb == NULL || f == NULL || q == NULL)
+			abort();
+		for (i = 0; i < (size_t)w * h * 3; i++) {
+			s = s * 1103515245u + 12345u;
+			im.rgb[i] = (unsigned char)(s >> 16);
+		}
+		imgio_letterbox(&im, nw, nh, f, &lf);
+		imgio_letterbox_s8(&im, nw, nh, q, &lq);
+		for (i = 0, bad = 0; i < n; i++)
+			for (c = 0; c < 3; c++)
+				bad += q[i * 3 + c] != pixq8(f[c * n + i]);
+		CHECK(bad == 0);
+		CHECK(memcmp(&lf, &lq, sizeof(lf)) == 0);
+		imgio_tile_planar(&im, at[k][0], at[k][1], nw, nh, f);
+		imgio_tile_s8(&im, at[k][0], at[k][1], nw, nh, q);
+		for (i = 0, bad = 0; i < n; i++)
+			for (c = 0; c < 3; c++)
+				bad += q[i * 3 + c] != pixq8(f[c * n + i]);
+		CHECK(bad == 0);
+		free(im.rgb);
+		free(f);
+		free(q);
+	}
+}
+
 int
 main(void)
 {
@@ -283,5 +339,6 @@ main(void)
 	test_seams();
 	test_merge();
 	test_scale();
+	test_input_s8();
 	return check_done("test_tiles");
 }

@@ -3,6 +3,7 @@
 #define BV_ENGINE_XNN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct network;			/* darknet's, read once at load */
 struct engine_xnn;
@@ -31,8 +32,17 @@ struct engine_xnn *engine_xnn_new(struct network *net, const char *calib,
 		    int threads, char *err, size_t errsz);
 void		 engine_xnn_free(struct engine_xnn *);
 
-/* Forward planar float RGB (3 x h x w, the darknet input layout). */
+/*
+ * Forward planar float RGB (3 x h x w, the darknet input layout); input
+ * NULL: what was written at engine_xnn_input_s8() since the last forward.
+ */
 int		 engine_xnn_forward(struct engine_xnn *, const float *input);
+/*
+ * The int8 engine's input buffer when it takes 8-bit pixels as they are
+ * (interleaved RGB, h x w x 3, base/pixq8.h's levels), to be written
+ * in place of a float input; NULL for engines that take floats.
+ */
+int8_t		*engine_xnn_input_s8(struct engine_xnn *);
 
 /*
  * Boxes of the last forward with darknet's semantics (objectness >

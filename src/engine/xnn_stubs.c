@@ -62,6 +62,13 @@ engine_xnn_forward(struct engine_xnn *e, const float *input)
 	return -1;
 }
 
+int8_t *
+engine_xnn_input_s8(struct engine_xnn *e)
+{
+	(void)e;
+	return NULL;
+}
+
 int
 engine_xnn_boxes(struct engine_xnn *e, float thresh, float nms,
     struct engine_det **out, int *n)

@@ -2,8 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/pixq8.h"
 #include "image/imgint.h"
 #include "image/imgio.h"
+
+/* Columns the s8 letterbox computes at a time (a row buffer on the stack). */
+#define SPAN	512
 
 void
 imgio_tile_planar(const struct img *src, int x, int y, int ow, int oh,
@@ -51,13 +55,121 @@ imgio_tile_planar(const struct img *src, int x, int y, int ow, int oh,
 }
 
 void
+imgio_tile_s8(const struct img *src, int x, int y, int ow, int oh,
+    int8_t *out)
+{
+	int8_t	 lut[256];
+	long	 lx;
+	int	 i, xx, yy, x0, x1;
+
+	if (out == NULL || ow <= 0 || oh <= 0)
+		return;
+	/* the grey fill, 0.5, is level 0 */
+	memset(out, pixq8(0.5f), (size_t)ow * oh * 3);
+	if (src == NULL || src->rgb == NULL || src->w <= 0 || src->h <= 0)
+		return;
+	for (i = 0; i < 256; i++)
+		lut[i] = pixq8(i / 255.0f);	/* imgio_tile_planar's value */
+	lx = -(long)x;
+	x0 = lx <= 0 ? 0 : lx >= ow ? ow : (int)lx;
+	lx = (long)src->w - x;
+	x1 = lx <= x0 ? x0 : lx >= ow ? ow : (int)lx;
+	for (yy = 0; yy < oh; yy++) {
+		long		 sy = (long)y + yy;
+		const unsigned char *row;
+		int8_t		*o = out + (size_t)yy * ow * 3;
+
+		if (sy < 0 || sy >= src->h)
+			continue;
+		row = src->rgb + (size_t)sy * src->w * 3;
+		for (xx = x0 * 3; xx < x1 * 3; xx++)
+			o[xx] = lut[row[(long)x * 3 + xx]];
+	}
+}
+
+/* darknet's letterbox_image() and correct_yolo_boxes() sizes for im. */
+static void
+lb_geometry(const struct img *im, int net_w, int net_h, struct letterbox *lb)
+{
+	int	 new_w, new_h;
+
+	if ((float)net_w / im->w < (float)net_h / im->h) {
+		new_w = net_w;
+		new_h = (int)((long)im->h * net_w / im->w);
+		lb->scale = (float)net_w / im->w;
+	} else {
+		new_h = net_h;
+		new_w = (int)((long)im->w * net_h / im->h);
+		lb->scale = (float)net_h / im->h;
+	}
+	/* Guard the canvas against degenerate sizes and float ties. */
+	lb->new_w = new_w < 1 ? 1 : new_w > net_w ? net_w : new_w;
+	lb->new_h = new_h < 1 ? 1 : new_h > net_h ? net_h : new_h;
+	lb->dx = (float)((net_w - lb->new_w) / 2);
+	lb->dy = (float)((net_h - lb->new_h) / 2);
+}
+
+/* The columns' bilinear taps (NULL: none, then computed per pixel). */
+struct lb_taps {
+	int	 i0, i1;
+	float	 f;
+};
+
+/*
+ * Letterbox row y (of new_h), columns [xa, xb) of new_w: the [0,1] value
+ * of each channel c into o[c][x - xa].
+ */
+static void
+lb_span(const struct img *im, const struct lb_taps *xt, int new_w,
+    int new_h, int y, int xa, int xb, float *const o[3])
+{
+	const unsigned char *r0, *r1;
+	float	 fx, fy;
+	int	 x, c, x0, x1, y0, y1;
+
+	imgio_bilinear_tap(y, im->h, new_h, &y0, &y1, &fy);
+	r0 = im->rgb + (size_t)y0 * im->w * 3;
+	r1 = im->rgb + (size_t)y1 * im->w * 3;
+	for (x = xa; x < xb; x++) {
+		if (xt != NULL) {
+			x0 = xt[x].i0;
+			x1 = xt[x].i1;
+			fx = xt[x].f;
+		} else
+			imgio_bilinear_tap(x, im->w, new_w, &x0, &x1, &fx);
+		for (c = 0; c < 3; c++) {
+			float top = r0[x0 * 3 + c] * (1.0f - fx) +
+			    r0[x1 * 3 + c] * fx;
+			float bot = r1[x0 * 3 + c] * (1.0f - fx) +
+			    r1[x1 * 3 + c] * fx;
+
+			o[c][x - xa] = (top * (1.0f - fy) + bot * fy) / 255.0f;
+		}
+	}
+}
+
+/* The columns' taps once, not once a row; NULL on no memory. */
+static struct lb_taps *
+lb_taps_new(const struct img *im, int new_w)
+{
+	struct lb_taps	*xt;
+	int		 x;
+
+	if ((xt = malloc((size_t)new_w * sizeof(*xt))) != NULL)
+		for (x = 0; x < new_w; x++)
+			imgio_bilinear_tap(x, im->w, new_w, &xt[x].i0,
+			    &xt[x].i1, &xt[x].f);
+	return xt;
+}
+
+void
 imgio_letterbox(const struct img *im, int net_w, int net_h, float *out,
     struct letterbox *lb)
 {
-	struct { int i0, i1; float f; } *xt;
-	size_t	 plane, k;
-	int	 new_w, new_h, dx, dy, x, y, c, x0, x1, y0, y1;
-	float	 fx, fy, scale;
+	struct letterbox g;
+	struct lb_taps	*xt;
+	size_t		 plane, k;
+	int		 y, c, dx, dy;
 
 	if (net_w <= 0 || net_h <= 0 || out == NULL)
 		return;
@@ -69,58 +181,57 @@ imgio_letterbox(const struct img *im, int net_w, int net_h, float *out,
 			memset(lb, 0, sizeof(*lb));
 		return;
 	}
-	/* darknet's letterbox_image() and correct_yolo_boxes() sizes. */
-	if ((float)net_w / im->w < (float)net_h / im->h) {
-		new_w = net_w;
-		new_h = (int)((long)im->h * net_w / im->w);
-		scale = (float)net_w / im->w;
-	} else {
-		new_h = net_h;
-		new_w = (int)((long)im->w * net_h / im->h);
-		scale = (float)net_h / im->h;
-	}
-	/* Guard the canvas against degenerate sizes and float ties. */
-	new_w = new_w < 1 ? 1 : new_w > net_w ? net_w : new_w;
-	new_h = new_h < 1 ? 1 : new_h > net_h ? net_h : new_h;
-	dx = (net_w - new_w) / 2;
-	dy = (net_h - new_h) / 2;
-	/* the columns' taps once, not once a row (NULL: per pixel) */
-	if ((xt = malloc((size_t)new_w * sizeof(*xt))) != NULL)
-		for (x = 0; x < new_w; x++)
-			imgio_bilinear_tap(x, im->w, new_w, &xt[x].i0,
-			    &xt[x].i1, &xt[x].f);
-	for (y = 0; y < new_h; y++) {
-		imgio_bilinear_tap(y, im->h, new_h, &y0, &y1, &fy);
-		for (x = 0; x < new_w; x++) {
-			const unsigned char *r0, *r1;
+	lb_geometry(im, net_w, net_h, &g);
+	dx = (int)g.dx;
+	dy = (int)g.dy;
+	xt = lb_taps_new(im, g.new_w);
+	for (y = 0; y < g.new_h; y++) {
+		float *o[3];
 
-			if (xt != NULL) {
-				x0 = xt[x].i0;
-				x1 = xt[x].i1;
-				fx = xt[x].f;
-			} else
-				imgio_bilinear_tap(x, im->w, new_w, &x0, &x1,
-				    &fx);
-			r0 = im->rgb + (size_t)y0 * im->w * 3;
-			r1 = im->rgb + (size_t)y1 * im->w * 3;
-			for (c = 0; c < 3; c++) {
-				float top = r0[x0 * 3 + c] * (1.0f - fx) +
-				    r0[x1 * 3 + c] * fx;
-				float bot = r1[x0 * 3 + c] * (1.0f - fx) +
-				    r1[x1 * 3 + c] * fx;
-
-				out[c * plane + (size_t)(y + dy) * net_w +
-				    (x + dx)] = (top * (1.0f - fy) + bot * fy) /
-				    255.0f;
-			}
-		}
+		for (c = 0; c < 3; c++)
+			o[c] = out + c * plane + (size_t)(y + dy) * net_w + dx;
+		lb_span(im, xt, g.new_w, g.new_h, y, 0, g.new_w, o);
 	}
 	free(xt);
-	if (lb != NULL) {
-		lb->scale = scale;
-		lb->dx = (float)dx;
-		lb->dy = (float)dy;
-		lb->new_w = new_w;
-		lb->new_h = new_h;
+	if (lb != NULL)
+		*lb = g;
+}
+
+void
+imgio_letterbox_s8(const struct img *im, int net_w, int net_h, int8_t *out,
+    struct letterbox *lb)
+{
+	struct letterbox g;
+	struct lb_taps	*xt;
+	float		 buf[3][SPAN];
+	float		*o[3] = { buf[0], buf[1], buf[2] };
+	int8_t		*q;
+	int		 y, x, xa, xb, dx, dy;
+
+	if (net_w <= 0 || net_h <= 0 || out == NULL)
+		return;
+	memset(out, pixq8(0.5f), (size_t)net_w * net_h * 3);
+	if (im == NULL || im->rgb == NULL || im->w <= 0 || im->h <= 0) {
+		if (lb != NULL)
+			memset(lb, 0, sizeof(*lb));
+		return;
 	}
+	lb_geometry(im, net_w, net_h, &g);
+	dx = (int)g.dx;
+	dy = (int)g.dy;
+	xt = lb_taps_new(im, g.new_w);
+	for (y = 0; y < g.new_h; y++)
+		for (xa = 0; xa < g.new_w; xa = xb) {
+			xb = xa + SPAN < g.new_w ? xa + SPAN : g.new_w;
+			lb_span(im, xt, g.new_w, g.new_h, y, xa, xb, o);
+			q = out + ((size_t)(y + dy) * net_w + dx + xa) * 3;
+			for (x = 0; x < xb - xa; x++) {
+				q[3 * x] = pixq8(buf[0][x]);
+				q[3 * x + 1] = pixq8(buf[1][x]);
+				q[3 * x + 2] = pixq8(buf[2][x]);
+			}
+		}
+	free(xt);
+	if (lb != NULL)
+		*lb = g;
 }

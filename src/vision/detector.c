@@ -41,6 +41,7 @@ struct detector {
 	int	 classes;
 	char	*names[NAMES_MAX];
 	float	*input;
+	int	 in_s8;		/* the next input is in the engine's int8 buffer */
 };
 
 static int
@@ -268,7 +269,15 @@ map_box(const struct detector *d, const struct letterbox *lb, int cw,
 	return 1;
 }
 
-/* Forward d->input with the engine that runs, and collect the boxes. */
+/* The int8 engine's pixel input, or NULL (it takes d->input's floats). */
+static int8_t *
+detector_input_s8(struct detector *d)
+{
+	return d->xnn != NULL && !d->calibrating ?
+	    engine_xnn_input_s8(d->xnn) : NULL;
+}
+
+/* Forward the loaded input with the engine that runs, and collect the boxes. */
 static int
 run_mapped(struct detector *d, const struct letterbox *lb, int cw, int ch,
     float thresh, float nms, struct det_box **out, size_t *nout)
@@ -282,7 +291,8 @@ run_mapped(struct detector *d, const struct letterbox *lb, int cw, int ch,
 	*out = NULL;
 	*nout = 0;
 	if (d->xnn != NULL) {
-		if (engine_xnn_forward(d->xnn, d->input) == -1 ||
+		if (engine_xnn_forward(d->xnn, d->in_s8 ? NULL : d->input) ==
+		    -1 ||
 		    engine_xnn_boxes(d->xnn, thresh, nms, &xd, &ndets) == -1)
 			return -1;
 	} else {
@@ -326,15 +336,32 @@ detector_run(struct detector *d, const struct img *im, float thresh,
     float nms, struct det_box **out, size_t *nout)
 {
 	struct letterbox lb;
+	int8_t		*q;
 
-	imgio_letterbox(im, d->netw, d->neth, d->input, &lb);
+	/* straight to the int8 engine's levels when it takes pixels */
+	if ((d->in_s8 = (q = detector_input_s8(d)) != NULL))
+		imgio_letterbox_s8(im, d->netw, d->neth, q, &lb);
+	else
+		imgio_letterbox(im, d->netw, d->neth, d->input, &lb);
 	return run_mapped(d, &lb, im->w, im->h, thresh, nms, out, nout);
 }
 
 float *
 detector_input(struct detector *d)
 {
+	d->in_s8 = 0;
 	return d->input;
+}
+
+void
+detector_load_tile(struct detector *d, const struct img *im, int x, int y)
+{
+	int8_t	*q;
+
+	if ((d->in_s8 = (q = detector_input_s8(d)) != NULL))
+		imgio_tile_s8(im, x, y, d->netw, d->neth, q);
+	else
+		imgio_tile_planar(im, x, y, d->netw, d->neth, d->input);
 }
 
 int

@@ -69,10 +69,15 @@ int		 detector_run(struct detector *, const struct img *im,
 /*
  * The network's input buffer: planar float RGB in [0, 1], 3 x netw x neth
  * (imgio_tile_planar() fills it), and a forward of whatever it holds.
- * Boxes come back in network pixels, clamped to the input, with the same
- * threshold, NMS and ordering as detector_run().
+ * detector_load_tile() loads the netw x neth window of im at (x, y)
+ * instead (imgio_tile_planar's values; the int8 engine gets its 8-bit
+ * levels directly, the same bytes without the float pass).  Boxes come
+ * back in network pixels, clamped to the input, with the same threshold,
+ * NMS and ordering as detector_run().
  */
 float		*detector_input(struct detector *);
+void		 detector_load_tile(struct detector *, const struct img *im,
+		    int x, int y);
 int		 detector_run_input(struct detector *, float thresh, float nms,
 		    struct det_box **out, size_t *n);
 

@@ -121,8 +121,7 @@ probe(struct detector *d, const struct scan_model *m,
 	}
 	offx = (netw - patch.w) / 2;
 	offy = (neth - patch.h) / 2;
-	imgio_tile_planar(&patch, -offx, -offy, netw, neth,
-	    detector_input(d));
+	detector_load_tile(d, &patch, -offx, -offy);
 	if (detector_run_input(d, o->thresh, o->nms, &v, &n) == -1)
 		goto out;
 	for (i = 0; i < n; i++) {
@@ -337,8 +336,7 @@ scan_tiles(struct detector *d, const struct scan_opts *o,
 	for (k = 0; k < nt; k++) {
 		if (fov_work != NULL && !tile_meets(&t[k], fov_work))
 			continue;
-		imgio_tile_planar(work, t[k].x, t[k].y, netw, neth,
-		    detector_input(d));
+		detector_load_tile(d, work, t[k].x, t[k].y);
 		if (detector_run_input(d, o->thresh, o->nms, &v, &n) == -1)
 			goto fail;
 		run++;
