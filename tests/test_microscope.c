@@ -292,6 +292,33 @@ test_bias_rule(void)
 	CHECK(strstr(why, "bias -0.028 -> -0.062: worse") != NULL);
 }
 
+/* The classifier's rule: fixture figures for adopt and each refusal. */
+static void
+test_cls_rule(void)
+{
+	struct micadapt_cls_eval cur = { 0.62, 0.090, 0.951 };
+	struct micadapt_cls_eval good = { 0.81, 0.030, 0.946 };
+	struct micadapt_cls_eval flat = good, wrong = good, forgets = good;
+	struct micadapt_cls_eval unmeasured = good;
+	char			 why[256];
+
+	flat.held_acc = 0.635;			/* +0.015 < MICADAPT_CLS_GAIN */
+	wrong.held_cw = 0.105;			/* more confidently wrong */
+	forgets.val_acc = 0.935;		/* pbc val -0.016 */
+	unmeasured.val_acc = NAN;
+	CHECK(micadapt_cls_decide(&cur, &good, why, sizeof(why)) == 1);
+	CHECK(strstr(why, "0.620 -> 0.810") != NULL);
+	CHECK(micadapt_cls_decide(&cur, &flat, why, sizeof(why)) == 0);
+	CHECK(strstr(why, "not better") != NULL);
+	CHECK(micadapt_cls_decide(&cur, &wrong, why, sizeof(why)) == 0);
+	CHECK(strstr(why, "confidently wrong") != NULL);
+	CHECK(micadapt_cls_decide(&cur, &forgets, why, sizeof(why)) == 0);
+	CHECK(strstr(why, "pbc-cells val") != NULL);
+	CHECK(micadapt_cls_decide(&cur, &unmeasured, why, sizeof(why)) == 0);
+	forgets.val_acc = 0.942;		/* -0.009: within tolerance */
+	CHECK(micadapt_cls_decide(&cur, &forgets, why, sizeof(why)) == 1);
+}
+
 static void
 test_model_rule(void)
 {
@@ -617,6 +644,7 @@ main(void)
 	test_split();
 	test_field_key();
 	test_model_rule();
+	test_cls_rule();
 	test_versions();
 	test_store();
 	test_candidate();

@@ -323,6 +323,39 @@ micadapt_model_decide(const struct micadapt_eval *b,
 	return 1;
 }
 
+int
+micadapt_cls_decide(const struct micadapt_cls_eval *b,
+    const struct micadapt_cls_eval *a, char *why, size_t whylen)
+{
+	if (!isfinite(b->held_acc) || !isfinite(a->held_acc) ||
+	    !isfinite(b->held_cw) || !isfinite(a->held_cw) ||
+	    !isfinite(b->val_acc) || !isfinite(a->val_acc)) {
+		snprintf(why, whylen, "not measured on the held-out crops and "
+		    "pbc-cells val");
+		return 0;
+	}
+	if (a->held_acc < b->held_acc + MICADAPT_CLS_GAIN) {
+		snprintf(why, whylen, "held-out typing accuracy %.3f -> %.3f: "
+		    "not better", b->held_acc, a->held_acc);
+		return 0;
+	}
+	if (a->held_cw > b->held_cw + MICADAPT_CLS_CW_TOL) {
+		snprintf(why, whylen, "held-out confidently wrong %.3f -> "
+		    "%.3f: worse", b->held_cw, a->held_cw);
+		return 0;
+	}
+	if (a->val_acc < b->val_acc - MICADAPT_CLS_VAL_TOL) {
+		snprintf(why, whylen, "pbc-cells val accuracy %.3f -> %.3f: "
+		    "worse", b->val_acc, a->val_acc);
+		return 0;
+	}
+	snprintf(why, whylen, "held-out typing accuracy %.3f -> %.3f, "
+	    "confidently wrong %.3f -> %.3f; pbc-cells val %.3f -> %.3f",
+	    b->held_acc, a->held_acc, b->held_cw, a->held_cw, b->val_acc,
+	    a->val_acc);
+	return 1;
+}
+
 static json_t *
 eval_json(const struct micadapt_eval *e)
 {

@@ -130,6 +130,38 @@ struct micadapt_eval {
 int	 micadapt_model_decide(const struct micadapt_eval *before,
 	    const struct micadapt_eval *after, char *why, size_t whylen);
 
+/* ---- the white-cell classifier fine-tuned on reviewed types -------------- */
+
+/* How much held-out typing accuracy must rise to count as better: one
+ * crop in 50 (the held-out side of 30 checked crops a class over 7
+ * types is about 70 crops; 0.02 is between one and two of them). */
+#define MICADAPT_CLS_GAIN	0.02
+/* How much a held-out share may come out worse and still count as not
+ * worse (the confidently-wrong share; accuracy uses the gain's sign). */
+#define MICADAPT_CLS_CW_TOL	0.01
+/* How much lower pbc-cells val accuracy may come out: 1050 crops, one
+ * binomial standard error at 0.95 is 0.007; 0.01 is about 1.5 of them. */
+#define MICADAPT_CLS_VAL_TOL	0.01
+
+/* One classifier measured as the server types (bv-calib-cls eval:
+ * temperature, abstention): NAN is not measured, which refuses. */
+struct micadapt_cls_eval {
+	double	 held_acc;		/* held-out reviewed crops, best class */
+	double	 held_cw;		/* confidently wrong, share of typed */
+	double	 val_acc;		/* pbc-cells val, best class */
+};
+
+/*
+ * Adopt a fine-tuned classifier over the one in use only if, on the
+ * held-out reviewed crops, its accuracy is higher by MICADAPT_CLS_GAIN
+ * and its confidently-wrong share not higher by more than
+ * MICADAPT_CLS_CW_TOL, and its pbc-cells val accuracy is not lower by
+ * more than MICADAPT_CLS_VAL_TOL.  1 adopt, 0 refuse; why gets the
+ * reason in English either way.
+ */
+int	 micadapt_cls_decide(const struct micadapt_cls_eval *before,
+	    const struct micadapt_cls_eval *after, char *why, size_t whylen);
+
 /*
  * Record a fine-tuned model in a microscope's state: a new version
  * {"version", "at", "kind": "model", "model", "adapt_version", "dir",
