@@ -112,6 +112,14 @@ test_discs(void)
 			CHECK(fabs(c.pallor - pal[j]) < 0.05);
 			CHECK(c.elongation < 1.06);
 			CHECK(c.circularity > 0.9);
+			/* drawn at optical density 0.5 (centre 0.5 (1 -
+			 * pallor) on a ninth of the area) */
+			CHECK(fabs(c.ring_od - 0.5) < 0.03);
+			CHECK(fabs(c.od - 0.5 * (1 - pal[j] / 9)) < 0.05);
+			if (fabs(c.ring_od - 0.5) >= 0.03 || fabs(c.od - 0.5 *
+			    (1 - pal[j] / 9)) >= 0.05)
+				fprintf(stderr, "d %g p %g: od %g ring %g\n",
+				    diam[i], pal[j], c.od, c.ring_od);
 			if (fabs(c.diameter_px / diam[i] - 1) >= 0.03 ||
 			    fabs(c.pallor - pal[j]) >= 0.05)
 				fprintf(stderr, "d %g p %g: got %g %g\n",

@@ -13,8 +13,21 @@
  * from it (docs/morphology.md).  Images with an even number (default;
  * where cuts are chosen) or an odd one (held out: read once, to report).
  * The quantile columns (p90, p95) help choose a cut on the even half.
+ *
+ * usage: bv-morph-check DATASET_DIR SIDE points
+ *
+ * One line a labelled point of every image ("image x y class status
+ * diameter_px pallor elongation od ring_od"; status ok, border or
+ * segment), for the
+ * geometry-logit fusion (src/tools/rbc-fuse.py).  The server measures a
+ * cell inside its detected box, which fits the cell; with no box here,
+ * the cell is first measured in SIDE px boxes (then 0.7, 1.2 and 1.5
+ * times SIDE until one outlines it), then again in a box of its own
+ * diameter / RBCCLS_BOX_TO_CELL, the box a detector draws around a cell
+ * of that size on these photos (rbccls.h).
  */
 
+#include "vision/rbccls.h"
 #include "vision/rbcmorph.h"
 #include "image/imgcheck.h"
 #include "image/imgio.h"
@@ -55,28 +68,94 @@ quantile(double *v, int n, double q)
 	return v[(int)fmin(n - 1, floor(q * n))];
 }
 
+/* Decode DIR/images/I.jpg into im: 0, or -1 (absent or undecodable). */
+static int
+load_photo(const char *dir, int i, struct img *im)
+{
+	char		 path[4096];
+	unsigned char	*buf;
+	size_t		 len = 0;
+
+	snprintf(path, sizeof(path), "%s/images/%d.jpg", dir, i);
+	if (tool_read_file(path, 64UL << 20, &buf, &len) == -1)
+		return -1;
+	/* some of its .jpg files are PNGs */
+	if (imgio_decode(buf, len, len > 4 && memcmp(buf, "\x89PNG", 4) == 0 ?
+	    IMG_PNG : IMG_JPEG, NULL, im) != IMG_OK) {
+		fprintf(stderr, "%s: not decoded\n", path);
+		free(buf);
+		return -1;
+	}
+	free(buf);
+	return 0;
+}
+
+/* Measure in a side x side box centred on (x, y): 1 when outlined, 0 when
+ * not, -1 when the box leaves the photo. */
+static int
+box_measure(const struct img *im, int x, int y, int side,
+    struct rbcmorph_cell *m)
+{
+	int	 x0 = x - side / 2, y0 = y - side / 2;
+
+	if (x0 < 3 || y0 < 3 || x0 + side > im->w - 3 ||
+	    y0 + side > im->h - 3)
+		return -1;
+	return rbcmorph_cell_measure(im, 1, x0, y0, x0 + side, y0 + side,
+	    m) == 0 && m->status == RBCMORPH_OK;
+}
+
+/* One point measured as usage says: "ok", "border" or "segment". */
+static const char *
+point_measure(const struct img *im, int x, int y, int side,
+    struct rbcmorph_cell *m)
+{
+	static const double	 tries[] = { 1.0, 0.7, 1.2, 1.5 };
+	int			 r = 0;
+
+	for (size_t t = 0; t < sizeof(tries) / sizeof(tries[0]); t++)
+		if ((r = box_measure(im, x, y, (int)lrint(side * tries[t]),
+		    m)) == 1)
+			break;
+	if (r != 1)
+		return r == -1 ? "border" : "segment";
+	r = box_measure(im, x, y, (int)lrint(m->diameter_px /
+	    RBCCLS_BOX_TO_CELL), m);
+	return r == 1 ? "ok" : r == -1 ? "border" : "segment";
+}
+
+/* Print every labelled point of image i (the points mode). */
+static void
+points_image(const char *dir, int i, int side)
+{
+	static struct tool_point pt[4096];
+	struct rbcmorph_cell	 m;
+	struct img		 im;
+	const char		*st;
+	int			 n;
+
+	if (load_photo(dir, i, &im) == -1)
+		return;
+	n = tool_chula_points(dir, i, pt, 4096);
+	for (int k = 0; k < n; k++) {
+		st = point_measure(&im, pt[k].x, pt[k].y, side, &m);
+		printf("%d %d %d %d %s %.2f %.4f %.3f %.4f %.4f\n", i,
+		    pt[k].x, pt[k].y, pt[k].cls, st, m.diameter_px, m.pallor,
+		    m.elongation, m.od, m.ring_od);
+	}
+	imgio_free(&im);
+}
+
 /* Measure every labelled cell of image i into acc. */
 static void
 one_image(const char *dir, int i, int side, struct acc *acc)
 {
-	char			 path[4096];
-	unsigned char		*buf;
-	size_t			 len = 0;
 	struct img		 im;
 	static struct tool_point pt[4096];
 	int			 n;
 
-	snprintf(path, sizeof(path), "%s/images/%d.jpg", dir, i);
-	if (tool_read_file(path, 64UL << 20, &buf, &len) == -1)
+	if (load_photo(dir, i, &im) == -1)
 		return;
-	/* some of its .jpg files are PNGs */
-	if (imgio_decode(buf, len, len > 4 && memcmp(buf, "\x89PNG", 4) == 0 ?
-	    IMG_PNG : IMG_JPEG, NULL, &im) != IMG_OK) {
-		fprintf(stderr, "%s: not decoded\n", path);
-		free(buf);
-		return;
-	}
-	free(buf);
 	n = tool_chula_points(dir, i, pt, 4096);
 	for (int k = 0; k < n; k++) {
 		struct rbcmorph_cell	 m;
@@ -111,8 +190,14 @@ main(int argc, char **argv)
 	int		 odd = argc > 3 && strcmp(argv[3], "odd") == 0;
 
 	if (argc < 2 || side < 8) {
-		fprintf(stderr, "usage: bv-morph-check DATASET_DIR [SIDE]\n");
+		fprintf(stderr, "usage: bv-morph-check DATASET_DIR [SIDE "
+		    "[even|odd|points]]\n");
 		return 2;
+	}
+	if (argc > 3 && strcmp(argv[3], "points") == 0) {
+		for (i = 0; i <= 2001; i++)
+			points_image(argv[1], i, side);
+		return fflush(stdout) == 0 ? 0 : 1;
 	}
 	for (c = 0; c < NCLS; c++) {
 		acc[c].n = acc[c].seen = 0;

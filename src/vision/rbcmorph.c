@@ -208,7 +208,7 @@ morph_shape(const struct morph_region *r, int t, struct rbcmorph_cell *c,
 {
 	double	 n = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, bg = 0;
 	double	 nb = 0, cx, cy, vxx, vyy, vxy, det, tr, disc, l1, l2;
-	double	 odc = 0, odr = 0, nc = 0, nr = 0, lg[256];
+	double	 odc = 0, odr = 0, nc = 0, nr = 0, oda = 0, lg[256];
 	int	 x, y;
 
 	for (y = 0; y < r->h; y++)
@@ -256,6 +256,7 @@ morph_shape(const struct morph_region *r, int t, struct rbcmorph_cell *c,
 			rho = sqrt((vyy * dx * dx - 2 * vxy * dx * dy +
 			    vxx * dy * dy) / det / 4);
 			od = log(bg) - lg[r->dark[i]];
+			oda += od;
 			if (rho < MORPH_CENTRE) {
 				odc += od;
 				nc++;
@@ -269,6 +270,8 @@ morph_shape(const struct morph_region *r, int t, struct rbcmorph_cell *c,
 	*area = n;
 	c->elongation = sqrt(l1 / l2);
 	c->pallor = fmin(1, fmax(0, 1 - (odc / nc) / (odr / nr)));
+	c->od = oda / n;
+	c->ring_od = odr / nr;
 	return 0;
 }
 

@@ -46,6 +46,9 @@ struct rbcmorph_cell {
 	double			 elongation;	/* major / minor axis, >= 1 */
 	double			 circularity;	/* 4 pi area / perimeter^2, 0..1 */
 	double			 pallor;	/* 1 - centre / ring stain, 0..1 */
+	/* mean optical density (green, natural log, against the box's
+	 * background) over the outline and over its ring */
+	double			 od, ring_od;
 };
 
 /* A field's (or a sample's) figures over its measured cells. */
