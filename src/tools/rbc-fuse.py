@@ -147,7 +147,8 @@ def score(rows, t, off, w, scale, k, counted):
 
 def show(what, names, rec, mf1):
     sel = ("microcyte", "hypochromia", "normal", "schistocyte")
-    parts = ", ".join(f"{c} {rec[names.index(c)]:.3f}" for c in sel)
+    parts = ", ".join(f"{c} {rec[names.index(c)]:.3f}" for c in sel
+                      if c in names)
     print(f"{what}: macro-F1 {mf1:.4f}; recall {parts}")
 
 
