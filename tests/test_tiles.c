@@ -13,7 +13,6 @@
 #include "image/imgio.h"
 #include "vision/scale.h"
 #include "vision/tiles.h"
-#include "base/pixq8.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -279,13 +278,26 @@ test_scale(void)
 }
 
 /*
- * The int8 engine's input made straight from the photo (imgio_letterbox_s8,
- * imgio_tile_s8) is byte for byte the float input at base/pixq8.h's levels,
- * the conversion the engine applies to floats: random photos and sizes,
- * tiles hanging off every edge, one canvas row wider than the s8 span.
+ * The engines' interleaved input made straight from the photo
+ * (imgio_letterbox_hwc, imgio_tile_hwc) holds bit for bit the values of
+ * the planar versions the engine used to transpose: random photos and
+ * sizes, tiles hanging off every edge.
  */
+static size_t
+hwc_differs(const float *planar, const float *hwc, size_t n)
+{
+	size_t	 i, bad = 0;
+	int	 c;
+
+	for (i = 0; i < n; i++)
+		for (c = 0; c < 3; c++)
+			bad += memcmp(&hwc[i * 3 + c], &planar[c * n + i],
+			    sizeof(float)) != 0;
+	return bad;
+}
+
 static void
-test_input_s8(void)
+test_input_hwc(void)
 {
 	static const int sz[][4] = { { 640, 480, 288, 288 }, { 97, 311, 288,
 	    288 }, { 1300, 40, 1100, 700 }, { 1, 1, 32, 32 }, { 333, 333, 64,
@@ -294,11 +306,10 @@ test_input_s8(void)
 	    { -300, 10 }, { 5, -400 } };
 	struct img	 im;
 	struct letterbox lf, lq;
-	float		*f;
-	int8_t		*q;
-	size_t		 i, k, n, bad;
+	float		*f, *q;
+	size_t		 i, k, n;
 	uint32_t	 s = 7;
-	int		 w, h, nw, nh, c;
+	int		 w, h, nw, nh;
 
 	for (k = 0; k < sizeof(sz) / sizeof(sz[0]); k++) {
 		w = sz[k][0], h = sz[k][1], nw = sz[k][2], nh = sz[k][3];
@@ -306,7 +317,7 @@ test_input_s8(void)
 		im.w = w, im.h = h;
 		im.rgb = malloc((size_t)w * h * 3);
 		f = malloc(n * 3 * sizeof(*f));
-		q = malloc(n * 3);
+		q = malloc(n * 3 * sizeof(*q));
 		if (im.rgb == NULL || f == NULL || q == NULL)
 			abort();
 		for (i = 0; i < (size_t)w * h * 3; i++) {
@@ -314,18 +325,12 @@ test_input_s8(void)
 			im.rgb[i] = (unsigned char)(s >> 16);
 		}
 		imgio_letterbox(&im, nw, nh, f, &lf);
-		imgio_letterbox_s8(&im, nw, nh, q, &lq);
-		for (i = 0, bad = 0; i < n; i++)
-			for (c = 0; c < 3; c++)
-				bad += q[i * 3 + c] != pixq8(f[c * n + i]);
-		CHECK(bad == 0);
+		imgio_letterbox_hwc(&im, nw, nh, q, &lq);
+		CHECK(hwc_differs(f, q, n) == 0);
 		CHECK(memcmp(&lf, &lq, sizeof(lf)) == 0);
 		imgio_tile_planar(&im, at[k][0], at[k][1], nw, nh, f);
-		imgio_tile_s8(&im, at[k][0], at[k][1], nw, nh, q);
-		for (i = 0, bad = 0; i < n; i++)
-			for (c = 0; c < 3; c++)
-				bad += q[i * 3 + c] != pixq8(f[c * n + i]);
-		CHECK(bad == 0);
+		imgio_tile_hwc(&im, at[k][0], at[k][1], nw, nh, q);
+		CHECK(hwc_differs(f, q, n) == 0);
 		free(im.rgb);
 		free(f);
 		free(q);
@@ -339,6 +344,6 @@ main(void)
 	test_seams();
 	test_merge();
 	test_scale();
-	test_input_s8();
+	test_input_hwc();
 	return check_done("test_tiles");
 }

@@ -3,7 +3,6 @@
 #define BV_ENGINE_XNN_H
 
 #include <stddef.h>
-#include <stdint.h>
 
 struct network;			/* darknet's, read once at load */
 struct engine_xnn;
@@ -34,15 +33,16 @@ void		 engine_xnn_free(struct engine_xnn *);
 
 /*
  * Forward planar float RGB (3 x h x w, the darknet input layout); input
- * NULL: what was written at engine_xnn_input_s8() since the last forward.
+ * NULL: what was written at engine_xnn_input_hwc() since the last forward.
  */
 int		 engine_xnn_forward(struct engine_xnn *, const float *input);
 /*
- * The int8 engine's input buffer when it takes 8-bit pixels as they are
- * (interleaved RGB, h x w x 3, base/pixq8.h's levels), to be written
- * in place of a float input; NULL for engines that take floats.
+ * The engine's own input buffer when its first layer takes floats (the
+ * fp32 engine; the int8 engine's fp32 first convolution): interleaved
+ * RGB, h x w x 3, in [0, 1], to be written in place of a planar input
+ * (no transposing copy); NULL when the engine quantizes the input itself.
  */
-int8_t		*engine_xnn_input_s8(struct engine_xnn *);
+float		*engine_xnn_input_hwc(struct engine_xnn *);
 
 /*
  * Boxes of the last forward with darknet's semantics (objectness >

@@ -2,7 +2,6 @@
 
 #include "engine/engine_xnn.h"
 #include "engine/xnn_internal.h"
-#include "base/pixq8.h"
 
 #include <math.h>
 #include <string.h>
@@ -33,19 +32,24 @@ load_input(struct engine_xnn *e, const float *in)
 		}
 	} else {
 		int8_t *d = e->b[0].p;
+
 		size_t	 c;
+		float	 v;
 
 		/* scale 1/255, zero point -128: 8-bit pixels exactly */
 		for (c = 0; c < 3; c++)
-			for (p = 0; p < hw; p++)
-				d[3 * p + c] = pixq8(in[c * hw + p]);
+			for (p = 0; p < hw; p++) {
+				v = in[c * hw + p] * 255.0f + .5f;
+				v = v < 0 ? 0 : v > 255 ? 255 : v;
+				d[3 * p + c] = (int8_t)((int)v - 128);
+			}
 	}
 }
 
-int8_t *
-engine_xnn_input_s8(struct engine_xnn *e)
+float *
+engine_xnn_input_hwc(struct engine_xnn *e)
 {
-	return e->int8 && e->in32 == NULL ? e->b[0].p : NULL;
+	return !e->int8 ? e->b[0].p : e->in32;
 }
 
 /* darknet's softmax() (temperature 1), its double exp() included. */

@@ -62,8 +62,8 @@ engine_xnn_forward(struct engine_xnn *e, const float *input)
 	return -1;
 }
 
-int8_t *
-engine_xnn_input_s8(struct engine_xnn *e)
+float *
+engine_xnn_input_hwc(struct engine_xnn *e)
 {
 	(void)e;
 	return NULL;

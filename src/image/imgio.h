@@ -3,7 +3,6 @@
 #define BV_IMGIO_H
 
 #include <stddef.h>
-#include <stdint.h>
 
 #include "image/imgcheck.h"
 
@@ -123,14 +122,13 @@ struct letterbox {
 void		 imgio_letterbox(const struct img *im, int net_w, int net_h,
 		    float *out, struct letterbox *lb);
 /*
- * imgio_letterbox and imgio_tile_planar for the int8 engine's input:
- * the same values at base/pixq8.h's 8-bit levels, interleaved RGB
- * (out[(y * w + x) * 3 + c]), grey 0.5 as level 0; byte for byte what
- * the engine makes of the float versions.  out holds 3 * w * h bytes.
+ * imgio_letterbox and imgio_tile_planar interleaved (the engines' own
+ * layout): out[(y * w + x) * 3 + c], the same float values, byte for
+ * byte.  out holds 3 * w * h floats.
  */
-void		 imgio_letterbox_s8(const struct img *im, int net_w, int net_h,
-		    int8_t *out, struct letterbox *lb);
-void		 imgio_tile_s8(const struct img *src, int x, int y, int ow,
-		    int oh, int8_t *out);
+void		 imgio_letterbox_hwc(const struct img *im, int net_w, int net_h,
+		    float *out, struct letterbox *lb);
+void		 imgio_tile_hwc(const struct img *src, int x, int y, int ow,
+		    int oh, float *out);
 
 #endif /* BV_IMGIO_H */

@@ -2,12 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/pixq8.h"
 #include "image/imgint.h"
 #include "image/imgio.h"
-
-/* Columns the s8 letterbox computes at a time (a row buffer on the stack). */
-#define SPAN	512
 
 void
 imgio_tile_planar(const struct img *src, int x, int y, int ow, int oh,
@@ -55,21 +51,22 @@ imgio_tile_planar(const struct img *src, int x, int y, int ow, int oh,
 }
 
 void
-imgio_tile_s8(const struct img *src, int x, int y, int ow, int oh,
-    int8_t *out)
+imgio_tile_hwc(const struct img *src, int x, int y, int ow, int oh,
+    float *out)
 {
-	int8_t	 lut[256];
+	float	 lut[256];
+	size_t	 k;
 	long	 lx;
 	int	 i, xx, yy, x0, x1;
 
 	if (out == NULL || ow <= 0 || oh <= 0)
 		return;
-	/* the grey fill, 0.5, is level 0 */
-	memset(out, pixq8(0.5f), (size_t)ow * oh * 3);
+	for (k = 0; k < (size_t)ow * oh * 3; k++)
+		out[k] = 0.5f;
 	if (src == NULL || src->rgb == NULL || src->w <= 0 || src->h <= 0)
 		return;
 	for (i = 0; i < 256; i++)
-		lut[i] = pixq8(i / 255.0f);	/* imgio_tile_planar's value */
+		lut[i] = i / 255.0f;	/* imgio_tile_planar's value */
 	lx = -(long)x;
 	x0 = lx <= 0 ? 0 : lx >= ow ? ow : (int)lx;
 	lx = (long)src->w - x;
@@ -77,7 +74,7 @@ imgio_tile_s8(const struct img *src, int x, int y, int ow, int oh,
 	for (yy = 0; yy < oh; yy++) {
 		long		 sy = (long)y + yy;
 		const unsigned char *row;
-		int8_t		*o = out + (size_t)yy * ow * 3;
+		float		*o = out + (size_t)yy * ow * 3;
 
 		if (sy < 0 || sy >= src->h)
 			continue;
@@ -116,12 +113,12 @@ struct lb_taps {
 };
 
 /*
- * Letterbox row y (of new_h), columns [xa, xb) of new_w: the [0,1] value
- * of each channel c into o[c][x - xa].
+ * Letterbox row y (of new_h): the [0,1] value of column x, channel c
+ * into o[c][x * step].
  */
 static void
-lb_span(const struct img *im, const struct lb_taps *xt, int new_w,
-    int new_h, int y, int xa, int xb, float *const o[3])
+lb_row(const struct img *im, const struct lb_taps *xt, int new_w,
+    int new_h, int y, float *const o[3], size_t step)
 {
 	const unsigned char *r0, *r1;
 	float	 fx, fy;
@@ -130,7 +127,7 @@ lb_span(const struct img *im, const struct lb_taps *xt, int new_w,
 	imgio_bilinear_tap(y, im->h, new_h, &y0, &y1, &fy);
 	r0 = im->rgb + (size_t)y0 * im->w * 3;
 	r1 = im->rgb + (size_t)y1 * im->w * 3;
-	for (x = xa; x < xb; x++) {
+	for (x = 0; x < new_w; x++) {
 		if (xt != NULL) {
 			x0 = xt[x].i0;
 			x1 = xt[x].i1;
@@ -143,7 +140,8 @@ lb_span(const struct img *im, const struct lb_taps *xt, int new_w,
 			float bot = r1[x0 * 3 + c] * (1.0f - fx) +
 			    r1[x1 * 3 + c] * fx;
 
-			o[c][x - xa] = (top * (1.0f - fy) + bot * fy) / 255.0f;
+			o[c][x * step] = (top * (1.0f - fy) + bot * fy) /
+			    255.0f;
 		}
 	}
 }
@@ -190,7 +188,7 @@ imgio_letterbox(const struct img *im, int net_w, int net_h, float *out,
 
 		for (c = 0; c < 3; c++)
 			o[c] = out + c * plane + (size_t)(y + dy) * net_w + dx;
-		lb_span(im, xt, g.new_w, g.new_h, y, 0, g.new_w, o);
+		lb_row(im, xt, g.new_w, g.new_h, y, o, 1);
 	}
 	free(xt);
 	if (lb != NULL)
@@ -198,19 +196,18 @@ imgio_letterbox(const struct img *im, int net_w, int net_h, float *out,
 }
 
 void
-imgio_letterbox_s8(const struct img *im, int net_w, int net_h, int8_t *out,
+imgio_letterbox_hwc(const struct img *im, int net_w, int net_h, float *out,
     struct letterbox *lb)
 {
 	struct letterbox g;
 	struct lb_taps	*xt;
-	float		 buf[3][SPAN];
-	float		*o[3] = { buf[0], buf[1], buf[2] };
-	int8_t		*q;
-	int		 y, x, xa, xb, dx, dy;
+	size_t		 k;
+	int		 y, c, dx, dy;
 
 	if (net_w <= 0 || net_h <= 0 || out == NULL)
 		return;
-	memset(out, pixq8(0.5f), (size_t)net_w * net_h * 3);
+	for (k = 0; k < (size_t)net_w * net_h * 3; k++)
+		out[k] = 0.5f;
 	if (im == NULL || im->rgb == NULL || im->w <= 0 || im->h <= 0) {
 		if (lb != NULL)
 			memset(lb, 0, sizeof(*lb));
@@ -220,17 +217,13 @@ imgio_letterbox_s8(const struct img *im, int net_w, int net_h, int8_t *out,
 	dx = (int)g.dx;
 	dy = (int)g.dy;
 	xt = lb_taps_new(im, g.new_w);
-	for (y = 0; y < g.new_h; y++)
-		for (xa = 0; xa < g.new_w; xa = xb) {
-			xb = xa + SPAN < g.new_w ? xa + SPAN : g.new_w;
-			lb_span(im, xt, g.new_w, g.new_h, y, xa, xb, o);
-			q = out + ((size_t)(y + dy) * net_w + dx + xa) * 3;
-			for (x = 0; x < xb - xa; x++) {
-				q[3 * x] = pixq8(buf[0][x]);
-				q[3 * x + 1] = pixq8(buf[1][x]);
-				q[3 * x + 2] = pixq8(buf[2][x]);
-			}
-		}
+	for (y = 0; y < g.new_h; y++) {
+		float *o[3];
+
+		for (c = 0; c < 3; c++)
+			o[c] = out + ((size_t)(y + dy) * net_w + dx) * 3 + c;
+		lb_row(im, xt, g.new_w, g.new_h, y, o, 3);
+	}
 	free(xt);
 	if (lb != NULL)
 		*lb = g;

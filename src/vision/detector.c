@@ -41,7 +41,7 @@ struct detector {
 	int	 classes;
 	char	*names[NAMES_MAX];
 	float	*input;
-	int	 in_s8;		/* the next input is in the engine's int8 buffer */
+	int	 in_hwc;	/* the next input is in the engine's own buffer */
 };
 
 static int
@@ -269,12 +269,12 @@ map_box(const struct detector *d, const struct letterbox *lb, int cw,
 	return 1;
 }
 
-/* The int8 engine's pixel input, or NULL (it takes d->input's floats). */
-static int8_t *
-detector_input_s8(struct detector *d)
+/* The engine's own interleaved input, or NULL (it takes d->input). */
+static float *
+detector_input_hwc(struct detector *d)
 {
 	return d->xnn != NULL && !d->calibrating ?
-	    engine_xnn_input_s8(d->xnn) : NULL;
+	    engine_xnn_input_hwc(d->xnn) : NULL;
 }
 
 /* Forward the loaded input with the engine that runs, and collect the boxes. */
@@ -291,7 +291,7 @@ run_mapped(struct detector *d, const struct letterbox *lb, int cw, int ch,
 	*out = NULL;
 	*nout = 0;
 	if (d->xnn != NULL) {
-		if (engine_xnn_forward(d->xnn, d->in_s8 ? NULL : d->input) ==
+		if (engine_xnn_forward(d->xnn, d->in_hwc ? NULL : d->input) ==
 		    -1 ||
 		    engine_xnn_boxes(d->xnn, thresh, nms, &xd, &ndets) == -1)
 			return -1;
@@ -336,11 +336,11 @@ detector_run(struct detector *d, const struct img *im, float thresh,
     float nms, struct det_box **out, size_t *nout)
 {
 	struct letterbox lb;
-	int8_t		*q;
+	float		*q;
 
-	/* straight to the int8 engine's levels when it takes pixels */
-	if ((d->in_s8 = (q = detector_input_s8(d)) != NULL))
-		imgio_letterbox_s8(im, d->netw, d->neth, q, &lb);
+	/* straight into the engine's own (interleaved) input when it has one */
+	if ((d->in_hwc = (q = detector_input_hwc(d)) != NULL))
+		imgio_letterbox_hwc(im, d->netw, d->neth, q, &lb);
 	else
 		imgio_letterbox(im, d->netw, d->neth, d->input, &lb);
 	return run_mapped(d, &lb, im->w, im->h, thresh, nms, out, nout);
@@ -349,17 +349,17 @@ detector_run(struct detector *d, const struct img *im, float thresh,
 float *
 detector_input(struct detector *d)
 {
-	d->in_s8 = 0;
+	d->in_hwc = 0;
 	return d->input;
 }
 
 void
 detector_load_tile(struct detector *d, const struct img *im, int x, int y)
 {
-	int8_t	*q;
+	float	*q;
 
-	if ((d->in_s8 = (q = detector_input_s8(d)) != NULL))
-		imgio_tile_s8(im, x, y, d->netw, d->neth, q);
+	if ((d->in_hwc = (q = detector_input_hwc(d)) != NULL))
+		imgio_tile_hwc(im, x, y, d->netw, d->neth, q);
 	else
 		imgio_tile_planar(im, x, y, d->netw, d->neth, d->input);
 }

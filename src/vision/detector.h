@@ -70,8 +70,8 @@ int		 detector_run(struct detector *, const struct img *im,
  * The network's input buffer: planar float RGB in [0, 1], 3 x netw x neth
  * (imgio_tile_planar() fills it), and a forward of whatever it holds.
  * detector_load_tile() loads the netw x neth window of im at (x, y)
- * instead (imgio_tile_planar's values; the int8 engine gets its 8-bit
- * levels directly, the same bytes without the float pass).  Boxes come
+ * instead (imgio_tile_planar's values, written straight into the engine's
+ * own interleaved input where it has one: the same bytes, no transpose).  Boxes come
  * back in network pixels, clamped to the input, with the same threshold,
  * NMS and ordering as detector_run().
  */
