@@ -4,7 +4,7 @@
 # not-flagged fields a result says "quality.reference": "default", from
 # then on "profile:NAME, n fields".  A copy of a field with its stain
 # shifted is then flagged against the profile's limit (its clean fields'
-# median + 0.12), while the same copy uploaded without a profile passes
+# median + 0.14), while the same copy uploaded without a profile passes
 # the default limit: the profile's reference reached the quality step.
 set -u
 
@@ -67,26 +67,33 @@ for k in range(1, n + 1):
 	if not q["poor"]:
 		m.append(q["measures"])
 print(" ".join("%.4f" % statistics.median(x[k] for x in m)
-    for k in ("edge_sharpness", "stain_blue", "stain_pink", "stain_faded")))
+    for k in ("edge_sharpness", "stain_blue_rg", "stain_pink", "stain_faded")))
 PY
 read rfocus rblue rpink rfaded < "$work/ref.txt"
 echo "# profile reference: focus $rfocus blue $rblue pink $rpink faded $rfaded"
 
-# 3. a stain-shifted copy of a clean field: the profile flags it, the default not
-"$gq" degrade od:2.3,1,1 "$(bv_test_image $img)" "$work/blue.jpg" ||
+# 3. a stain-shifted copy of a clean field: the profile flags it, the default
+# not.  Its red optical density is raised so that red against red and green
+# lands midway between the profile's limit (reference + 0.14) and the
+# default's (0.49): from the field's own value v0, the factor
+# (t / (1 - t)) / (v0 / (1 - v0)), t the midpoint.
+v0=$(json "$work/f$img.json" 'j["quality"]["measures"]["stain_blue_rg"]')
+kr=$(python3 -c "t = ($rblue + 0.14 + 0.49) / 2; v = $v0; print('%.3f' % (t / (1 - t) / (v / (1 - v))))")
+echo "# field $img: stain_blue_rg $v0, red optical density x $kr"
+"$gq" degrade "od:$kr,1,1" "$(bv_test_image $img)" "$work/blue.jpg" ||
     { echo "ERROR: gen-quality failed"; exit 99; }
 cp "$work/blue.jpg" "$work/blue2.jpg"	# another upload of the same bytes
 c1=$(post "$work/blue.jpg" "$work/d.json")
 c2=$(post "$work/blue2.jpg" "$work/p.json" "$sid")
 if [ "$c1" = 200 ] && [ "$c2" = 200 ]; then
 	flags() { json "$1" '[f["flag"] for f in j["quality"]["flags"]]'; }
-	v=$(json "$work/p.json" 'j["quality"]["measures"]["stain_blue"]')
-	echo "# shifted copy: stain_blue $v; default flags $(flags "$work/d.json"), profile flags $(flags "$work/p.json")"
+	v=$(json "$work/p.json" 'j["quality"]["measures"]["stain_blue_rg"]')
+	echo "# shifted copy: stain_blue_rg $v; default flags $(flags "$work/d.json"), profile flags $(flags "$work/p.json")"
 	json "$work/d.json" '"stain_blue" not in [f["flag"] for f in j["quality"]["flags"]] and j["quality"]["reference"] == "default"' |
-	    grep -qx True && ok "without a profile: stain_blue passes the default limit 0.40 ($v)" ||
+	    grep -qx True && ok "without a profile: stain_blue passes the default limit 0.49 ($v)" ||
 	    bad "default: $(flags "$work/d.json")"
 	lim=$(json "$work/p.json" '[f["limit"] for f in j["quality"]["flags"] if f["flag"] == "stain_blue"]')
-	want=$(python3 -c "print([round($rblue + 0.12, 2)])")
+	want=$(python3 -c "print([round($rblue + 0.14, 2)])")
 	[ "$lim" = "$want" ] && ok "in the profile's sample: stain_blue flagged at the profile's limit $lim" ||
 	    bad "profile: stain_blue limit $lim, want $want ($(flags "$work/p.json"))"
 	json "$work/p.json" 'j["quality"]["poor"] and j["quality"]["reference"].startswith("profile:")' |

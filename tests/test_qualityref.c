@@ -35,7 +35,7 @@ result(char id[ID_LEN + 1], const char *mic, double f, int poor)
 	CHECK(id_new(id) == 0);
 	rf.len = (size_t)snprintf(buf, sizeof(buf), "{\"id\":\"%s\","
 	    "\"microscope\":\"%s\",\"quality\":{\"poor\":%s,\"measures\":{"
-	    "\"edge_sharpness\":%.4f,\"stain_blue\":0.2,\"stain_pink\":0.45,"
+	    "\"edge_sharpness\":%.4f,\"stain_blue_rg\":0.3,\"stain_pink\":0.45,"
 	    "\"stain_faded\":0.6}}}\n", id, mic, poor ? "true" : "false", f);
 	CHECK(results_commit(rfd, id, &rf, 1) == RESULTS_OK);
 }

@@ -50,7 +50,7 @@ bench_result(int fd, int k, char id[ID_LEN + 1])
 		return -1;
 	n = snprintf(buf, sizeof(buf), "{\"id\":\"%s\",\"microscope\":\""
 	    MIC "\",\"quality\":{\"poor\":false,\"measures\":{\"focus\":"
-	    "%.4f,\"stain_blue\":%.4f,\"stain_pink\":%.4f,\"stain_faded\":"
+	    "%.4f,\"stain_blue_rg\":%.4f,\"stain_pink\":%.4f,\"stain_faded\":"
 	    "%.4f}}}\n", id, 0.25 + 0.001 * (k % 97), 0.18 + 0.001 * (k % 41),
 	    0.42 + 0.001 * (k % 37), 0.55 + 0.002 * (k % 53));
 	f.len = (size_t)n;

@@ -38,7 +38,10 @@
  * 0: none), English sentence (%s: value, %s: limit), and the key its
  * value is stored under in a result's measures (a measure whose meaning
  * changed gets a new key, so that references built from stored results
- * never mix the two: focus was "focus" until the edge measure changed).
+ * never mix the two: focus was "focus" until the edge measure changed,
+ * stain_blue "stain_blue" while it was red's share of all three channels'
+ * density; red against red and green alone sets blue-shifted fields
+ * apart from four laboratories' clean ones, docs/quality.md).
  */
 static const struct flag_rule {
 	const char	*name;
@@ -68,10 +71,10 @@ static const struct flag_rule {
 	    "Magnification implausible: red cells measure %s times (or "
 	    "1/%s) the size the scale implies, beyond %s. Check the "
 	    "objective and the calibration profile.", NULL },
-	[QFLAG_STAIN_BLUE] = { "stain_blue", 0.40, 0, 2, 0.12,
-	    "Stain too blue: red cells absorb red light at %s of their "
-	    "density, above %s. Check the buffer pH and the staining time.",
-	    NULL },
+	[QFLAG_STAIN_BLUE] = { "stain_blue", 0.49, 0, 2, 0.14,
+	    "Stain too blue: red cells absorb red light at %s of their red "
+	    "and green absorption, above %s. Check the buffer pH and the "
+	    "staining time.", "stain_blue_rg" },
 	[QFLAG_STAIN_PINK] = { "stain_pink", 0.60, 0, 2, 0.12,
 	    "Stain too pink: green absorption is %s of the red cells' "
 	    "density, above %s. Check the buffer pH and the staining time.",
@@ -130,6 +133,51 @@ fail:
 }
 
 /*
+ * The picture's sample positions of plane pixel i along an axis of n
+ * plane pixels: pos[i * s + j] = (int)(i * k + (j + 0.5) * k / s), times
+ * mul (3 for a column's byte offset in a row, the row's length for a
+ * row's).  NULL on no memory.
+ */
+static size_t *
+plane_samples(int n, int s, double k, size_t mul)
+{
+	size_t	*pos;
+	double	 st = k / s;
+	int	 i, j;
+
+	if ((pos = malloc((size_t)n * s * sizeof(*pos))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		for (j = 0; j < s; j++)
+			pos[(size_t)i * s + j] = (size_t)(int)(i * k + (j +
+			    0.5) * st) * mul;
+	return pos;
+}
+
+/* Plane pixel (x, y): each channel's mean over its s x s samples, 0..1. */
+static void
+plane_pixel(const struct img *im, const size_t *xs, const size_t *ys,
+    int s, int x, int y, float out[3])
+{
+	unsigned	 acc[3] = { 0, 0, 0 };
+	int		 i, j;
+
+	for (j = 0; j < s; j++) {
+		const unsigned char *row = im->rgb + ys[(size_t)y * s + j];
+
+		for (i = 0; i < s; i++) {
+			const unsigned char *q = row + xs[(size_t)x * s + i];
+
+			acc[0] += q[0];
+			acc[1] += q[1];
+			acc[2] += q[2];
+		}
+	}
+	for (i = 0; i < 3; i++)
+		out[i] = (float)(acc[i] / (255.0 * s * s));
+}
+
+/*
  * p: im reduced by k (>= 1) in each direction, each pixel the mean of at
  * most 4 x 4 samples of its block; m[i] = 1 inside the field.
  */
@@ -137,37 +185,35 @@ static int
 plane_from_img(const struct img *im, double k, const struct quality_input *in,
     struct plane *p)
 {
-	int	 w = (int)(im->w / k), h = (int)(im->h / k), x, y, i, j, s;
-	size_t	 o;
-	double	 acc[3], st, x0, y0;
+	int	 w = (int)(im->w / k), h = (int)(im->h / k), x, y, s;
+	size_t	 o, *xs, *ys;
+	float	 v[3];
 
 	if (w < 4 || h < 4 || plane_alloc(p, w, h) == -1)
 		return -1;
 	p->k = k;
 	s = k >= 4 ? 4 : (int)k < 1 ? 1 : (int)k;
-	st = k / s;
+	xs = plane_samples(w, s, k, 3);
+	ys = plane_samples(h, s, k, (size_t)im->w * 3);
+	if (xs == NULL || ys == NULL) {
+		free(xs);
+		free(ys);
+		plane_free(p);
+		return -1;
+	}
 	for (y = 0; y < h; y++)
 		for (x = 0; x < w; x++) {
 			o = (size_t)y * w + x;
-			acc[0] = acc[1] = acc[2] = 0;
-			x0 = x * k;
-			y0 = y * k;
-			for (j = 0; j < s; j++)
-				for (i = 0; i < s; i++) {
-					const unsigned char *q = im->rgb + ((size_t)
-					    (int)(y0 + (j + 0.5) * st) * im->w +
-					    (int)(x0 + (i + 0.5) * st)) * 3;
-
-					acc[0] += q[0];
-					acc[1] += q[1];
-					acc[2] += q[2];
-				}
-			for (i = 0; i < 3; i++)
-				p->c[i][o] = (float)(acc[i] / (255.0 * s * s));
-			p->l[o] = (p->c[0][o] + p->c[1][o] + p->c[2][o]) / 3;
+			plane_pixel(im, xs, ys, s, x, y, v);
+			p->c[0][o] = v[0];
+			p->c[1][o] = v[1];
+			p->c[2][o] = v[2];
+			p->l[o] = (v[0] + v[1] + v[2]) / 3;
 			p->m[o] = in->fov == NULL || fov_contains(in->fov,
 			    (x + 0.5) * k / in->dfac, (y + 0.5) * k / in->dfac);
 		}
+	free(xs);
+	free(ys);
 	return 0;
 }
 
@@ -592,7 +638,8 @@ quality_measure(const struct quality_input *in, struct quality *q)
 		sum = od[0] + od[1] + od[2];
 		q->value[QFLAG_STAIN_FADED] = sum;
 		if (sum > 0.05) {
-			q->value[QFLAG_STAIN_BLUE] = od[0] / sum;
+			q->value[QFLAG_STAIN_BLUE] = od[0] / (od[0] + od[1] +
+			    1e-9);
 			q->value[QFLAG_STAIN_PINK] = od[1] / sum;
 		}
 	}

@@ -63,7 +63,7 @@ enum quality_flag {
  */
 struct quality_ref {
 	double	 focus;		/* edge sharpness */
-	double	 blue;		/* red optical density share */
+	double	 blue;		/* red OD / (red + green OD) */
 	double	 pink;		/* green optical density share */
 	double	 faded;		/* total optical density */
 };
