@@ -325,10 +325,12 @@ test_input_hwc(void)
 			im.rgb[i] = (unsigned char)(s >> 16);
 		}
 		imgio_letterbox(&im, nw, nh, f, &lf);
+		memset(q, 0x7f, n * 3 * sizeof(*q));	/* no leftovers pass */
 		imgio_letterbox_hwc(&im, nw, nh, q, &lq);
 		CHECK(hwc_differs(f, q, n) == 0);
 		CHECK(memcmp(&lf, &lq, sizeof(lf)) == 0);
 		imgio_tile_planar(&im, at[k][0], at[k][1], nw, nh, f);
+		memset(q, 0x7f, n * 3 * sizeof(*q));
 		imgio_tile_hwc(&im, at[k][0], at[k][1], nw, nh, q);
 		CHECK(hwc_differs(f, q, n) == 0);
 		free(im.rgb);

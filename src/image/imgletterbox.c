@@ -206,9 +206,9 @@ imgio_letterbox_hwc(const struct img *im, int net_w, int net_h, float *out,
 
 	if (net_w <= 0 || net_h <= 0 || out == NULL)
 		return;
-	for (k = 0; k < (size_t)net_w * net_h * 3; k++)
-		out[k] = 0.5f;
 	if (im == NULL || im->rgb == NULL || im->w <= 0 || im->h <= 0) {
+		for (k = 0; k < (size_t)net_w * net_h * 3; k++)
+			out[k] = 0.5f;
 		if (lb != NULL)
 			memset(lb, 0, sizeof(*lb));
 		return;
@@ -217,6 +217,18 @@ imgio_letterbox_hwc(const struct img *im, int net_w, int net_h, float *out,
 	dx = (int)g.dx;
 	dy = (int)g.dy;
 	xt = lb_taps_new(im, g.new_w);
+	/* the grey canvas only where the photo does not cover it */
+	for (y = 0; y < net_h; y++) {
+		float	*row = out + (size_t)y * net_w * 3;
+		int	 in = y >= dy && y < dy + g.new_h;
+		size_t	 a = in ? (size_t)dx * 3 : (size_t)net_w * 3;
+
+		for (k = 0; k < a; k++)
+			row[k] = 0.5f;
+		for (k = in ? (size_t)(dx + g.new_w) * 3 : a;
+		    k < (size_t)net_w * 3; k++)
+			row[k] = 0.5f;
+	}
 	for (y = 0; y < g.new_h; y++) {
 		float *o[3];
 
