@@ -34,6 +34,7 @@
 #endif
 #include "clinical/micadapt.h"
 #include "clinical/micfields.h"
+#include "tools/adaptcls.h"
 #include "tools/adapteval.h"
 #include "tools/toolutil.h"
 
@@ -424,7 +425,19 @@ usage(void)
 	    "NAME --model MODEL\n"
 	    "         --names NAMES --cfg CFG --weights W [--info JSON] "
 	    "--bv-train PATH --bv-eval PATH\n"
-	    "         [--val-lists FILE] [--figures FIXTURE]\n");
+	    "         [--val-lists FILE] [--figures FIXTURE]\n"
+	    "       bv-adapt cls-prepare --results DIR --microscope NAME "
+	    "--names NAMES --pbc PBC_CELLS\n"
+	    "         --out WORK [--repeat 3] [--replay-n 300] [--seed 26]\n"
+	    "       bv-adapt cls-run --work WORK --bv-train PATH --cfg CFG "
+	    "--weights W --names NAMES\n"
+	    "         [--iters 300] [--batch 16] [--lr 0.001] [--seed 26] "
+	    "[--stop-at N]\n"
+	    "         [-- BV-TRAIN ARGS]\n"
+	    "       bv-adapt cls-evaluate --work WORK --bv-calib-cls PATH "
+	    "--cfg CFG --weights W\n"
+	    "         --model JSON --names NAMES --pbc PBC_CELLS "
+	    "[--candidate W]\n");
 }
 
 static int
@@ -511,6 +524,79 @@ main_run(int argc, char **argv)
 	return cmd_run(n, av, work, atoi(iters));
 }
 
+/* bv-train classify from the classifier in use on WORK (cls-prepare's
+ * index), at nice 19 and resumable like the detector's run. */
+static int
+main_cls_run(int argc, char **argv)
+{
+	const char	*work = NULL, *bt = NULL, *cfg = NULL, *w = NULL;
+	const char	*names = NULL, *iters = "300", *batch = "16";
+	const char	*lr = "0.001", *seed = "26", *stop = NULL;
+	char		 out[LINE_MAX_], *av[64];
+	int		 n = 0, i;
+
+	for (i = 2; i + 1 < argc && strcmp(argv[i], "--") != 0; i += 2) {
+		const char *k = argv[i], *v = argv[i + 1];
+
+		if (strcmp(k, "--work") == 0) work = v;
+		else if (strcmp(k, "--bv-train") == 0) bt = v;
+		else if (strcmp(k, "--cfg") == 0) cfg = v;
+		else if (strcmp(k, "--weights") == 0) w = v;
+		else if (strcmp(k, "--names") == 0) names = v;
+		else if (strcmp(k, "--iters") == 0) iters = v;
+		else if (strcmp(k, "--batch") == 0) batch = v;
+		else if (strcmp(k, "--lr") == 0) lr = v;
+		else if (strcmp(k, "--seed") == 0) seed = v;
+		else if (strcmp(k, "--stop-at") == 0) stop = v;
+		else
+			return 64;
+	}
+	if (!work || !bt || !cfg || !w || !names)
+		return 64;
+	snprintf(out, sizeof(out), "%s/run", work);
+	av[n++] = (char *)bt;
+	av[n++] = "classify";
+	av[n++] = "--cfg"; av[n++] = (char *)cfg;
+	av[n++] = "--weights"; av[n++] = (char *)w;
+	av[n++] = "--data"; av[n++] = (char *)work;
+	av[n++] = "--names"; av[n++] = (char *)names;
+	av[n++] = "--out"; av[n++] = out;
+	av[n++] = "--iters"; av[n++] = (char *)iters;
+	av[n++] = "--batch"; av[n++] = (char *)batch;
+	av[n++] = "--lr"; av[n++] = (char *)lr;
+	av[n++] = "--lr-final"; av[n++] = "0.0001";
+	av[n++] = "--warmup"; av[n++] = "20";
+	av[n++] = "--val-every"; av[n++] = (char *)iters;
+	av[n++] = "--ckpt-every"; av[n++] = "50";
+	av[n++] = "--seed"; av[n++] = (char *)seed;
+	av[n++] = "--threads"; av[n++] = "1";
+	if (stop != NULL) {
+		av[n++] = "--stop-at";
+		av[n++] = (char *)stop;
+	}
+	for (i++; i < argc && n < 60; i++)
+		av[n++] = argv[i];
+	return cmd_run(n, av, work, atoi(iters));
+}
+
+static int
+main_sub(int argc, char **argv)
+{
+	int	 rc = -1;
+
+	if (strcmp(argv[1], "cls-prepare") == 0)
+		rc = adaptcls_prepare_main(argc, argv);
+	else if (strcmp(argv[1], "cls-run") == 0)
+		rc = main_cls_run(argc, argv);
+	else if (strcmp(argv[1], "cls-evaluate") == 0)
+		rc = adaptcls_evaluate_main(argc, argv);
+	if (rc == 64) {
+		usage();
+		return 1;
+	}
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -525,6 +611,8 @@ main(int argc, char **argv)
 			usage();
 		return rc == 0 ? 0 : 1;
 	}
+	if (argc >= 2 && strncmp(argv[1], "cls-", 4) == 0)
+		return main_sub(argc, argv);
 	usage();
 	return 1;
 }
