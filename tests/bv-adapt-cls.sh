@@ -97,6 +97,14 @@ cmp -s "$work/a/index.csv" "$work/a2/index.csv" &&
 prep bench-few "$work/f"; rc=$?
 [ $rc = 2 ] && ok "3 reviewed cells: refused (exit 2)" || bad "bench-few rc $rc: $(cat "$work/f.out")"
 
+# bv-train leaks at exit under LeakSanitizer (bv-adapt-resume.sh): the
+# sanitizer pass keeps the checks above and skips the runs.
+if grep -q __asan_init "$train" 2>/dev/null; then
+	echo "# bv-train is built with AddressSanitizer: the runs are skipped"
+	echo "1..$n"
+	[ "$fails" = 0 ]
+	exit
+fi
 run() {	# run [--stop-at N]
 	"$adapt" cls-run --work "$work/a" --bv-train "$train" --cfg $m.cfg \
 	    --weights $m.weights --names $m.names --iters 6 --batch 4 "$@" \

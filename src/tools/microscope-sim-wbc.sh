@@ -14,8 +14,10 @@
 # crop, the cell's box grown by 0.2 a side: the central 189 px); the
 # split sends about a third of them to held-out, so about 30 a class are
 # fitted.  The other crops of each class stay unreviewed: both models are
-# measured on them too (OUT/other).  bv-adapt cls-prepare, cls-run (ITERS,
-# default 300) and cls-evaluate are the steps an admin job would run.
+# measured on them too (OUT/other).  bv-adapt cls-prepare (REPLAY_N,
+# default 300, pbc-cells train crops replayed), cls-run (ITERS, default
+# 300; LR, default 0.001) and cls-evaluate are the steps an admin job
+# would run.
 # The shifted val images are also in the guard (unshifted pbc-cells val)
 # as their originals: the guard is slightly easier for the candidate.
 set -eu
@@ -74,10 +76,11 @@ done
 
 w=$out/work
 "$build/bv-adapt" cls-prepare --results "$out/results" --microscope \
-    clinic-sim --names $m.names --pbc "$pbc" --out "$w" | tee "$out/prepare.txt"
+    clinic-sim --names $m.names --pbc "$pbc" --out "$w" \
+    --replay-n "${REPLAY_N:-300}" | tee "$out/prepare.txt"
 /usr/bin/time -v "$build/bv-adapt" cls-run --work "$w" --bv-train \
     "$build/bv-train" --cfg $m.cfg --weights $m.weights --names $m.names \
-    --iters "$iters" 2> "$out/run-time.txt"
+    --iters "$iters" --lr "${LR:-0.001}" 2> "$out/run-time.txt"
 tail -3 "$w/train.log"
 grep -E "Elapsed|Maximum resident" "$out/run-time.txt"
 "$build/bv-adapt" cls-evaluate --work "$w" --bv-calib-cls \
