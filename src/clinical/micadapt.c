@@ -336,7 +336,8 @@ micadapt_cls_decide(const struct micadapt_cls_eval *b,
 	}
 	if (a->held_acc < b->held_acc + MICADAPT_CLS_GAIN) {
 		snprintf(why, whylen, "held-out typing accuracy %.3f -> %.3f: "
-		    "not better", b->held_acc, a->held_acc);
+		    "not better by %.2f", b->held_acc, a->held_acc,
+		    MICADAPT_CLS_GAIN);
 		return 0;
 	}
 	if (a->held_cw > b->held_cw + MICADAPT_CLS_CW_TOL) {
