@@ -338,6 +338,73 @@ test_input_hwc(void)
 		free(q);
 	}
 }
+/*
+ * scale_texture against the plain formula (each sample's region by two
+ * divisions): the same value bit for bit on photos of odd sizes, with
+ * dark pixels skipped.
+ */
+static double
+texture_ref(const struct img *im, int dark)
+{
+	enum { G = 8 };
+	double	 sum[G * G] = { 0 }, sum2[G * G] = { 0 }, y, m, sd, best = 0;
+	long	 n[G * G] = { 0 };
+	int	 step, i, j, r;
+	const unsigned char *p;
+
+	step = (int)ceil(sqrt((double)im->w * im->h / 65536.0));
+	if (step < 1)
+		step = 1;
+	for (j = 0; j < im->h; j += step)
+		for (i = 0; i < im->w; i += step) {
+			p = im->rgb + ((size_t)j * im->w + i) * 3;
+			y = 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
+			if (y <= dark)
+				continue;
+			r = (int)((long)j * G / im->h) * G +
+			    (int)((long)i * G / im->w);
+			sum[r] += y;
+			sum2[r] += y * y;
+			n[r]++;
+		}
+	for (r = 0; r < G * G; r++) {
+		if (n[r] < 16)
+			continue;
+		m = sum[r] / n[r];
+		sd = sqrt(fmax(0, sum2[r] / n[r] - m * m));
+		if (sd > best)
+			best = sd;
+	}
+	return best;
+}
+
+static void
+test_texture_same(void)
+{
+	static const int sz[][2] = { { 640, 480 }, { 37, 1000 }, { 1003, 17 },
+	    { 2001, 1499 }, { 9, 9 }, { 300, 301 } };
+	struct img	 im;
+	double		 a, b;
+	size_t		 i, k;
+	uint32_t	 s = 11;
+
+	for (k = 0; k < sizeof(sz) / sizeof(sz[0]); k++) {
+		im.w = sz[k][0], im.h = sz[k][1];
+		if ((im.rgb = malloc((size_t)im.w * im.h * 3)) == NULL)
+			abort();
+		for (i = 0; i < (size_t)im.w * im.h * 3; i++) {
+			s = s * 1103515245u + 12345u;
+			/* cells by region: a different spread in each */
+			im.rgb[i] = (unsigned char)((s >> 16) % (1 + (i / 3 %
+			    (size_t)im.w) * 255 / (size_t)im.w));
+		}
+		a = scale_texture(&im, 40);
+		b = texture_ref(&im, 40);
+		CHECK(memcmp(&a, &b, sizeof(a)) == 0);
+		CHECK(a > 0 || (im.w < 20 && a == 0));
+		free(im.rgb);
+	}
+}
 
 int
 main(void)
@@ -347,5 +414,6 @@ main(void)
 	test_merge();
 	test_scale();
 	test_input_hwc();
+	test_texture_same();
 	return check_done("test_tiles");
 }

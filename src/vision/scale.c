@@ -106,8 +106,8 @@ scale_texture(const struct img *im, int dark)
 {
 	enum { G = 8 };			/* G x G regions */
 	double	 sum[G * G] = { 0 }, sum2[G * G] = { 0 }, y, m, sd, best = 0;
-	long	 n[G * G] = { 0 };
-	int	 step, i, j, r;
+	long	 n[G * G] = { 0 }, next;
+	int	 step, i, j, r, rj, c;
 	const unsigned char *p;
 
 	if (im->w < 1 || im->h < 1)
@@ -115,18 +115,27 @@ scale_texture(const struct img *im, int dark)
 	step = (int)ceil(sqrt((double)im->w * im->h / 65536.0));
 	if (step < 1)
 		step = 1;
-	for (j = 0; j < im->h; j += step)
+	for (j = 0; j < im->h; j += step) {
+		/* region (j * G / h, i * G / w); the column's without a
+		 * division a pixel: c grows when i * G reaches (c + 1) * w */
+		rj = (int)((long)j * G / im->h) * G;
+		c = 0;
+		next = ((long)im->w + G - 1) / G;
 		for (i = 0; i < im->w; i += step) {
+			while (i >= next) {
+				c++;
+				next = ((long)(c + 1) * im->w + G - 1) / G;
+			}
 			p = im->rgb + ((size_t)j * im->w + i) * 3;
 			y = 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
 			if (y <= dark)
 				continue;
-			r = (int)((long)j * G / im->h) * G +
-			    (int)((long)i * G / im->w);
+			r = rj + c;
 			sum[r] += y;
 			sum2[r] += y * y;
 			n[r]++;
 		}
+	}
 	/* the busiest region: a small smear in a wide blank frame counts */
 	for (r = 0; r < G * G; r++) {
 		if (n[r] < 16)
