@@ -4,6 +4,7 @@
 #endif
 #include "tools/adaptcls.h"
 #include "clinical/micadapt.h"
+#include "tools/toolutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,33 +23,14 @@ struct ace {
 	char		 cand_path[PATH_MAX], cand_json[PATH_MAX];
 };
 
-/* Run argv (niced) with stdout to out and stderr appended to
- * WORK/cls-evaluate.log.  The exit status, or -1. */
+/* argv run niced: stdout into out, stderr to WORK/cls-evaluate.log. */
 static int
 ace_run(const struct ace *o, char **argv, const char *out)
 {
 	char	 log[PATH_MAX];
-	pid_t	 pid;
-	int	 st, fd, fe;
 
 	snprintf(log, sizeof(log), "%s/cls-evaluate.log", o->work);
-	if ((pid = fork()) == -1)
-		return -1;
-	if (pid == 0) {
-		if ((fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0 ||
-		    (fe = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644)) < 0 ||
-		    dup2(fd, 1) == -1 || dup2(fe, 2) == -1)
-			_exit(126);
-		errno = 0;
-		if (nice(19) == -1 && errno != 0)
-			_exit(126);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) == -1)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return tool_run_logged(argv, out, log, 1);
 }
 
 /* The number after `label` in file out, or NAN. */

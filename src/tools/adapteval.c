@@ -29,6 +29,7 @@
 #endif
 #include "tools/adapteval.h"
 #include "clinical/micadapt.h"
+#include "tools/toolutil.h"
 #include "clinical/micmodel.h"
 #include "store/micstore.h"
 
@@ -53,29 +54,14 @@ struct ae_opts {
 	int		 nval;
 };
 
-/* Run argv, its stdout into out (stderr to WORK/evaluate.log); exit code. */
+/* argv run: stdout into out, stderr to WORK/evaluate.log; exit code. */
 static int
 ae_run(const struct ae_opts *o, char **argv, const char *out)
 {
 	char	 log[AE_PATH];
-	pid_t	 pid;
-	int	 st, fd, fe;
 
 	snprintf(log, sizeof(log), "%s/evaluate.log", o->work);
-	if ((pid = fork()) == -1)
-		return -1;
-	if (pid == 0) {
-		if ((fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0 ||
-		    (fe = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644)) < 0 ||
-		    dup2(fd, 1) == -1 || dup2(fe, 2) == -1)
-			_exit(126);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) == -1)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return tool_run_logged(argv, out, log, 0);
 }
 
 /* The shipped validation lists named in o->vals; absent ones skipped. */

@@ -2,11 +2,19 @@
 
 #include "tools/toolutil.h"
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE		/* nice(2) under -std=c11 */
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 int
 tool_pathf(char *buf, size_t sz, const char *fmt, ...)
@@ -91,4 +99,29 @@ tool_chula_points(const char *dir, int id, struct tool_point *pt, int max)
 	}
 	fclose(f);
 	return n;
+}
+
+int
+tool_run_logged(char **argv, const char *out, const char *log, int niced)
+{
+	pid_t	 pid;
+	int	 st, fd, fe;
+
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		if ((fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0 ||
+		    (fe = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644)) < 0 ||
+		    dup2(fd, 1) == -1 || dup2(fe, 2) == -1)
+			_exit(126);
+		errno = 0;
+		if (niced && nice(19) == -1 && errno != 0)
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

@@ -37,4 +37,12 @@ struct tool_point {
 int	tool_chula_points(const char *dir, int id, struct tool_point *pt,
 	    int max);
 
+/*
+ * Run argv[0] (argv NULL-ended) and wait: its stdout to file out
+ * (truncated), its stderr appended to log, at nice 19 when niced.  The
+ * exit status (128 + signal when killed), or -1 when it cannot start.
+ */
+int	tool_run_logged(char **argv, const char *out, const char *log,
+	    int niced);
+
 #endif /* BV_TOOLUTIL_H */
